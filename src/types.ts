@@ -1,0 +1,234 @@
+// The plain data that flows between the stages of one cycle:
+//   targets -> metrics (Series) -> forecast (Forecast) -> recommend (Recommendation)
+//   -> guard (Decision) -> manifests (Edit) -> forge (Proposal)
+// Nothing here does I/O. Adapters (Prometheus, git, GitHub) depend on these types, never the reverse.
+
+/** A regularly sampled time series. Timestamps are Unix seconds, ascending, one per step. */
+export interface Series {
+  /** Unix seconds of each sample. */
+  timestamps: number[];
+  /** Values; NaN marks a missing sample. */
+  values: number[];
+  /** Sampling interval in seconds. */
+  stepSeconds: number;
+}
+
+/** Where a metric comes from: a PromQL expression or a CSV file of `timestamp,value` rows. */
+export type MetricRef = { promql: string } | { file: string };
+
+export interface RangeWindow {
+  /** Unix seconds, inclusive. */
+  start: number;
+  /** Unix seconds, inclusive. */
+  end: number;
+  stepSeconds: number;
+}
+
+/**
+ * A source of history. One adapter per backend (Prometheus and its compatibles, CSV files).
+ * Must throw MetricsError with a message a person can act on; must never return a Series with
+ * a different stepSeconds than asked for.
+ */
+export interface MetricsSource {
+  range(ref: MetricRef, window: RangeWindow, signal?: AbortSignal): Promise<Series>;
+}
+
+export class MetricsError extends Error {
+  constructor(message: string, readonly ref?: MetricRef) {
+    super(message);
+    this.name = 'MetricsError';
+  }
+}
+
+/** Quantile levels as strings with up to three decimals, e.g. "0.5", "0.9", "0.99". */
+export type QuantileKey = string;
+
+/** How well a model did on this workload's own history (rolling-origin backtest). */
+export interface Accuracy {
+  /** Number of forecast origins the figures are averaged over. */
+  origins: number;
+  horizonSeconds: number;
+  /** Mean absolute scaled error of the median forecast (1.0 = as good as seasonal naive in-sample). */
+  mase: number;
+  /** Weighted absolute percentage error of the median forecast, 0..1+. */
+  wape: number;
+  /** Pinball loss per quantile, in the unit of the series. */
+  pinball: Record<QuantileKey, number>;
+  /** Share of actual values at or below each quantile forecast (ideal: the quantile level). */
+  coverage: Record<QuantileKey, number>;
+  /** Asymmetric loss used to choose the model (under-forecast penalised more than over). */
+  selectionLoss: number;
+}
+
+export interface Forecast {
+  /** Model name, e.g. "holt-winters-additive(daily)". */
+  model: string;
+  stepSeconds: number;
+  /** Unix seconds of each forecast step, starting one step after the last history sample. */
+  timestamps: number[];
+  /** Forecast values per quantile level; every array has timestamps.length entries. */
+  quantiles: Record<QuantileKey, number[]>;
+  /** Backtest accuracy of this model on the series it was fitted to, when there was enough history. */
+  accuracy?: Accuracy;
+  /** Other models that were scored, for the PR body. */
+  candidates?: { model: string; selectionLoss: number }[];
+}
+
+export interface ForecastOptions {
+  horizonSteps: number;
+  quantiles: number[];
+  /** Seasonal periods in steps to consider (e.g. 288 for a day at 5 minutes). */
+  seasonSteps?: number[];
+}
+
+/** A forecasting model: a pure function from history to quantile forecasts. */
+export interface Forecaster {
+  readonly name: string;
+  /** Smallest history (in steps) this model needs; below it the model is not applicable. */
+  minHistorySteps(opts: ForecastOptions): number;
+  forecast(history: Series, opts: ForecastOptions): Forecast;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workloads and the fields Augur may change
+
+export type WorkloadKind = 'Deployment' | 'StatefulSet';
+
+export interface WorkloadId {
+  kind: WorkloadKind;
+  namespace: string;
+  name: string;
+}
+
+/** The fields Augur can change. Container fields are per container. */
+export type FieldKey =
+  | 'replicas'
+  | 'hpa.minReplicas'
+  | 'hpa.maxReplicas'
+  | 'cpu.request'
+  | 'cpu.limit'
+  | 'memory.request'
+  | 'memory.limit';
+
+/** The kind of change a policy may allow or forbid. */
+export type ChangeKind = 'replicas' | 'hpa' | 'requests' | 'limits';
+
+export function changeKindOf(field: FieldKey): ChangeKind {
+  if (field === 'replicas') return 'replicas';
+  if (field.startsWith('hpa.')) return 'hpa';
+  return field.endsWith('.limit') ? 'limits' : 'requests';
+}
+
+/**
+ * A field found in the manifest repository: exactly where its scalar sits, so it can be edited
+ * in place without touching any other byte.
+ */
+export interface FieldLocation {
+  field: FieldKey;
+  /** Repository-relative path with forward slashes. */
+  file: string;
+  /** Path inside the YAML document, for messages, e.g. "spec.template.spec.containers[0].resources.requests.cpu". */
+  yamlPath: string;
+  /** Index of the document within a multi-document file. */
+  documentIndex: number;
+  /** Byte offsets (UTF-16 code units of the JS string) of the scalar's source text, [start, end). */
+  range: [number, number];
+  /** The scalar as written (without quotes), e.g. "2", "250m", "512Mi". */
+  raw: string;
+  /** Quoting style of the scalar, kept when it is rewritten. */
+  style: 'plain' | 'single' | 'double';
+}
+
+/** What the manifests say about one workload. */
+export interface WorkloadManifest {
+  /** Fields found, by key. Missing keys were not found (see notes). */
+  fields: Partial<Record<FieldKey, FieldLocation>>;
+  /** An HPA (or chart HPA switch) scales this workload: replicas belong to the HPA, not spec.replicas. */
+  autoscaler: 'hpa' | 'none';
+  /** The container whose resources are read and changed. */
+  container?: string;
+  /** Files read to find the fields, for the PR body and error messages. */
+  filesRead: string[];
+  /** Things a reviewer should know (e.g. "spec.replicas is set but an HPA owns the workload"). */
+  notes: string[];
+}
+
+/** A read-only view of the manifest repository at the base commit. */
+export interface RepoView {
+  /** File content, or undefined when the file does not exist. Paths are repository-relative. */
+  read(path: string): string | undefined;
+  /** Repository-relative paths of the files directly inside a directory ("" for the root). */
+  list(dir: string): string[];
+}
+
+/** One in-place scalar edit. */
+export interface Edit {
+  field: FieldKey;
+  file: string;
+  yamlPath: string;
+  range: [number, number];
+  style: FieldLocation['style'];
+  from: string;
+  to: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recommendations and decisions
+
+/** One proposed change of one field, in the field's natural unit (replicas, cores, bytes). */
+export interface Change {
+  field: FieldKey;
+  current: number;
+  proposed: number;
+  /** What the history alone (no forecast) supports; scale-down never goes below it. */
+  observed?: number;
+  /** Why this number, with the figures behind it. */
+  reason: string;
+}
+
+export interface Recommendation {
+  target: WorkloadId;
+  changes: Change[];
+  /** Human-readable lines explaining the numbers: forecast peak, quantile, horizon, capacity. */
+  reasons: string[];
+  /** Figures the PR body and guardrails use. */
+  evidence: {
+    forecastPeak?: number;
+    quantile?: number;
+    horizonSeconds?: number;
+    capacityPerReplica?: number;
+    capacitySource?: string;
+    /** Replicas expected on average over the horizon, used to cost per-pod changes. */
+    expectedReplicas: number;
+    historySteps: number;
+    oomKills?: number;
+  };
+}
+
+export type GuardrailEffect = 'passed' | 'clamped' | 'dropped' | 'held';
+
+export interface GuardrailNote {
+  /** Policy name as written in the guardrails file, e.g. "maxStepPercent.up". */
+  rule: string;
+  effect: GuardrailEffect;
+  message: string;
+}
+
+export interface CostDelta {
+  cores: number;
+  memoryGiB: number;
+  /** Money per month (730 hours) at the configured prices. */
+  monthly: number;
+  currency: string;
+}
+
+export interface Decision {
+  target: WorkloadId;
+  verdict: 'propose' | 'hold';
+  /** Changes after the guardrails (empty when held). */
+  changes: Change[];
+  notes: GuardrailNote[];
+  cost: CostDelta;
+  /** When held: the short reason shown first. */
+  heldBecause?: string;
+}
