@@ -224,8 +224,9 @@ export interface CostDelta {
 
 export interface Decision {
   target: WorkloadId;
-  verdict: 'propose' | 'hold';
-  /** Changes after the guardrails (empty when held). */
+  /** propose: open or update a PR; hold: a guardrail stopped it; unchanged: nothing worth changing. */
+  verdict: 'propose' | 'hold' | 'unchanged';
+  /** Changes after the guardrails; when held, what would have been proposed. */
   changes: Change[];
   notes: GuardrailNote[];
   cost: CostDelta;

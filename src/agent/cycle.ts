@@ -1,0 +1,399 @@
+// One cycle: the only place that knows the order of the stages.
+//   targets -> metrics -> forecast -> recommend -> guard -> manifests -> forge
+// Every target ends in an outcome (propose, hold, unchanged, or error) that is logged, counted and
+// listed in the dashboard; a failure of one target never stops the others.
+import { effectiveSettings, type Config, type TargetConfig } from '../config/schema.js';
+import { cleanHistory, selectAndForecast } from '../forecast/index.js';
+import { buildProposal, renderBody, targetId, type Proposal, type ProposalItem } from '../forge/body.js';
+import { renderDashboard, type PrAction, type TargetOutcome } from '../forge/dashboard.js';
+import { BRANCH_PREFIX, type Forge, type PullRequestInfo } from '../forge/types.js';
+import { applyLimits, guard, type ForgeLoad } from '../guardrails/index.js';
+import { applyEdits, editFor, locateWorkload, parseQuantity, type ManifestSpec } from '../manifests/index.js';
+import { describeRef } from '../metrics/grid.js';
+import { metricRef, type MetricName } from '../metrics/presets.js';
+import { deriveCapacity, recommend } from '../recommend/index.js';
+import type { CostDelta, Decision, FieldKey, MetricsSource, RepoView, Series, WorkloadId, WorkloadManifest } from '../types.js';
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** What the cycle needs of the git checkout (GitWorkspace implements it). */
+export interface Workspace {
+  sync(): Promise<string>;
+  view(): RepoView;
+  publish(branch: string, files: Map<string, string>, message: string): Promise<string>;
+}
+
+export interface CycleDeps {
+  config: Config;
+  metrics: MetricsSource;
+  workspace: Workspace;
+  forge: Forge;
+  /** Unix seconds the cycle runs at (injected: tests and replays pin it). */
+  now: number;
+  log: Logger;
+  /** Plan only: evaluate everything, write nothing (no branch, no PR, no dashboard). */
+  dryRun?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ProposalResult {
+  proposal: Proposal;
+  body: string;
+  action: PrAction;
+  pr?: PullRequestInfo;
+  files: Map<string, string>;
+}
+
+export interface CycleReport {
+  at: number;
+  baseSha: string;
+  outcomes: TargetOutcome[];
+  proposals: ProposalResult[];
+  closed: { number: number; reason: string }[];
+  dashboard?: string;
+}
+
+interface Evaluation {
+  outcome: TargetOutcome;
+  item?: ProposalItem;
+  manifest?: WorkloadManifest;
+}
+
+export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
+  const { config, forge, workspace, log, now } = deps;
+  const lookback = Math.max(
+    ...config.targets.map((t) => {
+      const { policy } = effectiveSettings(config, t);
+      return Math.max(policy.cooldown, policy.budget.perNamespace?.period ?? 0, 3600);
+    }),
+  );
+  const prs = await forge.listPullRequests(now - lookback);
+  const baseSha = await workspace.sync();
+  const repo = workspace.view();
+  log.info({ baseSha, targets: config.targets.length, augurPRs: prs.length }, 'cycle started');
+
+  const evaluations = await Promise.all(config.targets.map((t) => evaluate(t, deps, repo, prs)));
+  const keyOf = (id: WorkloadId) => groupKey(config, config.targets.find((t) => sameId(t, id))!);
+  const limited = applyLimits(
+    evaluations.map((e) => e.outcome.decision).filter((d): d is Decision => d !== undefined),
+    forgeLoad(prs, now, config, keyOf),
+    config.limits,
+    (ns) => {
+      const t = config.targets.find((x) => x.namespace === ns);
+      return t ? effectiveSettings(config, t).policy.budget.perNamespace : undefined;
+    },
+    (d) => keyOf(d.target),
+  );
+  for (const d of limited) {
+    const e = evaluations.find((x) => x.outcome.decision && sameId(x.outcome.decision.target, d.target))!;
+    e.outcome.decision = d;
+    if (e.item) e.item.decision = d;
+  }
+  for (const e of evaluations) {
+    const d = e.outcome.decision;
+    log.info(
+      { target: targetId(e.outcome.target), verdict: e.outcome.error ? 'error' : d?.verdict, heldBecause: d?.heldBecause, error: e.outcome.error },
+      'decision',
+    );
+  }
+
+  // Group the proposals (one PR per workload by default) and write each one.
+  const groups = new Map<string, ProposalItem[]>();
+  for (const e of evaluations) {
+    if (e.item && e.outcome.decision?.verdict === 'propose') {
+      const key = keyOf(e.outcome.target);
+      groups.set(key, [...(groups.get(key) ?? []), e.item]);
+    }
+  }
+  const proposals: ProposalResult[] = [];
+  for (const [key, items] of groups) {
+    const result = await publishProposal(key, items, deps, repo, prs);
+    proposals.push(result);
+    for (const item of items) {
+      const e = evaluations.find((x) => sameId(x.outcome.target, item.target))!;
+      if (result.pr) e.outcome.pr = { number: result.pr.number, url: result.pr.url, action: result.action };
+    }
+  }
+
+  const closed = await closeStale(evaluations, prs, proposals, deps, keyOf);
+  for (const e of evaluations) {
+    if (e.outcome.pr) continue;
+    const open = prs.find((p) => p.state === 'open' && p.meta?.targets.includes(targetId(e.outcome.target)));
+    const wasClosed = open && closed.some((c) => c.number === open.number);
+    if (open) e.outcome.pr = { number: open.number, url: open.url, action: wasClosed ? 'closed' : 'unchanged' };
+  }
+
+  const outcomes = evaluations.map((e) => e.outcome);
+  let dashboard: string | undefined;
+  if (!deps.dryRun) {
+    try {
+      dashboard = await forge.upsertDashboard(config.forge.dashboardTitle, renderDashboard(outcomes, { at: now, forge: forge.name }));
+    } catch (err) {
+      log.error({ err: message(err) }, 'dashboard not updated');
+    }
+  }
+  return { at: now, baseSha, outcomes, proposals, closed, ...(dashboard ? { dashboard } : {}) };
+}
+
+async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: PullRequestInfo[]): Promise<Evaluation> {
+  const target: WorkloadId = { kind: t.kind, namespace: t.namespace, name: t.name };
+  const outcome: TargetOutcome = { target, notes: [] };
+  const hold = (rule: string, msg: string): Evaluation => {
+    outcome.decision = { target, verdict: 'hold', changes: [], notes: [{ rule, effect: 'held', message: msg }], cost: zeroCost(deps.config, t), heldBecause: `${rule}: ${msg}` };
+    return { outcome };
+  };
+  try {
+    const { policy, sizing } = effectiveSettings(deps.config, t);
+    const spec: ManifestSpec = { format: t.manifest.format, path: t.manifest.path };
+    if (t.manifest.container) spec.container = t.manifest.container;
+    if (t.manifest.hpaPath) spec.hpaPath = t.manifest.hpaPath;
+    if (t.manifest.helm) spec.helm = t.manifest.helm;
+    let manifest: WorkloadManifest;
+    try {
+      manifest = locateWorkload(repo, target, spec);
+    } catch (err) {
+      return hold('manifest', message(err));
+    }
+    outcome.notes.push(...manifest.notes);
+    const current: Partial<Record<FieldKey, number>> = {};
+    for (const [field, loc] of Object.entries(manifest.fields) as [FieldKey, NonNullable<WorkloadManifest['fields'][FieldKey]>][]) {
+      current[field] = parseQuantity(field, loc.raw);
+    }
+
+    const fetch = async (name: MetricName): Promise<{ series: Series; source: string } | undefined> => {
+      const ref = t.metrics[name] ?? defaultPreset(name, deps.config);
+      if (!ref) return undefined;
+      const mref = metricRef(name, ref, t, manifest.container);
+      const { step, history } = windowFor(deps.config, 'file' in mref);
+      const end = Math.floor(deps.now / step) * step;
+      const series = await deps.metrics.range(mref, { start: end - history + step, end, stepSeconds: step }, deps.signal);
+      return { series, source: 'promql' in mref ? mref.promql : describeRef(mref) };
+    };
+
+    let load: { series: Series; source: string };
+    try {
+      load = (await fetch('load'))!;
+    } catch (err) {
+      return hold('metrics', `load: ${message(err)}`);
+    }
+    // Stale data is not "no load": hold rather than forecast from a filled-in tail.
+    const stale = trailingMissingSeconds(load.series);
+    if (stale > Math.max(3 * load.series.stepSeconds, 900)) {
+      return hold('metrics', `load: the newest sample is ${Math.round(stale / 60)} min old (window ends ${new Date(deps.now * 1000).toISOString()}); check that the query still returns data`);
+    }
+    const cleaned = cleanHistory(load.series);
+    const finiteSteps = cleaned.series.values.filter(Number.isFinite).length;
+    if (finiteSteps === 0) return hold('metrics', `load: the series has no usable samples (${load.series.values.length} steps, all missing); check the query or file`);
+
+    // Optional metrics: a failure drops the changes that need them, with a note, not the target.
+    const optional = async (name: MetricName) => {
+      try {
+        return await fetch(name);
+      } catch (err) {
+        outcome.notes.push(`${name} metric unavailable, its changes are skipped: ${message(err)}`);
+        return undefined;
+      }
+    };
+    const [cpu, memory, oomKills, cpuTotal] = await Promise.all([
+      optional('cpu'),
+      optional('memory'),
+      optional('oomKills'),
+      'targetUtilization' in t.capacity ? optional('cpuTotal') : Promise.resolve(undefined),
+    ]);
+
+    const horizonSteps = Math.round(sizing.horizon / cleaned.series.stepSeconds);
+    const quantiles = [...new Set([0.5, sizing.quantile, sizing.maxQuantile])].sort((a, b) => a - b);
+    let forecast;
+    try {
+      forecast = selectAndForecast(cleaned.series, { horizonSteps, quantiles });
+    } catch (err) {
+      return hold('minHistory', message(err));
+    }
+
+    let capacity: { perReplica: number; source: string } | undefined;
+    if ('perReplica' in t.capacity) capacity = { perReplica: t.capacity.perReplica, source: 'given in the guardrails file' };
+    else if (cpuTotal && current['cpu.request'] !== undefined) capacity = deriveCapacity(load.series, cpuTotal.series, current['cpu.request'], t.capacity.targetUtilization);
+    if (!capacity || !(capacity.perReplica > 0)) {
+      return hold('capacity', 'per-replica capacity could not be derived (needs the cpuTotal metric and a CPU request in the manifest); set capacity.perReplica');
+    }
+
+    const recommendation = recommend({
+      target,
+      sizing,
+      autoscaler: manifest.autoscaler,
+      current,
+      load: cleaned.series,
+      forecast,
+      capacityPerReplica: capacity.perReplica,
+      capacitySource: capacity.source,
+      ...(cpu ? { cpu: cpu.series } : {}),
+      ...(memory ? { memory: memory.series } : {}),
+      ...(oomKills ? { oomKills: oomKills.series } : {}),
+    });
+    const lastMerged = prs
+      .filter((p) => p.merged && p.meta?.targets.includes(targetId(target)))
+      .reduce<number | undefined>((acc, p) => Math.max(acc ?? 0, p.mergedAt ?? 0), undefined);
+    const decision = guard({
+      recommendation,
+      policy,
+      ...(forecast.accuracy ? { accuracy: forecast.accuracy } : {}),
+      historySeconds: finiteSteps * cleaned.series.stepSeconds,
+      now: deps.now,
+      timezone: deps.config.schedule.timezone,
+      ...(lastMerged !== undefined ? { lastMergedAt: lastMerged } : {}),
+      podRequests: { ...(current['cpu.request'] !== undefined ? { cpu: current['cpu.request'] } : {}), ...(current['memory.request'] !== undefined ? { memory: current['memory.request'] } : {}) },
+    });
+    outcome.decision = decision;
+    const edits = decision.changes.map((c) => editFor(manifest.fields[c.field]!, c.proposed));
+    const queries = [
+      { metric: 'load', source: load.source },
+      ...([['cpu', cpu], ['memory', memory], ['oomKills', oomKills], ['cpuTotal', cpuTotal]] as const)
+        .filter(([, m]) => m !== undefined)
+        .map(([name, m]) => ({ metric: name, source: m!.source })),
+    ];
+    const item: ProposalItem = {
+      target,
+      decision,
+      recommendation,
+      forecast,
+      history: cleaned.series,
+      edits,
+      queries,
+      autoscaler: manifest.autoscaler,
+      manifestNotes: manifest.notes,
+    };
+    return { outcome, item, manifest };
+  } catch (err) {
+    deps.log.error({ target: targetId(target), err: message(err) }, 'target failed');
+    outcome.error = message(err);
+    return { outcome };
+  }
+}
+
+async function publishProposal(key: string, items: ProposalItem[], deps: CycleDeps, repo: RepoView, prs: PullRequestInfo[]): Promise<ProposalResult> {
+  const { config, forge, workspace, now } = deps;
+  const branch = branchFor(key);
+  const proposal = buildProposal(key, branch, items, now);
+  const body = renderBody(proposal, { baseBranch: config.git.baseBranch });
+  const files = applyEdits(repo, items.flatMap((i) => i.edits));
+  const existing = prs.find((p) => p.state === 'open' && p.branch === branch);
+  if (existing?.meta?.fingerprint === proposal.meta.fingerprint) {
+    deps.log.info({ pr: existing.number, branch }, 'PR already proposes these values');
+    return { proposal, body, action: 'unchanged', pr: existing, files };
+  }
+  if (deps.dryRun) return { proposal, body, action: existing ? 'updated' : 'opened', ...(existing ? { pr: existing } : {}), files };
+  const message = `${proposal.title}\n\n${items.map((i) => i.decision.changes.map((c) => `${targetId(i.target)} ${c.field}: ${c.current} -> ${c.proposed}`).join('\n')).join('\n')}\n`;
+  await workspace.publish(branch, files, message);
+  if (existing) {
+    await forge.updatePullRequest(existing.number, { title: proposal.title, body });
+    deps.log.info({ pr: existing.number, branch }, 'PR updated in place');
+    return { proposal, body, action: 'updated', pr: existing, files };
+  }
+  const pr = await forge.openPullRequest({
+    branch,
+    base: config.git.baseBranch,
+    title: proposal.title,
+    body,
+    labels: config.forge.labels,
+    reviewers: config.forge.reviewers,
+    teamReviewers: config.forge.teamReviewers,
+    draft: config.forge.draft,
+  });
+  deps.log.info({ pr: pr.number, branch, url: pr.url }, 'PR opened');
+  return { proposal, body, action: 'opened', pr, files };
+}
+
+/**
+ * Closes open Augur PRs whose recommendation no longer holds: every workload in them is now
+ * "unchanged", or no longer a target. PRs of held workloads (frozen, over budget...) stay open.
+ */
+async function closeStale(
+  evaluations: Evaluation[],
+  prs: PullRequestInfo[],
+  proposals: ProposalResult[],
+  deps: CycleDeps,
+  keyOf: (id: WorkloadId) => string,
+): Promise<{ number: number; reason: string }[]> {
+  const closed: { number: number; reason: string }[] = [];
+  const written = new Set(proposals.map((p) => p.proposal.branch));
+  for (const pr of prs) {
+    if (pr.state !== 'open' || !pr.branch.startsWith(BRANCH_PREFIX) || written.has(pr.branch) || !pr.meta) continue;
+    const reasons: string[] = [];
+    let keep = false;
+    for (const id of pr.meta.targets) {
+      const e = evaluations.find((x) => targetId(x.outcome.target) === id);
+      if (!e) reasons.push(`\`${id}\` is no longer a target in the guardrails file`);
+      else if (branchFor(keyOf(e.outcome.target)) !== pr.branch) reasons.push(`\`${id}\` is now proposed on branch \`${branchFor(keyOf(e.outcome.target))}\``);
+      else if (e.outcome.decision?.verdict === 'unchanged') {
+        const shaping = e.outcome.decision.notes.filter((n) => n.effect === 'dropped' || n.effect === 'clamped').map((n) => n.message);
+        reasons.push(`\`${id}\`: the current values are now right${shaping.length ? ` (${shaping.join('; ')})` : ''}`);
+      } else keep = true;
+    }
+    if (keep || reasons.length === 0) continue;
+    const comment = `Augur closes this PR: the recommendation no longer holds.\n\n${reasons.map((r) => `- ${r}`).join('\n')}\n\nThe branch \`${pr.branch}\` is left as it is; Augur will open a new PR if the forecast calls for a change again.`;
+    if (!deps.dryRun) await deps.forge.closePullRequest(pr.number, comment);
+    deps.log.info({ pr: pr.number, branch: pr.branch }, 'PR closed: recommendation no longer holds');
+    closed.push({ number: pr.number, reason: comment });
+  }
+  return closed;
+}
+
+function forgeLoad(prs: PullRequestInfo[], now: number, config: Config, keyOf: (id: WorkloadId) => string): ForgeLoad {
+  const open = prs.filter((p) => p.state === 'open');
+  const namespaceCost: Record<string, CostDelta> = {};
+  for (const p of prs) {
+    if (!p.meta || !(p.state === 'open' || p.merged)) continue;
+    const ns = p.meta.targets[0]?.split('/')[1];
+    if (!ns) continue;
+    const t = config.targets.find((x) => x.namespace === ns);
+    const period = t ? effectiveSettings(config, t).policy.budget.perNamespace?.period : undefined;
+    if (period === undefined || (p.merged && (p.mergedAt ?? 0) < now - period)) continue;
+    const acc = namespaceCost[ns] ?? { cores: 0, memoryGiB: 0, monthly: 0, currency: p.meta.cost.currency };
+    namespaceCost[ns] = { cores: acc.cores + p.meta.cost.cores, memoryGiB: acc.memoryGiB + p.meta.cost.memoryGiB, monthly: acc.monthly + p.meta.cost.monthly, currency: acc.currency };
+  }
+  const withOpenPR = new Set<string>();
+  for (const t of config.targets) {
+    const key = keyOf(t);
+    if (open.some((p) => p.branch === branchFor(key))) withOpenPR.add(key);
+  }
+  return { openPRs: open.length, openedLastHour: prs.filter((p) => p.createdAt >= now - 3600).length, namespaceCost, withOpenPR };
+}
+
+/** Grouping key of a target: per workload, per namespace, or per the target's group. */
+export function groupKey(config: Config, t: Pick<TargetConfig, 'namespace' | 'name' | 'group'>): string {
+  if (config.forge.grouping === 'namespace') return `namespace--${t.namespace}`;
+  if (config.forge.grouping === 'group' && t.group) return `group--${t.group}`;
+  return `${t.namespace}/${t.name}`;
+}
+
+export const branchFor = (key: string) => `${BRANCH_PREFIX}${key}`;
+
+function windowFor(config: Config, file: boolean): { step: number; history: number } {
+  if (file && config.metrics.file) return { step: config.metrics.file.step, history: config.metrics.file.history };
+  return { step: config.prometheus?.step ?? 300, history: config.prometheus?.history ?? 14 * 86_400 };
+}
+
+/** With Prometheus configured, CPU, memory and OOM kills come from the standard exporters unless said otherwise. */
+function defaultPreset(name: MetricName, config: Config): TargetConfig['metrics']['cpu'] {
+  if (!config.prometheus) return undefined;
+  if (name === 'cpu' || name === 'memory' || name === 'cpuTotal') return { preset: 'cadvisor' };
+  if (name === 'oomKills') return { preset: 'kube-state-metrics' };
+  return undefined;
+}
+
+function zeroCost(config: Config, t: TargetConfig): CostDelta {
+  return { cores: 0, memoryGiB: 0, monthly: 0, currency: effectiveSettings(config, t).policy.prices.currency };
+}
+
+function trailingMissingSeconds(s: Series): number {
+  let i = s.values.length - 1;
+  while (i >= 0 && !Number.isFinite(s.values[i])) i--;
+  return (s.values.length - 1 - i) * s.stepSeconds;
+}
+
+const sameId = (a: WorkloadId | TargetConfig, b: WorkloadId) => a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));

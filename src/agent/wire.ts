@@ -1,0 +1,94 @@
+// Builds the adapters a cycle runs on from a loaded guardrails file. The one place that turns
+// configuration into concrete edges (Prometheus or files, GitHub or local, the git checkout).
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { resolveFrom, type LoadedConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { GitHubForge } from '../forge/github.js';
+import { LocalForge } from '../forge/local.js';
+import type { Forge } from '../forge/types.js';
+import { FileSource } from '../metrics/file.js';
+import { PrometheusSource } from '../metrics/prometheus.js';
+import { MetricsError, type MetricRef, type MetricsSource, type RangeWindow } from '../types.js';
+import { GitWorkspace } from '../workspace/git.js';
+import type { Logger } from './cycle.js';
+
+type SecretRef = { env: string } | { file: string };
+
+/** Reads a secret from the environment or a mounted file; the error says which and how to fix it. */
+export function readSecret(ref: SecretRef, what: string, env: NodeJS.ProcessEnv = process.env): string {
+  if ('env' in ref) {
+    const v = env[ref.env];
+    if (!v) throw new Error(`${what}: environment variable ${ref.env} is not set; set it, or point ${what} at a mounted file with { file: /path }`);
+    return v.trim();
+  }
+  try {
+    return readFileSync(ref.file, 'utf8').trim();
+  } catch (err) {
+    throw new Error(`${what}: cannot read ${ref.file} (${(err as Error).message}); mount the secret there or use { env: NAME }`);
+  }
+}
+
+/** Routes each metric to its source: PromQL to Prometheus, files to the CSV reader. */
+export class RoutingSource implements MetricsSource {
+  constructor(private readonly prometheus?: MetricsSource, private readonly files?: MetricsSource) {}
+  range(ref: MetricRef, window: RangeWindow, signal?: AbortSignal) {
+    const source = 'file' in ref ? this.files : this.prometheus;
+    if (!source) throw new MetricsError(`no ${'file' in ref ? 'metrics.file' : 'prometheus'} section in the guardrails file for ${JSON.stringify(ref)}`, ref);
+    return source.range(ref, window, signal);
+  }
+}
+
+export function buildMetrics(loaded: LoadedConfig, now: number): MetricsSource {
+  const { config } = loaded;
+  let prometheus: MetricsSource | undefined;
+  if (config.prometheus) {
+    const p = config.prometheus;
+    const headers: Record<string, string> = {};
+    if (p.auth && 'bearer' in p.auth) headers.Authorization = `Bearer ${readSecret(p.auth.bearer, 'prometheus.auth.bearer')}`;
+    if (p.auth && 'basic' in p.auth) {
+      const password = readSecret(p.auth.basic.password, 'prometheus.auth.basic.password');
+      headers.Authorization = `Basic ${Buffer.from(`${p.auth.basic.username}:${password}`).toString('base64')}`;
+    }
+    prometheus = new PrometheusSource({ url: p.url, headers, timeoutMs: p.timeout * 1000, maxConcurrentQueries: p.maxConcurrentQueries });
+  }
+  const f = config.metrics.file;
+  const files = f ? new FileSource({ baseDir: resolveFrom(loaded, f.dir), ...(f.shiftToNow ? { shiftToNow: { now } } : {}) }) : undefined;
+  return new RoutingSource(prometheus, files);
+}
+
+export function buildForge(loaded: LoadedConfig, log: Logger): Forge {
+  const forge = loaded.config.forge;
+  if (forge.type === 'local') return new LocalForge(resolveFrom(loaded, forge.path));
+  return new GitHubForge({
+    owner: forge.owner,
+    repo: forge.repo,
+    apiUrl: forge.apiUrl,
+    token: readSecret(forge.token, 'forge.token'),
+    warn: (msg) => log.warn({}, msg),
+  });
+}
+
+export function buildWorkspace(loaded: LoadedConfig): GitWorkspace {
+  const { git, forge } = loaded.config;
+  const isLocalPath = !/^[a-z][a-z0-9+.-]*:\/\//i.test(git.url) && !/^[^/]+@[^/]+:/.test(git.url);
+  const url = isLocalPath ? resolveFrom(loaded, git.url) : git.url;
+  const tokenRef = git.token ?? (forge.type === 'github' && !isLocalPath ? forge.token : undefined);
+  return new GitWorkspace({
+    url,
+    dir: git.workdir ? resolveFrom(loaded, git.workdir) : join(tmpdir(), 'augur', safeName(url)),
+    baseBranch: git.baseBranch,
+    author: git.author,
+    ...(tokenRef ? { token: readSecret(tokenRef, git.token ? 'git.token' : 'forge.token (used for git pushes)') } : {}),
+  });
+}
+
+export function buildLogger(opts: { level?: string; pretty?: boolean } = {}): pino.Logger {
+  return pino({ level: opts.level ?? process.env.AUGUR_LOG_LEVEL ?? 'info', base: { app: 'augur' } });
+}
+
+const safeName = (url: string) => url.replace(/[^a-zA-Z0-9._-]+/g, '_').slice(-80);
+
+export type { Config };

@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+// The `augur` command. Each subcommand is a thin shell over the agent: parse flags, load the
+// guardrails file, wire the adapters, run, print.
+import { Command, InvalidArgumentError } from 'commander';
+import { runCycle, type CycleReport } from '../agent/cycle.js';
+import { startScheduler } from '../agent/scheduler.js';
+import { buildForge, buildLogger, buildMetrics, buildWorkspace } from '../agent/wire.js';
+import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.js';
+import { AgentMetrics, startServer } from '../server/http.js';
+import { runDemo } from './demo.js';
+import { decisionsTable } from './format.js';
+
+const DEFAULT_CONFIG = process.env.AUGUR_CONFIG ?? 'augur.yaml';
+
+const parseTime = (v: string): number => {
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new InvalidArgumentError(`"${v}" is not an ISO time; e.g. 2026-11-22T06:00:00Z`);
+  return Math.floor(t / 1000);
+};
+
+const program = new Command()
+  .name('augur')
+  .description('Predictive scaling for GitOps: forecast load, propose replica and resource changes as pull requests.')
+  .showHelpAfterError();
+
+program
+  .command('validate')
+  .description('check a guardrails file and list every problem at once')
+  .argument('[file]', 'guardrails YAML file', DEFAULT_CONFIG)
+  .action((file: string) => {
+    const loaded = load(file);
+    console.log(`${file}: valid (${loaded.config.targets.length} targets, forge ${loaded.config.forge.type}, metrics ${loaded.config.prometheus ? 'prometheus' : 'files'})`);
+  });
+
+program
+  .command('plan')
+  .description('evaluate every target and print the decisions; writes nothing')
+  .option('-c, --config <file>', 'guardrails YAML file', DEFAULT_CONFIG)
+  .option('--now <iso>', 'evaluate as of this time (default: now)', parseTime)
+  .option('--json', 'print the report as JSON')
+  .action(async (opts: { config: string; now?: number; json?: boolean }) => {
+    const report = await once(load(opts.config), opts.now, true);
+    print(report, opts.json);
+  });
+
+program
+  .command('run')
+  .description('run one cycle: open, update or close PRs and rewrite the dashboard')
+  .option('-c, --config <file>', 'guardrails YAML file', DEFAULT_CONFIG)
+  .option('--once', 'run one cycle and exit (the only mode of run; serve runs on a schedule)', true)
+  .option('--now <iso>', 'evaluate as of this time (default: now)', parseTime)
+  .option('--json', 'print the report as JSON')
+  .action(async (opts: { config: string; now?: number; json?: boolean }) => {
+    const report = await once(load(opts.config), opts.now, false);
+    print(report, opts.json);
+    if (report.outcomes.some((o) => o.error)) process.exitCode = 2;
+  });
+
+program
+  .command('serve')
+  .description('run cycles on the schedule, with /healthz, /readyz and /metrics')
+  .option('-c, --config <file>', 'guardrails YAML file', DEFAULT_CONFIG)
+  .option('--port <port>', 'HTTP port', (v) => Number(v), 8080)
+  .option('--host <host>', 'HTTP listen address', '0.0.0.0')
+  .action(async (opts: { config: string; port: number; host: string }) => {
+    const loaded = load(opts.config);
+    const log = buildLogger();
+    const metrics = new AgentMetrics();
+    let cycles = 0;
+    let lastError = '';
+    const server = await startServer(opts.port, opts.host, metrics, {
+      ready: () => cycles > 0,
+      detail: () => (cycles === 0 ? 'first cycle not finished' : lastError ? `last cycle failed: ${lastError}` : `${cycles} cycles run`),
+    });
+    log.info({ port: opts.port }, 'listening');
+    const scheduler = startScheduler({
+      cron: loaded.config.schedule.cron,
+      timezone: loaded.config.schedule.timezone,
+      log,
+      cycle: async () => {
+        const started = performance.now();
+        try {
+          const report = await once(loaded, undefined, false, log);
+          metrics.record(report, (performance.now() - started) / 1000);
+          lastError = '';
+        } catch (err) {
+          metrics.cycles.inc({ result: 'error' });
+          lastError = err instanceof Error ? err.message : String(err);
+          throw err;
+        } finally {
+          cycles++;
+        }
+      },
+    });
+    void scheduler.trigger('startup');
+    const shutdown = async (signal: string) => {
+      log.info({ signal }, 'stopping');
+      await scheduler.stop(60_000);
+      server.close();
+      process.exit(0);
+    };
+    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    process.once('SIGINT', () => void shutdown('SIGINT'));
+  });
+
+program
+  .command('demo')
+  .description('one real cycle on a bundled trace and a generated local manifest repo: no cluster, no token')
+  .option('--dir <dir>', 'where to build the demo repository and forge', '.augur-demo')
+  .action(async (opts: { dir: string }) => {
+    await runDemo(opts.dir);
+  });
+
+function load(file: string): LoadedConfig {
+  try {
+    return loadConfig(file);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`${file}: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}:\n${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+export async function once(loaded: LoadedConfig, now: number | undefined, dryRun: boolean, log = buildLogger({ level: process.env.AUGUR_LOG_LEVEL ?? 'warn' })): Promise<CycleReport> {
+  const at = now ?? Math.floor(Date.now() / 1000);
+  return runCycle({
+    config: loaded.config,
+    metrics: buildMetrics(loaded, at),
+    workspace: buildWorkspace(loaded),
+    forge: buildForge(loaded, log),
+    now: at,
+    log,
+    dryRun,
+  });
+}
+
+function print(report: CycleReport, json?: boolean): void {
+  if (json) {
+    console.log(JSON.stringify({ at: report.at, baseSha: report.baseSha, outcomes: report.outcomes, closed: report.closed, dashboard: report.dashboard }, null, 2));
+    return;
+  }
+  console.log(decisionsTable(report));
+  if (report.dashboard) console.log(`\ndashboard: ${report.dashboard}`);
+}
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(`augur: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

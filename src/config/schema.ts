@@ -1,0 +1,354 @@
+// The guardrails file. This zod schema is the single source: the TypeScript types below, the
+// JSON Schema in config/augur.schema.json (editor completion) and the config reference in the
+// README are generated from it (`npm run gen`).
+import { z } from 'zod';
+import { DURATION_PATTERN, parseDuration } from './duration.js';
+
+const duration = (example: string) =>
+  z
+    .string()
+    .regex(DURATION_PATTERN, { error: `a duration: a number and a unit (s, m, h, d, w), e.g. "${example}"` })
+    .transform(parseDuration);
+
+const percent = z.number().min(0, { error: 'a percentage, 0 or more' });
+
+/** A secret is never written in the file itself: it is read from the environment or a mounted file. */
+const secretRef = z
+  .union([
+    z.object({ env: z.string().min(1).describe('environment variable that holds the secret') }).strict(),
+    z.object({ file: z.string().min(1).describe('path of a mounted file that holds the secret') }).strict(),
+  ], { error: 'a secret reference: { env: NAME } or { file: /path }; secrets are never written in this file' })
+  .describe('Where to read a secret: { env: NAME } or { file: /mounted/path }.');
+
+const cpuQuantity = z
+  .union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?m?$/)], {
+    error: 'a CPU quantity: cores as a number (2, 0.5) or millicores ("500m")',
+  })
+  .transform((v) => (typeof v === 'number' ? v : v.endsWith('m') ? Number(v.slice(0, -1)) / 1000 : Number(v)));
+
+const MEMORY_UNITS: Record<string, number> = { '': 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+const memoryQuantity = z
+  .union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$/)], {
+    error: 'a memory quantity: bytes as a number or with a unit ("512Mi", "2Gi")',
+  })
+  .transform((v) => {
+    if (typeof v === 'number') return v;
+    const [, num, unit = ''] = /^(\d+(?:\.\d+)?)(\D*)$/.exec(v)!;
+    return Number(num) * MEMORY_UNITS[unit]!;
+  });
+
+const freezeWindow = z.union([
+  z
+    .object({
+      cron: z.string().describe('cron expression (5 fields) at which the freeze starts, e.g. "0 18 * * 5"'),
+      duration: duration('64h').describe('how long each freeze lasts'),
+      timezone: z.string().optional().describe('IANA time zone of the cron expression; default: schedule.timezone'),
+      reason: z.string().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      from: z.string().describe('start, ISO date or date-time, e.g. "2026-12-20" (inclusive)'),
+      to: z.string().describe('end, ISO date or date-time, e.g. "2027-01-04" (exclusive)'),
+      timezone: z.string().optional().describe('IANA time zone for dates without an offset; default: schedule.timezone'),
+      reason: z.string().optional(),
+    })
+    .strict(),
+], { error: 'a freeze window: { cron, duration } or { from, to }, each with an optional timezone' });
+
+const changeKind = z.enum(['replicas', 'hpa', 'requests', 'limits']);
+
+const budget = z
+  .object({
+    cores: z.number().min(0).optional().describe('most CPU cores requested that may be added'),
+    memoryGiB: z.number().min(0).optional().describe('most GiB of memory requested that may be added'),
+    monthly: z.number().min(0).optional().describe('most money per month (730 h, at `prices`) that may be added'),
+  })
+  .strict();
+
+/** Guardrails. Defaults at the top level, overridable per namespace and per target. */
+const policyFields = {
+  minReplicas: z.number().int().min(0).describe('never propose fewer replicas (or a lower HPA minReplicas) than this'),
+  maxReplicas: z.number().int().min(1).describe('never propose more replicas (or a higher HPA maxReplicas) than this'),
+  maxStepPercent: z
+    .object({
+      up: percent.describe('largest increase of any value in one PR, in percent of the current value'),
+      down: percent.max(100).describe('largest decrease of any value in one PR, in percent of the current value'),
+    })
+    .strict()
+    .describe('how far one PR may move a value'),
+  minChangePercent: percent.describe('changes smaller than this (in percent) are not proposed: no PR for noise'),
+  cooldown: duration('24h').describe('after an Augur PR for a workload merges, wait this long before proposing again'),
+  freezeWindows: z.array(freezeWindow).describe('no PRs are opened or updated inside these windows'),
+  maxCpuPerPod: cpuQuantity.describe('largest CPU request per container, e.g. 4 or "3500m"'),
+  maxMemoryPerPod: memoryQuantity.describe('largest memory request per container, e.g. "8Gi"'),
+  allowedChanges: z.array(changeKind).describe('which kinds of change may be proposed: replicas, hpa, requests, limits'),
+  protected: z.boolean().describe('a protected workload is never changed; its decisions are reported only'),
+  budget: z
+    .object({
+      perPR: budget.optional().describe('most that one PR may add'),
+      perNamespace: budget
+        .extend({ period: duration('30d').prefault('30d').describe('period over which open and merged Augur PRs add up') })
+        .optional()
+        .describe('most that all Augur PRs of a namespace may add within the period'),
+    })
+    .strict(),
+  prices: z
+    .object({
+      coreHour: z.number().min(0).describe('price of one requested core for one hour'),
+      gibHour: z.number().min(0).describe('price of one requested GiB of memory for one hour'),
+      currency: z.string().describe('currency code shown in PRs, e.g. USD'),
+    })
+    .strict(),
+  scaleDownOnEvidenceOnly: z
+    .boolean()
+    .describe('a decrease is proposed only as far as observed history supports it, never on the forecast alone'),
+  minAccuracy: z
+    .number()
+    .min(0)
+    .max(1)
+    .describe('act only when the model\'s backtest accuracy (1 - weighted absolute % error) is at least this'),
+  minHistory: duration('3d').describe('hold a workload with less history than this'),
+};
+
+const policyDefaults = {
+  minReplicas: 1,
+  maxReplicas: 50,
+  maxStepPercent: { up: 100, down: 30 },
+  minChangePercent: 10,
+  cooldown: '24h',
+  freezeWindows: [],
+  maxCpuPerPod: 8,
+  maxMemoryPerPod: '32Gi',
+  allowedChanges: ['replicas', 'hpa', 'requests', 'limits'],
+  protected: false,
+  budget: {},
+  prices: { coreHour: 0.031, gibHour: 0.0042, currency: 'USD' },
+  scaleDownOnEvidenceOnly: true,
+  minAccuracy: 0.5,
+  minHistory: '3d',
+} as const;
+
+/** How recommendations are computed; overridable like the policy. */
+const sizingFields = {
+  horizon: duration('24h').describe('how far ahead to forecast'),
+  quantile: z.number().gt(0).lt(1).describe('forecast quantile that replicas are sized for (0.9 = the p90 forecast)'),
+  maxQuantile: z.number().gt(0).lt(1).describe('forecast quantile that an HPA maxReplicas must cover'),
+  headroomPercent: percent.describe('extra capacity on top of the sized forecast'),
+  cpuPercentile: z.number().gt(0).max(100).describe('percentile of per-pod CPU usage a CPU request covers'),
+  cpuMarginPercent: percent.describe('margin added to the CPU percentile'),
+  memoryMarginPercent: percent.describe('margin added to the peak memory working set'),
+  oomBumpPercent: percent.describe('after OOM kills, raise the memory request at least this much over the current one'),
+};
+
+const sizingDefaults = {
+  horizon: '24h',
+  quantile: 0.9,
+  maxQuantile: 0.99,
+  headroomPercent: 10,
+  cpuPercentile: 95,
+  cpuMarginPercent: 15,
+  memoryMarginPercent: 15,
+  oomBumpPercent: 25,
+} as const;
+
+const policyOverride = z.object(policyFields).partial().strict();
+const sizingOverride = z.object(sizingFields).partial().strict();
+
+const metricRef = z.union([
+  z.object({ query: z.string().min(1).describe('PromQL that returns one series') }).strict(),
+  z.object({ file: z.string().min(1).describe('CSV file of timestamp,value rows, relative to metrics.file.dir') }).strict(),
+  z
+    .object({
+      preset: z.enum(['cadvisor', 'kube-state-metrics']).describe('build the usual query for this workload from a standard exporter'),
+    })
+    .strict(),
+], { error: 'a metric: { query: PromQL }, { file: path.csv } or { preset: cadvisor | kube-state-metrics }' });
+
+const helmKeys = z
+  .object({
+    replicas: z.string(),
+    'hpa.enabled': z.string(),
+    'hpa.minReplicas': z.string(),
+    'hpa.maxReplicas': z.string(),
+    'cpu.request': z.string(),
+    'cpu.limit': z.string(),
+    'memory.request': z.string(),
+    'memory.limit': z.string(),
+  })
+  .partial()
+  .strict()
+  .describe('key paths in the values file; defaults: replicaCount, autoscaling.enabled, autoscaling.minReplicas, autoscaling.maxReplicas, resources.requests.cpu, resources.limits.cpu, resources.requests.memory, resources.limits.memory');
+
+const target = z
+  .object({
+    kind: z.enum(['Deployment', 'StatefulSet']).default('Deployment'),
+    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'a Kubernetes namespace name (lowercase letters, digits, -)' }),
+    name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: 'a Kubernetes object name (lowercase letters, digits, - and .)' }),
+    group: z.string().optional().describe('targets with the same group share one PR when forge.grouping is "group"'),
+    manifest: z
+      .object({
+        format: z.enum(['plain', 'kustomize', 'helm']).describe('plain YAML, a Kustomize directory, or a Helm values file'),
+        path: z.string().min(1).describe('repository-relative: the YAML file or directory, the kustomization directory, or the values file'),
+        container: z.string().optional().describe('container whose resources are sized; default: the only (or first) container'),
+        hpaPath: z.string().optional().describe('plain format: the file of the HPA, when it is not beside the workload'),
+        helm: helmKeys.optional(),
+      })
+      .strict(),
+    metrics: z
+      .object({
+        load: metricRef.describe('the load that replicas are sized for (requests per second, queue depth, CPU cores...)'),
+        cpu: metricRef.optional().describe('CPU cores used by the busiest pod; preset cadvisor'),
+        cpuTotal: metricRef.optional().describe('CPU cores used by all pods, to derive capacity; preset cadvisor'),
+        memory: metricRef.optional().describe('memory working set in bytes of the largest pod; preset cadvisor'),
+        oomKills: metricRef.optional().describe('containers whose last termination was an OOM kill; preset kube-state-metrics'),
+      })
+      .strict(),
+    capacity: z
+      .union([
+        z.object({ perReplica: z.number().positive().describe('load one replica serves at the desired utilization') }).strict(),
+        z
+          .object({
+            targetUtilization: z
+              .number()
+              .gt(0)
+              .max(1)
+              .describe('derive per-replica capacity from history: load per core used, times the CPU request, times this'),
+          })
+          .strict(),
+      ], { error: 'capacity: { perReplica: N } or { targetUtilization: 0.7 }' })
+      .describe('how much load one replica serves'),
+    policy: policyOverride.optional(),
+    sizing: sizingOverride.optional(),
+  })
+  .strict();
+
+const forgeLabels = {
+  labels: z.array(z.string()).default(['augur']).describe('labels put on every Augur PR'),
+  reviewers: z.array(z.string()).default([]).describe('users asked to review'),
+  teamReviewers: z.array(z.string()).default([]).describe('teams asked to review (GitHub team slugs)'),
+  draft: z.boolean().default(false).describe('open PRs as drafts'),
+  grouping: z
+    .enum(['workload', 'namespace', 'group'])
+    .default('workload')
+    .describe('one PR per workload, per namespace, or per target `group`'),
+  dashboardTitle: z.string().default('Augur dashboard').describe('title of the dashboard issue'),
+};
+
+export const configSchema = z
+  .object({
+    prometheus: z
+      .object({
+        url: z.url({ error: 'an http(s) URL, e.g. http://prometheus.monitoring:9090' }).describe('Prometheus (or Thanos, Mimir, VictoriaMetrics) base URL'),
+        auth: z
+          .union([
+            z.object({ bearer: secretRef }).strict(),
+            z.object({ basic: z.object({ username: z.string(), password: secretRef }).strict() }).strict(),
+          ])
+          .optional()
+          .describe('{ bearer: secret } or { basic: { username, password: secret } }'),
+        timeout: duration('30s').prefault('30s').describe('per-request timeout'),
+        step: duration('5m').prefault('5m').describe('resolution of the history read'),
+        history: duration('14d').prefault('14d').describe('how much history to read'),
+        maxConcurrentQueries: z.number().int().min(1).max(64).default(4),
+      })
+      .strict()
+      .optional(),
+    metrics: z
+      .object({
+        file: z
+          .object({
+            dir: z.string().describe('directory of CSV traces that `file:` metrics are read from, relative to this file'),
+            shiftToNow: z.boolean().default(false).describe('replay old traces as if recent (shifted by whole weeks)'),
+            step: duration('5m').prefault('5m'),
+            history: duration('14d').prefault('14d'),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .default({}),
+    git: z
+      .object({
+        url: z.string().min(1).describe('clone URL of the manifest repository, or a local path'),
+        baseBranch: z.string().default('main'),
+        author: z
+          .object({ name: z.string().default('augur[bot]'), email: z.string().default('augur@users.noreply.github.com') })
+          .strict()
+          .default({ name: 'augur[bot]', email: 'augur@users.noreply.github.com' }),
+        token: secretRef.optional().describe('token for HTTPS pushes; default: the forge token'),
+        workdir: z.string().optional().describe('where to keep the checkout; default: a directory under the OS temp dir'),
+      })
+      .strict(),
+    forge: z.discriminatedUnion('type', [
+      z
+        .object({
+          type: z.literal('github'),
+          owner: z.string().min(1),
+          repo: z.string().min(1),
+          apiUrl: z.url().default('https://api.github.com').describe('REST API base; for GitHub Enterprise: https://HOST/api/v3'),
+          token: secretRef.default({ env: 'GITHUB_TOKEN' }),
+          ...forgeLabels,
+        })
+        .strict(),
+      z
+        .object({
+          type: z.literal('local'),
+          path: z.string().min(1).describe('directory where PRs and the dashboard are written as markdown'),
+          ...forgeLabels,
+        })
+        .strict(),
+    ], { error: 'forge.type must be "github" or "local"' }),
+    schedule: z
+      .object({
+        cron: z.string().default('0 */6 * * *').describe('when `serve` runs a cycle (5 or 6 field cron)'),
+        timezone: z.string().default('UTC').describe('IANA time zone of the cron expression and freeze windows'),
+      })
+      .strict()
+      .default({ cron: '0 */6 * * *', timezone: 'UTC' }),
+    limits: z
+      .object({
+        maxOpenPRs: z.number().int().min(1).default(10).describe('never more open Augur PRs than this'),
+        maxPRsPerHour: z.number().int().min(1).default(5).describe('never open more Augur PRs than this per hour'),
+      })
+      .strict()
+      .default({ maxOpenPRs: 10, maxPRsPerHour: 5 }),
+    policy: policyOverride
+      .default({})
+      .describe('guardrails applied to every target; override per namespace or target'),
+    sizing: sizingOverride.default({}).describe('how recommendations are computed; override per namespace or target'),
+    namespaces: z
+      .record(z.string(), z.object({ policy: policyOverride.optional(), sizing: sizingOverride.optional() }).strict())
+      .default({})
+      .describe('policy and sizing overrides per namespace'),
+    targets: z.array(target).min(1, { error: 'at least one target' }),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type TargetConfig = Config['targets'][number];
+export type MetricRefConfig = TargetConfig['metrics']['load'];
+
+/** Policy with every field resolved (defaults < namespace < target). */
+export type Policy = z.output<z.ZodObject<typeof policyFields>>;
+export type Sizing = z.output<z.ZodObject<typeof sizingFields>>;
+
+/** The defaults, parsed once through the same schema so they have the same form as overrides. */
+export const POLICY_DEFAULTS: Policy = z.object(policyFields).strict().parse(policyDefaults);
+export const SIZING_DEFAULTS: Sizing = z.object(sizingFields).strict().parse(sizingDefaults);
+/** Defaults as written in the file, for the generated reference. */
+export const DEFAULTS_AS_WRITTEN = { policy: policyDefaults, sizing: sizingDefaults } as const;
+
+/**
+ * The effective policy and sizing of a target: defaults, then the top level, then its namespace,
+ * then the target. Each level replaces whole fields (an object such as maxStepPercent is replaced,
+ * not merged), so what a target says is what it gets.
+ */
+export function effectiveSettings(config: Config, t: TargetConfig): { policy: Policy; sizing: Sizing } {
+  const ns = config.namespaces[t.namespace];
+  return {
+    policy: { ...POLICY_DEFAULTS, ...config.policy, ...ns?.policy, ...t.policy },
+    sizing: { ...SIZING_DEFAULTS, ...config.sizing, ...ns?.sizing, ...t.sizing },
+  };
+}

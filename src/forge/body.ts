@@ -1,0 +1,185 @@
+// The PR body: everything a reviewer needs to approve or reject in a minute. Pure rendering.
+import { createHash } from 'node:crypto';
+import { fmt } from '../recommend/index.js';
+import { money, relChange, show } from '../guardrails/index.js';
+import type { Decision, Edit, Forecast, Recommendation, Series, WorkloadId } from '../types.js';
+import { renderMeta, type ProposalMeta } from './types.js';
+
+export interface ProposalItem {
+  target: WorkloadId;
+  decision: Decision;
+  recommendation: Recommendation;
+  forecast: Forecast;
+  /** The load history the forecast was made from. */
+  history: Series;
+  edits: Edit[];
+  /** The exact queries (or files) behind each metric. */
+  queries: { metric: string; source: string }[];
+  autoscaler: 'hpa' | 'none';
+  manifestNotes: string[];
+  unit?: string;
+}
+
+export interface Proposal {
+  key: string;
+  branch: string;
+  title: string;
+  items: ProposalItem[];
+  meta: ProposalMeta;
+}
+
+export const targetId = (t: WorkloadId) => `${t.kind}/${t.namespace}/${t.name}`;
+
+export function buildProposal(key: string, branch: string, items: ProposalItem[], now: number): Proposal {
+  const changes = items.flatMap((item) =>
+    item.edits.map((e) => ({ target: targetId(item.target), field: e.field, file: e.file, from: e.from, to: e.to })),
+  );
+  const fingerprint = createHash('sha256').update(JSON.stringify(changes)).digest('hex').slice(0, 16);
+  const cost = items.reduce(
+    (acc, i) => ({
+      cores: round3(acc.cores + i.decision.cost.cores),
+      memoryGiB: round3(acc.memoryGiB + i.decision.cost.memoryGiB),
+      monthly: Math.round((acc.monthly + i.decision.cost.monthly) * 100) / 100,
+      currency: i.decision.cost.currency,
+    }),
+    { cores: 0, memoryGiB: 0, monthly: 0, currency: items[0]?.decision.cost.currency ?? 'USD' },
+  );
+  const title =
+    items.length === 1
+      ? `augur: ${summary(items[0]!)} for ${items[0]!.target.namespace}/${items[0]!.target.name}`
+      : `augur: resize ${items.length} workloads (${key})`;
+  return { key, branch, title, items, meta: { v: 1, key, targets: items.map((i) => targetId(i.target)), fingerprint, changes, cost, at: now } };
+}
+
+function summary(item: ProposalItem): string {
+  const parts = item.decision.changes.map((c) => `${shortField(c.field)} ${short(c.field, c.current)}→${short(c.field, c.proposed)}`);
+  return parts.length <= 2 ? parts.join(', ') : `${parts.slice(0, 2).join(', ')} and ${parts.length - 2} more`;
+}
+
+const shortField = (f: string) => f.replace('hpa.', 'HPA ').replace('.request', ' request').replace('.limit', ' limit');
+const short = (field: string, v: number) => (field.startsWith('cpu.') ? `${Math.round(v * 1000)}m` : field.startsWith('memory.') ? `${Math.round(v / 2 ** 20)}Mi` : String(v));
+
+export function renderBody(p: Proposal, ctx: { baseBranch: string }): string {
+  const out: string[] = [];
+  const total = p.meta.cost;
+  out.push(
+    `Augur proposes resizing ${p.items.length === 1 ? 'one workload' : `${p.items.length} workloads`} from its load forecast. ` +
+      `Cost: **${money(total)} per month** (${signed(total.cores)} cores, ${signed(total.memoryGiB)} GiB requested). ` +
+      `Nothing is applied until this PR is merged; Argo CD or Flux then syncs it.`,
+    '',
+  );
+  for (const item of p.items) out.push(...renderItem(item));
+  out.push('## How to roll back', '');
+  out.push(
+    `Revert this PR after merging (GitHub's **Revert** button, or \`git revert -m 1 <merge commit>\` on \`${ctx.baseBranch}\`); ` +
+      'the GitOps controller syncs the previous values back. Or set them back by hand:',
+    '',
+    '| File | Field | Restore |',
+    '|---|---|---|',
+    ...p.items.flatMap((i) => i.edits.map((e) => `| \`${e.file}\` | \`${e.yamlPath}\` | \`${e.from}\` |`)),
+    '',
+    'Augur will not propose this workload again until its cooldown has passed after a merge; closing this PR without merging makes Augur close and re-propose only when the numbers change.',
+    '',
+    renderMeta(p.meta),
+    '',
+  );
+  return out.join('\n');
+}
+
+function renderItem(item: ProposalItem): string[] {
+  const { decision: d, recommendation: r, forecast: f } = item;
+  const out: string[] = [`## ${item.target.kind} \`${item.target.namespace}/${item.target.name}\``, ''];
+  out.push('| Field | File | Current | Proposed | Change |', '|---|---|---|---|---|');
+  for (const c of d.changes) {
+    const edit = item.edits.find((e) => e.field === c.field);
+    const change = relChange(c) === Infinity ? 'new' : `${c.proposed >= c.current ? '+' : '−'}${(relChange(c) * 100).toFixed(0)}%`;
+    out.push(`| \`${edit?.yamlPath ?? c.field}\` | \`${edit?.file ?? '?'}\` | ${edit?.from ?? show(c.field, c.current)} | **${edit?.to ?? show(c.field, c.proposed)}** | ${change} |`);
+  }
+  out.push('', '### Why', '');
+  for (const reason of r.reasons) out.push(`- ${reason}`);
+  for (const c of d.changes) out.push(`- \`${c.field}\`: ${c.reason}.`);
+  for (const n of item.manifestNotes) out.push(`- Note: ${n}`);
+  out.push('', renderChart(item), '');
+  out.push('### Model and its accuracy on this workload', '');
+  const a = f.accuracy;
+  if (a) {
+    const q = String(r.evidence.quantile ?? 0.9);
+    out.push(
+      `Model **${f.model}**, chosen by a rolling-origin backtest over ${a.origins} origins of ${Math.round(a.horizonSeconds / 3600)} h each on this workload's own history:`,
+      '',
+      '| Accuracy (1 − WAPE) | MASE | p' + pct(Number(q)) + ' coverage | p' + pct(Number(q)) + ' pinball loss |',
+      '|---|---|---|---|',
+      `| ${pct(1 - a.wape)}% | ${a.mase.toFixed(2)} | ${a.coverage[q] !== undefined ? `${pct(a.coverage[q])}% (ideal ${pct(Number(q))}%)` : 'n/a'} | ${a.pinball[q] !== undefined ? fmt(a.pinball[q]) : 'n/a'} |`,
+      '',
+    );
+    if (f.candidates && f.candidates.length > 1) {
+      out.push(`Other models scored (lower is better): ${f.candidates.map((c) => `${c.model} ${c.selectionLoss.toFixed(3)}`).join(', ')}.`, '');
+    }
+  } else out.push(`Model **${f.model}** (not enough history for a backtest).`, '');
+  out.push('### Cost', '');
+  out.push(`${money(d.cost)} per month: ${signed(d.cost.cores)} cores and ${signed(d.cost.memoryGiB)} GiB requested (expected ${fmt(r.evidence.expectedReplicas)} replicas on average).`, '');
+  out.push('### Guardrails that shaped this', '');
+  const shaping = d.notes.filter((n) => n.effect !== 'passed');
+  if (shaping.length === 0) out.push('None changed the numbers.');
+  for (const n of shaping) out.push(`- **${n.rule}** (${n.effect}): ${n.message}`);
+  const passed = d.notes.filter((n) => n.effect === 'passed');
+  if (passed.length > 0) out.push(`- Passed: ${passed.map((n) => `${n.rule} (${n.message})`).join('; ')}`);
+  out.push('', '### Queries', '', '```promql');
+  for (const q of item.queries) out.push(`# ${q.metric}`, q.source);
+  out.push('```', '');
+  return out;
+}
+
+/**
+ * A Mermaid xychart of the last day of load and the forecast, hourly, with the capacity lines.
+ * xychart-beta has no legend, so the caption names the series.
+ */
+export function renderChart(item: ProposalItem): string {
+  const { history, forecast, decision, recommendation } = item;
+  const q = String(recommendation.evidence.quantile ?? 0.9);
+  const band = forecast.quantiles[q] ?? [];
+  const perHour = Math.max(1, Math.round(3600 / history.stepSeconds));
+  const hoursAhead = Math.ceil(band.length / perHour);
+  const hoursBack = Math.min(hoursAhead, Math.floor(history.values.length / perHour));
+  const hourlyMax = (values: number[], hours: number, fromEnd: boolean) => {
+    const out: number[] = [];
+    const start = fromEnd ? values.length - hours * perHour : 0;
+    for (let h = 0; h < hours; h++) {
+      const slice = values.slice(start + h * perHour, start + (h + 1) * perHour).filter(Number.isFinite);
+      out.push(slice.length ? Math.max(...slice) : 0);
+    }
+    return out;
+  };
+  const past = hourlyMax(history.values, hoursBack, true);
+  const future = hourlyMax(band, hoursAhead, false);
+  const cap = recommendation.evidence.capacityPerReplica ?? 0;
+  const field = item.autoscaler === 'hpa' ? 'hpa.minReplicas' : 'replicas';
+  const change = decision.changes.find((c) => c.field === field);
+  const currentReplicas = change?.current;
+  const proposedReplicas = change?.proposed;
+  const n = past.length + future.length;
+  const yMax = Math.max(...past, ...future, (proposedReplicas ?? 0) * cap, (currentReplicas ?? 0) * cap) * 1.1;
+  const line = (v: number) => `[${Array.from({ length: n }, () => round(v)).join(', ')}]`;
+  const lines = [
+    '```mermaid',
+    'xychart-beta',
+    `  title "${item.target.name}: observed load (bars), forecast p${pct(Number(q))} (line)"`,
+    `  x-axis "hours from now" ${-past.length} --> ${future.length}`,
+    `  y-axis "${item.unit ?? 'load'}" 0 --> ${round(yMax || 1)}`,
+    `  bar [${[...past, ...future.map(() => 0)].map(round).join(', ')}]`,
+    `  line [${[...past, ...future].map(round).join(', ')}]`,
+  ];
+  if (currentReplicas !== undefined && cap > 0) lines.push(`  line ${line(currentReplicas * cap)}`);
+  if (proposedReplicas !== undefined && cap > 0) lines.push(`  line ${line(proposedReplicas * cap)}`);
+  lines.push('```');
+  const what = item.autoscaler === 'hpa' ? 'HPA floor' : 'capacity';
+  const caption =
+    `Bars: observed hourly peak. First line: observed, then the forecast p${pct(Number(q))} hourly peak.` +
+    (currentReplicas !== undefined && cap > 0 ? ` Flat lines: ${what} now (${currentReplicas} × ${fmt(cap)}) and proposed (${proposedReplicas} × ${fmt(cap)}).` : '');
+  return [...lines, '', `<sub>${caption}</sub>`].join('\n');
+}
+
+const round = (v: number) => (Math.abs(v) >= 100 ? Math.round(v) : Math.round(v * 100) / 100);
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+const pct = (x: number) => Math.round(x * 100);
+const signed = (n: number) => `${n >= 0 ? '+' : '−'}${fmt(Math.abs(n))}`;

@@ -1,0 +1,70 @@
+// The dashboard issue, rewritten every cycle: every target with its last decision, held ones with
+// their reasons, open PRs, and what waits on limits or freeze windows. Pure rendering.
+import { money, show } from '../guardrails/index.js';
+import type { Decision, WorkloadId } from '../types.js';
+
+export type PrAction = 'opened' | 'updated' | 'unchanged' | 'closed';
+
+export interface TargetOutcome {
+  target: WorkloadId;
+  decision?: Decision;
+  /** Set when the target could not be evaluated (bad metrics, manifest not found...). */
+  error?: string;
+  pr?: { number: number; url: string; action: PrAction };
+  /** Manifest findings a reviewer should know (GitOps lint). */
+  notes: string[];
+}
+
+const WAITING_RULES = ['freezeWindows', 'cooldown', 'limits.maxOpenPRs', 'limits.maxPRsPerHour', 'budget.perNamespace'];
+
+export function renderDashboard(outcomes: TargetOutcome[], ctx: { at: number; forge: string }): string {
+  const out: string[] = [];
+  const count = (v: string) => outcomes.filter((o) => (o.error ? 'error' : o.decision?.verdict) === v).length;
+  out.push(
+    `Last cycle: ${new Date(ctx.at * 1000).toISOString()} · ${outcomes.length} targets: ${count('propose')} proposed, ${count('hold')} held, ${count('unchanged')} unchanged, ${count('error')} failed.`,
+    '',
+    '| Workload | Decision | Changes | PR |',
+    '|---|---|---|---|',
+  );
+  for (const o of outcomes) {
+    const id = `\`${o.target.namespace}/${o.target.name}\``;
+    const verdict = o.error ? '❌ error' : o.decision?.verdict === 'propose' ? '✅ propose' : o.decision?.verdict === 'hold' ? '⏸ hold' : '· unchanged';
+    const changes = o.decision?.changes.map((c) => `${c.field} ${show(c.field, c.current)} → ${show(c.field, c.proposed)}`).join('<br>') || '—';
+    const pr = o.pr ? `[#${o.pr.number}](${o.pr.url}) ${o.pr.action}` : '—';
+    out.push(`| ${id} | ${verdict} | ${changes} | ${pr} |`);
+  }
+  const held = outcomes.filter((o) => o.decision?.verdict === 'hold');
+  const waiting = held.filter((o) => o.decision!.notes.some((n) => n.effect === 'held' && WAITING_RULES.includes(n.rule)));
+  const blocked = held.filter((o) => !waiting.includes(o));
+  if (blocked.length > 0) {
+    out.push('', '## Held', '');
+    for (const o of blocked) out.push(`- \`${o.target.namespace}/${o.target.name}\`: ${heldReasons(o.decision!)}`);
+  }
+  if (waiting.length > 0) {
+    out.push('', '## Waiting on limits, cooldowns or freeze windows', '');
+    for (const o of waiting) out.push(`- \`${o.target.namespace}/${o.target.name}\`: ${heldReasons(o.decision!)} (would change ${o.decision!.changes.length} field(s), ${money(o.decision!.cost)}/month)`);
+  }
+  const failed = outcomes.filter((o) => o.error);
+  if (failed.length > 0) {
+    out.push('', '## Failed', '');
+    for (const o of failed) out.push(`- \`${o.target.namespace}/${o.target.name}\`: ${o.error}`);
+  }
+  const open = outcomes.filter((o) => o.pr && o.pr.action !== 'closed');
+  out.push('', '## Open pull requests', '');
+  if (open.length === 0) out.push('None.');
+  for (const o of open) out.push(`- [#${o.pr!.number}](${o.pr!.url}) \`${o.target.namespace}/${o.target.name}\` (${o.pr!.action} this cycle)`);
+  const lint = outcomes.filter((o) => o.notes.length > 0);
+  if (lint.length > 0) {
+    out.push('', '## Manifest notes (GitOps lint)', '');
+    for (const o of lint) for (const n of o.notes) out.push(`- \`${o.target.namespace}/${o.target.name}\`: ${n}`);
+  }
+  out.push('', `<sub>Written by Augur (${ctx.forge}); rewritten every cycle, edits here are lost.</sub>`, '');
+  return out.join('\n');
+}
+
+function heldReasons(d: Decision): string {
+  return d.notes
+    .filter((n) => n.effect === 'held')
+    .map((n) => `**${n.rule}**: ${n.message}`)
+    .join('; ');
+}

@@ -1,0 +1,80 @@
+// The Forge port: where proposals become pull requests and the dashboard lives. Augur keeps no
+// database: what it has proposed is read back from here (branch names and a metadata block in
+// each PR body), so a restart or a second replica never opens a duplicate.
+import type { CostDelta, FieldKey } from '../types.js';
+
+/** The machine-readable block hidden in every Augur PR body. */
+export interface ProposalMeta {
+  v: 1;
+  /** Grouping key: "shop/frontend" per workload, "ns:shop" per namespace, "group:web" per group. */
+  key: string;
+  /** Workloads in the PR, as "Kind/namespace/name". */
+  targets: string[];
+  /** Hash of the proposed values: equal fingerprints mean the PR is already right. */
+  fingerprint: string;
+  changes: { target: string; field: FieldKey; file: string; from: string; to: string }[];
+  cost: CostDelta;
+  /** Unix seconds of the cycle that wrote the PR. */
+  at: number;
+}
+
+export interface PullRequestInfo {
+  number: number;
+  branch: string;
+  title: string;
+  state: 'open' | 'closed';
+  merged: boolean;
+  url: string;
+  createdAt: number;
+  closedAt?: number;
+  mergedAt?: number;
+  /** Parsed from the body; undefined when the block is missing or unreadable. */
+  meta?: ProposalMeta;
+}
+
+export interface OpenPullRequest {
+  branch: string;
+  base: string;
+  title: string;
+  body: string;
+  labels: string[];
+  reviewers: string[];
+  teamReviewers: string[];
+  draft: boolean;
+}
+
+export interface Forge {
+  /** Human-readable name for logs and the demo: "github acme/manifests", "local /tmp/x". */
+  readonly name: string;
+  /** Augur's PRs (branch prefix "augur/"): all open ones and those closed within `closedSince`. */
+  listPullRequests(closedSince: number): Promise<PullRequestInfo[]>;
+  openPullRequest(pr: OpenPullRequest): Promise<PullRequestInfo>;
+  updatePullRequest(number: number, update: { title: string; body: string }): Promise<void>;
+  /** Closes a PR with a comment saying why. The branch is left for the reviewer to inspect. */
+  closePullRequest(number: number, comment: string): Promise<void>;
+  /** Creates or rewrites the one dashboard issue; returns where it is. */
+  upsertDashboard(title: string, body: string): Promise<string>;
+}
+
+export const BRANCH_PREFIX = 'augur/';
+const META_OPEN = '<!-- augur:meta ';
+const META_CLOSE = ' -->';
+
+export function renderMeta(meta: ProposalMeta): string {
+  // "-->" may not appear inside an HTML comment; it can only occur inside JSON strings, so escape it there.
+  return `${META_OPEN}${JSON.stringify(meta).replace(/-->/g, '--\\u003e')}${META_CLOSE}`;
+}
+
+export function parseMeta(body: string | null | undefined): ProposalMeta | undefined {
+  if (!body) return undefined;
+  const start = body.lastIndexOf(META_OPEN);
+  if (start < 0) return undefined;
+  const end = body.indexOf(META_CLOSE, start + META_OPEN.length);
+  if (end < 0) return undefined;
+  try {
+    const meta = JSON.parse(body.slice(start + META_OPEN.length, end)) as ProposalMeta;
+    return meta.v === 1 && typeof meta.key === 'string' && typeof meta.fingerprint === 'string' ? meta : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,250 @@
+// Every policy of the guardrails file, applied in one fixed order (GUARDRAIL_ORDER, documented in
+// the README). Each rule always runs and leaves a note, so a reviewer sees which guardrails shaped
+// the numbers; a hold from any rule makes the decision a hold, with all reasons kept.
+import type { Policy } from '../config/schema.js';
+import { fmt, fmtBytes } from '../recommend/index.js';
+import { changeKindOf, type Accuracy, type Change, type CostDelta, type Decision, type GuardrailNote, type Recommendation } from '../types.js';
+import { activeFreeze, describeFreeze } from './time.js';
+
+export const GUARDRAIL_ORDER = [
+  'sanity',
+  'protected',
+  'minHistory',
+  'minAccuracy',
+  'freezeWindows',
+  'cooldown',
+  'allowedChanges',
+  'scaleDownOnEvidenceOnly',
+  'minReplicas/maxReplicas',
+  'maxCpuPerPod/maxMemoryPerPod',
+  'maxStepPercent',
+  'minChangePercent',
+  'budget.perPR',
+  // Across targets, in applyLimits():
+  'budget.perNamespace',
+  'limits.maxOpenPRs',
+  'limits.maxPRsPerHour',
+] as const;
+
+export interface GuardInput {
+  recommendation: Recommendation;
+  policy: Policy;
+  accuracy?: Accuracy;
+  /** Seconds of usable history behind the forecast. */
+  historySeconds: number;
+  now: number;
+  timezone: string;
+  /** When the last Augur PR for this workload was merged (Unix seconds). */
+  lastMergedAt?: number;
+  /** Current per-pod requests, to cost replica changes. */
+  podRequests: { cpu?: number; memory?: number };
+}
+
+export function guard(input: GuardInput): Decision {
+  const { policy, recommendation } = input;
+  const notes: GuardrailNote[] = [];
+  const note = (rule: string, effect: GuardrailNote['effect'], message: string) => notes.push({ rule, effect, message });
+  let changes = recommendation.changes.map((c) => ({ ...c }));
+
+  // sanity: never let a non-finite or negative number through, whatever produced it.
+  const insane = changes.filter((c) => !Number.isFinite(c.proposed) || c.proposed < 0 || !Number.isFinite(c.current));
+  if (insane.length > 0) note('sanity', 'held', `not a usable number: ${insane.map((c) => `${c.field}=${c.proposed}`).join(', ')}`);
+
+  if (policy.protected) note('protected', 'held', 'this workload is protected: Augur reports, never changes it');
+
+  if (input.historySeconds < policy.minHistory) {
+    note('minHistory', 'held', `${days(input.historySeconds)} of history, ${days(policy.minHistory)} needed: ${days(policy.minHistory - input.historySeconds)} missing`);
+  } else note('minHistory', 'passed', `${days(input.historySeconds)} of history`);
+
+  const accuracy = input.accuracy ? 1 - input.accuracy.wape : undefined;
+  if (accuracy === undefined) note('minAccuracy', 'held', 'no backtest accuracy yet (history too short to test the model on this workload)');
+  else if (accuracy < policy.minAccuracy) note('minAccuracy', 'held', `backtest accuracy ${pct(accuracy)} is below ${pct(policy.minAccuracy)}`);
+  else note('minAccuracy', 'passed', `backtest accuracy ${pct(accuracy)} ≥ ${pct(policy.minAccuracy)}`);
+
+  const freeze = activeFreeze(policy.freezeWindows, input.now, input.timezone);
+  if (freeze) note('freezeWindows', 'held', `inside freeze window ${describeFreeze(freeze)}`);
+
+  if (input.lastMergedAt !== undefined && input.now - input.lastMergedAt < policy.cooldown) {
+    const left = policy.cooldown - (input.now - input.lastMergedAt);
+    note('cooldown', 'held', `the last Augur change merged ${hoursText(input.now - input.lastMergedAt)} ago; cooldown ${hoursText(policy.cooldown)} (${hoursText(left)} left)`);
+  }
+
+  const disallowed = changes.filter((c) => !policy.allowedChanges.includes(changeKindOf(c.field)));
+  if (disallowed.length > 0) {
+    changes = changes.filter((c) => !disallowed.includes(c));
+    note('allowedChanges', 'dropped', `not allowed here: ${disallowed.map((c) => c.field).join(', ')} (allowed: ${policy.allowedChanges.join(', ')})`);
+  }
+
+  for (const c of changes) {
+    if (policy.scaleDownOnEvidenceOnly && c.proposed < c.current && c.observed !== undefined && c.proposed < c.observed) {
+      const to = Math.min(c.current, c.observed);
+      note('scaleDownOnEvidenceOnly', 'clamped', `${c.field}: forecast says ${show(c.field, c.proposed)}, observed history supports only ${show(c.field, to)}`);
+      c.proposed = to;
+    }
+  }
+
+  for (const c of changes) {
+    if (changeKindOf(c.field) !== 'replicas' && changeKindOf(c.field) !== 'hpa') continue;
+    const clamped = Math.min(policy.maxReplicas, Math.max(policy.minReplicas, c.proposed));
+    if (clamped !== c.proposed) {
+      note('minReplicas/maxReplicas', 'clamped', `${c.field}: ${c.proposed} → ${clamped} (policy allows ${policy.minReplicas}..${policy.maxReplicas})`);
+      c.proposed = clamped;
+    }
+  }
+
+  for (const c of changes) {
+    const cap = c.field === 'cpu.request' ? policy.maxCpuPerPod : c.field === 'memory.request' ? policy.maxMemoryPerPod : undefined;
+    if (cap !== undefined && c.proposed > cap) {
+      note(c.field === 'cpu.request' ? 'maxCpuPerPod' : 'maxMemoryPerPod', 'clamped', `${c.field}: ${show(c.field, c.proposed)} → ${show(c.field, cap)}`);
+      c.proposed = cap;
+    }
+  }
+
+  for (const c of changes) {
+    if (c.current <= 0) continue;
+    const up = c.current * (1 + policy.maxStepPercent.up / 100);
+    const down = c.current * (1 - policy.maxStepPercent.down / 100);
+    const integer = changeKindOf(c.field) === 'replicas' || changeKindOf(c.field) === 'hpa';
+    const limit = c.proposed > up ? (integer ? Math.floor(up) : up) : c.proposed < down ? (integer ? Math.ceil(down) : down) : undefined;
+    if (limit !== undefined && limit !== c.current) {
+      const dir = c.proposed > c.current ? 'up' : 'down';
+      note(`maxStepPercent.${dir}`, 'clamped', `${c.field}: ${show(c.field, c.proposed)} → ${show(c.field, limit)} (at most ${policy.maxStepPercent[dir]}% ${dir} per PR)`);
+      c.proposed = limit;
+    }
+  }
+
+  // Limits follow their (possibly clamped) requests: never below the request.
+  for (const [req, lim] of [['cpu.request', 'cpu.limit'], ['memory.request', 'memory.limit']] as const) {
+    const r = changes.find((c) => c.field === req);
+    const l = changes.find((c) => c.field === lim);
+    if (r && l && l.proposed < r.proposed) l.proposed = r.proposed;
+  }
+  // An HPA's maxReplicas is never below its minReplicas.
+  const hMin = changes.find((c) => c.field === 'hpa.minReplicas');
+  const hMax = changes.find((c) => c.field === 'hpa.maxReplicas');
+  if (hMin && hMax && hMax.proposed < hMin.proposed) hMax.proposed = hMin.proposed;
+
+  const small = changes.filter((c) => relChange(c) * 100 < policy.minChangePercent);
+  const meaningful = small.filter((c) => c.proposed !== c.current);
+  if (meaningful.length > 0) {
+    note('minChangePercent', 'dropped', `below ${policy.minChangePercent}%: ${meaningful.map((c) => `${c.field} ${show(c.field, c.current)} → ${show(c.field, c.proposed)}`).join(', ')}`);
+  }
+  changes = changes.filter((c) => !small.includes(c));
+
+  const cost = costOf(changes, recommendation.evidence.expectedReplicas, input.podRequests, policy.prices);
+  const perPR = policy.budget.perPR;
+  if (perPR) {
+    const over = overBudget(cost, perPR);
+    if (over) note('budget.perPR', 'held', `adds ${over}`);
+    else note('budget.perPR', 'passed', `adds ${money(cost)} per month`);
+  }
+
+  const held = notes.filter((n) => n.effect === 'held');
+  const verdict = held.length > 0 ? 'hold' : changes.length === 0 ? 'unchanged' : 'propose';
+  return {
+    target: recommendation.target,
+    verdict,
+    changes,
+    notes,
+    cost,
+    ...(held.length > 0 ? { heldBecause: `${held[0]!.rule}: ${held[0]!.message}` } : {}),
+  };
+}
+
+/** What Augur has already proposed, read back from the forge. */
+export interface ForgeLoad {
+  openPRs: number;
+  /** PRs opened in the last hour. */
+  openedLastHour: number;
+  /** Cost already added per namespace within its budget period (open and merged Augur PRs). */
+  namespaceCost: Record<string, CostDelta>;
+  /** Targets that already have an open PR (updating it does not open a new one). */
+  withOpenPR: Set<string>;
+}
+
+/**
+ * The limits that span targets. Decisions are taken in order (the config's target order), so the
+ * same input always holds the same ones; updating an existing PR never counts as a new PR.
+ */
+export function applyLimits(
+  decisions: Decision[],
+  load: ForgeLoad,
+  limits: { maxOpenPRs: number; maxPRsPerHour: number },
+  namespaceBudget: (namespace: string) => Policy['budget']['perNamespace'],
+  key: (d: Decision) => string,
+): Decision[] {
+  let open = load.openPRs;
+  let opened = load.openedLastHour;
+  const nsCost: Record<string, CostDelta> = structuredClone(load.namespaceCost);
+  return decisions.map((d) => {
+    if (d.verdict !== 'propose') return d;
+    const notes = [...d.notes];
+    const hold = (rule: string, message: string): Decision => {
+      notes.push({ rule, effect: 'held', message });
+      return { ...d, verdict: 'hold', notes, heldBecause: `${rule}: ${message}` };
+    };
+    const budget = namespaceBudget(d.target.namespace);
+    if (budget) {
+      const spent = nsCost[d.target.namespace] ?? { cores: 0, memoryGiB: 0, monthly: 0, currency: d.cost.currency };
+      const total = { cores: spent.cores + d.cost.cores, memoryGiB: spent.memoryGiB + d.cost.memoryGiB, monthly: spent.monthly + d.cost.monthly, currency: d.cost.currency };
+      const over = overBudget(total, budget);
+      if (over) return hold('budget.perNamespace', `namespace ${d.target.namespace} would add ${over} within ${Math.round(budget.period / 86_400)} days`);
+      nsCost[d.target.namespace] = total;
+      notes.push({ rule: 'budget.perNamespace', effect: 'passed', message: `namespace total ${money(total)} per month within the period` });
+    }
+    const isNew = !load.withOpenPR.has(key(d));
+    if (isNew && open >= limits.maxOpenPRs) return hold('limits.maxOpenPRs', `${open} Augur PRs are open, the limit is ${limits.maxOpenPRs}: waits for a review`);
+    if (isNew && opened >= limits.maxPRsPerHour) return hold('limits.maxPRsPerHour', `${opened} PRs opened in the last hour, the limit is ${limits.maxPRsPerHour}: waits for the next cycle`);
+    if (isNew) {
+      open += 1;
+      opened += 1;
+    }
+    return { ...d, notes };
+  });
+}
+
+export function costOf(changes: Change[], expectedReplicas: number, pod: { cpu?: number; memory?: number }, prices: Policy['prices']): CostDelta {
+  let cores = 0;
+  let bytes = 0;
+  const cpu = changes.find((c) => c.field === 'cpu.request');
+  const mem = changes.find((c) => c.field === 'memory.request');
+  const podCpu = cpu?.proposed ?? pod.cpu ?? 0;
+  const podMem = mem?.proposed ?? pod.memory ?? 0;
+  const replicas = changes.find((c) => c.field === 'replicas') ?? changes.find((c) => c.field === 'hpa.minReplicas');
+  const replicasAfter = replicas ? (replicas.field === 'replicas' ? replicas.proposed : Math.max(replicas.proposed, expectedReplicas)) : expectedReplicas;
+  const replicasBefore = replicas ? (replicas.field === 'replicas' ? replicas.current : Math.max(replicas.current, expectedReplicas)) : expectedReplicas;
+  cores = replicasAfter * podCpu - replicasBefore * (cpu?.current ?? podCpu);
+  bytes = replicasAfter * podMem - replicasBefore * (mem?.current ?? podMem);
+  const memoryGiB = bytes / 2 ** 30;
+  const monthly = (cores * prices.coreHour + memoryGiB * prices.gibHour) * 730;
+  return { cores: round3(cores), memoryGiB: round3(memoryGiB), monthly: Math.round(monthly * 100) / 100, currency: prices.currency };
+}
+
+function overBudget(cost: CostDelta, b: { cores?: number | undefined; memoryGiB?: number | undefined; monthly?: number | undefined }): string | undefined {
+  const over: string[] = [];
+  if (b.cores !== undefined && cost.cores > b.cores) over.push(`${fmt(cost.cores)} cores (budget ${fmt(b.cores)})`);
+  if (b.memoryGiB !== undefined && cost.memoryGiB > b.memoryGiB) over.push(`${fmt(cost.memoryGiB)} GiB (budget ${fmt(b.memoryGiB)})`);
+  if (b.monthly !== undefined && cost.monthly > b.monthly) over.push(`${money(cost)} per month (budget ${b.monthly.toFixed(2)} ${cost.currency})`);
+  return over.length > 0 ? over.join(', ') : undefined;
+}
+
+export function relChange(c: Change): number {
+  if (c.current === 0) return c.proposed === 0 ? 0 : Infinity;
+  return Math.abs(c.proposed - c.current) / c.current;
+}
+
+/** A value in the unit a reviewer reads: replicas, cores, or bytes. */
+export function show(field: Change['field'], v: number): string {
+  if (field.startsWith('cpu.')) return `${fmt(v)} cores`;
+  if (field.startsWith('memory.')) return fmtBytes(v);
+  return String(v);
+}
+
+export function money(c: CostDelta): string {
+  return `${c.monthly >= 0 ? '+' : '−'}${Math.abs(c.monthly).toFixed(2)} ${c.currency}`;
+}
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+const days = (s: number) => `${(s / 86_400).toFixed(1)} days`;
+const hoursText = (s: number) => (s >= 86_400 ? `${(s / 86_400).toFixed(1)} d` : `${(s / 3600).toFixed(1)} h`);

@@ -1,0 +1,100 @@
+// Freeze windows in a time zone, without a date library: Intl knows every zone and its DST rules.
+import cron from 'node-cron';
+import type { Policy } from '../config/schema.js';
+
+type FreezeWindow = Policy['freezeWindows'][number];
+
+interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  weekday: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(tz: string): Intl.DateTimeFormat {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      weekday: 'short',
+    });
+    formatters.set(tz, f);
+  }
+  return f;
+}
+
+const WEEKDAYS: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
+
+export function wallClock(unixSeconds: number, tz: string): WallClock {
+  const parts: Record<string, string> = {};
+  for (const p of formatter(tz).formatToParts(new Date(unixSeconds * 1000))) parts[p.type] = p.value;
+  return {
+    year: Number(parts.year),
+    month: Number(parts.month),
+    day: Number(parts.day),
+    hour: Number(parts.hour),
+    minute: Number(parts.minute),
+    weekday: WEEKDAYS[parts.weekday ?? 'Sun'] ?? 0,
+  };
+}
+
+/** Unix seconds of a wall-clock time in a zone (the earlier instant when DST makes it ambiguous). */
+export function zonedToUnix(y: number, mo: number, d: number, h: number, mi: number, tz: string): number {
+  const guess = Date.UTC(y, mo - 1, d, h, mi) / 1000;
+  const offsetAt = (t: number) => {
+    const w = wallClock(t, tz);
+    return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute) / 1000 - Math.floor(t / 60) * 60;
+  };
+  const first = guess - offsetAt(guess);
+  return guess - offsetAt(first);
+}
+
+/** Parses "2026-12-20" or "2026-12-20T18:00" as wall time in tz; an explicit offset or Z wins. */
+export function parseZoned(text: string, tz: string): number {
+  if (/[zZ]|[+-]\d\d:?\d\d$/.test(text.slice(10))) return Date.parse(text) / 1000;
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?/.exec(text);
+  if (!m) return NaN;
+  return zonedToUnix(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), tz);
+}
+
+function cronMatches(expr: string, w: WallClock): boolean {
+  const f = cron.parse(expr);
+  const domRestricted = f.dayOfMonth.length < 31;
+  const dowRestricted = new Set(f.dayOfWeek.map((d) => Number(d) % 7)).size < 7;
+  const dom = f.dayOfMonth.map(Number).includes(w.day);
+  const dow = f.dayOfWeek.map((d) => Number(d) % 7).includes(w.weekday);
+  // Classic cron: when both day fields are restricted, either one matching is enough.
+  const dayOk = domRestricted && dowRestricted ? dom || dow : dom && dow;
+  return dayOk && f.month.includes(w.month) && f.hour.includes(w.hour) && f.minute.includes(w.minute);
+}
+
+/** The freeze window that contains `now`, if any. */
+export function activeFreeze(windows: FreezeWindow[], now: number, defaultTz: string): FreezeWindow | undefined {
+  for (const w of windows) {
+    const tz = w.timezone ?? defaultTz;
+    if ('from' in w) {
+      if (now >= parseZoned(w.from, tz) && now < parseZoned(w.to, tz)) return w;
+      continue;
+    }
+    // Active when the cron fired within the last `duration` seconds: walk back minute by minute.
+    const start = Math.floor(now / 60) * 60;
+    for (let t = start; t > now - w.duration; t -= 60) {
+      if (cronMatches(w.cron, wallClock(t, tz))) return w;
+    }
+  }
+  return undefined;
+}
+
+export function describeFreeze(w: FreezeWindow): string {
+  const what = 'from' in w ? `${w.from} to ${w.to}` : `cron "${w.cron}" for ${Math.round(w.duration / 3600)} h`;
+  return `${what}${w.timezone ? ` (${w.timezone})` : ''}${w.reason ? `: ${w.reason}` : ''}`;
+}

@@ -1,0 +1,45 @@
+// The usual queries for a workload, from the standard exporters (cAdvisor via the kubelet, and
+// kube-state-metrics), so most targets need no PromQL at all.
+import type { TargetConfig } from '../config/schema.js';
+import type { MetricRef } from '../types.js';
+
+export type MetricName = keyof TargetConfig['metrics'];
+
+/** Pod name pattern of a workload's pods: Deployments add a ReplicaSet hash and a suffix, StatefulSets an ordinal. */
+export function podPattern(t: Pick<TargetConfig, 'kind' | 'name'>): string {
+  const name = t.name.replace(/\./g, '\\\\.');
+  return t.kind === 'StatefulSet' ? `${name}-[0-9]+` : `${name}-[a-z0-9]+-[a-z0-9]{5}`;
+}
+
+export function presetQuery(metric: MetricName, preset: 'cadvisor' | 'kube-state-metrics', t: TargetConfig, container: string | undefined): string {
+  const sel = `namespace="${t.namespace}", pod=~"${podPattern(t)}"${container ? `, container="${container}"` : ', container!="", container!="POD"'}`;
+  switch (metric) {
+    case 'cpu':
+      // The busiest pod at each instant: requests are per pod.
+      return `max(sum by (pod) (rate(container_cpu_usage_seconds_total{${sel}}[5m])))`;
+    case 'cpuTotal':
+      return `sum(rate(container_cpu_usage_seconds_total{${sel}}[5m]))`;
+    case 'memory':
+      return `max(sum by (pod) (container_memory_working_set_bytes{${sel}}))`;
+    case 'oomKills':
+      // Containers whose last termination was an OOM kill (kube-state-metrics); 0 when none.
+      return `sum(kube_pod_container_status_last_terminated_reason{${sel}, reason="OOMKilled"}) or vector(0)`;
+    case 'load':
+      // Without an application metric, CPU used by all pods is the load.
+      return `sum(rate(container_cpu_usage_seconds_total{${sel}}[5m]))`;
+  }
+  void preset;
+  throw new Error(`no preset for ${metric}`);
+}
+
+/** Resolves a configured metric to what a MetricsSource reads. */
+export function metricRef(
+  metric: MetricName,
+  ref: NonNullable<TargetConfig['metrics'][MetricName]>,
+  t: TargetConfig,
+  container: string | undefined,
+): MetricRef {
+  if ('query' in ref) return { promql: ref.query };
+  if ('file' in ref) return { file: ref.file };
+  return { promql: presetQuery(metric, ref.preset, t, container) };
+}

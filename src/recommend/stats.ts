@@ -1,0 +1,37 @@
+// Small order statistics over series that may hold NaN (missing samples are skipped).
+
+export function finite(values: readonly number[]): number[] {
+  return values.filter((v) => Number.isFinite(v));
+}
+
+export function max(values: readonly number[]): number {
+  let m = -Infinity;
+  for (const v of values) if (Number.isFinite(v) && v > m) m = v;
+  return m;
+}
+
+export function min(values: readonly number[]): number {
+  let m = Infinity;
+  for (const v of values) if (Number.isFinite(v) && v < m) m = v;
+  return m;
+}
+
+export function mean(values: readonly number[]): number {
+  const f = finite(values);
+  return f.length === 0 ? NaN : f.reduce((a, b) => a + b, 0) / f.length;
+}
+
+/** Percentile with linear interpolation, p in 0..100. NaN for an empty input. */
+export function percentile(values: readonly number[], p: number): number {
+  const f = finite(values).sort((a, b) => a - b);
+  if (f.length === 0) return NaN;
+  const rank = (p / 100) * (f.length - 1);
+  const lo = Math.floor(rank);
+  const hi = Math.ceil(rank);
+  return f[lo]! + (f[hi]! - f[lo]!) * (rank - lo);
+}
+
+/** The last `count` values (all when fewer). */
+export function tail(values: readonly number[], count: number): number[] {
+  return values.slice(Math.max(0, values.length - count));
+}
