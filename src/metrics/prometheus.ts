@@ -1,0 +1,402 @@
+// Reads history from Prometheus (and its API-compatibles) with range queries.
+//
+// One PromQL expression must yield exactly one series over the window. Long windows are split in
+// chunks of at most 11,000 points (Prometheus' limit), aligned on the requested grid; chunks from
+// every range() call of one instance share a small semaphore so the server never sees more than
+// maxConcurrentQueries requests from us at a time. Network errors, timeouts, HTTP 5xx and 429 are
+// retried with exponential backoff; query errors (HTTP 4xx) fail at once with Prometheus' message.
+
+import { PrometheusDriver, type PrometheusConnectionOptions, type QueryResult } from 'prometheus-query';
+import { MetricsError, type MetricRef, type MetricsSource, type RangeWindow, type Series } from '../types.js';
+import {
+  PROMETHEUS_MAX_POINTS,
+  describeWindow,
+  gridTimestamps,
+  splitWindow,
+  windowPoints,
+  type Chunk,
+} from './grid.js';
+import { Semaphore, abortReason } from './semaphore.js';
+
+export interface PrometheusSourceOptions {
+  /** Base URL of the Prometheus server, e.g. "http://prometheus:9090" (without /api/v1). */
+  url: string;
+  /** Extra request headers, e.g. an Authorization header built by the caller. */
+  headers?: Record<string, string>;
+  /** Time limit of one HTTP request, in milliseconds (also sent to Prometheus as its query timeout). */
+  timeoutMs: number;
+  /** Requests in flight at most, across every range() call of this instance. */
+  maxConcurrentQueries: number;
+  /** Retries of one request after a network error, a timeout, HTTP 5xx or 429. Default 3. */
+  retries?: number;
+  /** First backoff delay in milliseconds, doubled on each retry (with jitter, capped at 10 s). Default 250. */
+  retryBaseDelayMs?: number;
+  /** Points per request at most. Default 11,000 (Prometheus' limit); lower it for stricter backends. */
+  maxPointsPerRequest?: number;
+}
+
+const DEFAULT_RETRIES = 3;
+const DEFAULT_RETRY_BASE_MS = 250;
+const MAX_BACKOFF_MS = 10_000;
+/** A Retry-After longer than this is not waited for; the request fails instead. */
+const MAX_RETRY_AFTER_MS = 30_000;
+const MAX_LABEL_SETS_SHOWN = 5;
+
+/** What prometheus-query throws (a plain object, not an Error). See PrometheusDriver.handleResponse. */
+interface DriverError {
+  status: 'error';
+  errorType: string;
+  error: string;
+  code?: string;
+  httpStatus?: number;
+  prometheus?: { errorType?: string; error?: string; augurRetryAfterMs?: number };
+  data?: unknown;
+  /** For network errors: what was thrown. prometheus-query re-wraps its own client_error (a 2xx
+   * answer without Prometheus' JSON envelope) as a network_error; it is found here. */
+  original?: unknown;
+}
+
+/** A failed attempt, classified. */
+interface Failure {
+  retryable: boolean;
+  /** What happened, for the final message. */
+  message: string;
+  /** What to do about it, appended after the attempt count. */
+  hint?: string;
+  retryAfterMs?: number;
+}
+
+interface SeriesData {
+  labels: string;
+  timestamps: number[];
+  values: number[];
+}
+
+export class PrometheusSource implements MetricsSource {
+  private readonly url: string;
+  private readonly retries: number;
+  private readonly retryBaseMs: number;
+  private readonly maxPoints: number;
+  private readonly semaphore: Semaphore;
+
+  constructor(private readonly opts: PrometheusSourceOptions) {
+    const url = opts.url.trim().replace(/\/+$/, '');
+    if (!/^https?:\/\/[^/]/.test(url)) {
+      throw new MetricsError(`Prometheus url must start with http:// or https:// (got ${JSON.stringify(opts.url)})`);
+    }
+    if (/\/api\/v1$/.test(url)) {
+      throw new MetricsError(`Prometheus url ${JSON.stringify(opts.url)} must be the server's base URL, without /api/v1`);
+    }
+    if (!Number.isFinite(opts.timeoutMs) || opts.timeoutMs <= 0) {
+      throw new MetricsError(`timeoutMs must be a positive number of milliseconds (got ${opts.timeoutMs})`);
+    }
+    if (!Number.isInteger(opts.maxConcurrentQueries) || opts.maxConcurrentQueries < 1) {
+      throw new MetricsError(`maxConcurrentQueries must be a positive integer (got ${opts.maxConcurrentQueries})`);
+    }
+    this.url = url;
+    this.retries = Math.max(0, Math.floor(opts.retries ?? DEFAULT_RETRIES));
+    this.retryBaseMs = Math.max(0, opts.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_MS);
+    this.maxPoints = Math.min(PROMETHEUS_MAX_POINTS, Math.max(1, Math.floor(opts.maxPointsPerRequest ?? PROMETHEUS_MAX_POINTS)));
+    this.semaphore = new Semaphore(opts.maxConcurrentQueries);
+  }
+
+  async range(ref: MetricRef, window: RangeWindow, signal?: AbortSignal): Promise<Series> {
+    if (!('promql' in ref) || typeof ref.promql !== 'string' || ref.promql.trim() === '') {
+      throw new MetricsError(
+        `PrometheusSource reads PromQL refs ({ promql: "..." }); got ${JSON.stringify(ref)}. Use FileSource for { file } refs.`,
+        ref,
+      );
+    }
+    const query = ref.promql;
+    const n = windowPoints(window, ref);
+    const step = window.stepSeconds;
+    const chunks = splitWindow(window, this.maxPoints);
+    const values = new Array<number>(n).fill(NaN);
+    const seen = new Map<string, number>(); // label set -> samples
+    let chunksDone = 0;
+
+    // One controller for this call: a failing chunk cancels its siblings, the caller's signal cancels all.
+    const ac = new AbortController();
+    const onCallerAbort = () => ac.abort(abortReason(signal));
+    if (signal?.aborted) throw this.abortedError(ref, signal);
+    signal?.addEventListener('abort', onCallerAbort, { once: true });
+
+    try {
+      await Promise.all(
+        chunks.map(async (chunk) => {
+          try {
+            const series = await this.fetchChunk(ref, query, chunk, step, ac.signal);
+            for (const s of series) seen.set(s.labels, (seen.get(s.labels) ?? 0) + s.timestamps.length);
+            chunksDone++;
+            if (seen.size > 1) throw this.tooManySeries(ref, window, seen, chunksDone < chunks.length);
+            for (const s of series) place(values, s, chunk, step);
+          } catch (err) {
+            ac.abort(err);
+            throw err;
+          }
+        }),
+      );
+    } catch (err) {
+      if (signal?.aborted) throw this.abortedError(ref, signal);
+      throw err;
+    } finally {
+      signal?.removeEventListener('abort', onCallerAbort);
+    }
+
+    if (seen.size === 0) {
+      throw new MetricsError(
+        `no data: Prometheus at ${this.url} returned no series for query ${JSON.stringify(query)} ` +
+          `over ${describeWindow(window)}. Check the metric name and label matchers (run the query in the ` +
+          'Prometheus UI), and that Prometheus keeps data that far back (retention).',
+        ref,
+      );
+    }
+    return { timestamps: gridTimestamps(window, n), values, stepSeconds: step };
+  }
+
+  /** One chunk: waits for a slot per attempt, retries transient failures with backoff. */
+  private async fetchChunk(
+    ref: MetricRef,
+    query: string,
+    chunk: Chunk,
+    step: number,
+    signal: AbortSignal,
+  ): Promise<SeriesData[]> {
+    for (let attempt = 0; ; attempt++) {
+      const release = await this.semaphore.acquire(signal);
+      let failure: Failure;
+      try {
+        return await this.request(query, chunk, step, signal);
+      } catch (err) {
+        if (signal.aborted) throw signal.reason;
+        failure = this.classify(err, query);
+      } finally {
+        release();
+      }
+      if (!failure.retryable || attempt >= this.retries) {
+        const tries = attempt + 1;
+        const after = failure.retryable ? ` after ${tries} attempt${tries === 1 ? '' : 's'}` : '';
+        throw new MetricsError(`${failure.message}${after}${failure.hint ? `; ${failure.hint}` : ''}`, ref);
+      }
+      const backoff = this.retryBaseMs * 2 ** attempt;
+      let delay = Math.min(MAX_BACKOFF_MS, backoff / 2 + (Math.random() * backoff) / 2);
+      if (failure.retryAfterMs !== undefined) {
+        if (failure.retryAfterMs > MAX_RETRY_AFTER_MS) {
+          throw new MetricsError(`${failure.message}; the server asks to retry after ${Math.round(failure.retryAfterMs / 1000)}s, giving up`, ref);
+        }
+        delay = Math.max(delay, failure.retryAfterMs);
+      }
+      await sleep(delay, signal);
+    }
+  }
+
+  /** One HTTP range query through prometheus-query, with its own time limit. */
+  private async request(query: string, chunk: Chunk, step: number, signal: AbortSignal): Promise<SeriesData[]> {
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new Error(`timed out after ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
+    const requestSignal = AbortSignal.any([signal, timeout.signal]);
+    const options: PrometheusConnectionOptions = {
+      endpoint: this.url,
+      headers: { 'User-Agent': 'augur', ...this.opts.headers },
+      timeout: this.opts.timeoutMs,
+      // prometheus-query has no per-call AbortSignal; attach it to the axios request here.
+      requestInterceptor: {
+        onFulfilled: (config) => {
+          config.signal = requestSignal;
+          return config;
+        },
+      },
+      // Error bodies that are not Prometheus JSON (a proxy's HTML 502, a plain-text 429) would
+      // otherwise lose their HTTP status in prometheus-query; normalise them, keep Retry-After.
+      responseInterceptor: { onFulfilled: (res) => res, onRejected: normaliseErrorResponse },
+    };
+    const driver = new PrometheusDriver(options);
+    const serverTimeout = `${Math.max(1, Math.ceil(this.opts.timeoutMs / 1000))}s`;
+    try {
+      const result: QueryResult = await driver.rangeQuery(
+        query,
+        // Dates, not numbers: prometheus-query treats a 0 (the epoch) as "no time given".
+        new Date(chunk.start * 1000),
+        new Date(chunk.end * 1000),
+        step,
+        serverTimeout,
+      );
+      return toSeriesData(result);
+    } catch (err) {
+      if (timeout.signal.aborted && !signal.aborted) {
+        throw { status: 'error', errorType: 'timeout_error', error: `no answer within ${this.opts.timeoutMs} ms` } satisfies DriverError;
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private classify(thrown: unknown, query: string): Failure {
+    const where = `Prometheus at ${this.url}`;
+    if (!isDriverError(thrown)) {
+      const msg = thrown instanceof Error ? thrown.message : String(thrown);
+      return { retryable: false, message: `unexpected answer from ${where} to query ${JSON.stringify(query)}: ${msg}` };
+    }
+    const original = thrown.original;
+    const err: DriverError =
+      thrown.errorType === 'network_error' && isDriverError(original) && original.errorType === 'client_error' ? original : thrown;
+    switch (err.errorType) {
+      case 'timeout_error':
+        return {
+          retryable: true,
+          message: `${where} did not answer query ${JSON.stringify(query)} within ${this.opts.timeoutMs} ms (timeoutMs)`,
+          hint: 'make the query cheaper, the window shorter or timeoutMs longer',
+        };
+      case 'network_error': {
+        const code = err.code ? ` (${err.code})` : '';
+        return {
+          retryable: true,
+          message: `cannot reach ${where}: ${err.error}${code}`,
+          hint: 'check the url and that the server is up and reachable from here',
+        };
+      }
+      case 'ssl_error':
+        return { retryable: false, message: `TLS error talking to ${where}: ${err.error}${err.code ? ` (${err.code})` : ''}` };
+      case 'http_error': {
+        const status = err.httpStatus ?? 0;
+        const promType = err.prometheus?.errorType ? ` ${err.prometheus.errorType}` : '';
+        const detail = `HTTP ${status}${promType}: ${err.error}`;
+        const retryAfterMs = err.prometheus?.augurRetryAfterMs;
+        if (status === 429 || status >= 500) {
+          return {
+            retryable: true,
+            message: `${where} failed query ${JSON.stringify(query)} (${detail})`,
+            ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+          };
+        }
+        if (status === 401 || status === 403) {
+          return { retryable: false, message: `${where} refused the request (${detail}); check the credentials/auth header` };
+        }
+        if (status === 404) {
+          return {
+            retryable: false,
+            message: `${where} has no query API here (${detail}); the url must be the server's base URL (the API is read from <url>/api/v1)`,
+          };
+        }
+        return { retryable: false, message: `${where} rejected query ${JSON.stringify(query)}: ${err.error} (HTTP ${status}${promType})` };
+      }
+      case 'client_error': {
+        const body = typeof err.data === 'string' ? ` (it starts with ${JSON.stringify(err.data.replace(/\s+/g, ' ').trim().slice(0, 80))})` : '';
+        return {
+          retryable: false,
+          message: `the answer of ${where} to query ${JSON.stringify(query)} is not a Prometheus API response${body}; is the url the Prometheus base URL?`,
+        };
+      }
+      default:
+        return { retryable: false, message: `${where} failed query ${JSON.stringify(query)}: ${err.error}` };
+    }
+  }
+
+  private tooManySeries(ref: MetricRef, window: RangeWindow, seen: Map<string, number>, partial: boolean): MetricsError {
+    const sets = [...seen.keys()];
+    const shown = sets.slice(0, MAX_LABEL_SETS_SHOWN).join(', ');
+    const more = sets.length > MAX_LABEL_SETS_SHOWN ? `, and ${sets.length - MAX_LABEL_SETS_SHOWN} more` : '';
+    const q = 'promql' in ref ? ref.promql : '';
+    return new MetricsError(
+      `query ${JSON.stringify(q)} returned ${partial ? 'at least ' : ''}${sets.length} series over ${describeWindow(window)}; ` +
+        `Augur needs exactly one. Series: ${shown}${more}. Fix: aggregate them, e.g. sum(${q}), ` +
+        'or add label matchers that select a single series.',
+      ref,
+    );
+  }
+
+  private abortedError(ref: MetricRef, signal: AbortSignal): MetricsError {
+    const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'aborted');
+    const err = new MetricsError(`query to Prometheus at ${this.url} was cancelled: ${reason}`, ref);
+    (err as Error).cause = signal.reason;
+    return err;
+  }
+}
+
+function isDriverError(err: unknown): err is DriverError {
+  return typeof err === 'object' && err !== null && (err as { status?: unknown }).status === 'error' && typeof (err as { errorType?: unknown }).errorType === 'string';
+}
+
+/** Converts prometheus-query's matrix result to label sets and plain arrays (seconds; non-finite -> NaN). */
+function toSeriesData(result: QueryResult): SeriesData[] {
+  if (result.resultType !== 'matrix') {
+    throw new Error(`expected a matrix from a range query, got ${String(result.resultType)}`);
+  }
+  return (result.result as { metric: { name?: string; labels?: Record<string, string> } | null; values: { time: Date; value: number }[] }[]).map(
+    (rv) => {
+      const timestamps = new Array<number>(rv.values.length);
+      const values = new Array<number>(rv.values.length);
+      rv.values.forEach((sv, i) => {
+        timestamps[i] = sv.time.getTime() / 1000;
+        values[i] = Number.isFinite(sv.value) ? sv.value : NaN;
+      });
+      return { labels: labelSet(rv.metric?.name, rv.metric?.labels), timestamps, values };
+    },
+  );
+}
+
+export function labelSet(name: string | undefined, labels: Record<string, string> | undefined): string {
+  const inner = Object.keys(labels ?? {})
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(labels?.[k] ?? '')}`)
+    .join(', ');
+  return `${name ?? ''}{${inner}}`;
+}
+
+/** Writes a chunk's samples into the window's value array, by grid index. */
+function place(values: number[], s: SeriesData, chunk: Chunk, step: number): void {
+  for (let i = 0; i < s.timestamps.length; i++) {
+    const k = Math.round(((s.timestamps[i] ?? NaN) - chunk.start) / step);
+    if (!(k >= 0 && k < chunk.points)) continue; // not on this chunk's grid
+    values[chunk.firstIndex + k] = s.values[i] ?? NaN;
+  }
+}
+
+interface AxiosLikeError {
+  response?: { status: number; statusText?: string; data?: unknown; headers?: Record<string, unknown> & { get?: (h: string) => unknown } };
+}
+
+function normaliseErrorResponse(error: unknown): Promise<never> {
+  const res = (error as AxiosLikeError | null)?.response;
+  if (res) {
+    const rawRetryAfter = typeof res.headers?.get === 'function' ? res.headers.get('retry-after') : res.headers?.['retry-after'];
+    const retryAfterMs = parseRetryAfter(rawRetryAfter);
+    const data = res.data;
+    const extra = retryAfterMs !== undefined ? { augurRetryAfterMs: retryAfterMs } : {};
+    if (data && typeof data === 'object' && (data as { status?: unknown }).status != null) {
+      res.data = { ...(data as object), ...extra };
+    } else {
+      const body = typeof data === 'string' ? data.replace(/\s+/g, ' ').trim().slice(0, 200) : '';
+      res.data = {
+        status: 'error',
+        error: `${res.statusText || 'error'}${body ? ` - ${body}` : ''}`,
+        ...extra,
+      };
+    }
+  }
+  return Promise.reject(error);
+}
+
+export function parseRetryAfter(v: unknown): number | undefined {
+  if (typeof v !== 'string' || v.trim() === '') return undefined;
+  const s = v.trim();
+  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
+  const at = Date.parse(s);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
