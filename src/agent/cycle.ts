@@ -111,11 +111,16 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
   }
   const proposals: ProposalResult[] = [];
   for (const [key, items] of groups) {
-    const result = await publishProposal(key, items, deps, repo, prs);
-    proposals.push(result);
-    for (const item of items) {
-      const e = evaluations.find((x) => sameId(x.outcome.target, item.target))!;
-      if (result.pr) e.outcome.pr = { number: result.pr.number, url: result.pr.url, action: result.action };
+    const outcomesOf = items.map((item) => evaluations.find((x) => sameId(x.outcome.target, item.target))!.outcome);
+    try {
+      const result = await publishProposal(key, items, deps, repo, prs);
+      proposals.push(result);
+      if (result.pr) for (const o of outcomesOf) o.pr = { number: result.pr.number, url: result.pr.url, action: result.action };
+    } catch (err) {
+      // The branch push is all or nothing; a failed PR call leaves a pushed branch that the next
+      // cycle finds and opens the PR for. Either way the other proposals go on.
+      log.error({ key, err: message(err) }, 'proposal not published');
+      for (const o of outcomesOf) o.error = `publishing ${branchFor(key)} failed: ${message(err)}`;
     }
   }
 
