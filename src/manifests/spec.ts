@@ -1,0 +1,25 @@
+import type { FieldKey } from '../types.js';
+
+export type ManifestFormat = 'plain' | 'kustomize' | 'helm';
+
+/** Where a target's manifests are, from the user's config. */
+export interface ManifestSpec {
+  format: ManifestFormat;
+  /**
+   * plain: a YAML file, or a directory (all *.yaml/*.yml directly in it); kustomize: the directory
+   * holding kustomization.yaml (overlay or base); helm: the values file.
+   */
+  path: string;
+  /** Container name; default: the only container, or the first one (with a note). */
+  container?: string;
+  /** plain: the file of the HPA; default search: the workload's file, then other YAML files in its directory. */
+  hpaPath?: string;
+  /**
+   * helm: dot key paths in the values file. Defaults: replicas "replicaCount", hpa.enabled
+   * "autoscaling.enabled", hpa.minReplicas "autoscaling.minReplicas", hpa.maxReplicas
+   * "autoscaling.maxReplicas", cpu.request "resources.requests.cpu", cpu.limit
+   * "resources.limits.cpu", memory.request "resources.requests.memory", memory.limit
+   * "resources.limits.memory".
+   */
+  helm?: Partial<Record<FieldKey | 'hpa.enabled', string>>;
+}
