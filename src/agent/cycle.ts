@@ -185,14 +185,14 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: P
     } catch (err) {
       return hold('metrics', `load: ${message(err)}`);
     }
+    const cleaned = cleanHistory(load.series);
+    const finiteSteps = cleaned.series.values.filter(Number.isFinite).length;
+    if (finiteSteps === 0) return hold('metrics', `load: the series has no usable samples (${load.series.values.length} steps, all missing or NaN); check the query or file`);
     // Stale data is not "no load": hold rather than forecast from a filled-in tail.
     const stale = trailingMissingSeconds(load.series);
     if (stale > Math.max(3 * load.series.stepSeconds, 900)) {
       return hold('metrics', `load: the newest sample is ${Math.round(stale / 60)} min old (window ends ${new Date(deps.now * 1000).toISOString()}); check that the query still returns data`);
     }
-    const cleaned = cleanHistory(load.series);
-    const finiteSteps = cleaned.series.values.filter(Number.isFinite).length;
-    if (finiteSteps === 0) return hold('metrics', `load: the series has no usable samples (${load.series.values.length} steps, all missing); check the query or file`);
 
     // Optional metrics: a failure drops the changes that need them, with a note, not the target.
     const optional = async (name: MetricName) => {

@@ -5,17 +5,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { runCycle, type CycleReport } from '../../src/agent/cycle.js';
-import { buildForge, buildMetrics, buildWorkspace } from '../../src/agent/wire.js';
-import { parseConfig } from '../../src/config/load.js';
 import { DEMO_ASSETS } from '../../src/cli/demo.js';
-import { startFakeGitHub, type FakeGitHub } from '../support/github-api.js';
-import { branchSha, diffNames, makeRemote, pushFiles, showFile } from '../support/git.js';
+import { branchSha, diffNames, pushFiles, showFile } from '../support/git.js';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
-
-const silent = { info() {}, warn() {}, error() {} };
-const TOKEN = 'e2e-token';
+import { startWorld, type World } from '../support/world.js';
 
 let prom: RunningPrometheus;
 let now: number;
@@ -37,60 +30,14 @@ beforeAll(async () => {
   });
   // The cycle runs where every backfilled series still has data.
   now = Math.floor(Math.min(...prom.series.map((s) => s.last)) / 300) * 300;
-  process.env.AUGUR_E2E_TOKEN = TOKEN;
 }, 120_000);
 
 afterAll(async () => {
   await prom?.stop();
 });
 
-interface World {
-  bare: string;
-  github: FakeGitHub;
-  run: (opts?: { web?: string; cpu?: string; at?: number; policy?: Record<string, unknown>; webPolicy?: Record<string, unknown> }) => Promise<CycleReport>;
-}
-
 async function world(): Promise<World> {
-  const bare = makeRemote(join(DEMO_ASSETS, 'manifests'));
-  const github = await startFakeGitHub({ owner: 'acme', repo: 'manifests', bareRepo: bare, token: TOKEN });
-  const workdir = mkdtempSync(join(tmpdir(), 'augur-e2e-work-'));
-  const run: World['run'] = async (opts = {}) => {
-    const config = {
-      prometheus: { url: prom.url, step: '5m', history: '14d', timeout: '10s' },
-      git: { url: bare, baseBranch: 'main', workdir },
-      forge: { type: 'github', owner: 'acme', repo: 'manifests', apiUrl: github.url, token: { env: 'AUGUR_E2E_TOKEN' }, labels: ['augur'], reviewers: ['oncall'] },
-      limits: { maxOpenPRs: 5, maxPRsPerHour: 5 },
-      policy: { maxStepPercent: { up: 50, down: 30 }, ...opts.policy },
-      targets: [
-        {
-          kind: 'Deployment',
-          namespace: 'shop',
-          name: 'web',
-          manifest: { format: 'plain', path: 'apps/web/deployment.yaml' },
-          metrics: {
-            load: { query: `http_requests_per_second{namespace="shop", service="${opts.web ?? 'web'}"}` },
-            cpu: { query: opts.cpu ?? 'vector(0.2174)' }, // p95 × 1.15 ≈ the current 250m: no CPU change
-            memory: { query: 'vector(200 * 1024 * 1024)' },
-            oomKills: { query: 'vector(0)' },
-          },
-          capacity: { perReplica: 450 },
-          ...(opts.webPolicy ? { policy: opts.webPolicy } : {}),
-        },
-      ],
-    };
-    const file = join(workdir, '..', `augur-${Math.random().toString(36).slice(2)}.yaml`);
-    writeFileSync(file, stringify(config));
-    const loaded = parseConfig(readFileSync(file, 'utf8'), file);
-    return runCycle({
-      config: loaded.config,
-      metrics: buildMetrics(loaded, opts.at ?? now),
-      workspace: buildWorkspace(loaded),
-      forge: buildForge(loaded, silent),
-      now: opts.at ?? now,
-      log: silent,
-    });
-  };
-  return { bare, github, run };
+  return startWorld(prom.url, now);
 }
 
 describe('a cycle against real Prometheus, git and the GitHub API', () => {
