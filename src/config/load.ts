@@ -62,7 +62,8 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   const raw: unknown = doc.toJS();
   const result = configSchema.safeParse(raw ?? {});
   if (!result.success) {
-    throw new ConfigError(result.error.issues.flatMap((issue) => problemsOf(issue, doc, lines, raw, file)));
+    const problems = result.error.issues.flatMap((issue) => problemsOf(issue, doc, lines, raw, file));
+    throw new ConfigError(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)));
   }
   const config = result.data;
   const problems = semanticProblems(config).map((p) => locate({ ...p, file }, p.pathParts, doc, lines, raw));
@@ -94,16 +95,32 @@ function problemsOf(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, 
         doc,
         lines,
         raw,
+        true,
       ),
     );
   }
-  let message = issue.message;
-  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-    // Point at the nested problem when every branch agrees on one, else keep the union's own message.
-    message = issue.message === 'Invalid input' ? 'does not match any allowed form' : issue.message;
+  return [locate({ file, path: '', message: describeIssue(issue, valueAt(raw, path)) }, path, doc, lines, raw)];
+}
+
+/** zod's message in the words of the guardrails file: what would be valid. */
+function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
+  switch (issue.code) {
+    case 'too_small':
+      return issue.origin === 'array'
+        ? `needs at least ${issue.minimum} entr${issue.minimum === 1 ? 'y' : 'ies'}`
+        : `must be ${issue.inclusive ? '≥' : '>'} ${issue.minimum}`;
+    case 'too_big':
+      return `must be ${issue.inclusive ? '≤' : '<'} ${issue.maximum}`;
+    case 'invalid_type':
+      if (value === undefined) return `required: a ${issue.expected}`;
+      return /^Invalid input/.test(issue.message) ? `expected a ${issue.expected}` : issue.message;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_union':
+      return issue.message === 'Invalid input' ? 'does not match any allowed form' : issue.message;
+    default:
+      return issue.message;
   }
-  if (issue.code === 'invalid_type' && valueAt(raw, path) === undefined) message = `required: ${message.replace(/^Invalid input: /, '')}`;
-  return [locate({ file, path: '', message }, path, doc, lines, raw)];
 }
 
 function knownKeys(_issue: z.core.$ZodIssue, parent: unknown): string[] {
@@ -117,9 +134,10 @@ function locate(
   doc: Document,
   lines: LineCounter,
   raw: unknown,
+  atKey = false,
 ): ConfigProblem {
   const value = valueAt(raw, path);
-  const node = nodeAt(doc, path);
+  const node = nodeAt(doc, path, atKey);
   const pos = node?.range ? lines.linePos(node.range[0]) : undefined;
   return {
     file: p.file,
@@ -130,7 +148,7 @@ function locate(
   };
 }
 
-function nodeAt(doc: Document, path: PathPart[]): Node | undefined {
+function nodeAt(doc: Document, path: PathPart[], atKey: boolean): Node | undefined {
   // Walk as deep as the document goes: a missing key points at its parent.
   let node: unknown = doc.contents;
   let keyNode: unknown;
@@ -144,6 +162,7 @@ function nodeAt(doc: Document, path: PathPart[]): Node | undefined {
       node = node.items[part];
     } else break;
   }
+  if (atKey && keyNode) return keyNode as Node;
   return ((node as Node | null) ?? (keyNode as Node | undefined)) ?? undefined;
 }
 
