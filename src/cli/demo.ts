@@ -1,14 +1,13 @@
 // `augur demo`: the main job on the embedded default. Builds a local manifest repository (bare
 // git remote) from the bundled manifests, replays bundled real traces as recent history, and runs
 // one real cycle against the local forge. No cluster, no token, no network.
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simpleGit } from 'simple-git';
 import { runCycle } from '../agent/cycle.js';
 import { buildForge, buildLogger, buildMetrics, buildWorkspace } from '../agent/wire.js';
 import { loadConfig } from '../config/load.js';
-import { parseTraceCsv, weeksShiftSeconds } from '../metrics/file.js';
 import { decisionsTable } from './format.js';
 
 /** The bundled demo: guardrails file, manifests and traces. */
@@ -37,12 +36,11 @@ export async function runDemo(dir: string): Promise<void> {
   const started = performance.now();
   const { config: configPath, remote } = await prepareDemo(dir);
   const loaded = loadConfig(configPath);
-  const realNow = Math.floor(Date.now() / 1000);
-  const now = replayClock(join(dir, 'traces'), realNow);
+  const now = Math.floor(Date.now() / 1000);
   const log = buildLogger({ level: process.env.AUGUR_LOG_LEVEL ?? 'warn' });
   const report = await runCycle({
     config: loaded.config,
-    metrics: buildMetrics(loaded, realNow),
+    metrics: buildMetrics(loaded, now),
     workspace: buildWorkspace(loaded),
     forge: buildForge(loaded, log),
     now,
@@ -63,17 +61,3 @@ export async function runDemo(dir: string): Promise<void> {
   console.log(`Done in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
 }
 
-/**
- * The traces are shifted by whole weeks to end in the past week; the demo's clock is where the
- * earliest of them ends, so every workload has history up to "now".
- */
-export function replayClock(tracesDir: string, realNow: number): number {
-  const ends = readdirSync(tracesDir)
-    .filter((f) => f.endsWith('.csv'))
-    .map((f) => {
-      const { timestamps } = parseTraceCsv(readFileSync(join(tracesDir, f), 'utf8'), f);
-      const last = timestamps[timestamps.length - 1]!;
-      return last + weeksShiftSeconds(last, realNow);
-    });
-  return Math.floor(Math.min(...ends) / 300) * 300;
-}

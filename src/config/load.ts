@@ -104,6 +104,8 @@ function problemsOf(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, 
 
 /** zod's message in the words of the guardrails file: what would be valid. */
 function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
+  // A message written in the schema says it best; only zod's generic ones are rewritten.
+  if (!/^(Too small|Too big|Invalid input|Invalid option)/.test(issue.message)) return issue.message;
   switch (issue.code) {
     case 'too_small':
       return issue.origin === 'array'

@@ -259,7 +259,7 @@ export const configSchema = z
         file: z
           .object({
             dir: z.string().describe('directory of CSV traces that `file:` metrics are read from, relative to this file'),
-            shiftToNow: z.boolean().default(false).describe('replay old traces as if recent (shifted by whole weeks)'),
+            shiftToNow: z.boolean().default(false).describe('replay old traces as if recent: shifted by whole weeks to cover now (traces need history + 1 week of data)'),
             step: duration('5m').prefault('5m'),
             history: duration('14d').prefault('14d'),
           })

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetricsError } from '../types.js';
-import { FileSource, parseTraceCsv, resampleLast, weeksShiftSeconds } from './file.js';
+import { FileSource, parseTraceCsv, replayShiftSeconds, resampleLast, weeksShiftSeconds } from './file.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/traces/', import.meta.url));
 const WEEK = 7 * 86400;
@@ -157,17 +157,17 @@ describe('FileSource', () => {
     expect(s.values).toEqual([12]);
   });
 
-  it('shiftToNow moves the trace by whole weeks: last sample at or just before now, same weekday and time of day', async () => {
+  it('shiftToNow moves the trace by whole weeks: last sample at or just after now, same weekday and time of day', async () => {
     const now = iso('2025-03-12T10:17:00Z'); // a Wednesday
     const src = new FileSource({ baseDir: FIXTURES, shiftToNow: { now } });
     const csv = parseTraceCsv(await readFile(path.join(FIXTURES, 'nab_ec2_cpu_utilization_24ae8d.csv'), 'utf8'), 'cpu');
     const last = csv.timestamps[csv.timestamps.length - 1] ?? 0; // 2014-02-28T14:25Z, a Friday
-    const shift = weeksShiftSeconds(last, now);
+    const shift = replayShiftSeconds(last, now);
     expect(shift % WEEK).toBe(0);
-    expect(last + shift).toBeLessThanOrEqual(now);
-    expect(now - (last + shift)).toBeLessThan(WEEK);
+    expect(last + shift).toBeGreaterThanOrEqual(now);
+    expect(last + shift - now).toBeLessThan(WEEK);
     const shiftedLast = new Date((last + shift) * 1000);
-    expect(shiftedLast.toISOString()).toBe('2025-03-07T14:25:00.000Z');
+    expect(shiftedLast.toISOString()).toBe('2025-03-14T14:25:00.000Z');
     expect(shiftedLast.getUTCDay()).toBe(new Date(last * 1000).getUTCDay());
 
     // The window selects from the shifted data: the last 24 hours before the shifted last sample.
@@ -179,10 +179,13 @@ describe('FileSource', () => {
     // The original dates are no longer there.
     await expect(
       src.range({ file: 'nab_ec2_cpu_utilization_24ae8d.csv' }, { start: iso('2014-02-20T00:00:00Z'), end: iso('2014-02-21T00:00:00Z'), stepSeconds: 300 }),
-    ).rejects.toThrow(/no data: file .*nab_ec2_cpu_utilization_24ae8d\.csv has samples from 2025-02-21T14:30:00Z to 2025-03-07T14:25:00Z after shifting by 575 weeks, none within 2014-02-20T00:00:00Z/);
+    ).rejects.toThrow(/no data: file .*nab_ec2_cpu_utilization_24ae8d\.csv has samples from 2025-02-28T14:30:00Z to 2025-03-14T14:25:00Z after shifting by 576 weeks, none within 2014-02-20T00:00:00Z/);
   });
 
-  it('shiftToNow with now exactly on a shifted sample puts that sample at now', () => {
+  it('shifts by whole weeks: at or before now for backfills, at or after now for replay', () => {
+    expect(replayShiftSeconds(1000, 1000 + 3 * WEEK)).toBe(3 * WEEK);
+    expect(replayShiftSeconds(1000, 1000 + 3 * WEEK - 1)).toBe(3 * WEEK);
+    expect(replayShiftSeconds(1000, 1000 + 3 * WEEK + 1)).toBe(4 * WEEK);
     expect(weeksShiftSeconds(1000, 1000 + 3 * WEEK)).toBe(3 * WEEK);
     expect(weeksShiftSeconds(1000, 1000 + 3 * WEEK - 1)).toBe(2 * WEEK);
     expect(weeksShiftSeconds(1000 + WEEK, 1000)).toBe(-WEEK); // a trace from the future moves back

@@ -24,8 +24,9 @@ export interface FileSourceOptions {
   /** Directory `{ file }` refs are relative to. */
   baseDir: string;
   /**
-   * Replay an old trace as if recent: shift every sample by a whole number of weeks so the last
-   * one lands at or just before `now` (Unix seconds). Weekday and time of day are kept.
+   * Replay an old trace as if recent: shift every sample by the fewest whole weeks that put the
+   * last one at or after `now` (Unix seconds), so a window ending at now is covered (for traces at
+   * least a week longer than the window). Weekday and time of day are kept.
    */
   shiftToNow?: { now: number };
   /** How old a sample may be and still count for a grid point, at least one step. Default 300 s. */
@@ -60,7 +61,7 @@ export class FileSource implements MetricsSource {
       throw new MetricsError(`${file}: no samples`, ref);
     }
 
-    const offset = this.opts.shiftToNow ? weeksShiftSeconds(lastOf(data.timestamps), this.opts.shiftToNow.now) : 0;
+    const offset = this.opts.shiftToNow ? replayShiftSeconds(lastOf(data.timestamps), this.opts.shiftToNow.now) : 0;
     const lookback = Math.max(window.stepSeconds, this.opts.lookbackSeconds ?? DEFAULT_LOOKBACK_SECONDS);
     const timestamps = new Array<number>(n);
     for (let i = 0; i < n; i++) timestamps[i] = gridTime(window, i);
@@ -114,7 +115,15 @@ async function readTrace(file: string, baseDir: string, ref: MetricRef): Promise
   }
 }
 
-/** Whole weeks (in seconds) to add to a trace so its last sample is at or just before now. */
+/**
+ * Whole weeks (in seconds) to add to a trace so its last sample is at or just after now: the
+ * replayed trace covers the present (what FileSource's shiftToNow uses).
+ */
+export function replayShiftSeconds(lastTimestamp: number, now: number): number {
+  return Math.ceil((now - lastTimestamp) / WEEK_SECONDS) * WEEK_SECONDS;
+}
+
+/** Whole weeks (in seconds) to add to a trace so its last sample is at or just before now (for backfills, which may not hold future samples). */
 export function weeksShiftSeconds(lastTimestamp: number, now: number): number {
   return Math.floor((now - lastTimestamp) / WEEK_SECONDS) * WEEK_SECONDS;
 }
