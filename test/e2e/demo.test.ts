@@ -1,0 +1,39 @@
+// `augur demo` as a user runs it: one real cycle on the embedded default, and a PR that shows
+// every part a reviewer needs.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { expect, it } from 'vitest';
+import { parseMeta } from '../../src/forge/types.js';
+
+const exec = promisify(execFile);
+
+it('runs one cycle and writes PRs with every part of the body, branches and a dashboard', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'augur-demo-')), 'demo');
+  const { stdout } = await exec(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--dir', dir]);
+  expect(stdout).toMatch(/^shop\/web\s+propose\s+hpa\.minReplicas/m);
+  expect(stdout).toMatch(/^shop\/api\s+propose\s+replicas 6→\d+/m);
+  expect(stdout).toMatch(/^jobs\/worker\s+(propose|hold|unchanged)/m);
+  expect(stdout).toContain('branch: augur/shop/web');
+  expect(stdout).toMatch(/Done in \d+\.\d s/);
+
+  const body = readFileSync(join(dir, 'forge', 'pulls', '1.md'), 'utf8');
+  const parts = [
+    '| Field | File | Current | Proposed | Change |', // current → proposed with percent
+    'Forecast p90 peak', // why: forecast peak, quantile, horizon
+    'One replica serves', // capacity
+    '```mermaid\nxychart-beta', // chart of history, forecast, capacity
+    '### Model and its accuracy on this workload',
+    '### Cost',
+    '### Guardrails that shaped this',
+    '### Queries',
+    '## How to roll back',
+  ];
+  for (const part of parts) expect(body, part).toContain(part);
+  const meta = parseMeta(body);
+  expect(meta?.key).toBe('shop/web');
+  expect(meta?.changes.map((c) => c.file)).toContain('apps/web/hpa.yaml');
+  expect(readFileSync(join(dir, 'forge', 'dashboard.md'), 'utf8')).toContain('`jobs/worker`');
+}, 120_000);
