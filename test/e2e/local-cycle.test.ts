@@ -1,0 +1,79 @@
+// Cycles on the embedded default (bundled traces, local forge, real git): grouping, the PR limits,
+// a restart that reads its state back, and a merged PR starting the cooldown.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { runCycle } from '../../src/agent/cycle.js';
+import { buildMetrics, buildWorkspace } from '../../src/agent/wire.js';
+import { prepareDemo } from '../../src/cli/demo.js';
+import { loadConfig } from '../../src/config/load.js';
+import { LocalForge } from '../../src/forge/local.js';
+import { branches } from '../support/git.js';
+import { silent } from '../support/world.js';
+
+const NOW = Math.floor(Date.now() / 1000);
+
+type RawConfig = Record<string, Record<string, unknown>>;
+
+async function demo(edit: (config: RawConfig) => void) {
+  const dir = join(mkdtempSync(join(tmpdir(), 'augur-local-')), 'demo');
+  const { config: file, remote } = await prepareDemo(dir);
+  const raw = parse(readFileSync(file, 'utf8')) as RawConfig;
+  edit(raw);
+  writeFileSync(file, stringify(raw));
+  const cycle = (at = NOW) => {
+    const loaded = loadConfig(file);
+    // A new forge object each cycle: state must come from disk, as after a restart.
+    const forge = new LocalForge(join(dir, 'forge'), () => at);
+    return { forge, report: runCycle({ config: loaded.config, metrics: buildMetrics(loaded, at), workspace: buildWorkspace(loaded), forge, now: at, log: silent }) };
+  };
+  return { dir, remote, cycle };
+}
+
+it('groups a namespace into one PR on one branch', async () => {
+  const d = await demo((c) => {
+    c.forge!.grouping = 'namespace';
+  });
+  const { report } = d.cycle();
+  const r = await report;
+  const shop = r.proposals.filter((p) => p.proposal.key === 'namespace--shop');
+  expect(shop).toHaveLength(1);
+  expect(shop[0]!.proposal.meta.targets).toEqual(['Deployment/shop/web', 'Deployment/shop/api']);
+  expect(branches(d.remote)).toContain('augur/namespace--shop');
+  expect(branches(d.remote)).not.toContain('augur/shop/web');
+});
+
+it('never opens more PRs than maxOpenPRs; the rest wait and say so', async () => {
+  const d = await demo((c) => {
+    c.limits = { maxOpenPRs: 1, maxPRsPerHour: 5 };
+  });
+  const r = await d.cycle().report;
+  const verdicts = r.outcomes.map((o) => o.decision?.verdict);
+  expect(r.proposals).toHaveLength(1);
+  const waiting = r.outcomes.find((o) => o.decision?.heldBecause?.startsWith('limits.maxOpenPRs'));
+  expect(waiting, JSON.stringify(verdicts)).toBeDefined();
+  expect(readFileSync(join(d.dir, 'forge', 'dashboard.md'), 'utf8')).toContain('## Waiting on limits, cooldowns or freeze windows');
+});
+
+it('after a restart, reads its PRs back: no duplicate, and a merge starts the cooldown', async () => {
+  const d = await demo(() => {});
+  const first = d.cycle();
+  const r1 = await first.report;
+  const opened = r1.proposals.filter((p) => p.action === 'opened');
+  expect(opened.length).toBeGreaterThan(0);
+
+  const again = d.cycle();
+  const r2 = await again.report;
+  expect(r2.proposals.every((p) => p.action === 'unchanged')).toBe(true);
+  expect((await again.forge.listPullRequests(0)).length).toBe(opened.length);
+
+  // A reviewer merges the web PR; the next cycle holds web for its cooldown.
+  const web = opened.find((p) => p.proposal.key === 'shop/web')!;
+  again.forge.markMerged(web.pr!.number, NOW);
+  const r3 = await d.cycle(NOW + 3600).report;
+  const webOutcome = r3.outcomes.find((o) => o.target.name === 'web')!;
+  expect(webOutcome.decision?.verdict).toBe('hold');
+  expect(webOutcome.decision?.heldBecause).toMatch(/^cooldown: the last Augur change merged 1\.0 h ago/);
+});
