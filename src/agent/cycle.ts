@@ -365,7 +365,9 @@ function forgeLoad(prs: PullRequestInfo[], now: number, config: Config, keyOf: (
     const key = keyOf(t);
     if (open.some((p) => p.branch === branchFor(key))) withOpenPR.add(key);
   }
-  return { openPRs: open.length, openedLastHour: prs.filter((p) => p.createdAt >= now - 3600).length, namespaceCost, withOpenPR };
+  const openCost: ForgeLoad['openCost'] = {};
+  for (const p of open) if (p.meta) openCost[p.meta.key] = p.meta.cost;
+  return { openPRs: open.length, openedLastHour: prs.filter((p) => p.createdAt >= now - 3600).length, namespaceCost, withOpenPR, openCost };
 }
 
 /** Grouping key of a target: per workload, per namespace, or per the target's group. */

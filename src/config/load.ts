@@ -26,8 +26,9 @@ export class ConfigError extends Error {
 
 export function formatProblem(p: ConfigProblem): string {
   const where = p.line ? `${p.file}:${p.line}:${p.column ?? 1}` : p.file;
+  if (!p.path) return `${where}: ${p.message}`;
   const found = p.value === undefined ? 'missing' : `found ${p.value}`;
-  return `${where}: ${p.path || '(document)'}: ${found}; ${p.message}`;
+  return `${where}: ${p.path}: ${found}; ${p.message}`;
 }
 
 /** A loaded config plus the directory its relative paths are resolved against. */
@@ -138,14 +139,16 @@ function locate(
   raw: unknown,
   atKey = false,
 ): ConfigProblem {
-  const value = valueAt(raw, path);
+  // A secret written where a reference belongs must not be echoed into logs.
+  const secret = path.some((p) => typeof p === 'string' && /token|password|bearer/i.test(p));
+  const value = secret && valueAt(raw, path) !== undefined ? '(redacted)' : valueAt(raw, path);
   const node = nodeAt(doc, path, atKey);
   const pos = node?.range ? lines.linePos(node.range[0]) : undefined;
   return {
     file: p.file,
     ...(pos ? { line: pos.line, column: pos.col } : {}),
     path: formatPath(path),
-    ...(value === undefined ? {} : { value: truncate(JSON.stringify(value)) }),
+    ...(value === undefined ? {} : { value: value === '(redacted)' ? value : truncate(JSON.stringify(value)) }),
     message: p.message,
   };
 }
@@ -238,6 +241,20 @@ function semanticProblems(config: Config): { pathParts: PathPart[]; message: str
   if (!cron.validate(config.schedule.cron)) out.push({ pathParts: ['schedule', 'cron'], message: 'not a valid cron expression; e.g. "0 */6 * * *" (every 6 hours)' });
   if (!tzOk(config.schedule.timezone)) out.push({ pathParts: ['schedule', 'timezone'], message: 'not an IANA time zone; e.g. "UTC" or "Europe/Berlin"' });
 
+  // Freeze windows are checked where they are written (top level, namespace, target), once each.
+  const checkWindows = (windows: Config['policy']['freezeWindows'] | undefined, base: PathPart[]) =>
+    windows?.forEach((w, j) => {
+      const at: PathPart[] = [...base, 'freezeWindows', j];
+      if ('cron' in w && !cron.validate(w.cron)) out.push({ pathParts: [...at, 'cron'], message: 'not a valid cron expression; e.g. "0 18 * * 5" (Fridays 18:00)' });
+      if (w.timezone && !tzOk(w.timezone)) out.push({ pathParts: [...at, 'timezone'], message: 'not an IANA time zone; e.g. "UTC" or "Europe/Berlin"' });
+      if ('from' in w && (Number.isNaN(Date.parse(w.from)) || Number.isNaN(Date.parse(w.to)))) {
+        out.push({ pathParts: at, message: 'from/to must be ISO dates such as "2026-12-20" or "2026-12-20T18:00"' });
+      }
+    });
+  checkWindows(config.policy.freezeWindows, ['policy']);
+  for (const [ns, o] of Object.entries(config.namespaces)) checkWindows(o.policy?.freezeWindows, ['namespaces', ns, 'policy']);
+  config.targets.forEach((t, i) => checkWindows(t.policy?.freezeWindows, ['targets', i, 'policy']));
+
   const seen = new Map<string, number>();
   config.targets.forEach((t, i) => {
     const id = `${t.kind}/${t.namespace}/${t.name}`;
@@ -249,14 +266,6 @@ function semanticProblems(config: Config): { pathParts: PathPart[]; message: str
     if (policy.minReplicas > policy.maxReplicas) {
       out.push({ pathParts: ['targets', i, 'policy'], message: `effective minReplicas ${policy.minReplicas} is above maxReplicas ${policy.maxReplicas}; lower minReplicas or raise maxReplicas` });
     }
-    policy.freezeWindows.forEach((w, j) => {
-      const base: PathPart[] = t.policy?.freezeWindows ? ['targets', i, 'policy', 'freezeWindows', j] : ['policy', 'freezeWindows', j];
-      if ('cron' in w && !cron.validate(w.cron)) out.push({ pathParts: [...base, 'cron'], message: 'not a valid cron expression; e.g. "0 18 * * 5" (Fridays 18:00)' });
-      if (w.timezone && !tzOk(w.timezone)) out.push({ pathParts: [...base, 'timezone'], message: 'not an IANA time zone' });
-      if ('from' in w && (Number.isNaN(Date.parse(w.from)) || Number.isNaN(Date.parse(w.to)))) {
-        out.push({ pathParts: base, message: 'from/to must be ISO dates such as "2026-12-20" or "2026-12-20T18:00"' });
-      }
-    });
     for (const [metric, ref] of Object.entries(t.metrics)) {
       if (!ref) continue;
       if ('file' in ref && !config.metrics.file) {

@@ -21,14 +21,14 @@ const secretRef = z
   .describe('Where to read a secret: { env: NAME } or { file: /mounted/path }.');
 
 const cpuQuantity = z
-  .union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?m?$/)], {
+  .union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?m?$/, { error: 'a CPU quantity: cores as a number (2, 0.5) or millicores ("500m")' })], {
     error: 'a CPU quantity: cores as a number (2, 0.5) or millicores ("500m")',
   })
   .transform((v) => (typeof v === 'number' ? v : v.endsWith('m') ? Number(v.slice(0, -1)) / 1000 : Number(v)));
 
 const MEMORY_UNITS: Record<string, number> = { '': 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
 const memoryQuantity = z
-  .union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$/)], {
+  .union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$/, { error: 'a memory quantity: bytes as a number or with a unit ("512Mi", "2Gi")' })], {
     error: 'a memory quantity: bytes as a number or with a unit ("512Mi", "2Gi")',
   })
   .transform((v) => {
@@ -72,8 +72,8 @@ const policyFields = {
   maxReplicas: z.number().int().min(1).describe('never propose more replicas (or a higher HPA maxReplicas) than this'),
   maxStepPercent: z
     .object({
-      up: percent.describe('largest increase of any value in one PR, in percent of the current value'),
-      down: percent.max(100).describe('largest decrease of any value in one PR, in percent of the current value'),
+      up: percent.describe('largest increase of any value in one PR, in percent of the current value (replica counts may always move by one)'),
+      down: percent.max(100).describe('largest decrease of any value in one PR, in percent of the current value (replica counts may always move by one)'),
     })
     .strict()
     .describe('how far one PR may move a value'),

@@ -34,7 +34,8 @@ export function renderDashboard(outcomes: TargetOutcome[], ctx: { at: number; fo
     out.push(`| ${id} | ${verdict} | ${changes} | ${pr} |`);
   }
   const held = outcomes.filter((o) => o.decision?.verdict === 'hold');
-  const waiting = held.filter((o) => o.decision!.notes.some((n) => n.effect === 'held' && WAITING_RULES.includes(n.rule)));
+  // Waiting only when every hold is temporary; one lasting hold (accuracy, history...) puts it under Held.
+  const waiting = held.filter((o) => o.decision!.notes.filter((n) => n.effect === 'held').every((n) => WAITING_RULES.includes(n.rule)));
   const blocked = held.filter((o) => !waiting.includes(o));
   if (blocked.length > 0) {
     out.push('', '## Held', '');

@@ -49,8 +49,10 @@ export function guard(input: GuardInput): Decision {
   // sanity: never let a non-finite or negative number through, whatever produced it.
   const insane = changes.filter((c) => !Number.isFinite(c.proposed) || c.proposed < 0 || !Number.isFinite(c.current));
   if (insane.length > 0) note('sanity', 'held', `not a usable number: ${insane.map((c) => `${c.field}=${c.proposed}`).join(', ')}`);
+  else note('sanity', 'passed', 'all values finite');
 
   if (policy.protected) note('protected', 'held', 'this workload is protected: Augur reports, never changes it');
+  else note('protected', 'passed', 'not protected');
 
   if (input.historySeconds < policy.minHistory) {
     note('minHistory', 'held', `${days(input.historySeconds)} of history, ${days(policy.minHistory)} needed: ${days(policy.minHistory - input.historySeconds)} missing`);
@@ -58,31 +60,37 @@ export function guard(input: GuardInput): Decision {
 
   const accuracy = input.accuracy ? 1 - input.accuracy.wape : undefined;
   if (accuracy === undefined) note('minAccuracy', 'held', 'no backtest accuracy yet (history too short to test the model on this workload)');
-  else if (accuracy < policy.minAccuracy) note('minAccuracy', 'held', `backtest accuracy ${pct(accuracy)} is below ${pct(policy.minAccuracy)}`);
+  else if (!(accuracy >= policy.minAccuracy)) note('minAccuracy', 'held', `backtest accuracy ${pct(accuracy)} is below ${pct(policy.minAccuracy)}`);
   else note('minAccuracy', 'passed', `backtest accuracy ${pct(accuracy)} ≥ ${pct(policy.minAccuracy)}`);
 
   const freeze = activeFreeze(policy.freezeWindows, input.now, input.timezone);
   if (freeze) note('freezeWindows', 'held', `inside freeze window ${describeFreeze(freeze)}`);
+  else note('freezeWindows', 'passed', policy.freezeWindows.length ? 'outside every freeze window' : 'none set');
 
   if (input.lastMergedAt !== undefined && input.now - input.lastMergedAt < policy.cooldown) {
     const left = policy.cooldown - (input.now - input.lastMergedAt);
     note('cooldown', 'held', `the last Augur change merged ${hoursText(input.now - input.lastMergedAt)} ago; cooldown ${hoursText(policy.cooldown)} (${hoursText(left)} left)`);
-  }
+  } else note('cooldown', 'passed', input.lastMergedAt === undefined ? 'no recent Augur merge' : `last Augur merge ${hoursText(input.now - input.lastMergedAt)} ago`);
 
   const disallowed = changes.filter((c) => !policy.allowedChanges.includes(changeKindOf(c.field)));
   if (disallowed.length > 0) {
     changes = changes.filter((c) => !disallowed.includes(c));
     note('allowedChanges', 'dropped', `not allowed here: ${disallowed.map((c) => c.field).join(', ')} (allowed: ${policy.allowedChanges.join(', ')})`);
-  }
+  } else note('allowedChanges', 'passed', policy.allowedChanges.join(', '));
 
+  const ruleNotes = notes.length;
   for (const c of changes) {
-    if (policy.scaleDownOnEvidenceOnly && c.proposed < c.current && c.observed !== undefined && c.proposed < c.observed) {
-      const to = Math.min(c.current, c.observed);
-      note('scaleDownOnEvidenceOnly', 'clamped', `${c.field}: forecast says ${show(c.field, c.proposed)}, observed history supports only ${show(c.field, to)}`);
-      c.proposed = to;
+    if (!policy.scaleDownOnEvidenceOnly || c.proposed >= c.current) continue;
+    // No observation behind a decrease means no evidence: it does not go down at all.
+    const supported = c.observed === undefined ? c.current : Math.min(c.current, c.observed);
+    if (c.proposed < supported) {
+      note('scaleDownOnEvidenceOnly', 'clamped', `${c.field}: forecast says ${show(c.field, c.proposed)}, observed history supports only ${show(c.field, supported)}`);
+      c.proposed = supported;
     }
   }
+  if (notes.length === ruleNotes) note('scaleDownOnEvidenceOnly', 'passed', 'every decrease is backed by observed history');
 
+  const beforeReplicas = notes.length;
   for (const c of changes) {
     if (changeKindOf(c.field) !== 'replicas' && changeKindOf(c.field) !== 'hpa') continue;
     const clamped = Math.min(policy.maxReplicas, Math.max(policy.minReplicas, c.proposed));
@@ -91,7 +99,9 @@ export function guard(input: GuardInput): Decision {
       c.proposed = clamped;
     }
   }
+  if (notes.length === beforeReplicas) note('minReplicas/maxReplicas', 'passed', `within ${policy.minReplicas}..${policy.maxReplicas}`);
 
+  const beforePerPod = notes.length;
   for (const c of changes) {
     const cap = c.field === 'cpu.request' ? policy.maxCpuPerPod : c.field === 'memory.request' ? policy.maxMemoryPerPod : undefined;
     if (cap !== undefined && c.proposed > cap) {
@@ -99,25 +109,31 @@ export function guard(input: GuardInput): Decision {
       c.proposed = cap;
     }
   }
+  if (notes.length === beforePerPod) note('maxCpuPerPod/maxMemoryPerPod', 'passed', `at most ${show('cpu.request', policy.maxCpuPerPod)} and ${show('memory.request', policy.maxMemoryPerPod)} per pod`);
 
+  const beforeStep = notes.length;
   for (const c of changes) {
     if (c.current <= 0) continue;
-    const up = c.current * (1 + policy.maxStepPercent.up / 100);
-    const down = c.current * (1 - policy.maxStepPercent.down / 100);
-    const integer = changeKindOf(c.field) === 'replicas' || changeKindOf(c.field) === 'hpa';
-    const limit = c.proposed > up ? (integer ? Math.floor(up) : up) : c.proposed < down ? (integer ? Math.ceil(down) : down) : undefined;
-    if (limit !== undefined && limit !== c.current) {
-      const dir = c.proposed > c.current ? 'up' : 'down';
-      note(`maxStepPercent.${dir}`, 'clamped', `${c.field}: ${show(c.field, c.proposed)} → ${show(c.field, limit)} (at most ${policy.maxStepPercent[dir]}% ${dir} per PR)`);
-      c.proposed = limit;
-    }
+    const dir = c.proposed > c.current ? 'up' : 'down';
+    const bound = c.current * (1 + (dir === 'up' ? 1 : -1) * (policy.maxStepPercent[dir] / 100));
+    const beyond = dir === 'up' ? c.proposed > bound : c.proposed < bound;
+    if (!beyond) continue;
+    const limit = stepLimit(c.field, c.current, bound, dir);
+    note(`maxStepPercent.${dir}`, 'clamped', `${c.field}: ${show(c.field, c.proposed)} → ${show(c.field, limit)} (at most ${policy.maxStepPercent[dir]}% ${dir} per PR${limit !== bound && isWhole(c.field) && Math.abs(limit - c.current) === 1 ? '; one replica is always allowed' : ''})`);
+    c.proposed = limit;
   }
+  if (notes.length === beforeStep) note('maxStepPercent', 'passed', `within +${policy.maxStepPercent.up}% / −${policy.maxStepPercent.down}%`);
 
-  // Limits follow their (possibly clamped) requests: never below the request.
+  // A request never exceeds its limit, whether the limit changes with it or stays as it is.
   for (const [req, lim] of [['cpu.request', 'cpu.limit'], ['memory.request', 'memory.limit']] as const) {
     const r = changes.find((c) => c.field === req);
     const l = changes.find((c) => c.field === lim);
     if (r && l && l.proposed < r.proposed) l.proposed = r.proposed;
+    const currentLimit = recommendation.changes.find((c) => c.field === lim)?.current;
+    if (r && !l && currentLimit !== undefined && r.proposed > currentLimit) {
+      note('allowedChanges', 'clamped', `${req}: ${show(req, r.proposed)} → ${show(req, currentLimit)}, the limit that stays in the manifest`);
+      r.proposed = currentLimit;
+    }
   }
   // An HPA's maxReplicas is never below its minReplicas.
   const hMin = changes.find((c) => c.field === 'hpa.minReplicas');
@@ -128,7 +144,7 @@ export function guard(input: GuardInput): Decision {
   const meaningful = small.filter((c) => c.proposed !== c.current);
   if (meaningful.length > 0) {
     note('minChangePercent', 'dropped', `below ${policy.minChangePercent}%: ${meaningful.map((c) => `${c.field} ${show(c.field, c.current)} → ${show(c.field, c.proposed)}`).join(', ')}`);
-  }
+  } else note('minChangePercent', 'passed', `every change is at least ${policy.minChangePercent}%`);
   changes = changes.filter((c) => !small.includes(c));
 
   const cost = costOf(changes, recommendation.evidence.expectedReplicas, input.podRequests, policy.prices);
@@ -151,6 +167,19 @@ export function guard(input: GuardInput): Decision {
   };
 }
 
+const isWhole = (field: Change['field']) => changeKindOf(field) === 'replicas' || changeKindOf(field) === 'hpa';
+
+/**
+ * The furthest a value may move toward `bound`, in the unit it is written in: whole replicas
+ * (always at least one, so a small workload is never stuck), millicores, MiB.
+ */
+function stepLimit(field: Change['field'], current: number, bound: number, dir: 'up' | 'down'): number {
+  if (isWhole(field)) return dir === 'up' ? Math.max(current + 1, Math.floor(bound)) : Math.max(0, Math.min(current - 1, Math.ceil(bound)));
+  const unit = field.startsWith('cpu.') ? 0.001 : 2 ** 20;
+  const rounded = dir === 'up' ? Math.floor(bound / unit + 1e-9) * unit : Math.ceil(bound / unit - 1e-9) * unit;
+  return field.startsWith('cpu.') ? Math.round(rounded * 1000) / 1000 : rounded;
+}
+
 /** What Augur has already proposed, read back from the forge. */
 export interface ForgeLoad {
   openPRs: number;
@@ -160,6 +189,8 @@ export interface ForgeLoad {
   namespaceCost: Record<string, CostDelta>;
   /** Targets that already have an open PR (updating it does not open a new one). */
   withOpenPR: Set<string>;
+  /** What each open PR adds now, by its key: an update replaces that cost, it does not add to it. */
+  openCost: Record<string, CostDelta>;
 }
 
 /**
@@ -185,7 +216,11 @@ export function applyLimits(
     };
     const budget = namespaceBudget(d.target.namespace);
     if (budget) {
-      const spent = nsCost[d.target.namespace] ?? { cores: 0, memoryGiB: 0, monthly: 0, currency: d.cost.currency };
+      const counted = nsCost[d.target.namespace] ?? { cores: 0, memoryGiB: 0, monthly: 0, currency: d.cost.currency };
+      const replaced = load.openCost[key(d)];
+      const spent = replaced
+        ? { ...counted, cores: counted.cores - replaced.cores, memoryGiB: counted.memoryGiB - replaced.memoryGiB, monthly: counted.monthly - replaced.monthly }
+        : counted;
       const total = { cores: spent.cores + d.cost.cores, memoryGiB: spent.memoryGiB + d.cost.memoryGiB, monthly: spent.monthly + d.cost.monthly, currency: d.cost.currency };
       const over = overBudget(total, budget);
       if (over) return hold('budget.perNamespace', `namespace ${d.target.namespace} would add ${over} within ${Math.round(budget.period / 86_400)} days`);

@@ -47,15 +47,23 @@ export function wallClock(unixSeconds: number, tz: string): WallClock {
   };
 }
 
-/** Unix seconds of a wall-clock time in a zone (the earlier instant when DST makes it ambiguous). */
+/**
+ * Unix seconds of a wall-clock time in a zone. When DST makes it ambiguous (autumn), the earlier
+ * instant; when it does not exist (spring gap), the instant the clock jumps to.
+ */
 export function zonedToUnix(y: number, mo: number, d: number, h: number, mi: number, tz: string): number {
-  const guess = Date.UTC(y, mo - 1, d, h, mi) / 1000;
+  const asUtc = Date.UTC(y, mo - 1, d, h, mi) / 1000;
   const offsetAt = (t: number) => {
     const w = wallClock(t, tz);
     return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute) / 1000 - Math.floor(t / 60) * 60;
   };
-  const first = guess - offsetAt(guess);
-  return guess - offsetAt(first);
+  // The offsets a day before and after cover both sides of any transition near this time.
+  const candidates = [...new Set([offsetAt(asUtc - 86_400), offsetAt(asUtc + 86_400)])].map((o) => asUtc - o).sort((a, b) => a - b);
+  const matches = candidates.filter((t) => {
+    const w = wallClock(t, tz);
+    return w.year === y && w.month === mo && w.day === d && w.hour === h && w.minute === mi;
+  });
+  return matches[0] ?? candidates[candidates.length - 1]!;
 }
 
 /** Parses "2026-12-20" or "2026-12-20T18:00" as wall time in tz; an explicit offset or Z wins. */

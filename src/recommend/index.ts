@@ -31,7 +31,8 @@ export function recommend(input: RecommendInput): Recommendation {
   const band = forecast.quantiles[q];
   if (!band) throw new Error(`forecast has no ${q} quantile (has ${Object.keys(forecast.quantiles).join(', ')})`);
   const headroom = 1 + sizing.headroomPercent / 100;
-  const replicasFor = (load: number) => Math.max(1, Math.ceil((load * headroom) / cap));
+  // The epsilon keeps float noise (3000 × 1.1 ÷ 100 = 33.000000000000004) from adding a replica.
+  const replicasFor = (load: number) => Math.max(1, Math.ceil((load * headroom) / cap - 1e-9));
   const horizonSeconds = forecast.timestamps.length * forecast.stepSeconds;
   const evidence = tail(input.load.values, Math.round(EVIDENCE_SECONDS / input.load.stepSeconds));
   const observedPeak = max(evidence);

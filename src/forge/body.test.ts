@@ -1,0 +1,301 @@
+import { describe, expect, it } from 'vitest';
+import type { Decision, Edit, Forecast, Recommendation, Series, WorkloadId } from '../types.js';
+import { buildProposal, renderBody, renderChart, targetId, type ProposalItem } from './body.js';
+import { parseMeta } from './types.js';
+
+const STEP = 300;
+const T0 = Date.parse('2026-06-01T00:00:00Z') / 1000;
+const NOW = T0 + 2 * 86_400;
+
+const web: WorkloadId = { kind: 'Deployment', namespace: 'shop', name: 'web' };
+const api: WorkloadId = { kind: 'Deployment', namespace: 'shop', name: 'api' };
+
+function history(steps: number, v: (i: number) => number = (i) => 200 + (i % 288)): Series {
+  return { timestamps: Array.from({ length: steps }, (_, i) => T0 + i * STEP), values: Array.from({ length: steps }, (_, i) => v(i)), stepSeconds: STEP };
+}
+
+function forecastOf(steps = 288): Forecast {
+  const p50 = Array.from({ length: steps }, (_, i) => 300 + (i % 100));
+  return {
+    model: 'holt-winters-additive(daily)',
+    stepSeconds: STEP,
+    timestamps: Array.from({ length: steps }, (_, i) => NOW + (i + 1) * STEP),
+    quantiles: { '0.5': p50, '0.9': p50.map((v) => v + 140) },
+    accuracy: {
+      origins: 6,
+      horizonSeconds: 86_400,
+      mase: 0.823,
+      wape: 0.12,
+      pinball: { '0.9': 3.5 },
+      coverage: { '0.9': 0.87 },
+      selectionLoss: 1.2,
+    },
+    candidates: [
+      { model: 'holt-winters-additive(daily)', selectionLoss: 1.2 },
+      { model: 'seasonal-naive(daily)', selectionLoss: 1.5 },
+    ],
+  };
+}
+
+const replicasEdit = (from = '4', to = '6'): Edit => ({
+  field: 'replicas',
+  file: 'apps/web/deployment.yaml',
+  yamlPath: 'spec.replicas',
+  range: [120, 121],
+  style: 'plain',
+  from,
+  to,
+});
+const cpuEdit: Edit = {
+  field: 'cpu.request',
+  file: 'apps/web/deployment.yaml',
+  yamlPath: 'spec.template.spec.containers[0].resources.requests.cpu',
+  range: [400, 404],
+  style: 'double',
+  from: '500m',
+  to: '400m',
+};
+
+function decisionOf(target = web): Decision {
+  return {
+    target,
+    verdict: 'propose',
+    changes: [
+      { field: 'replicas', current: 4, proposed: 6, observed: 6, reason: '540 × 1.10 ÷ 100 per replica = 5.94 → 6' },
+      { field: 'cpu.request', current: 0.5, proposed: 0.4, observed: 0.4, reason: 'p95 of per-pod CPU 0.348 cores + 15%' },
+    ],
+    notes: [
+      { rule: 'minHistory', effect: 'passed', message: '2.0 days of history' },
+      { rule: 'minAccuracy', effect: 'passed', message: 'backtest accuracy 88% ≥ 50%' },
+      { rule: 'maxStepPercent.up', effect: 'clamped', message: 'replicas: 9 → 6 (at most 50% up per PR)' },
+    ],
+    cost: { cores: 0.6, memoryGiB: 1, monthly: 16.67, currency: 'USD' },
+  };
+}
+
+function recommendationOf(target = web): Recommendation {
+  return {
+    target,
+    changes: [],
+    reasons: ['Forecast p90 peak 540 over the next 1 d (model holt-winters-additive(daily)).', 'One replica serves 100 (given in the guardrails file).'],
+    evidence: { forecastPeak: 540, quantile: 0.9, horizonSeconds: 86_400, capacityPerReplica: 100, capacitySource: 'given', expectedReplicas: 5, historySteps: 576 },
+  };
+}
+
+function itemOf(over: Partial<ProposalItem> = {}): ProposalItem {
+  const target = over.target ?? web;
+  return {
+    target,
+    decision: decisionOf(target),
+    recommendation: recommendationOf(target),
+    forecast: forecastOf(),
+    history: history(576),
+    edits: [replicasEdit(), cpuEdit],
+    queries: [
+      { metric: 'load', source: 'sum(rate(http_requests_total{namespace="shop",service="web"}[5m]))' },
+      { metric: 'cpu', source: 'file web-cpu.csv' },
+    ],
+    autoscaler: 'none',
+    manifestNotes: ['the Deployment has no PodDisruptionBudget'],
+    unit: 'req/s',
+    ...over,
+  };
+}
+
+/** The numbers of the first `<kind> [...]` line after `prefix` in a chart. */
+function arrays(chart: string, kind: 'bar' | 'line'): number[][] {
+  return chart
+    .split('\n')
+    .filter((l) => l.trim().startsWith(`${kind} [`))
+    .map((l) => JSON.parse(l.trim().slice(kind.length + 1)) as number[]);
+}
+
+describe('buildProposal', () => {
+  it('has a stable fingerprint for equal changes, whatever the time or object identity', () => {
+    const a = buildProposal('shop/web', 'augur/shop/web', [itemOf()], NOW);
+    const b = buildProposal('shop/web', 'augur/shop/web', [itemOf({ edits: [replicasEdit(), { ...cpuEdit }] })], NOW + 3600);
+    expect(a.meta.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(b.meta.fingerprint).toBe(a.meta.fingerprint);
+    expect(b.meta.at).toBe(NOW + 3600);
+  });
+
+  it('has a different fingerprint when a proposed value, a field or a target differs', () => {
+    const base = buildProposal('shop/web', 'augur/shop/web', [itemOf()], NOW).meta.fingerprint;
+    const otherValue = buildProposal('shop/web', 'augur/shop/web', [itemOf({ edits: [replicasEdit('4', '7'), cpuEdit] })], NOW).meta.fingerprint;
+    const fewer = buildProposal('shop/web', 'augur/shop/web', [itemOf({ edits: [replicasEdit()] })], NOW).meta.fingerprint;
+    const otherTarget = buildProposal('shop/web', 'augur/shop/web', [itemOf({ target: api })], NOW).meta.fingerprint;
+    expect(new Set([base, otherValue, fewer, otherTarget]).size).toBe(4);
+  });
+
+  it('builds the title and metadata of a one-workload PR', () => {
+    const p = buildProposal('shop/web', 'augur/shop/web', [itemOf()], NOW);
+    expect(p.key).toBe('shop/web');
+    expect(p.branch).toBe('augur/shop/web');
+    expect(p.title).toBe('augur: replicas 4→6, cpu request 500m→400m for shop/web');
+    expect(p.meta).toMatchObject({
+      v: 1,
+      key: 'shop/web',
+      targets: ['Deployment/shop/web'],
+      changes: [
+        { target: 'Deployment/shop/web', field: 'replicas', file: 'apps/web/deployment.yaml', from: '4', to: '6' },
+        { target: 'Deployment/shop/web', field: 'cpu.request', file: 'apps/web/deployment.yaml', from: '500m', to: '400m' },
+      ],
+      cost: { cores: 0.6, memoryGiB: 1, monthly: 16.67, currency: 'USD' },
+      at: NOW,
+    });
+  });
+
+  it('summarises more than two changes and adds up the cost of several workloads', () => {
+    const item = itemOf();
+    item.decision.changes.push({ field: 'memory.request', current: 512 * 2 ** 20, proposed: 768 * 2 ** 20, reason: 'peak' });
+    expect(buildProposal('shop/web', 'b', [item], NOW).title).toBe('augur: replicas 4→6, cpu request 500m→400m and 1 more for shop/web');
+
+    const two = buildProposal('namespace--shop', 'augur/namespace--shop', [itemOf(), itemOf({ target: api })], NOW);
+    expect(two.title).toBe('augur: resize 2 workloads (namespace--shop)');
+    expect(two.meta.targets).toEqual(['Deployment/shop/web', 'Deployment/shop/api']);
+    expect(two.meta.cost).toEqual({ cores: 1.2, memoryGiB: 2, monthly: 33.34, currency: 'USD' });
+    expect(two.meta.changes).toHaveLength(4);
+  });
+
+  it('targetId is Kind/namespace/name', () => {
+    expect(targetId(web)).toBe('Deployment/shop/web');
+  });
+});
+
+describe('renderBody', () => {
+  const p = buildProposal('shop/web', 'augur/shop/web', [itemOf()], NOW);
+  const body = renderBody(p, { baseBranch: 'main' });
+
+  it('opens with the total cost', () => {
+    expect(body.split('\n')[0]).toContain('**+16.67 USD per month** (+0.6 cores, +1 GiB requested)');
+  });
+
+  it('has a table of current → proposed with file, YAML path and change in percent', () => {
+    expect(body).toContain('## Deployment `shop/web`');
+    expect(body).toContain('| Field | File | Current | Proposed | Change |');
+    expect(body).toContain('| `spec.replicas` | `apps/web/deployment.yaml` | 4 | **6** | +50% |');
+    expect(body).toContain('| `spec.template.spec.containers[0].resources.requests.cpu` | `apps/web/deployment.yaml` | 500m | **400m** | −20% |');
+  });
+
+  it('explains why: the reasons, each field formula and the manifest notes', () => {
+    const why = body.slice(body.indexOf('### Why'), body.indexOf('```mermaid'));
+    expect(why).toContain('- Forecast p90 peak 540 over the next 1 d');
+    expect(why).toContain('- One replica serves 100');
+    expect(why).toContain('- `replicas`: 540 × 1.10 ÷ 100 per replica = 5.94 → 6.');
+    expect(why).toContain('- `cpu.request`: p95 of per-pod CPU 0.348 cores + 15%.');
+    expect(why).toContain('- Note: the Deployment has no PodDisruptionBudget');
+  });
+
+  it('has a Mermaid xychart of the last day and the forecast, hourly, with current and proposed capacity', () => {
+    expect(body).toContain('```mermaid\nxychart-beta\n');
+    const chart = body.slice(body.indexOf('```mermaid'), body.indexOf('```', body.indexOf('```mermaid') + 3));
+    // 2 days of history at 5 m, 1 day of forecast: 24 hours back, 24 ahead.
+    expect(chart).toContain('x-axis "hours from now" -24 --> 24');
+    expect(chart).toContain('y-axis "req/s"');
+    const [bar] = arrays(chart, 'bar');
+    const lines = arrays(chart, 'line');
+    expect(bar).toHaveLength(48);
+    expect(lines).toHaveLength(3);
+    for (const l of lines) expect(l).toHaveLength(48);
+    // Bars: observed hourly peaks, then zeros for the future.
+    expect(bar!.slice(24).every((v) => v === 0)).toBe(true);
+    expect(bar!.slice(0, 24).every((v) => v > 0)).toBe(true);
+    // Capacity now (4 × 100) and proposed (6 × 100).
+    expect(lines[1]!.every((v) => v === 400)).toBe(true);
+    expect(lines[2]!.every((v) => v === 600)).toBe(true);
+    // The forecast part of the first line is the hourly max of the p90 band.
+    const band = forecastOf().quantiles['0.9']!;
+    expect(lines[0]![24]).toBe(Math.round(Math.max(...band.slice(0, 12))));
+  });
+
+  it('reports the model and its accuracy on this workload', () => {
+    expect(body).toContain('### Model and its accuracy on this workload');
+    expect(body).toContain('Model **holt-winters-additive(daily)**, chosen by a rolling-origin backtest over 6 origins of 24 h each');
+    expect(body).toContain('| 88% | 0.82 | 87% (ideal 90%) | 3.5 |');
+    expect(body).toContain('Other models scored (lower is better): holt-winters-additive(daily) 1.200, seasonal-naive(daily) 1.500.');
+  });
+
+  it('has the cost, the guardrails that shaped it and what passed', () => {
+    expect(body).toContain('### Cost');
+    expect(body).toContain('+16.67 USD per month: +0.6 cores and +1 GiB requested (expected 5 replicas on average).');
+    expect(body).toContain('### Guardrails that shaped this');
+    expect(body).toContain('- **maxStepPercent.up** (clamped): replicas: 9 → 6 (at most 50% up per PR)');
+    expect(body).toContain('- Passed: minHistory (2.0 days of history); minAccuracy (backtest accuracy 88% ≥ 50%)');
+  });
+
+  it('lists the exact queries', () => {
+    const queries = body.slice(body.indexOf('### Queries'));
+    expect(queries).toContain('```promql\n# load\nsum(rate(http_requests_total{namespace="shop",service="web"}[5m]))\n# cpu\nfile web-cpu.csv\n```');
+  });
+
+  it('says how to roll back, with the original value of every field', () => {
+    const rollback = body.slice(body.indexOf('## How to roll back'));
+    expect(rollback).toContain('on `main`');
+    expect(rollback).toContain('| `apps/web/deployment.yaml` | `spec.replicas` | `4` |');
+    expect(rollback).toContain('| `apps/web/deployment.yaml` | `spec.template.spec.containers[0].resources.requests.cpu` | `500m` |');
+  });
+
+  it('ends with a metadata block that parseMeta reads back', () => {
+    expect(parseMeta(body)).toEqual(p.meta);
+  });
+
+  it('has the sections in reading order', () => {
+    const order = ['| Field |', '### Why', '```mermaid', '### Model and its accuracy', '### Cost', '### Guardrails that shaped this', '### Queries', '## How to roll back', '<!-- augur:meta'];
+    const positions = order.map((s) => body.indexOf(s));
+    expect(positions.every((x) => x >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  });
+
+  it('renders one section per workload of a grouped PR', () => {
+    const two = renderBody(buildProposal('namespace--shop', 'b', [itemOf(), itemOf({ target: api })], NOW), { baseBranch: 'prod' });
+    expect(two).toContain('## Deployment `shop/web`');
+    expect(two).toContain('## Deployment `shop/api`');
+    expect(two.match(/```mermaid/g)).toHaveLength(2);
+    expect(two).toContain('resizing 2 workloads');
+    expect(two).toContain('on `prod`');
+  });
+
+  it('says when there is no backtest and when no guardrail changed the numbers', () => {
+    const f = forecastOf();
+    delete f.accuracy;
+    const d = decisionOf();
+    d.notes = d.notes.filter((n) => n.effect === 'passed');
+    const text = renderBody(buildProposal('shop/web', 'b', [itemOf({ forecast: f, decision: d })], NOW), { baseBranch: 'main' });
+    expect(text).toContain('Model **holt-winters-additive(daily)** (not enough history for a backtest).');
+    expect(text).toContain('None changed the numbers.');
+  });
+});
+
+describe('renderChart', () => {
+  it('shows as many past hours as the history has, up to the horizon', () => {
+    const chart = renderChart(itemOf({ history: history(10 * 12) }));
+    expect(chart).toContain('x-axis "hours from now" -10 --> 24');
+    expect(arrays(chart, 'bar')[0]).toHaveLength(34);
+    for (const l of arrays(chart, 'line')) expect(l).toHaveLength(34);
+  });
+
+  it('draws the HPA floor for an HPA-owned workload', () => {
+    const d = decisionOf();
+    d.changes = [{ field: 'hpa.minReplicas', current: 2, proposed: 3, reason: 'floor' }];
+    const chart = renderChart(itemOf({ autoscaler: 'hpa', decision: d }));
+    const lines = arrays(chart, 'line');
+    expect(lines).toHaveLength(3);
+    expect(lines[1]!.every((v) => v === 200)).toBe(true);
+    expect(lines[2]!.every((v) => v === 300)).toBe(true);
+    expect(chart).toContain('HPA floor now (2 × 100) and proposed (3 × 100)');
+  });
+
+  it('draws no capacity lines when replicas do not change', () => {
+    const d = decisionOf();
+    d.changes = d.changes.filter((c) => c.field !== 'replicas');
+    const chart = renderChart(itemOf({ decision: d }));
+    expect(arrays(chart, 'line')).toHaveLength(1);
+  });
+
+  it('puts the y-axis above every value drawn', () => {
+    const chart = renderChart(itemOf());
+    const yMax = Number(/y-axis "[^"]*" 0 --> ([\d.]+)/.exec(chart)![1]);
+    const all = [...arrays(chart, 'bar').flat(), ...arrays(chart, 'line').flat()];
+    expect(yMax).toBeGreaterThanOrEqual(Math.max(...all));
+  });
+});

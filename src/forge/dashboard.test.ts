@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import type { Decision, GuardrailNote, WorkloadId } from '../types.js';
+import { renderDashboard, type TargetOutcome } from './dashboard.js';
+
+const AT = Date.parse('2026-06-10T06:00:00Z') / 1000;
+const id = (namespace: string, name: string): WorkloadId => ({ kind: 'Deployment', namespace, name });
+
+function decision(target: WorkloadId, verdict: Decision['verdict'], held: GuardrailNote[] = [], monthly = 12.5): Decision {
+  return {
+    target,
+    verdict,
+    changes: verdict === 'unchanged' ? [] : [{ field: 'replicas', current: 4, proposed: 6, reason: 'r' }],
+    notes: [{ rule: 'minHistory', effect: 'passed', message: '14.0 days of history' }, ...held],
+    cost: { cores: 1, memoryGiB: 1, monthly, currency: 'USD' },
+    ...(held.length > 0 ? { heldBecause: `${held[0]!.rule}: ${held[0]!.message}` } : {}),
+  };
+}
+
+const heldBy = (rule: string, message: string): GuardrailNote => ({ rule, effect: 'held', message });
+
+const outcomes: TargetOutcome[] = [
+  { target: id('shop', 'web'), decision: decision(id('shop', 'web'), 'propose'), pr: { number: 7, url: 'https://example.test/pr/7', action: 'opened' }, notes: [] },
+  { target: id('shop', 'api'), decision: decision(id('shop', 'api'), 'hold', [heldBy('minAccuracy', 'backtest accuracy 31% is below 50%')]), notes: [] },
+  {
+    target: id('shop', 'cart'),
+    decision: decision(id('shop', 'cart'), 'hold', [heldBy('freezeWindows', 'inside freeze window cron "0 16 * * 5" for 64 h: weekend')], 40),
+    pr: { number: 5, url: 'https://example.test/pr/5', action: 'unchanged' },
+    notes: [],
+  },
+  { target: id('jobs', 'worker'), decision: decision(id('jobs', 'worker'), 'unchanged'), notes: ['spec.replicas is set but an HPA owns the workload'] },
+  { target: id('jobs', 'cron'), error: 'load metric: Prometheus returned no series for the query', notes: [] },
+  { target: id('jobs', 'old'), decision: decision(id('jobs', 'old'), 'unchanged'), pr: { number: 3, url: 'https://example.test/pr/3', action: 'closed' }, notes: [] },
+];
+
+/** The lines of a "## title" section, up to the next section. */
+function section(text: string, title: string): string {
+  const start = text.indexOf(`## ${title}`);
+  if (start < 0) return '';
+  const next = text.indexOf('\n## ', start + 3);
+  return text.slice(start, next < 0 ? undefined : next);
+}
+
+describe('renderDashboard', () => {
+  const text = renderDashboard(outcomes, { at: AT, forge: 'local /tmp/forge' });
+
+  it('opens with the cycle time and counts per verdict', () => {
+    expect(text.split('\n')[0]).toBe('Last cycle: 2026-06-10T06:00:00.000Z · 6 targets: 1 proposed, 2 held, 2 unchanged, 1 failed.');
+  });
+
+  it('has one table row per target with its decision, changes and PR', () => {
+    expect(text).toContain('| `shop/web` | ✅ propose | replicas 4 → 6 | [#7](https://example.test/pr/7) opened |');
+    expect(text).toContain('| `shop/api` | ⏸ hold | replicas 4 → 6 | — |');
+    expect(text).toContain('| `jobs/worker` | · unchanged | — | — |');
+    expect(text).toContain('| `jobs/cron` | ❌ error | — | — |');
+    const rows = text.split('\n').filter((l) => l.startsWith('| `'));
+    expect(rows).toHaveLength(6);
+  });
+
+  it('lists a workload held by a lasting rule under Held, with the reason', () => {
+    const held = section(text, 'Held');
+    expect(held).toContain('- `shop/api`: **minAccuracy**: backtest accuracy 31% is below 50%');
+    expect(held).not.toContain('shop/cart');
+  });
+
+  it('lists a workload held by a freeze window under Waiting, with what it would change', () => {
+    const waiting = section(text, 'Waiting on limits, cooldowns or freeze windows');
+    expect(waiting).toContain('- `shop/cart`: **freezeWindows**: inside freeze window cron "0 16 * * 5" for 64 h: weekend (would change 1 field(s), +40.00 USD/month)');
+    expect(waiting).not.toContain('shop/api');
+  });
+
+  it.each(['cooldown', 'limits.maxOpenPRs', 'limits.maxPRsPerHour', 'budget.perNamespace'])('counts a hold by %s as waiting', (rule) => {
+    const t = renderDashboard([{ target: id('a', 'b'), decision: decision(id('a', 'b'), 'hold', [heldBy(rule, 'wait')]), notes: [] }], { at: AT, forge: 'f' });
+    expect(section(t, 'Waiting on limits, cooldowns or freeze windows')).toContain('`a/b`');
+    expect(section(t, 'Held')).toBe('');
+  });
+
+  // A lasting hold (here minAccuracy) still blocks it when the freeze window ends: it is Held, not waiting.
+  it('lists a workload held by a lasting rule under Held even when a freeze window also holds it', () => {
+    const d = decision(id('a', 'b'), 'hold', [heldBy('minAccuracy', 'accuracy 20% is below 50%'), heldBy('freezeWindows', 'weekend')]);
+    const t = renderDashboard([{ target: id('a', 'b'), decision: d, notes: [] }], { at: AT, forge: 'f' });
+    expect(section(t, 'Held')).toContain('`a/b`');
+    expect(section(t, 'Waiting on limits, cooldowns or freeze windows')).not.toContain('`a/b`');
+  });
+
+  it('lists failed targets with their error', () => {
+    expect(section(text, 'Failed')).toContain('- `jobs/cron`: load metric: Prometheus returned no series for the query');
+  });
+
+  it('lists open PRs, not the ones closed this cycle', () => {
+    const open = section(text, 'Open pull requests');
+    expect(open).toContain('- [#7](https://example.test/pr/7) `shop/web` (opened this cycle)');
+    expect(open).toContain('- [#5](https://example.test/pr/5) `shop/cart` (unchanged this cycle)');
+    expect(open).not.toContain('#3');
+  });
+
+  it('lists manifest notes', () => {
+    expect(section(text, 'Manifest notes (GitOps lint)')).toContain('- `jobs/worker`: spec.replicas is set but an HPA owns the workload');
+  });
+
+  it('ends by saying who wrote it', () => {
+    expect(text.trimEnd().split('\n').at(-1)).toBe('<sub>Written by Augur (local /tmp/forge); rewritten every cycle, edits here are lost.</sub>');
+  });
+
+  it('leaves out empty sections and says when no PR is open', () => {
+    const t = renderDashboard([{ target: id('a', 'b'), decision: decision(id('a', 'b'), 'unchanged'), notes: [] }], { at: AT, forge: 'f' });
+    expect(section(t, 'Held')).toBe('');
+    expect(section(t, 'Waiting on limits, cooldowns or freeze windows')).toBe('');
+    expect(section(t, 'Failed')).toBe('');
+    expect(section(t, 'Manifest notes (GitOps lint)')).toBe('');
+    expect(section(t, 'Open pull requests')).toContain('None.');
+  });
+});
