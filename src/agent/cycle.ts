@@ -6,13 +6,15 @@ import { effectiveSettings, type Config, type TargetConfig } from '../config/sch
 import { cleanHistory, selectAndForecast } from '../forecast/index.js';
 import { buildProposal, renderBody, targetId, type Proposal, type ProposalItem } from '../forge/body.js';
 import { renderDashboard, type PrAction, type TargetOutcome } from '../forge/dashboard.js';
-import { BRANCH_PREFIX, type Forge, type PullRequestInfo } from '../forge/types.js';
+import { BRANCH_PREFIX, withMeta, type Forge, type PullRequestInfo } from '../forge/types.js';
 import { applyLimits, guard, type ForgeLoad } from '../guardrails/index.js';
 import { applyEdits, editFor, locateWorkload, parseQuantity, type ManifestSpec } from '../manifests/index.js';
 import { describeRef } from '../metrics/grid.js';
 import { metricRef, type MetricName } from '../metrics/presets.js';
 import { deriveCapacity, recommend } from '../recommend/index.js';
 import type { CostDelta, Decision, FieldKey, MetricsSource, RepoView, Series, WorkloadId, WorkloadManifest } from '../types.js';
+import { checkHeadroom, describeDrift, drift, proposedValues } from '../cluster/drift.js';
+import type { Cluster, Headroom, LiveWorkload } from '../cluster/types.js';
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -35,8 +37,12 @@ export interface CycleDeps {
   /** Unix seconds the cycle runs at (injected: tests and replays pin it). */
   now: number;
   log: Logger;
-  /** Plan only: evaluate everything, write nothing (no branch, no PR, no dashboard). */
+  /** Plan only: evaluate everything, write nothing (no branch, no PR, no dashboard, no Event). */
   dryRun?: boolean;
+  /** Live cluster state; without it Augur works from Git alone. */
+  cluster?: Cluster;
+  /** Server-side dry runs and Events (both need the cluster). */
+  clusterOptions?: { dryRun: boolean; events: boolean };
   signal?: AbortSignal;
 }
 
@@ -61,6 +67,7 @@ interface Evaluation {
   outcome: TargetOutcome;
   item?: ProposalItem;
   manifest?: WorkloadManifest;
+  live?: LiveWorkload;
 }
 
 export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
@@ -68,7 +75,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
   const lookback = Math.max(
     ...config.targets.map((t) => {
       const { policy } = effectiveSettings(config, t);
-      return Math.max(policy.cooldown, policy.budget.perNamespace?.period ?? 0, 3600);
+      return Math.max(policy.cooldown, policy.rejectedBackoff, policy.budget.perNamespace?.period ?? 0, 3600);
     }),
   );
   const prs = await forge.listPullRequests(now - lookback);
@@ -76,7 +83,8 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
   const repo = workspace.view();
   log.info({ baseSha, targets: config.targets.length, augurPRs: prs.length }, 'cycle started');
 
-  const evaluations = await Promise.all(config.targets.map((t) => evaluate(t, deps, repo, prs)));
+  const clusterRoom = deps.cluster ? deps.cluster.clusterHeadroom().catch((err: unknown) => (log.warn({ err: message(err) }, 'cluster headroom unavailable'), undefined)) : undefined;
+  const evaluations = await Promise.all(config.targets.map((t) => evaluate(t, deps, repo, prs, clusterRoom)));
   const keyOf = (id: WorkloadId) => groupKey(config, config.targets.find((t) => sameId(t, id))!);
   const limited = applyLimits(
     evaluations.map((e) => e.outcome.decision).filter((d): d is Decision => d !== undefined),
@@ -116,6 +124,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
       const result = await publishProposal(key, items, deps, repo, prs);
       proposals.push(result);
       if (result.pr) for (const o of outcomesOf) o.pr = { number: result.pr.number, url: result.pr.url, action: result.action };
+      if (result.pr && result.action !== 'unchanged') await recordEvents(items, result, evaluations, deps);
     } catch (err) {
       // The branch push is all or nothing; a failed PR call leaves a pushed branch that the next
       // cycle finds and opens the PR for. Either way the other proposals go on.
@@ -144,7 +153,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
   return { at: now, baseSha, outcomes, proposals, closed, ...(dashboard ? { dashboard } : {}) };
 }
 
-async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: PullRequestInfo[]): Promise<Evaluation> {
+async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: PullRequestInfo[], clusterRoom: Promise<Headroom | undefined> | undefined): Promise<Evaluation> {
   const target: WorkloadId = { kind: t.kind, namespace: t.namespace, name: t.name };
   const outcome: TargetOutcome = { target, notes: [] };
   const hold = (rule: string, msg: string): Evaluation => {
@@ -167,6 +176,21 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: P
     const current: Partial<Record<FieldKey, number>> = {};
     for (const [field, loc] of Object.entries(manifest.fields) as [FieldKey, NonNullable<WorkloadManifest['fields'][FieldKey]>][]) {
       current[field] = parseQuantity(field, loc.raw);
+    }
+
+    // Drift: a proposal must start from what runs, and what runs must be what Git says.
+    let live: LiveWorkload | undefined;
+    if (deps.cluster) {
+      try {
+        live = await deps.cluster.workload(target, manifest.container);
+      } catch (err) {
+        outcome.notes.push(`cluster state not read, drift and headroom not checked: ${message(err)}`);
+      }
+      if (live === undefined && !outcome.notes.some((n) => n.startsWith('cluster state not read'))) {
+        return hold('drift', `${t.kind} ${t.namespace}/${t.name} is in Git but not in the cluster: wait for the GitOps sync`);
+      }
+      const diffs = live ? drift(current, live) : [];
+      if (diffs.length > 0) return hold('drift', describeDrift(diffs));
     }
 
     const fetch = async (name: MetricName): Promise<{ series: Series; source: string } | undefined> => {
@@ -242,6 +266,11 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: P
     const lastMerged = prs
       .filter((p) => p.merged && p.meta?.targets.includes(targetId(target)))
       .reduce<number | undefined>((acc, p) => Math.max(acc ?? 0, p.mergedAt ?? 0), undefined);
+    const rejected = prs
+      .filter((p) => p.state === 'closed' && !p.merged && !p.meta?.closedByAugur && p.closedAt !== undefined && p.meta?.targets.includes(targetId(target)))
+      .sort((a, b) => (b.closedAt ?? 0) - (a.closedAt ?? 0))[0];
+    const rejectedValues: Partial<Record<FieldKey, number>> = {};
+    for (const c of rejected?.meta?.changes ?? []) if (c.target === targetId(target)) rejectedValues[c.field] = parseQuantity(c.field, c.to);
     const decision = guard({
       recommendation,
       policy,
@@ -250,8 +279,10 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: P
       now: deps.now,
       timezone: deps.config.schedule.timezone,
       ...(lastMerged !== undefined ? { lastMergedAt: lastMerged } : {}),
+      ...(rejected ? { lastRejected: { number: rejected.number, closedAt: rejected.closedAt!, values: rejectedValues } } : {}),
       podRequests: { ...(current['cpu.request'] !== undefined ? { cpu: current['cpu.request'] } : {}), ...(current['memory.request'] !== undefined ? { memory: current['memory.request'] } : {}) },
     });
+    const clusterLines = live && deps.cluster ? await clusterChecks(decision, live, deps, manifest.container, clusterRoom) : undefined;
     outcome.decision = decision;
     const edits = decision.changes.map((c) => editFor(manifest.fields[c.field]!, c.proposed));
     const queries = [
@@ -270,8 +301,9 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: P
       queries,
       autoscaler: manifest.autoscaler,
       manifestNotes: manifest.notes,
+      ...(clusterLines ? { cluster: clusterLines } : {}),
     };
-    return { outcome, item, manifest };
+    return { outcome, item, manifest, ...(live ? { live } : {}) };
   } catch (err) {
     deps.log.error({ target: targetId(target), err: message(err) }, 'target failed');
     outcome.error = message(err);
@@ -340,11 +372,63 @@ async function closeStale(
     }
     if (keep || reasons.length === 0) continue;
     const comment = `Augur closes this PR: the recommendation no longer holds.\n\n${reasons.map((r) => `- ${r}`).join('\n')}\n\nThe branch \`${pr.branch}\` is left as it is; Augur will open a new PR if the forecast calls for a change again.`;
-    if (!deps.dryRun) await deps.forge.closePullRequest(pr.number, comment);
+    if (!deps.dryRun) await deps.forge.closePullRequest(pr.number, comment, withMeta(pr.body ?? '', { ...pr.meta, closedByAugur: true }));
     deps.log.info({ pr: pr.number, branch: pr.branch }, 'PR closed: recommendation no longer holds');
     closed.push({ number: pr.number, reason: comment });
   }
   return closed;
+}
+
+/**
+ * Blast radius and admission, for a decision about to be proposed: the namespace quota and the
+ * cluster's allocatable must take the added requests, and a server-side dry run of the proposed
+ * objects must pass admission. Adds notes (and a hold) to the decision; returns the figures for
+ * the PR body.
+ */
+async function clusterChecks(decision: Decision, live: LiveWorkload, deps: CycleDeps, container: string | undefined, clusterRoom: Promise<Headroom | undefined> | undefined): Promise<string[]> {
+  const cluster = deps.cluster!;
+  const lines: string[] = [];
+  if (decision.verdict !== 'propose') return lines;
+  const hold = (rule: string, msg: string) => {
+    decision.notes.push({ rule, effect: 'held', message: msg });
+    if (decision.verdict !== 'hold') Object.assign(decision, { verdict: 'hold', heldBecause: `${rule}: ${msg}` });
+  };
+  let quota: Headroom | undefined;
+  try {
+    quota = await cluster.namespaceHeadroom(live.id.namespace);
+  } catch (err) {
+    lines.push(`Namespace quota not read: ${message(err)}`);
+  }
+  const room = checkHeadroom({ cores: decision.cost.cores, bytes: decision.cost.memoryGiB * 2 ** 30 }, [quota, await clusterRoom]);
+  lines.push(...room.lines);
+  if (!quota) lines.push(`No ResourceQuota limits requests in ${live.id.namespace}.`);
+  if (room.exceeded) hold('headroom', `the added requests do not fit: ${room.exceeded}`);
+  else decision.notes.push({ rule: 'headroom', effect: 'passed', message: room.lines.length ? 'fits the namespace quota and the cluster' : 'no quota or capacity figures' });
+  if (deps.clusterOptions?.dryRun !== false) {
+    const result = await cluster.dryRun(live, proposedValues(decision.changes), container).catch((err: unknown) => ({ ok: false as const, message: `dry run failed: ${message(err)}`, error: true }));
+    if (result.ok) {
+      decision.notes.push({ rule: 'admission', effect: 'passed', message: 'server-side dry run (dryRun=All) accepted the proposed objects' });
+      lines.push('Server-side dry run (dryRun=All): admitted.');
+    } else {
+      hold('admission', `the API server's dry run rejected the proposed objects: ${result.message}`);
+      lines.push(`Server-side dry run: rejected: ${result.message}`);
+    }
+  }
+  return lines;
+}
+
+async function recordEvents(items: ProposalItem[], result: ProposalResult, evaluations: Evaluation[], deps: CycleDeps): Promise<void> {
+  if (!deps.cluster || deps.clusterOptions?.events === false || deps.dryRun || !result.pr) return;
+  for (const item of items) {
+    const live = evaluations.find((e) => sameId(e.outcome.target, item.target))?.live;
+    if (!live) continue;
+    const what = item.decision.changes.map((c) => `${c.field} ${c.current}→${c.proposed}`).join(', ');
+    try {
+      await deps.cluster.recordEvent(live, 'AugurProposal', `Augur ${result.action} PR #${result.pr.number} (${result.pr.url}): ${what}`);
+    } catch (err) {
+      deps.log.warn({ target: targetId(item.target), err: message(err) }, 'Event not recorded');
+    }
+  }
 }
 
 function forgeLoad(prs: PullRequestInfo[], now: number, config: Config, keyOf: (id: WorkloadId) => string): ForgeLoad {

@@ -13,6 +13,8 @@ import { FileSource } from '../metrics/file.js';
 import { PrometheusSource } from '../metrics/prometheus.js';
 import { MetricsError, type MetricRef, type MetricsSource, type RangeWindow } from '../types.js';
 import { GitWorkspace } from '../workspace/git.js';
+import { KubeCluster, loadKubeConfig } from '../cluster/kube.js';
+import type { Cluster } from '../cluster/types.js';
 import type { Logger } from './cycle.js';
 
 type SecretRef = { env: string } | { file: string };
@@ -84,6 +86,20 @@ export function buildWorkspace(loaded: LoadedConfig): GitWorkspace {
     ...(tokenRef ? { token: readSecret(tokenRef, git.token ? 'git.token' : 'forge.token (used for git pushes)') } : {}),
   });
 }
+
+/** The cluster when configured and reachable by config; says once why Augur works from Git alone otherwise. */
+export function buildCluster(loaded: LoadedConfig, log: Logger): Cluster | undefined {
+  const c = loaded.config.cluster;
+  if (!c.enabled) return undefined;
+  const { config, why } = loadKubeConfig({ ...(c.kubeconfig ? { kubeconfig: resolveFrom(loaded, c.kubeconfig) } : {}), ...(c.context ? { context: c.context } : {}) });
+  if (!config) {
+    if (!warnedNoCluster) log.warn({ why }, 'no cluster access: working from Git alone (no drift, headroom, dry-run or Event checks)');
+    warnedNoCluster = true;
+    return undefined;
+  }
+  return new KubeCluster({ kubeConfig: config, timeoutMs: c.timeout * 1000 });
+}
+let warnedNoCluster = false;
 
 export function buildLogger(opts: { level?: string; pretty?: boolean } = {}): pino.Logger {
   return pino({ level: opts.level ?? process.env.AUGUR_LOG_LEVEL ?? 'info', base: { app: 'augur' } });

@@ -4,7 +4,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { runCycle, type CycleReport } from '../agent/cycle.js';
 import { startScheduler } from '../agent/scheduler.js';
-import { buildForge, buildLogger, buildMetrics, buildWorkspace } from '../agent/wire.js';
+import { buildCluster, buildForge, buildLogger, buildMetrics, buildWorkspace } from '../agent/wire.js';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.js';
 import { AgentMetrics, startServer } from '../server/http.js';
 import { runDemo } from './demo.js';
@@ -125,6 +125,7 @@ function load(file: string): LoadedConfig {
 
 export async function once(loaded: LoadedConfig, now: number | undefined, dryRun: boolean, log = buildLogger({ level: process.env.AUGUR_LOG_LEVEL ?? 'warn' })): Promise<CycleReport> {
   const at = now ?? Math.floor(Date.now() / 1000);
+  const cluster = buildCluster(loaded, log);
   return runCycle({
     config: loaded.config,
     metrics: buildMetrics(loaded, at),
@@ -133,6 +134,7 @@ export async function once(loaded: LoadedConfig, now: number | undefined, dryRun
     now: at,
     log,
     dryRun,
+    ...(cluster ? { cluster, clusterOptions: { dryRun: loaded.config.cluster.dryRun, events: loaded.config.cluster.events } } : {}),
   });
 }
 

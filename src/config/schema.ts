@@ -79,6 +79,7 @@ const policyFields = {
     .describe('how far one PR may move a value'),
   minChangePercent: percent.describe('changes smaller than this (in percent) are not proposed: no PR for noise'),
   cooldown: duration('24h').describe('after an Augur PR for a workload merges, wait this long before proposing again'),
+  rejectedBackoff: duration('7d').describe('after a reviewer closes an Augur PR unmerged, do not propose the same values again for this long (a change of at least minChangePercent from them is proposed at once)'),
   freezeWindows: z.array(freezeWindow).describe('no PRs are opened or updated inside these windows'),
   maxCpuPerPod: cpuQuantity.describe('largest CPU request per container, e.g. 4 or "3500m"'),
   maxMemoryPerPod: memoryQuantity.describe('largest memory request per container, e.g. "8Gi"'),
@@ -117,6 +118,7 @@ const policyDefaults = {
   maxStepPercent: { up: 100, down: 30 },
   minChangePercent: 10,
   cooldown: '24h',
+  rejectedBackoff: '7d',
   freezeWindows: [],
   maxCpuPerPod: 8,
   maxMemoryPerPod: '32Gi',
@@ -299,6 +301,18 @@ export const configSchema = z
         })
         .strict(),
     ], { error: 'forge.type must be "github" or "local"' }),
+    cluster: z
+      .object({
+        enabled: z.boolean().default(true).describe('use the cluster when a service account or kubeconfig is there; without it Augur works from Git alone'),
+        kubeconfig: z.string().optional().describe('kubeconfig file; default: the in-cluster service account, else $KUBECONFIG or ~/.kube/config'),
+        context: z.string().optional().describe('kubeconfig context; default: the current one'),
+        timeout: duration('10s').prefault('10s').describe('per-request timeout to the API server'),
+        dryRun: z.boolean().default(true).describe('server-side dry run (dryRun=All) of each proposal, so admission policies judge it before review'),
+        events: z.boolean().default(true).describe('record each proposal as a Kubernetes Event on the workload'),
+      })
+      .strict()
+      .prefault({})
+      .describe('live cluster state: drift, quota and capacity headroom, dry runs, Events'),
     schedule: z
       .object({
         cron: z.string().default('0 */6 * * *').describe('when `serve` runs a cycle (5 or 6 field cron)'),

@@ -17,6 +17,8 @@ export interface ProposalItem {
   queries: { metric: string; source: string }[];
   autoscaler: 'hpa' | 'none';
   manifestNotes: string[];
+  /** Quota, capacity and dry-run figures from the cluster; undefined without cluster access. */
+  cluster?: string[];
   unit?: string;
 }
 
@@ -118,6 +120,10 @@ function renderItem(item: ProposalItem): string[] {
   } else out.push(`Model **${f.model}** (not enough history for a backtest).`, '');
   out.push('### Cost', '');
   out.push(`${money(d.cost)} per month: ${signed(d.cost.cores)} cores and ${signed(d.cost.memoryGiB)} GiB requested (expected ${fmt(r.evidence.expectedReplicas)} replicas on average).`, '');
+  out.push('### What it could break', '');
+  if (item.cluster) for (const line of item.cluster) out.push(`- ${line}`);
+  else out.push('- Not checked against a cluster (no cluster access): quota, capacity headroom and admission were not verified.');
+  out.push('');
   out.push('### Guardrails that shaped this', '');
   const shaping = d.notes.filter((n) => n.effect !== 'passed');
   if (shaping.length === 0) out.push('None changed the numbers.');

@@ -101,9 +101,9 @@ export class GitHubForge implements Forge {
     await this.octokit.rest.pulls.update({ ...this.repoRef, pull_number: number, title: update.title, body: update.body });
   }
 
-  async closePullRequest(number: number, comment: string): Promise<void> {
+  async closePullRequest(number: number, comment: string, body: string): Promise<void> {
     await this.octokit.rest.issues.createComment({ ...this.repoRef, issue_number: number, body: comment });
-    await this.octokit.rest.pulls.update({ ...this.repoRef, pull_number: number, state: 'closed' });
+    await this.octokit.rest.pulls.update({ ...this.repoRef, pull_number: number, state: 'closed', body });
   }
 
   async upsertDashboard(title: string, body: string): Promise<string> {
@@ -154,5 +154,6 @@ function toInfo(p: PullData): PullRequestInfo {
     ...(closedAt !== undefined ? { closedAt } : {}),
     ...(mergedAt !== undefined ? { mergedAt } : {}),
     ...(meta ? { meta } : {}),
+    ...(p.body ? { body: p.body } : {}),
   };
 }

@@ -69,7 +69,7 @@ describe('LocalForge', () => {
   it('allows a new PR from a branch whose PR was closed', async () => {
     const f = forge();
     await f.openPullRequest(pr('augur/shop/web'));
-    await f.closePullRequest(1, 'no longer needed');
+    await f.closePullRequest(1, 'no longer needed', 'closed body');
     const again = await f.openPullRequest(pr('augur/shop/web', 'f2'));
     expect(again.number).toBe(2);
   });
@@ -92,7 +92,7 @@ describe('LocalForge', () => {
     await f.openPullRequest(pr('augur/shop/web'));
     await f.openPullRequest(pr('augur/shop/api', 'f2'));
     now = 1_000_500;
-    await f.closePullRequest(1, 'the change is no longer needed: load fell back');
+    await f.closePullRequest(1, 'the change is no longer needed: load fell back', 'closed body');
     expect(f.comments(1)).toEqual(['the change is no longer needed: load fell back']);
     const all = await f.listPullRequests(1_000_500);
     expect(all.map((p) => [p.number, p.state, p.closedAt])).toEqual([
@@ -116,7 +116,7 @@ describe('LocalForge', () => {
   it('rejects operations on an unknown PR', async () => {
     const f = forge();
     await expect(f.updatePullRequest(42, { title: 't', body: 'b' })).rejects.toThrow('no PR #42');
-    await expect(f.closePullRequest(42, 'c')).rejects.toThrow('no PR #42');
+    await expect(f.closePullRequest(42, 'c', 'b')).rejects.toThrow('no PR #42');
     expect(() => f.markMerged(42)).toThrow('no PR #42');
   });
 
@@ -135,7 +135,7 @@ describe('LocalForge', () => {
     const first = forge();
     await first.openPullRequest(pr('augur/shop/web'));
     await first.openPullRequest(pr('augur/shop/api', 'f2'));
-    await first.closePullRequest(2, 'stale');
+    await first.closePullRequest(2, 'stale', pr('augur/shop/api', 'f2').body);
 
     const second = forge();
     const listed = await second.listPullRequests(0);
@@ -167,5 +167,15 @@ describe('LocalForge', () => {
   it('says how to recover from a corrupt state file', async () => {
     writeFileSync(join(dir, 'state.json'), '{ not json');
     await expect(forge().listPullRequests(0)).rejects.toThrow(/state\.json.*fix or delete the file/);
+  });
+});
+
+describe('LocalForge bodies', () => {
+  it('reads back the body as written, without the markdown header, and rewrites it on close', async () => {
+    const f = new LocalForge(mkdtempSync(join(tmpdir(), 'augur-local-body-')), () => 1000);
+    const pr = await f.openPullRequest({ branch: 'augur/a/b', base: 'main', title: 't', body: 'line one\n\nline two\n', labels: [], reviewers: [], teamReviewers: [], draft: false });
+    expect((await f.listPullRequests(0))[0]!.body).toBe('line one\n\nline two\n');
+    await f.closePullRequest(pr.number, 'why', 'closed by augur\n');
+    expect((await f.listPullRequests(0))[0]!.body).toBe('closed by augur\n');
   });
 });

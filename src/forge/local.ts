@@ -83,12 +83,20 @@ export class LocalForge implements Forge {
     this.save(state);
   }
 
-  async closePullRequest(number: number, comment: string): Promise<void> {
+  async closePullRequest(number: number, comment: string, body: string): Promise<void> {
     const state = this.load();
     const p = this.find(state, number);
     p.state = 'closed';
     p.closedAt = this.clock();
     p.comments.push(comment);
+    this.writeBody(p, body);
+    this.save(state);
+  }
+
+  /** What a reviewer rejecting the PR would do. */
+  markClosed(number: number, at = this.clock()): void {
+    const state = this.load();
+    Object.assign(this.find(state, number), { state: 'closed', closedAt: at });
     this.save(state);
   }
 
@@ -110,7 +118,8 @@ export class LocalForge implements Forge {
   }
 
   private info(p: StoredPull): PullRequestInfo {
-    const meta = parseMeta(this.readBody(p.number));
+    const body = this.readBody(p.number);
+    const meta = parseMeta(body);
     return {
       number: p.number,
       branch: p.branch,
@@ -122,6 +131,7 @@ export class LocalForge implements Forge {
       ...(p.closedAt !== undefined ? { closedAt: p.closedAt } : {}),
       ...(p.mergedAt !== undefined ? { mergedAt: p.mergedAt } : {}),
       ...(meta ? { meta } : {}),
+      ...(body !== undefined ? { body: body.slice(body.indexOf('\n\n', body.indexOf('\n\n') + 2) + 2) } : {}),
     };
   }
 

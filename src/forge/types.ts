@@ -16,6 +16,8 @@ export interface ProposalMeta {
   cost: CostDelta;
   /** Unix seconds of the cycle that wrote the PR. */
   at: number;
+  /** Set when Augur itself closed the PR (no longer needed): not a reviewer's rejection. */
+  closedByAugur?: boolean;
 }
 
 export interface PullRequestInfo {
@@ -30,6 +32,7 @@ export interface PullRequestInfo {
   mergedAt?: number;
   /** Parsed from the body; undefined when the block is missing or unreadable. */
   meta?: ProposalMeta;
+  body?: string;
 }
 
 export interface OpenPullRequest {
@@ -50,8 +53,8 @@ export interface Forge {
   listPullRequests(closedSince: number): Promise<PullRequestInfo[]>;
   openPullRequest(pr: OpenPullRequest): Promise<PullRequestInfo>;
   updatePullRequest(number: number, update: { title: string; body: string }): Promise<void>;
-  /** Closes a PR with a comment saying why. The branch is left for the reviewer to inspect. */
-  closePullRequest(number: number, comment: string): Promise<void>;
+  /** Closes a PR with a comment saying why, and its body rewritten (to mark it closed by Augur). The branch is left for the reviewer to inspect. */
+  closePullRequest(number: number, comment: string, body: string): Promise<void>;
   /** Creates or rewrites the one dashboard issue; returns where it is. */
   upsertDashboard(title: string, body: string): Promise<string>;
 }
@@ -63,6 +66,14 @@ const META_CLOSE = ' -->';
 export function renderMeta(meta: ProposalMeta): string {
   // "-->" may not appear inside an HTML comment; it can only occur inside JSON strings, so escape it there.
   return `${META_OPEN}${JSON.stringify(meta).replace(/-->/g, '--\\u003e')}${META_CLOSE}`;
+}
+
+/** The body with its metadata block replaced. */
+export function withMeta(body: string, meta: ProposalMeta): string {
+  const start = body.lastIndexOf(META_OPEN);
+  const end = start < 0 ? -1 : body.indexOf(META_CLOSE, start + META_OPEN.length);
+  if (start < 0 || end < 0) return `${body}\n${renderMeta(meta)}\n`;
+  return body.slice(0, start) + renderMeta(meta) + body.slice(end + META_CLOSE.length);
 }
 
 export function parseMeta(body: string | null | undefined): ProposalMeta | undefined {

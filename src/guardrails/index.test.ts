@@ -88,6 +88,7 @@ describe('guard: each rule in GUARDRAIL_ORDER', () => {
       'maxCpuPerPod/maxMemoryPerPod',
       'maxStepPercent',
       'minChangePercent',
+      'rejectedBackoff',
       'budget.perPR',
       'budget.perNamespace',
       'limits.maxOpenPRs',
@@ -345,6 +346,27 @@ describe('guard: each rule in GUARDRAIL_ORDER', () => {
     it('keeps the percentage once it allows more than one replica (10 → 30 at up 50% gives 15)', () => {
       const up = guard(input([change('replicas', 10, 30, 30)], {}, { maxStepPercent: { up: 50, down: 30 } }));
       expect(proposedOf(up, 'replicas')).toBe(15);
+    });
+  });
+
+  describe('rejectedBackoff', () => {
+    const rejected = (values: Record<string, number>, hoursAgo = 5) => ({ lastRejected: { number: 7, closedAt: NOW - hoursAgo * 3600, values } });
+
+    it('holds the values a reviewer closed unmerged, within the back-off', () => {
+      const d = guard(input([change('replicas', 4, 6, 6)], rejected({ replicas: 6 })));
+      expect(d.verdict).toBe('hold');
+      expect(d.heldBecause).toMatch(/^rejectedBackoff: PR #7 with these values was closed unmerged 5\.0 h ago/);
+    });
+
+    it('proposes at once when a value moved materially from the rejected one', () => {
+      const d = guard(input([change('replicas', 4, 8, 8)], rejected({ replicas: 6 }), { maxStepPercent: { up: 100, down: 30 } }));
+      expect(d.verdict).toBe('propose');
+      expect(notesOf(d, 'rejectedBackoff')[0]).toMatchObject({ effect: 'passed', message: 'differs materially from PR #7, closed unmerged' });
+    });
+
+    it('proposes again once the back-off has passed', () => {
+      const d = guard(input([change('replicas', 4, 6, 6)], rejected({ replicas: 6 }, 24 * 8)));
+      expect(d.verdict).toBe('propose');
     });
   });
 

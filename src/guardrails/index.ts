@@ -19,6 +19,7 @@ export const GUARDRAIL_ORDER = [
   'maxCpuPerPod/maxMemoryPerPod',
   'maxStepPercent',
   'minChangePercent',
+  'rejectedBackoff',
   'budget.perPR',
   // Across targets, in applyLimits():
   'budget.perNamespace',
@@ -36,6 +37,8 @@ export interface GuardInput {
   timezone: string;
   /** When the last Augur PR for this workload was merged (Unix seconds). */
   lastMergedAt?: number;
+  /** The last Augur PR for this workload that a reviewer closed without merging. */
+  lastRejected?: { number: number; closedAt: number; values: Partial<Record<Change['field'], number>> };
   /** Current per-pod requests, to cost replica changes. */
   podRequests: { cpu?: number; memory?: number };
 }
@@ -146,6 +149,17 @@ export function guard(input: GuardInput): Decision {
     note('minChangePercent', 'dropped', `below ${policy.minChangePercent}%: ${meaningful.map((c) => `${c.field} ${show(c.field, c.current)} → ${show(c.field, c.proposed)}`).join(', ')}`);
   } else note('minChangePercent', 'passed', `every change is at least ${policy.minChangePercent}%`);
   changes = changes.filter((c) => !small.includes(c));
+
+  // A reviewer said no to these numbers: do not ask again until they change materially.
+  const rejected = input.lastRejected;
+  if (rejected && changes.length > 0 && input.now - rejected.closedAt < policy.rejectedBackoff) {
+    const same = changes.every((c) => {
+      const before = rejected.values[c.field];
+      return before !== undefined && relChange({ ...c, current: before }) * 100 < policy.minChangePercent;
+    });
+    if (same) note('rejectedBackoff', 'held', `PR #${rejected.number} with these values was closed unmerged ${hoursText(input.now - rejected.closedAt)} ago; Augur proposes again when a value moves ${policy.minChangePercent}% from it or after ${hoursText(policy.rejectedBackoff)}`);
+    else note('rejectedBackoff', 'passed', `differs materially from PR #${rejected.number}, closed unmerged`);
+  } else note('rejectedBackoff', 'passed', 'no recent PR closed unmerged');
 
   const cost = costOf(changes, recommendation.evidence.expectedReplicas, input.podRequests, policy.prices);
   const perPR = policy.budget.perPR;

@@ -77,3 +77,15 @@ it('after a restart, reads its PRs back: no duplicate, and a merge starts the co
   expect(webOutcome.decision?.verdict).toBe('hold');
   expect(webOutcome.decision?.heldBecause).toMatch(/^cooldown: the last Augur change merged 1\.0 h ago/);
 });
+
+it('a PR closed unmerged by a reviewer is not proposed again with the same values', async () => {
+  const d = await demo(() => {});
+  const first = d.cycle();
+  const r1 = await first.report;
+  const web = r1.proposals.find((p) => p.proposal.key === 'shop/web')!;
+  first.forge.markClosed(web.pr!.number, NOW);
+  const r2 = await d.cycle(NOW + 600).report;
+  const outcome = r2.outcomes.find((o) => o.target.name === 'web')!;
+  expect(outcome.decision?.heldBecause).toMatch(new RegExp(`^rejectedBackoff: PR #${web.pr!.number} with these values was closed unmerged`));
+  expect(r2.proposals.find((p) => p.proposal.key === 'shop/web')).toBeUndefined();
+});
