@@ -39,6 +39,8 @@ export interface CycleDeps {
   log: Logger;
   /** Plan only: evaluate everything, write nothing (no branch, no PR, no dashboard, no Event). */
   dryRun?: boolean;
+  /** Evaluate only these targets ("Kind/namespace/name"), e.g. after an alert; the dashboard is left for the next full cycle. */
+  only?: string[];
   /** Live cluster state; without it Augur works from Git alone. */
   cluster?: Cluster;
   /** Server-side dry runs and Events (both need the cluster). */
@@ -84,7 +86,8 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
   log.info({ baseSha, targets: config.targets.length, augurPRs: prs.length }, 'cycle started');
 
   const clusterRoom = deps.cluster ? deps.cluster.clusterHeadroom().catch((err: unknown) => (log.warn({ err: message(err) }, 'cluster headroom unavailable'), undefined)) : undefined;
-  const evaluations = await Promise.all(config.targets.map((t) => evaluate(t, deps, repo, prs, clusterRoom)));
+  const selected = deps.only ? config.targets.filter((t) => deps.only!.includes(targetId(t))) : config.targets;
+  const evaluations = await Promise.all(selected.map((t) => evaluate(t, deps, repo, prs, clusterRoom)));
   const keyOf = (id: WorkloadId) => groupKey(config, config.targets.find((t) => sameId(t, id))!);
   const limited = applyLimits(
     evaluations.map((e) => e.outcome.decision).filter((d): d is Decision => d !== undefined),
@@ -143,7 +146,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
 
   const outcomes = evaluations.map((e) => e.outcome);
   let dashboard: string | undefined;
-  if (!deps.dryRun) {
+  if (!deps.dryRun && !deps.only) {
     try {
       dashboard = await forge.upsertDashboard(config.forge.dashboardTitle, renderDashboard(outcomes, { at: now, forge: forge.name }));
     } catch (err) {
@@ -361,6 +364,8 @@ async function closeStale(
     if (pr.state !== 'open' || !pr.branch.startsWith(BRANCH_PREFIX) || written.has(pr.branch) || !pr.meta) continue;
     const reasons: string[] = [];
     let keep = false;
+    // A partial cycle only judges PRs whose workloads it evaluated.
+    if (deps.only && !pr.meta.targets.every((id) => deps.only!.includes(id))) continue;
     for (const id of pr.meta.targets) {
       const e = evaluations.find((x) => targetId(x.outcome.target) === id);
       if (!e) reasons.push(`\`${id}\` is no longer a target in the guardrails file`);

@@ -1,38 +1,63 @@
 // `serve`: cycles on a cron schedule, never two at once, and a graceful stop that lets a running
-// cycle finish (its branch push and PR update are not cut in half).
+// cycle finish (its branch push and PR update are not cut in half). Webhooks ask for some
+// targets now: they wait for the running cycle, then run together in one partial cycle.
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from './cycle.js';
 
 export interface Scheduler {
-  /** Runs a cycle now unless one is running; resolves when it is done. */
-  trigger(reason: string): Promise<void>;
+  /**
+   * Runs a full cycle now unless one is running (then skipped, not queued), or, with `only`, a
+   * cycle of those targets after the running one. Resolves when the requested work is done.
+   */
+  trigger(reason: string, only?: string[]): Promise<void>;
   /** Stops the schedule and waits for a running cycle (at most timeoutMs). */
   stop(timeoutMs: number): Promise<void>;
   readonly running: boolean;
 }
 
-export function startScheduler(opts: { cron: string; timezone: string; log: Logger; cycle: () => Promise<void> }): Scheduler {
+export function startScheduler(opts: { cron: string; timezone: string; log: Logger; cycle: (only?: string[]) => Promise<void> }): Scheduler {
   let current: Promise<void> | undefined;
   let stopped = false;
-  const run = (reason: string): Promise<void> => {
-    if (stopped) return Promise.resolve();
-    if (current) {
-      opts.log.warn({ reason }, 'a cycle is still running: this run is skipped, not queued');
-      return current;
-    }
-    opts.log.info({ reason }, 'cycle starting');
+  const pending = new Set<string>();
+  let pendingDone: Promise<void> | undefined;
+
+  const run = (reason: string, only?: string[]): Promise<void> => {
+    opts.log.info({ reason, targets: only?.length ?? 'all' }, 'cycle starting');
     current = opts
-      .cycle()
+      .cycle(only)
       .catch((err: unknown) => opts.log.error({ err: err instanceof Error ? err.message : String(err) }, 'cycle failed; the next one runs on schedule'))
       .finally(() => {
         current = undefined;
       });
     return current;
   };
-  const task: ScheduledTask = cron.schedule(opts.cron, () => run('schedule'), { timezone: opts.timezone, noOverlap: true, name: 'augur-cycle' });
+
+  const trigger = (reason: string, only?: string[]): Promise<void> => {
+    if (stopped) return Promise.resolve();
+    if (only && only.length === 0) return Promise.resolve();
+    if (!only) {
+      if (current) {
+        opts.log.warn({ reason }, 'a cycle is still running: this run is skipped, not queued');
+        return current;
+      }
+      return run(reason);
+    }
+    if (!current) return run(reason, only);
+    for (const id of only) pending.add(id);
+    // One partial cycle after the running one takes every target asked for meanwhile.
+    pendingDone ??= current.then(() => {
+      const ids = [...pending];
+      pending.clear();
+      pendingDone = undefined;
+      return stopped || ids.length === 0 ? undefined : current ? current.then(() => run(`${reason} (queued)`, ids)) : run(`${reason} (queued)`, ids);
+    });
+    return pendingDone;
+  };
+
+  const task: ScheduledTask = cron.schedule(opts.cron, () => trigger('schedule'), { timezone: opts.timezone, noOverlap: true, name: 'augur-cycle' });
   opts.log.info({ cron: opts.cron, timezone: opts.timezone, next: task.getNextRun()?.toISOString() }, 'schedule started');
   return {
-    trigger: run,
+    trigger,
     get running() {
       return current !== undefined;
     },

@@ -4,9 +4,11 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { runCycle, type CycleReport } from '../agent/cycle.js';
 import { startScheduler } from '../agent/scheduler.js';
-import { buildCluster, buildForge, buildLogger, buildMetrics, buildWorkspace } from '../agent/wire.js';
+import { buildCluster, buildForge, buildLogger, buildMetrics, buildWorkspace, readSecret } from '../agent/wire.js';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.js';
 import { AgentMetrics, startServer } from '../server/http.js';
+import { createWebhookHandler } from '../server/webhooks.js';
+import { targetId } from '../forge/body.js';
 import { runDemo } from './demo.js';
 import { decisionsTable } from './format.js';
 
@@ -68,19 +70,14 @@ program
     const metrics = new AgentMetrics();
     let cycles = 0;
     let lastError = '';
-    const server = await startServer(opts.port, opts.host, metrics, {
-      ready: () => cycles > 0,
-      detail: () => (cycles === 0 ? 'first cycle not finished' : lastError ? `last cycle failed: ${lastError}` : `${cycles} cycles run`),
-    });
-    log.info({ port: opts.port }, 'listening');
     const scheduler = startScheduler({
       cron: loaded.config.schedule.cron,
       timezone: loaded.config.schedule.timezone,
       log,
-      cycle: async () => {
+      cycle: async (only) => {
         const started = performance.now();
         try {
-          const report = await once(loaded, undefined, false, log);
+          const report = await once(loaded, undefined, false, log, only);
           metrics.record(report, (performance.now() - started) / 1000);
           lastError = '';
         } catch (err) {
@@ -92,6 +89,34 @@ program
         }
       },
     });
+    const hooks = loaded.config.webhooks;
+    const webhooks = hooks
+      ? createWebhookHandler(
+          {
+            ...(hooks.alertmanager ? { alertmanagerToken: readSecret(hooks.alertmanager.token, 'webhooks.alertmanager.token') } : {}),
+            ...(hooks.github ? { githubSecret: readSecret(hooks.github.secret, 'webhooks.github.secret') } : {}),
+            targets: loaded.config.targets,
+            perTargetInterval: hooks.perTargetInterval,
+            log,
+          },
+          {
+            reevaluate: (ids, reason) => scheduler.trigger(`webhook: ${reason}`, ids),
+            // The forge is the state: re-reading it starts the cooldown (merged) or the back-off (closed).
+            pullRequestClosed: (e) => scheduler.trigger(`PR #${e.number} ${e.merged ? 'merged' : 'closed'}`, e.meta?.targets.filter((id) => loaded.config.targets.some((t) => targetId(t) === id)) ?? []),
+          },
+        )
+      : undefined;
+    const server = await startServer(
+      opts.port,
+      opts.host,
+      metrics,
+      {
+        ready: () => cycles > 0,
+        detail: () => (cycles === 0 ? 'first cycle not finished' : lastError ? `last cycle failed: ${lastError}` : `${cycles} cycles run`),
+      },
+      webhooks,
+    );
+    log.info({ port: opts.port, webhooks: hooks ? Object.keys(hooks).filter((k) => k !== 'perTargetInterval') : [] }, 'listening');
     void scheduler.trigger('startup');
     const shutdown = async (signal: string) => {
       log.info({ signal }, 'stopping');
@@ -123,7 +148,7 @@ function load(file: string): LoadedConfig {
   }
 }
 
-export async function once(loaded: LoadedConfig, now: number | undefined, dryRun: boolean, log = buildLogger({ level: process.env.AUGUR_LOG_LEVEL ?? 'warn' })): Promise<CycleReport> {
+export async function once(loaded: LoadedConfig, now: number | undefined, dryRun: boolean, log = buildLogger({ level: process.env.AUGUR_LOG_LEVEL ?? 'warn' }), only?: string[]): Promise<CycleReport> {
   const at = now ?? Math.floor(Date.now() / 1000);
   const cluster = buildCluster(loaded, log);
   return runCycle({
@@ -134,6 +159,7 @@ export async function once(loaded: LoadedConfig, now: number | undefined, dryRun
     now: at,
     log,
     dryRun,
+    ...(only ? { only } : {}),
     ...(cluster ? { cluster, clusterOptions: { dryRun: loaded.config.cluster.dryRun, events: loaded.config.cluster.events } } : {}),
   });
 }

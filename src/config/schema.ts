@@ -313,6 +313,23 @@ export const configSchema = z
       .strict()
       .prefault({})
       .describe('live cluster state: drift, quota and capacity headroom, dry runs, Events'),
+    webhooks: z
+      .object({
+        alertmanager: z
+          .object({ token: secretRef.describe('bearer token Alertmanager sends (http_config.authorization.credentials)') })
+          .strict()
+          .optional()
+          .describe('POST /webhooks/alertmanager: a firing alert that names a target re-evaluates it now'),
+        github: z
+          .object({ secret: secretRef.describe('the webhook secret set on GitHub') })
+          .strict()
+          .optional()
+          .describe('POST /webhooks/github (pull_request events): a merged or closed Augur PR updates the dashboard and cooldowns at once'),
+        perTargetInterval: duration('5m').prefault('5m').describe('least time between two re-evaluations of one target'),
+      })
+      .strict()
+      .optional()
+      .describe('endpoints of `serve` that trigger re-evaluation instead of waiting for the schedule'),
     schedule: z
       .object({
         cron: z.string().default('0 */6 * * *').describe('when `serve` runs a cycle (5 or 6 field cron)'),

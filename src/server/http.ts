@@ -2,6 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CycleReport } from '../agent/cycle.js';
+import type { WebhookHandler } from './webhooks.js';
 
 export class AgentMetrics {
   readonly registry = new Registry();
@@ -48,8 +49,12 @@ export interface HealthState {
   detail: () => string;
 }
 
-export function startServer(port: number, host: string, metrics: AgentMetrics, health: HealthState): Promise<Server> {
+export function startServer(port: number, host: string, metrics: AgentMetrics, health: HealthState, webhooks?: WebhookHandler): Promise<Server> {
   const server = createServer((req, res) => {
+    if (webhooks && req.url?.startsWith('/webhooks/')) {
+      void webhooks(req, res);
+      return;
+    }
     const url = req.url?.split('?')[0];
     if (req.method !== 'GET') {
       res.writeHead(405, { allow: 'GET' }).end();

@@ -1,7 +1,7 @@
 // `augur serve` as a process: it runs a cycle at start, answers /healthz, /readyz and /metrics,
 // and stops cleanly on SIGTERM. Runs on the demo's embedded default (files, local forge, git).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -25,10 +25,11 @@ async function waitFor(url: string, ok: (status: number) => boolean, timeoutMs: 
 it('serves health, readiness after the first cycle, metrics, and stops on SIGTERM', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'augur-serve-'));
   const { config } = await prepareDemo(dir);
+  appendFileSync(config, '\nwebhooks:\n  alertmanager:\n    token: { env: AUGUR_TEST_AM_TOKEN }\n');
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '-c', config, '--port', String(port), '--host', '127.0.0.1'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, AUGUR_LOG_LEVEL: 'info' },
+    env: { ...process.env, AUGUR_LOG_LEVEL: 'info', AUGUR_TEST_AM_TOKEN: 'am-secret' },
   });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -42,6 +43,19 @@ it('serves health, readiness after the first cycle, metrics, and stops on SIGTER
     expect(metrics).toMatch(/augur_cycles_total\{result="ok"\} 1/);
     expect(metrics).toMatch(/augur_decisions\{verdict="(propose|hold|unchanged)"\} \d/);
     expect(metrics).toMatch(/augur_pull_requests_total\{action="opened"\} \d/);
+    // A firing alert that names a workload re-evaluates it now, in a partial cycle.
+    const alert = { version: '4', status: 'firing', alerts: [{ status: 'firing', labels: { alertname: 'HighLatency', namespace: 'shop', deployment: 'api' }, annotations: {}, startsAt: new Date().toISOString() }] };
+    const denied = await fetch(`http://127.0.0.1:${port}/webhooks/alertmanager`, { method: 'POST', body: JSON.stringify(alert), headers: { authorization: 'Bearer wrong' } });
+    expect(denied.status).toBe(401);
+    const accepted = await fetch(`http://127.0.0.1:${port}/webhooks/alertmanager`, { method: 'POST', body: JSON.stringify(alert), headers: { authorization: 'Bearer am-secret', 'content-type': 'application/json' } });
+    expect(accepted.status).toBe(202);
+    expect(await accepted.json()).toMatchObject({ queued: ['Deployment/shop/api'] });
+    const deadline = Date.now() + 20_000;
+    while (!/augur_cycles_total\{result="ok"\} 2/.test(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())) {
+      if (Date.now() > deadline) throw new Error(`no partial cycle after the alert:\n${output}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(output).toMatch(/"reason":"webhook: alertmanager: HighLatency","targets":1,"msg":"cycle starting"/);
     // The first cycle really ran: the local forge has the dashboard.
     expect(existsSync(join(dir, 'forge', 'dashboard.md'))).toBe(true);
     expect(readFileSync(join(dir, 'forge', 'dashboard.md'), 'utf8')).toContain('shop/web');
