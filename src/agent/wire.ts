@@ -13,7 +13,6 @@ import { FileSource } from '../metrics/file.js';
 import { PrometheusSource } from '../metrics/prometheus.js';
 import { MetricsError, type MetricRef, type MetricsSource, type RangeWindow } from '../types.js';
 import { GitWorkspace } from '../workspace/git.js';
-import { KubeCluster, loadKubeConfig } from '../cluster/kube.js';
 import type { Cluster } from '../cluster/types.js';
 import type { Logger } from './cycle.js';
 
@@ -88,9 +87,11 @@ export function buildWorkspace(loaded: LoadedConfig): GitWorkspace {
 }
 
 /** The cluster when configured and reachable by config; says once why Augur works from Git alone otherwise. */
-export function buildCluster(loaded: LoadedConfig, log: Logger): Cluster | undefined {
+export async function buildCluster(loaded: LoadedConfig, log: Logger): Promise<Cluster | undefined> {
   const c = loaded.config.cluster;
   if (!c.enabled) return undefined;
+  // Loaded only when used: the Kubernetes client alone costs about 70 MiB of memory.
+  const { KubeCluster, loadKubeConfig } = await import('../cluster/kube.js');
   const { config, why } = loadKubeConfig({ ...(c.kubeconfig ? { kubeconfig: resolveFrom(loaded, c.kubeconfig) } : {}), ...(c.context ? { context: c.context } : {}) });
   if (!config) {
     if (!warnedNoCluster) log.warn({ why }, 'no cluster access: working from Git alone (no drift, headroom, dry-run or Event checks)');

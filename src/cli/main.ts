@@ -150,7 +150,7 @@ function load(file: string): LoadedConfig {
 
 export async function once(loaded: LoadedConfig, now: number | undefined, dryRun: boolean, log = buildLogger({ level: process.env.AUGUR_LOG_LEVEL ?? 'warn' }), only?: string[]): Promise<CycleReport> {
   const at = now ?? Math.floor(Date.now() / 1000);
-  const cluster = buildCluster(loaded, log);
+  const cluster = await buildCluster(loaded, log);
   return runCycle({
     config: loaded.config,
     metrics: buildMetrics(loaded, at),
