@@ -15,6 +15,7 @@ import { deriveCapacity, recommend } from '../recommend/index.js';
 import type { CostDelta, Decision, FieldKey, MetricsSource, RepoView, Series, WorkloadId, WorkloadManifest } from '../types.js';
 import { checkHeadroom, describeDrift, drift, proposedValues } from '../cluster/drift.js';
 import type { Cluster, Headroom, LiveWorkload } from '../cluster/types.js';
+import { shardOf } from '../cluster/shard.js';
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -41,6 +42,8 @@ export interface CycleDeps {
   dryRun?: boolean;
   /** Evaluate only these targets ("Kind/namespace/name"), e.g. after an alert; the dashboard is left for the next full cycle. */
   only?: string[];
+  /** This replica's share of the targets (stable hash), for large fleets; its own dashboard. */
+  shard?: { index: number; count: number };
   /** Live cluster state; without it Augur works from Git alone. */
   cluster?: Cluster;
   /** Server-side dry runs and Events (both need the cluster). */
@@ -86,7 +89,9 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
   log.info({ baseSha, targets: config.targets.length, augurPRs: prs.length }, 'cycle started');
 
   const clusterRoom = deps.cluster ? deps.cluster.clusterHeadroom().catch((err: unknown) => (log.warn({ err: message(err) }, 'cluster headroom unavailable'), undefined)) : undefined;
-  const selected = deps.only ? config.targets.filter((t) => deps.only!.includes(targetId(t))) : config.targets;
+  const inShard = (t: TargetConfig) => !deps.shard || deps.shard.count <= 1 || shardOf(targetId(t), deps.shard.count) === deps.shard.index;
+  const selected = config.targets.filter((t) => inShard(t) && (!deps.only || deps.only.includes(targetId(t))));
+  const selectedIds = new Set(selected.map(targetId));
   const evaluations = await Promise.all(selected.map((t) => evaluate(t, deps, repo, prs, clusterRoom)));
   const keyOf = (id: WorkloadId) => groupKey(config, config.targets.find((t) => sameId(t, id))!);
   const limited = applyLimits(
@@ -136,7 +141,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
     }
   }
 
-  const closed = await closeStale(evaluations, prs, proposals, deps, keyOf);
+  const closed = await closeStale(evaluations, prs, proposals, deps, keyOf, (id) => selectedIds.has(id) || !config.targets.some((t) => targetId(t) === id));
   for (const e of evaluations) {
     if (e.outcome.pr) continue;
     const open = prs.find((p) => p.state === 'open' && p.meta?.targets.includes(targetId(e.outcome.target)));
@@ -148,7 +153,8 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
   let dashboard: string | undefined;
   if (!deps.dryRun && !deps.only) {
     try {
-      dashboard = await forge.upsertDashboard(config.forge.dashboardTitle, renderDashboard(outcomes, { at: now, forge: forge.name }));
+      const title = deps.shard && deps.shard.count > 1 ? `${config.forge.dashboardTitle} (shard ${deps.shard.index + 1} of ${deps.shard.count})` : config.forge.dashboardTitle;
+      dashboard = await forge.upsertDashboard(title, renderDashboard(outcomes, { at: now, forge: forge.name }));
     } catch (err) {
       log.error({ err: message(err) }, 'dashboard not updated');
     }
@@ -357,6 +363,8 @@ async function closeStale(
   proposals: ProposalResult[],
   deps: CycleDeps,
   keyOf: (id: WorkloadId) => string,
+  /** Whether this cycle may judge a workload's PR: it evaluated it, or it is no longer a target. */
+  judged: (id: string) => boolean,
 ): Promise<{ number: number; reason: string }[]> {
   const closed: { number: number; reason: string }[] = [];
   const written = new Set(proposals.map((p) => p.proposal.branch));
@@ -364,8 +372,8 @@ async function closeStale(
     if (pr.state !== 'open' || !pr.branch.startsWith(BRANCH_PREFIX) || written.has(pr.branch) || !pr.meta) continue;
     const reasons: string[] = [];
     let keep = false;
-    // A partial cycle only judges PRs whose workloads it evaluated.
-    if (deps.only && !pr.meta.targets.every((id) => deps.only!.includes(id))) continue;
+    // A partial cycle or a shard only judges PRs whose workloads it evaluated.
+    if (!pr.meta.targets.every(judged)) continue;
     for (const id of pr.meta.targets) {
       const e = evaluations.find((x) => targetId(x.outcome.target) === id);
       if (!e) reasons.push(`\`${id}\` is no longer a target in the guardrails file`);

@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { runCycle, type CycleReport } from '../agent/cycle.js';
 import { startScheduler } from '../agent/scheduler.js';
 import { buildCluster, buildForge, buildLogger, buildMetrics, buildWorkspace, readSecret } from '../agent/wire.js';
-import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.js';
+import { ConfigError, loadConfig, resolveFrom, type LoadedConfig } from '../config/load.js';
 import { AgentMetrics, startServer } from '../server/http.js';
 import { createWebhookHandler } from '../server/webhooks.js';
 import { targetId } from '../forge/body.js';
@@ -70,14 +70,36 @@ program
     const metrics = new AgentMetrics();
     let cycles = 0;
     let lastError = '';
+    const { elector, shard } = await leadership(loaded, log);
+    let leading = !elector;
+    const renew = elector
+      ? setInterval(() => {
+          elector
+            .tryAcquireOrRenew()
+            .then((now) => {
+              if (now !== leading) log.info({ leading: now }, now ? 'leading: cycles run here' : 'not leading: another replica runs the cycles');
+              leading = now;
+            })
+            .catch((err: unknown) => {
+              leading = false;
+              log.error({ err: err instanceof Error ? err.message : String(err) }, 'leader election failed: no cycles here until it works (set cluster.leaderElection.enabled: false for a single replica without Lease rights)');
+            });
+        }, (loaded.config.cluster.leaderElection.leaseDuration * 1000) / 3)
+      : undefined;
+    if (elector) leading = await elector.tryAcquireOrRenew().catch(() => false);
     const scheduler = startScheduler({
       cron: loaded.config.schedule.cron,
       timezone: loaded.config.schedule.timezone,
       log,
       cycle: async (only) => {
+        if (!leading) {
+          log.info({}, 'not the leader: cycle skipped');
+          cycles = Math.max(cycles, 1);
+          return;
+        }
         const started = performance.now();
         try {
-          const report = await once(loaded, undefined, false, log, only);
+          const report = await once(loaded, undefined, false, log, only, shard);
           metrics.record(report, (performance.now() - started) / 1000);
           lastError = '';
         } catch (err) {
@@ -121,6 +143,8 @@ program
     const shutdown = async (signal: string) => {
       log.info({ signal }, 'stopping');
       await scheduler.stop(60_000);
+      clearInterval(renew);
+      await elector?.release().catch(() => undefined);
       server.close();
       process.exit(0);
     };
@@ -148,7 +172,32 @@ function load(file: string): LoadedConfig {
   }
 }
 
-export async function once(loaded: LoadedConfig, now: number | undefined, dryRun: boolean, log = buildLogger({ level: process.env.AUGUR_LOG_LEVEL ?? 'warn' }), only?: string[]): Promise<CycleReport> {
+/** This replica's shard, and its leader elector when it has cluster access. */
+async function leadership(loaded: LoadedConfig, log: ReturnType<typeof buildLogger>) {
+  const c = loaded.config.cluster;
+  const ordinal = /-(\d+)$/.exec(process.env.HOSTNAME ?? '')?.[1];
+  const index = Number(process.env.AUGUR_SHARD ?? ordinal ?? 0) % c.shards;
+  const shard = { index, count: c.shards };
+  if (!c.enabled || !c.leaderElection.enabled) return { shard };
+  const { loadKubeConfig } = await import('../cluster/kube.js');
+  const { config } = loadKubeConfig({ ...(c.kubeconfig ? { kubeconfig: resolveFrom(loaded, c.kubeconfig) } : {}), ...(c.context ? { context: c.context } : {}) });
+  if (!config) return { shard };
+  const { LeaderElector } = await import('../cluster/lease.js');
+  const identity = process.env.HOSTNAME ?? `augur-${process.pid}`;
+  const name = c.shards > 1 ? `${c.leaderElection.leaseName}-${index}` : c.leaderElection.leaseName;
+  const namespace = c.leaderElection.namespace ?? process.env.POD_NAMESPACE ?? 'augur';
+  log.info({ lease: `${namespace}/${name}`, identity, shard: `${index + 1}/${c.shards}` }, 'leader election on');
+  return { shard, elector: new LeaderElector(config, { namespace, name, identity, leaseDurationSeconds: c.leaderElection.leaseDuration }) };
+}
+
+export async function once(
+  loaded: LoadedConfig,
+  now: number | undefined,
+  dryRun: boolean,
+  log = buildLogger({ level: process.env.AUGUR_LOG_LEVEL ?? 'warn' }),
+  only?: string[],
+  shard?: { index: number; count: number },
+): Promise<CycleReport> {
   const at = now ?? Math.floor(Date.now() / 1000);
   const cluster = await buildCluster(loaded, log);
   return runCycle({
@@ -160,6 +209,7 @@ export async function once(loaded: LoadedConfig, now: number | undefined, dryRun
     log,
     dryRun,
     ...(only ? { only } : {}),
+    ...(shard ? { shard } : {}),
     ...(cluster ? { cluster, clusterOptions: { dryRun: loaded.config.cluster.dryRun, events: loaded.config.cluster.events } } : {}),
   });
 }

@@ -309,6 +309,17 @@ export const configSchema = z
         timeout: duration('10s').prefault('10s').describe('per-request timeout to the API server'),
         dryRun: z.boolean().default(true).describe('server-side dry run (dryRun=All) of each proposal, so admission policies judge it before review'),
         events: z.boolean().default(true).describe('record each proposal as a Kubernetes Event on the workload'),
+        leaderElection: z
+          .object({
+            enabled: z.boolean().default(true).describe('run cycles only while holding the Lease, so two replicas never run one at once'),
+            leaseName: z.string().default('augur').describe('name of the coordination.k8s.io Lease (a shard appends -<index>)'),
+            namespace: z.string().optional().describe("namespace of the Lease; default: the pod's own ($POD_NAMESPACE), else augur"),
+            leaseDuration: duration('30s').prefault('30s').describe('how long a Lease lasts without renewal before another replica takes over'),
+          })
+          .strict()
+          .prefault({})
+          .describe('for `serve` with cluster access'),
+        shards: z.number().int().min(1).default(1).describe('split the targets over this many replicas by a stable hash; each takes its index from $AUGUR_SHARD or the StatefulSet ordinal of its pod name'),
       })
       .strict()
       .prefault({})

@@ -153,7 +153,10 @@ function expectHardenedPod(pod: K8sObject, args: string[]): void {
   expect((sc.seccompProfile ?? pod.securityContext.seccompProfile).type).toBe('RuntimeDefault');
   expect(c.resources.requests).toEqual({ cpu: expect.anything(), memory: expect.anything() });
   expect(c.resources.limits).toEqual({ cpu: expect.anything(), memory: expect.anything() });
-  expect(c.env).toEqual([{ name: 'GITHUB_TOKEN', valueFrom: { secretKeyRef: { name: 'augur-github', key: 'token' } } }]);
+  expect(c.env).toEqual([
+    { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    { name: 'GITHUB_TOKEN', valueFrom: { secretKeyRef: { name: 'augur-github', key: 'token' } } },
+  ]);
   // Writable: /tmp only (an emptyDir; the checkout and HOME). The config is read-only.
   const volumes = Object.fromEntries((pod.volumes as K8sObject[]).map((v) => [v.name, v]));
   const mounts = Object.fromEntries((c.volumeMounts as K8sObject[]).map((m) => [m.mountPath, m]));
@@ -166,7 +169,7 @@ function expectHardenedPod(pod: K8sObject, args: string[]): void {
 describe('the agent workload', () => {
   it.each(['cluster-wide', 'namespaced'] as const)('%s: Deployment: one replica, serve, hardened pod, probes on the metrics port', (overlay) => {
     const d = find(render(overlay), 'Deployment', 'augur');
-    expect(d.spec.replicas).toBe(1); // no leader election yet
+    expect(d.spec.replicas).toBe(1); // enough: state is read back from the forge; two elect a leader
     expect(d.spec.strategy).toEqual({ type: 'Recreate' }); // never two pods at once
     expect(d.spec.selector.matchLabels).toEqual(d.spec.template.metadata.labels);
     const pod = d.spec.template.spec;
