@@ -16,6 +16,7 @@ import type { CostDelta, Decision, FieldKey, MetricsSource, RepoView, Series, Wo
 import { checkHeadroom, describeDrift, drift, proposedValues } from '../cluster/drift.js';
 import type { Cluster, Headroom, LiveWorkload } from '../cluster/types.js';
 import { shardOf } from '../cluster/shard.js';
+import { verifyMerged, type VerifyResult } from './verify.js';
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -65,6 +66,8 @@ export interface CycleReport {
   outcomes: TargetOutcome[];
   proposals: ProposalResult[];
   closed: { number: number; reason: string }[];
+  /** Post-merge checks done this cycle (comments, and revert PRs opened). */
+  verified: VerifyResult[];
   dashboard?: string;
 }
 
@@ -149,6 +152,8 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
     if (open) e.outcome.pr = { number: open.number, url: open.url, action: wasClosed ? 'closed' : 'unchanged' };
   }
 
+  // Merged PRs whose horizon has passed: compare with what happened, revert what hurt (full cycles only).
+  const verified = deps.only ? [] : await verifyMerged(deps, prs, repo).catch((err: unknown) => (log.error({ err: message(err) }, 'post-merge checks failed'), []));
   const outcomes = evaluations.map((e) => e.outcome);
   let dashboard: string | undefined;
   if (!deps.dryRun && !deps.only) {
@@ -159,7 +164,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
       log.error({ err: message(err) }, 'dashboard not updated');
     }
   }
-  return { at: now, baseSha, outcomes, proposals, closed, ...(dashboard ? { dashboard } : {}) };
+  return { at: now, baseSha, outcomes, proposals, closed, verified, ...(dashboard ? { dashboard } : {}) };
 }
 
 async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: PullRequestInfo[], clusterRoom: Promise<Headroom | undefined> | undefined): Promise<Evaluation> {
@@ -276,7 +281,7 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: P
       .filter((p) => p.merged && p.meta?.targets.includes(targetId(target)))
       .reduce<number | undefined>((acc, p) => Math.max(acc ?? 0, p.mergedAt ?? 0), undefined);
     const rejected = prs
-      .filter((p) => p.state === 'closed' && !p.merged && !p.meta?.closedByAugur && p.closedAt !== undefined && p.meta?.targets.includes(targetId(target)))
+      .filter((p) => p.state === 'closed' && !p.merged && !p.meta?.closedByAugur && p.meta?.reverts === undefined && p.closedAt !== undefined && p.meta?.targets.includes(targetId(target)))
       .sort((a, b) => (b.closedAt ?? 0) - (a.closedAt ?? 0))[0];
     const rejectedValues: Partial<Record<FieldKey, number>> = {};
     for (const c of rejected?.meta?.changes ?? []) if (c.target === targetId(target)) rejectedValues[c.field] = parseQuantity(c.field, c.to);
@@ -369,7 +374,7 @@ async function closeStale(
   const closed: { number: number; reason: string }[] = [];
   const written = new Set(proposals.map((p) => p.proposal.branch));
   for (const pr of prs) {
-    if (pr.state !== 'open' || !pr.branch.startsWith(BRANCH_PREFIX) || written.has(pr.branch) || !pr.meta) continue;
+    if (pr.state !== 'open' || !pr.branch.startsWith(BRANCH_PREFIX) || written.has(pr.branch) || !pr.meta || pr.meta.reverts !== undefined) continue;
     const reasons: string[] = [];
     let keep = false;
     // A partial cycle or a shard only judges PRs whose workloads it evaluated.

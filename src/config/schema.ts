@@ -204,6 +204,7 @@ const target = z
         cpuTotal: metricRef.optional().describe('CPU cores used by all pods, to derive capacity; preset cadvisor'),
         memory: metricRef.optional().describe('memory working set in bytes of the largest pod; preset cadvisor'),
         oomKills: metricRef.optional().describe('containers whose last termination was an OOM kill; preset kube-state-metrics'),
+        throttling: metricRef.optional().describe('share of CPU periods throttled (0..1), checked after a merge; preset cadvisor'),
       })
       .strict(),
     capacity: z

@@ -50,7 +50,21 @@ export function buildProposal(key: string, branch: string, items: ProposalItem[]
     items.length === 1
       ? `augur: ${summary(items[0]!)} for ${items[0]!.target.namespace}/${items[0]!.target.name}`
       : `augur: resize ${items.length} workloads (${key})`;
-  return { key, branch, title, items, meta: { v: 1, key, targets: items.map((i) => targetId(i.target)), fingerprint, changes, cost, at: now } };
+  const forecast: NonNullable<ProposalMeta['forecast']> = {};
+  for (const i of items) {
+    const e = i.recommendation.evidence;
+    const replicas = i.decision.changes.find((c) => c.field === (i.autoscaler === 'hpa' ? 'hpa.maxReplicas' : 'replicas'))?.proposed;
+    if (e.forecastPeak !== undefined && e.capacityPerReplica !== undefined) {
+      forecast[targetId(i.target)] = {
+        horizonSeconds: e.horizonSeconds ?? 86_400,
+        peak: Math.round(e.forecastPeak * 1000) / 1000,
+        quantile: e.quantile ?? 0.9,
+        capacityPerReplica: e.capacityPerReplica,
+        ...(replicas !== undefined ? { replicas } : {}),
+      };
+    }
+  }
+  return { key, branch, title, items, meta: { v: 1, key, targets: items.map((i) => targetId(i.target)), fingerprint, changes, cost, at: now, forecast } };
 }
 
 function summary(item: ProposalItem): string {

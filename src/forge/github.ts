@@ -101,6 +101,11 @@ export class GitHubForge implements Forge {
     await this.octokit.rest.pulls.update({ ...this.repoRef, pull_number: number, title: update.title, body: update.body });
   }
 
+  async commentOnPullRequest(number: number, comment: string, body: string): Promise<void> {
+    await this.octokit.rest.issues.createComment({ ...this.repoRef, issue_number: number, body: comment });
+    await this.octokit.rest.pulls.update({ ...this.repoRef, pull_number: number, body });
+  }
+
   async closePullRequest(number: number, comment: string, body: string): Promise<void> {
     await this.octokit.rest.issues.createComment({ ...this.repoRef, issue_number: number, body: comment });
     await this.octokit.rest.pulls.update({ ...this.repoRef, pull_number: number, state: 'closed', body });

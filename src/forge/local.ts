@@ -83,6 +83,14 @@ export class LocalForge implements Forge {
     this.save(state);
   }
 
+  async commentOnPullRequest(number: number, comment: string, body: string): Promise<void> {
+    const state = this.load();
+    const p = this.find(state, number);
+    p.comments.push(comment);
+    this.writeBody(p, body);
+    this.save(state);
+  }
+
   async closePullRequest(number: number, comment: string, body: string): Promise<void> {
     const state = this.load();
     const p = this.find(state, number);

@@ -18,6 +18,12 @@ export interface ProposalMeta {
   at: number;
   /** Set when Augur itself closed the PR (no longer needed): not a reviewer's rejection. */
   closedByAugur?: boolean;
+  /** What the forecast promised, per target, to check against what happened after a merge. */
+  forecast?: Record<string, { horizonSeconds: number; peak: number; quantile: number; capacityPerReplica: number; replicas?: number }>;
+  /** Set once the post-merge check has commented on the PR. */
+  verified?: boolean;
+  /** A revert PR: the PR it reverts. */
+  reverts?: number;
 }
 
 export interface PullRequestInfo {
@@ -53,6 +59,8 @@ export interface Forge {
   listPullRequests(closedSince: number): Promise<PullRequestInfo[]>;
   openPullRequest(pr: OpenPullRequest): Promise<PullRequestInfo>;
   updatePullRequest(number: number, update: { title: string; body: string }): Promise<void>;
+  /** Adds a comment to a PR (open or merged) and rewrites its body (to update the metadata block). */
+  commentOnPullRequest(number: number, comment: string, body: string): Promise<void>;
   /** Closes a PR with a comment saying why, and its body rewritten (to mark it closed by Augur). The branch is left for the reviewer to inspect. */
   closePullRequest(number: number, comment: string, body: string): Promise<void>;
   /** Creates or rewrites the one dashboard issue; returns where it is. */

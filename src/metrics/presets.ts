@@ -24,6 +24,8 @@ export function presetQuery(metric: MetricName, preset: 'cadvisor' | 'kube-state
     case 'oomKills':
       // Containers whose last termination was an OOM kill (kube-state-metrics); 0 when none.
       return `sum(kube_pod_container_status_last_terminated_reason{${sel}, reason="OOMKilled"}) or vector(0)`;
+    case 'throttling':
+      return `sum(rate(container_cpu_cfs_throttled_periods_total{${sel}}[5m])) / sum(rate(container_cpu_cfs_periods_total{${sel}}[5m]))`;
     case 'load':
       // Without an application metric, CPU used by all pods is the load.
       return `sum(rate(container_cpu_usage_seconds_total{${sel}}[5m]))`;

@@ -7,10 +7,11 @@ import { expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { runCycle } from '../../src/agent/cycle.js';
 import { buildMetrics, buildWorkspace } from '../../src/agent/wire.js';
-import { prepareDemo } from '../../src/cli/demo.js';
+import { DEMO_ASSETS, prepareDemo } from '../../src/cli/demo.js';
+import { replayShiftSeconds } from '../../src/metrics/file.js';
 import { loadConfig } from '../../src/config/load.js';
 import { LocalForge } from '../../src/forge/local.js';
-import { branches } from '../support/git.js';
+import { branches, pushFiles, showFile } from '../support/git.js';
 import { silent } from '../support/world.js';
 
 const NOW = Math.floor(Date.now() / 1000);
@@ -23,11 +24,12 @@ async function demo(edit: (config: RawConfig) => void) {
   const raw = parse(readFileSync(file, 'utf8')) as RawConfig;
   edit(raw);
   writeFileSync(file, stringify(raw));
-  const cycle = (at = NOW) => {
+  /** A cycle at `at`; traces are replayed relative to `replayAt` (default: the same). */
+  const cycle = (at = NOW, replayAt = at) => {
     const loaded = loadConfig(file);
     // A new forge object each cycle: state must come from disk, as after a restart.
     const forge = new LocalForge(join(dir, 'forge'), () => at);
-    return { forge, report: runCycle({ config: loaded.config, metrics: buildMetrics(loaded, at), workspace: buildWorkspace(loaded), forge, now: at, log: silent }) };
+    return { forge, report: runCycle({ config: loaded.config, metrics: buildMetrics(loaded, replayAt), workspace: buildWorkspace(loaded), forge, now: at, log: silent }) };
   };
   return { dir, remote, cycle };
 }
@@ -88,4 +90,41 @@ it('a PR closed unmerged by a reviewer is not proposed again with the same value
   const outcome = r2.outcomes.find((o) => o.target.name === 'web')!;
   expect(outcome.decision?.heldBecause).toMatch(new RegExp(`^rejectedBackoff: PR #${web.pr!.number} with these values was closed unmerged`));
   expect(r2.proposals.find((p) => p.proposal.key === 'shop/web')).toBeUndefined();
+});
+
+it('after the horizon, comments on the merged PR, and opens a revert PR when OOM kills followed the change', async () => {
+  const traces = join(DEMO_ASSETS, 'traces');
+  const rows = readFileSync(join(traces, 'web-requests.csv'), 'utf8').trim().split('\n').slice(1);
+  const last = Date.parse(rows[rows.length - 1]!.split(',')[0]!) / 1000;
+  // The replayed trace ends 2 days after this cycle's clock, so the day after the merge has data.
+  const shiftedEnd = last + replayShiftSeconds(last, NOW);
+  const now = Math.floor((shiftedEnd - 2 * 86_400) / 300) * 300;
+  const d = await demo((c) => {
+    const web = (c.targets as unknown as { name: string; metrics: Record<string, unknown> }[]).find((t) => t.name === 'web')!;
+    web.metrics.oomKills = { file: 'web-oom.csv' };
+  });
+  // OOM kills start 1.5 days before the trace's end: after the merge, not before the first cycle.
+  writeFileSync(join(d.dir, 'traces', 'web-oom.csv'), ['timestamp,value', ...rows.map((r) => { const t = r.split(',')[0]!; return `${t},${Date.parse(t) / 1000 > last - 1.5 * 86_400 ? 1 : 0}`; })].join('\n') + '\n');
+
+  const first = d.cycle(now, NOW);
+  const web = (await first.report).proposals.find((p) => p.proposal.key === 'shop/web')!;
+  expect(web.proposal.meta.forecast?.['Deployment/shop/web']).toBeDefined();
+  // The reviewer merges: main gets the branch's files.
+  pushFiles(d.remote, Object.fromEntries(['apps/web/hpa.yaml'].map((f) => [f, showFile(d.remote, 'augur/shop/web', f)])), 'Merge augur/shop/web');
+  first.forge.markMerged(web.pr!.number, now);
+
+  const later = d.cycle(now + 25 * 3600, NOW);
+  const r = await later.report;
+  expect(r.verified).toHaveLength(1);
+  expect(r.verified[0]!.comment).toMatch(/Realized peak [\d.k]+ against the forecast p90 peak/);
+  expect(r.verified[0]!.revert).toBeDefined();
+  const comments = later.forge.comments(web.pr!.number);
+  expect(comments.at(-1)).toContain('OOM kills rose from 0 to 1 after the change');
+  const revertBranch = 'augur/revert--shop--web';
+  expect(showFile(d.remote, revertBranch, 'apps/web/hpa.yaml')).toBe(showFile(d.remote, 'main~1', 'apps/web/hpa.yaml'));
+
+  // Checked once: a later cycle neither comments again nor opens a second revert.
+  const again = await d.cycle(now + 26 * 3600, NOW).report;
+  expect(again.verified).toHaveLength(0);
+  expect(later.forge.comments(web.pr!.number)).toHaveLength(comments.length);
 });

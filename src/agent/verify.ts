@@ -1,0 +1,163 @@
+// After a merge, check the forecast against what happened: once the horizon has passed, comment
+// on the merged PR with the realized peak and the time under- or over-provisioned; if the
+// workload was OOM-killed or throttled after the change, open a revert PR that says why.
+import { effectiveSettings, type TargetConfig } from '../config/schema.js';
+import { targetId } from '../forge/body.js';
+import { withMeta, type ProposalMeta, type PullRequestInfo } from '../forge/types.js';
+import { editFor, locateWorkload, parseQuantity, type ManifestSpec } from '../manifests/index.js';
+import { applyEdits } from '../manifests/index.js';
+import { metricRef, type MetricName } from '../metrics/presets.js';
+import { fmt } from '../recommend/index.js';
+import { max, percentile } from '../recommend/stats.js';
+import type { Edit, RepoView, Series, WorkloadId } from '../types.js';
+import { branchFor, type CycleDeps } from './cycle.js';
+
+/** Share of CPU periods throttled (p95 over the horizon) above which a change is reverted. */
+export const THROTTLING_LIMIT = 0.25;
+
+export interface AfterMerge {
+  /** The comment for the merged PR. */
+  comment: string;
+  /** Set when the change hurt the workload: why it should be reverted. */
+  revertBecause?: string;
+}
+
+/** Pure: what happened over the horizon after the merge, against what the forecast said. */
+export function judgeAfterMerge(
+  id: string,
+  promised: NonNullable<ProposalMeta['forecast']>[string],
+  load: Series,
+  oomKills?: Series,
+  throttling?: Series,
+): AfterMerge {
+  const finite = load.values.filter(Number.isFinite);
+  const peak = max(finite);
+  const lines = [`Augur checked \`${id}\` over the ${Math.round(promised.horizonSeconds / 3600)} h after this merge:`, ''];
+  if (finite.length === 0) {
+    lines.push('- No load samples in that window: nothing to compare.');
+  } else {
+    lines.push(`- Realized peak ${fmt(peak)} against the forecast p${Math.round(promised.quantile * 100)} peak ${fmt(promised.peak)} (${fmt((peak / promised.peak) * 100)}% of it).`);
+    if (promised.replicas !== undefined) {
+      const capacity = promised.replicas * promised.capacityPerReplica;
+      const under = finite.filter((v) => v > capacity).length / finite.length;
+      const utilization = finite.reduce((a, b) => a + b, 0) / finite.length / capacity;
+      lines.push(`- Capacity ${promised.replicas} × ${fmt(promised.capacityPerReplica)} = ${fmt(capacity)}: under-provisioned ${fmt(under * 100)}% of the time; mean utilization ${fmt(utilization * 100)}%.`);
+    }
+  }
+  const reasons: string[] = [];
+  if (oomKills) {
+    const before = oomKills.values.find(Number.isFinite) ?? 0;
+    const after = max(oomKills.values);
+    if (Number.isFinite(after) && after > before) reasons.push(`OOM kills rose from ${before} to ${after} after the change`);
+  }
+  if (throttling) {
+    const p95 = percentile(throttling.values, 95);
+    if (Number.isFinite(p95) && p95 > THROTTLING_LIMIT) reasons.push(`CPU throttled in ${fmt(p95 * 100)}% of periods (p95), above ${THROTTLING_LIMIT * 100}%`);
+  }
+  if (reasons.length > 0) lines.push(`- **The workload suffered after the change**: ${reasons.join('; ')}. Augur opens a revert PR.`);
+  else lines.push('- No OOM kills or CPU throttling after the change.');
+  return { comment: lines.join('\n'), ...(reasons.length > 0 ? { revertBecause: reasons.join('; ') } : {}) };
+}
+
+export interface VerifyResult {
+  number: number;
+  target: string;
+  comment: string;
+  revert?: { number: number; url: string };
+}
+
+/** Checks every merged Augur PR whose horizon has passed and that was not checked yet. */
+export async function verifyMerged(deps: CycleDeps, prs: PullRequestInfo[], repo: RepoView): Promise<VerifyResult[]> {
+  const out: VerifyResult[] = [];
+  for (const pr of prs) {
+    const meta = pr.meta;
+    if (!pr.merged || pr.mergedAt === undefined || !meta?.forecast || meta.verified || meta.reverts !== undefined) continue;
+    const due = Object.entries(meta.forecast).filter(([, f]) => deps.now >= pr.mergedAt! + f.horizonSeconds);
+    if (due.length === 0 || due.length < Object.keys(meta.forecast).length) continue;
+    const comments: string[] = [];
+    for (const [id, promised] of due) {
+      const t = deps.config.targets.find((x) => targetId(x) === id);
+      if (!t) continue;
+      try {
+        const window = (name: MetricName) => readWindow(deps, t, name, pr.mergedAt!, promised.horizonSeconds);
+        const [load, oom, throttling] = await Promise.all([window('load'), window('oomKills').catch(() => undefined), window('throttling').catch(() => undefined)]);
+        const judged = judgeAfterMerge(id, promised, load!, oom, throttling);
+        comments.push(judged.comment);
+        const result: VerifyResult = { number: pr.number, target: id, comment: judged.comment };
+        if (judged.revertBecause) {
+          const revert = await openRevert(deps, repo, prs, pr, t, judged.revertBecause);
+          if (revert) result.revert = revert;
+        }
+        out.push(result);
+      } catch (err) {
+        deps.log.warn({ pr: pr.number, target: id, err: err instanceof Error ? err.message : String(err) }, 'post-merge check failed; tried again next cycle');
+      }
+    }
+    if (comments.length > 0 && !deps.dryRun) {
+      await deps.forge.commentOnPullRequest(pr.number, comments.join('\n\n'), withMeta(pr.body ?? '', { ...meta, verified: true }));
+    }
+  }
+  return out;
+}
+
+async function readWindow(deps: CycleDeps, t: TargetConfig, name: MetricName, from: number, seconds: number): Promise<Series | undefined> {
+  const ref = t.metrics[name] ?? (deps.config.prometheus && name !== 'load' ? { preset: name === 'oomKills' ? ('kube-state-metrics' as const) : ('cadvisor' as const) } : undefined);
+  if (!ref) return undefined;
+  const mref = metricRef(name, ref, t, t.manifest.container);
+  const step = 'file' in mref ? (deps.config.metrics.file?.step ?? 300) : (deps.config.prometheus?.step ?? 300);
+  const start = Math.ceil(from / step) * step;
+  return deps.metrics.range(mref, { start, end: start + Math.floor(seconds / step) * step, stepSeconds: step }, deps.signal);
+}
+
+/** A PR that sets the fields of the merged change back to their values before it. */
+async function openRevert(deps: CycleDeps, repo: RepoView, prs: PullRequestInfo[], merged: PullRequestInfo, t: TargetConfig, because: string): Promise<{ number: number; url: string } | undefined> {
+  const id: WorkloadId = { kind: t.kind, namespace: t.namespace, name: t.name };
+  const key = `revert--${t.namespace}--${t.name}`;
+  const branch = branchFor(key);
+  if (prs.some((p) => p.state === 'open' && p.branch === branch)) return undefined;
+  const spec: ManifestSpec = { format: t.manifest.format, path: t.manifest.path, ...(t.manifest.container ? { container: t.manifest.container } : {}), ...(t.manifest.hpaPath ? { hpaPath: t.manifest.hpaPath } : {}), ...(t.manifest.helm ? { helm: t.manifest.helm } : {}) };
+  const manifest = locateWorkload(repo, id, spec);
+  const edits: Edit[] = [];
+  for (const c of merged.meta!.changes.filter((x) => x.target === targetId(id))) {
+    const loc = manifest.fields[c.field];
+    // Only what still holds Augur's value: a later human edit is not undone.
+    if (loc && loc.raw === c.to) edits.push(editFor(loc, parseQuantity(c.field, c.from)));
+  }
+  if (edits.length === 0 || deps.dryRun) return undefined;
+  const files = applyEdits(repo, edits);
+  const title = `augur: revert #${merged.number} for ${t.namespace}/${t.name}`;
+  await deps.workspace.publish(branch, files, `${title}\n\n${because}\n`);
+  const meta: ProposalMeta = {
+    v: 1,
+    key,
+    targets: [targetId(id)],
+    fingerprint: `revert-${merged.number}`,
+    changes: edits.map((e) => ({ target: targetId(id), field: e.field, file: e.file, from: e.from, to: e.to })),
+    cost: { cores: 0, memoryGiB: 0, monthly: 0, currency: effectiveSettings(deps.config, t).policy.prices.currency },
+    at: deps.now,
+    reverts: merged.number,
+  };
+  const body = [
+    `After #${merged.number} merged, ${t.kind} \`${t.namespace}/${t.name}\` suffered: **${because}**. This PR sets the fields back to their values before it.`,
+    '',
+    '| File | Field | Now | Back to |',
+    '|---|---|---|---|',
+    ...edits.map((e) => `| \`${e.file}\` | \`${e.yamlPath}\` | ${e.from} | **${e.to}** |`),
+    '',
+    `Augur holds this workload for its cooldown after this merges. If the cause was something else, close this PR; the merged change stays.`,
+    '',
+    withMeta('', meta).trim(),
+    '',
+  ].join('\n');
+  const pr = await deps.forge.openPullRequest({
+    branch,
+    base: deps.config.git.baseBranch,
+    title,
+    body,
+    labels: [...deps.config.forge.labels, 'revert'],
+    reviewers: deps.config.forge.reviewers,
+    teamReviewers: deps.config.forge.teamReviewers,
+    draft: false,
+  });
+  return { number: pr.number, url: pr.url };
+}
