@@ -12,7 +12,7 @@ import { runCycle, type CycleReport } from '../../src/agent/cycle.js';
 import { buildMetrics, buildWorkspace } from '../../src/agent/wire.js';
 import { prepareDemo } from '../../src/cli/demo.js';
 import { KubeCluster } from '../../src/cluster/kube.js';
-import { CLUSTER_RULES, LEASE_RULES, NAMESPACED_RULES, type PolicyRule } from '../../src/cluster/permissions.js';
+import { CLUSTER_RULES, grantsOf, LEASE_RULES, NAMESPACED_RULES, type PolicyRule } from '../../src/cluster/permissions.js';
 import { loadConfig } from '../../src/config/load.js';
 import { LocalForge } from '../../src/forge/local.js';
 import { startFakeKube, type FakeKube, type RbacGrant } from '../support/kube-api.js';
@@ -111,6 +111,12 @@ describe('a cycle with cluster access', () => {
 
     // Every call was allowed by permissions.ts, and every workload create was a dry run.
     expect(k.requests.filter((r) => r.status === 403)).toEqual([]);
+    // The rules are exactly the calls made: none unused. StatefulSet targets make the same calls
+    // as Deployments (one code path, the kind picks the endpoint); leases are in lease.test.ts.
+    const used = new Set(k.requests.map((r) => `${r.apiGroup}/${r.resource}:${r.verb}`));
+    const granted = grantsOf([...NAMESPACED_RULES, ...CLUSTER_RULES]);
+    expect([...used].filter((u) => !granted.has(u))).toEqual([]);
+    expect([...granted].filter((g) => !used.has(g)).sort()).toEqual(['apps/statefulsets:create', 'apps/statefulsets:get']);
     const creates = k.requests.filter((r) => r.verb === 'create' && r.resource !== 'events');
     expect(creates.length).toBeGreaterThan(0);
     expect(creates.every((r) => r.dryRun)).toBe(true);

@@ -5,7 +5,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, expect, it } from 'vitest';
 import { LeaderElector } from '../../src/cluster/lease.js';
 import { shardOf } from '../../src/cluster/shard.js';
-import { LEASE_RULES } from '../../src/cluster/permissions.js';
+import { grantsOf, LEASE_RULES } from '../../src/cluster/permissions.js';
 import { startFakeKube, type FakeKube } from '../support/kube-api.js';
 
 let fake: FakeKube | undefined;
@@ -46,6 +46,9 @@ it('lets one replica of two lead, renews it, and hands over on release or expiry
   await other.release();
   expect(await leader.tryAcquireOrRenew()).toBe(true);
   expect(fake.requests.filter((r) => r.status === 403)).toEqual([]);
+  // The Lease rules are exactly the calls leader election makes.
+  const used = new Set(fake.requests.map((r) => `${r.apiGroup}/${r.resource}:${r.verb}`));
+  expect([...used].sort()).toEqual([...grantsOf(LEASE_RULES)].sort());
 });
 
 it('spreads targets over shards stably', () => {
