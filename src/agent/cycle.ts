@@ -203,6 +203,15 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: P
       if (live === undefined && !outcome.notes.some((n) => n.startsWith('cluster state not read'))) {
         return hold('drift', `${t.kind} ${t.namespace}/${t.name} is in Git but not in the cluster: wait for the GitOps sync`);
       }
+      // GitOps lint: an autoscaler the cluster has but Git does not show fights Git over replicas.
+      if (live?.autoscaledBy && manifest.autoscaler === 'none' && current.replicas !== undefined) {
+        const by = live.autoscaledBy === 'keda' ? 'a KEDA ScaledObject' : 'a HorizontalPodAutoscaler';
+        outcome.notes.push(
+          `${by} scales this workload in the cluster, but Git sets spec.replicas (${current.replicas}): the autoscaler and the GitOps controller fight over it. ` +
+            'Remove spec.replicas from Git (the Flux convention), or have Argo CD ignore it (ignoreDifferences on /spec/replicas). Augur leaves replicas alone.',
+        );
+        delete current.replicas;
+      }
       const diffs = live ? drift(current, live) : [];
       if (diffs.length > 0) return hold('drift', describeDrift(diffs));
     }

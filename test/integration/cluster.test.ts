@@ -123,6 +123,23 @@ describe('a cycle with cluster access', () => {
     expect(k.get('apps/v1', 'Deployment', 'shop', 'web-augur-dryrun')).toBeUndefined();
   });
 
+  it('GitOps lint: an autoscaler in the cluster that Git does not show; Augur leaves replicas alone and says why', async () => {
+    const k = await start();
+    seed(k);
+    // KEDA scales the api Deployment, whose chart sets replicaCount in Git.
+    k.put({
+      apiVersion: 'keda.sh/v1alpha1',
+      kind: 'ScaledObject',
+      metadata: { name: 'api', namespace: 'shop' },
+      spec: { scaleTargetRef: { name: 'api' }, minReplicaCount: 2, maxReplicaCount: 20, triggers: [{ type: 'cpu', metricType: 'Utilization', metadata: { value: '70' } }] },
+    });
+    const { report, dir } = await cycle(k);
+    const api = outcome(report, 'api');
+    expect(api.decision?.changes.map((c) => c.field) ?? []).not.toContain('replicas');
+    expect(api.notes.join('\n')).toContain('a KEDA ScaledObject scales this workload in the cluster, but Git sets spec.replicas (6)');
+    expect(readFileSync(join(dir, 'forge', 'dashboard.md'), 'utf8')).toContain('ignoreDifferences on /spec/replicas');
+  });
+
   it('holds a workload whose live state differs from Git, naming the difference', async () => {
     const k = await start();
     seed(k, { hpaMax: 15 }); // someone raised the HPA by hand
