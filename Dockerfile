@@ -8,7 +8,7 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 # The native TensorFlow backend: its install downloads libtensorflow, which the image build may
 # do (the development machines cannot, and run the same model files on the wasm backend).
-RUN npm install --no-save --no-audit --no-fund @tensorflow/tfjs-node@4.22.0
+RUN npm install --no-save --omit=dev --no-audit --no-fund @tensorflow/tfjs-node@4.22.0
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
