@@ -13,7 +13,7 @@ import { describeRef } from '../metrics/grid.js';
 import { metricRef, type MetricName } from '../metrics/presets.js';
 import { deriveCapacity, recommend } from '../recommend/index.js';
 import type { CostDelta, Decision, FieldKey, MetricsSource, RepoView, Series, WorkloadId, WorkloadManifest } from '../types.js';
-import { checkHeadroom, describeDrift, drift, proposedValues } from '../cluster/drift.js';
+import { checkHeadroom, describeDrift, drift, outsideLimitRange, proposedValues } from '../cluster/drift.js';
 import type { Cluster, Headroom, LiveWorkload } from '../cluster/types.js';
 import { shardOf } from '../cluster/shard.js';
 import { verifyMerged, type VerifyResult } from './verify.js';
@@ -429,6 +429,15 @@ async function clusterChecks(decision: Decision, live: LiveWorkload, deps: Cycle
   const room = checkHeadroom({ cores: decision.cost.cores, bytes: decision.cost.memoryGiB * 2 ** 30 }, [quota, await clusterRoom]);
   lines.push(...room.lines);
   if (!quota) lines.push(`No ResourceQuota limits requests in ${live.id.namespace}.`);
+  try {
+    const outside = outsideLimitRange(decision.changes, await cluster.containerLimits(live.id.namespace));
+    if (outside.length > 0) {
+      hold('limitRange', `pods would be rejected: ${outside.join('; ')}`);
+      lines.push(`LimitRange: ${outside.join('; ')}.`);
+    }
+  } catch (err) {
+    lines.push(`LimitRanges not read: ${message(err)}`);
+  }
   if (room.exceeded) hold('headroom', `the added requests do not fit: ${room.exceeded}`);
   else decision.notes.push({ rule: 'headroom', effect: 'passed', message: room.lines.length ? 'fits the namespace quota and the cluster' : 'no quota or capacity figures' });
   if (deps.clusterOptions?.dryRun !== false) {

@@ -3,7 +3,7 @@
 import { fmt } from '../recommend/index.js';
 import { show } from '../guardrails/index.js';
 import type { Change, FieldKey } from '../types.js';
-import type { Headroom, LiveWorkload } from './types.js';
+import type { ContainerLimits, Headroom, LiveWorkload } from './types.js';
 
 export interface Difference {
   field: FieldKey;
@@ -69,5 +69,19 @@ export function checkHeadroom(added: Added, headrooms: (Headroom | undefined)[])
 export function proposedValues(changes: Change[]): Partial<Record<FieldKey, number>> {
   const out: Partial<Record<FieldKey, number>> = {};
   for (const c of changes) out[c.field] = c.proposed;
+  return out;
+}
+
+/** Proposed container values outside the namespace's LimitRange bounds, as reasons. */
+export function outsideLimitRange(changes: Change[], limits: ContainerLimits): string[] {
+  const out: string[] = [];
+  for (const c of changes) {
+    const resource = c.field.startsWith('cpu.') ? 'cpu' : c.field.startsWith('memory.') ? 'memory' : undefined;
+    if (!resource) continue;
+    const max = limits.max[resource];
+    const min = limits.min[resource];
+    if (max !== undefined && c.proposed > max) out.push(`${c.field} ${show(c.field, c.proposed)} is above the ${limits.source} max ${show(c.field, max)}`);
+    if (min !== undefined && c.proposed < min) out.push(`${c.field} ${show(c.field, c.proposed)} is below the ${limits.source} min ${show(c.field, min)}`);
+  }
   return out;
 }

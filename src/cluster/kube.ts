@@ -3,7 +3,7 @@
 import { AppsV1Api, AutoscalingV2Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { parseQuantity } from '../manifests/index.js';
 import type { FieldKey, WorkloadId } from '../types.js';
-import type { Cluster, DryRunResult, Headroom, KubeObject, LiveWorkload } from './types.js';
+import type { Cluster, ContainerLimits, DryRunResult, Headroom, KubeObject, LiveWorkload } from './types.js';
 
 export interface KubeClusterOptions {
   kubeConfig: KubeConfig;
@@ -117,6 +117,30 @@ export class KubeCluster implements Cluster {
       if (!best || room(h) < room(best)) best = h;
     }
     return best;
+  }
+
+  async containerLimits(namespace: string): Promise<ContainerLimits> {
+    const ranges = (await this.call(`list LimitRanges in ${namespace}`, () => this.core.listNamespacedLimitRange({ namespace }))).items;
+    const out: ContainerLimits = { max: {}, min: {} };
+    for (const r of ranges) {
+      for (const item of r.spec?.limits ?? []) {
+        if (item.type !== 'Container') continue;
+        for (const [bound, values] of [['max', item.max], ['min', item.min]] as const) {
+          for (const resource of ['cpu', 'memory'] as const) {
+            const raw = values?.[resource];
+            if (raw === undefined) continue;
+            const v = parseQuantity(resource === 'cpu' ? 'cpu.request' : 'memory.request', raw);
+            const cur = out[bound][resource];
+            // The tightest bound wins: the lowest max, the highest min.
+            if (cur === undefined || (bound === 'max' ? v < cur : v > cur)) {
+              out[bound][resource] = v;
+              out.source = `LimitRange ${namespace}/${r.metadata?.name ?? '?'}`;
+            }
+          }
+        }
+      }
+    }
+    return out;
   }
 
   async clusterHeadroom(): Promise<Headroom | undefined> {

@@ -14,7 +14,7 @@ export const NAMESPACED_RULES: PolicyRule[] = [
   { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'create'] },
   { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'create'] },
   { apiGroups: ['keda.sh'], resources: ['scaledobjects'], verbs: ['list'] },
-  { apiGroups: [''], resources: ['resourcequotas'], verbs: ['list'] },
+  { apiGroups: [''], resources: ['resourcequotas', 'limitranges'], verbs: ['list'] },
   // One Event per proposal, on the workload.
   { apiGroups: [''], resources: ['events'], verbs: ['create'] },
 ];

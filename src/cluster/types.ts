@@ -32,6 +32,13 @@ export interface Headroom {
   memory?: { limit: number; used: number };
 }
 
+/** Per-container bounds from LimitRanges (type Container), in cores and bytes, with their source. */
+export interface ContainerLimits {
+  max: { cpu?: number; memory?: number };
+  min: { cpu?: number; memory?: number };
+  source?: string;
+}
+
 export type DryRunResult = { ok: true } | { ok: false; message: string };
 
 export interface Cluster {
@@ -39,6 +46,8 @@ export interface Cluster {
   workload(id: WorkloadId, container: string | undefined): Promise<LiveWorkload | undefined>;
   /** Requests headroom in the namespace (tightest ResourceQuota), or undefined with no quota. */
   namespaceHeadroom(namespace: string): Promise<Headroom | undefined>;
+  /** The tightest per-container bounds of the namespace's LimitRanges (LimitRanger checks pods, not Deployments, so a dry run of the Deployment cannot). */
+  containerLimits(namespace: string): Promise<ContainerLimits>;
   /** Requested vs allocatable over all nodes, or undefined when nodes cannot be read. */
   clusterHeadroom(): Promise<Headroom | undefined>;
   /** Server-side dry run (dryRun=All) of the workload and HPA with the proposed values. */

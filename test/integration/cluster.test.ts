@@ -59,11 +59,18 @@ function seed(k: FakeKube, over: { hpaMax?: number; quotaUsedCpu?: string } = {}
   }
 }
 
-async function cycle(k: FakeKube, opts: { timeoutMs?: number } = {}): Promise<{ report: CycleReport; dir: string }> {
+async function cycle(k: FakeKube, opts: { timeoutMs?: number; cpu?: string; memoryMiB?: number } = {}): Promise<{ report: CycleReport; dir: string }> {
   const dir = join(mkdtempSync(join(tmpdir(), 'augur-cluster-')), 'demo');
   const { config: file } = await prepareDemo(dir);
   const raw = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   raw.targets = (raw.targets as { namespace: string }[]).filter((t) => t.namespace === 'shop');
+  if (opts.memoryMiB !== undefined) {
+    // A constant memory working set for web, as a trace file beside the load.
+    const rows = readFileSync(join(dir, 'traces', 'web-requests.csv'), 'utf8').trim().split('\n').slice(1);
+    writeFileSync(join(dir, 'traces', 'web-memory.csv'), ['timestamp,value', ...rows.map((r) => `${r.split(',')[0]},${opts.memoryMiB! * 2 ** 20}`)].join('\n') + '\n');
+    const web = (raw.targets as { name: string; metrics: Record<string, unknown> }[]).find((t) => t.name === 'web')!;
+    web.metrics.memory = { file: 'web-memory.csv' };
+  }
   writeFileSync(file, stringify(raw));
   const loaded = loadConfig(file);
   const kc = new KubeConfig();
@@ -157,6 +164,21 @@ describe('a cycle with cluster access', () => {
     const api = outcome(report, 'api');
     expect(api.decision?.verdict).toBe('hold');
     expect(api.decision?.heldBecause).toMatch(/^headroom: the added requests do not fit: ResourceQuota shop\/compute: CPU [\d.]+ > 20 cores/);
+  });
+
+  it("holds a proposal whose container values the namespace's LimitRange would reject", async () => {
+    const k = await start();
+    seed(k);
+    k.put({
+      apiVersion: 'v1',
+      kind: 'LimitRange',
+      metadata: { name: 'containers', namespace: 'shop' },
+      spec: { limits: [{ type: 'Container', max: { cpu: '2', memory: '200Mi' } }] },
+    });
+    const { report } = await cycle(k, { cpu: 'vector(0.2174)', memoryMiB: 400 });
+    const web = outcome(report, 'web');
+    expect(web.decision?.verdict).toBe('hold');
+    expect(web.decision?.heldBecause).toMatch(/^limitRange: pods would be rejected: memory\.request \d+ MiB is above the LimitRange shop\/containers max 200 MiB/);
   });
 
   it('turns an admission rejection of the dry run into a hold with the admission message', async () => {
