@@ -2,6 +2,7 @@
 // (see permissions.ts); it never patches, updates or deletes a workload.
 import { AppsV1Api, AutoscalingV2Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { parseQuantity } from '../manifests/index.js';
+import { makeApiClient } from './http.js';
 import type { FieldKey, WorkloadId } from '../types.js';
 import type { Cluster, ContainerLimits, DryRunResult, Headroom, KubeObject, LiveWorkload } from './types.js';
 
@@ -42,10 +43,12 @@ export class KubeCluster implements Cluster {
   private readonly custom: CustomObjectsApi;
 
   constructor(private readonly opts: KubeClusterOptions) {
-    this.apps = opts.kubeConfig.makeApiClient(AppsV1Api);
-    this.autoscaling = opts.kubeConfig.makeApiClient(AutoscalingV2Api);
-    this.core = opts.kubeConfig.makeApiClient(CoreV1Api);
-    this.custom = opts.kubeConfig.makeApiClient(CustomObjectsApi);
+    // Requests are aborted at the timeout (the race in call() then reports it), not left open.
+    const kc = opts.kubeConfig;
+    this.apps = makeApiClient(kc, AppsV1Api, opts.timeoutMs);
+    this.autoscaling = makeApiClient(kc, AutoscalingV2Api, opts.timeoutMs);
+    this.core = makeApiClient(kc, CoreV1Api, opts.timeoutMs);
+    this.custom = makeApiClient(kc, CustomObjectsApi, opts.timeoutMs);
   }
 
   async workload(id: WorkloadId, container: string | undefined): Promise<LiveWorkload | undefined> {

@@ -2,6 +2,7 @@
 // Lease before it expires; another replica takes it over only once it has expired; every write
 // carries the resourceVersion it read, so two replicas racing get one 409 and one leadership.
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { makeApiClient } from './http.js';
 
 export interface LeaseOptions {
   namespace: string;
@@ -17,7 +18,8 @@ export class LeaderElector {
   private readonly now: () => Date;
 
   constructor(kubeConfig: KubeConfig, private readonly opts: LeaseOptions) {
-    this.api = kubeConfig.makeApiClient(CoordinationV1Api);
+    // A renewal that hangs past a third of the lease would be useless: abort it.
+    this.api = makeApiClient(kubeConfig, CoordinationV1Api, Math.max(1000, (opts.leaseDurationSeconds * 1000) / 3));
     this.now = opts.now ?? (() => new Date());
   }
 

@@ -203,5 +203,10 @@ describe('a cycle with cluster access', () => {
       expect(o.error).toBeUndefined();
       expect(o.notes.join('\n')).toMatch(/cluster state not read, drift and headroom not checked: (get Deployment shop\/\w+: no answer from the API server within 500 ms|list HorizontalPodAutoscalers in shop: forbidden)/);
     }
+    // The slow requests were aborted by the client, not left open.
+    const slow = k.requests.filter((r) => r.resource === 'deployments' && r.verb === 'get');
+    expect(slow.length).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 3200));
+    expect(slow.every((r) => r.clientAborted)).toBe(true);
   });
 });
