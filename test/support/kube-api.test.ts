@@ -31,6 +31,7 @@ import type { ConfigurationOptions, CoreV1Event, HttpLibrary, RequestContext, V1
 import { CLUSTER_RULES, LEASE_RULES, NAMESPACED_RULES } from '../../src/cluster/permissions.js';
 import type { PolicyRule } from '../../src/cluster/permissions.js';
 import { startFakeKube } from './kube-api.js';
+import { timeoutHttpLibrary } from '../../src/cluster/http.js';
 import type { FakeKube, FakeKubeOptions, KubeObject, KubeRequest, RbacGrant } from './kube-api.js';
 
 const started: FakeKube[] = [];
@@ -178,33 +179,6 @@ function seed(fake: FakeKube): void {
  * headers, body and agent. A replacement HttpLibrary built on node:http(s) can: it keeps the agent
  * that KubeConfig put on the request (TLS settings, CA) and aborts with AbortSignal.timeout.
  */
-function timeoutHttpApi(ms: number): HttpLibrary {
-  return wrapHttpLibrary({
-    send(ctx: RequestContext): Promise<ResponseContext> {
-      const url = new URL(ctx.getUrl());
-      const body = ctx.getBody();
-      if (body !== undefined && typeof body !== 'string') return Promise.reject(new Error('timeoutHttpApi sends string bodies only'));
-      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      return new Promise<ResponseContext>((resolve, reject) => {
-        const req = send(url, { method: ctx.getHttpMethod(), headers: ctx.getHeaders(), agent: ctx.getAgent(), signal: AbortSignal.timeout(ms) }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            const buf = Buffer.concat(chunks);
-            const headers: Record<string, string> = {};
-            for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-            resolve(new ResponseContext(res.statusCode ?? 0, headers, { text: () => Promise.resolve(buf.toString('utf8')), binary: () => Promise.resolve(buf) }));
-          });
-        });
-        req.on('error', reject);
-        if (body) req.write(body);
-        req.end();
-      });
-    },
-  });
-}
-
 async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
@@ -653,7 +627,7 @@ describe('fake Kubernetes API through @kubernetes/client-node', () => {
     // What works with client-node 1.3.0: an API client built with its own HttpLibrary. This is what
     // kc.makeApiClient does, plus httpApi; the kubeconfig stays the auth method (token, TLS agent).
     const withTimeout = (ms: number) =>
-      new AppsV1Api(createConfiguration({ baseServer: new ServerConfiguration(kc.getCurrentCluster()?.server ?? '', {}), authMethods: { default: kc }, httpApi: timeoutHttpApi(ms) }));
+      new AppsV1Api(createConfiguration({ baseServer: new ServerConfiguration(kc.getCurrentCluster()?.server ?? '', {}), authMethods: { default: kc }, httpApi: timeoutHttpLibrary(ms) }));
     const fast = withTimeout(150);
     const t0 = Date.now();
     const err = await fast.readNamespacedDeployment({ name: 'web', namespace: 'shop' }).then(
@@ -679,7 +653,7 @@ describe('fake Kubernetes API through @kubernetes/client-node', () => {
     seed(fake);
     fake.delay({ resource: 'deployments', verb: 'get' }, 400);
     const apps = kubeConfig(fake).makeApiClient(AppsV1Api);
-    const perCall: ConfigurationOptions = { httpApi: timeoutHttpApi(50) };
+    const perCall: ConfigurationOptions = { httpApi: timeoutHttpLibrary(50) };
     const t0 = Date.now();
     // ObservableAPI builds `_config` with the call's httpApi but sends with this.configuration.httpApi
     const web = await apps.readNamespacedDeployment({ name: 'web', namespace: 'shop' }, perCall);
