@@ -1,8 +1,6 @@
 // The fake Kubernetes API, driven only through the real @kubernetes/client-node 1.x.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,7 +15,6 @@ import {
   KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
-  ResponseContext,
   ServerConfiguration,
   V1MicroTime,
   VersionApi,
@@ -25,9 +22,8 @@ import {
   createConfiguration,
   makeInformer,
   setHeaderOptions,
-  wrapHttpLibrary,
 } from '@kubernetes/client-node';
-import type { ConfigurationOptions, CoreV1Event, HttpLibrary, RequestContext, V1Deployment, V1Lease } from '@kubernetes/client-node';
+import type { ConfigurationOptions, CoreV1Event, V1Deployment, V1Lease } from '@kubernetes/client-node';
 import { CLUSTER_RULES, LEASE_RULES, NAMESPACED_RULES } from '../../src/cluster/permissions.js';
 import type { PolicyRule } from '../../src/cluster/permissions.js';
 import { startFakeKube } from './kube-api.js';
