@@ -170,11 +170,6 @@ function seed(fake: FakeKube): void {
   }
 }
 
-/**
- * client-node 1.x has no timeout option: its default HttpLibrary (node-fetch) passes only method,
- * headers, body and agent. A replacement HttpLibrary built on node:http(s) can: it keeps the agent
- * that KubeConfig put on the request (TLS settings, CA) and aborts with AbortSignal.timeout.
- */
 async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
