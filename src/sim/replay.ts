@@ -1,0 +1,308 @@
+// Replaying a trace through scaling policies under the PR cadence.
+//
+// Cadence. Once a day at `proposalHour` (UTC) each policy proposes, seeing only the history
+// before that moment (at most the last `historyDays`). A reviewer merges it `reviewDelay` later;
+// from then on it holds for 24 hours (the "applied day"), until the next proposal lands. The
+// max-step guardrail clamps each proposal against the value in place (oracles skip it). The first
+// applied day sets the starting values: not clamped, not counted as a PR. After that a proposal
+// that changes what is in place is one PR; a proposal equal to it, or none at all (a model that
+// cannot forecast), is no PR and leaves the values in place.
+//
+// Scenarios. What a PR can change:
+//   daily     one replica count for the applied day (the highest hourly need);
+//   hpa       the HPA's minReplicas for the applied day (the same number); the HPA (hpa.ts) adds
+//             replicas above the floor as the load asks, with its lag;
+//   schedule  a floor plus at most `maxWindows` windows with their own counts (windows.ts), as
+//             KEDA cron triggers apply them; the guardrail clamps each hour against the same hour
+//             of the schedule in place before the windows are cut.
+//
+// Figures, over the evaluated steps that have a load sample: the share of steps where
+// load > replicas × capacity, replica-hours relative to the daily oracle (each applied day at
+// ceil(day's peak / capacity)) and to the hourly oracle (each hour at ceil(hour's peak /
+// capacity)), both computed without cadence or guardrail, and the PRs.
+
+import type { Series } from '../types.js';
+import { clampStep, DEFAULT_STEP_LIMITS, type StepLimits } from './guard.js';
+import { DEFAULT_HPA, hpaReplicas, type HpaOptions } from './hpa.js';
+import { hourlyPeaks, indexRange, replicasFor, type Policy } from './policies.js';
+import { buildSchedule, DEFAULT_MAX_WINDOWS, expandSchedule } from './windows.js';
+
+export const SCENARIOS = ['daily', 'hpa', 'schedule'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export interface SimOptions {
+  /** Load one replica serves; default: the trace's peak / `peakReplicas`. */
+  capacity?: number;
+  /** The trace's peak needs this many replicas when capacity is not given (20). */
+  peakReplicas: number;
+  proposalHour: number;
+  reviewDelaySeconds: number;
+  stepLimits: StepLimits;
+  headroom: number;
+  quantile: number;
+  historyDays: number;
+  /** Warm-up days; default: half the trace, at least 3 and at most 14. */
+  warmupDays?: number;
+  maxWindows: number;
+  hpa: HpaOptions;
+}
+
+export const DEFAULT_SIM_OPTIONS: SimOptions = {
+  peakReplicas: 20,
+  proposalHour: 6,
+  reviewDelaySeconds: 4 * 3600,
+  stepLimits: DEFAULT_STEP_LIMITS,
+  headroom: 0.1,
+  quantile: 0.9,
+  historyDays: 14,
+  maxWindows: DEFAULT_MAX_WINDOWS,
+  hpa: DEFAULT_HPA,
+};
+
+export interface ScenarioResult {
+  /** Share of evaluated steps with load above replicas × capacity. */
+  underProvisioned: number;
+  replicaHours: number;
+  /** replicaHours / the daily oracle's. */
+  vsDailyOracle: number;
+  /** replicaHours / the hourly oracle's. */
+  vsHourlyOracle: number;
+  prs: number;
+}
+
+export interface PolicyResult {
+  policy: string;
+  kind: Policy['kind'];
+  /** Proposals the policy could not make (values in place kept). */
+  missedProposals: number;
+  scenarios: Record<Scenario, ScenarioResult>;
+}
+
+export interface TraceResult {
+  trace: string;
+  stepSeconds: number;
+  peak: number;
+  capacity: number;
+  warmupDays: number;
+  evaluatedDays: number;
+  /** ISO times of the first and last evaluated instants. */
+  from: string;
+  to: string;
+  oracleReplicaHours: { daily: number; hourly: number };
+  policies: PolicyResult[];
+}
+
+export class SimError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SimError';
+  }
+}
+
+const DAY = 86400;
+const HOUR = 3600;
+
+/** Warm-up days for a trace of this many days: half of it, at least 3, at most 14. */
+export function defaultWarmupDays(spanDays: number): number {
+  return Math.min(14, Math.max(3, Math.floor(spanDays / 2)));
+}
+
+/** Replays one trace through every policy. Throws SimError when the trace is too short or empty. */
+export function simulateTrace(name: string, series: Series, policies: readonly Policy[], options: Partial<SimOptions> = {}): TraceResult {
+  const o: SimOptions = { ...DEFAULT_SIM_OPTIONS, ...options };
+  const { timestamps: ts, values, stepSeconds: step } = series;
+  const first = ts[0];
+  const last = ts[ts.length - 1];
+  if (first === undefined || last === undefined) throw new SimError(`${name}: no samples`);
+  let peak = Number.NEGATIVE_INFINITY;
+  for (const v of values) if (Number.isFinite(v) && v > peak) peak = v;
+  if (!(peak > 0)) throw new SimError(`${name}: no positive load sample`);
+  const capacity = o.capacity ?? peak / o.peakReplicas;
+  if (!(capacity > 0)) throw new SimError(`${name}: capacity must be positive`);
+
+  const spanDays = (last + step - first) / DAY;
+  const warmupDays = o.warmupDays ?? defaultWarmupDays(spanDays);
+  if (warmupDays < 3) throw new SimError(`${name}: warm-up must be at least 3 days of history`);
+  // Proposal times: every day at proposalHour, the first after the warm-up.
+  const dayStart = (t: number): number => Math.floor(t / DAY) * DAY;
+  let p0 = dayStart(first + warmupDays * DAY) + o.proposalHour * HOUR;
+  if (p0 < first + warmupDays * DAY) p0 += DAY;
+  const proposals: number[] = [];
+  for (let p = p0; p + o.reviewDelaySeconds + DAY <= last + step; p += DAY) proposals.push(p);
+  if (proposals.length < 2) {
+    throw new SimError(`${name}: ${spanDays.toFixed(1)} days of samples leave fewer than 2 full days after a ${warmupDays}-day warm-up`);
+  }
+  const evalStart = (proposals[0] as number) + o.reviewDelaySeconds;
+  const evalEnd = (proposals[proposals.length - 1] as number) + o.reviewDelaySeconds + DAY;
+  const [lo, hi] = indexRange(series, evalStart, evalEnd);
+  const load = values.slice(lo, hi);
+  const evalTs = ts.slice(lo, hi);
+  const stepHours = step / HOUR;
+  const dayOf = (i: number): number => Math.floor(((evalTs[i] as number) - evalStart) / DAY);
+  const hourOf = (i: number): number => Math.floor((((evalTs[i] as number) - evalStart) % DAY) / HOUR);
+
+  // References: the oracles without cadence or guardrail.
+  const dailyRef: number[] = [];
+  const hourlyRef: number[][] = [];
+  for (let d = 0; d < proposals.length; d++) {
+    const ws = evalStart + d * DAY;
+    const [a, b] = indexRange(series, ws, ws + DAY);
+    const peaks = hourlyPeaks(ts.slice(a, b), values.slice(a, b), ws);
+    const finite = peaks.filter(Number.isFinite);
+    dailyRef.push(replicasFor(finite.length > 0 ? Math.max(...finite) : 0, capacity));
+    hourlyRef.push(peaks.map((p) => replicasFor(p, capacity)));
+  }
+  let refDaily = 0;
+  let refHourly = 0;
+  for (let i = 0; i < load.length; i++) {
+    if (!Number.isFinite(load[i] as number)) continue;
+    refDaily += (dailyRef[dayOf(i)] as number) * stepHours;
+    refHourly += ((hourlyRef[dayOf(i)] as number[])[hourOf(i)] as number) * stepHours;
+  }
+
+  // The HPA's own count, over the whole trace so it has warmed up by the first evaluated step.
+  const hpaAll = hpaReplicas(values, capacity, step, o.hpa);
+  const hpa = hpaAll.slice(lo, hi);
+
+  const historySteps = Math.round((o.historyDays * DAY) / step);
+  const results: PolicyResult[] = [];
+  for (const policy of policies) {
+    let missed = 0;
+    const daily: number[] = [];
+    const schedules: number[][] = [];
+    let prDaily = 0;
+    let prSchedule = 0;
+    for (let d = 0; d < proposals.length; d++) {
+      const p = proposals[d] as number;
+      const [, hEnd] = indexRange(series, p - historySteps * step, p);
+      const hStart = Math.max(0, hEnd - historySteps);
+      const history: Series = { timestamps: ts.slice(hStart, hEnd), values: values.slice(hStart, hEnd), stepSeconds: step };
+      const need = policy.propose({
+        series,
+        history,
+        proposalTime: p,
+        windowStart: p + o.reviewDelaySeconds,
+        capacity,
+        headroom: o.headroom,
+        quantile: o.quantile,
+      });
+      const prevDaily = daily[d - 1];
+      const prevSchedule = schedules[d - 1];
+      if (!need) {
+        missed++;
+        daily.push(prevDaily ?? 1);
+        schedules.push(prevSchedule ?? new Array<number>(24).fill(1));
+        continue;
+      }
+      // One count for the day (daily and hpa scenarios).
+      let count = Math.max(...need);
+      if (prevDaily !== undefined) {
+        if (policy.guarded) count = clampStep(prevDaily, count, o.stepLimits);
+        if (count !== prevDaily) prDaily++;
+      }
+      daily.push(count);
+      // The schedule: clamp each hour against the schedule in place, then cut the windows.
+      const clamped = need.map((r, h) => (prevSchedule && policy.guarded ? clampStep(prevSchedule[h] as number, r, o.stepLimits) : r));
+      const hours = expandSchedule(buildSchedule(clamped, o.maxWindows));
+      if (prevSchedule && hours.some((r, h) => r !== prevSchedule[h])) prSchedule++;
+      schedules.push(hours);
+    }
+
+    const acc = { daily: new Acc(), hpa: new Acc(), schedule: new Acc() };
+    for (let i = 0; i < load.length; i++) {
+      const v = load[i] as number;
+      if (!Number.isFinite(v)) continue;
+      const d = dayOf(i);
+      const floor = daily[d] as number;
+      acc.daily.add(v, floor, capacity, stepHours);
+      acc.hpa.add(v, Math.max(floor, hpa[i] as number), capacity, stepHours);
+      acc.schedule.add(v, (schedules[d] as number[])[hourOf(i)] as number, capacity, stepHours);
+    }
+    results.push({
+      policy: policy.name,
+      kind: policy.kind,
+      missedProposals: missed,
+      scenarios: {
+        daily: acc.daily.result(refDaily, refHourly, prDaily),
+        hpa: acc.hpa.result(refDaily, refHourly, prDaily),
+        schedule: acc.schedule.result(refDaily, refHourly, prSchedule),
+      },
+    });
+  }
+
+  return {
+    trace: name,
+    stepSeconds: step,
+    peak,
+    capacity,
+    warmupDays,
+    evaluatedDays: proposals.length,
+    from: new Date(evalStart * 1000).toISOString(),
+    to: new Date(evalEnd * 1000).toISOString(),
+    oracleReplicaHours: { daily: refDaily, hourly: refHourly },
+    policies: results,
+  };
+}
+
+class Acc {
+  private steps = 0;
+  private under = 0;
+  private replicaHours = 0;
+  add(load: number, replicas: number, capacity: number, stepHours: number): void {
+    this.steps++;
+    if (load > replicas * capacity * (1 + 1e-12)) this.under++;
+    this.replicaHours += replicas * stepHours;
+  }
+  result(refDaily: number, refHourly: number, prs: number): ScenarioResult {
+    return {
+      underProvisioned: this.steps > 0 ? this.under / this.steps : 0,
+      replicaHours: this.replicaHours,
+      vsDailyOracle: refDaily > 0 ? this.replicaHours / refDaily : Number.NaN,
+      vsHourlyOracle: refHourly > 0 ? this.replicaHours / refHourly : Number.NaN,
+      prs,
+    };
+  }
+}
+
+export interface PolicySummary {
+  policy: string;
+  kind: Policy['kind'];
+  traces: number;
+  /** Medians across traces. */
+  underProvisioned: number;
+  vsDailyOracle: number;
+  vsHourlyOracle: number;
+  prsPerWeek: number;
+}
+
+/** Per scenario and policy (in the order first seen): medians across traces. */
+export function summarise(traces: readonly TraceResult[]): Record<Scenario, PolicySummary[]> {
+  const out = { daily: [], hpa: [], schedule: [] } as Record<Scenario, PolicySummary[]>;
+  const names: { policy: string; kind: Policy['kind'] }[] = [];
+  for (const t of traces) for (const p of t.policies) if (!names.some((n) => n.policy === p.policy)) names.push({ policy: p.policy, kind: p.kind });
+  for (const s of SCENARIOS) {
+    for (const { policy, kind } of names) {
+      const rows = traces.flatMap((t) => {
+        const p = t.policies.find((x) => x.policy === policy);
+        return p ? [{ r: p.scenarios[s], days: t.evaluatedDays }] : [];
+      });
+      out[s].push({
+        policy,
+        kind,
+        traces: rows.length,
+        underProvisioned: median(rows.map((x) => x.r.underProvisioned)),
+        vsDailyOracle: median(rows.map((x) => x.r.vsDailyOracle)),
+        vsHourlyOracle: median(rows.map((x) => x.r.vsHourlyOracle)),
+        prsPerWeek: median(rows.map((x) => (x.r.prs * 7) / x.days)),
+      });
+    }
+  }
+  return out;
+}
+
+export function median(xs: readonly number[]): number {
+  const a = xs.filter(Number.isFinite).sort((x, y) => x - y);
+  if (a.length === 0) return Number.NaN;
+  const h = a.length >> 1;
+  return a.length % 2 === 1 ? (a[h] as number) : ((a[h - 1] as number) + (a[h] as number)) / 2;
+}
