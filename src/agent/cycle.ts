@@ -3,7 +3,8 @@
 // Every target ends in an outcome (propose, hold, unchanged, or error) that is logged, counted and
 // listed in the dashboard; a failure of one target never stops the others.
 import { effectiveSettings, type Config, type TargetConfig } from '../config/schema.js';
-import { cleanHistory, selectAndForecast } from '../forecast/index.js';
+import { cleanHistory } from '../forecast/index.js';
+import { selectAugur } from '../forecast/registry.js';
 import { buildProposal, renderBody, targetId, type Proposal, type ProposalItem } from '../forge/body.js';
 import { renderDashboard, type PrAction, type TargetOutcome } from '../forge/dashboard.js';
 import { BRANCH_PREFIX, withMeta, type Forge, type PullRequestInfo } from '../forge/types.js';
@@ -261,7 +262,7 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: P
     const quantiles = [...new Set([0.5, sizing.quantile, sizing.maxQuantile])].sort((a, b) => a - b);
     let forecast;
     try {
-      forecast = selectAndForecast(cleaned.series, { horizonSteps, quantiles });
+      forecast = selectAugur(cleaned.series, { horizonSteps, quantiles });
     } catch (err) {
       return hold('minHistory', message(err));
     }

@@ -102,8 +102,9 @@ export async function buildCluster(loaded: LoadedConfig, log: Logger): Promise<C
 }
 let warnedNoCluster = false;
 
-export function buildLogger(opts: { level?: string; pretty?: boolean } = {}): pino.Logger {
-  return pino({ level: opts.level ?? process.env.AUGUR_LOG_LEVEL ?? 'info', base: { app: 'augur' } });
+/** JSON logs on stderr, so stdout carries only what a command prints (tables, JSON reports). */
+export function buildLogger(opts: { level?: string } = {}): pino.Logger {
+  return pino({ level: opts.level ?? process.env.AUGUR_LOG_LEVEL ?? 'info', base: { app: 'augur' } }, pino.destination(2));
 }
 
 const safeName = (url: string) => url.replace(/[^a-zA-Z0-9._-]+/g, '_').slice(-80);

@@ -11,6 +11,9 @@ import { createWebhookHandler } from '../server/webhooks.js';
 import { targetId } from '../forge/body.js';
 import { runDemo } from './demo.js';
 import { decisionsTable } from './format.js';
+import { registerForecast } from './forecast.js';
+import { registerBacktest } from './backtest.js';
+import { registerSimulate } from './simulate.js';
 
 const DEFAULT_CONFIG = process.env.AUGUR_CONFIG ?? 'augur.yaml';
 
@@ -223,6 +226,18 @@ function print(report: CycleReport, json?: boolean): void {
   if (report.dashboard) console.log(`\ndashboard: ${report.dashboard}`);
 }
 
+registerForecast(program);
+registerBacktest(program);
+registerSimulate(program);
+// The shipped neural model joins Augur's candidates for the commands that forecast in one
+// process (backtest and simulate split work over threads and score the statistical models).
+program.hook('preAction', async (_root, command) => {
+  if (['plan', 'run', 'serve', 'demo', 'forecast'].includes(command.name())) {
+    const { registerNeuralCandidate } = await import('../forecast/neural/register.js');
+    const log = buildLogger({ level: process.env.AUGUR_LOG_LEVEL ?? (command.name() === 'serve' ? 'info' : 'warn') });
+    await registerNeuralCandidate(undefined, { log: (m) => log.info({}, m) });
+  }
+});
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`augur: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
