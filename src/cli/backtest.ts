@@ -16,9 +16,9 @@ import { backtest } from '../forecast/backtest.js';
 import { ForecastError } from '../forecast/errors.js';
 import { quantileKey } from '../forecast/loss.js';
 import { allForecasters, augurCandidates, selectAugur } from '../forecast/registry.js';
+import { nativeStepSeconds } from '../metrics/file.js';
 import type { Accuracy, Forecaster } from '../types.js';
 import {
-  detectStepSeconds,
   horizonStepsOf,
   parseDurationArg,
   parseQuantiles,
@@ -128,7 +128,7 @@ function roundRecord(r: Record<string, number>, keys: string[]): Record<string, 
 /** Backtests every model on one trace. */
 export function backtestFile(file: string, o: BacktestCommandOptions): SeriesResult {
   const data = readTraceFile(file);
-  const step = o.step ?? detectStepSeconds(data.timestamps);
+  const step = o.step ?? nativeStepSeconds(data.timestamps);
   const series = traceToSeries(data, step);
   const horizonSteps = horizonStepsOf(o.horizon, step);
   const keys = o.quantiles.map(quantileKey);

@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { parseDuration } from '../config/duration.js';
 import { selectAugur } from '../forecast/registry.js';
 import { quantileKey } from '../forecast/loss.js';
-import { DEFAULT_LOOKBACK_SECONDS, parseTraceCsv, resampleLast, type TraceData } from '../metrics/file.js';
+import { DEFAULT_LOOKBACK_SECONDS, nativeStepSeconds, parseTraceCsv, resampleLast, type TraceData } from '../metrics/file.js';
 import type { Series } from '../types.js';
 
 /** Rounded to 6 significant digits, so the printed numbers are stable and short. */
@@ -15,16 +15,6 @@ export function round6(v: number): number | null {
   return Number(v.toPrecision(6));
 }
 
-/** Median sampling interval of a trace rounded to a multiple of 60 s (at least 60 s). */
-export function detectStepSeconds(timestamps: readonly number[]): number {
-  const d: number[] = [];
-  for (let i = 1; i < timestamps.length; i++) d.push((timestamps[i] as number) - (timestamps[i - 1] as number));
-  if (d.length === 0) return 60;
-  d.sort((a, b) => a - b);
-  const h = d.length >> 1;
-  const med = d.length % 2 === 1 ? (d[h] as number) : ((d[h - 1] as number) + (d[h] as number)) / 2;
-  return Math.max(60, Math.round(med / 60) * 60);
-}
 
 /** Reads a trace CSV; throws an Error with a clear message when the file is missing or malformed. */
 export function readTraceFile(file: string): TraceData {
@@ -114,7 +104,7 @@ export interface ForecastCommandOptions {
 export function runForecast(o: ForecastCommandOptions): string {
   if (o.format !== 'json') throw new Error(`unknown --format "${o.format}"; use json`);
   const data = readTraceFile(o.input);
-  const step = o.step ?? detectStepSeconds(data.timestamps);
+  const step = o.step ?? nativeStepSeconds(data.timestamps);
   const history = traceToSeries(data, step, o.until);
   if (history.timestamps.length === 0) {
     throw new Error(`${o.input}: no rows before ${o.until !== undefined ? new Date(o.until * 1000).toISOString() : 'the end'}; move --until later`);

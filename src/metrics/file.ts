@@ -303,3 +303,14 @@ function parseTimestamp(s: string): number | string {
   }
   return seconds;
 }
+
+/** The median interval between consecutive samples, rounded to 60 s (at least 60 s). */
+export function nativeStepSeconds(timestamps: readonly number[]): number {
+  const d: number[] = [];
+  for (let i = 1; i < timestamps.length; i++) d.push((timestamps[i] as number) - (timestamps[i - 1] as number));
+  if (d.length === 0) return 60;
+  d.sort((a, b) => a - b);
+  const h = d.length >> 1;
+  const med = d.length % 2 === 1 ? (d[h] as number) : ((d[h - 1] as number) + (d[h] as number)) / 2;
+  return Math.max(60, Math.round(med / 60) * 60);
+}

@@ -4,18 +4,9 @@
 
 import { readFile } from 'node:fs/promises';
 import type { Series } from '../types.js';
-import { DEFAULT_LOOKBACK_SECONDS, parseTraceCsv, resampleLast, type TraceData } from '../metrics/file.js';
+import { DEFAULT_LOOKBACK_SECONDS, nativeStepSeconds, parseTraceCsv, resampleLast, type TraceData } from '../metrics/file.js';
 
-/** The median interval between consecutive samples, rounded to 60 s (at least 60 s). */
-export function nativeStepSeconds(timestamps: readonly number[]): number {
-  const d: number[] = [];
-  for (let i = 1; i < timestamps.length; i++) d.push((timestamps[i] as number) - (timestamps[i - 1] as number));
-  if (d.length === 0) return 60;
-  d.sort((a, b) => a - b);
-  const h = d.length >> 1;
-  const med = d.length % 2 === 1 ? (d[h] as number) : ((d[h - 1] as number) + (d[h] as number)) / 2;
-  return Math.max(60, Math.round(med / 60) * 60);
-}
+export { nativeStepSeconds };
 
 /** The samples on a regular grid at `step` (aligned to multiples of the step), NaN where missing. */
 export function toSeries(data: TraceData, step = nativeStepSeconds(data.timestamps)): Series {
