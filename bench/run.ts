@@ -320,12 +320,12 @@ function render({ pool, tp, cycles, mem, loadStart, loadEnd, seconds }: Inputs):
 
   out.push('## What is not measured yet');
   out.push('');
-  out.push('From the forecasting issue, once they exist:');
+  out.push('From the forecasting issue (the parts exist; their own figures are in models/augur-quantile-v1/MODEL_CARD.md and the simulate and backtest commit messages, not yet in this run):');
   out.push('');
   out.push('- the small neural quantile model (tfjs): its inference series/s against the same baseline, and its accuracy against the statistical models;');
   out.push('- the tfjs wasm backend against the cpu backend (series/s, RSS, start-up time);');
   out.push('- fine-tune time per workload (and its memory);');
-  out.push('- `augur simulate` (replaying history through the whole pipeline).');
+  out.push('- `augur simulate` and `augur backtest` run times over the shared traces.');
   out.push('');
   out.push('Also not measured: Prometheus range queries (network, the 11,000-point split), the GitHub forge\'s API latency and rate limits, the git subprocesses\' own CPU and memory, and cycles over many workloads (the demo has three).');
   return out.join('\n');
