@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { resolveFrom, type LoadedConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
 import { GitHubForge } from '../forge/github.js';
 import { LocalForge } from '../forge/local.js';
 import type { Forge } from '../forge/types.js';
@@ -33,7 +32,7 @@ export function readSecret(ref: SecretRef, what: string, env: NodeJS.ProcessEnv 
 }
 
 /** Routes each metric to its source: PromQL to Prometheus, files to the CSV reader. */
-export class RoutingSource implements MetricsSource {
+class RoutingSource implements MetricsSource {
   constructor(private readonly prometheus?: MetricsSource, private readonly files?: MetricsSource) {}
   range(ref: MetricRef, window: RangeWindow, signal?: AbortSignal) {
     const source = 'file' in ref ? this.files : this.prometheus;
@@ -109,4 +108,3 @@ export function buildLogger(opts: { level?: string } = {}): pino.Logger {
 
 const safeName = (url: string) => url.replace(/[^a-zA-Z0-9._-]+/g, '_').slice(-80);
 
-export type { Config };

@@ -193,7 +193,7 @@ async function leadership(loaded: LoadedConfig, log: ReturnType<typeof buildLogg
   return { shard, elector: new LeaderElector(config, { namespace, name, identity, leaseDurationSeconds: c.leaderElection.leaseDuration }) };
 }
 
-export async function once(
+async function once(
   loaded: LoadedConfig,
   now: number | undefined,
   dryRun: boolean,

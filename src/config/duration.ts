@@ -14,19 +14,3 @@ export function parseDuration(text: string): number {
   }
   return total;
 }
-
-/** The shortest readable form of a number of seconds: 86400 -> "1d", 5400 -> "1h30m". */
-export function formatDuration(seconds: number): string {
-  if (seconds <= 0) return '0s';
-  let rest = Math.round(seconds);
-  let out = '';
-  for (const unit of ['d', 'h', 'm', 's'] as const) {
-    const size = UNIT_SECONDS[unit]!;
-    const n = Math.floor(rest / size);
-    if (n > 0) {
-      out += `${n}${unit}`;
-      rest -= n * size;
-    }
-  }
-  return out;
-}
