@@ -2,26 +2,33 @@
 // Rewrites BENCHMARKS.md from its own measurements and prints the same tables.
 //
 //   node --expose-gc --import tsx bench/run.ts            full run, writes BENCHMARKS.md
-//   node --expose-gc --import tsx bench/run.ts --quick    fewer repetitions, prints only
+//   node --expose-gc --import tsx bench/run.ts --quick    fewer repetitions, no section 5
+//                                                          (the backtest and simulate runs), prints only
 //
 // Sections: 1. forecast throughput (bench/forecast.ts), 2. whole cycles on the demo
 // (bench/cycle.ts, in a child process so its peak RSS is its own), 3. memory per
-// selectAndForecast call (bench/forecast.ts). Progress goes to stderr, the report to stdout.
+// selectAndForecast call (bench/forecast.ts), 4. the neural model on the wasm and cpu backends
+// (bench/neural.ts, one child process per backend), 5. the targets of the forecasting issue
+// (bench/targets.ts: `augur backtest` and `augur simulate` as child processes, and
+// bench/neural-backtest.ts). Progress goes to stderr, the report to stdout.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import type { CycleRep, CycleResult } from './cycle.js';
 import { BASELINE, memory, SELECT, throughput, WARMUP_PASSES, type MemoryResult, type ThroughputResult } from './forecast.js';
+import { renderNeural, runNeural, type NeuralRuns } from './neural-report.js';
+import { renderTargets, runTargets, TARGETS, type TargetRuns } from './targets.js';
 import { bytes, hasGc, HISTORY_STEPS, HORIZON_STEPS, loadPool, num, QUANTILES, ROOT, spread, summarize, table, TRACE_DIRS, type Pool, type Summary } from './lib.js';
 
 const COMMAND = 'npm run bench   # = node --expose-gc --import tsx bench/run.ts';
 /** The inference target of a later issue. */
-const TARGET_SERIES_PER_SECOND = 200;
+const TARGET_SERIES_PER_SECOND = TARGETS.seriesPerSecond;
 
 const quick = process.argv.includes('--quick');
 const REPS = quick ? 3 : 11;
 const CYCLE_REPS = quick ? 2 : 9;
+const NEURAL_REPS = quick ? 3 : 11;
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
@@ -61,9 +68,15 @@ async function main(): Promise<void> {
   log('3. memory per call');
   const mem = memory(pool.series);
 
+  const neural = await runNeural(NEURAL_REPS);
+
+  let targets: TargetRuns | undefined;
+  if (quick) log('5. targets: skipped (--quick)');
+  else targets = await runTargets(true);
+
   const loadEnd = os.loadavg();
   const seconds = (performance.now() - started) / 1000;
-  const md = render({ pool, tp, cycles, mem, loadStart, loadEnd, seconds });
+  const md = render({ pool, tp, cycles, mem, neural, targets, loadStart, loadEnd, seconds });
   process.stdout.write(`${md}\n`);
   if (!quick) {
     writeFileSync(join(ROOT, 'BENCHMARKS.md'), `${md}\n`);
@@ -79,6 +92,8 @@ interface Inputs {
   tp: ThroughputResult;
   cycles: CycleResult;
   mem: MemoryResult;
+  neural: NeuralRuns;
+  targets: TargetRuns | undefined;
   loadStart: number[];
   loadEnd: number[];
   seconds: number;
@@ -88,7 +103,7 @@ const ms = (x: number) => num(x, 3);
 const x = (r: Summary) => `${num(r.median)}×`;
 const xs = (r: Summary) => `${num(r.p10)}–${num(r.p90)}×`;
 
-function render({ pool, tp, cycles, mem, loadStart, loadEnd, seconds }: Inputs): string {
+function render({ pool, tp, cycles, mem, neural, targets, loadStart, loadEnd, seconds }: Inputs): string {
   const cpus = os.cpus();
   const model = cpus[0]?.model ?? 'unknown';
   const out: string[] = [];
@@ -280,6 +295,17 @@ function render({ pool, tp, cycles, mem, loadStart, loadEnd, seconds }: Inputs):
   const cycleFc = summarize(reps.map((r) => r.forecastMs / cycles.targets));
   const share = first.find((p) => p.name.startsWith('forecast'))!.share.median;
   const shareAgain = again.find((p) => p.name.startsWith('forecast'))!.share.median;
+  // --- 4. neural, 5. targets
+  out.push(...renderNeural(neural, { seriesPerSecond: TARGETS.seriesPerSecond, fineTuneSeconds: TARGETS.fineTuneSeconds }));
+  if (targets) {
+    out.push(...renderTargets(targets, tp, neural, { name: 'selectAndForecast', seriesPerSecond: sel.seriesPerSecond.median }));
+  } else {
+    out.push('## 5. Targets of the forecasting issue');
+    out.push('');
+    out.push('Not measured in this run (`--quick` skips the `augur backtest` and `augur simulate` runs).');
+    out.push('');
+  }
+
   out.push('## What this means');
   out.push('');
   out.push(
@@ -318,16 +344,20 @@ function render({ pool, tp, cycles, mem, loadStart, loadEnd, seconds }: Inputs):
   );
   out.push('');
 
+  if (targets) {
+    out.push(
+      `- **The forecasting issue's targets** (section 5, on \`${targets.traces.shown}\`): \`augur backtest\` took ${num(targets.backtest.ms / 1000)} s and \`augur simulate\` ${num(targets.simulate.ms / 1000)} s with ${targets.jobs} worker threads each; the verdicts, with by how much and why, are in the table there.`,
+    );
+    out.push('');
+  }
   out.push('## What is not measured yet');
   out.push('');
-  out.push('From the forecasting issue (the parts exist; their own figures are in models/augur-quantile-v1/MODEL_CARD.md and the simulate and backtest commit messages, not yet in this run):');
-  out.push('');
-  out.push('- the small neural quantile model (tfjs): its inference series/s against the same baseline, and its accuracy against the statistical models;');
-  out.push('- the tfjs wasm backend against the cpu backend (series/s, RSS, start-up time);');
-  out.push('- fine-tune time per workload (and its memory);');
-  out.push('- `augur simulate` and `augur backtest` run times over the shared traces.');
-  out.push('');
-  out.push('Also not measured: Prometheus range queries (network, the 11,000-point split), the GitHub forge\'s API latency and rate limits, the git subprocesses\' own CPU and memory, and cycles over many workloads (the demo has three).');
+  out.push(
+    '- the `tensorflow` backend (tfjs-node): not installed here and not installable in this environment; the Docker image adds it, so a run inside the image would show it;',
+  );
+  out.push('- the neural model inside `augur backtest` and `augur simulate` themselves (the commands score the statistical selection; section 5 backtests the neural model separately under the same protocol, but does not replay it through `simulate`);');
+  out.push('- the full 30-epoch training in this run (section 4 times a 1-epoch run on a subset and projects; the full figure quoted is the MODEL_CARD\'s);');
+  out.push('- the child processes\' own peak memory for `augur backtest` and `augur simulate`, and Prometheus range queries (network, the 11,000-point split), the GitHub forge\'s API latency and rate limits, the git subprocesses\' own CPU and memory, and cycles over many workloads (the demo has three).');
   return out.join('\n');
 }
 
