@@ -10,7 +10,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread } from 'node:worker_threads';
+import { runOnWorkers, serveTasks, startModuleWorker, workerDataOf } from '../util/workers.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { backtest } from '../forecast/backtest.js';
 import { ForecastError } from '../forecast/errors.js';
@@ -267,38 +268,9 @@ export function backtestReport(files: string[], o: BacktestCommandOptions, progr
 // Worker threads: one file per task; results are put back in file order, so the report is the same
 // whatever the number of jobs.
 
-interface Task {
-  i: number;
-  file: string;
-  opts: BacktestCommandOptions;
-}
-type Reply = { i: number; result: SeriesResult } | { i: number; error: string };
-
-if (!isMainThread && (workerData as { augurBacktest?: boolean } | null)?.augurBacktest && parentPort) {
-  const port = parentPort;
-  port.on('message', (t: Task) => {
-    try {
-      port.postMessage({ i: t.i, result: backtestFile(t.file, t.opts) } satisfies Reply);
-    } catch (err) {
-      port.postMessage({ i: t.i, error: err instanceof Error ? err.message : String(err) } satisfies Reply);
-    }
-  });
-}
-
-/**
- * A worker running this module. From the compiled .js it is loaded directly; from the .ts source
- * (tsx), the worker registers tsx's loader first, since loader hooks are not inherited by workers.
- */
-function startWorker(): Worker {
-  const entry = import.meta.url;
-  const tsx = entry.endsWith('.ts') ? import.meta.resolve('tsx/esm/api') : undefined;
-  const code = `
-    const { workerData } = require('node:worker_threads');
-    (async () => {
-      if (workerData.tsx) (await import(workerData.tsx)).register();
-      await import(workerData.entry);
-    })().catch((err) => { console.error(err); process.exit(1); });`;
-  return new Worker(code, { eval: true, workerData: { augurBacktest: true, entry, tsx } });
+// As a worker thread of backtestReportParallel: score the files it is sent.
+if (!isMainThread && workerDataOf<{ augurBacktest?: boolean }>()?.augurBacktest) {
+  serveTasks((t: { file: string; opts: BacktestCommandOptions }) => backtestFile(t.file, t.opts));
 }
 
 /** The model names this thread would score for a step (to check a worker saw the same registry). */
@@ -331,46 +303,20 @@ export async function backtestReportParallel(
     }
   };
   const order = files.map((f, i) => ({ i, s: size(f) })).sort((a, b) => b.s - a.s || a.i - b.i).map((x) => x.i);
-  let next = 0;
   let done = 0;
   progress?.(0, files.length, '');
-  const workers = Array.from({ length: n }, () => startWorker());
-  try {
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((resolve, reject) => {
-            const send = (): void => {
-              if (next >= files.length) {
-                resolve();
-                return;
-              }
-              const i = order[next++] as number;
-              w.postMessage({ i, file: files[i] as string, opts: taskOpts } satisfies Task);
-            };
-            w.on('message', (r: Reply) => {
-              if ('error' in r) {
-                reject(new Error(r.error));
-                return;
-              }
-              const want = expectedModels(r.result.step_s);
-              const got = Object.keys(r.result.models);
-              results[r.i] = want.length === got.length && want.every((m, k) => got[k] === m) ? r.result : backtestFile(files[r.i] as string, o);
-              done++;
-              progress?.(done, files.length, done < files.length ? (files[r.i] as string) : '');
-              send();
-            });
-            w.on('error', reject);
-            w.on('exit', (code) => {
-              if (code !== 0) reject(new Error(`a backtest worker exited with code ${code}`));
-            });
-            send();
-          }),
-      ),
-    );
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
+  await runOnWorkers<{ file: string; opts: typeof taskOpts }, SeriesResult>(
+    () => startModuleWorker(import.meta.url, { augurBacktest: true }),
+    files.map((file) => ({ file, opts: taskOpts })),
+    { jobs: n, order },
+    (i, result) => {
+      const want = expectedModels(result.step_s);
+      const got = Object.keys(result.models);
+      results[i] = want.length === got.length && want.every((m, k) => got[k] === m) ? result : backtestFile(files[i] as string, o);
+      done++;
+      progress?.(done, files.length, done < files.length ? (files[i] as string) : '');
+    },
+  );
   const series = results as SeriesResult[];
   return { horizon_s: o.horizon, origins: o.origins, quantiles: keys, series, summary: summarize(series, keys) };
 }

@@ -3,7 +3,7 @@
 
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { runOnWorkers, startModuleWorker } from '../util/workers.js';
 import { defaultPolicies, type Policy } from './policies.js';
 import { DEFAULT_SIM_OPTIONS, SimError, simulateTrace, summarise, type PolicySummary, type Scenario, type SimOptions, type TraceResult } from './replay.js';
 import { loadTraceSeries } from './trace.js';
@@ -54,39 +54,17 @@ export async function replayFile(file: string, o: SimOptions): Promise<FileOutco
 
 /** Replays the files on `jobs` worker threads; outcomes in file order. */
 async function replayParallel(files: readonly string[], o: SimOptions, jobs: number, onTrace?: (name: string, seconds: number) => void): Promise<FileOutcome[]> {
-  const here = new URL(import.meta.url);
-  const fromSource = here.pathname.endsWith('.ts');
-  // From source (tsx), the worker registers tsx itself: loader hooks are per thread.
-  const script = fromSource
-    ? new URL(`data:text/javascript,${encodeURIComponent(`const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}); register(); await import(${JSON.stringify(new URL('./worker.ts', here).href)});`)}`)
-    : new URL('./worker.js', here);
+  const worker = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url).href;
   const outcomes = new Array<FileOutcome | undefined>(files.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(jobs, files.length) }, () => new Worker(script));
-  try {
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((resolve, reject) => {
-            const send = (): void => {
-              if (next >= files.length) return resolve();
-              const index = next++;
-              w.postMessage({ index, file: files[index], options: o });
-            };
-            w.on('message', (m: { index: number; outcome?: FileOutcome; error?: string }) => {
-              if (m.error !== undefined || !m.outcome) return reject(new Error(`${files[m.index]}: ${m.error ?? 'no result'}`));
-              outcomes[m.index] = m.outcome;
-              onTrace?.(m.outcome.name, m.outcome.seconds);
-              send();
-            });
-            w.on('error', reject);
-            send();
-          }),
-      ),
-    );
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
+  await runOnWorkers<{ file: string; options: SimOptions }, FileOutcome>(
+    () => startModuleWorker(worker),
+    files.map((file) => ({ file, options: o })),
+    { jobs },
+    (index, outcome) => {
+      outcomes[index] = outcome;
+      onTrace?.(outcome.name, outcome.seconds);
+    },
+  );
   return outcomes.map((x) => x as FileOutcome);
 }
 
