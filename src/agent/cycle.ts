@@ -9,9 +9,10 @@ import { buildProposal, renderBody, targetId, type Proposal, type ProposalItem }
 import { renderDashboard, type PrAction, type TargetOutcome } from '../forge/dashboard.js';
 import { BRANCH_PREFIX, withMeta, type Forge, type PullRequestInfo } from '../forge/types.js';
 import { applyLimits, guard, type ForgeLoad } from '../guardrails/index.js';
-import { applyEdits, editFor, locateWorkload, parseQuantity, type ManifestSpec } from '../manifests/index.js';
+import { applyEdits, editFor, locateWorkload, parseQuantity } from '../manifests/index.js';
 import { describeRef } from '../metrics/grid.js';
-import { metricRef, type MetricName } from '../metrics/presets.js';
+import type { MetricName } from '../metrics/presets.js';
+import { branchFor, groupKey, manifestSpecOf, resolveMetric } from './targets.js';
 import { deriveCapacity, recommend } from '../recommend/index.js';
 import type { CostDelta, Decision, FieldKey, MetricsSource, RepoView, Series, WorkloadId, WorkloadManifest } from '../types.js';
 import { checkHeadroom, describeDrift, drift, outsideLimitRange, proposedValues } from '../cluster/drift.js';
@@ -177,13 +178,9 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: P
   };
   try {
     const { policy, sizing } = effectiveSettings(deps.config, t);
-    const spec: ManifestSpec = { format: t.manifest.format, path: t.manifest.path };
-    if (t.manifest.container) spec.container = t.manifest.container;
-    if (t.manifest.hpaPath) spec.hpaPath = t.manifest.hpaPath;
-    if (t.manifest.helm) spec.helm = t.manifest.helm;
     let manifest: WorkloadManifest;
     try {
-      manifest = locateWorkload(repo, target, spec);
+      manifest = locateWorkload(repo, target, manifestSpecOf(t));
     } catch (err) {
       return hold('manifest', message(err));
     }
@@ -218,13 +215,11 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: P
     }
 
     const fetch = async (name: MetricName): Promise<{ series: Series; source: string } | undefined> => {
-      const ref = t.metrics[name] ?? defaultPreset(name, deps.config);
-      if (!ref) return undefined;
-      const mref = metricRef(name, ref, t, manifest.container);
-      const { step, history } = windowFor(deps.config, 'file' in mref);
-      const end = Math.floor(deps.now / step) * step;
-      const series = await deps.metrics.range(mref, { start: end - history + step, end, stepSeconds: step }, deps.signal);
-      return { series, source: 'promql' in mref ? mref.promql : describeRef(mref) };
+      const m = resolveMetric(deps.config, t, name, manifest.container);
+      if (!m) return undefined;
+      const end = Math.floor(deps.now / m.step) * m.step;
+      const series = await deps.metrics.range(m.ref, { start: end - m.history + m.step, end, stepSeconds: m.step }, deps.signal);
+      return { series, source: 'promql' in m.ref ? m.ref.promql : describeRef(m.ref) };
     };
 
     let load: { series: Series; source: string };
@@ -489,28 +484,6 @@ function forgeLoad(prs: PullRequestInfo[], now: number, config: Config, keyOf: (
   const openCost: ForgeLoad['openCost'] = {};
   for (const p of open) if (p.meta) openCost[p.meta.key] = p.meta.cost;
   return { openPRs: open.length, openedLastHour: prs.filter((p) => p.createdAt >= now - 3600).length, namespaceCost, withOpenPR, openCost };
-}
-
-/** Grouping key of a target: per workload, per namespace, or per the target's group. */
-export function groupKey(config: Config, t: Pick<TargetConfig, 'namespace' | 'name' | 'group'>): string {
-  if (config.forge.grouping === 'namespace') return `namespace--${t.namespace}`;
-  if (config.forge.grouping === 'group' && t.group) return `group--${t.group}`;
-  return `${t.namespace}/${t.name}`;
-}
-
-export const branchFor = (key: string) => `${BRANCH_PREFIX}${key}`;
-
-function windowFor(config: Config, file: boolean): { step: number; history: number } {
-  if (file && config.metrics.file) return { step: config.metrics.file.step, history: config.metrics.file.history };
-  return { step: config.prometheus?.step ?? 300, history: config.prometheus?.history ?? 14 * 86_400 };
-}
-
-/** With Prometheus configured, CPU, memory and OOM kills come from the standard exporters unless said otherwise. */
-function defaultPreset(name: MetricName, config: Config): TargetConfig['metrics']['cpu'] {
-  if (!config.prometheus) return undefined;
-  if (name === 'cpu' || name === 'memory' || name === 'cpuTotal') return { preset: 'cadvisor' };
-  if (name === 'oomKills') return { preset: 'kube-state-metrics' };
-  return undefined;
 }
 
 function zeroCost(config: Config, t: TargetConfig): CostDelta {

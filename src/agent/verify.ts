@@ -4,13 +4,13 @@
 import { effectiveSettings, type TargetConfig } from '../config/schema.js';
 import { targetId } from '../forge/body.js';
 import { withMeta, type ProposalMeta, type PullRequestInfo } from '../forge/types.js';
-import { editFor, locateWorkload, parseQuantity, type ManifestSpec } from '../manifests/index.js';
-import { applyEdits } from '../manifests/index.js';
-import { metricRef, type MetricName } from '../metrics/presets.js';
+import { applyEdits, editFor, locateWorkload, parseQuantity } from '../manifests/index.js';
+import type { MetricName } from '../metrics/presets.js';
 import { fmt } from '../recommend/index.js';
 import { max, percentile } from '../recommend/stats.js';
 import type { Edit, RepoView, Series, WorkloadId } from '../types.js';
-import { branchFor, type CycleDeps } from './cycle.js';
+import type { CycleDeps } from './cycle.js';
+import { branchFor, manifestSpecOf, resolveMetric } from './targets.js';
 
 /** Share of CPU periods throttled (p95 over the horizon) above which a change is reverted. */
 export const THROTTLING_LIMIT = 0.25;
@@ -101,12 +101,10 @@ export async function verifyMerged(deps: CycleDeps, prs: PullRequestInfo[], repo
 }
 
 async function readWindow(deps: CycleDeps, t: TargetConfig, name: MetricName, from: number, seconds: number): Promise<Series | undefined> {
-  const ref = t.metrics[name] ?? (deps.config.prometheus && name !== 'load' ? { preset: name === 'oomKills' ? ('kube-state-metrics' as const) : ('cadvisor' as const) } : undefined);
-  if (!ref) return undefined;
-  const mref = metricRef(name, ref, t, t.manifest.container);
-  const step = 'file' in mref ? (deps.config.metrics.file?.step ?? 300) : (deps.config.prometheus?.step ?? 300);
-  const start = Math.ceil(from / step) * step;
-  return deps.metrics.range(mref, { start, end: start + Math.floor(seconds / step) * step, stepSeconds: step }, deps.signal);
+  const m = resolveMetric(deps.config, t, name, t.manifest.container);
+  if (!m) return undefined;
+  const start = Math.ceil(from / m.step) * m.step;
+  return deps.metrics.range(m.ref, { start, end: start + Math.floor(seconds / m.step) * m.step, stepSeconds: m.step }, deps.signal);
 }
 
 /** A PR that sets the fields of the merged change back to their values before it. */
@@ -115,8 +113,7 @@ async function openRevert(deps: CycleDeps, repo: RepoView, prs: PullRequestInfo[
   const key = `revert--${t.namespace}--${t.name}`;
   const branch = branchFor(key);
   if (prs.some((p) => p.state === 'open' && p.branch === branch)) return undefined;
-  const spec: ManifestSpec = { format: t.manifest.format, path: t.manifest.path, ...(t.manifest.container ? { container: t.manifest.container } : {}), ...(t.manifest.hpaPath ? { hpaPath: t.manifest.hpaPath } : {}), ...(t.manifest.helm ? { helm: t.manifest.helm } : {}) };
-  const manifest = locateWorkload(repo, id, spec);
+  const manifest = locateWorkload(repo, id, manifestSpecOf(t));
   const edits: Edit[] = [];
   for (const c of merged.meta!.changes.filter((x) => x.target === targetId(id))) {
     const loc = manifest.fields[c.field];

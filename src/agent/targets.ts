@@ -1,0 +1,44 @@
+// What a target in the guardrails file means to the edges: where its manifests are, where its
+// metrics come from (with the standard presets), and which branch its proposals go to.
+import type { Config, TargetConfig } from '../config/schema.js';
+import { BRANCH_PREFIX } from '../forge/types.js';
+import type { ManifestSpec } from '../manifests/index.js';
+import { metricRef, type MetricName } from '../metrics/presets.js';
+import type { MetricRef } from '../types.js';
+
+export function manifestSpecOf(t: TargetConfig): ManifestSpec {
+  return {
+    format: t.manifest.format,
+    path: t.manifest.path,
+    ...(t.manifest.container ? { container: t.manifest.container } : {}),
+    ...(t.manifest.hpaPath ? { hpaPath: t.manifest.hpaPath } : {}),
+    ...(t.manifest.helm ? { helm: t.manifest.helm } : {}),
+  };
+}
+
+/**
+ * Where a target's metric comes from, at which step and over how much history; undefined when
+ * it has none. With Prometheus configured, CPU, memory, OOM kills and throttling come from the
+ * standard exporters unless the target says otherwise.
+ */
+export function resolveMetric(config: Config, t: TargetConfig, name: MetricName, container: string | undefined): { ref: MetricRef; step: number; history: number } | undefined {
+  const configured = t.metrics[name] ?? defaultPreset(name, config);
+  if (!configured) return undefined;
+  const ref = metricRef(name, configured, t, container);
+  if ('file' in ref && config.metrics.file) return { ref, step: config.metrics.file.step, history: config.metrics.file.history };
+  return { ref, step: config.prometheus?.step ?? 300, history: config.prometheus?.history ?? 14 * 86_400 };
+}
+
+function defaultPreset(name: MetricName, config: Config): TargetConfig['metrics']['cpu'] {
+  if (!config.prometheus || name === 'load') return undefined;
+  return { preset: name === 'oomKills' ? 'kube-state-metrics' : 'cadvisor' };
+}
+
+/** Grouping key of a target: per workload, per namespace, or per the target's group. */
+export function groupKey(config: Config, t: Pick<TargetConfig, 'namespace' | 'name' | 'group'>): string {
+  if (config.forge.grouping === 'namespace') return `namespace--${t.namespace}`;
+  if (config.forge.grouping === 'group' && t.group) return `group--${t.group}`;
+  return `${t.namespace}/${t.name}`;
+}
+
+export const branchFor = (key: string) => `${BRANCH_PREFIX}${key}`;
