@@ -11,7 +11,7 @@ import { ForecastError } from '../src/forecast/errors.js';
 import { quantileKey } from '../src/forecast/loss.js';
 import { DEFAULT_MODEL_DIR, forStep, initBackend } from '../src/forecast/neural/index.js';
 import { MAX_STEP_SECONDS, registerNeuralCandidate } from '../src/forecast/neural/register.js';
-import { augurCandidates, selectAugur } from '../src/forecast/registry.js';
+import { augurForecaster } from '../src/forecast/registry.js';
 import { inputFiles } from '../src/cli/backtest.js';
 import { horizonStepsOf, readTraceFile, traceToSeries } from '../src/cli/forecast.js';
 import { nativeStepSeconds } from '../src/metrics/file.js';
@@ -74,17 +74,8 @@ async function main(): Promise<void> {
       tNeural += performance.now() - t0;
     }
     if (withSelect) {
-      const candidates = augurCandidates(step);
       const picked: string[] = [];
-      const augur: Forecaster = {
-        name: 'augur+neural',
-        minHistorySteps: (o) => Math.min(...candidates.map((c) => c.minHistorySteps(o))),
-        forecast(history, o) {
-          const fc = selectAugur(history, { ...o, candidates });
-          picked.push(fc.model);
-          return fc;
-        },
-      };
+      const augur = augurForecaster(step, picked, 'augur+neural');
       const t0 = performance.now();
       const r = run(augur, series, opts);
       tSelect += performance.now() - t0;

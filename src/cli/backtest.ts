@@ -16,7 +16,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { backtest } from '../forecast/backtest.js';
 import { ForecastError } from '../forecast/errors.js';
 import { quantileKey } from '../forecast/loss.js';
-import { allForecasters, augurCandidates, selectAugur } from '../forecast/registry.js';
+import { allForecasters, augurForecaster } from '../forecast/registry.js';
 import { nativeStepSeconds } from '../metrics/file.js';
 import type { Accuracy, Forecaster } from '../types.js';
 import {
@@ -104,20 +104,6 @@ export function inputFiles(input: string): string[] {
     .map((f) => path.join(input, f));
   if (files.length === 0) throw new Error(`${input} holds no .csv files`);
   return files;
-}
-
-/** Augur's selection as a Forecaster, recording the model it picks at each call. */
-function augurForecaster(stepSeconds: number, picked: string[]): Forecaster {
-  const candidates = augurCandidates(stepSeconds);
-  return {
-    name: 'augur',
-    minHistorySteps: (opts) => Math.min(...candidates.map((c) => c.minHistorySteps(opts))),
-    forecast(history, opts) {
-      const fc = selectAugur(history, { ...opts, candidates });
-      picked.push(fc.model);
-      return fc;
-    },
-  };
 }
 
 function roundRecord(r: Record<string, number>, keys: string[]): Record<string, number | null> {

@@ -31,3 +31,20 @@ export function allForecasters(stepSeconds: number): { model: Forecaster; kind: 
 export function selectAugur(history: Series, opts: SelectOptions): Forecast {
   return selectAndForecast(history, { ...opts, candidates: opts.candidates ?? augurCandidates(history.stepSeconds, opts.seasonSteps) });
 }
+
+/**
+ * Augur's per-workload selection as a Forecaster, for backtests: at each origin it selects among
+ * the candidates on the data before it, and records the model it picked in `picked`.
+ */
+export function augurForecaster(stepSeconds: number, picked: string[], name = 'augur'): Forecaster {
+  const candidates = augurCandidates(stepSeconds);
+  return {
+    name,
+    minHistorySteps: (opts) => Math.min(...candidates.map((c) => c.minHistorySteps(opts))),
+    forecast(history, opts) {
+      const fc = selectAugur(history, { ...opts, candidates });
+      picked.push(fc.model);
+      return fc;
+    },
+  };
+}
