@@ -151,6 +151,48 @@ export interface WorkloadManifest {
   filesRead: string[];
   /** Things a reviewer should know (e.g. "spec.replicas is set but an HPA owns the workload"). */
   notes: string[];
+  /** The KEDA ScaledObject that scales the workload, when one is written in the manifests (plain, kustomize). */
+  scaledObject?: ScaledObjectSite;
+}
+
+/** One KEDA cron trigger as Augur writes it: desiredReplicas from `start` to `end` in `timezone`. */
+export interface CronWindowTrigger {
+  /** Trigger name; Augur's start with "augur-" (e.g. "augur-window-1"). */
+  name: string;
+  /** IANA time zone, e.g. "Europe/Berlin". */
+  timezone: string;
+  /** Cron expression (5 fields) when the window opens, e.g. "0 8 * * *". */
+  start: string;
+  /** Cron expression when it closes, e.g. "0 18 * * *". */
+  end: string;
+  desiredReplicas: number;
+}
+
+/** A KEDA ScaledObject (keda.sh/v1alpha1) that scales the workload, as written in the manifests. */
+export interface ScaledObjectSite {
+  /** Repository-relative path of the file holding it. */
+  file: string;
+  documentIndex: number;
+  /** e.g. "ScaledObject/web". */
+  label: string;
+  /** spec.minReplicaCount (KEDA's default is 0) and spec.maxReplicaCount (default 100) as written, when written. */
+  minReplicaCount?: number;
+  maxReplicaCount?: number;
+  /** The cron triggers Augur owns (type cron, name starting with "augur-"), in file order. */
+  augurTriggers: CronWindowTrigger[];
+  /** The other triggers, left untouched, by type (and name when set), e.g. ["cpu", "cron (business-hours)"]. */
+  otherTriggers: string[];
+}
+
+/** A replacement of a block of text (e.g. the triggers of a ScaledObject) rather than of one scalar. */
+export interface BlockEdit {
+  file: string;
+  yamlPath: string;
+  /** [start, end) offsets of the replaced text; start === end inserts. */
+  range: [number, number];
+  /** The exact text in range when it was located (checked before the edit is applied). */
+  from: string;
+  to: string;
 }
 
 /** A read-only view of the manifest repository at the base commit. */
