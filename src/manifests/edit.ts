@@ -1,6 +1,8 @@
-// In-place scalar edits: splice the new text into the original; never re-stringify a document.
+// In-place edits: splice the new text into the original; never re-stringify a document.
+// Scalar edits (Edit) change one value; block edits (BlockEdit) replace or insert a block of lines
+// (the Augur-owned triggers of a KEDA ScaledObject). Both apply together, one pass per file.
 import { parseAllDocuments } from 'yaml';
-import type { Edit, FieldLocation, RepoView } from '../types.js';
+import type { BlockEdit, Edit, FieldLocation, RepoView } from '../types.js';
 import { ManifestError } from './errors.js';
 import { formatQuantity } from './quantity.js';
 import { lineOf } from './yaml-util.js';
@@ -27,16 +29,45 @@ export function editFor(loc: FieldLocation, value: number): Edit {
   };
 }
 
+/** A scalar or block edit, normalised: `expected` is the exact text the range must hold, `text` what replaces it. */
+type Op =
+  | { kind: 'scalar'; edit: Edit; range: [number, number]; yamlPath: string; expected: string; text: string }
+  | { kind: 'block'; edit: BlockEdit; range: [number, number]; yamlPath: string; expected: string; text: string };
+
+function describe(op: Op): string {
+  if (op.kind === 'scalar') return `${op.edit.field} ${op.edit.from} -> ${op.edit.to}`;
+  return `${op.yamlPath} block edit ${op.range[0] === op.range[1] ? `inserting at ${op.range[0]}` : `of [${op.range[0]}, ${op.range[1]})`}`;
+}
+
+function sameOp(a: Op, b: Op): boolean {
+  if (a.range[0] !== b.range[0] || a.range[1] !== b.range[1]) return false;
+  if (a.kind === 'scalar' && b.kind === 'scalar') return a.edit.to === b.edit.to && a.edit.style === b.edit.style;
+  return a.kind === b.kind && a.expected === b.expected && a.text === b.text;
+}
+
+function brief(s: string): string {
+  return JSON.stringify(s.length > 120 ? `${s.slice(0, 117)}...` : s);
+}
+
 /**
- * Applies scalar edits to the files they name. Returns the new content of every file edited.
- * Each edit's range must still hold `from` (in its quote style); the quote style is kept.
+ * Applies scalar edits and block edits to the files they name, together, one pass per file.
+ * Returns the new content of every file edited. Each edit's range must still hold its `from` (for
+ * scalar edits in their quote style, which is kept); edits whose ranges overlap are refused (an
+ * exact duplicate is applied once; an insertion may touch a neighbouring range but two insertions
+ * may not share an offset). The edited file must still be valid YAML when it was before.
  */
-export function applyEdits(repo: RepoView, edits: Edit[]): Map<string, string> {
-  const byFile = new Map<string, Edit[]>();
+export function applyEdits(repo: RepoView, edits: Edit[], blocks: BlockEdit[] = []): Map<string, string> {
+  const byFile = new Map<string, Op[]>();
+  const add = (file: string, op: Op) => {
+    const list = byFile.get(file) ?? [];
+    list.push(op);
+    byFile.set(file, list);
+  };
   for (const e of edits) {
-    const list = byFile.get(e.file) ?? [];
-    list.push(e);
-    byFile.set(e.file, list);
+    add(e.file, { kind: 'scalar', edit: e, range: e.range, yamlPath: e.yamlPath, expected: quote(e.from, e.style), text: quote(e.to, e.style) });
+  }
+  for (const b of blocks) {
+    add(b.file, { kind: 'block', edit: b, range: b.range, yamlPath: b.yamlPath, expected: b.from, text: b.to });
   }
   const out = new Map<string, string>();
   for (const [file, list] of byFile) {
@@ -48,7 +79,7 @@ export function applyEdits(repo: RepoView, edits: Edit[]): Map<string, string> {
       throw new ManifestError(`${file}: no such file in the manifest repository; the edit of ${list[0]?.yamlPath ?? '?'} cannot be applied. Locate the workload again`);
     }
     const sorted = [...list].sort((a, b) => a.range[0] - b.range[0] || a.range[1] - b.range[1]);
-    const unique: Edit[] = [];
+    const unique: Op[] = [];
     for (const e of sorted) {
       const [start, end] = e.range;
       const where = `${file}:${lineOf(text, start)}: ${e.yamlPath}`;
@@ -56,29 +87,33 @@ export function applyEdits(repo: RepoView, edits: Edit[]): Map<string, string> {
         throw new ManifestError(`${where}: range [${start}, ${end}) is outside the file (${text.length} characters); locate the workload again`);
       }
       const prev = unique[unique.length - 1];
-      if (prev && prev.range[1] > start) {
-        if (prev.range[0] === start && prev.range[1] === end && prev.to === e.to && prev.style === e.style) continue;
-        throw new ManifestError(
-          `${where}: edits overlap (${prev.field} ${prev.from} -> ${prev.to} and ${e.field} ${e.from} -> ${e.to}); send one edit per scalar`,
-        );
+      // Two insertions at one offset would apply in an arbitrary order: refused (only blocks insert).
+      const sameInsert = prev !== undefined && (prev.kind === 'block' || e.kind === 'block') && prev.range[0] === prev.range[1] && start === end && start === prev.range[0];
+      if (prev && (prev.range[1] > start || sameInsert)) {
+        if (sameOp(prev, e)) continue;
+        const one = prev.kind === 'scalar' && e.kind === 'scalar' ? 'send one edit per scalar' : 'send one edit per scalar or block';
+        throw new ManifestError(`${where}: edits overlap (${describe(prev)} and ${describe(e)}); ${one}`);
       }
-      const expected = quote(e.from, e.style);
       const found = text.slice(start, end);
-      if (found !== expected) {
+      if (found !== e.expected) {
+        const expected = e.kind === 'scalar' ? e.expected : brief(e.expected);
         throw new ManifestError(
-          `${where}: expected ${expected} at offsets [${start}, ${end}) but found ${JSON.stringify(found)}; ` +
+          `${where}: expected ${expected} at offsets [${start}, ${end}) but found ${e.kind === 'scalar' ? JSON.stringify(found) : brief(found)}; ` +
             `the file changed since it was read. Locate the workload again on the current commit`,
         );
       }
-      if (!SAFE.test(e.to) || e.to.length > 64) {
-        throw new ManifestError(`${where}: refusing to write ${JSON.stringify(e.to)}; the new value must be a number with an optional unit, such as 3, 250m or 512Mi`);
+      if (e.kind === 'scalar' && (!SAFE.test(e.edit.to) || e.edit.to.length > 64)) {
+        throw new ManifestError(`${where}: refusing to write ${JSON.stringify(e.edit.to)}; the new value must be a number with an optional unit, such as 3, 250m or 512Mi`);
+      }
+      if (e.kind === 'block' && typeof e.text !== 'string') {
+        throw new ManifestError(`${where}: block edit without replacement text; build it with scheduleEdit`);
       }
       unique.push(e);
     }
     let result = text;
     for (let i = unique.length - 1; i >= 0; i--) {
-      const e = unique[i] as Edit;
-      result = result.slice(0, e.range[0]) + quote(e.to, e.style) + result.slice(e.range[1]);
+      const e = unique[i] as Op;
+      result = result.slice(0, e.range[0]) + e.text + result.slice(e.range[1]);
     }
     const before = Array.from(parseAllDocuments(text)).some((d) => d.errors.length > 0);
     const after = Array.from(parseAllDocuments(result)).find((d) => d.errors.length > 0);

@@ -1,5 +1,6 @@
-// Manifests: find a workload's scaling fields in plain YAML, Kustomize or Helm values, and edit
-// those scalars in place, leaving every other byte of the file as it was.
+// Manifests: find a workload's scaling fields in plain YAML, Kustomize or Helm values (and the KEDA
+// ScaledObject that scales it), and edit those scalars (and Augur's cron triggers) in place,
+// leaving every other byte of the file as it was.
 import type { RepoView, WorkloadId, WorkloadManifest } from '../types.js';
 import { ManifestError } from './errors.js';
 import { locateHelm } from './helm.js';
@@ -11,6 +12,7 @@ import { Ctx } from './yaml-util.js';
 export type { ManifestFormat, ManifestSpec } from './spec.js';
 export { ManifestError } from './errors.js';
 export { applyEdits, editFor } from './edit.js';
+export { scheduleEdit } from './keda.js';
 export { formatQuantity, parseQuantity } from './quantity.js';
 export { HELM_DEFAULTS } from './helm.js';
 

@@ -1,12 +1,13 @@
 // Kustomize: a kustomization (overlay or base), its replicas entries, patches and resources, recursively.
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { YAMLMap, YAMLSeq } from 'yaml';
-import type { FieldKey, WorkloadId, WorkloadManifest } from '../types.js';
+import type { FieldKey, ScaledObjectSite, WorkloadId, WorkloadManifest } from '../types.js';
 import { ManifestError } from './errors.js';
+import { scaledObjectSite, wholeNumber } from './keda.js';
 import { dirOf, isUnder, joinPath, normPath } from './paths.js';
 import type { ManifestSpec } from './spec.js';
 import type { Ctx, Lookup, ParsedFile } from './yaml-util.js';
-import { asSeq, getKey, lineOf, parseText, scalarAt, str, strAt } from './yaml-util.js';
+import { asSeq, describeNode, getKey, lineOf, parseText, scalarAt, str, strAt } from './yaml-util.js';
 import type { ContainerChoice, HpaFound, ResourceDoc } from './workload.js';
 import {
   CONTAINER_FIELDS,
@@ -429,8 +430,10 @@ export function locateKustomize(ctx: Ctx, id: WorkloadId, spec: ManifestSpec): W
     const occ = field.startsWith('hpa.') && hpa ? hpa.occ : wl;
     record(field, resolve(occ, field, container));
   }
+  let scaledObject: ScaledObjectSite | undefined;
   if (hpa?.type === 'keda') {
     ctx.note(`${hpa.doc.kind}/${hpa.doc.name} (${where(hpa.doc)}) is a KEDA ScaledObject; its minReplicaCount/maxReplicaCount are not edited`);
+    scaledObject = kedaSite(ctx, hpa.occ, dir);
   }
   // An HPA owns replicas: the shared-base note for replicas would be noise.
   if (hpa) for (const e of shared.values()) e.fields = e.fields.filter((f) => f !== 'replicas');
@@ -438,6 +441,119 @@ export function locateKustomize(ctx: Ctx, id: WorkloadId, spec: ManifestSpec): W
     if (e.fields.length === 0) continue;
     ctx.note(`${e.fields.join(', ')}: edits base ${baseDir} (${[...e.files].join(', ')}), shared by other overlays`);
   }
-  return assemble(ctx, id, results, autoscalerInfo(hpa), container);
+  const out = assemble(ctx, id, results, autoscalerInfo(hpa), container);
+  if (scaledObject) out.scaledObject = scaledObject;
+  return out;
 }
 
+const TRIGGERS = ['spec', 'triggers'];
+
+function decodePointerSegs(p: string): string[] | undefined {
+  if (p === '') return [];
+  if (!p.startsWith('/')) return undefined;
+  return p
+    .slice(1)
+    .split('/')
+    .map((x) => x.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** Whether one patch document may change spec.triggers (directly, or by replacing or deleting what holds it). */
+function patchTouchesTriggers(s: Source): boolean {
+  if (s.t === 'replicas') return false;
+  if (s.t === 'smp') {
+    const directive = (node: unknown) => strAt(node, '$patch');
+    if (directive(s.root) === 'delete' || directive(s.root) === 'replace') return true;
+    const spec = getKey(s.root, 'spec');
+    if (spec === null) return true;
+    if (directive(spec) === 'delete' || directive(spec) === 'replace') return true;
+    return getKey(spec, 'triggers') !== undefined;
+  }
+  const touches = (pointer: string | undefined): boolean => {
+    const segs = pointer === undefined ? undefined : decodePointerSegs(pointer);
+    if (!segs) return false;
+    const n = Math.min(segs.length, TRIGGERS.length);
+    return segs.slice(0, n).every((seg, k) => seg === TRIGGERS[k]);
+  };
+  return s.ops.items.some((op) => {
+    const name = strAt(op, 'op');
+    if (name === 'test') return false;
+    return touches(strAt(op, 'path')) || (name === 'move' && touches(strAt(op, 'from')));
+  });
+}
+
+type CountKey = 'minReplicaCount' | 'maxReplicaCount';
+type PatchedCount = { kind: 'set'; value: number } | { kind: 'removed' } | { kind: 'unreadable'; found: string };
+
+/** spec.<key> as set by one patch document, if it sets it. */
+function patchedCount(s: Source, key: CountKey): PatchedCount | undefined {
+  if (s.t === 'replicas') return undefined;
+  const read = (node: unknown): PatchedCount => {
+    if (node === null || (isScalar(node) && node.value === null)) return { kind: 'removed' };
+    const n = wholeNumber(node);
+    return n === undefined ? { kind: 'unreadable', found: describeNode(node) } : { kind: 'set', value: n };
+  };
+  if (s.t === 'smp') {
+    const node = getKey(getKey(s.root, 'spec'), key);
+    return node === undefined ? undefined : read(node);
+  }
+  for (let i = s.ops.items.length - 1; i >= 0; i--) {
+    const op = s.ops.items[i];
+    const name = strAt(op, 'op');
+    const path = strAt(op, 'path');
+    if (path === `/spec/${key}`) {
+      if (name === 'remove') return { kind: 'removed' };
+      if (name === 'add' || name === 'replace') return read(getKey(op, 'value'));
+    } else if (path === '/spec' && (name === 'add' || name === 'replace')) {
+      const node = getKey(getKey(op, 'value'), key);
+      return node === undefined ? { kind: 'removed' } : read(node);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The ScaledObject as the kustomization builds it: its site where it is written (a resource file),
+ * minReplicaCount/maxReplicaCount after patches. Undefined, with a note, when a patch may change
+ * its triggers: Augur edits triggers where they are written, never through patches.
+ */
+function kedaSite(ctx: Ctx, o: Occ, dir: string): ScaledObjectSite | undefined {
+  const label = `${o.doc.kind}/${o.doc.name}`;
+  const touching: string[] = [];
+  const counts: Partial<Record<CountKey, PatchedCount & { where: string }>> = {};
+  for (let depth = 0; depth < o.chain.length; depth++) {
+    for (const s of (o.chain[depth] as Level).sources) {
+      if (s.t === 'replicas') continue;
+      const m = sourceMatch(s, o, depth, 'hpa.maxReplicas');
+      if (m === 'no') continue;
+      if (patchTouchesTriggers(s)) touching.push(m === 'maybe' ? `${s.where} (may apply: its target selects by label/annotation)` : s.where);
+      for (const key of ['minReplicaCount', 'maxReplicaCount'] as const) {
+        if (counts[key] !== undefined || m !== 'yes') continue;
+        const c = patchedCount(s, key);
+        if (c) counts[key] = { ...c, where: s.where };
+      }
+    }
+  }
+  if (touching.length > 0) {
+    ctx.note(
+      `${label} (${where(o.doc)}): spec.triggers is changed by ${touching.join('; ')}. Augur can't edit triggers through patches, ` +
+        `so it leaves the ScaledObject's cron triggers alone; to let Augur manage them, write the triggers in ${o.doc.file.path} only`,
+    );
+    return undefined;
+  }
+  const site = scaledObjectSite(ctx, o.doc);
+  if (!site) return undefined;
+  for (const key of ['minReplicaCount', 'maxReplicaCount'] as const) {
+    const c = counts[key];
+    if (!c) continue;
+    if (c.kind === 'set') site[key] = c.value;
+    else {
+      delete site[key];
+      if (c.kind === 'unreadable') ctx.note(`${label}: ${c.where} sets spec.${key} to ${c.found}, not a whole number; ignored`);
+    }
+  }
+  const level = o.chain[o.chain.length - 1] as Level;
+  if (level.depth > 0 || !isUnder(site.file, dir)) {
+    ctx.note(`KEDA cron triggers: edits base ${level.depth > 0 ? level.dir : dirOf(site.file)} (${site.file}), shared by other overlays`);
+  }
+  return site;
+}

@@ -1,6 +1,7 @@
 // Plain YAML: a file (or a directory of files) of Kubernetes objects, edited where they are written.
-import type { FieldKey, WorkloadId, WorkloadManifest } from '../types.js';
+import type { FieldKey, ScaledObjectSite, WorkloadId, WorkloadManifest } from '../types.js';
 import { ManifestError } from './errors.js';
+import { scaledObjectSite } from './keda.js';
 import type { ManifestSpec } from './spec.js';
 import { dirOf, normPath } from './paths.js';
 import type { Ctx, Lookup, ParsedFile } from './yaml-util.js';
@@ -81,11 +82,15 @@ export function locatePlain(ctx: Ctx, id: WorkloadId, spec: ManifestSpec): Workl
   const results = new Map<FieldKey, Lookup>();
   results.set('replicas', lookupResourceDoc(wl, 'replicas', container));
   if (hpa?.type === 'hpa') for (const f of HPA_FIELDS) results.set(f, lookupResourceDoc(hpa.doc, f, container));
+  let scaledObject: ScaledObjectSite | undefined;
   if (hpa?.type === 'keda') {
     ctx.note(`${hpa.doc.kind}/${hpa.doc.name} (${where(hpa.doc)}) is a KEDA ScaledObject; its minReplicaCount/maxReplicaCount are not edited`);
+    scaledObject = scaledObjectSite(ctx, hpa.doc);
   }
   for (const f of CONTAINER_FIELDS) results.set(f, lookupResourceDoc(wl, f, container));
-  return assemble(ctx, id, results, autoscalerInfo(hpa), container);
+  const out = assemble(ctx, id, results, autoscalerInfo(hpa), container);
+  if (scaledObject) out.scaledObject = scaledObject;
+  return out;
 }
 
 function findHpa(ctx: Ctx, id: WorkloadId, wl: ResourceDoc, spec: ManifestSpec): HpaFound | undefined {
