@@ -11,6 +11,21 @@ export function backtestNeeds(f: Forecaster, opts: BacktestOptions): number {
   return f.minHistorySteps(opts) + opts.origins * opts.horizonSteps;
 }
 
+/** What a rolling-origin backtest saw and predicted, before it is scored. */
+export interface BacktestPredictions {
+  /** Held-out actual values (finite only), oldest origin first. */
+  actual: number[];
+  /** The origin each actual belongs to (0 = the oldest). */
+  origin: number[];
+  /** Forecast of each level for each actual, by quantile key. */
+  predicted: Record<string, number[]>;
+  /** Every level predicted: the requested ones plus the selection levels. */
+  levels: number[];
+  /** The history before the oldest origin (MASE is scaled by it). */
+  firstTrain: Series;
+  origins: number;
+}
+
 /**
  * Rolling-origin backtest. Origin k (k = origins..1) holds out the k-th last horizon-long window,
  * history[n - k*H, n - (k-1)*H), and forecasts it from everything before it. Metrics pool all
@@ -22,6 +37,12 @@ export function backtestNeeds(f: Forecaster, opts: BacktestOptions): number {
  * mean absolute level of the history so losses compare across series).
  */
 export function backtest(f: Forecaster, history: Series, opts: BacktestOptions): Accuracy | undefined {
+  const p = backtestPredictions(f, history, opts);
+  return p && scoreBacktest(p, history, opts.quantiles);
+}
+
+/** The forecasts of a rolling-origin backtest (see backtest), unscored. */
+export function backtestPredictions(f: Forecaster, history: Series, opts: BacktestOptions): BacktestPredictions | undefined {
   validateOptions(opts, history.stepSeconds);
   if (!Number.isInteger(opts.origins) || opts.origins < 1) {
     throw new ForecastError(`origins must be a positive integer, got ${opts.origins}`);
@@ -34,9 +55,9 @@ export function backtest(f: Forecaster, history: Series, opts: BacktestOptions):
   const firstTrain = slice(history, 0, first);
   if (usableSteps(firstTrain) < need) return undefined;
 
-  const selLevels = selectionLevels(opts.quantiles);
-  const levels = [...new Set([...opts.quantiles, ...selLevels])].sort((a, b) => a - b);
+  const levels = [...new Set([...opts.quantiles, ...selectionLevels(opts.quantiles)])].sort((a, b) => a - b);
   const actual: number[] = [];
+  const origin: number[] = [];
   const predicted: Record<string, number[]> = {};
   for (const q of levels) predicted[quantileKey(q)] = [];
   for (let k = opts.origins; k >= 1; k--) {
@@ -46,6 +67,7 @@ export function backtest(f: Forecaster, history: Series, opts: BacktestOptions):
       const y = history.values[cut + h] as number;
       if (!Number.isFinite(y)) continue;
       actual.push(y);
+      origin.push(opts.origins - k);
       for (const q of levels) {
         const key = quantileKey(q);
         (predicted[key] as number[]).push((fc.quantiles[key] as number[])[h] as number);
@@ -53,7 +75,13 @@ export function backtest(f: Forecaster, history: Series, opts: BacktestOptions):
     }
   }
   if (actual.length === 0) return undefined;
+  return { actual, origin, predicted, levels, firstTrain, origins: opts.origins };
+}
 
+/** Accuracy of backtest predictions on `history` (the series they were made on). */
+export function scoreBacktest(p: BacktestPredictions, history: Series, requested: readonly number[]): Accuracy {
+  const { actual, predicted, levels } = p;
+  const selLevels = selectionLevels(requested);
   const median = predicted[quantileKey(0.5)] as number[];
   let absErr = 0;
   let absAct = 0;
@@ -61,7 +89,7 @@ export function backtest(f: Forecaster, history: Series, opts: BacktestOptions):
     absErr += Math.abs((actual[i] as number) - (median[i] as number));
     absAct += Math.abs(actual[i] as number);
   }
-  const scale = maseScale(fillGaps(firstTrain).series.values, history.stepSeconds);
+  const scale = maseScale(fillGaps(p.firstTrain).series.values, history.stepSeconds);
   const pinball: Record<string, number> = {};
   const coverage: Record<string, number> = {};
   for (const q of levels) {
@@ -75,9 +103,10 @@ export function backtest(f: Forecaster, history: Series, opts: BacktestOptions):
   const level = meanAbsLevel(history.values);
   let sel = 0;
   for (const q of selLevels) sel += pinball[quantileKey(q)] as number;
+  const horizonSteps = Math.round(actual.length > 0 ? (history.values.length - p.firstTrain.values.length) / p.origins : 0);
   return {
-    origins: opts.origins,
-    horizonSeconds: H * history.stepSeconds,
+    origins: p.origins,
+    horizonSeconds: horizonSteps * history.stepSeconds,
     mase: absErr === 0 ? 0 : absErr / actual.length / scale,
     wape: absErr === 0 ? 0 : absAct > 0 ? absErr / absAct : Number.POSITIVE_INFINITY,
     pinball,

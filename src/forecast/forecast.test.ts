@@ -119,7 +119,7 @@ describe('models on a daily sine with noise', () => {
 
   it('selection picks a seasonal model and forecasts the cycle', () => {
     const fc = selectAndForecast(sine, opts());
-    expect(fc.model).toMatch(/holt-winters|seasonal-naive/);
+    expect(fc.model).toMatch(/holt-winters|seasonal-naive|profile-quantiles/);
     expect(fc.accuracy?.origins).toBe(3);
     expect(fc.candidates?.[0]?.model).toBe(fc.model);
     const losses = fc.candidates!.map((c) => c.selectionLoss);
@@ -336,6 +336,8 @@ describe('defaultForecasters', () => {
       'seasonal-naive(weekly)',
       'damped-trend',
       'naive',
+      'recent-quantiles(3d)',
+      'profile-quantiles(7d)',
     ]);
     expect(defaultForecasters(1800)[0]!.minHistorySteps(opts(48))).toBe(96);
     expect(defaultForecasters(86400).map((f) => f.name)).toEqual([
@@ -344,10 +346,11 @@ describe('defaultForecasters', () => {
       'holt-winters-multiplicative(weekly)',
       'damped-trend',
       'naive',
+      'recent-quantiles(3d)',
     ]);
   });
   it('ForecastOptions.seasonSteps replaces the defaults', () => {
     const names = defaultForecasters(300, [12]).map((f) => f.name);
-    expect(names).toEqual(['holt-winters-additive(12 steps)', 'seasonal-naive(12 steps)', 'holt-winters-multiplicative(12 steps)', 'damped-trend', 'naive']);
+    expect(names).toEqual(['holt-winters-additive(12 steps)', 'seasonal-naive(12 steps)', 'holt-winters-multiplicative(12 steps)', 'damped-trend', 'naive', 'recent-quantiles(3d)']);
   });
 });

@@ -1,10 +1,11 @@
 import type { Accuracy, Forecast, ForecastOptions, Forecaster, Series } from '../types.js';
-import { backtest } from './backtest.js';
+import { backtestPredictions, scoreBacktest, type BacktestPredictions } from './backtest.js';
 import { usableSteps } from './clean.js';
 import { describeSteps, ForecastError } from './errors.js';
 import { dampedTrend, holtWinters } from './holtWinters.js';
 import { seasonLabel, validateOptions } from './model.js';
 import { seasonalNaive } from './seasonalNaive.js';
+import { profileQuantiles, recentQuantiles } from './empirical.js';
 
 /** Default number of backtest origins. */
 export const DEFAULT_ORIGINS = 3;
@@ -19,7 +20,9 @@ export function defaultSeasons(stepSeconds: number): number[] {
  * Holt-Winters additive on each season, seasonal naive on the first (daily) season,
  * Holt-Winters multiplicative on it, seasonal naive on the other seasons, then a damped trend
  * with no season and the last value (naive): the models for a history shorter than a season,
- * and often the winners after a level shift. Seasons default to daily
+ * and often the winners after a level shift; last, the empirical quantiles of the last 3 days and
+ * of the same time of day over the last 7 days (empirical.ts), for bursty and shifting series
+ * whose load no smoothing model follows. Seasons default to daily
  * and weekly; `seasonSteps` (ForecastOptions.seasonSteps) replaces them. Models whose season the
  * history cannot cover are dropped at selection time, so weekly models only compete when the
  * history allows.
@@ -40,6 +43,8 @@ export function defaultForecasters(stepSeconds: number, seasonSteps?: readonly n
   for (const s of rest) out.push(seasonalNaive(s, `seasonal-naive(${label(s)})`));
   out.push(dampedTrend());
   out.push(seasonalNaive(1, 'naive'));
+  out.push(recentQuantiles(3));
+  if (main !== undefined && main === Math.round(86400 / stepSeconds)) out.push(profileQuantiles(stepSeconds, 7));
   return out;
 }
 
@@ -55,7 +60,10 @@ export type SelectOptions = ForecastOptions & {
  *
  * Every candidate the history can fit is backtested (rolling origin, see backtest); the lowest
  * selectionLoss wins (ties: the earlier candidate), is refitted on all history, and its accuracy
- * and every scored candidate's loss are attached. When the history cannot hold the requested
+ * and every scored candidate's loss are attached. The average of the best ENSEMBLE_SIZE
+ * candidates' quantiles is scored on the same backtest too, and forecasts instead (model
+ * "ensemble(a + b + c)", each refitted) when its loss is lower: averaging forecasts is the most
+ * reliable gain in forecasting practice, and the backtest says per series whether it pays. When the history cannot hold the requested
  * origins for any candidate, fewer origins are tried, down to one. When no candidate can be
  * backtested at all, the first applicable candidate (the list is in preference order) forecasts
  * without accuracy. Throws ForecastError when no candidate applies.
@@ -85,24 +93,58 @@ export function selectAndForecast(history: Series, opts: SelectOptions): Forecas
   const wanted = origins ?? DEFAULT_ORIGINS;
   if (!Number.isInteger(wanted) || wanted < 1) throw new ForecastError(`origins must be a positive integer, got ${wanted}`);
   for (let o = wanted; o >= 1; o--) {
-    const scored: { f: Forecaster; acc: Accuracy }[] = [];
+    const scored: Scored[] = [];
     for (const f of applicable) {
-      const acc = tryBacktest(f, history, { ...base, origins: o });
-      if (acc) scored.push({ f, acc });
+      const p = tryBacktest(f, history, { ...base, origins: o });
+      if (p) scored.push({ f, p, acc: scoreBacktest(p, history, base.quantiles) });
     }
     if (scored.length === 0) continue;
-    const loss = (a: Accuracy): number => (Number.isFinite(a.selectionLoss) ? a.selectionLoss : Number.POSITIVE_INFINITY);
-    let best = scored[0] as { f: Forecaster; acc: Accuracy };
-    for (const s of scored) if (loss(s.acc) < loss(best.acc)) best = s;
-    const fc = best.f.forecast(history, base);
-    const ranked = scored
-      .map((s, i) => ({ i, model: s.f.name, selectionLoss: s.acc.selectionLoss }))
-      .sort((a, b) => lossOrder(a.selectionLoss, b.selectionLoss) || a.i - b.i)
-      .map(({ model, selectionLoss }) => ({ model, selectionLoss }));
-    return { ...fc, accuracy: best.acc, candidates: ranked };
+    const byLoss = scored.map((s, i) => ({ s, i })).sort((a, b) => lossOrder(a.s.acc.selectionLoss, b.s.acc.selectionLoss) || a.i - b.i).map((x) => x.s);
+    const ranked = byLoss.map((s) => ({ model: s.f.name, selectionLoss: s.acc.selectionLoss }));
+    const best = byLoss[0] as Scored;
+    const top = byLoss.slice(0, ENSEMBLE_SIZE).filter((s) => Number.isFinite(s.acc.selectionLoss));
+    if (top.length === ENSEMBLE_SIZE) {
+      const acc = scoreBacktest(averagePredictions(top.map((s) => s.p)), history, base.quantiles);
+      if (acc.selectionLoss < best.acc.selectionLoss) {
+        return { ...averageForecasts(top.map((s) => s.f.forecast(history, base))), accuracy: acc, candidates: ranked };
+      }
+    }
+    return { ...best.f.forecast(history, base), accuracy: best.acc, candidates: ranked };
   }
   // Nothing can be backtested: the first applicable model, untested.
   return (applicable[0] as Forecaster).forecast(history, base);
+}
+
+/** How many of the best candidates the ensemble averages. */
+export const ENSEMBLE_SIZE = 3;
+
+interface Scored {
+  f: Forecaster;
+  p: BacktestPredictions;
+  acc: Accuracy;
+}
+
+/** Backtest predictions averaged level by level (the same held-out steps in each). */
+function averagePredictions(ps: readonly BacktestPredictions[]): BacktestPredictions {
+  const first = ps[0] as BacktestPredictions;
+  const predicted: Record<string, number[]> = {};
+  for (const key of Object.keys(first.predicted)) predicted[key] = meanOf(ps.map((p) => p.predicted[key] as number[]));
+  return { ...first, predicted };
+}
+
+/** Forecasts averaged level by level (quantile averaging keeps the levels in order). */
+function averageForecasts(fcs: readonly Forecast[]): Forecast {
+  const first = fcs[0] as Forecast;
+  const quantiles: Record<string, number[]> = {};
+  for (const key of Object.keys(first.quantiles)) quantiles[key] = meanOf(fcs.map((f) => f.quantiles[key] as number[]));
+  return { ...first, model: `ensemble(${fcs.map((f) => f.model).join(' + ')})`, quantiles };
+}
+
+function meanOf(rows: readonly number[][]): number[] {
+  const n = (rows[0] as number[]).length;
+  const out = new Array<number>(n).fill(0);
+  for (const r of rows) for (let i = 0; i < n; i++) out[i] = (out[i] as number) + (r[i] as number) / rows.length;
+  return out;
 }
 
 function lossOrder(a: number, b: number): number {
@@ -112,9 +154,9 @@ function lossOrder(a: number, b: number): number {
 }
 
 /** A candidate that cannot forecast this history (ForecastError) is not scored; other errors propagate. */
-function tryBacktest(f: Forecaster, history: Series, opts: ForecastOptions & { origins: number }): Accuracy | undefined {
+function tryBacktest(f: Forecaster, history: Series, opts: ForecastOptions & { origins: number }): BacktestPredictions | undefined {
   try {
-    return backtest(f, history, opts);
+    return backtestPredictions(f, history, opts);
   } catch (e) {
     if (e instanceof ForecastError) return undefined;
     throw e;

@@ -1,0 +1,84 @@
+// Empirical quantile models: no fitted dynamics, only the distribution of recent load. They are
+// what the winning baselines (a recent high percentile, the same hour's maximum) do well on
+// bursty and shifting series, with a real distribution behind each quantile, so Augur's selection
+// can choose them where the smoothing models' bands do not hold.
+//
+//   recent-quantiles   every step: the q-quantile of the last `days` days of samples.
+//   profile-quantiles  a step at time of day t: the q-quantile of the samples within
+//                      ±`halfWindowSeconds` of t on each of the last `days` days (UTC time of day).
+import type { Forecast, ForecastOptions, Forecaster, Series } from '../types.js';
+import { fillGaps } from './clean.js';
+import { describeSteps, ForecastError } from './errors.js';
+import { quantileKey, quantileSorted } from './loss.js';
+import { MIN_HISTORY_STEPS, validateOptions } from './model.js';
+
+const DAY = 86400;
+
+function clean(name: string, history: Series, opts: ForecastOptions, need: number): number[] {
+  validateOptions(opts, history.stepSeconds);
+  const values = fillGaps(history).series.values;
+  if (values.length < need) {
+    throw new ForecastError(`${name} needs ${describeSteps(need, history.stepSeconds)} of history; ${describeSteps(values.length, history.stepSeconds)} usable`, values.length, need);
+  }
+  return values;
+}
+
+function result(name: string, history: Series, H: number, quantiles: Record<string, number[]>): Forecast {
+  const t0 = history.timestamps[history.timestamps.length - 1] as number;
+  return { model: name, stepSeconds: history.stepSeconds, timestamps: Array.from({ length: H }, (_, i) => t0 + (i + 1) * history.stepSeconds), quantiles };
+}
+
+/** Flat at the quantiles of the last `days` days (at least MIN_HISTORY_STEPS samples). */
+export function recentQuantiles(days = 3, name = `recent-quantiles(${days}d)`): Forecaster {
+  return {
+    name,
+    minHistorySteps: () => MIN_HISTORY_STEPS,
+    forecast(history, opts) {
+      const values = clean(name, history, opts, MIN_HISTORY_STEPS);
+      const keep = Math.max(MIN_HISTORY_STEPS, Math.round((days * DAY) / history.stepSeconds));
+      const sorted = Float64Array.from(values.slice(-keep)).sort();
+      const quantiles: Record<string, number[]> = {};
+      for (const q of opts.quantiles) quantiles[quantileKey(q)] = new Array<number>(opts.horizonSteps).fill(quantileSorted(sorted, q));
+      return result(name, history, opts.horizonSteps, quantiles);
+    },
+  };
+}
+
+/** Per time of day, the quantiles of the same time (± a window) over the last `days` days. Needs two days. */
+export function profileQuantiles(stepSeconds: number, days = 7, halfWindowSeconds = 1800, name = `profile-quantiles(${days}d)`): Forecaster {
+  return {
+    name,
+    minHistorySteps: () => Math.max(MIN_HISTORY_STEPS, 2 * Math.round(DAY / stepSeconds)),
+    forecast(history, opts) {
+      const step = history.stepSeconds;
+      const daySteps = Math.round(DAY / step);
+      if (daySteps < 2) throw new ForecastError(`${name} needs a step shorter than half a day, got ${step} s`);
+      const values = clean(name, history, opts, 2 * daySteps);
+      const n = values.length;
+      const half = Math.max(0, Math.floor(halfWindowSeconds / step));
+      const levels = [...new Set(opts.quantiles)].sort((a, b) => a - b);
+      const H = opts.horizonSteps;
+      const quantiles: Record<string, number[]> = {};
+      for (const q of levels) quantiles[quantileKey(q)] = new Array<number>(H);
+      // The same time of day repeats every daySteps; a future step's samples sit at whole days before it.
+      const byPhase = new Map<number, Float64Array>();
+      const buf: number[] = [];
+      for (let h = 1; h <= H; h++) {
+        const phase = (n - 1 + h) % daySteps;
+        let sorted = byPhase.get(phase);
+        if (!sorted) {
+          buf.length = 0;
+          for (let d = 1; d <= days; d++) {
+            const centre = n - 1 + h - d * daySteps;
+            for (let i = centre - half; i <= centre + half; i++) if (i >= 0 && i < n) buf.push(values[i] as number);
+          }
+          sorted = Float64Array.from(buf.length > 0 ? buf : values).sort();
+          byPhase.set(phase, sorted);
+        }
+        for (const q of levels) (quantiles[quantileKey(q)] as number[])[h - 1] = quantileSorted(sorted, q);
+      }
+      return result(name, history, H, quantiles);
+    },
+  };
+}
+
