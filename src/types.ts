@@ -111,7 +111,8 @@ export type FieldKey =
   | 'memory.limit';
 
 /** The kind of change a policy may allow or forbid. */
-export type ChangeKind = 'replicas' | 'hpa' | 'requests' | 'limits';
+/** 'schedule' is the KEDA cron windows (Recommendation.schedule), not a FieldKey. */
+export type ChangeKind = 'replicas' | 'hpa' | 'requests' | 'limits' | 'schedule';
 
 export function changeKindOf(field: FieldKey): ChangeKind {
   if (field === 'replicas') return 'replicas';
@@ -231,6 +232,10 @@ export interface Change {
 export interface Recommendation {
   target: WorkloadId;
   changes: Change[];
+  /** A KEDA cron schedule, for targets that opt in (sizing.schedule) and have a ScaledObject. */
+  schedule?: ScheduleChange;
+  /** Why no schedule was recommended although the target opted in (no clear cycle, no ScaledObject...). */
+  scheduleSkipped?: string;
   /** Human-readable lines explaining the numbers: forecast peak, quantile, horizon, capacity. */
   reasons: string[];
   /** Figures the PR body and guardrails use. */
@@ -245,6 +250,24 @@ export interface Recommendation {
     historySteps: number;
     oomKills?: number;
   };
+}
+
+/** A proposed KEDA cron schedule: windows of the local day with their own replica counts. */
+export interface ScheduleChange {
+  /** IANA time zone the windows are in. */
+  timezone: string;
+  /** Replicas outside the windows: the ScaledObject's minReplicaCount (at least 1). */
+  floor: number;
+  /** The ScaledObject's maxReplicaCount (KEDA's default 100 when unset): no window goes above it. */
+  ceiling: number;
+  /** Augur's cron triggers in the manifests now. */
+  current: CronWindowTrigger[];
+  /** The triggers proposed. */
+  proposed: CronWindowTrigger[];
+  /** Replicas the forecast needs in each local hour 0..23 (the windows cover these). */
+  hourlyNeed: number[];
+  /** Why: the cycle found, the quantile and headroom sized for. */
+  reason: string;
 }
 
 export type GuardrailEffect = 'passed' | 'clamped' | 'dropped' | 'held';
@@ -270,6 +293,8 @@ export interface Decision {
   verdict: 'propose' | 'hold' | 'unchanged';
   /** Changes after the guardrails; when held, what would have been proposed. */
   changes: Change[];
+  /** The schedule after the guardrails, when it changes anything. */
+  schedule?: ScheduleChange;
   notes: GuardrailNote[];
   cost: CostDelta;
   /** When held: the short reason shown first. */

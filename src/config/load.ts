@@ -252,6 +252,13 @@ function semanticProblems(config: Config): { pathParts: PathPart[]; message: str
       }
     });
   checkWindows(config.policy.freezeWindows, ['policy']);
+  const checkScheduleZone = (sizing: { schedule?: { timezone?: string | undefined } | undefined } | undefined, base: PathPart[]) => {
+    const tz = sizing?.schedule?.timezone;
+    if (tz !== undefined && !tzOk(tz)) out.push({ pathParts: [...base, 'sizing', 'schedule', 'timezone'], message: 'not an IANA time zone; e.g. "UTC" or "Europe/Berlin"' });
+  };
+  checkScheduleZone(config.sizing, []);
+  for (const [ns, o] of Object.entries(config.namespaces)) checkScheduleZone(o.sizing, ['namespaces', ns]);
+  config.targets.forEach((t, i) => checkScheduleZone(t.sizing, ['targets', i]));
   for (const [ns, o] of Object.entries(config.namespaces)) checkWindows(o.policy?.freezeWindows, ['namespaces', ns, 'policy']);
   config.targets.forEach((t, i) => checkWindows(t.policy?.freezeWindows, ['targets', i, 'policy']));
 

@@ -56,7 +56,7 @@ const freezeWindow = z.union([
     .strict(),
 ], { error: 'a freeze window: { cron, duration } or { from, to }, each with an optional timezone' });
 
-const changeKind = z.enum(['replicas', 'hpa', 'requests', 'limits']);
+const changeKind = z.enum(['replicas', 'hpa', 'requests', 'limits', 'schedule']);
 
 const budget = z
   .object({
@@ -83,7 +83,7 @@ const policyFields = {
   freezeWindows: z.array(freezeWindow).describe('no PRs are opened or updated inside these windows'),
   maxCpuPerPod: cpuQuantity.describe('largest CPU request per container, e.g. 4 or "3500m"'),
   maxMemoryPerPod: memoryQuantity.describe('largest memory request per container, e.g. "8Gi"'),
-  allowedChanges: z.array(changeKind).describe('which kinds of change may be proposed: replicas, hpa, requests, limits'),
+  allowedChanges: z.array(changeKind).describe('which kinds of change may be proposed: replicas, hpa, requests, limits, schedule'),
   protected: z.boolean().describe('a protected workload is never changed; its decisions are reported only'),
   budget: z
     .object({
@@ -122,7 +122,7 @@ const policyDefaults = {
   freezeWindows: [],
   maxCpuPerPod: 8,
   maxMemoryPerPod: '32Gi',
-  allowedChanges: ['replicas', 'hpa', 'requests', 'limits'],
+  allowedChanges: ['replicas', 'hpa', 'requests', 'limits', 'schedule'],
   protected: false,
   budget: {},
   prices: { coreHour: 0.031, gibHour: 0.0042, currency: 'USD' },
@@ -141,6 +141,14 @@ const sizingFields = {
   cpuMarginPercent: percent.describe('margin added to the CPU percentile'),
   memoryMarginPercent: percent.describe('margin added to the peak memory working set'),
   oomBumpPercent: percent.describe('after OOM kills, raise the memory request at least this much over the current one'),
+  schedule: z
+    .object({
+      enabled: z.boolean().default(false).describe('propose KEDA cron windows ahead of the forecast peaks (needs a KEDA ScaledObject for the workload in the manifests)'),
+      maxWindows: z.number().int().min(1).max(12).default(4).describe('at most this many windows a day (a reviewer reads them)'),
+      timezone: z.string().optional().describe('IANA time zone the windows are written in; default: schedule.timezone'),
+    })
+    .strict()
+    .describe('scaling schedules: windows of the day with their own replica counts, as KEDA cron triggers'),
 };
 
 const sizingDefaults = {
@@ -152,6 +160,7 @@ const sizingDefaults = {
   cpuMarginPercent: 15,
   memoryMarginPercent: 15,
   oomBumpPercent: 25,
+  schedule: { enabled: false, maxWindows: 4 },
 } as const;
 
 const policyOverride = z.object(policyFields).partial().strict();

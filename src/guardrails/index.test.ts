@@ -649,3 +649,43 @@ describe('applyLimits', () => {
     expect(d.notes).toHaveLength(1);
   });
 });
+
+describe('guard: a KEDA schedule', () => {
+  const trig = (name: string, start: number, end: number, desiredReplicas: number) => ({ name, timezone: 'UTC', start: `0 ${start} * * *`, end: `0 ${end} * * *`, desiredReplicas });
+  const withSchedule = (current: ReturnType<typeof trig>[], proposed: ReturnType<typeof trig>[], pol: Partial<Policy> = {}) =>
+    guard({
+      ...input([]),
+      recommendation: { ...rec([]), schedule: { timezone: 'UTC', floor: 2, ceiling: 40, current, proposed, hourlyNeed: new Array<number>(24).fill(2), reason: 'daily cycle' } },
+      policy: policy(pol),
+    });
+
+  it('proposes a new schedule on its own, and costs the day-average replicas it adds', () => {
+    const d = withSchedule([], [trig('augur-window-1', 9, 17, 4)]);
+    expect(d.verdict).toBe('propose');
+    expect(d.schedule?.proposed).toEqual([trig('augur-window-1', 9, 17, 4)]);
+    // 8 hours at +2 replicas = +2/3 replica on average; × 0.5 cores.
+    expect(d.cost.cores).toBeCloseTo((2 * 8) / 24 * 0.5, 3);
+  });
+  it('clamps each window by maxStepPercent against what its hours run at now', () => {
+    const d = withSchedule([trig('augur-window-1', 9, 17, 4)], [trig('augur-window-1', 9, 17, 20)]);
+    expect(d.schedule?.proposed[0]!.desiredReplicas).toBe(8); // +100% of 4
+    expect(d.notes.some((n) => n.rule === 'maxStepPercent.up' && n.message.includes('schedule augur-window-1: 20 → 8'))).toBe(true);
+  });
+  it('clamps to the policy maxReplicas and drops windows clamped down to the floor', () => {
+    const d = withSchedule([], [trig('augur-window-1', 9, 17, 3), trig('augur-window-2', 18, 20, 3)], { maxReplicas: 2, maxStepPercent: { up: 1000, down: 30 } });
+    expect(d.schedule).toBeUndefined();
+    expect(d.verdict).toBe('unchanged');
+    expect(d.notes.filter((n) => n.rule === 'minReplicas/maxReplicas' && n.effect === 'clamped')).toHaveLength(2);
+  });
+  it('is unchanged when the windows are those in place, and drops moves below minChangePercent', () => {
+    expect(withSchedule([trig('augur-window-1', 9, 17, 10)], [trig('augur-window-1', 9, 17, 10)]).verdict).toBe('unchanged');
+    const small = withSchedule([trig('augur-window-1', 9, 17, 20)], [trig('augur-window-1', 9, 17, 21)]);
+    expect(small.verdict).toBe('unchanged');
+    expect(small.notes.some((n) => n.rule === 'minChangePercent' && n.message.startsWith('schedule:'))).toBe(true);
+  });
+  it('drops the schedule when allowedChanges leaves it out', () => {
+    const d = withSchedule([], [trig('augur-window-1', 9, 17, 4)], { allowedChanges: ['replicas', 'hpa'] });
+    expect(d.schedule).toBeUndefined();
+    expect(d.notes.some((n) => n.rule === 'allowedChanges' && n.effect === 'dropped' && n.message.startsWith('schedule'))).toBe(true);
+  });
+});

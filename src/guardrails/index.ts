@@ -3,7 +3,8 @@
 // the numbers; a hold from any rule makes the decision a hold, with all reasons kept.
 import type { Policy } from '../config/schema.js';
 import { fmt, fmtBytes } from '../recommend/index.js';
-import { changeKindOf, type Accuracy, type Change, type CostDelta, type Decision, type GuardrailNote, type Recommendation } from '../types.js';
+import { hourlyFromTriggers } from '../recommend/schedule.js';
+import { changeKindOf, type Accuracy, type Change, type CostDelta, type CronWindowTrigger, type Decision, type GuardrailNote, type Recommendation, type ScheduleChange } from '../types.js';
 import { activeFreeze, describeFreeze } from './time.js';
 
 export const GUARDRAIL_ORDER = [
@@ -161,7 +162,8 @@ export function guard(input: GuardInput): Decision {
     else note('rejectedBackoff', 'passed', `differs materially from PR #${rejected.number}, closed unmerged`);
   } else note('rejectedBackoff', 'passed', 'no recent PR closed unmerged');
 
-  const cost = costOf(changes, recommendation.evidence.expectedReplicas, input.podRequests, policy.prices);
+  const schedule = recommendation.schedule ? guardSchedule(recommendation.schedule, policy, note) : undefined;
+  const cost = addCost(costOf(changes, recommendation.evidence.expectedReplicas, input.podRequests, policy.prices), schedule ? scheduleCost(schedule, input.podRequests, policy.prices) : undefined);
   const perPR = policy.budget.perPR;
   if (perPR) {
     const over = overBudget(cost, perPR);
@@ -170,15 +172,82 @@ export function guard(input: GuardInput): Decision {
   }
 
   const held = notes.filter((n) => n.effect === 'held');
-  const verdict = held.length > 0 ? 'hold' : changes.length === 0 ? 'unchanged' : 'propose';
+  const verdict = held.length > 0 ? 'hold' : changes.length === 0 && !schedule ? 'unchanged' : 'propose';
   return {
     target: recommendation.target,
     verdict,
     changes,
+    ...(schedule ? { schedule } : {}),
     notes,
     cost,
     ...(held.length > 0 ? { heldBecause: `${held[0]!.rule}: ${held[0]!.message}` } : {}),
   };
+}
+
+/**
+ * The schedule's guardrails, under the same rule names as the fields': allowedChanges,
+ * minReplicas/maxReplicas and maxStepPercent on each window's count (against what that window's
+ * hours run at now), and minChangePercent on the whole day (a schedule whose every hour moves less
+ * than it is dropped). Returns the schedule to propose, or undefined when nothing is left.
+ */
+function guardSchedule(proposed: ScheduleChange, policy: Policy, note: (rule: string, effect: GuardrailNote['effect'], message: string) => void): ScheduleChange | undefined {
+  if (!policy.allowedChanges.includes('schedule')) {
+    note('allowedChanges', 'dropped', `schedule: not allowed here (allowed: ${policy.allowedChanges.join(', ')})`);
+    return undefined;
+  }
+  const now = hourlyFromTriggers(proposed.current, proposed.floor);
+  const triggers = proposed.proposed.map((t) => ({ ...t }));
+  for (const t of triggers) {
+    const bounded = Math.min(policy.maxReplicas, proposed.ceiling, Math.max(policy.minReplicas, t.desiredReplicas));
+    if (bounded !== t.desiredReplicas) {
+      note('minReplicas/maxReplicas', 'clamped', `schedule ${t.name}: ${t.desiredReplicas} → ${bounded} (policy allows ${policy.minReplicas}..${policy.maxReplicas}, the ScaledObject at most ${proposed.ceiling})`);
+      t.desiredReplicas = bounded;
+    }
+    const hours = hoursOf(t);
+    const current = hours.length > 0 ? Math.max(...hours.map((h) => now[h] as number)) : proposed.floor;
+    if (current <= 0 || t.desiredReplicas === current) continue;
+    const dir = t.desiredReplicas > current ? 'up' : 'down';
+    const bound = current * (1 + (dir === 'up' ? 1 : -1) * (policy.maxStepPercent[dir] / 100));
+    if (dir === 'up' ? t.desiredReplicas > bound : t.desiredReplicas < bound) {
+      const limit = stepLimit('replicas', current, bound, dir);
+      note(`maxStepPercent.${dir}`, 'clamped', `schedule ${t.name}: ${t.desiredReplicas} → ${limit} (its hours run at ${current} now; at most ${policy.maxStepPercent[dir]}% ${dir} per PR)`);
+      t.desiredReplicas = limit;
+    }
+  }
+  // Windows that clamping brought down to the floor are no longer windows.
+  const kept = triggers.filter((t) => t.desiredReplicas > proposed.floor).map((t, i) => ({ ...t, name: `augur-window-${i + 1}` }));
+  const after = hourlyFromTriggers(kept, proposed.floor);
+  const moved = after.map((r, h) => Math.abs(r - (now[h] as number)) / Math.max(1, now[h] as number));
+  const same = kept.length === proposed.current.length && kept.every((t, i) => JSON.stringify(t) === JSON.stringify(proposed.current[i]));
+  if (same) return undefined;
+  if (Math.max(...moved) * 100 < policy.minChangePercent) {
+    note('minChangePercent', 'dropped', `schedule: no hour moves ${policy.minChangePercent}% or more`);
+    return undefined;
+  }
+  return { ...proposed, proposed: kept };
+}
+
+/** The local hours a daily trigger covers ("0 H * * *" start and end). */
+function hoursOf(t: CronWindowTrigger): number[] {
+  const on = hourlyFromTriggers([{ ...t, desiredReplicas: 1 }], 0);
+  return on.flatMap((r, h) => (r > 0 ? [h] : []));
+}
+
+/** What the schedule adds per month: the change of the day's average replicas, times the pod's requests. */
+export function scheduleCost(s: ScheduleChange, pod: { cpu?: number; memory?: number }, prices: Policy['prices']): CostDelta {
+  const before = hourlyFromTriggers(s.current, s.floor);
+  const after = hourlyFromTriggers(s.proposed, s.floor);
+  let delta = 0;
+  for (let h = 0; h < 24; h++) delta += ((after[h] as number) - (before[h] as number)) / 24;
+  const cores = delta * (pod.cpu ?? 0);
+  const memoryGiB = (delta * (pod.memory ?? 0)) / 2 ** 30;
+  const monthly = (cores * prices.coreHour + memoryGiB * prices.gibHour) * 730;
+  return { cores: round3(cores), memoryGiB: round3(memoryGiB), monthly: Math.round(monthly * 100) / 100, currency: prices.currency };
+}
+
+function addCost(a: CostDelta, b: CostDelta | undefined): CostDelta {
+  if (!b) return a;
+  return { cores: round3(a.cores + b.cores), memoryGiB: round3(a.memoryGiB + b.memoryGiB), monthly: Math.round((a.monthly + b.monthly) * 100) / 100, currency: a.currency };
 }
 
 const isWhole = (field: Change['field']) => changeKindOf(field) === 'replicas' || changeKindOf(field) === 'hpa';

@@ -4,48 +4,9 @@ import type { Policy } from '../config/schema.js';
 
 type FreezeWindow = Policy['freezeWindows'][number];
 
-interface WallClock {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  weekday: number;
-}
+import { wallClock, type WallClock } from '../util/zoned.js';
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(tz: string): Intl.DateTimeFormat {
-  let f = formatters.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      weekday: 'short',
-    });
-    formatters.set(tz, f);
-  }
-  return f;
-}
-
-const WEEKDAYS: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
-
-export function wallClock(unixSeconds: number, tz: string): WallClock {
-  const parts: Record<string, string> = {};
-  for (const p of formatter(tz).formatToParts(new Date(unixSeconds * 1000))) parts[p.type] = p.value;
-  return {
-    year: Number(parts.year),
-    month: Number(parts.month),
-    day: Number(parts.day),
-    hour: Number(parts.hour),
-    minute: Number(parts.minute),
-    weekday: WEEKDAYS[parts.weekday ?? 'Sun'] ?? 0,
-  };
-}
+export { wallClock };
 
 /**
  * Unix seconds of a wall-clock time in a zone. When DST makes it ambiguous (autumn), the earlier

@@ -1,7 +1,8 @@
 // From a forecast and history to proposed values, with the reasons and the numbers behind them.
 // One function per kind of change, krr-style: history (and forecast) in, a Change out.
 import type { Sizing } from '../config/schema.js';
-import type { Change, FieldKey, Forecast, Recommendation, Series, WorkloadId } from '../types.js';
+import type { Change, FieldKey, Forecast, Recommendation, ScaledObjectSite, Series, WorkloadId } from '../types.js';
+import { recommendSchedule } from './schedule.js';
 import { max, mean, min, percentile, tail } from './stats.js';
 
 export interface RecommendInput {
@@ -18,6 +19,10 @@ export interface RecommendInput {
   cpu?: Series;
   memory?: Series;
   oomKills?: Series;
+  /** The KEDA ScaledObject of the workload, for schedules (sizing.schedule). */
+  scaledObject?: ScaledObjectSite;
+  /** Time zone of schedule windows when sizing.schedule.timezone is not set (the config's schedule.timezone). */
+  timezone?: string;
 }
 
 /** Window of observed history that a decrease must be supported by. */
@@ -94,9 +99,24 @@ export function recommend(input: RecommendInput): Recommendation {
 
   changes.push(...resourceChanges(input));
   const oomKills = input.oomKills ? max(input.oomKills.values) : undefined;
+  const sched = sizing.schedule.enabled
+    ? recommendSchedule({
+        forecast,
+        load: input.load,
+        quantile: sizing.quantile,
+        headroomPercent: sizing.headroomPercent,
+        capacityPerReplica: cap,
+        site: input.scaledObject,
+        timezone: sizing.schedule.timezone ?? input.timezone ?? 'UTC',
+        maxWindows: sizing.schedule.maxWindows,
+      })
+    : undefined;
+  if (sched && 'schedule' in sched) reasons.push(`Scaling schedule: ${sched.schedule.reason}.`);
   return {
     target: input.target,
     changes,
+    ...(sched && 'schedule' in sched ? { schedule: sched.schedule } : {}),
+    ...(sched && 'skipped' in sched ? { scheduleSkipped: sched.skipped } : {}),
     reasons,
     evidence: {
       forecastPeak: peak,

@@ -25,7 +25,7 @@ import type { Series } from '../types.js';
 import { clampStep, DEFAULT_STEP_LIMITS, type StepLimits } from './guard.js';
 import { DEFAULT_HPA, hpaReplicas, type HpaOptions } from './hpa.js';
 import { hourlyPeaks, indexRange, replicasFor, type Policy } from './policies.js';
-import { buildSchedule, DEFAULT_MAX_WINDOWS, expandSchedule } from './windows.js';
+import { buildSchedule, DEFAULT_MAX_WINDOWS, expandSchedule } from '../recommend/windows.js';
 
 export const SCENARIOS = ['daily', 'hpa', 'schedule'] as const;
 export type Scenario = (typeof SCENARIOS)[number];

@@ -6,7 +6,7 @@ import { allForecasters } from '../forecast/registry.js';
 import { augurPolicy, baselinePolicies, floorOnePolicy, oracleDailyPolicy, oracleHourlyPolicy, staticMaxPolicy, type Policy } from './policies.js';
 import { median, simulateTrace, SimError, summarise } from './replay.js';
 import { renderJson, renderMarkdown } from './report.js';
-import { buildSchedule, expandSchedule } from './windows.js';
+import { buildSchedule, expandSchedule } from '../recommend/windows.js';
 import { nativeStepSeconds, toSeries } from './trace.js';
 
 const DAY = 86400;

@@ -2,9 +2,9 @@
 // time windows of the day, each with its own replica count (one cron trigger each).
 //
 // From 24 hourly replica counts, the windows are the cheapest cover: the day is cut into
-// contiguous segments, each segment runs at the highest count of its hours, segments at the
-// floor (the lowest hourly count) need no trigger, and at most `maxWindows` segments may sit
-// above it. A dynamic programme over the cut points finds the cover with the fewest
+// contiguous segments, each segment runs at the highest count of its hours (at least the floor),
+// segments at the floor (by default the lowest hourly count) need no trigger, and at most
+// `maxWindows` segments may sit above it. A dynamic programme over the cut points finds the cover with the fewest
 // replica-hours (ties: fewer windows, then the earliest cuts), so adjacent hours with the same
 // count always share a window and no hour ever runs below its own count.
 
@@ -23,14 +23,18 @@ export interface Schedule {
 
 export const DEFAULT_MAX_WINDOWS = 6;
 
-/** The cheapest schedule of at most `maxWindows` windows that gives every hour at least its count. */
-export function buildSchedule(hourly: readonly number[], maxWindows = DEFAULT_MAX_WINDOWS): Schedule {
+/**
+ * The cheapest schedule of at most `maxWindows` windows that gives every hour at least its count.
+ * `floor` (default: the lowest hourly count) is what runs outside the windows; hours that need no
+ * more than it get no window.
+ */
+export function buildSchedule(hourly: readonly number[], maxWindows = DEFAULT_MAX_WINDOWS, floorAt?: number): Schedule {
   const n = hourly.length;
-  if (n === 0) return { floor: 1, windows: [] };
-  const floor = Math.min(...hourly);
+  if (n === 0) return { floor: floorAt ?? 1, windows: [] };
+  const floor = floorAt ?? Math.min(...hourly);
   const k = Math.max(0, Math.floor(maxWindows));
   // No window allowed: the whole day runs at its highest count.
-  if (k === 0) return { floor: Math.max(...hourly), windows: [] };
+  if (k === 0) return { floor: Math.max(floor, ...hourly), windows: [] };
   // cost[i][w]: least replica-hours covering hours [0, i) with w windows; tie: fewer windows.
   const INF = Number.POSITIVE_INFINITY;
   const cost: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(k + 1).fill(INF));
@@ -40,7 +44,7 @@ export function buildSchedule(hourly: readonly number[], maxWindows = DEFAULT_MA
     for (let j = i - 1, top = -INF; j >= 0; j--) {
       top = Math.max(top, hourly[j] as number);
       const isWindow = top > floor ? 1 : 0;
-      const add = (i - j) * top;
+      const add = (i - j) * Math.max(top, floor);
       for (let w = 0; w + isWindow <= k; w++) {
         const base = (cost[j] as number[])[w] as number;
         if (base === INF) continue;

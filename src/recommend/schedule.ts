@@ -1,0 +1,127 @@
+// Scaling schedules: a forecast with a clear daily or weekly cycle becomes a few windows of the
+// local day, each with its own replica count, written as KEDA cron triggers (one per window) on
+// the ScaledObject that scales the workload. Outside the windows the ScaledObject's floor
+// (minReplicaCount) and its other triggers (an HPA-like cpu trigger, a queue...) govern, so the
+// windows only ever raise the count ahead of the forecast peaks.
+import { fillGaps } from '../forecast/clean.js';
+import { detectPeriod } from '../forecast/baselines.js';
+import type { CronWindowTrigger, Forecast, ScaledObjectSite, ScheduleChange, Series } from '../types.js';
+import { wallClock } from '../util/zoned.js';
+import { buildSchedule, type ScheduleWindow } from './windows.js';
+
+/** KEDA's maxReplicaCount when the ScaledObject does not set one. */
+export const KEDA_DEFAULT_MAX_REPLICAS = 100;
+
+export interface ScheduleInput {
+  forecast: Forecast;
+  /** The load history the forecast came from (the cycle is looked for in it). */
+  load: Series;
+  /** The forecast quantile windows are sized for, and the headroom on top. */
+  quantile: number;
+  headroomPercent: number;
+  capacityPerReplica: number;
+  /** The ScaledObject found in the manifests, if any. */
+  site: ScaledObjectSite | undefined;
+  /** IANA zone the windows are written in. */
+  timezone: string;
+  maxWindows: number;
+}
+
+export type ScheduleResult = { schedule: ScheduleChange } | { skipped: string };
+
+/**
+ * Windows for the forecast: the replicas each local hour needs (the quantile's peak in that hour,
+ * plus the headroom, over the capacity; the highest over the days of the horizon, since the
+ * triggers repeat every day), cut into at most `maxWindows` windows above the floor by
+ * buildSchedule (fewest replica-hours; adjacent hours with the same count share a window, and a
+ * window that runs over midnight is one trigger). Skipped, with the reason, when the workload has
+ * no ScaledObject or its history shows no clear daily or weekly cycle.
+ */
+export function recommendSchedule(input: ScheduleInput): ScheduleResult {
+  const { site, forecast, timezone } = input;
+  if (!site) {
+    return {
+      skipped:
+        'sizing.schedule is on, but no KEDA ScaledObject scales this workload in the manifests: add one (Augur writes its cron triggers, named augur-*, next to the others), or turn sizing.schedule off',
+    };
+  }
+  const step = input.load.stepSeconds;
+  const day = Math.round(86_400 / step);
+  const values = fillGaps(input.load).series.values;
+  const found = detectPeriod(values, [day, 7 * day]);
+  const acf = (p: number) => found.scores.find((s) => s.period === p)?.autocorrelation;
+  const show = (x: number | undefined) => (x === undefined ? 'n/a (under two cycles of history)' : x.toFixed(2));
+  if (found.period === undefined) {
+    return {
+      skipped: `no clear daily or weekly cycle in the history (autocorrelation at 1 day ${show(acf(day))}, at 7 days ${show(acf(7 * day))}; a schedule needs at least 0.3 and a spectral peak), so no windows`,
+    };
+  }
+  const band = forecast.quantiles[String(input.quantile)];
+  if (!band) throw new Error(`forecast has no ${input.quantile} quantile (has ${Object.keys(forecast.quantiles).join(', ')})`);
+  const floor = Math.max(1, site.minReplicaCount ?? 0);
+  const ceiling = site.maxReplicaCount ?? KEDA_DEFAULT_MAX_REPLICAS;
+  const headroom = 1 + input.headroomPercent / 100;
+  const hourlyNeed = new Array<number>(24).fill(floor);
+  for (let i = 0; i < forecast.timestamps.length; i++) {
+    const v = band[i] as number;
+    if (!Number.isFinite(v)) continue;
+    const need = Math.min(ceiling, Math.max(1, Math.ceil((v * headroom) / input.capacityPerReplica - 1e-9)));
+    const h = wallClock(forecast.timestamps[i] as number, timezone).hour;
+    if (need > (hourlyNeed[h] as number)) hourlyNeed[h] = need;
+  }
+  const { windows } = buildSchedule(hourlyNeed, input.maxWindows, floor);
+  const proposed = toTriggers(joinOverMidnight(windows), timezone);
+  const cycle = found.period === day ? `daily cycle (autocorrelation ${show(acf(day))} at 1 day)` : `weekly cycle (autocorrelation ${show(acf(7 * day))} at 7 days)`;
+  return {
+    schedule: {
+      timezone,
+      floor,
+      ceiling,
+      current: site.augurTriggers,
+      proposed,
+      hourlyNeed,
+      reason:
+        `${cycle}; each window covers the forecast p${Math.round(input.quantile * 100)} + ${input.headroomPercent}% of its hours in ${timezone}, ` +
+        `at most ${input.maxWindows} windows above the floor of ${floor} (the ScaledObject's minReplicaCount)`,
+    },
+  };
+}
+
+/** A window ending at midnight and one starting at it, with the same count, are one window. */
+function joinOverMidnight(windows: ScheduleWindow[]): ScheduleWindow[] {
+  const first = windows[0];
+  const last = windows[windows.length - 1];
+  if (windows.length < 2 || !first || !last || first.startHour !== 0 || last.endHour !== 24 || first.replicas !== last.replicas) return windows;
+  return [...windows.slice(1, -1), { startHour: last.startHour, endHour: first.endHour, replicas: first.replicas }];
+}
+
+function toTriggers(windows: ScheduleWindow[], timezone: string): CronWindowTrigger[] {
+  return [...windows]
+    .sort((a, b) => a.startHour - b.startHour)
+    .map((w, i) => ({
+      name: `augur-window-${i + 1}`,
+      timezone,
+      start: `0 ${w.startHour % 24} * * *`,
+      end: `0 ${w.endHour % 24} * * *`,
+      desiredReplicas: w.replicas,
+    }));
+}
+
+/** The replicas each local hour gets from cron triggers over a floor (the highest trigger active wins, as in KEDA). */
+export function hourlyFromTriggers(triggers: readonly CronWindowTrigger[], floor: number): number[] {
+  const out = new Array<number>(24).fill(floor);
+  for (const t of triggers) {
+    const start = cronHour(t.start);
+    const end = cronHour(t.end);
+    if (start === undefined || end === undefined) continue;
+    for (let h = start; h !== end; h = (h + 1) % 24) out[h] = Math.max(out[h] as number, t.desiredReplicas);
+  }
+  return out;
+}
+
+/** The hour of a daily cron expression "M H * * *" with a whole hour, else undefined. */
+function cronHour(expr: string): number | undefined {
+  const m = /^0 (\d{1,2}) \* \* \*$/.exec(expr.trim());
+  const h = m ? Number(m[1]) : Number.NaN;
+  return Number.isInteger(h) && h >= 0 && h < 24 ? h : undefined;
+}
