@@ -114,58 +114,535 @@ interface States {
   S: Float64Array;
 }
 
+/** Leads the run loops handle unrolled (fitLeads gives 6 for a day at 5 minutes, 7 for a week). */
+const SLOTS = 8;
+
+/**
+ * What every run of one fit shares: the history, the initial state, the leads the criterion
+ * sums over with their seasonal look-backs, and scratch for the damping sums.
+ */
+interface Problem {
+  y: Float64Array;
+  m: number;
+  mult: boolean;
+  init: Init;
+  /** The criterion's leads. */
+  lead: Int32Array;
+  /** back[i]: how far back from the target step the seasonal index of lead[i] was last updated. */
+  back: Int32Array;
+  /** Scratch: damping sum phi + ... + phi^h per lead, refilled by every run. */
+  damp: Float64Array;
+  /** Every lead is at most a season (back[i] === m): its seasonal index is S[t - m]. */
+  withinSeason: boolean;
+  /**
+   * The leads in SLOTS slots, right-aligned: slot z + i holds lead i, slots before z are unused;
+   * z = -1 when there are more leads than slots. sh, sk, sd: lead, back and damp by slot.
+   */
+  z: number;
+  sh: Int32Array;
+  sk: Int32Array;
+  sd: Float64Array;
+}
+
+function problem(y: Float64Array, m: number, mult: boolean, init: Init, leads: readonly number[]): Problem {
+  const K = leads.length;
+  const lead = Int32Array.from(leads);
+  const back = new Int32Array(K);
+  for (let i = 0; i < K; i++) back[i] = m * Math.ceil((lead[i] as number) / Math.max(m, 1));
+  const z = K <= SLOTS ? SLOTS - K : -1;
+  const sh = new Int32Array(SLOTS);
+  const sk = new Int32Array(SLOTS);
+  if (z >= 0) {
+    sh.set(lead, z);
+    sk.set(back, z);
+  }
+  const withinSeason = m > 0 && back.every((k) => k === m);
+  return { y, m, mult, init, lead, back, damp: new Float64Array(K), withinSeason, z, sh, sk, sd: new Float64Array(SLOTS) };
+}
+
 /**
  * Run the recursions with one parameter set, storing the states, and return the sum over
  * `leads` of the squared errors of the lead-h forecasts (made at t - h, for t) over the history.
  * Gives up (returning Infinity) once the sum exceeds `bound`.
+ *
+ * This is the fit's inner loop (about 150 runs per fit, each over the whole history), so there is
+ * one function per model form, and in each the leads are unrolled into SLOTS hand-written slots
+ * (entered at slot z through a switch that falls through): as a loop over a lead array, the
+ * lead errors cost about three times the recursion itself. The slots are identical but for
+ * their index; they do exactly the arithmetic of the plain recursion in the same order (the sum
+ * adds step by step, each step's leads in order), so the sum is the same to the last bit. With
+ * more leads than slots a plain loop does it.
  */
-function run(y: Float64Array, m: number, mult: boolean, init: Init, p: Params, leads: readonly number[], bound: number, st: States): number {
-  const { alpha, beta, gamma, phi } = p;
-  const { L, B, S } = st;
-  const n = y.length;
-  const first = init.start - 1;
-  const damp = new Float64Array(leads.length);
-  const back = new Int32Array(leads.length);
-  for (let i = 0; i < leads.length; i++) {
-    const h = leads[i] as number;
+function run(pr: Problem, p: Params, bound: number, st: States): number {
+  const { lead, damp, z, sd } = pr;
+  const phi = p.phi;
+  for (let i = 0; i < lead.length; i++) {
+    const h = lead[i] as number;
     damp[i] = phi === 1 ? h : (phi * (1 - Math.pow(phi, h))) / (1 - phi);
-    back[i] = m * Math.ceil(h / Math.max(m, 1));
   }
+  if (z >= 0) sd.set(damp, z);
+  if (pr.m === 0) return runTrend(pr, p, bound, st);
+  return pr.mult ? runMultiplicative(pr, p, bound, st) : runAdditive(pr, p, bound, st);
+}
+
+/** No season (damped trend). See run. */
+function runTrend(pr: Problem, p: Params, bound: number, st: States): number {
+  const { y, init, lead, damp, z, sh, sd } = pr;
+  const { L, B } = st;
+  const alpha = p.alpha;
+  const beta = p.beta;
+  const phi = p.phi;
+  const a1 = 1 - alpha;
+  const bp = (1 - beta) * phi;
+  const n = y.length;
+  const K = lead.length;
+  const first = init.start - 1;
+  const h0 = sh[0] as number, h1 = sh[1] as number, h2 = sh[2] as number, h3 = sh[3] as number, h4 = sh[4] as number, h5 = sh[5] as number, h6 = sh[6] as number, h7 = sh[7] as number;
+  const d0 = sd[0] as number, d1 = sd[1] as number, d2 = sd[2] as number, d3 = sd[3] as number, d4 = sd[4] as number, d5 = sd[5] as number, d6 = sd[6] as number, d7 = sd[7] as number;
   let l = init.level;
   let b = init.trend;
   L[first] = l;
   B[first] = b;
   let total = 0;
-  for (let t = init.start; t < n; t++) {
-    const yt = y[t] as number;
-    const fl = l + phi * b;
-    let nl: number;
-    if (m === 0) {
-      nl = alpha * yt + (1 - alpha) * fl;
-    } else {
-      const so = S[t - m] as number;
-      if (mult) {
-        nl = alpha * (yt / so) + (1 - alpha) * fl;
-        if (nl < TINY) nl = TINY;
-        S[t] = clampSeason(gamma * (yt / nl) + (1 - gamma) * so);
-      } else {
-        nl = alpha * (yt - so) + (1 - alpha) * fl;
-        S[t] = gamma * (yt - nl) + (1 - gamma) * so;
+  let t = init.start;
+  if (z < 0) {
+    // More leads than slots: a loop over them.
+    for (; t < n; t++) {
+      const yt = y[t] as number;
+      const nl = alpha * yt + a1 * (l + phi * b);
+      b = beta * (nl - l) + bp * b;
+      l = nl;
+      L[t] = l;
+      B[t] = b;
+      for (let i = 0; i < K; i++) {
+        const o = t - (lead[i] as number);
+        if (o < first) continue;
+        const e = yt - ((L[o] as number) + (damp[i] as number) * (B[o] as number));
+        total += e * e;
       }
+      if (total > bound) return Number.POSITIVE_INFINITY;
     }
-    b = beta * (nl - l) + (1 - beta) * phi * b;
+    return total;
+  }
+  // The leads in slots, entering at slot z and falling through; a lead whose origin would
+  // precede the first state (t < t_j) is skipped.
+  const t0 = first + h0, t1 = first + h1, t2 = first + h2, t3 = first + h3, t4 = first + h4, t5 = first + h5, t6 = first + h6, t7 = first + h7;
+  for (; t < n; t++) {
+    const yt = y[t] as number;
+    const nl = alpha * yt + a1 * (l + phi * b);
+    b = beta * (nl - l) + bp * b;
     l = nl;
     L[t] = l;
     B[t] = b;
-    for (let i = 0; i < leads.length; i++) {
-      const o = t - (leads[i] as number);
-      if (o < first) continue;
-      const trendLevel = (L[o] as number) + (damp[i] as number) * (B[o] as number);
-      const f = m === 0 ? trendLevel : mult ? trendLevel * (S[t - (back[i] as number)] as number) : trendLevel + (S[t - (back[i] as number)] as number);
-      const e = yt - f;
-      total += e * e;
+    let e: number;
+    switch (z) {
+      case 0:
+        if (t >= t0) {
+          e = yt - ((L[t - h0] as number) + d0 * (B[t - h0] as number));
+          total += e * e;
+        }
+      // falls through
+      case 1:
+        if (t >= t1) {
+          e = yt - ((L[t - h1] as number) + d1 * (B[t - h1] as number));
+          total += e * e;
+        }
+      // falls through
+      case 2:
+        if (t >= t2) {
+          e = yt - ((L[t - h2] as number) + d2 * (B[t - h2] as number));
+          total += e * e;
+        }
+      // falls through
+      case 3:
+        if (t >= t3) {
+          e = yt - ((L[t - h3] as number) + d3 * (B[t - h3] as number));
+          total += e * e;
+        }
+      // falls through
+      case 4:
+        if (t >= t4) {
+          e = yt - ((L[t - h4] as number) + d4 * (B[t - h4] as number));
+          total += e * e;
+        }
+      // falls through
+      case 5:
+        if (t >= t5) {
+          e = yt - ((L[t - h5] as number) + d5 * (B[t - h5] as number));
+          total += e * e;
+        }
+      // falls through
+      case 6:
+        if (t >= t6) {
+          e = yt - ((L[t - h6] as number) + d6 * (B[t - h6] as number));
+          total += e * e;
+        }
+      // falls through
+      case 7:
+        if (t >= t7) {
+          e = yt - ((L[t - h7] as number) + d7 * (B[t - h7] as number));
+          total += e * e;
+        }
     }
     if (total > bound) return Number.POSITIVE_INFINITY;
+  }
+  return total;
+}
+
+/** Additive season. See run. */
+function runAdditive(pr: Problem, p: Params, bound: number, st: States): number {
+  const { y, m, init, lead, back, damp, z, sh, sk, sd } = pr;
+  const { L, B, S } = st;
+  const alpha = p.alpha;
+  const beta = p.beta;
+  const gamma = p.gamma;
+  const phi = p.phi;
+  const a1 = 1 - alpha;
+  const g1 = 1 - gamma;
+  const bp = (1 - beta) * phi;
+  const n = y.length;
+  const K = lead.length;
+  const first = init.start - 1;
+  const h0 = sh[0] as number, h1 = sh[1] as number, h2 = sh[2] as number, h3 = sh[3] as number, h4 = sh[4] as number, h5 = sh[5] as number, h6 = sh[6] as number, h7 = sh[7] as number;
+  const d0 = sd[0] as number, d1 = sd[1] as number, d2 = sd[2] as number, d3 = sd[3] as number, d4 = sd[4] as number, d5 = sd[5] as number, d6 = sd[6] as number, d7 = sd[7] as number;
+  let l = init.level;
+  let b = init.trend;
+  L[first] = l;
+  B[first] = b;
+  let total = 0;
+  let t = init.start;
+  if (z < 0) {
+    // More leads than slots: a loop over them.
+    for (; t < n; t++) {
+      const yt = y[t] as number;
+      const so = S[t - m] as number;
+      const nl = alpha * (yt - so) + a1 * (l + phi * b);
+      S[t] = gamma * (yt - nl) + g1 * so;
+      b = beta * (nl - l) + bp * b;
+      l = nl;
+      L[t] = l;
+      B[t] = b;
+      for (let i = 0; i < K; i++) {
+        const o = t - (lead[i] as number);
+        if (o < first) continue;
+        const e = yt - ((L[o] as number) + (damp[i] as number) * (B[o] as number) + (S[t - (back[i] as number)] as number));
+        total += e * e;
+      }
+      if (total > bound) return Number.POSITIVE_INFINITY;
+    }
+    return total;
+  }
+  // The leads in slots, entering at slot z and falling through; a lead whose origin would
+  // precede the first state (t < t_j) is skipped.
+  const t0 = first + h0, t1 = first + h1, t2 = first + h2, t3 = first + h3, t4 = first + h4, t5 = first + h5, t6 = first + h6, t7 = first + h7;
+  if (pr.withinSeason) {
+    // Every lead's seasonal index is S[t - m], which the step has just read (so).
+    for (; t < n; t++) {
+      const yt = y[t] as number;
+      const so = S[t - m] as number;
+      const nl = alpha * (yt - so) + a1 * (l + phi * b);
+      S[t] = gamma * (yt - nl) + g1 * so;
+      b = beta * (nl - l) + bp * b;
+      l = nl;
+      L[t] = l;
+      B[t] = b;
+      let e: number;
+      switch (z) {
+        case 0:
+          if (t >= t0) {
+            e = yt - ((L[t - h0] as number) + d0 * (B[t - h0] as number) + so);
+            total += e * e;
+          }
+        // falls through
+        case 1:
+          if (t >= t1) {
+            e = yt - ((L[t - h1] as number) + d1 * (B[t - h1] as number) + so);
+            total += e * e;
+          }
+        // falls through
+        case 2:
+          if (t >= t2) {
+            e = yt - ((L[t - h2] as number) + d2 * (B[t - h2] as number) + so);
+            total += e * e;
+          }
+        // falls through
+        case 3:
+          if (t >= t3) {
+            e = yt - ((L[t - h3] as number) + d3 * (B[t - h3] as number) + so);
+            total += e * e;
+          }
+        // falls through
+        case 4:
+          if (t >= t4) {
+            e = yt - ((L[t - h4] as number) + d4 * (B[t - h4] as number) + so);
+            total += e * e;
+          }
+        // falls through
+        case 5:
+          if (t >= t5) {
+            e = yt - ((L[t - h5] as number) + d5 * (B[t - h5] as number) + so);
+            total += e * e;
+          }
+        // falls through
+        case 6:
+          if (t >= t6) {
+            e = yt - ((L[t - h6] as number) + d6 * (B[t - h6] as number) + so);
+            total += e * e;
+          }
+        // falls through
+        case 7:
+          if (t >= t7) {
+            e = yt - ((L[t - h7] as number) + d7 * (B[t - h7] as number) + so);
+            total += e * e;
+          }
+      }
+      if (total > bound) return Number.POSITIVE_INFINITY;
+    }
+  } else {
+    const k0 = sk[0] as number, k1 = sk[1] as number, k2 = sk[2] as number, k3 = sk[3] as number, k4 = sk[4] as number, k5 = sk[5] as number, k6 = sk[6] as number, k7 = sk[7] as number;
+    for (; t < n; t++) {
+      const yt = y[t] as number;
+      const so = S[t - m] as number;
+      const nl = alpha * (yt - so) + a1 * (l + phi * b);
+      S[t] = gamma * (yt - nl) + g1 * so;
+      b = beta * (nl - l) + bp * b;
+      l = nl;
+      L[t] = l;
+      B[t] = b;
+      let e: number;
+      switch (z) {
+        case 0:
+          if (t >= t0) {
+            e = yt - ((L[t - h0] as number) + d0 * (B[t - h0] as number) + (S[t - k0] as number));
+            total += e * e;
+          }
+        // falls through
+        case 1:
+          if (t >= t1) {
+            e = yt - ((L[t - h1] as number) + d1 * (B[t - h1] as number) + (S[t - k1] as number));
+            total += e * e;
+          }
+        // falls through
+        case 2:
+          if (t >= t2) {
+            e = yt - ((L[t - h2] as number) + d2 * (B[t - h2] as number) + (S[t - k2] as number));
+            total += e * e;
+          }
+        // falls through
+        case 3:
+          if (t >= t3) {
+            e = yt - ((L[t - h3] as number) + d3 * (B[t - h3] as number) + (S[t - k3] as number));
+            total += e * e;
+          }
+        // falls through
+        case 4:
+          if (t >= t4) {
+            e = yt - ((L[t - h4] as number) + d4 * (B[t - h4] as number) + (S[t - k4] as number));
+            total += e * e;
+          }
+        // falls through
+        case 5:
+          if (t >= t5) {
+            e = yt - ((L[t - h5] as number) + d5 * (B[t - h5] as number) + (S[t - k5] as number));
+            total += e * e;
+          }
+        // falls through
+        case 6:
+          if (t >= t6) {
+            e = yt - ((L[t - h6] as number) + d6 * (B[t - h6] as number) + (S[t - k6] as number));
+            total += e * e;
+          }
+        // falls through
+        case 7:
+          if (t >= t7) {
+            e = yt - ((L[t - h7] as number) + d7 * (B[t - h7] as number) + (S[t - k7] as number));
+            total += e * e;
+          }
+      }
+      if (total > bound) return Number.POSITIVE_INFINITY;
+    }
+  }
+  return total;
+}
+
+/** Multiplicative season (the series is positive; see positiveShift). See run. */
+function runMultiplicative(pr: Problem, p: Params, bound: number, st: States): number {
+  const { y, m, init, lead, back, damp, z, sh, sk, sd } = pr;
+  const { L, B, S } = st;
+  const alpha = p.alpha;
+  const beta = p.beta;
+  const gamma = p.gamma;
+  const phi = p.phi;
+  const a1 = 1 - alpha;
+  const g1 = 1 - gamma;
+  const bp = (1 - beta) * phi;
+  const n = y.length;
+  const K = lead.length;
+  const first = init.start - 1;
+  const h0 = sh[0] as number, h1 = sh[1] as number, h2 = sh[2] as number, h3 = sh[3] as number, h4 = sh[4] as number, h5 = sh[5] as number, h6 = sh[6] as number, h7 = sh[7] as number;
+  const d0 = sd[0] as number, d1 = sd[1] as number, d2 = sd[2] as number, d3 = sd[3] as number, d4 = sd[4] as number, d5 = sd[5] as number, d6 = sd[6] as number, d7 = sd[7] as number;
+  let l = init.level;
+  let b = init.trend;
+  L[first] = l;
+  B[first] = b;
+  let total = 0;
+  let t = init.start;
+  if (z < 0) {
+    // More leads than slots: a loop over them.
+    for (; t < n; t++) {
+      const yt = y[t] as number;
+      const so = S[t - m] as number;
+      let nl = alpha * (yt / so) + a1 * (l + phi * b);
+      if (nl < TINY) nl = TINY;
+      const s = gamma * (yt / nl) + g1 * so;
+      S[t] = s < 0.01 ? 0.01 : s > 100 ? 100 : s; // clampSeason
+      b = beta * (nl - l) + bp * b;
+      l = nl;
+      L[t] = l;
+      B[t] = b;
+      for (let i = 0; i < K; i++) {
+        const o = t - (lead[i] as number);
+        if (o < first) continue;
+        const e = yt - ((L[o] as number) + (damp[i] as number) * (B[o] as number)) * (S[t - (back[i] as number)] as number);
+        total += e * e;
+      }
+      if (total > bound) return Number.POSITIVE_INFINITY;
+    }
+    return total;
+  }
+  // The leads in slots, entering at slot z and falling through; a lead whose origin would
+  // precede the first state (t < t_j) is skipped.
+  const t0 = first + h0, t1 = first + h1, t2 = first + h2, t3 = first + h3, t4 = first + h4, t5 = first + h5, t6 = first + h6, t7 = first + h7;
+  if (pr.withinSeason) {
+    // Every lead's seasonal index is S[t - m], which the step has just read (so).
+    for (; t < n; t++) {
+      const yt = y[t] as number;
+      const so = S[t - m] as number;
+      let nl = alpha * (yt / so) + a1 * (l + phi * b);
+      if (nl < TINY) nl = TINY;
+      const s = gamma * (yt / nl) + g1 * so;
+      S[t] = s < 0.01 ? 0.01 : s > 100 ? 100 : s; // clampSeason
+      b = beta * (nl - l) + bp * b;
+      l = nl;
+      L[t] = l;
+      B[t] = b;
+      let e: number;
+      switch (z) {
+        case 0:
+          if (t >= t0) {
+            e = yt - ((L[t - h0] as number) + d0 * (B[t - h0] as number)) * so;
+            total += e * e;
+          }
+        // falls through
+        case 1:
+          if (t >= t1) {
+            e = yt - ((L[t - h1] as number) + d1 * (B[t - h1] as number)) * so;
+            total += e * e;
+          }
+        // falls through
+        case 2:
+          if (t >= t2) {
+            e = yt - ((L[t - h2] as number) + d2 * (B[t - h2] as number)) * so;
+            total += e * e;
+          }
+        // falls through
+        case 3:
+          if (t >= t3) {
+            e = yt - ((L[t - h3] as number) + d3 * (B[t - h3] as number)) * so;
+            total += e * e;
+          }
+        // falls through
+        case 4:
+          if (t >= t4) {
+            e = yt - ((L[t - h4] as number) + d4 * (B[t - h4] as number)) * so;
+            total += e * e;
+          }
+        // falls through
+        case 5:
+          if (t >= t5) {
+            e = yt - ((L[t - h5] as number) + d5 * (B[t - h5] as number)) * so;
+            total += e * e;
+          }
+        // falls through
+        case 6:
+          if (t >= t6) {
+            e = yt - ((L[t - h6] as number) + d6 * (B[t - h6] as number)) * so;
+            total += e * e;
+          }
+        // falls through
+        case 7:
+          if (t >= t7) {
+            e = yt - ((L[t - h7] as number) + d7 * (B[t - h7] as number)) * so;
+            total += e * e;
+          }
+      }
+      if (total > bound) return Number.POSITIVE_INFINITY;
+    }
+  } else {
+    const k0 = sk[0] as number, k1 = sk[1] as number, k2 = sk[2] as number, k3 = sk[3] as number, k4 = sk[4] as number, k5 = sk[5] as number, k6 = sk[6] as number, k7 = sk[7] as number;
+    for (; t < n; t++) {
+      const yt = y[t] as number;
+      const so = S[t - m] as number;
+      let nl = alpha * (yt / so) + a1 * (l + phi * b);
+      if (nl < TINY) nl = TINY;
+      const s = gamma * (yt / nl) + g1 * so;
+      S[t] = s < 0.01 ? 0.01 : s > 100 ? 100 : s; // clampSeason
+      b = beta * (nl - l) + bp * b;
+      l = nl;
+      L[t] = l;
+      B[t] = b;
+      let e: number;
+      switch (z) {
+        case 0:
+          if (t >= t0) {
+            e = yt - ((L[t - h0] as number) + d0 * (B[t - h0] as number)) * (S[t - k0] as number);
+            total += e * e;
+          }
+        // falls through
+        case 1:
+          if (t >= t1) {
+            e = yt - ((L[t - h1] as number) + d1 * (B[t - h1] as number)) * (S[t - k1] as number);
+            total += e * e;
+          }
+        // falls through
+        case 2:
+          if (t >= t2) {
+            e = yt - ((L[t - h2] as number) + d2 * (B[t - h2] as number)) * (S[t - k2] as number);
+            total += e * e;
+          }
+        // falls through
+        case 3:
+          if (t >= t3) {
+            e = yt - ((L[t - h3] as number) + d3 * (B[t - h3] as number)) * (S[t - k3] as number);
+            total += e * e;
+          }
+        // falls through
+        case 4:
+          if (t >= t4) {
+            e = yt - ((L[t - h4] as number) + d4 * (B[t - h4] as number)) * (S[t - k4] as number);
+            total += e * e;
+          }
+        // falls through
+        case 5:
+          if (t >= t5) {
+            e = yt - ((L[t - h5] as number) + d5 * (B[t - h5] as number)) * (S[t - k5] as number);
+            total += e * e;
+          }
+        // falls through
+        case 6:
+          if (t >= t6) {
+            e = yt - ((L[t - h6] as number) + d6 * (B[t - h6] as number)) * (S[t - k6] as number);
+            total += e * e;
+          }
+        // falls through
+        case 7:
+          if (t >= t7) {
+            e = yt - ((L[t - h7] as number) + d7 * (B[t - h7] as number)) * (S[t - k7] as number);
+            total += e * e;
+          }
+      }
+      if (total > bound) return Number.POSITIVE_INFINITY;
+    }
   }
   return total;
 }
@@ -182,10 +659,6 @@ export function fitLeads(horizonSteps: number): number[] {
   return out;
 }
 
-function clampSeason(s: number): number {
-  return s < 0.01 ? 0.01 : s > 100 ? 100 : s;
-}
-
 function valid(p: Params): boolean {
   return (
     p.alpha > 0 &&
@@ -199,9 +672,49 @@ function valid(p: Params): boolean {
   );
 }
 
-function fitParams(y: Float64Array, m: number, mult: boolean, init: Init, leads: readonly number[], st: States): Params {
+function newStates(n: number, init: Init): States {
+  const S = new Float64Array(Math.max(n, init.season.length));
+  S.set(init.season);
+  return { L: new Float64Array(n), B: new Float64Array(n), S };
+}
+
+function sameParams(a: Params, b: Params): boolean {
+  return Object.is(a.alpha, b.alpha) && Object.is(a.beta, b.beta) && Object.is(a.gamma, b.gamma) && Object.is(a.phi, b.phi);
+}
+
+/**
+ * The fitted parameters, and the states of a full run with them.
+ *
+ * Two things make this cheaper than running every candidate and then the winner once more, without
+ * changing the result. The states of the best run so far are kept (runs go to a spare set of
+ * arrays, swapped in when a run becomes the best), so the winner is not run again. And the
+ * pattern search often proposes a point it has already run (the step back after a move, or a
+ * grid point): such a point cannot beat the best (its sum was no better than the best at the
+ * time, and the best only improves), so it is not run again, though it still counts towards
+ * MAX_REFINE_EVALS.
+ */
+function fitParams(pr: Problem): { p: Params; st: States } {
+  const { m, init } = pr;
+  const n = pr.y.length;
+  let st = newStates(n, init);
+  let spare = newStates(n, init);
+  let haveStates = false;
   let best: Params = { alpha: 0.2, beta: 0, gamma: m === 0 ? 0 : 0.1, phi: 0.9 };
   let bestSse = Number.POSITIVE_INFINITY;
+  const tried: Params[] = [];
+  /** Runs p into the spare states; true when it becomes the best. */
+  const tryParams = (p: Params): boolean => {
+    tried.push(p);
+    const s = run(pr, p, bestSse, spare);
+    if (!(s < bestSse)) return false;
+    bestSse = s;
+    best = p;
+    const t = st;
+    st = spare;
+    spare = t;
+    haveStates = true;
+    return true;
+  };
   const gammas = m === 0 ? [0] : GRID.gamma;
   for (const alpha of GRID.alpha)
     for (const beta of GRID.beta)
@@ -209,11 +722,7 @@ function fitParams(y: Float64Array, m: number, mult: boolean, init: Init, leads:
         for (const phi of GRID.phi) {
           const p = { alpha, beta, gamma, phi };
           if (!valid(p)) continue;
-          const s = run(y, m, mult, init, p, leads, bestSse, st);
-          if (s < bestSse) {
-            bestSse = s;
-            best = p;
-          }
+          tryParams(p);
         }
   // Pattern search around the best grid point: try +-step on each parameter, halve the steps
   // when nothing improves. Deterministic, with a bounded number of evaluations.
@@ -226,13 +735,13 @@ function fitParams(y: Float64Array, m: number, mult: boolean, init: Init, leads:
       improved = false;
       for (const key of keys) {
         for (const dir of [1, -1]) {
-          const p = { ...best, [key]: best[key] + dir * step[key] };
+          // Written out (not spread) so every Params has the same shape for the run loops.
+          const p: Params = { alpha: best.alpha, beta: best.beta, gamma: best.gamma, phi: best.phi };
+          p[key] = best[key] + dir * step[key];
           if (!valid(p)) continue;
           evals++;
-          const s = run(y, m, mult, init, p, leads, bestSse, st);
-          if (s < bestSse) {
-            bestSse = s;
-            best = p;
+          if (tried.some((q) => sameParams(q, p))) continue;
+          if (tryParams(p)) {
             improved = true;
             break;
           }
@@ -241,7 +750,9 @@ function fitParams(y: Float64Array, m: number, mult: boolean, init: Init, leads:
     }
     for (const key of keys) step[key] /= 2;
   }
-  return best;
+  // No run beat Infinity (every sum overflowed or was NaN): the states of the default parameters.
+  if (!haveStates) run(pr, best, Number.POSITIVE_INFINITY, st);
+  return { p: best, st };
 }
 
 /** Shift that makes a series safe for multiplicative seasons (all values at least 10% of the mean level). */
@@ -262,10 +773,7 @@ export function fitExponentialSmoothing(values: Float64Array, m: number, mult: b
   const y = shift > 0 ? values.map((v) => v + shift) : values;
   const n = y.length;
   const init = initialise(y, m, mult);
-  const st: States = { L: new Float64Array(n), B: new Float64Array(n), S: new Float64Array(Math.max(n, m)) };
-  st.S.set(init.season);
-  const p = fitParams(y, m, mult, init, leads, st);
-  run(y, m, mult, init, p, leads, Number.POSITIVE_INFINITY, st);
+  const { p, st } = fitParams(problem(y, m, mult, init, leads));
   const { L, B, S } = st;
   const phi = p.phi;
   // Cumulative damping: damp[h] = phi + phi^2 + ... + phi^h.

@@ -68,6 +68,20 @@ export function leadBuckets(horizonSteps: number): [number, number][] {
  * bucket's; with none anywhere, the spread of the history around its median is used.
  */
 export function leadErrors(fitted: FittedModel, values: Float64Array, horizonSteps: number, stepSeconds: number): Float64Array[] {
+  const errors = bucketErrors(fitted, values, horizonSteps, stepSeconds);
+  const sorted = new Set<Float64Array>();
+  for (const e of errors) {
+    if (!sorted.has(e)) e.sort();
+    sorted.add(e);
+  }
+  return errors;
+}
+
+/**
+ * leadErrors' errors, in no particular order (only the fallback is sorted). A bucket that borrows
+ * holds the same array as the bucket it borrows from.
+ */
+function bucketErrors(fitted: FittedModel, values: Float64Array, horizonSteps: number, stepSeconds: number): Float64Array[] {
   const n = values.length;
   const buckets = leadBuckets(horizonSteps);
   const window = errorWindowSteps(stepSeconds);
@@ -78,14 +92,15 @@ export function leadErrors(fitted: FittedModel, values: Float64Array, horizonSte
     if (hi < lo) return new Float64Array(0);
     const origins = hi - lo + 1;
     const stride = Math.max(1, Math.ceil((origins * leads.length) / TARGET_BUCKET_SAMPLES));
-    const out: number[] = [];
+    const out = new Float64Array(Math.ceil(origins / stride) * leads.length);
+    let k = 0;
     for (let t = hi; t >= lo; t -= stride) {
       for (const h of leads) {
         const e = (values[t + h] as number) - fitted.inSample(t, h);
-        if (Number.isFinite(e)) out.push(e);
+        if (Number.isFinite(e)) out[k++] = e;
       }
     }
-    return Float64Array.from(out).sort();
+    return k === out.length ? out : out.slice(0, k);
   });
   const ok = raw.map((e) => e.length >= MIN_BUCKET_SAMPLES);
   let fallback: Float64Array | undefined;
@@ -98,6 +113,100 @@ export function leadErrors(fitted: FittedModel, values: Float64Array, horizonSte
     fallback ??= spreadAroundMedian(values);
     return fallback;
   });
+}
+
+/**
+ * quantileSorted(sorted copy of `xs`, q) for each of `levels`, without sorting: only the order
+ * statistics the levels interpolate between are found, by selection (which reorders `xs`). The
+ * result is exactly the same: the k-th smallest value is the same number however it is found,
+ * and a zero gets the sign a sorted typed array would give it (-0 before +0). Falls back to
+ * sorting when `xs` holds NaN.
+ */
+export function quantilesOf(xs: Float64Array, levels: readonly number[]): number[] {
+  const n = xs.length;
+  if (n === 0) return levels.map(() => Number.NaN);
+  for (let i = 0; i < n; i++) {
+    const x = xs[i] as number;
+    if (x !== x) {
+      const sorted = xs.sort();
+      return levels.map((q) => quantileSorted(sorted, q));
+    }
+  }
+  const ranks = new Set<number>();
+  for (const q of levels) {
+    const lo = Math.floor((n - 1) * q);
+    ranks.add(lo);
+    ranks.add(Math.min(n - 1, lo + 1));
+  }
+  // Ascending ranks: each selection leaves everything before its rank no larger and everything
+  // after no smaller, so the next one only searches what follows.
+  let from = 0;
+  for (const k of Int32Array.from(ranks).sort()) {
+    selectRank(xs, from, n - 1, k);
+    from = k + 1;
+  }
+  // A zero's sign: sorted, the values below 0 come first, then every -0, then every +0.
+  let belowPositiveZero = -1;
+  const at = (k: number): number => {
+    const v = xs[k] as number;
+    if (v !== 0) return v;
+    if (belowPositiveZero < 0) {
+      belowPositiveZero = 0;
+      for (let i = 0; i < n; i++) {
+        const x = xs[i] as number;
+        if (x < 0 || Object.is(x, -0)) belowPositiveZero++;
+      }
+    }
+    return k < belowPositiveZero ? -0 : 0;
+  };
+  return levels.map((q) => {
+    // quantileSorted's arithmetic, on the order statistics.
+    const pos = (n - 1) * q;
+    const lo = Math.floor(pos);
+    const a = at(lo);
+    const b = at(Math.min(n - 1, lo + 1));
+    return a + (b - a) * (pos - lo);
+  });
+}
+
+/**
+ * Reorder a[left..right] so that a[k] is its (k - left)-th smallest value, everything before k no
+ * larger and everything after no smaller (Hoare's FIND / Wirth's selection). A rank at the start
+ * of the range is a minimum scan. Should partitioning fail to converge (adversarial input), the
+ * range is sorted instead.
+ */
+function selectRank(a: Float64Array, left: number, right: number, k: number): void {
+  if (k === left) {
+    let m = left;
+    for (let i = left + 1; i <= right; i++) if ((a[i] as number) < (a[m] as number)) m = i;
+    const v = a[m] as number;
+    a[m] = a[left] as number;
+    a[left] = v;
+    return;
+  }
+  let budget = 64;
+  while (left < right) {
+    if (budget-- === 0) {
+      a.subarray(left, right + 1).sort();
+      return;
+    }
+    const x = a[k] as number;
+    let i = left;
+    let j = right;
+    do {
+      while ((a[i] as number) < x) i++;
+      while (x < (a[j] as number)) j--;
+      if (i <= j) {
+        const v = a[i] as number;
+        a[i] = a[j] as number;
+        a[j] = v;
+        i++;
+        j--;
+      }
+    } while (i <= j);
+    if (j < k) left = i;
+    if (k < i) right = j;
+  }
 }
 
 function sampleLeads(a: number, b: number): number[] {
@@ -157,11 +266,17 @@ export function pointForecaster(model: PointModel): Forecaster {
       const last = values[values.length - 1] as number;
       for (let i = 0; i < H; i++) if (!Number.isFinite(point[i] as number)) point[i] = last;
       const nonNegative = clean.values.every((v) => v >= 0);
-      const errors = leadErrors(fitted, values, H, step);
+      const errors = bucketErrors(fitted, values, H, step);
       const buckets = leadBuckets(H);
       const levels = [...new Set(opts.quantiles)].sort((a, b) => a - b);
       const quantiles: Record<string, number[]> = {};
-      const offsets = errors.map((e) => levels.map((q) => quantileSorted(e, q)));
+      // Buckets that borrow share an array: its quantiles are found once.
+      const found = new Map<Float64Array, number[]>();
+      const offsets = errors.map((e) => {
+        let o = found.get(e);
+        if (!o) found.set(e, (o = quantilesOf(e, levels)));
+        return o;
+      });
       let prev: number[] | undefined;
       for (let li = 0; li < levels.length; li++) {
         const out = new Array<number>(H);
