@@ -260,6 +260,8 @@ export interface ScheduleChange {
   floor: number;
   /** The ScaledObject's maxReplicaCount (KEDA's default 100 when unset): no window goes above it. */
   ceiling: number;
+  /** At most this many windows (sizing.schedule.maxWindows). */
+  maxWindows: number;
   /** Augur's cron triggers in the manifests now. */
   current: CronWindowTrigger[];
   /** The triggers proposed. */

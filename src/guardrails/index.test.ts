@@ -652,39 +652,43 @@ describe('applyLimits', () => {
 
 describe('guard: a KEDA schedule', () => {
   const trig = (name: string, start: number, end: number, desiredReplicas: number) => ({ name, timezone: 'UTC', start: `0 ${start} * * *`, end: `0 ${end} * * *`, desiredReplicas });
-  const withSchedule = (current: ReturnType<typeof trig>[], proposed: ReturnType<typeof trig>[], pol: Partial<Policy> = {}) =>
+  /** 24 hourly needs: `high` from `from` to `to`, the floor (2) elsewhere. */
+  const need = (from: number, to: number, high: number) => Array.from({ length: 24 }, (_, h) => (h >= from && h < to ? high : 2));
+  const withSchedule = (current: ReturnType<typeof trig>[], hourlyNeed: number[], pol: Partial<Policy> = {}) =>
     guard({
       ...input([]),
-      recommendation: { ...rec([]), schedule: { timezone: 'UTC', floor: 2, ceiling: 40, current, proposed, hourlyNeed: new Array<number>(24).fill(2), reason: 'daily cycle' } },
+      recommendation: { ...rec([]), schedule: { timezone: 'UTC', floor: 2, ceiling: 40, maxWindows: 4, current, proposed: [], hourlyNeed, reason: 'daily cycle' } },
       policy: policy(pol),
     });
 
   it('proposes a new schedule on its own, and costs the day-average replicas it adds', () => {
-    const d = withSchedule([], [trig('augur-window-1', 9, 17, 4)]);
+    const d = withSchedule([], need(9, 17, 4));
     expect(d.verdict).toBe('propose');
     expect(d.schedule?.proposed).toEqual([trig('augur-window-1', 9, 17, 4)]);
     // 8 hours at +2 replicas = +2/3 replica on average; × 0.5 cores.
-    expect(d.cost.cores).toBeCloseTo((2 * 8) / 24 * 0.5, 3);
+    expect(d.cost.cores).toBeCloseTo(((2 * 8) / 24) * 0.5, 3);
   });
-  it('clamps each window by maxStepPercent against what its hours run at now', () => {
-    const d = withSchedule([trig('augur-window-1', 9, 17, 4)], [trig('augur-window-1', 9, 17, 20)]);
-    expect(d.schedule?.proposed[0]!.desiredReplicas).toBe(8); // +100% of 4
-    expect(d.notes.some((n) => n.rule === 'maxStepPercent.up' && n.message.includes('schedule augur-window-1: 20 → 8'))).toBe(true);
+  it('clamps each hour by maxStepPercent against what it runs at now, then cuts the windows again', () => {
+    // Now: 4 from 09 to 17. Asked: 20 from 09 to 17 and 3 from 17 to 20.
+    const d = withSchedule([trig('augur-window-1', 9, 17, 4)], need(9, 17, 20).map((r, h) => (h >= 17 && h < 20 ? 3 : r)));
+    // 09–17 may only double (8); 17–20 runs at the floor 2 now, so 3 is within +100%.
+    expect(d.schedule?.proposed).toEqual([trig('augur-window-1', 9, 17, 8), trig('augur-window-2', 17, 20, 3)]);
+    expect(d.notes.some((n) => n.rule === 'maxStepPercent' && n.effect === 'clamped' && n.message.includes('09:00'))).toBe(true);
   });
-  it('clamps to the policy maxReplicas and drops windows clamped down to the floor', () => {
-    const d = withSchedule([], [trig('augur-window-1', 9, 17, 3), trig('augur-window-2', 18, 20, 3)], { maxReplicas: 2, maxStepPercent: { up: 1000, down: 30 } });
+  it('keeps hours within the policy maxReplicas; nothing left to change is unchanged', () => {
+    const d = withSchedule([], need(9, 17, 3), { maxReplicas: 2 });
     expect(d.schedule).toBeUndefined();
     expect(d.verdict).toBe('unchanged');
-    expect(d.notes.filter((n) => n.rule === 'minReplicas/maxReplicas' && n.effect === 'clamped')).toHaveLength(2);
+    expect(d.notes.some((n) => n.rule === 'minReplicas/maxReplicas' && n.effect === 'clamped' && n.message.startsWith('schedule'))).toBe(true);
   });
   it('is unchanged when the windows are those in place, and drops moves below minChangePercent', () => {
-    expect(withSchedule([trig('augur-window-1', 9, 17, 10)], [trig('augur-window-1', 9, 17, 10)]).verdict).toBe('unchanged');
-    const small = withSchedule([trig('augur-window-1', 9, 17, 20)], [trig('augur-window-1', 9, 17, 21)]);
+    expect(withSchedule([trig('augur-window-1', 9, 17, 10)], need(9, 17, 10)).verdict).toBe('unchanged');
+    const small = withSchedule([trig('augur-window-1', 9, 17, 20)], need(9, 17, 21));
     expect(small.verdict).toBe('unchanged');
     expect(small.notes.some((n) => n.rule === 'minChangePercent' && n.message.startsWith('schedule:'))).toBe(true);
   });
   it('drops the schedule when allowedChanges leaves it out', () => {
-    const d = withSchedule([], [trig('augur-window-1', 9, 17, 4)], { allowedChanges: ['replicas', 'hpa'] });
+    const d = withSchedule([], need(9, 17, 4), { allowedChanges: ['replicas', 'hpa'] });
     expect(d.schedule).toBeUndefined();
     expect(d.notes.some((n) => n.rule === 'allowedChanges' && n.effect === 'dropped' && n.message.startsWith('schedule'))).toBe(true);
   });

@@ -3,8 +3,8 @@
 // the numbers; a hold from any rule makes the decision a hold, with all reasons kept.
 import type { Policy } from '../config/schema.js';
 import { fmt, fmtBytes } from '../recommend/index.js';
-import { hourlyFromTriggers } from '../recommend/schedule.js';
-import { changeKindOf, type Accuracy, type Change, type CostDelta, type CronWindowTrigger, type Decision, type GuardrailNote, type Recommendation, type ScheduleChange } from '../types.js';
+import { hourlyFromTriggers, scheduleTriggers } from '../recommend/schedule.js';
+import { changeKindOf, type Accuracy, type Change, type CostDelta, type Decision, type GuardrailNote, type Recommendation, type ScheduleChange } from '../types.js';
 import { activeFreeze, describeFreeze } from './time.js';
 
 export const GUARDRAIL_ORDER = [
@@ -185,10 +185,12 @@ export function guard(input: GuardInput): Decision {
 }
 
 /**
- * The schedule's guardrails, under the same rule names as the fields': allowedChanges,
- * minReplicas/maxReplicas and maxStepPercent on each window's count (against what that window's
- * hours run at now), and minChangePercent on the whole day (a schedule whose every hour moves less
- * than it is dropped). Returns the schedule to propose, or undefined when nothing is left.
+ * The schedule's guardrails, under the same rule names as the fields': allowedChanges;
+ * minReplicas/maxReplicas and maxStepPercent on each local hour's count, against what that hour
+ * runs at now (a window is a run of hours, so an hour that rises and one that falls can share
+ * it); then the windows are cut again from the clamped hours; minChangePercent on the whole day
+ * (a schedule whose every hour moves less than it is dropped). Returns the schedule to propose,
+ * or undefined when nothing is left to change.
  */
 function guardSchedule(proposed: ScheduleChange, policy: Policy, note: (rule: string, effect: GuardrailNote['effect'], message: string) => void): ScheduleChange | undefined {
   if (!policy.allowedChanges.includes('schedule')) {
@@ -196,41 +198,35 @@ function guardSchedule(proposed: ScheduleChange, policy: Policy, note: (rule: st
     return undefined;
   }
   const now = hourlyFromTriggers(proposed.current, proposed.floor);
-  const triggers = proposed.proposed.map((t) => ({ ...t }));
-  for (const t of triggers) {
-    const bounded = Math.min(policy.maxReplicas, proposed.ceiling, Math.max(policy.minReplicas, t.desiredReplicas));
-    if (bounded !== t.desiredReplicas) {
-      note('minReplicas/maxReplicas', 'clamped', `schedule ${t.name}: ${t.desiredReplicas} → ${bounded} (policy allows ${policy.minReplicas}..${policy.maxReplicas}, the ScaledObject at most ${proposed.ceiling})`);
-      t.desiredReplicas = bounded;
+  const upper = Math.min(policy.maxReplicas, proposed.ceiling);
+  const bounded: number[] = [];
+  const stepped: number[] = [];
+  const hours = proposed.hourlyNeed.map((need, h) => {
+    let v = Math.min(upper, Math.max(policy.minReplicas, need));
+    if (v !== need) bounded.push(h);
+    const cur = now[h] as number;
+    if (cur > 0 && v !== cur) {
+      const dir = v > cur ? 'up' : 'down';
+      const bound = cur * (1 + (dir === 'up' ? 1 : -1) * (policy.maxStepPercent[dir] / 100));
+      if (dir === 'up' ? v > bound : v < bound) {
+        v = stepLimit('replicas', cur, bound, dir);
+        stepped.push(h);
+      }
     }
-    const hours = hoursOf(t);
-    const current = hours.length > 0 ? Math.max(...hours.map((h) => now[h] as number)) : proposed.floor;
-    if (current <= 0 || t.desiredReplicas === current) continue;
-    const dir = t.desiredReplicas > current ? 'up' : 'down';
-    const bound = current * (1 + (dir === 'up' ? 1 : -1) * (policy.maxStepPercent[dir] / 100));
-    if (dir === 'up' ? t.desiredReplicas > bound : t.desiredReplicas < bound) {
-      const limit = stepLimit('replicas', current, bound, dir);
-      note(`maxStepPercent.${dir}`, 'clamped', `schedule ${t.name}: ${t.desiredReplicas} → ${limit} (its hours run at ${current} now; at most ${policy.maxStepPercent[dir]}% ${dir} per PR)`);
-      t.desiredReplicas = limit;
-    }
-  }
-  // Windows that clamping brought down to the floor are no longer windows.
-  const kept = triggers.filter((t) => t.desiredReplicas > proposed.floor).map((t, i) => ({ ...t, name: `augur-window-${i + 1}` }));
-  const after = hourlyFromTriggers(kept, proposed.floor);
+    return v;
+  });
+  const list = (hs: number[]) => hs.map((h) => `${String(h).padStart(2, '0')}:00`).join(', ');
+  if (bounded.length > 0) note('minReplicas/maxReplicas', 'clamped', `schedule: hours ${list(bounded)} kept within ${policy.minReplicas}..${upper} (policy ${policy.minReplicas}..${policy.maxReplicas}, the ScaledObject at most ${proposed.ceiling})`);
+  if (stepped.length > 0) note('maxStepPercent', 'clamped', `schedule: hours ${list(stepped)} moved at most +${policy.maxStepPercent.up}% / −${policy.maxStepPercent.down}% from what they run at now`);
+  const triggers = scheduleTriggers(hours, proposed.maxWindows, proposed.floor, proposed.timezone);
+  if (JSON.stringify(triggers) === JSON.stringify(proposed.current)) return undefined;
+  const after = hourlyFromTriggers(triggers, proposed.floor);
   const moved = after.map((r, h) => Math.abs(r - (now[h] as number)) / Math.max(1, now[h] as number));
-  const same = kept.length === proposed.current.length && kept.every((t, i) => JSON.stringify(t) === JSON.stringify(proposed.current[i]));
-  if (same) return undefined;
   if (Math.max(...moved) * 100 < policy.minChangePercent) {
     note('minChangePercent', 'dropped', `schedule: no hour moves ${policy.minChangePercent}% or more`);
     return undefined;
   }
-  return { ...proposed, proposed: kept };
-}
-
-/** The local hours a daily trigger covers ("0 H * * *" start and end). */
-function hoursOf(t: CronWindowTrigger): number[] {
-  const on = hourlyFromTriggers([{ ...t, desiredReplicas: 1 }], 0);
-  return on.flatMap((r, h) => (r > 0 ? [h] : []));
+  return { ...proposed, proposed: triggers, hourlyNeed: hours };
 }
 
 /** What the schedule adds per month: the change of the day's average replicas, times the pod's requests. */

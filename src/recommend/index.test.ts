@@ -33,7 +33,7 @@ function input(over: Partial<RecommendInput> = {}, sizing: Partial<Sizing> = {})
     autoscaler: 'none',
     current: { replicas: 8 },
     load: series(constant(14 * 24, 500)),
-    forecast: forecast({ '0.5': constant(24, 800), '0.9': day(900, 1000), '0.99': day(1000, 1200) }),
+    forecast: forecast({ '0.5': constant(24, 800), '0.9': day(900, 1000), '0.99': day(1000, 1080) }),
     capacityPerReplica: 100,
     capacitySource: 'given in the guardrails file',
     ...over,
@@ -65,8 +65,8 @@ describe('recommend: replicas without an autoscaler', () => {
 
   it('uses the configured quantile and headroom', () => {
     const r = recommend(input({}, { quantile: 0.99, headroomPercent: 50 }));
-    // p99 peak 1200 × 1.5 ÷ 100 = 18.
-    expect(fieldOf(r.changes, 'replicas')!.proposed).toBe(18);
+    // p99 peak 1080 × 1.5 ÷ 100 = 16.2 → 17.
+    expect(fieldOf(r.changes, 'replicas')!.proposed).toBe(17);
   });
 
   it('rounds up a fractional replica count', () => {
@@ -102,6 +102,13 @@ describe('recommend: replicas without an autoscaler', () => {
     const r = recommend(input({ load: series(values) }));
     // 900 × 1.1 ÷ 100 = 9.9 → 10.
     expect(fieldOf(r.changes, 'replicas')!.observed).toBe(10);
+  });
+
+  it('never sizes below the forecast p99: a burst above p90 + headroom gets its replicas', () => {
+    const r = recommend(input({ forecast: forecast({ '0.5': constant(24, 800), '0.9': day(900, 1000), '0.99': day(1000, 1450) }) }));
+    // p90: 1000 × 1.1 ÷ 100 = 11; p99: 1450 ÷ 100 = 14.5 → 15.
+    expect(r.changes[0]).toMatchObject({ field: 'replicas', proposed: 15 });
+    expect(r.changes[0]!.reason).toMatch(/p99 peak 1450 .* → 15 \(above p90 1000 × 1\.10 = 11 replicas: bursts\)/);
   });
 
   it('proposes no replica change when the manifest has no replicas field', () => {

@@ -45,12 +45,16 @@ export function recommend(input: RecommendInput): Recommendation {
   const changes: Change[] = [];
   const reasons: string[] = [
     `Forecast p${pct(sizing.quantile)} peak ${fmt(peak)} over the next ${hours(horizonSeconds)} (model ${forecast.model}); observed peak of the last ${days(evidence.length * input.load.stepSeconds)}: ${fmt(observedPeak)}.`,
-    `One replica serves ${fmt(cap)} (${input.capacitySource}); sized with ${sizing.headroomPercent}% headroom.`,
+    `One replica serves ${fmt(cap)} (${input.capacitySource}); sized with ${sizing.headroomPercent}% headroom, and never below the forecast p${pct(sizing.maxQuantile)}.`,
   ];
   let expectedReplicas: number;
 
   if (input.autoscaler === 'none') {
-    const proposed = replicasFor(peak);
+    // The quantile plus headroom, and never less than the high quantile itself: a bursty
+    // workload's p99 is far above its p90, and its bursts need those replicas.
+    const burst = forecast.quantiles[qMax] ? max(forecast.quantiles[qMax]) : Number.NEGATIVE_INFINITY;
+    const proposed = Math.max(replicasFor(peak), Number.isFinite(burst) ? replicasFor(burst / headroom) : 1);
+    const byBurst = proposed > replicasFor(peak);
     expectedReplicas = proposed;
     if (input.current.replicas !== undefined) {
       changes.push({
@@ -58,7 +62,9 @@ export function recommend(input: RecommendInput): Recommendation {
         current: input.current.replicas,
         proposed,
         observed: replicasFor(observedPeak),
-        reason: `${fmt(peak)} × ${headroom.toFixed(2)} ÷ ${fmt(cap)} per replica = ${fmt((peak * headroom) / cap)} → ${proposed}`,
+        reason: byBurst
+          ? `the forecast p${pct(sizing.maxQuantile)} peak ${fmt(burst)} ÷ ${fmt(cap)} per replica = ${fmt(burst / cap)} → ${proposed} (above p${pct(sizing.quantile)} ${fmt(peak)} × ${headroom.toFixed(2)} = ${fmt((peak * headroom) / cap)} replicas: bursts)`
+          : `${fmt(peak)} × ${headroom.toFixed(2)} ÷ ${fmt(cap)} per replica = ${fmt((peak * headroom) / cap)} → ${proposed}`,
       });
     }
   } else {
@@ -104,6 +110,7 @@ export function recommend(input: RecommendInput): Recommendation {
         forecast,
         load: input.load,
         quantile: sizing.quantile,
+        maxQuantile: sizing.maxQuantile,
         headroomPercent: sizing.headroomPercent,
         capacityPerReplica: cap,
         site: input.scaledObject,

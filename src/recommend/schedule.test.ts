@@ -76,6 +76,17 @@ describe('recommendSchedule', () => {
     expect(hourlyFromTriggers(r.schedule.proposed, 2)).toEqual(r.schedule.hourlyNeed);
   });
 
+  it('writes a window over the whole day as two triggers (KEDA refuses start = end)', () => {
+    const load = business(14, 960, 1000);
+    const r = recommendSchedule(input({ load, forecast: nextDay(load, 960, 1000) }));
+    if (!('schedule' in r)) throw new Error(r.skipped);
+    expect(r.schedule.proposed.map((t) => [t.start, t.end, t.desiredReplicas])).toEqual([
+      ['0 0 * * *', '0 12 * * *', 11],
+      ['0 12 * * *', '0 0 * * *', 11],
+    ]);
+    expect(hourlyFromTriggers(r.schedule.proposed, 2)).toEqual(r.schedule.hourlyNeed);
+  });
+
   it('never goes above the ScaledObject maxReplicaCount, and uses at most maxWindows windows', () => {
     const r = recommendSchedule(input({ site: site({ maxReplicaCount: 8 }) }));
     if (!('schedule' in r)) throw new Error(r.skipped);

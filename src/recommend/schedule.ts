@@ -16,8 +16,9 @@ export interface ScheduleInput {
   forecast: Forecast;
   /** The load history the forecast came from (the cycle is looked for in it). */
   load: Series;
-  /** The forecast quantile windows are sized for, and the headroom on top. */
+  /** The forecast quantile windows are sized for, and the headroom on top; no hour gets less than maxQuantile's forecast. */
   quantile: number;
+  maxQuantile: number;
   headroomPercent: number;
   capacityPerReplica: number;
   /** The ScaledObject found in the manifests, if any. */
@@ -30,8 +31,8 @@ export interface ScheduleInput {
 export type ScheduleResult = { schedule: ScheduleChange } | { skipped: string };
 
 /**
- * Windows for the forecast: the replicas each local hour needs (the quantile's peak in that hour,
- * plus the headroom, over the capacity; the highest over the days of the horizon, since the
+ * Windows for the forecast: the replicas each local hour needs (the quantile's peak in that hour
+ * plus the headroom, and never less than the maxQuantile's, over the capacity; the highest over the days of the horizon, since the
  * triggers repeat every day), cut into at most `maxWindows` windows above the floor by
  * buildSchedule (fewest replica-hours; adjacent hours with the same count share a window, and a
  * window that runs over midnight is one trigger). Skipped, with the reason, when the workload has
@@ -61,36 +62,49 @@ export function recommendSchedule(input: ScheduleInput): ScheduleResult {
   const floor = Math.max(1, site.minReplicaCount ?? 0);
   const ceiling = site.maxReplicaCount ?? KEDA_DEFAULT_MAX_REPLICAS;
   const headroom = 1 + input.headroomPercent / 100;
+  const high = forecast.quantiles[String(input.maxQuantile)];
   const hourlyNeed = new Array<number>(24).fill(floor);
   for (let i = 0; i < forecast.timestamps.length; i++) {
-    const v = band[i] as number;
+    const v = Math.max((band[i] as number) * headroom, high?.[i] ?? Number.NEGATIVE_INFINITY);
     if (!Number.isFinite(v)) continue;
-    const need = Math.min(ceiling, Math.max(1, Math.ceil((v * headroom) / input.capacityPerReplica - 1e-9)));
+    const need = Math.min(ceiling, Math.max(1, Math.ceil(v / input.capacityPerReplica - 1e-9)));
     const h = wallClock(forecast.timestamps[i] as number, timezone).hour;
     if (need > (hourlyNeed[h] as number)) hourlyNeed[h] = need;
   }
-  const { windows } = buildSchedule(hourlyNeed, input.maxWindows, floor);
-  const proposed = toTriggers(joinOverMidnight(windows), timezone);
+  const proposed = scheduleTriggers(hourlyNeed, input.maxWindows, floor, timezone);
   const cycle = found.period === day ? `daily cycle (autocorrelation ${show(acf(day))} at 1 day)` : `weekly cycle (autocorrelation ${show(acf(7 * day))} at 7 days)`;
   return {
     schedule: {
       timezone,
       floor,
       ceiling,
+      maxWindows: input.maxWindows,
       current: site.augurTriggers,
       proposed,
       hourlyNeed,
       reason:
-        `${cycle}; each window covers the forecast p${Math.round(input.quantile * 100)} + ${input.headroomPercent}% of its hours in ${timezone}, ` +
+        `${cycle}; each window covers the forecast p${Math.round(input.quantile * 100)} + ${input.headroomPercent}% (and at least the p${Math.round(input.maxQuantile * 100)}) of its hours in ${timezone}, ` +
         `at most ${input.maxWindows} windows above the floor of ${floor} (the ScaledObject's minReplicaCount)`,
     },
   };
 }
 
-/** A window ending at midnight and one starting at it, with the same count, are one window. */
+/** The cron triggers of the cheapest schedule (buildSchedule) that gives every local hour its count. */
+export function scheduleTriggers(hourly: readonly number[], maxWindows: number, floor: number, timezone: string): CronWindowTrigger[] {
+  return toTriggers(joinOverMidnight(buildSchedule(hourly, maxWindows, floor).windows), timezone);
+}
+
+/**
+ * A window ending at midnight and one starting at it, with the same count, are one window. A
+ * window over the whole day is written as two (00–12 and 12–00): a cron trigger whose start and
+ * end are the same time is refused by KEDA.
+ */
 function joinOverMidnight(windows: ScheduleWindow[]): ScheduleWindow[] {
   const first = windows[0];
   const last = windows[windows.length - 1];
+  if (windows.length === 1 && first && first.startHour === 0 && first.endHour === 24) {
+    return [{ ...first, endHour: 12 }, { ...first, startHour: 12 }];
+  }
   if (windows.length < 2 || !first || !last || first.startHour !== 0 || last.endHour !== 24 || first.replicas !== last.replicas) return windows;
   return [...windows.slice(1, -1), { startHour: last.startHour, endHour: first.endHour, replicas: first.replicas }];
 }

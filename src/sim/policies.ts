@@ -3,8 +3,14 @@
 // those hourly needs into what they can express: one count for the day, an HPA floor, or a
 // KEDA cron schedule.
 
-import type { Forecaster, Series } from '../types.js';
+import { POLICY_DEFAULTS, SIZING_DEFAULTS } from '../config/schema.js';
+import { usableSteps } from '../forecast/clean.js';
 import { allForecasters, selectAugur } from '../forecast/registry.js';
+import { guard } from '../guardrails/index.js';
+import { recommend } from '../recommend/index.js';
+import { hourlyFromTriggers, scheduleTriggers } from '../recommend/schedule.js';
+import type { CronWindowTrigger, Forecast, Forecaster, Series } from '../types.js';
+import type { StepLimits } from './guard.js';
 
 export type PolicyKind = 'augur' | 'baseline' | 'static' | 'oracle' | 'reference';
 
@@ -21,6 +27,25 @@ export interface ProposalContext {
   headroom: number;
   /** The p-level forecasts are sized at (0.9). */
   quantile: number;
+  /** The max-step guardrail and the schedule's window limit of the replay. */
+  stepLimits: StepLimits;
+  maxWindows: number;
+}
+
+/** What is in place when a guarded policy proposes: the day's count, the schedule, and the policy's own state (e.g. its triggers). */
+export interface InPlace {
+  daily?: number;
+  schedule?: number[];
+  state?: unknown;
+}
+
+/** A proposal that has already been through the product's guardrails: the replay applies it as it is. */
+export interface GuardedProposal {
+  daily: number;
+  /** 24 counts for the hours of the applied day. */
+  schedule: number[];
+  /** Handed back as InPlace.state at the next proposal. */
+  state?: unknown;
 }
 
 export interface Policy {
@@ -29,7 +54,12 @@ export interface Policy {
   /** Guardrails (max step) apply to its proposals; oracles are references and skip them. */
   guarded: boolean;
   /** 24 replica counts (≥ 1) for the hours of the applied day, or undefined when it cannot propose (the values in place stay). */
-  propose(ctx: ProposalContext): number[] | undefined;
+  propose?(ctx: ProposalContext): number[] | undefined;
+  /**
+   * Instead of propose: the day's count and schedule after the policy's own guardrails, or
+   * undefined when it proposes nothing (the values in place stay).
+   */
+  proposeGuarded?(ctx: ProposalContext, inPlace: InPlace): GuardedProposal | undefined;
 }
 
 const HOUR = 3600;
@@ -120,19 +150,83 @@ export function policyFromForecaster(f: Forecaster, kind: PolicyKind = 'baseline
 }
 
 /**
- * Augur: model selection by backtest among its candidates (selectAugur = selectAndForecast over
- * augurCandidates) on the history, sized at the quantile plus the headroom.
+ * Augur as the agent runs it: selectAugur forecasts from the proposal time to the end of the
+ * applied day; the product's recommend() sizes the day's replica count (the quantile's peak over
+ * the applied day plus the headroom) and a KEDA schedule (recommendSchedule, for series with a
+ * clear cycle; otherwise the day's count all day), and the product's guard() applies the
+ * guardrails file's defaults to both: max step (the replay's limits), scale-down only as far as
+ * the last 7 days of load support, minimum change, minimum accuracy and history. The cooldown
+ * is off: the replay's daily cadence is the schedule. A hold keeps the values in place.
  */
 export function augurPolicy(): Policy {
-  return forecasterPolicy(
-    'augur',
-    'augur',
-    (history, horizonSteps, q) => {
-      const fc = selectAugur(history, { horizonSteps, quantiles: [0.5, q] });
-      return { timestamps: fc.timestamps, values: quantileValues(q, fc.quantiles) };
+  return {
+    name: 'augur',
+    kind: 'augur',
+    guarded: true,
+    proposeGuarded(ctx, inPlace) {
+      const step = ctx.history.stepSeconds;
+      const lastHist = ctx.history.timestamps[ctx.history.timestamps.length - 1];
+      if (lastHist === undefined) return undefined;
+      const horizonSteps = Math.ceil((ctx.windowStart + DAY - lastHist) / step);
+      if (horizonSteps < 1) return undefined;
+      let fc: Forecast;
+      try {
+        fc = selectAugur(ctx.history, { horizonSteps, quantiles: [...new Set([0.5, ctx.quantile, SIZING_DEFAULTS.maxQuantile])] });
+      } catch {
+        return undefined; // not enough history, or the model failed: no proposal today
+      }
+      const day = sliceForecast(fc, ctx.windowStart, ctx.windowStart + DAY);
+      if (day.timestamps.length === 0) return undefined;
+      const triggers = (inPlace.state as CronWindowTrigger[] | undefined) ?? [];
+      const rec = recommend({
+        target: SIM_TARGET,
+        sizing: { ...SIZING_DEFAULTS, quantile: ctx.quantile, headroomPercent: ctx.headroom * 100, schedule: { enabled: true, maxWindows: ctx.maxWindows, timezone: 'UTC' } },
+        autoscaler: 'none',
+        current: { replicas: inPlace.daily ?? 1 },
+        load: ctx.history,
+        forecast: day,
+        capacityPerReplica: ctx.capacity,
+        capacitySource: 'the replay',
+        scaledObject: { file: 'replay', documentIndex: 0, label: 'ScaledObject/replay', minReplicaCount: 1, maxReplicaCount: 1_000_000, augurTriggers: triggers, otherTriggers: [] },
+      });
+      const proposedDaily = rec.changes.find((c) => c.field === 'replicas')?.proposed;
+      if (proposedDaily === undefined) return undefined;
+      const startHour = new Date(ctx.windowStart * 1000).getUTCHours();
+      const toDay = (byUtcHour: number[]) => byUtcHour.map((_, k) => byUtcHour[(startHour + k) % 24] as number);
+      // Without a clear cycle Augur writes no windows and sizes the count instead: in the
+      // schedule scenario that is the day's count in every hour, kept as triggers so the next
+      // schedule is guarded against what actually runs.
+      const flat = (n: number) => scheduleTriggers(new Array<number>(24).fill(n), ctx.maxWindows, 1, 'UTC');
+      if (inPlace.daily === undefined) {
+        // The first applied day sets the starting values, unguarded.
+        const first = rec.schedule?.proposed ?? flat(proposedDaily);
+        return { daily: proposedDaily, schedule: toDay(hourlyFromTriggers(first, 1)), state: first };
+      }
+      const decision = guard({
+        recommendation: rec,
+        policy: { ...POLICY_DEFAULTS, cooldown: 0, maxReplicas: 1_000_000, maxStepPercent: { up: ctx.stepLimits.up, down: ctx.stepLimits.down } },
+        ...(fc.accuracy ? { accuracy: fc.accuracy } : {}),
+        historySeconds: usableSteps(ctx.history) * step,
+        now: ctx.proposalTime,
+        timezone: 'UTC',
+        podRequests: {},
+      });
+      if (decision.verdict === 'hold') return undefined;
+      const daily = decision.changes.find((c) => c.field === 'replicas')?.proposed ?? inPlace.daily;
+      const next = rec.schedule ? (decision.schedule?.proposed ?? triggers) : flat(daily);
+      return { daily, schedule: toDay(hourlyFromTriggers(next, 1)), state: next };
     },
-    true,
-  );
+  };
+}
+
+const SIM_TARGET = { kind: 'Deployment' as const, namespace: 'replay', name: 'replay' };
+
+/** The steps of a forecast within [from, to). */
+function sliceForecast(fc: Forecast, from: number, to: number): Forecast {
+  const keep = fc.timestamps.map((t, i) => (t >= from && t < to ? i : -1)).filter((i) => i >= 0);
+  const quantiles: Record<string, number[]> = {};
+  for (const [k, v] of Object.entries(fc.quantiles)) quantiles[k] = keep.map((i) => v[i] as number);
+  return { ...fc, timestamps: keep.map((i) => fc.timestamps[i] as number), quantiles };
 }
 
 /** The maximum of the history (at most the last `historyDays`), every hour. */

@@ -3,7 +3,9 @@
 // Cadence. Once a day at `proposalHour` (UTC) each policy proposes, seeing only the history
 // before that moment (at most the last `historyDays`). A reviewer merges it `reviewDelay` later;
 // from then on it holds for 24 hours (the "applied day"), until the next proposal lands. The
-// max-step guardrail clamps each proposal against the value in place (oracles skip it). The first
+// max-step guardrail clamps each proposal against the value in place (oracles skip it); a policy
+// with proposeGuarded (Augur: the product's recommend() and guard()) applies its own guardrails
+// and the replay takes its numbers as they are. The first
 // applied day sets the starting values: not clamped, not counted as a PR. After that a proposal
 // that changes what is in place is one PR; a proposal equal to it, or none at all (a model that
 // cannot forecast), is no PR and leaves the values in place.
@@ -172,12 +174,13 @@ export function simulateTrace(name: string, series: Series, policies: readonly P
     const schedules: number[][] = [];
     let prDaily = 0;
     let prSchedule = 0;
+    let state: unknown;
     for (let d = 0; d < proposals.length; d++) {
       const p = proposals[d] as number;
       const [, hEnd] = indexRange(series, p - historySteps * step, p);
       const hStart = Math.max(0, hEnd - historySteps);
       const history: Series = { timestamps: ts.slice(hStart, hEnd), values: values.slice(hStart, hEnd), stepSeconds: step };
-      const need = policy.propose({
+      const ctx = {
         series,
         history,
         proposalTime: p,
@@ -185,9 +188,27 @@ export function simulateTrace(name: string, series: Series, policies: readonly P
         capacity,
         headroom: o.headroom,
         quantile: o.quantile,
-      });
+        stepLimits: o.stepLimits,
+        maxWindows: o.maxWindows,
+      };
       const prevDaily = daily[d - 1];
       const prevSchedule = schedules[d - 1];
+      if (policy.proposeGuarded) {
+        const g = policy.proposeGuarded(ctx, { ...(prevDaily !== undefined ? { daily: prevDaily } : {}), ...(prevSchedule ? { schedule: prevSchedule } : {}), state });
+        if (!g) {
+          missed++;
+          daily.push(prevDaily ?? 1);
+          schedules.push(prevSchedule ?? new Array<number>(24).fill(1));
+          continue;
+        }
+        if (prevDaily !== undefined && g.daily !== prevDaily) prDaily++;
+        if (prevSchedule && g.schedule.some((r, h) => r !== prevSchedule[h])) prSchedule++;
+        daily.push(g.daily);
+        schedules.push(g.schedule);
+        state = g.state;
+        continue;
+      }
+      const need = policy.propose?.(ctx);
       if (!need) {
         missed++;
         daily.push(prevDaily ?? 1);
