@@ -72,6 +72,10 @@ export interface Forecast {
   accuracy?: Accuracy;
   /** Other models that were scored, for the PR body. */
   candidates?: { model: string; selectionLoss: number }[];
+  /** The models an ensemble averages (model is then "ensemble(a + b + c)"). */
+  members?: string[];
+  /** Unix seconds of the backtest that chose the model, when it was reused from an earlier cycle (see SelectionCache). */
+  selectedAt?: number;
 }
 
 export interface ForecastOptions {

@@ -3,7 +3,8 @@
 // compared with in `augur backtest`.
 import type { Forecast, Forecaster, Series } from '../types.js';
 import { baselineForecasters } from './baselines.js';
-import { defaultForecasters, selectAndForecast, type SelectOptions } from './select.js';
+import { ForecastError } from './errors.js';
+import { averageForecasts, defaultForecasters, selectAndForecast, type SelectOptions } from './select.js';
 
 export type ForecasterKind = 'augur-candidate' | 'baseline';
 
@@ -47,4 +48,46 @@ export function augurForecaster(stepSeconds: number, picked: string[], name = 'a
       return fc;
     },
   };
+}
+
+/**
+ * Selection is the expensive part of a forecast (every candidate backtested at every origin);
+ * the chosen model changes slowly. The cache keeps each workload's choice (the model, or the
+ * ensemble's members) with the accuracy its backtest measured, and until it is `maxAgeSeconds`
+ * old a forecast only refits those models on the new history. It selects again when the entry is
+ * older, when the forecast options or the step changed, or when a chosen model can no longer
+ * forecast the history. In memory: a process that runs one cycle (a CronJob) selects every time.
+ */
+export class SelectionCache {
+  private readonly entries = new Map<string, { at: number; signature: string; members: string[]; selected: Forecast }>();
+
+  constructor(private readonly maxAgeSeconds: number) {}
+
+  forecast(key: string, history: Series, opts: SelectOptions, now: number): Forecast {
+    const signature = JSON.stringify([history.stepSeconds, opts.horizonSteps, [...opts.quantiles].sort(), opts.seasonSteps ?? null, opts.origins ?? null]);
+    const e = this.entries.get(key);
+    if (e && e.signature === signature && now - e.at < this.maxAgeSeconds) {
+      const refit = this.refit(e.members, history, opts);
+      if (refit) {
+        const { accuracy, candidates } = e.selected;
+        return { ...refit, ...(accuracy ? { accuracy } : {}), ...(candidates ? { candidates } : {}), selectedAt: e.at };
+      }
+    }
+    const fc = selectAugur(history, opts);
+    this.entries.set(key, { at: now, signature, members: fc.members ?? [fc.model], selected: fc });
+    return fc;
+  }
+
+  private refit(members: string[], history: Series, opts: SelectOptions): Forecast | undefined {
+    const pool = opts.candidates ?? augurCandidates(history.stepSeconds, opts.seasonSteps);
+    const models = members.map((m) => pool.find((c) => c.name === m));
+    if (models.some((m) => m === undefined)) return undefined;
+    try {
+      const fcs = (models as Forecaster[]).map((m) => m.forecast(history, opts));
+      return fcs.length === 1 ? (fcs[0] as Forecast) : { ...averageForecasts(fcs), members };
+    } catch (err) {
+      if (err instanceof ForecastError) return undefined;
+      throw err;
+    }
+  }
 }

@@ -106,7 +106,7 @@ export function selectAndForecast(history: Series, opts: SelectOptions): Forecas
     if (top.length === ENSEMBLE_SIZE) {
       const acc = scoreBacktest(averagePredictions(top.map((s) => s.p)), history, base.quantiles);
       if (acc.selectionLoss < best.acc.selectionLoss) {
-        return { ...averageForecasts(top.map((s) => s.f.forecast(history, base))), accuracy: acc, candidates: ranked };
+        return { ...averageForecasts(top.map((s) => s.f.forecast(history, base))), members: top.map((s) => s.f.name), accuracy: acc, candidates: ranked };
       }
     }
     return { ...best.f.forecast(history, base), accuracy: best.acc, candidates: ranked };
@@ -133,7 +133,7 @@ function averagePredictions(ps: readonly BacktestPredictions[]): BacktestPredict
 }
 
 /** Forecasts averaged level by level (quantile averaging keeps the levels in order). */
-function averageForecasts(fcs: readonly Forecast[]): Forecast {
+export function averageForecasts(fcs: readonly Forecast[]): Forecast {
   const first = fcs[0] as Forecast;
   const quantiles: Record<string, number[]> = {};
   for (const key of Object.keys(first.quantiles)) quantiles[key] = meanOf(fcs.map((f) => f.quantiles[key] as number[]));

@@ -43,7 +43,7 @@ const site = (over: Partial<ScaledObjectSite> = {}): ScaledObjectSite => ({
 
 function input(over: Partial<ScheduleInput> = {}): ScheduleInput {
   const load = business(14, 100, 1000);
-  return { forecast: nextDay(load, 100, 1000), load, quantile: 0.9, headroomPercent: 10, capacityPerReplica: 100, site: site(), timezone: 'UTC', maxWindows: 4, ...over };
+  return { forecast: nextDay(load, 100, 1000), load, quantile: 0.9, maxQuantile: 0.99, headroomPercent: 10, capacityPerReplica: 100, site: site(), timezone: 'UTC', maxWindows: 4, ...over };
 }
 
 describe('recommendSchedule', () => {
