@@ -2,19 +2,21 @@
 //   targets -> metrics -> forecast -> recommend -> guard -> manifests -> forge
 // Every target ends in an outcome (propose, hold, unchanged, or error) that is logged, counted and
 // listed in the dashboard; a failure of one target never stops the others.
-import { effectiveSettings, type Config, type TargetConfig } from '../config/schema.js';
+import { effectiveSettings, type Config, type Policy, type TargetConfig } from '../config/schema.js';
 import { cleanHistory } from '../forecast/index.js';
-import { selectAugur } from '../forecast/registry.js';
+import { selectAugur, type SelectionCache } from '../forecast/registry.js';
 import { buildProposal, renderBody, targetId, type Proposal, type ProposalItem } from '../forge/body.js';
 import { renderDashboard, type PrAction, type TargetOutcome } from '../forge/dashboard.js';
+import { scheduleSummary, windowsInline } from '../forge/schedule.js';
 import { BRANCH_PREFIX, withMeta, type Forge, type PullRequestInfo } from '../forge/types.js';
-import { applyLimits, guard, type ForgeLoad } from '../guardrails/index.js';
-import { applyEdits, editFor, locateWorkload, parseQuantity } from '../manifests/index.js';
+import { applyLimits, guard, scheduleCost, show, type ForgeLoad } from '../guardrails/index.js';
+import { applyEdits, editFor, locateWorkload, parseQuantity, scheduleEdit } from '../manifests/index.js';
 import { describeRef } from '../metrics/grid.js';
 import type { MetricName } from '../metrics/presets.js';
 import { branchFor, groupKey, manifestSpecOf, resolveMetric } from './targets.js';
-import { deriveCapacity, recommend } from '../recommend/index.js';
-import type { CostDelta, Decision, FieldKey, MetricsSource, RepoView, Series, WorkloadId, WorkloadManifest } from '../types.js';
+import { deriveCapacity, fmt, recommend } from '../recommend/index.js';
+import { hourlyFromTriggers } from '../recommend/schedule.js';
+import type { BlockEdit, CostDelta, Decision, FieldKey, MetricsSource, RepoView, Series, WorkloadId, WorkloadManifest } from '../types.js';
 import { checkHeadroom, describeDrift, drift, outsideLimitRange, proposedValues } from '../cluster/drift.js';
 import type { Cluster, Headroom, LiveWorkload } from '../cluster/types.js';
 import { shardOf } from '../cluster/shard.js';
@@ -52,6 +54,8 @@ export interface CycleDeps {
   /** Server-side dry runs and Events (both need the cluster). */
   clusterOptions?: { dryRun: boolean; events: boolean };
   signal?: AbortSignal;
+  /** Each workload's chosen model, kept across the cycles of a long-running process (serve); without it every cycle selects. */
+  selections?: SelectionCache;
 }
 
 export interface ProposalResult {
@@ -117,7 +121,14 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
   for (const e of evaluations) {
     const d = e.outcome.decision;
     log.info(
-      { target: targetId(e.outcome.target), verdict: e.outcome.error ? 'error' : d?.verdict, heldBecause: d?.heldBecause, error: e.outcome.error },
+      {
+        target: targetId(e.outcome.target),
+        verdict: e.outcome.error ? 'error' : d?.verdict,
+        heldBecause: d?.heldBecause,
+        error: e.outcome.error,
+        ...(d?.schedule ? { schedule: scheduleSummary(d.schedule) } : {}),
+        ...(e.outcome.scheduleSkipped ? { scheduleSkipped: e.outcome.scheduleSkipped } : {}),
+      },
       'decision',
     );
   }
@@ -257,7 +268,9 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: P
     const quantiles = [...new Set([0.5, sizing.quantile, sizing.maxQuantile])].sort((a, b) => a - b);
     let forecast;
     try {
-      forecast = selectAugur(cleaned.series, { horizonSteps, quantiles });
+      forecast = deps.selections
+        ? deps.selections.forecast(targetId(t), cleaned.series, { horizonSteps, quantiles }, { now: deps.now, maxAgeSeconds: sizing.reselectEvery })
+        : selectAugur(cleaned.series, { horizonSteps, quantiles });
     } catch (err) {
       return hold('minHistory', message(err));
     }
@@ -281,14 +294,22 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: P
       ...(cpu ? { cpu: cpu.series } : {}),
       ...(memory ? { memory: memory.series } : {}),
       ...(oomKills ? { oomKills: oomKills.series } : {}),
+      ...(manifest.scaledObject ? { scaledObject: manifest.scaledObject } : {}),
+      timezone: deps.config.schedule.timezone,
     });
+    if (recommendation.scheduleSkipped) outcome.scheduleSkipped = recommendation.scheduleSkipped;
     const lastMerged = prs
       .filter((p) => p.merged && p.meta?.targets.includes(targetId(target)))
       .reduce<number | undefined>((acc, p) => Math.max(acc ?? 0, p.mergedAt ?? 0), undefined);
     const rejected = prs
       .filter((p) => p.state === 'closed' && !p.merged && !p.meta?.closedByAugur && p.meta?.reverts === undefined && p.closedAt !== undefined && p.meta?.targets.includes(targetId(target)))
       .sort((a, b) => (b.closedAt ?? 0) - (a.closedAt ?? 0))[0];
+    // The back-off compares field values only: a schedule in a rejected PR (meta.schedules) is not
+    // read back, so a rejected schedule may come back on the next cycle. Schedules are opt-in per
+    // target and a reviewer who does not want one turns sizing.schedule off or drops 'schedule'
+    // from allowedChanges, which says more than a back-off would.
     const rejectedValues: Partial<Record<FieldKey, number>> = {};
+    const podRequests: PodRequests = { ...(current['cpu.request'] !== undefined ? { cpu: current['cpu.request'] } : {}), ...(current['memory.request'] !== undefined ? { memory: current['memory.request'] } : {}) };
     for (const c of rejected?.meta?.changes ?? []) if (c.target === targetId(target)) rejectedValues[c.field] = parseQuantity(c.field, c.to);
     const decision = guard({
       recommendation,
@@ -299,9 +320,10 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: P
       timezone: deps.config.schedule.timezone,
       ...(lastMerged !== undefined ? { lastMergedAt: lastMerged } : {}),
       ...(rejected ? { lastRejected: { number: rejected.number, closedAt: rejected.closedAt!, values: rejectedValues } } : {}),
-      podRequests: { ...(current['cpu.request'] !== undefined ? { cpu: current['cpu.request'] } : {}), ...(current['memory.request'] !== undefined ? { memory: current['memory.request'] } : {}) },
+      podRequests,
     });
-    const clusterLines = live && deps.cluster ? await clusterChecks(decision, live, deps, manifest.container, clusterRoom) : undefined;
+    const blocks = scheduleBlocks(decision, manifest, repo, podRequests, policy, outcome);
+    const clusterLines = live && deps.cluster ? await clusterChecks(decision, live, deps, manifest.container, clusterRoom, podRequests, policy.prices) : undefined;
     outcome.decision = decision;
     const edits = decision.changes.map((c) => editFor(manifest.fields[c.field]!, c.proposed));
     const queries = [
@@ -317,6 +339,8 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: P
       forecast,
       history: cleaned.series,
       edits,
+      blocks,
+      ...(decision.schedule && manifest.scaledObject ? { scaledObject: manifest.scaledObject } : {}),
       queries,
       autoscaler: manifest.autoscaler,
       manifestNotes: manifest.notes,
@@ -335,14 +359,22 @@ async function publishProposal(key: string, items: ProposalItem[], deps: CycleDe
   const branch = branchFor(key);
   const proposal = buildProposal(key, branch, items, now);
   const body = renderBody(proposal, { baseBranch: config.git.baseBranch });
-  const files = applyEdits(repo, items.flatMap((i) => i.edits));
+  const files = applyEdits(
+    repo,
+    items.flatMap((i) => i.edits),
+    items.flatMap((i) => i.blocks),
+  );
   const existing = prs.find((p) => p.state === 'open' && p.branch === branch);
   if (existing?.meta?.fingerprint === proposal.meta.fingerprint) {
     deps.log.info({ pr: existing.number, branch }, 'PR already proposes these values');
     return { proposal, body, action: 'unchanged', pr: existing, files };
   }
   if (deps.dryRun) return { proposal, body, action: existing ? 'updated' : 'opened', ...(existing ? { pr: existing } : {}), files };
-  const message = `${proposal.title}\n\n${items.map((i) => i.decision.changes.map((c) => `${targetId(i.target)} ${c.field}: ${c.current} -> ${c.proposed}`).join('\n')).join('\n')}\n`;
+  const lines = items.flatMap((i) => [
+    ...i.decision.changes.map((c) => `${targetId(i.target)} ${c.field}: ${c.current} -> ${c.proposed}`),
+    ...(i.decision.schedule && i.blocks.length > 0 ? [`${targetId(i.target)} KEDA schedule: ${windowsInline(i.decision.schedule.proposed) || 'no windows'}`] : []),
+  ]);
+  const message = `${proposal.title}\n\n${lines.join('\n')}\n`;
   await workspace.publish(branch, files, message);
   if (existing) {
     await forge.updatePullRequest(existing.number, { title: proposal.title, body });
@@ -408,7 +440,15 @@ async function closeStale(
  * objects must pass admission. Adds notes (and a hold) to the decision; returns the figures for
  * the PR body.
  */
-async function clusterChecks(decision: Decision, live: LiveWorkload, deps: CycleDeps, container: string | undefined, clusterRoom: Promise<Headroom | undefined> | undefined): Promise<string[]> {
+async function clusterChecks(
+  decision: Decision,
+  live: LiveWorkload,
+  deps: CycleDeps,
+  container: string | undefined,
+  clusterRoom: Promise<Headroom | undefined> | undefined,
+  pod: PodRequests,
+  prices: Policy['prices'],
+): Promise<string[]> {
   const cluster = deps.cluster!;
   const lines: string[] = [];
   if (decision.verdict !== 'propose') return lines;
@@ -422,7 +462,9 @@ async function clusterChecks(decision: Decision, live: LiveWorkload, deps: Cycle
   } catch (err) {
     lines.push(`Namespace quota not read: ${message(err)}`);
   }
-  const room = checkHeadroom({ cores: decision.cost.cores, bytes: decision.cost.memoryGiB * 2 ** 30 }, [quota, await clusterRoom]);
+  const added = addedAtPeak(decision, pod, prices);
+  if (added.line) lines.push(added.line);
+  const room = checkHeadroom(added, [quota, await clusterRoom]);
   lines.push(...room.lines);
   if (!quota) lines.push(`No ResourceQuota limits requests in ${live.id.namespace}.`);
   try {
@@ -440,7 +482,7 @@ async function clusterChecks(decision: Decision, live: LiveWorkload, deps: Cycle
     const result = await cluster.dryRun(live, proposedValues(decision.changes), container).catch((err: unknown) => ({ ok: false as const, message: `dry run failed: ${message(err)}`, error: true }));
     if (result.ok) {
       decision.notes.push({ rule: 'admission', effect: 'passed', message: 'server-side dry run (dryRun=All) accepted the proposed objects' });
-      lines.push('Server-side dry run (dryRun=All): admitted.');
+      lines.push(`Server-side dry run (dryRun=All): admitted.${decision.schedule ? " The ScaledObject's new triggers are not part of it (Augur dry-runs the workload and its HPA)." : ''}`);
     } else {
       hold('admission', `the API server's dry run rejected the proposed objects: ${result.message}`);
       lines.push(`Server-side dry run: rejected: ${result.message}`);
@@ -449,12 +491,84 @@ async function clusterChecks(decision: Decision, live: LiveWorkload, deps: Cycle
   return lines;
 }
 
+type PodRequests = { cpu?: number; memory?: number };
+
+/**
+ * Requests a decision adds at its busiest moment, for the quota and capacity checks. Field changes
+ * count as they are costed (expected replicas × the per-pod change). A schedule counts at the local
+ * hour where its windows add the most replicas over what that hour runs now, not at its daily
+ * average (which is what it costs): a ResourceQuota and the nodes must take every pod of that hour
+ * at once. The ScaledObject's other triggers may scale further; that was so before the PR too.
+ */
+export function addedAtPeak(decision: Decision, pod: PodRequests, prices: Policy['prices']): { cores: number; bytes: number; line?: string } {
+  const s = decision.schedule;
+  const fields = { cores: decision.cost.cores, bytes: decision.cost.memoryGiB * 2 ** 30 };
+  if (!s) return fields;
+  const average = scheduleCost(s, pod, prices);
+  const before = hourlyFromTriggers(s.current, s.floor);
+  const after = hourlyFromTriggers(s.proposed, s.floor);
+  let hour = 0;
+  for (let h = 1; h < 24; h++) if ((after[h] as number) - (before[h] as number) > (after[hour] as number) - (before[hour] as number)) hour = h;
+  const extra = Math.max(0, (after[hour] as number) - (before[hour] as number));
+  const cpu = decision.changes.find((c) => c.field === 'cpu.request')?.proposed ?? pod.cpu ?? 0;
+  const memory = decision.changes.find((c) => c.field === 'memory.request')?.proposed ?? pod.memory ?? 0;
+  const cores = fields.cores - average.cores + extra * cpu;
+  const bytes = fields.bytes - average.memoryGiB * 2 ** 30 + extra * memory;
+  const at = `${String(hour).padStart(2, '0')}:00 ${s.timezone}`;
+  return {
+    cores,
+    bytes,
+    line:
+      extra > 0
+        ? `Headroom is checked at the schedule's busiest hour (${at}): ${extra} replica${extra === 1 ? '' : 's'} more than that hour runs now (${before[hour]} → ${after[hour]}), ${fmt(extra * cpu)} cores and ${show('memory.request', extra * memory)} requested at once.`
+        : 'The schedule adds no replicas at any hour over what runs now.',
+  };
+}
+
+/**
+ * The block edit that writes the decision's schedule into the ScaledObject. A schedule that cannot
+ * be written (the triggers are in a shape Augur does not edit, the ScaledObject is gone) is dropped
+ * with the reason and its cost taken out; a decision left with nothing to propose is then held, so
+ * an open PR stays open and the dashboard says why.
+ */
+function scheduleBlocks(decision: Decision, manifest: WorkloadManifest, repo: RepoView, pod: PodRequests, policy: Policy, outcome: TargetOutcome): BlockEdit[] {
+  const s = decision.schedule;
+  if (!s) return [];
+  let problem: string | undefined;
+  if (manifest.scaledObject) {
+    try {
+      const edit = scheduleEdit(repo, manifest.scaledObject, s.proposed);
+      if (edit) return [edit];
+    } catch (err) {
+      problem = message(err);
+    }
+  } else problem = 'no KEDA ScaledObject for the workload in the manifests';
+  const c = scheduleCost(s, pod, policy.prices);
+  decision.cost = { ...decision.cost, cores: round3(decision.cost.cores - c.cores), memoryGiB: round3(decision.cost.memoryGiB - c.memoryGiB), monthly: Math.round((decision.cost.monthly - c.monthly) * 100) / 100 };
+  delete decision.schedule;
+  if (problem !== undefined) {
+    outcome.scheduleSkipped = `the schedule could not be written: ${problem}`;
+    decision.notes.push({ rule: 'manifest', effect: 'dropped', message: `schedule not written: ${problem}` });
+  }
+  if (decision.verdict === 'propose' && decision.changes.length === 0) {
+    if (problem === undefined) decision.verdict = 'unchanged';
+    else {
+      decision.notes.push({ rule: 'manifest', effect: 'held', message: `the schedule cannot be written: ${problem}` });
+      Object.assign(decision, { verdict: 'hold', heldBecause: `manifest: the schedule cannot be written: ${problem}` });
+    }
+  }
+  return [];
+}
+
 async function recordEvents(items: ProposalItem[], result: ProposalResult, evaluations: Evaluation[], deps: CycleDeps): Promise<void> {
   if (!deps.cluster || deps.clusterOptions?.events === false || deps.dryRun || !result.pr) return;
   for (const item of items) {
     const live = evaluations.find((e) => sameId(e.outcome.target, item.target))?.live;
     if (!live) continue;
-    const what = item.decision.changes.map((c) => `${c.field} ${c.current}→${c.proposed}`).join(', ');
+    const what = [
+      ...item.decision.changes.map((c) => `${c.field} ${c.current}→${c.proposed}`),
+      ...(item.decision.schedule && item.blocks.length > 0 ? [`KEDA schedule ${scheduleSummary(item.decision.schedule)}`] : []),
+    ].join(', ');
     try {
       await deps.cluster.recordEvent(live, 'AugurProposal', `Augur ${result.action} PR #${result.pr.number} (${result.pr.url}): ${what}`);
     } catch (err) {
@@ -496,5 +610,6 @@ function trailingMissingSeconds(s: Series): number {
   return (s.values.length - 1 - i) * s.stepSeconds;
 }
 
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
 const sameId = (a: WorkloadId | TargetConfig, b: WorkloadId) => a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));

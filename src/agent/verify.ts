@@ -3,12 +3,14 @@
 // workload was OOM-killed or throttled after the change, open a revert PR that says why.
 import { effectiveSettings, type TargetConfig } from '../config/schema.js';
 import { targetId } from '../forge/body.js';
-import { withMeta, type ProposalMeta, type PullRequestInfo } from '../forge/types.js';
-import { applyEdits, editFor, locateWorkload, parseQuantity } from '../manifests/index.js';
+import { windowsInline } from '../forge/schedule.js';
+import { withMeta, type ProposalMeta, type PullRequestInfo, type ScheduleMeta } from '../forge/types.js';
+import { applyEdits, editFor, locateWorkload, parseQuantity, scheduleEdit } from '../manifests/index.js';
 import type { MetricName } from '../metrics/presets.js';
 import { fmt } from '../recommend/index.js';
 import { max, percentile } from '../recommend/stats.js';
-import type { Edit, RepoView, Series, WorkloadId } from '../types.js';
+import { isDeepStrictEqual } from 'node:util';
+import type { BlockEdit, Edit, RepoView, Series, WorkloadId } from '../types.js';
 import type { CycleDeps } from './cycle.js';
 import { branchFor, manifestSpecOf, resolveMetric } from './targets.js';
 
@@ -107,7 +109,7 @@ async function readWindow(deps: CycleDeps, t: TargetConfig, name: MetricName, fr
   return deps.metrics.range(m.ref, { start, end: start + Math.floor(seconds / m.step) * m.step, stepSeconds: m.step }, deps.signal);
 }
 
-/** A PR that sets the fields of the merged change back to their values before it. */
+/** A PR that sets the fields (and the KEDA schedule) of the merged change back to their values before it. */
 async function openRevert(deps: CycleDeps, repo: RepoView, prs: PullRequestInfo[], merged: PullRequestInfo, t: TargetConfig, because: string): Promise<{ number: number; url: string } | undefined> {
   const id: WorkloadId = { kind: t.kind, namespace: t.namespace, name: t.name };
   const key = `revert--${t.namespace}--${t.name}`;
@@ -120,8 +122,20 @@ async function openRevert(deps: CycleDeps, repo: RepoView, prs: PullRequestInfo[
     // Only what still holds Augur's value: a later human edit is not undone.
     if (loc && loc.raw === c.to) edits.push(editFor(loc, parseQuantity(c.field, c.from)));
   }
-  if (edits.length === 0 || deps.dryRun) return undefined;
-  const files = applyEdits(repo, edits);
+  const blocks: BlockEdit[] = [];
+  const schedules: ScheduleMeta[] = [];
+  for (const s of merged.meta!.schedules?.filter((x) => x.target === targetId(id)) ?? []) {
+    const site = manifest.scaledObject;
+    // As for fields: only when Augur's triggers are still the ones the PR wrote.
+    if (!site || site.file !== s.file || !isDeepStrictEqual(site.augurTriggers, s.to)) continue;
+    const block = scheduleEdit(repo, site, s.from);
+    if (block) {
+      blocks.push(block);
+      schedules.push({ ...s, from: s.to, to: s.from });
+    }
+  }
+  if ((edits.length === 0 && blocks.length === 0) || deps.dryRun) return undefined;
+  const files = applyEdits(repo, edits, blocks);
   const title = `augur: revert #${merged.number} for ${t.namespace}/${t.name}`;
   await deps.workspace.publish(branch, files, `${title}\n\n${because}\n`);
   const meta: ProposalMeta = {
@@ -130,6 +144,7 @@ async function openRevert(deps: CycleDeps, repo: RepoView, prs: PullRequestInfo[
     targets: [targetId(id)],
     fingerprint: `revert-${merged.number}`,
     changes: edits.map((e) => ({ target: targetId(id), field: e.field, file: e.file, from: e.from, to: e.to })),
+    ...(schedules.length > 0 ? { schedules } : {}),
     cost: { cores: 0, memoryGiB: 0, monthly: 0, currency: effectiveSettings(deps.config, t).policy.prices.currency },
     at: deps.now,
     reverts: merged.number,
@@ -140,6 +155,7 @@ async function openRevert(deps: CycleDeps, repo: RepoView, prs: PullRequestInfo[
     '| File | Field | Now | Back to |',
     '|---|---|---|---|',
     ...edits.map((e) => `| \`${e.file}\` | \`${e.yamlPath}\` | ${e.from} | **${e.to}** |`),
+    ...schedules.map((s) => `| \`${s.file}\` | \`spec.triggers\` of ${s.scaledObject} (cron \`augur-*\`) | ${windowsInline(s.from)} | **${s.to.length > 0 ? windowsInline(s.to) : 'none'}** |`),
     '',
     `Augur holds this workload for its cooldown after this merges. If the cause was something else, close this PR; the merged change stays.`,
     '',

@@ -26,7 +26,7 @@ export async function prepareDemo(dir: string): Promise<{ config: string; remote
   const git = simpleGit({ baseDir: seed, config: ['user.name=Demo Platform Team', 'user.email=platform@example.com', 'commit.gpgsign=false'] });
   await git.init(['--initial-branch=main']);
   await git.add('.');
-  await git.commit('Manifests of the shop and jobs namespaces');
+  await git.commit('Manifests of the shop, jobs and edge namespaces');
   await git.push(remote, 'main');
   rmSync(seed, { recursive: true, force: true });
   return { config: join(root, 'augur.yaml'), remote };

@@ -1,5 +1,6 @@
 // Terminal rendering of a cycle: one row per target, what it decided and why.
 import type { CycleReport } from '../agent/cycle.js';
+import { scheduleSummary } from '../forge/schedule.js';
 import { money, show } from '../guardrails/index.js';
 
 export function decisionsTable(report: CycleReport): string {
@@ -7,9 +8,12 @@ export function decisionsTable(report: CycleReport): string {
   for (const o of report.outcomes) {
     const d = o.decision;
     const verdict = o.error ? 'error' : (d?.verdict ?? 'error');
-    const changes = d?.changes.map((c) => `${c.field} ${show(c.field, c.current)}→${show(c.field, c.proposed)}`).join(', ') || '-';
+    const parts = d?.changes.map((c) => `${c.field} ${show(c.field, c.current)}→${show(c.field, c.proposed)}`) ?? [];
+    if (d?.schedule) parts.push(`KEDA schedule ${scheduleSummary(d.schedule)}`);
+    const changes = parts.join(', ') || '-';
     const why = o.error ?? (d?.verdict === 'hold' ? d.heldBecause : o.pr ? `#${o.pr.number} ${o.pr.action}: ${o.pr.url}` : d?.verdict === 'propose' ? 'would open a PR' : 'no change worth a PR');
-    rows.push([`${o.target.namespace}/${o.target.name}`, verdict, changes, d && d.changes.length ? money(d.cost) : '-', why ?? '']);
+    const skipped = o.scheduleSkipped && !o.error ? `; no schedule: ${o.scheduleSkipped}` : '';
+    rows.push([`${o.target.namespace}/${o.target.name}`, verdict, changes, d && (d.changes.length || d.schedule) ? money(d.cost) : '-', `${why ?? ''}${skipped}`]);
   }
   const widths = rows[0]!.map((_, i) => Math.min(i === 4 ? 200 : 60, Math.max(...rows.map((r) => r[i]!.length))));
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');

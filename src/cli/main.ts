@@ -3,6 +3,7 @@
 // guardrails file, wire the adapters, run, print.
 import { Command, InvalidArgumentError } from 'commander';
 import { runCycle, type CycleReport } from '../agent/cycle.js';
+import { SelectionCache } from '../forecast/registry.js';
 import { startScheduler } from '../agent/scheduler.js';
 import { buildCluster, buildForge, buildLogger, buildMetrics, buildWorkspace, readSecret } from '../agent/wire.js';
 import { ConfigError, loadConfig, resolveFrom, type LoadedConfig } from '../config/load.js';
@@ -90,6 +91,8 @@ program
         }, (loaded.config.cluster.leaderElection.leaseDuration * 1000) / 3)
       : undefined;
     if (elector) leading = await elector.tryAcquireOrRenew().catch(() => false);
+    // The models chosen per workload, kept between cycles (sizing.reselectEvery).
+    const selections = new SelectionCache();
     const scheduler = startScheduler({
       cron: loaded.config.schedule.cron,
       timezone: loaded.config.schedule.timezone,
@@ -102,7 +105,7 @@ program
         }
         const started = performance.now();
         try {
-          const report = await once(loaded, undefined, false, log, only, shard);
+          const report = await once(loaded, undefined, false, log, only, shard, selections);
           metrics.record(report, (performance.now() - started) / 1000);
           lastError = '';
         } catch (err) {
@@ -200,6 +203,7 @@ async function once(
   log = buildLogger({ level: process.env.AUGUR_LOG_LEVEL ?? 'warn' }),
   only?: string[],
   shard?: { index: number; count: number },
+  selections?: SelectionCache,
 ): Promise<CycleReport> {
   const at = now ?? Math.floor(Date.now() / 1000);
   const cluster = await buildCluster(loaded, log);
@@ -213,6 +217,7 @@ async function once(
     dryRun,
     ...(only ? { only } : {}),
     ...(shard ? { shard } : {}),
+    ...(selections ? { selections } : {}),
     ...(cluster ? { cluster, clusterOptions: { dryRun: loaded.config.cluster.dryRun, events: loaded.config.cluster.events } } : {}),
   });
 }

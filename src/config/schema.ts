@@ -134,6 +134,7 @@ const policyDefaults = {
 /** How recommendations are computed; overridable like the policy. */
 const sizingFields = {
   horizon: duration('24h').describe('how far ahead to forecast'),
+  reselectEvery: duration('24h').describe("keep a workload's chosen model this long and only refit it each cycle (selection backtests every model); 0s selects every cycle"),
   quantile: z.number().gt(0).lt(1).describe('forecast quantile that replicas are sized for (0.9 = the p90 forecast)'),
   maxQuantile: z.number().gt(0).lt(1).describe('forecast quantile that an HPA maxReplicas must cover'),
   headroomPercent: percent.describe('extra capacity on top of the sized forecast'),
@@ -153,6 +154,7 @@ const sizingFields = {
 
 const sizingDefaults = {
   horizon: '24h',
+  reselectEvery: '24h',
   quantile: 0.9,
   maxQuantile: 0.99,
   headroomPercent: 10,

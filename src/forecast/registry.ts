@@ -54,19 +54,18 @@ export function augurForecaster(stepSeconds: number, picked: string[], name = 'a
  * Selection is the expensive part of a forecast (every candidate backtested at every origin);
  * the chosen model changes slowly. The cache keeps each workload's choice (the model, or the
  * ensemble's members) with the accuracy its backtest measured, and until it is `maxAgeSeconds`
- * old a forecast only refits those models on the new history. It selects again when the entry is
+ * old (sizing.reselectEvery) a forecast only refits those models on the new history. It selects again when the entry is
  * older, when the forecast options or the step changed, or when a chosen model can no longer
  * forecast the history. In memory: a process that runs one cycle (a CronJob) selects every time.
  */
 export class SelectionCache {
   private readonly entries = new Map<string, { at: number; signature: string; members: string[]; selected: Forecast }>();
 
-  constructor(private readonly maxAgeSeconds: number) {}
-
-  forecast(key: string, history: Series, opts: SelectOptions, now: number): Forecast {
+  forecast(key: string, history: Series, opts: SelectOptions, at: { now: number; maxAgeSeconds: number }): Forecast {
+    const { now, maxAgeSeconds } = at;
     const signature = JSON.stringify([history.stepSeconds, opts.horizonSteps, [...opts.quantiles].sort(), opts.seasonSteps ?? null, opts.origins ?? null]);
     const e = this.entries.get(key);
-    if (e && e.signature === signature && now - e.at < this.maxAgeSeconds) {
+    if (e && e.signature === signature && now - e.at < maxAgeSeconds) {
       const refit = this.refit(e.members, history, opts);
       if (refit) {
         const { accuracy, candidates } = e.selected;

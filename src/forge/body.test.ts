@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Decision, Edit, Forecast, Recommendation, Series, WorkloadId } from '../types.js';
+import { createHash } from 'node:crypto';
+import type { BlockEdit, CronWindowTrigger, Decision, Edit, Forecast, Recommendation, ScaledObjectSite, ScheduleChange, Series, WorkloadId } from '../types.js';
 import { buildProposal, renderBody, renderChart, targetId, type ProposalItem } from './body.js';
+import { hourRanges, hourlyGrid, windowTime } from './schedule.js';
 import { parseMeta } from './types.js';
 
 const STEP = 300;
@@ -91,6 +93,7 @@ function itemOf(over: Partial<ProposalItem> = {}): ProposalItem {
     forecast: forecastOf(),
     history: history(576),
     edits: [replicasEdit(), cpuEdit],
+    blocks: [],
     queries: [
       { metric: 'load', source: 'sum(rate(http_requests_total{namespace="shop",service="web"}[5m]))' },
       { metric: 'cpu', source: 'file web-cpu.csv' },
@@ -215,6 +218,14 @@ describe('renderBody', () => {
     expect(body).toContain('Other models scored (lower is better): holt-winters-additive(daily) 1.200, seasonal-naive(daily) 1.500.');
   });
 
+  it('names an ensemble as such, and a reused selection by the time of its backtest', () => {
+    const base = itemOf();
+    const f = { ...base.forecast, model: 'ensemble(a + b + c)', members: ['a', 'b', 'c'], selectedAt: T0 + 3600 };
+    const b = renderBody(buildProposal('shop/web', 'augur/shop/web', [itemOf({ forecast: f })], NOW), { baseBranch: 'main' });
+    expect(b).toContain("Model **ensemble(a + b + c)** (the average of the 3 best models' quantiles), chosen by a rolling-origin backtest");
+    expect(b).toContain('(the backtest of 2026-06-01T01:00Z; this cycle refitted the model on the newest history):');
+  });
+
   it('has the cost, the guardrails that shaped it and what passed', () => {
     expect(body).toContain('### Cost');
     expect(body).toContain('+16.67 USD per month: +0.6 cores and +1 GiB requested (expected 5 replicas on average).');
@@ -297,5 +308,213 @@ describe('renderChart', () => {
     const yMax = Number(/y-axis "[^"]*" 0 --> ([\d.]+)/.exec(chart)![1]);
     const all = [...arrays(chart, 'bar').flat(), ...arrays(chart, 'line').flat()];
     expect(yMax).toBeGreaterThanOrEqual(Math.max(...all));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// A KEDA schedule: the block edit of the ScaledObject's Augur triggers, and its section.
+
+const site: ScaledObjectSite = {
+  file: 'apps/web/keda.yaml',
+  documentIndex: 0,
+  label: 'ScaledObject/web',
+  minReplicaCount: 2,
+  maxReplicaCount: 20,
+  augurTriggers: [],
+  otherTriggers: ['cpu', 'cron (business-hours)'],
+};
+const trigger = (n: number, start: number, end: number, desiredReplicas: number): CronWindowTrigger => ({
+  name: `augur-window-${n}`,
+  timezone: 'Europe/Berlin',
+  start: `0 ${start} * * *`,
+  end: `0 ${end} * * *`,
+  desiredReplicas,
+});
+/** Need: 8 from 07 to 10 (held back to 6 by the step rule), 4 from 22 to 02. */
+const need = Array.from({ length: 24 }, (_, h) => (h >= 7 && h < 10 ? 8 : h >= 22 || h < 2 ? 4 : 2));
+
+function scheduleOf(over: Partial<ScheduleChange> = {}): ScheduleChange {
+  return {
+    timezone: 'Europe/Berlin',
+    floor: 2,
+    ceiling: 20,
+    maxWindows: 4,
+    current: [],
+    proposed: [trigger(1, 7, 10, 6), trigger(2, 22, 2, 4)],
+    hourlyNeed: need,
+    reason: 'daily cycle (autocorrelation 0.82 at 1 day); each window covers the forecast p90 + 10% of its hours in Europe/Berlin',
+    ...over,
+  };
+}
+
+const block: BlockEdit = { file: 'apps/web/keda.yaml', yamlPath: 'spec.triggers', range: [512, 512], from: '', to: '    - type: cron\n      name: augur-window-1\n' };
+
+function scheduleItem(schedule = scheduleOf(), over: Partial<ProposalItem> = {}): ProposalItem {
+  const d = decisionOf();
+  d.changes = [];
+  d.schedule = schedule;
+  d.cost = { cores: 0.45, memoryGiB: 0.9, monthly: 12.5, currency: 'USD' };
+  d.notes = [
+    { rule: 'minHistory', effect: 'passed', message: '2.0 days of history' },
+    { rule: 'maxStepPercent.up', effect: 'clamped', message: 'schedule augur-window-1: 8 → 6 (its hours run at 2 now; at most 200% up per PR)' },
+  ];
+  const r = recommendationOf();
+  r.reasons.push(`Scaling schedule: ${schedule.reason}.`);
+  return itemOf({ decision: d, recommendation: r, autoscaler: 'hpa', edits: [], blocks: [block], scaledObject: site, ...over });
+}
+
+describe('a KEDA schedule in the proposal', () => {
+  const p = buildProposal('shop/web', 'augur/shop/web', [scheduleItem()], NOW);
+  const body = renderBody(p, { baseBranch: 'main' });
+  const section = body.slice(body.indexOf('### Scaling schedule'), body.indexOf('```mermaid'));
+
+  it('names the schedule in the title and keeps it in the metadata block', () => {
+    expect(p.title).toBe('augur: KEDA schedule (2 windows up to 6 replicas) for shop/web');
+    expect(p.meta.changes).toEqual([]);
+    expect(p.meta.schedules).toEqual([{ target: 'Deployment/shop/web', file: 'apps/web/keda.yaml', scaledObject: 'ScaledObject/web', from: [], to: scheduleOf().proposed }]);
+    expect(parseMeta(body)).toEqual(p.meta);
+  });
+
+  it('fingerprints the schedule: equal when unchanged, different when a window or the starting point moves', () => {
+    const again = buildProposal('shop/web', 'augur/shop/web', [scheduleItem()], NOW + 7200).meta.fingerprint;
+    expect(again).toBe(p.meta.fingerprint);
+    const moved = buildProposal('shop/web', 'b', [scheduleItem(scheduleOf({ proposed: [trigger(1, 7, 11, 6), trigger(2, 22, 2, 4)] }))], NOW).meta.fingerprint;
+    const more = buildProposal('shop/web', 'b', [scheduleItem(scheduleOf({ proposed: [trigger(1, 7, 10, 7), trigger(2, 22, 2, 4)] }))], NOW).meta.fingerprint;
+    const fromOther = buildProposal('shop/web', 'b', [scheduleItem(scheduleOf({ current: [trigger(1, 8, 10, 3)] }))], NOW).meta.fingerprint;
+    expect(new Set([p.meta.fingerprint, moved, more, fromOther]).size).toBe(4);
+    // Field changes plus the schedule differ from the field changes alone.
+    const fields = buildProposal('shop/web', 'b', [itemOf()], NOW).meta.fingerprint;
+    const both = buildProposal('shop/web', 'b', [itemOf({ decision: { ...decisionOf(), schedule: scheduleOf() }, blocks: [block], scaledObject: site })], NOW).meta.fingerprint;
+    expect(both).not.toBe(fields);
+  });
+
+  it('keeps the fingerprint of a proposal without a schedule as earlier versions wrote it', () => {
+    const plain = buildProposal('shop/web', 'b', [itemOf()], NOW).meta;
+    expect(plain.schedules).toBeUndefined();
+    expect(plain.fingerprint).toBe(createHash('sha256').update(JSON.stringify(plain.changes)).digest('hex').slice(0, 16));
+  });
+
+  it('writes no schedule without its block edit', () => {
+    const item = scheduleItem(scheduleOf(), { blocks: [] });
+    const q = buildProposal('shop/web', 'b', [item], NOW);
+    expect(q.meta.schedules).toBeUndefined();
+    expect(renderBody(q, { baseBranch: 'main' })).not.toContain('### Scaling schedule');
+  });
+
+  it('lists the trigger block in the table of what changes', () => {
+    expect(body).toContain('| `spec.triggers` of ScaledObject/web: cron triggers `augur-*` | `apps/web/keda.yaml` | 0 windows | **2 windows** | new |');
+  });
+
+  it('says which ScaledObject and file are edited, and that the other triggers are left alone', () => {
+    expect(section).toContain('in `ScaledObject/web` (`apps/web/keda.yaml`, under `spec.triggers`)');
+    expect(section).toContain('The other triggers stay as they are: `cpu`, `cron (business-hours)`');
+  });
+
+  it('gives the time zone, the floor and the ceiling', () => {
+    expect(section).toContain('Times are local to **Europe/Berlin**');
+    expect(section).toContain("the floor is **2** (the ScaledObject's `minReplicaCount`)");
+    expect(section).toContain('no window goes above **20** (`maxReplicaCount`)');
+  });
+
+  it('has a table of windows in local time with replicas now and proposed', () => {
+    expect(section).toContain('| Window | Local time | Replicas now | Proposed |');
+    expect(section).toContain('| `augur-window-1` | 07:00–10:00 | 2 | **6** |');
+    expect(section).toContain('| `augur-window-2` | 22:00–02:00 (next day) | 2 | **4** |');
+  });
+
+  it('gives the reason once, in the section rather than under Why', () => {
+    expect(section).toContain('**Why:** daily cycle (autocorrelation 0.82 at 1 day)');
+    const why = body.slice(body.indexOf('### Why'), body.indexOf('### Scaling schedule'));
+    expect(why).not.toContain('Scaling schedule:');
+    expect(why).toContain('- Forecast p90 peak 540');
+  });
+
+  it('compares the forecast need with the windows, hour by hour, and says where the guardrails held them back', () => {
+    const grid = section.slice(section.indexOf('```\n') + 4, section.indexOf('\n```', section.indexOf('```\n') + 4)).split('\n');
+    expect(grid).toEqual(hourlyGrid(need, new Array(24).fill(2), need.map((n) => (n === 8 ? 6 : n))));
+    expect(grid[0]).toBe('hour      00 01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21 22 23');
+    expect(grid[1]).toBe('need       4  4  2  2  2  2  2  8  8  8  2  2  2  2  2  2  2  2  2  2  2  2  4  4');
+    expect(grid[3]).toBe('proposed   4  4  2  2  2  2  2  6  6  6  2  2  2  2  2  2  2  2  2  2  2  2  4  4');
+    expect(section).toContain('Below the forecast need in 07:00–10:00: the guardrails held the windows back (maxStepPercent.up: schedule augur-window-1: 8 → 6');
+    expect(section).toContain('the other triggers (cpu, cron (business-hours)) still scale up when the load comes');
+    expect(section).toContain('Replicas over the day: 2 on average now, 2.83 with the windows, at most 6');
+  });
+
+  it('says how to roll back the schedule, in the section and in the rollback table', () => {
+    expect(section).toContain("To roll back: revert this PR, and the GitOps sync gives the ScaledObject its previous triggers (none of Augur's)");
+    expect(section).toContain('delete the `augur-*` triggers from `apps/web/keda.yaml`');
+    const rollback = body.slice(body.indexOf('## How to roll back'));
+    expect(rollback).toContain('| `apps/web/keda.yaml` | `spec.triggers` of ScaledObject/web | delete the `augur-*` cron triggers |');
+  });
+
+  it('names the windows it replaces and restores them on rollback', () => {
+    const replaced = renderBody(buildProposal('shop/web', 'b', [scheduleItem(scheduleOf({ current: [trigger(1, 8, 10, 3)] }))], NOW), { baseBranch: 'main' });
+    expect(replaced).toContain("These replace Augur's current windows: 08:00–10:00 → 3.");
+    expect(replaced).toContain('| `augur-window-1` | 07:00–10:00 | 3 | **6** |'); // its hours run at 3 now (08, 09)
+    expect(replaced).toContain('| 1 window | **2 windows** | changed |');
+    expect(replaced).toContain('| `apps/web/keda.yaml` | `spec.triggers` of ScaledObject/web | the `augur-*` cron triggers 08:00–10:00 → 3 |');
+  });
+
+  it('says so when every window goes', () => {
+    const q = buildProposal('shop/web', 'b', [scheduleItem(scheduleOf({ current: [trigger(1, 8, 10, 3)], proposed: [] }))], NOW);
+    expect(q.title).toBe('augur: KEDA schedule (remove 1 window) for shop/web');
+    const gone = renderBody(q, { baseBranch: 'main' });
+    expect(gone).toContain('No window is needed any more: the 1 trigger Augur wrote before is removed and the floor of 2 applies all day.');
+    expect(gone).toContain('| 1 window | **0 windows** | removed |');
+  });
+
+  it('has the sections in reading order, with the schedule before the chart', () => {
+    const order = ['| Field |', '### Why', '### Scaling schedule', '```mermaid', '### Cost', '## How to roll back', '<!-- augur:meta'];
+    const positions = order.map((x) => body.indexOf(x));
+    expect(positions.every((x) => x >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  });
+
+  it('draws the capacity the schedule gives each local hour, now and proposed', () => {
+    const chart = renderChart(scheduleItem());
+    const lines = arrays(chart, 'line');
+    expect(lines).toHaveLength(3);
+    // Hour i of the chart is UTC hour i of a day (past) or of the next (future); Berlin is UTC+2 in June.
+    const expected = (i: number) => {
+      const local = (i + 2) % 24;
+      return (local >= 7 && local < 10 ? 6 : local >= 22 || local < 2 ? 4 : 2) * 100;
+    };
+    expect(lines[1]!.every((v) => v === 200)).toBe(true);
+    expect(lines[2]).toEqual(Array.from({ length: 48 }, (_, i) => expected(i)));
+    expect(chart).toContain('Stepped lines: the capacity the schedule gives each hour (replicas × 100), now and proposed');
+  });
+
+  it('lists the schedule next to field changes for the same workload', () => {
+    const both = itemOf({ decision: { ...decisionOf(), schedule: scheduleOf() }, blocks: [block], scaledObject: site });
+    const q = buildProposal('shop/web', 'b', [both], NOW);
+    expect(q.title).toBe('augur: KEDA schedule (2 windows up to 6 replicas), replicas 4→6 and 1 more for shop/web');
+    const text = renderBody(q, { baseBranch: 'main' });
+    expect(text).toContain('| `spec.replicas` | `apps/web/deployment.yaml` | 4 | **6** | +50% |');
+    expect(text).toContain('| `spec.triggers` of ScaledObject/web');
+    expect(text).toContain('### Scaling schedule');
+  });
+});
+
+describe('schedule rendering helpers', () => {
+  it('windowTime: local times, over midnight, days of week, and the cron text when it is not daily', () => {
+    expect(windowTime({ start: '0 7 * * *', end: '30 17 * * *' })).toBe('07:00–17:30');
+    expect(windowTime({ start: '0 22 * * *', end: '0 6 * * *' })).toBe('22:00–06:00 (next day)');
+    expect(windowTime({ start: '0 8 * * 1-5', end: '0 18 * * 1-5' })).toBe('08:00–18:00 (days of week 1-5)');
+    expect(windowTime({ start: '*/5 * * * *', end: '0 18 * * *' })).toBe('`*/5 * * * *` to `0 18 * * *`');
+  });
+
+  it('hourRanges: spans of flagged hours, one span over midnight', () => {
+    const flags = (hours: number[]) => Array.from({ length: 24 }, (_, h) => hours.includes(h));
+    expect(hourRanges(flags([7, 8, 9, 13]))).toEqual(['in 07:00–10:00', 'in 13:00–14:00']);
+    expect(hourRanges(flags([22, 23, 0, 1]))).toEqual(['in 22:00–02:00']);
+    expect(hourRanges(flags([]))).toEqual([]);
+    expect(hourRanges(flags(Array.from({ length: 24 }, (_, h) => h)))).toEqual(['all day']);
+  });
+
+  it('hourlyGrid: aligns wide counts', () => {
+    const wide = hourlyGrid(new Array(24).fill(120), new Array(24).fill(2), new Array(24).fill(100));
+    expect(wide[1]).toBe(`need     ${' 120'.repeat(24)}`);
+    expect(wide[2]).toBe(`now      ${'   2'.repeat(24)}`);
+    expect(new Set(wide.map((l) => l.length)).size).toBe(1);
   });
 });

@@ -2,8 +2,11 @@
 import { createHash } from 'node:crypto';
 import { fmt } from '../recommend/index.js';
 import { money, relChange, show } from '../guardrails/index.js';
-import type { Decision, Edit, Forecast, Recommendation, Series, WorkloadId } from '../types.js';
-import { renderMeta, type ProposalMeta } from './types.js';
+import { hourlyFromTriggers } from '../recommend/schedule.js';
+import type { BlockEdit, Decision, Edit, Forecast, Recommendation, ScaledObjectSite, Series, WorkloadId } from '../types.js';
+import { wallClock } from '../util/zoned.js';
+import { renderScheduleSection, scheduleSummary, windowsInline } from './schedule.js';
+import { renderMeta, type ProposalMeta, type ScheduleMeta } from './types.js';
 
 export interface ProposalItem {
   target: WorkloadId;
@@ -13,6 +16,10 @@ export interface ProposalItem {
   /** The load history the forecast was made from. */
   history: Series;
   edits: Edit[];
+  /** Block edits: the ScaledObject's Augur-owned cron triggers when decision.schedule is set, else none. */
+  blocks: BlockEdit[];
+  /** The KEDA ScaledObject the schedule is written to (its file, label and the other triggers). */
+  scaledObject?: ScaledObjectSite;
   /** The exact queries (or files) behind each metric. */
   queries: { metric: string; source: string }[];
   autoscaler: 'hpa' | 'none';
@@ -36,7 +43,15 @@ export function buildProposal(key: string, branch: string, items: ProposalItem[]
   const changes = items.flatMap((item) =>
     item.edits.map((e) => ({ target: targetId(item.target), field: e.field, file: e.file, from: e.from, to: e.to })),
   );
-  const fingerprint = createHash('sha256').update(JSON.stringify(changes)).digest('hex').slice(0, 16);
+  const schedules: ScheduleMeta[] = items.flatMap((item) => {
+    const s = scheduleOf(item);
+    return s ? [{ target: targetId(item.target), file: s.site.file, scaledObject: s.site.label, from: s.schedule.current, to: s.schedule.proposed }] : [];
+  });
+  // Without a schedule the hash is the one earlier versions wrote, so their open PRs stay "unchanged".
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify(schedules.length > 0 ? { changes, schedules } : changes))
+    .digest('hex')
+    .slice(0, 16);
   const cost = items.reduce(
     (acc, i) => ({
       cores: round3(acc.cores + i.decision.cost.cores),
@@ -64,11 +79,25 @@ export function buildProposal(key: string, branch: string, items: ProposalItem[]
       };
     }
   }
-  return { key, branch, title, items, meta: { v: 1, key, targets: items.map((i) => targetId(i.target)), fingerprint, changes, cost, at: now, forecast } };
+  return {
+    key,
+    branch,
+    title,
+    items,
+    meta: { v: 1, key, targets: items.map((i) => targetId(i.target)), fingerprint, changes, ...(schedules.length > 0 ? { schedules } : {}), cost, at: now, forecast },
+  };
+}
+
+/** The schedule an item writes, with its ScaledObject: set only when there is a block edit for it. */
+export function scheduleOf(item: ProposalItem): { schedule: NonNullable<Decision['schedule']>; site: ScaledObjectSite } | undefined {
+  const schedule = item.decision.schedule;
+  return schedule && item.scaledObject && item.blocks.length > 0 ? { schedule, site: item.scaledObject } : undefined;
 }
 
 function summary(item: ProposalItem): string {
   const parts = item.decision.changes.map((c) => `${shortField(c.field)} ${short(c.field, c.current)}→${short(c.field, c.proposed)}`);
+  const s = scheduleOf(item);
+  if (s) parts.unshift(`KEDA schedule (${scheduleSummary(s.schedule)})`);
   return parts.length <= 2 ? parts.join(', ') : `${parts.slice(0, 2).join(', ')} and ${parts.length - 2} more`;
 }
 
@@ -93,6 +122,12 @@ export function renderBody(p: Proposal, ctx: { baseBranch: string }): string {
     '| File | Field | Restore |',
     '|---|---|---|',
     ...p.items.flatMap((i) => i.edits.map((e) => `| \`${e.file}\` | \`${e.yamlPath}\` | \`${e.from}\` |`)),
+    ...p.items.flatMap((i) => {
+      const s = scheduleOf(i);
+      if (!s) return [];
+      const restore = s.schedule.current.length === 0 ? 'delete the `augur-*` cron triggers' : `the \`augur-*\` cron triggers ${windowsInline(s.schedule.current)}`;
+      return [`| \`${s.site.file}\` | \`spec.triggers\` of ${s.site.label} | ${restore} |`];
+    }),
     '',
     'Augur will not propose this workload again until its cooldown has passed after a merge; closing this PR without merging makes Augur close and re-propose only when the numbers change.',
     '',
@@ -111,17 +146,34 @@ function renderItem(item: ProposalItem): string[] {
     const change = relChange(c) === Infinity ? 'new' : `${c.proposed >= c.current ? '+' : '−'}${(relChange(c) * 100).toFixed(0)}%`;
     out.push(`| \`${edit?.yamlPath ?? c.field}\` | \`${edit?.file ?? '?'}\` | ${edit?.from ?? show(c.field, c.current)} | **${edit?.to ?? show(c.field, c.proposed)}** | ${change} |`);
   }
+  const sched = scheduleOf(item);
+  if (sched) {
+    const { schedule: s, site } = sched;
+    const windows = (n: number) => `${n} window${n === 1 ? '' : 's'}`;
+    const change = s.current.length === 0 ? 'new' : s.proposed.length === 0 ? 'removed' : 'changed';
+    for (const b of item.blocks) {
+      out.push(`| \`${b.yamlPath}\` of ${site.label}: cron triggers \`augur-*\` | \`${b.file}\` | ${windows(s.current.length)} | **${windows(s.proposed.length)}** | ${change} |`);
+    }
+  }
   out.push('', '### Why', '');
-  for (const reason of r.reasons) out.push(`- ${reason}`);
+  // The schedule's reason is told in its own section.
+  for (const reason of r.reasons) if (!(sched && reason.startsWith('Scaling schedule:'))) out.push(`- ${reason}`);
   for (const c of d.changes) out.push(`- \`${c.field}\`: ${c.reason}.`);
   for (const n of item.manifestNotes) out.push(`- Note: ${n}`);
-  out.push('', renderChart(item), '');
+  out.push('');
+  if (sched) {
+    const shaping = d.notes.filter((n) => n.effect === 'clamped' && n.message.startsWith('schedule')).map((n) => `${n.rule}: ${n.message}`);
+    out.push(...renderScheduleSection({ ...sched, shaping }));
+  }
+  out.push(renderChart(item), '');
   out.push('### Model and its accuracy on this workload', '');
   const a = f.accuracy;
   if (a) {
     const q = String(r.evidence.quantile ?? 0.9);
     out.push(
-      `Model **${f.model}**, chosen by a rolling-origin backtest over ${a.origins} origins of ${Math.round(a.horizonSeconds / 3600)} h each on this workload's own history:`,
+      `Model **${f.model}**${f.members ? ` (the average of the ${f.members.length} best models' quantiles)` : ''}, chosen by a rolling-origin backtest over ${a.origins} origins of ${Math.round(a.horizonSeconds / 3600)} h each on this workload's own history` +
+        (f.selectedAt !== undefined ? ` (the backtest of ${new Date(f.selectedAt * 1000).toISOString().replace(/:\d\d\.\d+Z$/, 'Z')}; this cycle refitted the model on the newest history)` : '') +
+        ':',
       '',
       '| Accuracy (1 − WAPE) | MASE | p' + pct(Number(q)) + ' coverage | p' + pct(Number(q)) + ' pinball loss |',
       '|---|---|---|---|',
@@ -178,7 +230,26 @@ export function renderChart(item: ProposalItem): string {
   const currentReplicas = change?.current;
   const proposedReplicas = change?.proposed;
   const n = past.length + future.length;
-  const yMax = Math.max(...past, ...future, (proposedReplicas ?? 0) * cap, (currentReplicas ?? 0) * cap) * 1.1;
+  // A schedule without a replica change: its capacity by local hour, now and proposed.
+  const sched = change === undefined && cap > 0 ? scheduleOf(item) : undefined;
+  let stepped: { now: number[]; proposed: number[] } | undefined;
+  if (sched) {
+    const { schedule: s } = sched;
+    const pastStart = history.values.length - past.length * perHour;
+    const hourAt = (i: number) => {
+      const ts = i < past.length ? history.timestamps[pastStart + i * perHour] : forecast.timestamps[(i - past.length) * perHour];
+      return ts === undefined ? 0 : wallClock(ts, s.timezone).hour;
+    };
+    const now = hourlyFromTriggers(s.current, s.floor);
+    const after = hourlyFromTriggers(s.proposed, s.floor);
+    stepped = { now: [], proposed: [] };
+    for (let i = 0; i < n; i++) {
+      const h = hourAt(i);
+      stepped.now.push((now[h] as number) * cap);
+      stepped.proposed.push((after[h] as number) * cap);
+    }
+  }
+  const yMax = Math.max(...past, ...future, (proposedReplicas ?? 0) * cap, (currentReplicas ?? 0) * cap, ...(stepped ? [...stepped.now, ...stepped.proposed] : [])) * 1.1;
   const line = (v: number) => `[${Array.from({ length: n }, () => round(v)).join(', ')}]`;
   const lines = [
     '```mermaid',
@@ -191,11 +262,13 @@ export function renderChart(item: ProposalItem): string {
   ];
   if (currentReplicas !== undefined && cap > 0) lines.push(`  line ${line(currentReplicas * cap)}`);
   if (proposedReplicas !== undefined && cap > 0) lines.push(`  line ${line(proposedReplicas * cap)}`);
+  if (stepped) lines.push(`  line [${stepped.now.map(round).join(', ')}]`, `  line [${stepped.proposed.map(round).join(', ')}]`);
   lines.push('```');
   const what = item.autoscaler === 'hpa' ? 'HPA floor' : 'capacity';
   const caption =
     `Bars: observed hourly peak. First line: observed, then the forecast p${pct(Number(q))} hourly peak.` +
-    (currentReplicas !== undefined && cap > 0 ? ` Flat lines: ${what} now (${currentReplicas} × ${fmt(cap)}) and proposed (${proposedReplicas} × ${fmt(cap)}).` : '');
+    (currentReplicas !== undefined && cap > 0 ? ` Flat lines: ${what} now (${currentReplicas} × ${fmt(cap)}) and proposed (${proposedReplicas} × ${fmt(cap)}).` : '') +
+    (stepped ? ` Stepped lines: the capacity the schedule gives each hour (replicas × ${fmt(cap)}), now and proposed; the ScaledObject's other triggers add to it when load rises.` : '');
   return [...lines, '', `<sub>${caption}</sub>`].join('\n');
 }
 

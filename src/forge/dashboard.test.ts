@@ -107,6 +107,38 @@ describe('renderDashboard', () => {
     expect(section(t, 'Waiting on limits, cooldowns or freeze windows')).toBe('');
     expect(section(t, 'Failed')).toBe('');
     expect(section(t, 'Manifest notes (GitOps lint)')).toBe('');
+    expect(section(t, 'Scaling schedules not proposed')).toBe('');
     expect(section(t, 'Open pull requests')).toContain('None.');
+  });
+
+  it('shows a KEDA schedule among the changes, and what a held one would change', () => {
+    const schedule = {
+      timezone: 'Europe/Berlin',
+      floor: 2,
+      ceiling: 20,
+      maxWindows: 4,
+      current: [],
+      proposed: [{ name: 'augur-window-1', timezone: 'Europe/Berlin', start: '0 7 * * *', end: '0 10 * * *', desiredReplicas: 6 }],
+      hourlyNeed: new Array<number>(24).fill(2),
+      reason: 'daily cycle',
+    };
+    const proposed = { ...decision(id('edge', 'gateway'), 'propose'), changes: [], schedule };
+    const waiting = { ...decision(id('edge', 'queue'), 'hold', [heldBy('cooldown', 'merged 2 h ago')]), schedule };
+    const t = renderDashboard(
+      [
+        { target: id('edge', 'gateway'), decision: proposed, notes: [] },
+        { target: id('edge', 'queue'), decision: waiting, notes: [] },
+      ],
+      { at: AT, forge: 'f' },
+    );
+    expect(t).toContain('| `edge/gateway` | ✅ propose | KEDA schedule: 1 window up to 6 replicas | — |');
+    expect(t).toContain('| `edge/queue` | ⏸ hold | replicas 4 → 6<br>KEDA schedule: 1 window up to 6 replicas | — |');
+    expect(section(t, 'Waiting on limits, cooldowns or freeze windows')).toContain('(would change 1 field(s) and the KEDA schedule, +12.50 USD/month)');
+  });
+
+  it('lists the targets that opted in to a schedule and got none, with the reason', () => {
+    const reason = 'sizing.schedule is on, but no KEDA ScaledObject scales this workload in the manifests';
+    const t = renderDashboard([{ target: id('jobs', 'worker'), decision: decision(id('jobs', 'worker'), 'unchanged'), notes: [], scheduleSkipped: reason }], { at: AT, forge: 'f' });
+    expect(section(t, 'Scaling schedules not proposed')).toContain(`- \`jobs/worker\`: ${reason}`);
   });
 });

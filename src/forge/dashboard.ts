@@ -2,6 +2,7 @@
 // their reasons, open PRs, and what waits on limits or freeze windows. Pure rendering.
 import { money, show } from '../guardrails/index.js';
 import type { Decision, WorkloadId } from '../types.js';
+import { scheduleSummary } from './schedule.js';
 
 export type PrAction = 'opened' | 'updated' | 'unchanged' | 'closed';
 
@@ -13,6 +14,8 @@ export interface TargetOutcome {
   pr?: { number: number; url: string; action: PrAction };
   /** Manifest findings a reviewer should know (GitOps lint). */
   notes: string[];
+  /** Why no KEDA schedule was proposed although the target opted in (sizing.schedule). */
+  scheduleSkipped?: string;
 }
 
 const WAITING_RULES = ['freezeWindows', 'cooldown', 'limits.maxOpenPRs', 'limits.maxPRsPerHour', 'budget.perNamespace'];
@@ -29,7 +32,11 @@ export function renderDashboard(outcomes: TargetOutcome[], ctx: { at: number; fo
   for (const o of outcomes) {
     const id = `\`${o.target.namespace}/${o.target.name}\``;
     const verdict = o.error ? '❌ error' : o.decision?.verdict === 'propose' ? '✅ propose' : o.decision?.verdict === 'hold' ? '⏸ hold' : '· unchanged';
-    const changes = o.decision?.changes.map((c) => `${c.field} ${show(c.field, c.current)} → ${show(c.field, c.proposed)}`).join('<br>') || '—';
+    const changes =
+      [
+        ...(o.decision?.changes.map((c) => `${c.field} ${show(c.field, c.current)} → ${show(c.field, c.proposed)}`) ?? []),
+        ...(o.decision?.schedule ? [`KEDA schedule: ${scheduleSummary(o.decision.schedule)}`] : []),
+      ].join('<br>') || '—';
     const pr = o.pr ? `[#${o.pr.number}](${o.pr.url}) ${o.pr.action}` : '—';
     out.push(`| ${id} | ${verdict} | ${changes} | ${pr} |`);
   }
@@ -43,12 +50,21 @@ export function renderDashboard(outcomes: TargetOutcome[], ctx: { at: number; fo
   }
   if (waiting.length > 0) {
     out.push('', '## Waiting on limits, cooldowns or freeze windows', '');
-    for (const o of waiting) out.push(`- \`${o.target.namespace}/${o.target.name}\`: ${heldReasons(o.decision!)} (would change ${o.decision!.changes.length} field(s), ${money(o.decision!.cost)}/month)`);
+    for (const o of waiting) {
+      const d = o.decision!;
+      const what = `${d.changes.length} field(s)${d.schedule ? ' and the KEDA schedule' : ''}`;
+      out.push(`- \`${o.target.namespace}/${o.target.name}\`: ${heldReasons(d)} (would change ${what}, ${money(d.cost)}/month)`);
+    }
   }
   const failed = outcomes.filter((o) => o.error);
   if (failed.length > 0) {
     out.push('', '## Failed', '');
     for (const o of failed) out.push(`- \`${o.target.namespace}/${o.target.name}\`: ${o.error}`);
+  }
+  const skipped = outcomes.filter((o) => o.scheduleSkipped);
+  if (skipped.length > 0) {
+    out.push('', '## Scaling schedules not proposed', '');
+    for (const o of skipped) out.push(`- \`${o.target.namespace}/${o.target.name}\`: ${o.scheduleSkipped}`);
   }
   const open = outcomes.filter((o) => o.pr && o.pr.action !== 'closed');
   out.push('', '## Open pull requests', '');

@@ -1,7 +1,21 @@
 // The Forge port: where proposals become pull requests and the dashboard lives. Augur keeps no
 // database: what it has proposed is read back from here (branch names and a metadata block in
 // each PR body), so a restart or a second replica never opens a duplicate.
-import type { CostDelta, FieldKey } from '../types.js';
+import type { CostDelta, CronWindowTrigger, FieldKey } from '../types.js';
+
+/** A KEDA cron schedule a PR writes: Augur's triggers on one ScaledObject, before and after. */
+export interface ScheduleMeta {
+  /** "Kind/namespace/name" of the workload the ScaledObject scales. */
+  target: string;
+  /** Repository-relative path of the file holding the ScaledObject. */
+  file: string;
+  /** e.g. "ScaledObject/gateway". */
+  scaledObject: string;
+  /** Augur's cron triggers before the PR (empty for a first schedule). */
+  from: CronWindowTrigger[];
+  /** Augur's cron triggers the PR writes. */
+  to: CronWindowTrigger[];
+}
 
 /** The machine-readable block hidden in every Augur PR body. */
 export interface ProposalMeta {
@@ -13,6 +27,12 @@ export interface ProposalMeta {
   /** Hash of the proposed values: equal fingerprints mean the PR is already right. */
   fingerprint: string;
   changes: { target: string; field: FieldKey; file: string; from: string; to: string }[];
+  /**
+   * KEDA cron schedules the PR writes (absent when it writes none). Part of the fingerprint, so an
+   * unchanged schedule is not pushed again and a changed one updates the PR in place. A revert PR
+   * restores `from`; the rejected-backoff read-back ignores schedules (see the cycle).
+   */
+  schedules?: ScheduleMeta[];
   cost: CostDelta;
   /** Unix seconds of the cycle that wrote the PR. */
   at: number;

@@ -100,7 +100,11 @@ export function recommend(input: RecommendInput): Recommendation {
     const lo = currentMin ?? minProposed;
     const hi = Math.max(currentMax ?? maxProposed, lo);
     expectedReplicas = mean(median.map((v) => Math.min(hi, Math.max(lo, replicasFor(v)))));
-    reasons.push(`An HPA owns the replica count: Augur sizes its minReplicas and maxReplicas, never spec.replicas.`);
+    reasons.push(
+      input.scaledObject
+        ? `${input.scaledObject.label} (KEDA) owns the replica count: Augur proposes its cron windows (sizing.schedule), never spec.replicas.`
+        : `An HPA owns the replica count: Augur sizes its minReplicas and maxReplicas, never spec.replicas.`,
+    );
   }
 
   changes.push(...resourceChanges(input));

@@ -1,7 +1,7 @@
 // `augur demo` as a user runs it: one real cycle on the embedded default, and a PR that shows
 // every part a reviewer needs.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +16,8 @@ it('runs one cycle and writes PRs with every part of the body, branches and a da
   expect(stdout).toMatch(/^shop\/web\s+propose\s+hpa\.minReplicas/m);
   expect(stdout).toMatch(/^shop\/api\s+propose\s+replicas 6→\d+/m);
   expect(stdout).toMatch(/^jobs\/worker\s+(propose|hold|unchanged)/m);
+  expect(stdout).toMatch(/^edge\/gateway\s+propose\s+KEDA schedule \d windows? up to \d+ replicas/m);
+  expect(stdout).toMatch(/branch: augur\/edge\/gateway .*\n\s+apps\/gateway\/scaledobject\.yaml \| \d+ \+*\n/);
   expect(stdout).toContain('branch: augur/shop/web');
   expect(stdout).toMatch(/Done in \d+\.\d s/);
 
@@ -36,4 +38,12 @@ it('runs one cycle and writes PRs with every part of the body, branches and a da
   expect(meta?.key).toBe('shop/web');
   expect(meta?.changes.map((c) => c.file)).toContain('apps/web/hpa.yaml');
   expect(readFileSync(join(dir, 'forge', 'dashboard.md'), 'utf8')).toContain('`jobs/worker`');
+
+  // The KEDA-scaled gateway gets a scaling schedule PR.
+  const pulls = readdirSync(join(dir, 'forge', 'pulls')).map((f) => readFileSync(join(dir, 'forge', 'pulls', f), 'utf8'));
+  const gateway = pulls.find((b) => parseMeta(b)?.key === 'edge/gateway');
+  expect(gateway).toBeDefined();
+  expect(gateway).toContain('### Scaling schedule (KEDA cron triggers)');
+  expect(gateway).toContain('Times are local to **Europe/London**');
+  expect(parseMeta(gateway)?.schedules?.[0]?.file).toBe('apps/gateway/scaledobject.yaml');
 }, 120_000);

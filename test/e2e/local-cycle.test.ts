@@ -128,3 +128,32 @@ it('after the horizon, comments on the merged PR, and opens a revert PR when OOM
   expect(again.verified).toHaveLength(0);
   expect(later.forge.comments(web.pr!.number)).toHaveLength(comments.length);
 });
+
+it('a revert PR of a merged schedule puts the ScaledObject triggers back as they were', async () => {
+  const traces = join(DEMO_ASSETS, 'traces');
+  const rows = readFileSync(join(traces, 'web-requests.csv'), 'utf8').trim().split('\n').slice(1);
+  const last = Date.parse(rows[rows.length - 1]!.split(',')[0]!) / 1000;
+  const shiftedEnd = last + replayShiftSeconds(last, NOW);
+  const now = Math.floor((shiftedEnd - 2 * 86_400) / 300) * 300;
+  const d = await demo((c) => {
+    const gateway = (c.targets as unknown as { name: string; metrics: Record<string, unknown> }[]).find((t) => t.name === 'gateway')!;
+    gateway.metrics.oomKills = { file: 'gateway-oom.csv' };
+  });
+  writeFileSync(join(d.dir, 'traces', 'gateway-oom.csv'), ['timestamp,value', ...rows.map((r) => { const t = r.split(',')[0]!; return `${t},${Date.parse(t) / 1000 > last - 1.5 * 86_400 ? 1 : 0}`; })].join('\n') + '\n');
+
+  const so = 'apps/gateway/scaledobject.yaml';
+  const first = d.cycle(now, NOW);
+  const gateway = (await first.report).proposals.find((p) => p.proposal.key === 'edge/gateway')!;
+  expect(gateway.proposal.meta.schedules).toHaveLength(1);
+  pushFiles(d.remote, { [so]: showFile(d.remote, 'augur/edge/gateway', so) }, 'Merge augur/edge/gateway');
+  first.forge.markMerged(gateway.pr!.number, now);
+
+  const later = d.cycle(now + 25 * 3600, NOW);
+  const r = await later.report;
+  const verified = r.verified.find((v) => v.target === 'Deployment/edge/gateway');
+  expect(verified?.revert).toBeDefined();
+  expect(showFile(d.remote, 'augur/revert--edge--gateway', so)).toBe(showFile(d.remote, 'main~1', so));
+  const revert = (await later.forge.listPullRequests(0)).find((p) => p.branch === 'augur/revert--edge--gateway')!;
+  expect(revert.meta?.schedules?.[0]?.to).toEqual([]);
+  expect(revert.body).toContain('| `apps/gateway/scaledobject.yaml` | `spec.triggers` of ScaledObject/gateway (cron `augur-*`) |');
+});

@@ -1,0 +1,49 @@
+// The cycle's own arithmetic (the stages are tested on their own, the whole cycle in test/e2e).
+import { describe, expect, it } from 'vitest';
+import type { CronWindowTrigger, Decision } from '../types.js';
+import { addedAtPeak } from './cycle.js';
+
+const prices = { coreHour: 0.031, gibHour: 0.0042, currency: 'USD' };
+const pod = { cpu: 0.5, memory: 256 * 2 ** 20 };
+const window = (start: number, end: number, desiredReplicas: number): CronWindowTrigger => ({
+  name: 'augur-window-1',
+  timezone: 'Europe/London',
+  start: `0 ${start} * * *`,
+  end: `0 ${end} * * *`,
+  desiredReplicas,
+});
+
+function decision(over: Partial<Decision> = {}): Decision {
+  return { target: { kind: 'Deployment', namespace: 'edge', name: 'gateway' }, verdict: 'propose', changes: [], notes: [], cost: { cores: 0, memoryGiB: 0, monthly: 0, currency: 'USD' }, ...over };
+}
+
+describe('addedAtPeak: what the headroom check must fit', () => {
+  it('is the costed change when there is no schedule', () => {
+    expect(addedAtPeak(decision({ cost: { cores: 1.5, memoryGiB: 2, monthly: 40, currency: 'USD' } }), pod, prices)).toEqual({ cores: 1.5, bytes: 2 * 2 ** 30 });
+  });
+
+  it("counts a schedule at its busiest hour, not at the day's average it costs", () => {
+    // Floor 4; 6 replicas from 13 to 23 (10 h): +2 pods at once, +0.83 on average over the day.
+    const schedule = { timezone: 'Europe/London', floor: 4, ceiling: 20, maxWindows: 4, current: [], proposed: [window(13, 23, 6)], hourlyNeed: new Array<number>(24).fill(4), reason: 'r' };
+    const average = (2 * 10) / 24;
+    const d = decision({ schedule, cost: { cores: Math.round(average * 0.5 * 1000) / 1000, memoryGiB: Math.round(((average * 256) / 1024) * 1000) / 1000, monthly: 9, currency: 'USD' } });
+    const added = addedAtPeak(d, pod, prices);
+    expect(added.cores).toBeCloseTo(2 * 0.5, 2);
+    expect(added.bytes / 2 ** 20).toBeCloseTo(2 * 256, 0);
+    expect(added.line).toBe("Headroom is checked at the schedule's busiest hour (13:00 Europe/London): 2 replicas more than that hour runs now (4 → 6), 1 cores and 512 MiB requested at once.");
+  });
+
+  it('counts the peak from what the hours run at now, and the new pod size when the request changes too', () => {
+    const schedule = { timezone: 'UTC', floor: 2, ceiling: 20, maxWindows: 4, current: [window(8, 18, 5)], proposed: [window(8, 18, 6), window(18, 22, 4)], hourlyNeed: new Array<number>(24).fill(2), reason: 'r' };
+    const d = decision({ schedule, changes: [{ field: 'cpu.request', current: 0.5, proposed: 0.6, reason: 'p95' }] });
+    // 18..22: 2 → 4 (+2) beats 8..18: 5 → 6 (+1).
+    const added = addedAtPeak(d, pod, prices);
+    expect(added.line).toContain('(18:00 UTC): 2 replicas more than that hour runs now (2 → 4)');
+    expect(added.line).toContain('1.2 cores');
+  });
+
+  it('says so when the schedule adds nothing at any hour', () => {
+    const schedule = { timezone: 'UTC', floor: 2, ceiling: 20, maxWindows: 4, current: [window(8, 18, 5)], proposed: [window(8, 12, 4)], hourlyNeed: new Array<number>(24).fill(2), reason: 'r' };
+    expect(addedAtPeak(decision({ schedule }), pod, prices).line).toBe('The schedule adds no replicas at any hour over what runs now.');
+  });
+});

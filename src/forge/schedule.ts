@@ -1,0 +1,130 @@
+// The "Scaling schedule" part of a PR body: the KEDA cron windows Augur writes on a ScaledObject,
+// laid out so a reviewer sees in seconds when the workload gets how many replicas, why, what else
+// in the ScaledObject stays as it is, and how to undo it. Pure rendering.
+import { fmt } from '../recommend/index.js';
+import { hourlyFromTriggers } from '../recommend/schedule.js';
+import type { CronWindowTrigger, ScaledObjectSite, ScheduleChange } from '../types.js';
+
+/** What a schedule section needs: the schedule after the guardrails and where it is written. */
+export interface ScheduleView {
+  schedule: ScheduleChange;
+  site: ScaledObjectSite;
+  /** Guardrail messages about the schedule (clamps), to explain hours left below the need. */
+  shaping: string[];
+}
+
+/** "3 windows up to 6 replicas", "remove 2 windows": for titles, tables and logs. */
+export function scheduleSummary(s: ScheduleChange): string {
+  if (s.proposed.length === 0) return `remove ${count(s.current.length, 'window')}`;
+  return `${count(s.proposed.length, 'window')} up to ${Math.max(...s.proposed.map((t) => t.desiredReplicas))} replicas`;
+}
+
+/** "07:00–10:00", "22:00–06:00 (next day)", or the cron expressions when they are not daily. */
+export function windowTime(t: Pick<CronWindowTrigger, 'start' | 'end'>): string {
+  const a = dailyTime(t.start);
+  const b = dailyTime(t.end);
+  if (!a || !b || a.days !== b.days) return `\`${t.start}\` to \`${t.end}\``;
+  const overMidnight = b.minutes <= a.minutes;
+  return `${clock(a.minutes)}–${clock(b.minutes)}${overMidnight ? ' (next day)' : ''}${a.days === '*' ? '' : ` (days of week ${a.days})`}`;
+}
+
+/** One line per window: "07:00–10:00 → 9". */
+export function windowsInline(triggers: readonly CronWindowTrigger[]): string {
+  return triggers.map((t) => `${windowTime(t)} → ${t.desiredReplicas}`).join(', ');
+}
+
+/** The section of the PR body. */
+export function renderScheduleSection(v: ScheduleView): string[] {
+  const { schedule: s, site } = v;
+  const now = hourlyFromTriggers(s.current, s.floor);
+  const after = hourlyFromTriggers(s.proposed, s.floor);
+  const others = site.otherTriggers;
+  const out: string[] = ['### Scaling schedule (KEDA cron triggers)', ''];
+  out.push(
+    `Augur edits only its own cron triggers (named \`augur-*\`) in \`${site.label}\` (\`${site.file}\`, under \`spec.triggers\`). ` +
+      (others.length > 0
+        ? `The other triggers stay as they are: ${others.map((o) => `\`${o}\``).join(', ')}; KEDA runs the highest count any trigger asks for, so they still scale above the windows.`
+        : 'The ScaledObject has no other triggers.'),
+    '',
+    `Times are local to **${s.timezone}** (KEDA applies the zone, daylight saving included). ` +
+      `Outside the windows the floor is **${s.floor}** (the ScaledObject's \`minReplicaCount\`); no window goes above **${s.ceiling}** (\`maxReplicaCount\`${site.maxReplicaCount === undefined ? ", KEDA's default" : ''}).`,
+    '',
+  );
+  if (s.proposed.length > 0) {
+    out.push('| Window | Local time | Replicas now | Proposed |', '|---|---|---|---|');
+    for (const t of s.proposed) {
+      const hours = hoursOf(t);
+      const current = hours.length > 0 ? Math.max(...hours.map((h) => now[h] as number)) : s.floor;
+      out.push(`| \`${t.name}\` | ${windowTime(t)} | ${current} | **${t.desiredReplicas}** |`);
+    }
+    out.push('');
+  } else out.push(`No window is needed any more: the ${count(s.current.length, 'trigger')} Augur wrote before ${s.current.length === 1 ? 'is' : 'are'} removed and the floor of ${s.floor} applies all day.`, '');
+  if (s.current.length > 0 && s.proposed.length > 0) out.push(`These replace Augur's current windows: ${windowsInline(s.current)}.`, '');
+
+  out.push(`**Why:** ${s.reason}.`, '');
+  out.push('Replicas per local hour: what the forecast needs (sized as in the reason above), what the hours get now, and with this PR:', '', '```', ...hourlyGrid(s.hourlyNeed, now, after), '```', '');
+  const short = hourRanges(s.hourlyNeed.map((need, h) => (after[h] as number) < need));
+  if (short.length > 0) {
+    out.push(
+      `Below the forecast need ${short.join(', ')}: ${v.shaping.length > 0 ? `the guardrails held the windows back (${v.shaping.join('; ')})` : 'the windows are capped'}` +
+        (others.length > 0 ? `; the other triggers (${others.join(', ')}) still scale up when the load comes.` : '.'),
+      '',
+    );
+  }
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  out.push(
+    `Replicas over the day: ${fmt(avg(now))} on average now, ${fmt(avg(after))} with the windows, at most ${Math.max(...after)} (the cost below includes this).`,
+    '',
+    `To roll back: revert this PR, and the GitOps sync gives the ScaledObject its previous triggers (${s.current.length === 0 ? 'none of Augur\'s' : windowsInline(s.current)}). ` +
+      `By hand: ${s.current.length === 0 ? `delete the \`augur-*\` triggers from \`${site.file}\`` : `set the \`augur-*\` triggers in \`${site.file}\` back to those`}; the floor and the other triggers are not touched either way.`,
+    '',
+  );
+  return out;
+}
+
+/** The hourly rows, one column per local hour, aligned for a monospace block. */
+export function hourlyGrid(need: readonly number[], now: readonly number[], proposed: readonly number[]): string[] {
+  const width = Math.max(2, ...[...need, ...now, ...proposed].map((n) => String(n).length)) + 1;
+  const row = (label: string, cells: readonly (number | string)[]) => label.padEnd(9) + cells.map((c) => String(c).padStart(width)).join('');
+  return [
+    row('hour', Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0'))),
+    row('need', need),
+    row('now', now),
+    row('proposed', proposed),
+  ];
+}
+
+/** "13:00–23:00", "from 22:00 to 02:00" style spans of the hours flagged true, for prose. */
+export function hourRanges(flags: readonly boolean[]): string[] {
+  if (flags.every(Boolean)) return ['all day'];
+  const out: string[] = [];
+  // Start at an unflagged hour so a span over midnight is one span.
+  const first = flags.findIndex((f) => !f);
+  let start: number | undefined;
+  for (let i = 1; i <= 24; i++) {
+    const h = (first + i) % 24;
+    if (flags[h] && start === undefined) start = h;
+    if (!flags[h] && start !== undefined) {
+      out.push(`${clock(start * 60)}–${clock(h * 60)}`);
+      start = undefined;
+    }
+  }
+  return out.map((r) => `in ${r}`);
+}
+
+/** The local hours a daily trigger covers. */
+function hoursOf(t: CronWindowTrigger): number[] {
+  return hourlyFromTriggers([{ ...t, desiredReplicas: 1 }], 0).flatMap((r, h) => (r > 0 ? [h] : []));
+}
+
+function dailyTime(expr: string): { minutes: number; days: string } | undefined {
+  const m = /^(\d{1,2}) (\d{1,2}) \* \* (\S+)$/.exec(expr.trim());
+  if (!m) return undefined;
+  const minute = Number(m[1]);
+  const hour = Number(m[2]);
+  if (minute > 59 || hour > 23) return undefined;
+  return { minutes: hour * 60 + minute, days: m[3] as string };
+}
+
+const clock = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
