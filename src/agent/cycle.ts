@@ -3,7 +3,7 @@
 // Every target ends in an outcome (propose, hold, unchanged, or error) that is logged, counted and
 // listed in the dashboard; a failure of one target never stops the others.
 import { effectiveSettings, type Config, type Policy, type TargetConfig } from '../config/schema.js';
-import { cleanHistory } from '../forecast/index.js';
+import { cleanHistory, counterToRate } from '../forecast/index.js';
 import { selectAugur, type SelectionCache } from '../forecast/registry.js';
 import { buildProposal, renderBody, targetId, type Proposal, type ProposalItem } from '../forge/body.js';
 import { renderDashboard, type PrAction, type TargetOutcome } from '../forge/dashboard.js';
@@ -239,7 +239,26 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: P
     } catch (err) {
       return hold('metrics', `load: ${message(err)}`);
     }
+    const counter = counterToRate(load.series);
+    if (counter) {
+      load = { ...load, series: counter.series };
+      outcome.notes.push(
+        `load looks like a counter (it only rises, ${counter.resets} reset${counter.resets === 1 ? '' : 's'}): Augur forecasts its per-second rate; write rate(...) in the query to say so`,
+      );
+    }
     const cleaned = cleanHistory(load.series);
+    const { report } = cleaned;
+    const hygiene = [
+      report.interpolated > 0 ? `${report.interpolated} missing samples filled` : '',
+      report.incidentSteps > 0
+        ? `${report.incidents.length} incident${report.incidents.length === 1 ? '' : 's'} excluded from training (load far below the same time on the other days: ${report.incidents
+            .slice(0, 3)
+            .map(([a, b]) => `${iso(a)}..${iso(b)}`)
+            .join(', ')}${report.incidents.length > 3 ? ', …' : ''})`
+        : '',
+      report.outliers > 0 ? `${report.outliers} extreme samples kept (a spike may be real load)` : '',
+    ].filter(Boolean);
+    if (hygiene.length > 0) outcome.notes.push(`load history: ${hygiene.join('; ')}`);
     const finiteSteps = cleaned.series.values.filter(Number.isFinite).length;
     if (finiteSteps === 0) return hold('metrics', `load: the series has no usable samples (${load.series.values.length} steps, all missing or NaN); check the query or file`);
     // Stale data is not "no load": hold rather than forecast from a filled-in tail.
@@ -353,6 +372,8 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: P
     return { outcome };
   }
 }
+
+const iso = (t: number) => new Date(t * 1000).toISOString().replace(/:\d\d\.\d+Z$/, 'Z');
 
 async function publishProposal(key: string, items: ProposalItem[], deps: CycleDeps, repo: RepoView, prs: PullRequestInfo[]): Promise<ProposalResult> {
   const { config, forge, workspace, now } = deps;

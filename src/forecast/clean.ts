@@ -12,6 +12,10 @@ export interface CleanReport {
   interpolated: number;
   /** Non-finite samples (treated as missing) plus extreme values (counted, kept: they may be real load). */
   outliers: number;
+  /** Samples of incidents (see excludeIncidents) replaced by the same time on the other days. */
+  incidentSteps: number;
+  /** The incidents, as [first, last] Unix seconds of each run. */
+  incidents: [number, number][];
 }
 
 /** Steps in one day at this step, or 0 when a day is not at least two steps. */
@@ -81,12 +85,13 @@ export function usableSteps(series: Series): number {
 }
 
 /**
- * Fill gaps (see {@link fillGaps}) and report what was done. Extreme values are counted but left
- * in place: a spike may be real load, and scaling must see it.
+ * What the models train on: gaps filled (see {@link fillGaps}) and incidents excluded (see
+ * {@link excludeIncidents}), with a report of both. Extreme high values are counted but left in
+ * place: a spike may be real load, and the sizing (never below the p99) must see it.
  */
 export function cleanHistory(series: Series): {
   series: Series;
-  report: { missing: number; interpolated: number; outliers: number };
+  report: CleanReport;
 } {
   const filled = fillGaps(series);
   const finite = series.values.filter((v) => Number.isFinite(v));
@@ -96,12 +101,127 @@ export function cleanHistory(series: Series): {
     const med = medianSorted(sorted);
     const dev = Float64Array.from(finite, (v) => Math.abs(v - med)).sort();
     const sd = 1.4826 * medianSorted(dev);
-    if (sd > 0) for (const v of finite) if (Math.abs(v - med) > OUTLIER_ROBUST_SDS * sd) extreme++;
+    if (sd > 0) for (const v of finite) if (v - med > OUTLIER_ROBUST_SDS * sd) extreme++;
   }
+  const { values, runs } = excludeIncidents(filled.series.values, filled.series.stepSeconds);
+  const ts = filled.series.timestamps;
   return {
-    series: filled.series,
-    report: { missing: filled.missing, interpolated: filled.interpolated, outliers: filled.nonFinite + extreme },
+    series: { ...filled.series, values },
+    report: {
+      missing: filled.missing,
+      interpolated: filled.interpolated,
+      outliers: filled.nonFinite + extreme,
+      incidentSteps: runs.reduce((a, [from, to]) => a + to - from, 0),
+      incidents: runs.map(([from, to]) => [ts[from] as number, ts[to - 1] as number]),
+    },
   };
+}
+
+/** An incident sample is this many robust SDs below the same time on the other days... */
+const INCIDENT_ROBUST_SDS = 6;
+/** ...and below this share of it... */
+const INCIDENT_SHARE = 0.5;
+/** ...in a run of at least this many samples. */
+const INCIDENT_MIN_STEPS = 3;
+/** The other days an incident is judged against: up to a week either side. */
+const INCIDENT_DAYS = 7;
+/** A longer run is a change of level (or of regime), not an incident: it is kept. */
+const INCIDENT_MAX_SECONDS = 12 * 3600;
+
+/**
+ * Incidents: runs of load far below what the same time of day carries on the other days (an
+ * outage, a broken exporter, a deploy that took the service down). Trained on, they teach a model
+ * that the load can vanish, and the forecast under-sizes. Each sample is compared with the median
+ * of the same time of day over up to a week either side; a sample at least
+ * INCIDENT_ROBUST_SDS robust standard deviations (1.4826 × the median absolute deviation of those
+ * differences, over the whole history) below it and under INCIDENT_SHARE of it, in a run of at
+ * least INCIDENT_MIN_STEPS, is replaced by that median. Where the history holds the same weekday a
+ * week or two away, the sample must be as far below that too (a quiet weekend is not an
+ * incident), and a run longer than INCIDENT_MAX_SECONDS is a change of level, kept. Needs three
+ * days of gap-free history; drops only: a spike may be real load.
+ */
+export function excludeIncidents(values: readonly number[], stepSeconds: number): { values: number[]; runs: [number, number][] } {
+  const n = values.length;
+  const day = dailySteps(stepSeconds);
+  const out = values.slice();
+  if (day === 0 || n < 3 * day || values.some((v) => !Number.isFinite(v))) return { values: out, runs: [] };
+  const profile = new Float64Array(n);
+  const buf: number[] = [];
+  for (let i = 0; i < n; i++) {
+    buf.length = 0;
+    for (let k = 1; k <= INCIDENT_DAYS; k++) {
+      if (i - k * day >= 0) buf.push(values[i - k * day] as number);
+      if (i + k * day < n) buf.push(values[i + k * day] as number);
+    }
+    profile[i] = medianSorted(Float64Array.from(buf).sort());
+  }
+  const diff = Float64Array.from(values, (v, i) => v - (profile[i] as number));
+  const med = medianSorted(Float64Array.from(diff).sort());
+  const sd = 1.4826 * medianSorted(Float64Array.from(diff, (d) => Math.abs(d - med)).sort());
+  if (!(sd > 0)) return { values: out, runs: [] };
+  // Also below the same weekday and time, where the history has it: a quiet weekend is not an incident.
+  const week = 7 * day;
+  const sameWeekday = (i: number): number | undefined => {
+    const near = [i - 2 * week, i - week, i + week, i + 2 * week].filter((k) => k >= 0 && k < n).map((k) => values[k] as number);
+    return near.length > 0 ? medianSorted(Float64Array.from(near).sort()) : undefined;
+  };
+  const below = (v: number, ref: number) => v - ref - med < -INCIDENT_ROBUST_SDS * sd && v < INCIDENT_SHARE * ref;
+  const low = (i: number) => {
+    const v = values[i] as number;
+    if (!below(v, profile[i] as number)) return false;
+    const w = sameWeekday(i);
+    return w === undefined || below(v, w);
+  };
+  const maxSteps = Math.max(INCIDENT_MIN_STEPS, Math.floor(INCIDENT_MAX_SECONDS / stepSeconds));
+  const runs: [number, number][] = [];
+  for (let i = 0; i < n; ) {
+    if (!low(i)) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < n && low(j)) j++;
+    if (j - i >= INCIDENT_MIN_STEPS && j - i <= maxSteps) {
+      for (let k = i; k < j; k++) out[k] = profile[k] as number;
+      runs.push([i, j]);
+    }
+    i = j;
+  }
+  return { values: out, runs };
+}
+
+/**
+ * A load history that is a counter (a Prometheus *_total queried without rate()): mostly
+ * rising (on at least half the steps), never falling but for resets (to under half the value
+ * before, at most 1% of the steps). As Prometheus' rate() does, each
+ * step's increase is the difference, or after a reset the new value itself, per second.
+ * Undefined when the series is not such a counter.
+ */
+export function counterToRate(series: Series): { series: Series; resets: number } | undefined {
+  const v = series.values;
+  let rises = 0;
+  let falls = 0;
+  let resets = 0;
+  let steps = 0;
+  for (let i = 1; i < v.length; i++) {
+    const a = v[i - 1] as number;
+    const b = v[i] as number;
+    if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
+    if (a < 0 || b < 0) return undefined;
+    steps++;
+    if (b > a) rises++;
+    else if (b < a) {
+      falls++;
+      if (b < 0.5 * a) resets++;
+    }
+  }
+  if (steps < 12 || falls !== resets || falls > Math.max(1, 0.01 * steps) || rises < 0.5 * steps) return undefined;
+  const values = v.map((b, i) => {
+    const a = v[i - 1];
+    if (a === undefined || !Number.isFinite(a) || !Number.isFinite(b)) return Number.NaN;
+    return (b >= a ? b - a : b) / series.stepSeconds;
+  });
+  return { series: { ...series, values }, resets };
 }
 
 function medianSorted(a: Float64Array): number {

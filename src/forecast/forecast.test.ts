@@ -64,7 +64,7 @@ describe('cleanHistory', () => {
     const s = makeSeries([1, Number.NaN, Number.NaN, 4, 5]);
     const { series, report } = cleanHistory(s);
     expect(series.values).toEqual([1, 2, 3, 4, 5]);
-    expect(report).toEqual({ missing: 2, interpolated: 2, outliers: 0 });
+    expect(report).toEqual({ missing: 2, interpolated: 2, outliers: 0, incidentSteps: 0, incidents: [] });
   });
   it('fills long gaps from one day earlier, else the last value; drops leading gaps', () => {
     const step = 21600; // 4 steps a day
@@ -82,7 +82,7 @@ describe('cleanHistory', () => {
     const v = [3, Number.POSITIVE_INFINITY, Number.NaN, Number.NaN, Number.NaN, 7];
     const { series, report } = cleanHistory(makeSeries(v));
     expect(series.values).toEqual([3, 3, 3, 3, 3, 7]);
-    expect(report).toEqual({ missing: 4, interpolated: 4, outliers: 1 });
+    expect(report).toEqual({ missing: 4, interpolated: 4, outliers: 1, incidentSteps: 0, incidents: [] });
   });
   it('counts extreme values without changing them', () => {
     const g = gaussian(3);

@@ -23,7 +23,7 @@
 // under-forecast q/(1-q) times an over-forecast of the same size, so the loss leans against
 // under-provisioning; the division makes losses comparable across series.
 export { ForecastError } from './errors.js';
-export { cleanHistory, dailySteps, usableSteps, type CleanReport } from './clean.js';
+export { cleanHistory, counterToRate, dailySteps, excludeIncidents, usableSteps, type CleanReport } from './clean.js';
 export { pinballLoss, quantileKey, selectionLevels } from './loss.js';
 export { pointForecaster, leadBuckets, MIN_HISTORY_STEPS, type PointModel, type FittedModel } from './model.js';
 export { seasonalNaive } from './seasonalNaive.js';

@@ -3,6 +3,7 @@
 // compared with in `augur backtest`.
 import type { Forecast, Forecaster, Series } from '../types.js';
 import { baselineForecasters } from './baselines.js';
+import { cleanHistory } from './clean.js';
 import { ForecastError } from './errors.js';
 import { averageForecasts, defaultForecasters, selectAndForecast, type SelectOptions } from './select.js';
 
@@ -43,7 +44,8 @@ export function augurForecaster(stepSeconds: number, picked: string[], name = 'a
     name,
     minHistorySteps: (opts) => Math.min(...candidates.map((c) => c.minHistorySteps(opts))),
     forecast(history, opts) {
-      const fc = selectAugur(history, { ...opts, candidates });
+      // As the cycle does: gaps filled and incidents excluded before the selection.
+      const fc = selectAugur(cleanHistory(history).series, { ...opts, candidates });
       picked.push(fc.model);
       return fc;
     },

@@ -4,7 +4,7 @@
 // KEDA cron schedule.
 
 import { POLICY_DEFAULTS, SIZING_DEFAULTS } from '../config/schema.js';
-import { usableSteps } from '../forecast/clean.js';
+import { cleanHistory, usableSteps } from '../forecast/clean.js';
 import { allForecasters, selectAugur } from '../forecast/registry.js';
 import { guard } from '../guardrails/index.js';
 import { recommend } from '../recommend/index.js';
@@ -169,9 +169,10 @@ export function augurPolicy(): Policy {
       if (lastHist === undefined) return undefined;
       const horizonSteps = Math.ceil((ctx.windowStart + DAY - lastHist) / step);
       if (horizonSteps < 1) return undefined;
+      const history = cleanHistory(ctx.history).series; // as the cycle does: gaps filled, incidents excluded
       let fc: Forecast;
       try {
-        fc = selectAugur(ctx.history, { horizonSteps, quantiles: [...new Set([0.5, ctx.quantile, SIZING_DEFAULTS.maxQuantile])] });
+        fc = selectAugur(history, { horizonSteps, quantiles: [...new Set([0.5, ctx.quantile, SIZING_DEFAULTS.maxQuantile])] });
       } catch {
         return undefined; // not enough history, or the model failed: no proposal today
       }
@@ -183,7 +184,7 @@ export function augurPolicy(): Policy {
         sizing: { ...SIZING_DEFAULTS, quantile: ctx.quantile, headroomPercent: ctx.headroom * 100, schedule: { enabled: true, maxWindows: ctx.maxWindows, timezone: 'UTC' } },
         autoscaler: 'none',
         current: { replicas: inPlace.daily ?? 1 },
-        load: ctx.history,
+        load: history,
         forecast: day,
         capacityPerReplica: ctx.capacity,
         capacitySource: 'the replay',
