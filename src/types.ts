@@ -83,6 +83,8 @@ export interface ForecastOptions {
   quantiles: number[];
   /** Seasonal periods in steps to consider (e.g. 288 for a day at 5 minutes). */
   seasonSteps?: number[];
+  /** IANA time zone of the workload's day and week, for calendar features (hour, weekday; daylight saving included). Default: the model's own (UTC). */
+  timezone?: string;
 }
 
 /** A forecasting model: a pure function from history to quantile forecasts. */

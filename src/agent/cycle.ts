@@ -287,9 +287,11 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: P
     const quantiles = [...new Set([0.5, sizing.quantile, sizing.maxQuantile])].sort((a, b) => a - b);
     let forecast;
     try {
+      // The workload's calendar (the neural model's hour and weekday features) is in its time zone.
+      const fopts = { horizonSteps, quantiles, timezone: sizing.schedule.timezone ?? deps.config.schedule.timezone };
       forecast = deps.selections
-        ? deps.selections.forecast(targetId(t), cleaned.series, { horizonSteps, quantiles }, { now: deps.now, maxAgeSeconds: sizing.reselectEvery })
-        : selectAugur(cleaned.series, { horizonSteps, quantiles });
+        ? deps.selections.forecast(targetId(t), cleaned.series, fopts, { now: deps.now, maxAgeSeconds: sizing.reselectEvery })
+        : selectAugur(cleaned.series, fopts);
     } catch (err) {
       return hold('minHistory', message(err));
     }

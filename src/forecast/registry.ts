@@ -65,7 +65,7 @@ export class SelectionCache {
 
   forecast(key: string, history: Series, opts: SelectOptions, at: { now: number; maxAgeSeconds: number }): Forecast {
     const { now, maxAgeSeconds } = at;
-    const signature = JSON.stringify([history.stepSeconds, opts.horizonSteps, [...opts.quantiles].sort(), opts.seasonSteps ?? null, opts.origins ?? null]);
+    const signature = JSON.stringify([history.stepSeconds, opts.horizonSteps, [...opts.quantiles].sort(), opts.seasonSteps ?? null, opts.origins ?? null, opts.timezone ?? null]);
     const e = this.entries.get(key);
     if (e && e.signature === signature && now - e.at < maxAgeSeconds) {
       const refit = this.refit(e.members, history, opts);

@@ -113,7 +113,7 @@ function forecastWith(state: State, name: string, history: Series, opts: Forecas
   const from = Math.max(0, n - need - 1);
   const ts = history.timestamps.slice(from, n);
   const vs = history.values.slice(from, n);
-  const input = buildInput(ts, vs, t0, state.timezone);
+  const input = buildInput(ts, vs, t0, opts.timezone ?? state.timezone);
   if (!input) throw new ForecastError(`${name}: the last ${describeSteps(need, step)} hold no finite value`, have, need);
   const hourly = tf.tidy(() => {
     const x = tf.tensor2d(input.features, [1, INPUT_SIZE]);

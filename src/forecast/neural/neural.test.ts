@@ -85,6 +85,13 @@ describe('neural quantile forecaster', () => {
     expect(b).toEqual(a);
   });
 
+  it("reads the calendar in the workload's time zone when the options give one", () => {
+    const utc = neural.forecast(isp, { horizonSteps: 288, quantiles: QS });
+    expect(neural.forecast(isp, { horizonSteps: 288, quantiles: QS, timezone: 'UTC' })).toEqual(utc);
+    // Nine hours east: the same samples fall on other hours of the day, so the features differ.
+    expect(neural.forecast(isp, { horizonSteps: 288, quantiles: QS, timezone: 'Asia/Tokyo' }).quantiles['0.5']).not.toEqual(utc.quantiles['0.5']);
+  });
+
   it('refuses a history shorter than its window', () => {
     const short = makeSeries(Array.from({ length: 500 }, (_, i) => 100 + (i % 50)));
     expect(() => neural.forecast(short, { horizonSteps: 288, quantiles: QS })).toThrow(ForecastError);
