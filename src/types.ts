@@ -76,6 +76,13 @@ export interface Forecast {
   members?: string[];
   /** Unix seconds of the backtest that chose the model, when it was reused from an earlier cycle (see SelectionCache). */
   selectedAt?: number;
+  /**
+   * The parameters this model fitted (e.g. Holt-Winters' smoothing weights), opaque to everyone
+   * but the model: hand them back as ForecastOptions.warmStart to the same model on the same
+   * workload to skip its parameter search. Absent for models without fitted parameters, and for
+   * ensembles (each member has its own).
+   */
+  warmStart?: unknown;
 }
 
 export interface ForecastOptions {
@@ -85,6 +92,14 @@ export interface ForecastOptions {
   seasonSteps?: number[];
   /** IANA time zone of the workload's day and week, for calendar features (hour, weekday; daylight saving included). Default: the model's own (UTC). */
   timezone?: string;
+  /**
+   * Parameters a model returned in `Forecast.warmStart` from an earlier fit on the same workload
+   * (for this model only: never pass one model's to another). A model that understands them
+   * skips its parameter search and only runs its recursion with them; a model that does not,
+   * or that finds them invalid, ignores them and fits as usual (never an error). Not for
+   * backtests or selection, which must search on each origin's own data.
+   */
+  warmStart?: unknown;
 }
 
 /** A forecasting model: a pure function from history to quantile forecasts. */

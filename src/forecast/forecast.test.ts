@@ -354,3 +354,94 @@ describe('defaultForecasters', () => {
     expect(names).toEqual(['holt-winters-additive(12 steps)', 'seasonal-naive(12 steps)', 'holt-winters-multiplicative(12 steps)', 'damped-trend', 'naive', 'recent-quantiles(3d)']);
   });
 });
+
+describe('warm start (ForecastOptions.warmStart)', () => {
+  const sine = dailySine({ days: 6, level: 100, amplitude: 40, noise: 5, seed: 11 });
+  const g = gaussian(5);
+  let x = 500;
+  const walk = makeSeries(Array.from({ length: 600 }, (_, i) => (x += g() + (i % 97 === 0 ? 20 : 0))));
+  const cases: { name: string; f: Forecaster; history: Series; o: ForecastOptions }[] = [
+    { name: 'Holt-Winters additive', f: holtWinters({ seasonSteps: DAY, mode: 'additive' }), history: sine, o: opts() },
+    { name: 'Holt-Winters multiplicative', f: holtWinters({ seasonSteps: DAY, mode: 'multiplicative' }), history: sine, o: opts() },
+    // Leads longer than the season: the seasonal index of each lead is looked up further back.
+    { name: 'Holt-Winters additive, horizon of 3 seasons', f: holtWinters({ seasonSteps: 96, mode: 'additive' }), history: sine, o: opts(DAY) },
+    { name: 'Holt-Winters multiplicative, horizon of 3 seasons', f: holtWinters({ seasonSteps: 96, mode: 'multiplicative' }), history: sine, o: opts(DAY) },
+    { name: 'Holt-Winters additive, one-step criterion', f: holtWinters({ seasonSteps: DAY, mode: 'additive', criterion: 'one-step' }), history: sine, o: opts() },
+    { name: 'damped trend', f: dampedTrend(), history: walk, o: opts() },
+    // More leads than the run loops have slots (9 > 8): the plain loop.
+    { name: 'damped trend, 9 fit leads', f: dampedTrend(), history: walk, o: opts(20_000) },
+  ];
+
+  for (const c of cases) {
+    it(`${c.name}: the fitted parameters given back give the same forecast, to the bit`, () => {
+      const full = c.f.forecast(c.history, c.o);
+      expect(full.warmStart).toEqual({ alpha: expect.any(Number), beta: expect.any(Number), gamma: expect.any(Number), phi: expect.any(Number) });
+      const warm = c.f.forecast(c.history, { ...c.o, warmStart: full.warmStart });
+      expect(warm).toEqual(full); // toEqual compares numbers with Object.is: -0 and 0 differ
+      for (const [k, q] of Object.entries(full.quantiles)) {
+        const w = warm.quantiles[k]!;
+        for (let h = 0; h < q.length; h++) expect(Object.is(w[h], q[h])).toBe(true);
+      }
+    });
+  }
+
+  it('uses the parameters it is given (no search) and returns them', () => {
+    for (const c of cases) {
+      const given = { alpha: 0.33, beta: 0.013, gamma: c.f.name === 'damped-trend' ? 0 : 0.21, phi: 0.85 };
+      const full = c.f.forecast(c.history, c.o);
+      const warm = c.f.forecast(c.history, { ...c.o, warmStart: given });
+      expect(warm.warmStart).toEqual(given);
+      expect(warm.warmStart).not.toBe(given); // a copy
+      expect(warm.quantiles['0.5']).not.toEqual(full.quantiles['0.5']);
+    }
+    // Parameters from one history, a refit on a longer one: the same parameters, new states.
+    const f = holtWinters({ seasonSteps: DAY, mode: 'additive' });
+    const p = f.forecast(dailySine({ days: 5, seed: 11 }), opts()).warmStart;
+    const later = f.forecast(sine, { ...opts(), warmStart: p });
+    expect(later.warmStart).toEqual(p);
+    expect(later.timestamps[0]).toBe(sine.timestamps.at(-1)! + 300);
+  });
+
+  it('ignores anything that is not a valid parameter set, without an error', () => {
+    const throwing = Object.defineProperty({}, 'alpha', {
+      get() {
+        throw new Error('boom');
+      },
+    });
+    const ok = { alpha: 0.2, beta: 0.02, gamma: 0.1, phi: 0.9 };
+    const invalid: unknown[] = [
+      null,
+      42,
+      'alpha=0.2',
+      [0.2, 0.02, 0.1, 0.9],
+      {},
+      throwing,
+      { ...ok, alpha: Number.NaN },
+      { ...ok, phi: Number.POSITIVE_INFINITY },
+      { ...ok, alpha: '0.2' },
+      { alpha: 0.2, beta: 0.02, gamma: 0.1 }, // no phi
+      { ...ok, alpha: 0 }, // alpha in (0, 1)
+      { ...ok, alpha: 1 },
+      { ...ok, beta: 0.3 }, // beta <= alpha
+      { ...ok, beta: -0.01 },
+      { ...ok, gamma: 0.9 }, // gamma <= 1 - alpha
+      { ...ok, phi: 0.99 }, // phi in [0.8, 0.98]
+      { ...ok, phi: 0.5 },
+    ];
+    for (const c of [cases[0]!, cases[1]!, cases[5]!]) {
+      const full = c.f.forecast(c.history, c.o);
+      for (const w of invalid) expect(c.f.forecast(c.history, { ...c.o, warmStart: w })).toEqual(full);
+    }
+    // A damped trend has no season: a gamma other than 0 is not a set its search could land on.
+    const trend = cases[5]!;
+    expect(trend.f.forecast(trend.history, { ...trend.o, warmStart: ok })).toEqual(trend.f.forecast(trend.history, trend.o));
+    expect(trend.f.forecast(trend.history, { ...trend.o, warmStart: { ...ok, gamma: 0 } }).warmStart).toEqual({ ...ok, gamma: 0 });
+  });
+
+  it('models without fitted parameters return none and ignore one', () => {
+    const sn = seasonalNaive(DAY);
+    const fc = sn.forecast(sine, opts());
+    expect('warmStart' in fc).toBe(false);
+    expect(sn.forecast(sine, { ...opts(), warmStart: { alpha: 0.2, beta: 0, gamma: 0.1, phi: 0.9 } })).toEqual(fc);
+  });
+});

@@ -35,6 +35,8 @@ interface Params {
  * most 49 steps' worth of slope to any forecast, however long the horizon. Needs two full seasons
  * (the first two initialise level, trend and seasonal indices). A multiplicative model shifts a
  * series that comes near zero up (to at least 10% of its mean level) and back down afterwards.
+ * The fitted parameters come back as Forecast.warmStart; given back as ForecastOptions.warmStart
+ * (see warmParams) they replace the search: one run, the same forecast as a search that lands on them.
  */
 export function holtWinters(opts: HoltWintersOptions): Forecaster {
   const m = opts.seasonSteps;
@@ -46,7 +48,7 @@ export function holtWinters(opts: HoltWintersOptions): Forecaster {
     name: opts.name ?? `holt-winters-${mode}(${seasonLabel(m)})`,
     minHistorySteps: () => Math.max(2 * m, MIN_HISTORY_STEPS),
     fit: (values, ctx) =>
-      fitExponentialSmoothing(values, m, mode === 'multiplicative', opts.criterion === 'one-step' ? [1] : fitLeads(ctx.horizonSteps)),
+      fitExponentialSmoothing(values, m, mode === 'multiplicative', opts.criterion === 'one-step' ? [1] : fitLeads(ctx.horizonSteps), ctx.warm),
   });
 }
 
@@ -58,7 +60,7 @@ export function dampedTrend(name?: string, criterion: FitCriterion = 'horizon'):
   return pointForecaster({
     name: name ?? 'damped-trend',
     minHistorySteps: () => MIN_HISTORY_STEPS,
-    fit: (values, ctx) => fitExponentialSmoothing(values, 0, false, criterion === 'one-step' ? [1] : fitLeads(ctx.horizonSteps)),
+    fit: (values, ctx) => fitExponentialSmoothing(values, 0, false, criterion === 'one-step' ? [1] : fitLeads(ctx.horizonSteps), ctx.warm),
   });
 }
 
@@ -755,6 +757,34 @@ function fitParams(pr: Problem): { p: Params; st: States } {
   return { p: best, st };
 }
 
+/**
+ * `warm` as parameters for a model with season `m` (0: damped trend), or undefined when it is not a
+ * set the search could have landed on: an object with numbers alpha, beta, gamma and phi that
+ * pass `valid` (so finite, within the search bounds), and gamma 0 without a season (the search
+ * never moves it there). Anything else, including an object whose properties throw, is ignored.
+ * Written out in Params' order so the run loops see the shape the search's parameters have.
+ */
+function warmParams(warm: unknown, m: number): Params | undefined {
+  if (typeof warm !== 'object' || warm === null) return undefined;
+  try {
+    const { alpha, beta, gamma, phi } = warm as Record<string, unknown>;
+    if (typeof alpha !== 'number' || typeof beta !== 'number' || typeof gamma !== 'number' || typeof phi !== 'number') return undefined;
+    if (!(Number.isFinite(alpha) && Number.isFinite(beta) && Number.isFinite(gamma) && Number.isFinite(phi))) return undefined;
+    if (m === 0 && gamma !== 0) return undefined;
+    const p: Params = { alpha, beta, gamma, phi };
+    return valid(p) ? p : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The states of one full run with `p` (no bound: it never stops early). */
+function runWith(pr: Problem, p: Params): States {
+  const st = newStates(pr.y.length, pr.init);
+  run(pr, p, Number.POSITIVE_INFINITY, st);
+  return st;
+}
+
 /** Shift that makes a series safe for multiplicative seasons (all values at least 10% of the mean level). */
 function positiveShift(values: Float64Array): number {
   let min = Number.POSITIVE_INFINITY;
@@ -767,13 +797,21 @@ function positiveShift(values: Float64Array): number {
   return meanAbs > 0 ? Math.max(0, 0.1 * meanAbs - min) : 1;
 }
 
-/** Fit, then keep the states at every step for forecasts from the end and from past origins. */
-export function fitExponentialSmoothing(values: Float64Array, m: number, mult: boolean, leads: readonly number[]): FittedModel {
+/**
+ * Fit, then keep the states at every step for forecasts from the end and from past origins.
+ * With `warm` a valid parameter set (see warmParams) there is no search: one run with it, whose
+ * states are those the search keeps when it lands on the same parameters (the same arithmetic;
+ * the search's bound only decides when a run stops early, and the winner's never did), so the
+ * forecast is the same to the last bit. The parameters used come back as `params`.
+ */
+export function fitExponentialSmoothing(values: Float64Array, m: number, mult: boolean, leads: readonly number[], warm?: unknown): FittedModel {
   const shift = mult ? positiveShift(values) : 0;
   const y = shift > 0 ? values.map((v) => v + shift) : values;
   const n = y.length;
   const init = initialise(y, m, mult);
-  const { p, st } = fitParams(problem(y, m, mult, init, leads));
+  const pr = problem(y, m, mult, init, leads);
+  const given = warm === undefined ? undefined : warmParams(warm, m);
+  const { p, st } = given ? { p: given, st: runWith(pr, given) } : fitParams(pr);
   const { L, B, S } = st;
   const phi = p.phi;
   // Cumulative damping: damp[h] = phi + phi^2 + ... + phi^h.
@@ -791,6 +829,7 @@ export function fitExponentialSmoothing(values: Float64Array, m: number, mult: b
   const firstOrigin = m === 0 ? Math.min(n - 1, init.start + 10) : Math.min(n - 1, 2 * m - 1);
   return {
     firstOrigin,
+    params: { alpha: p.alpha, beta: p.beta, gamma: p.gamma, phi: p.phi },
     forecast(h: number): Float64Array {
       const out = new Float64Array(h);
       for (let i = 1; i <= h; i++) out[i - 1] = predict(n - 1, i);

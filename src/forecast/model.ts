@@ -12,8 +12,12 @@ export interface PointModel {
   readonly name: string;
   /** Smallest history (in steps) this model needs. */
   minHistorySteps(opts: ForecastOptions): number;
-  /** Fit to a gap-free history (finite values, oldest first). */
-  fit(values: Float64Array, ctx: { stepSeconds: number; horizonSteps: number }): FittedModel;
+  /**
+   * Fit to a gap-free history (finite values, oldest first). `warm`: ForecastOptions.warmStart,
+   * parameters this model returned as FittedModel.params from an earlier fit; a model that can
+   * use them skips its parameter search, any other value is ignored.
+   */
+  fit(values: Float64Array, ctx: { stepSeconds: number; horizonSteps: number; warm?: unknown }): FittedModel;
 }
 
 export interface FittedModel {
@@ -27,6 +31,8 @@ export interface FittedModel {
   inSample(origin: number, lead: number): number;
   /** The first origin whose in-sample forecasts are meaningful (after initialisation). */
   readonly firstOrigin: number;
+  /** The parameters fitted (or taken from `warm`), returned as Forecast.warmStart; opaque outside the model. */
+  readonly params?: unknown;
 }
 
 /**
@@ -260,7 +266,7 @@ export function pointForecaster(model: PointModel): Forecaster {
       }
       const cap = Math.max(need, maxFitSteps(step));
       const values = Float64Array.from(n > cap ? clean.values.slice(n - cap) : clean.values);
-      const fitted = model.fit(values, { stepSeconds: step, horizonSteps: opts.horizonSteps });
+      const fitted = model.fit(values, { stepSeconds: step, horizonSteps: opts.horizonSteps, warm: opts.warmStart });
       const H = opts.horizonSteps;
       const point = fitted.forecast(H);
       const last = values[values.length - 1] as number;
@@ -297,6 +303,7 @@ export function pointForecaster(model: PointModel): Forecaster {
         stepSeconds: step,
         timestamps: Array.from({ length: H }, (_, i) => t0 + (i + 1) * step),
         quantiles,
+        ...(fitted.params !== undefined ? { warmStart: fitted.params } : {}),
       };
     },
   };

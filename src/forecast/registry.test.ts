@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Forecaster, Series } from '../types.js';
+import type { Forecast, ForecastOptions, Forecaster, Series } from '../types.js';
+import { holtWinters } from './holtWinters.js';
 import { SelectionCache, selectAugur } from './registry.js';
 import { seasonalNaive } from './seasonalNaive.js';
 import { dailySine } from './test-support.js';
@@ -75,5 +76,126 @@ describe('SelectionCache', () => {
     calls.clear();
     cache.forecast('web', history, { ...opts, candidates: pool }, { now: 0, maxAgeSeconds: 0 });
     expect([...calls.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(2);
+  });
+});
+
+/** Wraps candidates to record the warmStart each forecast() call was given (undefined: none). */
+function recording(fs: Forecaster[]): { pool: Forecaster[]; given: { model: string; warmStart: unknown }[] } {
+  const given: { model: string; warmStart: unknown }[] = [];
+  const pool = fs.map((f) => ({
+    name: f.name,
+    minHistorySteps: f.minHistorySteps.bind(f),
+    forecast: (h: Series, o: ForecastOptions) => {
+      given.push({ model: f.name, warmStart: o.warmStart });
+      return f.forecast(h, o);
+    },
+  }));
+  return { pool, given };
+}
+
+/**
+ * The last day repeated plus `offset`, every quantile alike. Its "parameters" say which model
+ * and history made them, so a test can see whose come back.
+ */
+function offsetNaive(name: string, offset: number): Forecaster {
+  return {
+    name,
+    minHistorySteps: () => DAY,
+    forecast(h: Series, o: ForecastOptions): Forecast {
+      const n = h.values.length;
+      const v = Array.from({ length: o.horizonSteps }, (_, i) => h.values[n - DAY + (i % DAY)]! + offset);
+      const t0 = h.timestamps.at(-1)!;
+      const quantiles: Record<string, number[]> = {};
+      for (const q of o.quantiles) quantiles[String(q)] = v;
+      return {
+        model: name,
+        stepSeconds: h.stepSeconds,
+        timestamps: Array.from({ length: o.horizonSteps }, (_, i) => t0 + (i + 1) * h.stepSeconds),
+        quantiles,
+        warmStart: { model: name, steps: h.values.length },
+      };
+    },
+  };
+}
+
+describe('SelectionCache warm starts', () => {
+  const history = dailySine({ days: 6, seed: 3 });
+  const age = { maxAgeSeconds: 86_400 };
+
+  it('a hit refits with the parameters the model fitted before; a new selection searches and keeps its own', () => {
+    const hw = holtWinters({ seasonSteps: DAY, mode: 'additive', name: 'holt-winters-additive(daily)' });
+    const { pool, given } = recording([hw]);
+    const cache = new SelectionCache();
+    // A warmStart in the caller's options never reaches the selection.
+    const stray = { alpha: 0.33, beta: 0.01, gamma: 0.2, phi: 0.85 };
+    const first = cache.forecast('web', history, { ...opts, candidates: pool, warmStart: stray }, { ...age, now: 0 });
+    expect(first.model).toBe(hw.name);
+    expect(given.length).toBeGreaterThan(1); // backtests and the refit
+    expect(given.every((g) => g.warmStart === undefined)).toBe(true);
+    const params = first.warmStart;
+    expect(params).toBeDefined();
+
+    // First hit: the selection's own fit's parameters (a single model's are kept at selection).
+    given.length = 0;
+    const later = extend(history, 72);
+    const second = cache.forecast('web', later, { ...opts, candidates: pool }, { ...age, now: 3600 });
+    expect(given).toEqual([{ model: hw.name, warmStart: params }]);
+    expect(second).toEqual({ ...hw.forecast(later, { ...opts, warmStart: params }), accuracy: first.accuracy, candidates: first.candidates, selectedAt: 0 });
+    expect(second.warmStart).toEqual(params);
+
+    // Later hits: what the last refit returned.
+    given.length = 0;
+    const later2 = extend(history, 144);
+    const third = cache.forecast('web', later2, { ...opts, candidates: pool }, { ...age, now: 7200 });
+    expect(given).toEqual([{ model: hw.name, warmStart: second.warmStart }]);
+    expect(third.quantiles).toEqual(hw.forecast(later2, { ...opts, warmStart: params }).quantiles);
+
+    // Too old: selected again, every fit searching; the stored parameters are the new selection's.
+    given.length = 0;
+    const other = dailySine({ days: 7, seed: 9, amplitude: 10, noise: 12 });
+    const reselected = cache.forecast('web', other, { ...opts, candidates: pool }, { ...age, now: 86_400 });
+    expect(reselected.selectedAt).toBeUndefined();
+    expect(given.length).toBeGreaterThan(1);
+    expect(given.every((g) => g.warmStart === undefined)).toBe(true);
+    expect(reselected).toEqual({ ...hw.forecast(other, opts), accuracy: reselected.accuracy, candidates: reselected.candidates });
+    expect(reselected.warmStart).not.toEqual(params);
+    given.length = 0;
+    cache.forecast('web', other, { ...opts, candidates: pool }, { ...age, now: 86_400 + 60 });
+    expect(given).toEqual([{ model: hw.name, warmStart: reselected.warmStart }]);
+  });
+
+  it("an ensemble keeps each member's parameters apart and carries none itself", () => {
+    // Over- and under-forecasts: their average beats each of them, so the ensemble is chosen.
+    const members = [offsetNaive('over', 30), offsetNaive('under', -30), offsetNaive('over-more', 34)];
+    const { pool, given } = recording(members);
+    const cache = new SelectionCache();
+    const first = cache.forecast('web', history, { ...opts, candidates: pool }, { ...age, now: 0 });
+    expect(first.members).toEqual(['over', 'over-more', 'under']); // by backtest loss
+    const chosen = first.members!;
+    expect('warmStart' in first).toBe(false); // selectAndForecast's ensemble spreads its first member's
+    expect(given.every((g) => g.warmStart === undefined)).toBe(true);
+
+    // First hit: no parameters yet (the selection does not say whose are whose).
+    given.length = 0;
+    const later = extend(history, 72);
+    const second = cache.forecast('web', later, { ...opts, candidates: pool }, { ...age, now: 60 });
+    expect(given).toEqual(chosen.map((m) => ({ model: m, warmStart: undefined })));
+    expect('warmStart' in second).toBe(false);
+    expect(second.members).toEqual(first.members);
+
+    // Second hit: each member gets back its own.
+    given.length = 0;
+    const later2 = extend(history, 144);
+    const third = cache.forecast('web', later2, { ...opts, candidates: pool }, { ...age, now: 120 });
+    expect(given).toEqual(chosen.map((m) => ({ model: m, warmStart: { model: m, steps: later.values.length } })));
+    expect('warmStart' in third).toBe(false);
+
+    // Selected again (too old): the members' parameters are gone.
+    given.length = 0;
+    cache.forecast('web', later2, { ...opts, candidates: pool }, { ...age, now: 86_400 });
+    expect(given.every((g) => g.warmStart === undefined)).toBe(true);
+    given.length = 0;
+    cache.forecast('web', later2, { ...opts, candidates: pool }, { ...age, now: 86_400 + 60 });
+    expect(given).toEqual(chosen.map((m) => ({ model: m, warmStart: undefined })));
   });
 });

@@ -31,7 +31,10 @@ export function allForecasters(stepSeconds: number): { model: Forecaster; kind: 
 
 /** Augur's own forecast: per-series selection among the candidates (selectAndForecast). */
 export function selectAugur(history: Series, opts: SelectOptions): Forecast {
-  return selectAndForecast(history, { ...opts, candidates: opts.candidates ?? augurCandidates(history.stepSeconds, opts.seasonSteps) });
+  // No warm start: the backtests must search on each origin's own data, and one model's
+  // parameters mean nothing to the others.
+  const { warmStart: _ignored, ...rest } = opts;
+  return selectAndForecast(history, { ...rest, candidates: opts.candidates ?? augurCandidates(history.stepSeconds, opts.seasonSteps) });
 }
 
 /**
@@ -59,36 +62,59 @@ export function augurForecaster(stepSeconds: number, picked: string[], name = 'a
  * old (sizing.reselectEvery) a forecast only refits those models on the new history. It selects again when the entry is
  * older, when the forecast options or the step changed, or when a chosen model can no longer
  * forecast the history. In memory: a process that runs one cycle (a CronJob) selects every time.
+ *
+ * A refit also reuses each member's fitted parameters (Forecast.warmStart, kept per member name
+ * and replaced by what each refit returns), so a model with a parameter search (Holt-Winters,
+ * damped trend) only runs its recursion. A single model's parameters are kept from the selection
+ * itself; an ensemble's members search once more on the first hit (the selection's forecast does
+ * not say which member's parameters are which). A new selection starts with no parameters, and the
+ * selection itself (its backtests, its refit) never gets any.
  */
 export class SelectionCache {
-  private readonly entries = new Map<string, { at: number; signature: string; members: string[]; selected: Forecast }>();
+  private readonly entries = new Map<string, { at: number; signature: string; members: string[]; selected: Forecast; warm: Map<string, unknown> }>();
 
   forecast(key: string, history: Series, opts: SelectOptions, at: { now: number; maxAgeSeconds: number }): Forecast {
     const { now, maxAgeSeconds } = at;
+    const { warmStart: _ignored, ...base } = opts;
     const signature = JSON.stringify([history.stepSeconds, opts.horizonSteps, [...opts.quantiles].sort(), opts.seasonSteps ?? null, opts.origins ?? null, opts.timezone ?? null]);
     const e = this.entries.get(key);
     if (e && e.signature === signature && now - e.at < maxAgeSeconds) {
-      const refit = this.refit(e.members, history, opts);
+      const refit = this.refit(e.members, e.warm, history, base);
       if (refit) {
         const { accuracy, candidates } = e.selected;
         return { ...refit, ...(accuracy ? { accuracy } : {}), ...(candidates ? { candidates } : {}), selectedAt: e.at };
       }
     }
-    const fc = selectAugur(history, opts);
-    this.entries.set(key, { at: now, signature, members: fc.members ?? [fc.model], selected: fc });
-    return fc;
+    const fc = selectAugur(history, base);
+    const warm = new Map<string, unknown>();
+    if (!fc.members && fc.warmStart !== undefined) warm.set(fc.model, fc.warmStart);
+    this.entries.set(key, { at: now, signature, members: fc.members ?? [fc.model], selected: fc, warm });
+    return fc.members ? withoutWarmStart(fc) : fc;
   }
 
-  private refit(members: string[], history: Series, opts: SelectOptions): Forecast | undefined {
+  private refit(members: string[], warm: Map<string, unknown>, history: Series, opts: SelectOptions): Forecast | undefined {
     const pool = opts.candidates ?? augurCandidates(history.stepSeconds, opts.seasonSteps);
     const models = members.map((m) => pool.find((c) => c.name === m));
     if (models.some((m) => m === undefined)) return undefined;
     try {
-      const fcs = (models as Forecaster[]).map((m) => m.forecast(history, opts));
-      return fcs.length === 1 ? (fcs[0] as Forecast) : { ...averageForecasts(fcs), members };
+      const fcs = (models as Forecaster[]).map((m) => {
+        const w = warm.get(m.name);
+        const fc = m.forecast(history, w === undefined ? opts : { ...opts, warmStart: w });
+        if (fc.warmStart !== undefined) warm.set(m.name, fc.warmStart);
+        else warm.delete(m.name);
+        return fc;
+      });
+      // An ensemble's forecast carries no member's parameters (averageForecasts keeps the first's fields).
+      return fcs.length === 1 ? (fcs[0] as Forecast) : { ...withoutWarmStart(averageForecasts(fcs)), members };
     } catch (err) {
       if (err instanceof ForecastError) return undefined;
       throw err;
     }
   }
+}
+
+function withoutWarmStart(fc: Forecast): Forecast {
+  if (!('warmStart' in fc)) return fc;
+  const { warmStart: _dropped, ...rest } = fc;
+  return rest;
 }

@@ -70,7 +70,8 @@ export type SelectOptions = ForecastOptions & {
  */
 export function selectAndForecast(history: Series, opts: SelectOptions): Forecast {
   validateOptions(opts, history.stepSeconds);
-  const { origins, candidates, ...base } = opts;
+  // A warm start belongs to one model's earlier fit: the backtests must search on each origin's data.
+  const { origins, candidates, warmStart: _warm, ...base } = opts;
   const pool = candidates ?? defaultForecasters(history.stepSeconds, opts.seasonSteps);
   const step = history.stepSeconds;
   const have = usableSteps(history);
@@ -137,7 +138,8 @@ export function averageForecasts(fcs: readonly Forecast[]): Forecast {
   const first = fcs[0] as Forecast;
   const quantiles: Record<string, number[]> = {};
   for (const key of Object.keys(first.quantiles)) quantiles[key] = meanOf(fcs.map((f) => f.quantiles[key] as number[]));
-  return { ...first, model: `ensemble(${fcs.map((f) => f.model).join(' + ')})`, quantiles };
+  const { warmStart: _warm, ...rest } = first; // one member's parameters are not the ensemble's
+  return { ...rest, model: `ensemble(${fcs.map((f) => f.model).join(' + ')})`, quantiles };
 }
 
 function meanOf(rows: readonly number[][]): number[] {
