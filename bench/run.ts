@@ -327,7 +327,7 @@ function render({ pool, tp, cycles, mem, neural, targets, loadStart, loadEnd, se
   out.push(
     `- **Against the ≥ ${TARGET_SERIES_PER_SECOND} series/s target:** a selection cache hit runs at ${num(hit.seriesPerSecond.median)} series/s (${hit.seriesPerSecond.median >= TARGET_SERIES_PER_SECOND ? 'meeting it' : `${num(TARGET_SERIES_PER_SECOND / hit.seriesPerSecond.median)}× short`}), full selection at ${num(sel.seriesPerSecond.median)} series/s. ` +
       `Each model's refit alone: ${order.filter((r) => r !== sel && r !== hit).map((r) => `\`${r.name}\` ${num(r.seriesPerSecond.median)}/s`).join(', ')}; ` +
-      'a hit refits an ensemble\'s three members, and a Holt-Winters refit searches its smoothing parameters again (grid + pattern search, about two thirds of its time): reusing the parameters found at selection time between selections is what would close the gap.',
+      'these are full refits (a Holt-Winters fit searches its smoothing parameters: grid + pattern search, about two thirds of its time); a hit reuses the parameters found earlier (`Forecast.warmStart`) and only runs the recursion, which is why it is faster than one Holt-Winters refit even when it refits an ensemble\'s three members.',
   );
 
   out.push(
