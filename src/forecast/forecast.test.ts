@@ -334,6 +334,7 @@ describe('defaultForecasters', () => {
       'holt-winters-multiplicative(daily)',
       'holt-winters-additive(weekly)',
       'seasonal-naive(weekly)',
+      'holt-winters-multiplicative(weekly)',
       'damped-trend',
       'naive',
       'recent-quantiles(3d)',

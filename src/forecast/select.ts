@@ -18,7 +18,8 @@ export function defaultSeasons(stepSeconds: number): number[] {
 /**
  * The candidate models for a step, in order of preference when none can be backtested:
  * Holt-Winters additive on each season, seasonal naive on the first (daily) season,
- * Holt-Winters multiplicative on it, seasonal naive on the other seasons, then a damped trend
+ * Holt-Winters multiplicative on it, seasonal naive and Holt-Winters multiplicative on the other
+ * seasons, then a damped trend
  * with no season and the last value (naive): the models for a history shorter than a season,
  * and often the winners after a level shift; last, the empirical quantiles of the last 3 days and
  * of the same time of day over the last 7 days (empirical.ts), for bursty and shifting series
@@ -41,6 +42,7 @@ export function defaultForecasters(stepSeconds: number, seasonSteps?: readonly n
   }
   for (const s of rest) out.push(holtWinters({ seasonSteps: s, mode: 'additive', name: `holt-winters-additive(${label(s)})` }));
   for (const s of rest) out.push(seasonalNaive(s, `seasonal-naive(${label(s)})`));
+  for (const s of rest) out.push(holtWinters({ seasonSteps: s, mode: 'multiplicative', name: `holt-winters-multiplicative(${label(s)})` }));
   out.push(dampedTrend());
   out.push(seasonalNaive(1, 'naive'));
   out.push(recentQuantiles(3));
