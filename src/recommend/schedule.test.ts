@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SIZING_DEFAULTS } from '../config/schema.js';
 import type { CronWindowTrigger, Forecast, ScaledObjectSite, Series } from '../types.js';
 import { recommend } from './index.js';
-import { hourlyFromTriggers, recommendSchedule, type ScheduleInput } from './schedule.js';
+import { hourlyFromTriggers, recommendSchedule, scheduleTriggers, type ScheduleInput } from './schedule.js';
 import { buildSchedule, expandSchedule } from './windows.js';
 
 const STEP = 300;
@@ -74,6 +74,18 @@ describe('recommendSchedule', () => {
     if (!('schedule' in r)) throw new Error(r.skipped);
     expect(r.schedule.proposed).toEqual([{ name: 'augur-window-1', timezone: 'UTC', start: '0 17 * * *', end: '0 9 * * *', desiredReplicas: 11 }]);
     expect(hourlyFromTriggers(r.schedule.proposed, 2)).toEqual(r.schedule.hourlyNeed);
+  });
+
+  it('treats the day as a circle: a window over midnight is one window against maxWindows', () => {
+    // 6 replicas from 20:00 to 04:00, 5 from 11:00 to 13:00, the floor (4) otherwise: two windows
+    // are enough only when the night is one window.
+    const need = Array.from({ length: 24 }, (_, h) => (h >= 20 || h < 4 ? 6 : h >= 11 && h < 13 ? 5 : 4));
+    const t = scheduleTriggers(need, 2, 4, 'UTC');
+    expect(t.map((x) => [x.start, x.end, x.desiredReplicas])).toEqual([
+      ['0 11 * * *', '0 13 * * *', 5],
+      ['0 20 * * *', '0 4 * * *', 6],
+    ]);
+    expect(hourlyFromTriggers(t, 4)).toEqual(need);
   });
 
   it('writes a window over the whole day as two triggers (KEDA refuses start = end)', () => {

@@ -89,29 +89,38 @@ export function recommendSchedule(input: ScheduleInput): ScheduleResult {
   };
 }
 
-/** The cron triggers of the cheapest schedule (buildSchedule) that gives every local hour its count. */
+/**
+ * The cron triggers of the cheapest schedule (buildSchedule) that gives every local hour its count.
+ * The day is a circle: it is cut at its quietest hour rather than at midnight, so a window over
+ * midnight is one window (one trigger), not two that count twice against maxWindows.
+ */
 export function scheduleTriggers(hourly: readonly number[], maxWindows: number, floor: number, timezone: string): CronWindowTrigger[] {
-  return toTriggers(joinOverMidnight(buildSchedule(hourly, maxWindows, floor).windows), timezone);
+  const n = hourly.length;
+  let cut = 0;
+  for (let h = 1; h < n; h++) if ((hourly[h] as number) < (hourly[cut] as number)) cut = h;
+  const rotated = hourly.map((_, k) => hourly[(cut + k) % n] as number);
+  const windows = buildSchedule(rotated, maxWindows, floor).windows.map((w) => ({ ...w, startHour: w.startHour + cut, endHour: w.endHour + cut }));
+  return toTriggers(joinAtCut(windows, cut, n), timezone);
 }
 
 /**
- * A window ending at midnight and one starting at it, with the same count, are one window. A
- * window over the whole day is written as two (00–12 and 12–00): a cron trigger whose start and
- * end are the same time is refused by KEDA.
+ * When every hour is above the floor, the windows meet at the cut: a window ending there and one
+ * starting there with the same count are one window. A window over the whole day is written as
+ * two half-days: a cron trigger whose start and end are the same time is refused by KEDA.
  */
-function joinOverMidnight(windows: ScheduleWindow[]): ScheduleWindow[] {
+function joinAtCut(windows: ScheduleWindow[], cut: number, n: number): ScheduleWindow[] {
   const first = windows[0];
   const last = windows[windows.length - 1];
-  if (windows.length === 1 && first && first.startHour === 0 && first.endHour === 24) {
-    return [{ ...first, endHour: 12 }, { ...first, startHour: 12 }];
+  if (windows.length === 1 && first && first.endHour - first.startHour === n) {
+    return [{ ...first, endHour: first.startHour + n / 2 }, { ...first, startHour: first.startHour + n / 2 }];
   }
-  if (windows.length < 2 || !first || !last || first.startHour !== 0 || last.endHour !== 24 || first.replicas !== last.replicas) return windows;
-  return [...windows.slice(1, -1), { startHour: last.startHour, endHour: first.endHour, replicas: first.replicas }];
+  if (windows.length < 2 || !first || !last || first.startHour !== cut || last.endHour !== cut + n || first.replicas !== last.replicas) return windows;
+  return [...windows.slice(1, -1), { startHour: last.startHour, endHour: first.endHour + n, replicas: first.replicas }];
 }
 
 function toTriggers(windows: ScheduleWindow[], timezone: string): CronWindowTrigger[] {
   return [...windows]
-    .sort((a, b) => a.startHour - b.startHour)
+    .sort((a, b) => (a.startHour % 24) - (b.startHour % 24))
     .map((w, i) => ({
       name: `augur-window-${i + 1}`,
       timezone,
