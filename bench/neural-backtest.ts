@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     }
     if (withSelect) {
       const picked: string[] = [];
-      const augur = augurForecaster(step, picked, 'augur+neural');
+      const augur = augurForecaster(step, picked, 'augur+neural', true);
       const t0 = performance.now();
       const r = run(augur, series, opts);
       tSelect += performance.now() - t0;

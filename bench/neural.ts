@@ -20,7 +20,7 @@ const rssAtStart = process.memoryUsage().rss;
 import { fileURLToPath } from 'node:url';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-const { selectAugur } = await import('../src/forecast/registry.js');
+const { augurCandidates, selectAugur } = await import('../src/forecast/registry.js');
 const { seasonalNaive } = await import('../src/forecast/seasonalNaive.js');
 const lib = await import('./lib.js');
 const tImported = performance.now();
@@ -160,12 +160,13 @@ async function main(): Promise<void> {
   await registerNeuralCandidate(neural.DEFAULT_MODEL_DIR, { log: () => {} });
   const selMs: number[] = [];
   const chosen: Record<string, number> = {};
-  for (const p of pool) selectAugur(p.series, OPTS); // warm
+  const withNeural = { ...OPTS, candidates: augurCandidates(STEP, undefined, true) }; // as the agent runs it with sizing.neural: true
+  for (const p of pool) selectAugur(p.series, withNeural); // warm
   const selReps = Math.max(2, Math.ceil(reps / 4));
   for (let r = 0; r < selReps; r++) {
     const s = performance.now();
     for (const p of pool) {
-      const fc = selectAugur(p.series, OPTS);
+      const fc = selectAugur(p.series, withNeural);
       if (r === 0) chosen[fc.model] = (chosen[fc.model] ?? 0) + 1;
     }
     selMs.push((performance.now() - s) / pool.length);

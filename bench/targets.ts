@@ -214,7 +214,7 @@ export function renderTargets(
   out.push('');
   out.push(`- \`${t.backtest.args}\` — **${num(t.backtest.ms / 1000)} s**`);
   out.push(`- \`${t.simulate.args}\` — **${num(t.simulate.ms / 1000)} s**`);
-  if (t.neuralBacktest) out.push(`- \`node --import tsx bench/neural-backtest.ts ${t.traces.shown} 86400 3\` — ${num(t.neuralBacktest.ms / 1000)} s: the neural model alone, and Augur's selection with the neural model among its candidates, under the backtest's own protocol (same reader, step, origins and scoring). \`augur backtest\` and \`augur simulate\` do not include the neural candidate (\`src/cli/main.ts\` registers it for plan, run, serve, demo and forecast only), so their Augur is the statistical selection.`);
+  if (t.neuralBacktest) out.push(`- \`node --import tsx bench/neural-backtest.ts ${t.traces.shown} 86400 3\` — ${num(t.neuralBacktest.ms / 1000)} s: the neural model alone, and Augur's selection with the neural model among its candidates, under the backtest's own protocol (same reader, step, origins and scoring). \`augur backtest\` scores the neural model as its own row (kind \`model\`); Augur's selection, in the commands as in the agent, includes it only with \`sizing.neural: true\`, off by default because of the measurement below.`);
   out.push('');
   if (t.traces.fallback) {
     out.push(`> **Note:** ${t.traces.fallback}.`);

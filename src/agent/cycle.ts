@@ -4,7 +4,7 @@
 // listed in the dashboard; a failure of one target never stops the others.
 import { effectiveSettings, type Config, type Policy, type TargetConfig } from '../config/schema.js';
 import { cleanHistory, counterToRate } from '../forecast/index.js';
-import { selectAugur, type SelectionCache } from '../forecast/registry.js';
+import { augurCandidates, selectAugur, type SelectionCache } from '../forecast/registry.js';
 import { buildProposal, renderBody, targetId, type Proposal, type ProposalItem } from '../forge/body.js';
 import { renderDashboard, type PrAction, type TargetOutcome } from '../forge/dashboard.js';
 import { scheduleSummary, windowsInline } from '../forge/schedule.js';
@@ -288,7 +288,12 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: P
     let forecast;
     try {
       // The workload's calendar (the neural model's hour and weekday features) is in its time zone.
-      const fopts = { horizonSteps, quantiles, timezone: sizing.schedule.timezone ?? deps.config.schedule.timezone };
+      const fopts = {
+        horizonSteps,
+        quantiles,
+        timezone: sizing.schedule.timezone ?? deps.config.schedule.timezone,
+        candidates: augurCandidates(cleaned.series.stepSeconds, undefined, sizing.neural),
+      };
       forecast = deps.selections
         ? deps.selections.forecast(targetId(t), cleaned.series, fopts, { now: deps.now, maxAgeSeconds: sizing.reselectEvery })
         : selectAugur(cleaned.series, fopts);

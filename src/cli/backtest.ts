@@ -16,7 +16,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { backtest } from '../forecast/backtest.js';
 import { ForecastError } from '../forecast/errors.js';
 import { quantileKey } from '../forecast/loss.js';
-import { allForecasters, augurForecaster } from '../forecast/registry.js';
+import { allForecasters, augurForecaster, registerExtras, registeredExtras } from '../forecast/registry.js';
 import { nativeStepSeconds } from '../metrics/file.js';
 import type { Accuracy, Forecaster } from '../types.js';
 import {
@@ -28,7 +28,7 @@ import {
   traceToSeries,
 } from './forecast.js';
 
-export type ModelKind = 'augur' | 'augur-candidate' | 'baseline';
+export type ModelKind = 'augur' | 'augur-candidate' | 'model' | 'baseline';
 
 export interface ModelResult {
   kind: ModelKind;
@@ -255,8 +255,13 @@ export function backtestReport(files: string[], o: BacktestCommandOptions, progr
 // whatever the number of jobs.
 
 // As a worker thread of backtestReportParallel: score the files it is sent.
-if (!isMainThread && workerDataOf<{ augurBacktest?: boolean }>()?.augurBacktest) {
-  serveTasks((t: { file: string; opts: BacktestCommandOptions }) => backtestFile(t.file, t.opts));
+const data = isMainThread ? undefined : workerDataOf<{ augurBacktest?: boolean; extras?: string[] }>();
+if (data?.augurBacktest) {
+  const ready = registerExtras(data.extras);
+  serveTasks(async (t: { file: string; opts: BacktestCommandOptions }) => {
+    await ready;
+    return backtestFile(t.file, t.opts);
+  });
 }
 
 /** The model names this thread would score for a step (to check a worker saw the same registry). */
@@ -292,7 +297,7 @@ export async function backtestReportParallel(
   let done = 0;
   progress?.(0, files.length, '');
   await runOnWorkers<{ file: string; opts: typeof taskOpts }, SeriesResult>(
-    () => startModuleWorker(import.meta.url, { augurBacktest: true }),
+    () => startModuleWorker(import.meta.url, { augurBacktest: true, extras: [...registeredExtras] }),
     files.map((file) => ({ file, opts: taskOpts })),
     { jobs: n, order },
     (i, result) => {

@@ -234,10 +234,10 @@ function print(report: CycleReport, json?: boolean): void {
 registerForecast(program);
 registerBacktest(program);
 registerSimulate(program);
-// The shipped neural model joins Augur's candidates for the commands that forecast in one
-// process (backtest and simulate split work over threads and score the statistical models).
+// The shipped neural model joins Augur's candidates for every command that forecasts (backtest
+// and simulate register it in their worker threads too), so they measure what the agent runs.
 program.hook('preAction', async (_root, command) => {
-  if (['plan', 'run', 'serve', 'demo', 'forecast'].includes(command.name())) {
+  if (['plan', 'run', 'serve', 'demo', 'forecast', 'backtest', 'simulate'].includes(command.name())) {
     const { registerNeuralCandidate } = await import('../forecast/neural/register.js');
     const log = buildLogger({ level: process.env.AUGUR_LOG_LEVEL ?? (command.name() === 'serve' ? 'info' : 'warn') });
     await registerNeuralCandidate(undefined, { log: (m) => log.info({}, m) });

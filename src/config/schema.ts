@@ -134,6 +134,9 @@ const policyDefaults = {
 /** How recommendations are computed; overridable like the policy. */
 const sizingFields = {
   horizon: duration('24h').describe('how far ahead to forecast'),
+  neural: z
+    .boolean()
+    .describe('let the shipped neural model compete in the per-workload selection (measured on ../shared/traces it does not improve the median yet: BENCHMARKS.md section 5)'),
   reselectEvery: duration('24h').describe("keep a workload's chosen model this long and only refit it each cycle (selection backtests every model); 0s selects every cycle"),
   quantile: z.number().gt(0).lt(1).describe('forecast quantile that replicas are sized for (0.9 = the p90 forecast)'),
   maxQuantile: z.number().gt(0).lt(1).describe('forecast quantile that an HPA maxReplicas must cover'),
@@ -154,6 +157,7 @@ const sizingFields = {
 
 const sizingDefaults = {
   horizon: '24h',
+  neural: false,
   reselectEvery: '24h',
   quantile: 0.9,
   maxQuantile: 0.99,

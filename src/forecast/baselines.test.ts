@@ -11,7 +11,7 @@ import {
   vpaHistogram,
   weekHour,
 } from './baselines.js';
-import { allForecasters, extraCandidates, selectAugur } from './registry.js';
+import { allForecasters, augurCandidates, extraCandidates, selectAugur } from './registry.js';
 import { selectAndForecast } from './select.js';
 
 const STEP = 300;
@@ -202,12 +202,13 @@ describe('registry', () => {
     expect(selectAugur(h6(), opts)).toEqual(selectAndForecast(h6(), opts));
   });
 
-  it('extra candidates join the pool', () => {
+  it('extra models are scored, and join the candidates only when a selection asks for them', () => {
     const extra = krrPercentile(STEP, { name: 'extra-model' });
     extraCandidates.push(() => [extra]);
     try {
-      const names = allForecasters(STEP).filter((x) => x.kind === 'augur-candidate').map((x) => x.model.name);
-      expect(names).toContain('extra-model');
+      expect(allForecasters(STEP).filter((x) => x.kind === 'model').map((x) => x.model.name)).toEqual(['extra-model']);
+      expect(augurCandidates(STEP).map((c) => c.name)).not.toContain('extra-model');
+      expect(augurCandidates(STEP, undefined, true).map((c) => c.name)).toContain('extra-model');
     } finally {
       extraCandidates.length = 0;
     }

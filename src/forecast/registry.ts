@@ -7,24 +7,39 @@ import { cleanHistory } from './clean.js';
 import { ForecastError } from './errors.js';
 import { averageForecasts, defaultForecasters, selectAndForecast, type SelectOptions } from './select.js';
 
-export type ForecasterKind = 'augur-candidate' | 'baseline';
+/** 'model': a registered extra model (the neural one), scored in backtests, selected only on request. */
+export type ForecasterKind = 'augur-candidate' | 'model' | 'baseline';
 
 /**
- * More candidate models (e.g. the neural one): each factory is called with the series' step and
- * its forecasters join defaultForecasters as Augur candidates, in allForecasters and selectAugur.
- * Push a factory here at module load.
+ * More models (e.g. the neural one): each factory is called with the series' step. Their
+ * forecasters are scored in allForecasters (`augur backtest`) and join Augur's candidates when a
+ * selection asks for them (augurCandidates(..., true); the agent: sizing.neural). Push a factory
+ * here at module load.
  */
 export const extraCandidates: ((stepSeconds: number) => Forecaster[])[] = [];
 
-/** The candidates Augur selects among for a step: defaultForecasters then every extra candidate. */
-export function augurCandidates(stepSeconds: number, seasonSteps?: readonly number[]): Forecaster[] {
-  return [...defaultForecasters(stepSeconds, seasonSteps), ...extraCandidates.flatMap((f) => f(stepSeconds))];
+/**
+ * What registered extra candidates, by name ("neural"), so worker threads of backtest and
+ * simulate can register the same ones before they score (a registry is per thread).
+ */
+export const registeredExtras = new Set<string>();
+
+/** Registers in this (worker) thread the extra candidates the parent thread had. */
+export async function registerExtras(names: readonly string[] | undefined): Promise<void> {
+  // Silent: the parent thread has already said which backend it uses, and stdout may be a report.
+  if (names?.includes('neural')) await (await import('./neural/register.js')).registerNeuralCandidate(undefined, { log: () => undefined });
 }
 
-/** Every forecaster for a step: Augur's candidates, then the baselines. */
+/** The candidates Augur selects among for a step: defaultForecasters, then the extra models when `withExtras`. */
+export function augurCandidates(stepSeconds: number, seasonSteps?: readonly number[], withExtras = false): Forecaster[] {
+  return [...defaultForecasters(stepSeconds, seasonSteps), ...(withExtras ? extraCandidates.flatMap((f) => f(stepSeconds)) : [])];
+}
+
+/** Every forecaster for a step: Augur's candidates, the extra models, then the baselines. */
 export function allForecasters(stepSeconds: number): { model: Forecaster; kind: ForecasterKind }[] {
   return [
     ...augurCandidates(stepSeconds).map((model) => ({ model, kind: 'augur-candidate' as const })),
+    ...extraCandidates.flatMap((f) => f(stepSeconds)).map((model) => ({ model, kind: 'model' as const })),
     ...baselineForecasters(stepSeconds).map((model) => ({ model, kind: 'baseline' as const })),
   ];
 }
@@ -41,8 +56,8 @@ export function selectAugur(history: Series, opts: SelectOptions): Forecast {
  * Augur's per-workload selection as a Forecaster, for backtests: at each origin it selects among
  * the candidates on the data before it, and records the model it picked in `picked`.
  */
-export function augurForecaster(stepSeconds: number, picked: string[], name = 'augur'): Forecaster {
-  const candidates = augurCandidates(stepSeconds);
+export function augurForecaster(stepSeconds: number, picked: string[], name = 'augur', withExtras = false): Forecaster {
+  const candidates = augurCandidates(stepSeconds, undefined, withExtras);
   return {
     name,
     minHistorySteps: (opts) => Math.min(...candidates.map((c) => c.minHistorySteps(opts))),

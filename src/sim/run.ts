@@ -3,6 +3,7 @@
 
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { registeredExtras } from '../forecast/registry.js';
 import { runOnWorkers, startModuleWorker } from '../util/workers.js';
 import { defaultPolicies, type Policy } from './policies.js';
 import { DEFAULT_SIM_OPTIONS, SimError, simulateTrace, summarise, type PolicySummary, type Scenario, type SimOptions, type TraceResult } from './replay.js';
@@ -57,7 +58,7 @@ async function replayParallel(files: readonly string[], o: SimOptions, jobs: num
   const worker = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url).href;
   const outcomes = new Array<FileOutcome | undefined>(files.length);
   await runOnWorkers<{ file: string; options: SimOptions }, FileOutcome>(
-    () => startModuleWorker(worker),
+    () => startModuleWorker(worker, { extras: [...registeredExtras] }),
     files.map((file) => ({ file, options: o })),
     { jobs },
     (index, outcome) => {

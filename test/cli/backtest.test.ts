@@ -54,6 +54,10 @@ describe('augur backtest', () => {
       }
       for (const name of BASELINES) expect(s.models[name]!.kind).toBe('baseline');
       for (const name of CANDIDATES) expect(s.models[name]!.kind).toBe('augur-candidate');
+      // The shipped neural model is scored as its own row, worker threads included; Augur selects it only with sizing.neural.
+      expect(s.models['neural-quantile-mlp(v1)']).toMatchObject({ kind: 'model' });
+      expect(s.models['neural-quantile-mlp(v1)']!.pinball).toBeDefined();
+      expect(s.models.augur!.selected!.some((m) => m.includes('neural'))).toBe(false);
       expect(s.models.augur!.kind).toBe('augur');
       expect(s.models.augur!.selected).toHaveLength(2);
       // 14 days cannot hold a weekly Holt-Winters fit before the first origin: reported, not dropped.

@@ -135,16 +135,16 @@ describe('neural quantile forecaster', () => {
 });
 
 describe('registration', () => {
-  it('adds the neural model to Augur candidates for steps up to an hour', async () => {
+  it('adds the neural model to the extra models, candidates on request, for steps up to an hour', async () => {
     const { registerNeuralCandidate } = await import('./register.js');
     const { augurCandidates } = await import('../registry.js');
     const f = await registerNeuralCandidate(DEFAULT_MODEL_DIR, { log: () => {} });
     expect(f).toBeDefined();
     expect(await registerNeuralCandidate()).toBe(f); // idempotent
-    const at5m = augurCandidates(300).filter((c) => c.name === 'neural-quantile-mlp(v1)');
+    const at5m = augurCandidates(300, undefined, true).filter((c) => c.name === 'neural-quantile-mlp(v1)');
     expect(at5m).toHaveLength(1);
     expect(at5m[0]?.minHistorySteps({ horizonSteps: 24, quantiles: QS })).toBe(864);
-    expect(augurCandidates(60).find((c) => c.name === 'neural-quantile-mlp(v1)')?.minHistorySteps({ horizonSteps: 24, quantiles: QS })).toBe(4320);
-    expect(augurCandidates(86400).some((c) => c.name === 'neural-quantile-mlp(v1)')).toBe(false);
+    expect(augurCandidates(60, undefined, true).find((c) => c.name === 'neural-quantile-mlp(v1)')?.minHistorySteps({ horizonSteps: 24, quantiles: QS })).toBe(4320);
+    expect(augurCandidates(86400, undefined, true).some((c) => c.name === 'neural-quantile-mlp(v1)')).toBe(false);
   });
 });
