@@ -9,7 +9,7 @@ import { buildProposal, renderBody, targetId, type Proposal, type ProposalItem }
 import { renderDashboard, type PrAction, type TargetOutcome } from '../forge/dashboard.js';
 import { scheduleSummary, windowsInline } from '../forge/schedule.js';
 import { BRANCH_PREFIX, withMeta, type Forge, type PullRequestInfo } from '../forge/types.js';
-import { applyLimits, guard, scheduleCost, show, type ForgeLoad } from '../guardrails/index.js';
+import { addCost, applyLimits, guard, scheduleCost, show, type ForgeLoad } from '../guardrails/index.js';
 import { applyEdits, editFor, locateWorkload, parseQuantity, scheduleEdit } from '../manifests/index.js';
 import { describeRef } from '../metrics/grid.js';
 import type { MetricName } from '../metrics/presets.js';
@@ -572,7 +572,7 @@ function scheduleBlocks(decision: Decision, manifest: WorkloadManifest, repo: Re
     }
   } else problem = 'no KEDA ScaledObject for the workload in the manifests';
   const c = scheduleCost(s, pod, policy.prices);
-  decision.cost = { ...decision.cost, cores: round3(decision.cost.cores - c.cores), memoryGiB: round3(decision.cost.memoryGiB - c.memoryGiB), monthly: Math.round((decision.cost.monthly - c.monthly) * 100) / 100 };
+  decision.cost = addCost(decision.cost, c, -1);
   delete decision.schedule;
   if (problem !== undefined) {
     outcome.scheduleSkipped = `the schedule could not be written: ${problem}`;
@@ -638,6 +638,5 @@ function trailingMissingSeconds(s: Series): number {
   return (s.values.length - 1 - i) * s.stepSeconds;
 }
 
-const round3 = (n: number) => Math.round(n * 1000) / 1000;
 const sameId = (a: WorkloadId | TargetConfig, b: WorkloadId) => a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -235,15 +235,19 @@ export function scheduleCost(s: ScheduleChange, pod: { cpu?: number; memory?: nu
   const after = hourlyFromTriggers(s.proposed, s.floor);
   let delta = 0;
   for (let h = 0; h < 24; h++) delta += ((after[h] as number) - (before[h] as number)) / 24;
-  const cores = delta * (pod.cpu ?? 0);
-  const memoryGiB = (delta * (pod.memory ?? 0)) / 2 ** 30;
-  const monthly = (cores * prices.coreHour + memoryGiB * prices.gibHour) * 730;
-  return { cores: round3(cores), memoryGiB: round3(memoryGiB), monthly: Math.round(monthly * 100) / 100, currency: prices.currency };
+  return priced(delta * (pod.cpu ?? 0), (delta * (pod.memory ?? 0)) / 2 ** 30, prices);
 }
 
-function addCost(a: CostDelta, b: CostDelta | undefined): CostDelta {
+/** a + sign × b, rounded as every cost is (thousandths of a core and of a GiB, cents). */
+export function addCost(a: CostDelta, b: CostDelta | undefined, sign: 1 | -1 = 1): CostDelta {
   if (!b) return a;
-  return { cores: round3(a.cores + b.cores), memoryGiB: round3(a.memoryGiB + b.memoryGiB), monthly: Math.round((a.monthly + b.monthly) * 100) / 100, currency: a.currency };
+  return { cores: round3(a.cores + sign * b.cores), memoryGiB: round3(a.memoryGiB + sign * b.memoryGiB), monthly: Math.round((a.monthly + sign * b.monthly) * 100) / 100, currency: a.currency };
+}
+
+/** Requested cores and GiB added, and what they cost per month (730 hours) at the prices. */
+function priced(cores: number, memoryGiB: number, prices: Policy['prices']): CostDelta {
+  const monthly = (cores * prices.coreHour + memoryGiB * prices.gibHour) * 730;
+  return { cores: round3(cores), memoryGiB: round3(memoryGiB), monthly: Math.round(monthly * 100) / 100, currency: prices.currency };
 }
 
 const isWhole = (field: Change['field']) => changeKindOf(field) === 'replicas' || changeKindOf(field) === 'hpa';
@@ -329,9 +333,7 @@ export function costOf(changes: Change[], expectedReplicas: number, pod: { cpu?:
   const replicasBefore = replicas ? (replicas.field === 'replicas' ? replicas.current : Math.max(replicas.current, expectedReplicas)) : expectedReplicas;
   cores = replicasAfter * podCpu - replicasBefore * (cpu?.current ?? podCpu);
   bytes = replicasAfter * podMem - replicasBefore * (mem?.current ?? podMem);
-  const memoryGiB = bytes / 2 ** 30;
-  const monthly = (cores * prices.coreHour + memoryGiB * prices.gibHour) * 730;
-  return { cores: round3(cores), memoryGiB: round3(memoryGiB), monthly: Math.round(monthly * 100) / 100, currency: prices.currency };
+  return priced(cores, bytes / 2 ** 30, prices);
 }
 
 function overBudget(cost: CostDelta, b: { cores?: number | undefined; memoryGiB?: number | undefined; monthly?: number | undefined }): string | undefined {
