@@ -20,6 +20,7 @@ import type { BlockEdit, CostDelta, Decision, FieldKey, MetricsSource, RepoView,
 import { checkHeadroom, describeDrift, drift, outsideLimitRange, proposedValues } from '../cluster/drift.js';
 import type { Cluster, Headroom, LiveWorkload } from '../cluster/types.js';
 import { shardOf } from '../cluster/shard.js';
+import { isoMinutes } from '../util/zoned.js';
 import { verifyMerged, type VerifyResult } from './verify.js';
 
 export interface Logger {
@@ -253,7 +254,7 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: P
       report.incidentSteps > 0
         ? `${report.incidents.length} incident${report.incidents.length === 1 ? '' : 's'} excluded from training (load far below the same time on the other days: ${report.incidents
             .slice(0, 3)
-            .map(([a, b]) => `${iso(a)}..${iso(b)}`)
+            .map(([a, b]) => `${isoMinutes(a)}..${isoMinutes(b)}`)
             .join(', ')}${report.incidents.length > 3 ? ', …' : ''})`
         : '',
       report.outliers > 0 ? `${report.outliers} extreme samples kept (a spike may be real load)` : '',
@@ -379,8 +380,6 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, repo: RepoView, prs: P
     return { outcome };
   }
 }
-
-const iso = (t: number) => new Date(t * 1000).toISOString().replace(/:\d\d\.\d+Z$/, 'Z');
 
 async function publishProposal(key: string, items: ProposalItem[], deps: CycleDeps, repo: RepoView, prs: PullRequestInfo[]): Promise<ProposalResult> {
   const { config, forge, workspace, now } = deps;

@@ -1,4 +1,5 @@
 // The PR body: everything a reviewer needs to approve or reject in a minute. Pure rendering.
+import { isoMinutes } from '../util/zoned.js';
 import { createHash } from 'node:crypto';
 import { fmt } from '../recommend/index.js';
 import { money, relChange, show } from '../guardrails/index.js';
@@ -172,7 +173,7 @@ function renderItem(item: ProposalItem): string[] {
     const q = String(r.evidence.quantile ?? 0.9);
     out.push(
       `Model **${f.model}**${f.members ? ` (the average of the ${f.members.length} best models' quantiles)` : ''}, chosen by a rolling-origin backtest over ${a.origins} origins of ${Math.round(a.horizonSeconds / 3600)} h each on this workload's own history` +
-        (f.selectedAt !== undefined ? ` (the backtest of ${new Date(f.selectedAt * 1000).toISOString().replace(/:\d\d\.\d+Z$/, 'Z')}; this cycle refitted the model on the newest history)` : '') +
+        (f.selectedAt !== undefined ? ` (the backtest of ${isoMinutes(f.selectedAt)}; this cycle refitted the model on the newest history)` : '') +
         ':',
       '',
       '| Accuracy (1 − WAPE) | MASE | p' + pct(Number(q)) + ' coverage | p' + pct(Number(q)) + ' pinball loss |',

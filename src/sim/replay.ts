@@ -26,7 +26,7 @@
 import type { Series } from '../types.js';
 import { clampStep, DEFAULT_STEP_LIMITS, type StepLimits } from './guard.js';
 import { DEFAULT_HPA, hpaReplicas, type HpaOptions } from './hpa.js';
-import { hourlyPeaks, indexRange, replicasFor, type Policy } from './policies.js';
+import { hourlyPeaks, indexRange, replicasFor, type GuardedProposal, type Policy } from './policies.js';
 import { buildSchedule, DEFAULT_MAX_WINDOWS, expandSchedule } from '../recommend/windows.js';
 
 export const SCENARIOS = ['daily', 'hpa', 'schedule'] as const;
@@ -193,40 +193,20 @@ export function simulateTrace(name: string, series: Series, policies: readonly P
       };
       const prevDaily = daily[d - 1];
       const prevSchedule = schedules[d - 1];
-      if (policy.proposeGuarded) {
-        const g = policy.proposeGuarded(ctx, { ...(prevDaily !== undefined ? { daily: prevDaily } : {}), ...(prevSchedule ? { schedule: prevSchedule } : {}), state });
-        if (!g) {
-          missed++;
-          daily.push(prevDaily ?? 1);
-          schedules.push(prevSchedule ?? new Array<number>(24).fill(1));
-          continue;
-        }
-        if (prevDaily !== undefined && g.daily !== prevDaily) prDaily++;
-        if (prevSchedule && g.schedule.some((r, h) => r !== prevSchedule[h])) prSchedule++;
-        daily.push(g.daily);
-        schedules.push(g.schedule);
-        state = g.state;
-        continue;
-      }
-      const need = policy.propose?.(ctx);
-      if (!need) {
+      const g = policy.proposeGuarded
+        ? policy.proposeGuarded(ctx, { ...(prevDaily !== undefined ? { daily: prevDaily } : {}), ...(prevSchedule ? { schedule: prevSchedule } : {}), state })
+        : replayGuard(policy.propose?.(ctx), prevDaily, prevSchedule, policy.guarded ? o.stepLimits : undefined, o.maxWindows);
+      if (!g) {
         missed++;
         daily.push(prevDaily ?? 1);
         schedules.push(prevSchedule ?? new Array<number>(24).fill(1));
         continue;
       }
-      // One count for the day (daily and hpa scenarios).
-      let count = Math.max(...need);
-      if (prevDaily !== undefined) {
-        if (policy.guarded) count = clampStep(prevDaily, count, o.stepLimits);
-        if (count !== prevDaily) prDaily++;
-      }
-      daily.push(count);
-      // The schedule: clamp each hour against the schedule in place, then cut the windows.
-      const clamped = need.map((r, h) => (prevSchedule && policy.guarded ? clampStep(prevSchedule[h] as number, r, o.stepLimits) : r));
-      const hours = expandSchedule(buildSchedule(clamped, o.maxWindows));
-      if (prevSchedule && hours.some((r, h) => r !== prevSchedule[h])) prSchedule++;
-      schedules.push(hours);
+      if (prevDaily !== undefined && g.daily !== prevDaily) prDaily++;
+      if (prevSchedule && g.schedule.some((r, h) => r !== prevSchedule[h])) prSchedule++;
+      daily.push(g.daily);
+      schedules.push(g.schedule);
+      state = g.state;
     }
 
     const acc = { daily: new Acc(), hpa: new Acc(), schedule: new Acc() };
@@ -262,6 +242,21 @@ export function simulateTrace(name: string, series: Series, policies: readonly P
     to: new Date(evalEnd * 1000).toISOString(),
     oracleReplicaHours: { daily: refDaily, hourly: refHourly },
     policies: results,
+  };
+}
+
+/**
+ * The replay's own guardrail for a policy that proposes hourly needs: one count for the day (the
+ * highest hour; daily and hpa scenarios) and a schedule, each clamped by the max step against
+ * what is in place (`limits` undefined: not guarded), the schedule's windows cut after the clamp.
+ */
+function replayGuard(need: number[] | undefined, prevDaily: number | undefined, prevSchedule: number[] | undefined, limits: StepLimits | undefined, maxWindows: number): GuardedProposal | undefined {
+  if (!need) return undefined;
+  const count = Math.max(...need);
+  const clamped = need.map((r, h) => (prevSchedule && limits ? clampStep(prevSchedule[h] as number, r, limits) : r));
+  return {
+    daily: prevDaily !== undefined && limits ? clampStep(prevDaily, count, limits) : count,
+    schedule: expandSchedule(buildSchedule(clamped, maxWindows)),
   };
 }
 

@@ -43,3 +43,8 @@ export function wallClock(unixSeconds: number, tz: string): WallClock {
   };
 }
 
+
+/** Unix seconds as an ISO time to the minute, e.g. "2026-06-01T01:00Z". */
+export function isoMinutes(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString().replace(/:\d\d\.\d+Z$/, 'Z');
+}
