@@ -14,7 +14,8 @@ import { LocalForge } from '../../src/forge/local.js';
 import { branches, pushFiles, showFile } from '../support/git.js';
 import { silent } from '../support/world.js';
 
-const NOW = Math.floor(Date.now() / 1000);
+// A fixed clock, so the replayed traces (shifted by whole weeks to end near it) are the same every day.
+const NOW = Math.floor(Date.parse('2026-12-05T06:00:00Z') / 1000);
 
 type RawConfig = Record<string, Record<string, unknown>>;
 
