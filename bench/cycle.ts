@@ -14,14 +14,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCycle, type Logger, type Workspace } from '../src/agent/cycle.js';
+import { runCycle } from '../src/agent/cycle.js';
+import { type Logger, type Workspace } from '../src/domain/ports.js';
 import { buildForge, buildMetrics, buildWorkspace } from '../src/agent/wire.js';
 import { prepareDemo } from '../src/cli/demo.js';
 import { loadConfig, type LoadedConfig } from '../src/config/load.js';
 import { effectiveSettings } from '../src/config/schema.js';
 import { cleanHistory, selectAndForecast } from '../src/forecast/index.js';
 import type { Forge } from '../src/forge/types.js';
-import type { MetricRef, MetricsSource, RangeWindow, Series } from '../src/types.js';
+import type { MetricRef, RangeWindow, Series } from '../src/domain/series.js';
+import type { MetricsSource } from '../src/domain/ports.js';
 import { fullGc } from './lib.js';
 
 export interface CycleRep {

@@ -1,7 +1,9 @@
 // Section 1 (forecast throughput) and section 3 (memory per selectAndForecast call).
+import { fitExponentialSmoothing, fitLeads } from '../src/forecast/holtWinters.js';
 import { defaultForecasters, selectAndForecast } from '../src/forecast/index.js';
 import { SelectionCache } from '../src/forecast/registry.js';
-import type { Forecast, ForecastOptions, Series } from '../src/types.js';
+import type { Forecast, ForecastOptions } from '../src/domain/forecast.js';
+import type { Series } from '../src/domain/series.js';
 import { allocatedDuring, fullGc, hasGc, exactAllocationAccounting, HORIZON_STEPS, QUANTILES, STEP, summarize, type PoolSeries, type Summary } from './lib.js';
 
 export const OPTS: ForecastOptions = { horizonSteps: HORIZON_STEPS, quantiles: QUANTILES };
@@ -118,6 +120,90 @@ export function throughput(pool: PoolSeries[], log: (msg: string) => void, reps:
     return { label: p.label, model: f.model, ...(f.accuracy ? { wape: f.accuracy.wape } : {}) };
   });
   return { rows, chosen, seconds: (performance.now() - started) / 1000 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Holt-Winters fits
+
+/** The fits fitThroughput times: name, season steps at 5 minutes (0: no season), multiplicative. */
+export const HW_FITS: readonly { name: string; m: number; mult: boolean }[] = [
+  { name: 'holt-winters-additive(daily)', m: 288, mult: false },
+  { name: 'holt-winters-multiplicative(daily)', m: 288, mult: true },
+  { name: 'holt-winters-additive(weekly)', m: 2016, mult: false },
+  { name: 'damped-trend', m: 0, mult: false },
+];
+
+/** An implementation of the fit (fitExponentialSmoothing, or another version of it to compare against). */
+export interface FitImpl {
+  name: string;
+  fit: typeof fitExponentialSmoothing;
+}
+
+export interface FitRow {
+  impl: string;
+  model: string;
+  /** Fits (parameter search plus the states of the winner) per second, over the repetitions. */
+  fitsPerSecond: Summary;
+  /** Time per fit ÷ the first implementation's time per fit for the same model in the same repetition. */
+  ratio: Summary;
+  passes: number;
+}
+
+/**
+ * Fits per second of the Holt-Winters models alone (fitExponentialSmoothing on the pool's
+ * values, with the leads of a HORIZON_STEPS forecast; no quantiles), for each of `impls`. Every
+ * repetition times each model with every implementation back to back (models and
+ * implementations in an order rotated each repetition), so the ratio between implementations is
+ * taken between neighbouring samples and load from other processes mostly cancels out.
+ */
+export function fitThroughput(pool: PoolSeries[], log: (msg: string) => void, reps: number, impls: readonly FitImpl[] = [{ name: 'src', fit: fitExponentialSmoothing }]): FitRow[] {
+  const values = pool.map((p) => Float64Array.from(p.series.values));
+  const leads = fitLeads(HORIZON_STEPS);
+  const key = (impl: FitImpl, model: (typeof HW_FITS)[number]) => `${impl.name} ${model.name}`;
+  const fitPass = (impl: FitImpl, model: (typeof HW_FITS)[number]): number => {
+    let sink = 0;
+    for (const v of values) sink += impl.fit(v, model.m, model.mult, leads).forecast(1)[0] as number;
+    return sink;
+  };
+  const passes = new Map<string, number>();
+  for (const model of HW_FITS) {
+    for (const impl of impls) {
+      for (let i = 0; i < WARMUP_PASSES; i++) fitPass(impl, model);
+      const t0 = performance.now();
+      fitPass(impl, model);
+      const one = performance.now() - t0;
+      passes.set(key(impl, model), Math.max(1, Math.ceil(MIN_SAMPLE_MS / Math.max(one, 0.01))));
+      log(`  warm-up ${key(impl, model)}: ${(one / values.length).toFixed(2)} ms/fit`);
+    }
+  }
+  const perFit = new Map<string, number[]>();
+  for (let r = 0; r < reps; r++) {
+    for (let j = 0; j < HW_FITS.length; j++) {
+      const model = HW_FITS[(j + r) % HW_FITS.length] as (typeof HW_FITS)[number];
+      for (let i = 0; i < impls.length; i++) {
+        const impl = impls[(i + r) % impls.length] as FitImpl;
+        const k = passes.get(key(impl, model)) as number;
+        const t0 = performance.now();
+        for (let p = 0; p < k; p++) fitPass(impl, model);
+        const t = (performance.now() - t0) / (k * values.length);
+        perFit.set(key(impl, model), [...(perFit.get(key(impl, model)) ?? []), t]);
+      }
+    }
+    log(`  repetition ${r + 1}/${reps} done`);
+  }
+  return impls.flatMap((impl) =>
+    HW_FITS.map((model): FitRow => {
+      const t = perFit.get(key(impl, model)) as number[];
+      const base = perFit.get(key(impls[0] as FitImpl, model)) as number[];
+      return {
+        impl: impl.name,
+        model: model.name,
+        fitsPerSecond: summarize(t.map((x) => 1000 / x)),
+        ratio: summarize(t.map((x, i) => x / (base[i] as number))),
+        passes: passes.get(key(impl, model)) as number,
+      };
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import * as v8 from 'node:v8';
 import { cleanHistory } from '../src/forecast/index.js';
 import { parseTraceCsv, resampleLast } from '../src/metrics/file.js';
-import type { Series } from '../src/types.js';
+import type { Series } from '../src/domain/series.js';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const TRACE_DIRS = ['test/fixtures/traces', 'config/demo/traces'];

@@ -15,7 +15,7 @@ import { augurForecaster } from '../src/forecast/registry.js';
 import { inputFiles } from '../src/cli/backtest.js';
 import { horizonStepsOf, readTraceFile, traceToSeries } from '../src/cli/forecast.js';
 import { nativeStepSeconds } from '../src/metrics/file.js';
-import type { Accuracy, Forecaster } from '../src/types.js';
+import type { Accuracy, Forecaster } from '../src/domain/forecast.js';
 
 export interface NeuralBacktestRow {
   name: string;

@@ -36,7 +36,8 @@ const model = loaded;
 const tLoaded = performance.now();
 const rssLoaded = process.memoryUsage().rss;
 
-import type { Forecast, Forecaster, Series } from '../src/types.js';
+import type { Forecast, Forecaster } from '../src/domain/forecast.js';
+import type { Series } from '../src/domain/series.js';
 import type { PoolSeries, Summary } from './lib.js';
 
 const { HORIZON_STEPS, QUANTILES, STEP, summarize, fullGc, loadPool } = lib;

@@ -12,7 +12,7 @@ import { saveModel } from '../src/forecast/neural/io.js';
 import { HIDDEN } from '../src/forecast/neural/net.js';
 import { DEFAULT_TRAIN_OPTIONS, loadCsvSeries, trainModel, TRAIN_STEP_SECONDS, validate, VALIDATION_DAYS, type NamedSeries, type ValidationRow } from '../src/forecast/neural/train.js';
 import { loadTrace } from '../src/forecast/test-support.js';
-import type { Accuracy } from '../src/types.js';
+import type { Accuracy } from '../src/domain/forecast.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);

@@ -1,6 +1,7 @@
 // The cycle's own arithmetic (the stages are tested on their own, the whole cycle in test/e2e).
 import { describe, expect, it } from 'vitest';
-import type { CronWindowTrigger, Decision } from '../types.js';
+import type { CronWindowTrigger } from '../domain/workload.js';
+import type { Decision } from '../domain/decision.js';
 import { addedAtPeak } from './cycle.js';
 
 const prices = { coreHour: 0.031, gibHour: 0.0042, currency: 'USD' };

@@ -2,39 +2,35 @@
 //   targets -> metrics -> forecast -> recommend -> guard -> manifests -> forge
 // Every target ends in an outcome (propose, hold, unchanged, or error) that is logged, counted and
 // listed in the dashboard; a failure of one target never stops the others.
+import type { Logger, Workspace } from '../domain/ports.js';
 import { effectiveSettings, type Config, type Policy, type TargetConfig } from '../config/schema.js';
 import { cleanHistory, counterToRate } from '../forecast/index.js';
 import { augurCandidates, selectAugur, type SelectionCache } from '../forecast/registry.js';
-import { buildProposal, renderBody, targetId, type Proposal, type ProposalItem } from '../forge/body.js';
+import { buildProposal, renderBody, type Proposal, type ProposalItem } from '../forge/body.js';
+import { targetId } from '../domain/workload.js';
 import { renderDashboard, type PrAction, type TargetOutcome } from '../forge/dashboard.js';
 import { scheduleSummary, windowsInline } from '../forge/schedule.js';
 import { BRANCH_PREFIX, withMeta, type Forge, type PullRequestInfo } from '../forge/types.js';
-import { addCost, applyLimits, guard, scheduleCost, show, type ForgeLoad } from '../guardrails/index.js';
+import { addCost } from '../domain/money.js';
+import { applyLimits, guard, scheduleCost, type ForgeLoad } from '../guardrails/index.js';
+import { show } from '../domain/units.js';
 import { applyEdits, editFor, locateWorkload, parseQuantity, scheduleEdit } from '../manifests/index.js';
 import { describeRef } from '../metrics/grid.js';
 import type { MetricName } from '../metrics/presets.js';
 import { branchFor, groupKey, manifestSpecOf, resolveMetric } from './targets.js';
-import { deriveCapacity, fmt, recommend } from '../recommend/index.js';
-import { hourlyFromTriggers } from '../recommend/schedule.js';
-import type { BlockEdit, CostDelta, Decision, FieldKey, MetricsSource, RepoView, Series, WorkloadId, WorkloadManifest } from '../types.js';
+import { deriveCapacity, recommend } from '../recommend/index.js';
+import { fmt } from '../domain/units.js';
+import { hourlyFromTriggers } from '../domain/schedule.js';
+import type { BlockEdit, FieldKey, RepoView, WorkloadId, WorkloadManifest } from '../domain/workload.js';
+import type { CostDelta } from '../domain/money.js';
+import type { Decision } from '../domain/decision.js';
+import type { MetricsSource } from '../domain/ports.js';
+import type { Series } from '../domain/series.js';
 import { checkHeadroom, describeDrift, drift, outsideLimitRange, proposedValues } from '../cluster/drift.js';
 import type { Cluster, Headroom, LiveWorkload } from '../cluster/types.js';
 import { shardOf } from '../cluster/shard.js';
 import { isoMinutes } from '../util/zoned.js';
 import { verifyMerged, type VerifyResult } from './verify.js';
-
-export interface Logger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
-
-/** What the cycle needs of the git checkout (GitWorkspace implements it). */
-export interface Workspace {
-  sync(): Promise<string>;
-  view(): RepoView;
-  publish(branch: string, files: Map<string, string>, message: string): Promise<string>;
-}
 
 export interface CycleDeps {
   config: Config;

@@ -2,7 +2,7 @@
 // cycle finish (its branch push and PR update are not cut in half). Webhooks ask for some
 // targets now: they wait for the running cycle, then run together in one partial cycle.
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Logger } from './cycle.js';
+import type { Logger } from '../domain/ports.js';
 
 export interface Scheduler {
   /**

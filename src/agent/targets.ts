@@ -4,7 +4,7 @@ import type { Config, TargetConfig } from '../config/schema.js';
 import { BRANCH_PREFIX } from '../forge/types.js';
 import type { ManifestSpec } from '../manifests/index.js';
 import { metricRef, type MetricName } from '../metrics/presets.js';
-import type { MetricRef } from '../types.js';
+import type { MetricRef } from '../domain/series.js';
 
 export function manifestSpecOf(t: TargetConfig): ManifestSpec {
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Series } from '../types.js';
+import type { Series } from '../domain/series.js';
 import { judgeAfterMerge, THROTTLING_LIMIT } from './verify.js';
 
 const series = (values: number[]): Series => ({ timestamps: values.map((_, i) => i * 300), values, stepSeconds: 300 });

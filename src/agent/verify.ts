@@ -2,15 +2,16 @@
 // on the merged PR with the realized peak and the time under- or over-provisioned; if the
 // workload was OOM-killed or throttled after the change, open a revert PR that says why.
 import { effectiveSettings, type TargetConfig } from '../config/schema.js';
-import { targetId } from '../forge/body.js';
+import { targetId } from '../domain/workload.js';
 import { windowsInline } from '../forge/schedule.js';
 import { withMeta, type ProposalMeta, type PullRequestInfo, type ScheduleMeta } from '../forge/types.js';
 import { applyEdits, editFor, locateWorkload, parseQuantity, scheduleEdit } from '../manifests/index.js';
 import type { MetricName } from '../metrics/presets.js';
-import { fmt } from '../recommend/index.js';
+import { fmt } from '../domain/units.js';
 import { max, percentile } from '../recommend/stats.js';
 import { isDeepStrictEqual } from 'node:util';
-import type { BlockEdit, Edit, RepoView, Series, WorkloadId } from '../types.js';
+import type { BlockEdit, Edit, RepoView, WorkloadId } from '../domain/workload.js';
+import type { Series } from '../domain/series.js';
 import type { CycleDeps } from './cycle.js';
 import { branchFor, manifestSpecOf, resolveMetric } from './targets.js';
 

@@ -10,10 +10,11 @@ import { LocalForge } from '../forge/local.js';
 import type { Forge } from '../forge/types.js';
 import { FileSource } from '../metrics/file.js';
 import { PrometheusSource } from '../metrics/prometheus.js';
-import { MetricsError, type MetricRef, type MetricsSource, type RangeWindow } from '../types.js';
+import { MetricsError, type MetricRef, type RangeWindow } from '../domain/series.js';
+import { type MetricsSource } from '../domain/ports.js';
 import { GitWorkspace } from '../workspace/git.js';
 import type { Cluster } from '../cluster/types.js';
-import type { Logger } from './cycle.js';
+import type { Logger } from '../domain/ports.js';
 
 type SecretRef = { env: string } | { file: string };
 

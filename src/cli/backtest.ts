@@ -18,7 +18,7 @@ import { ForecastError } from '../forecast/errors.js';
 import { quantileKey } from '../forecast/loss.js';
 import { allForecasters, augurForecaster, registerExtras, registeredExtras } from '../forecast/registry.js';
 import { nativeStepSeconds } from '../metrics/file.js';
-import type { Accuracy, Forecaster } from '../types.js';
+import type { Accuracy, Forecaster } from '../domain/forecast.js';
 import {
   horizonStepsOf,
   parseDurationArg,

@@ -7,7 +7,7 @@ import { parseDuration } from '../config/duration.js';
 import { selectAugur } from '../forecast/registry.js';
 import { quantileKey } from '../forecast/loss.js';
 import { DEFAULT_LOOKBACK_SECONDS, nativeStepSeconds, parseTraceCsv, resampleLast, type TraceData } from '../metrics/file.js';
-import type { Series } from '../types.js';
+import type { Series } from '../domain/series.js';
 
 /** Rounded to 6 significant digits, so the printed numbers are stable and short. */
 export function round6(v: number): number | null {

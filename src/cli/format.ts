@@ -1,7 +1,8 @@
 // Terminal rendering of a cycle: one row per target, what it decided and why.
 import type { CycleReport } from '../agent/cycle.js';
 import { scheduleSummary } from '../forge/schedule.js';
-import { money, show } from '../guardrails/index.js';
+import { money } from '../domain/money.js';
+import { show } from '../domain/units.js';
 
 export function decisionsTable(report: CycleReport): string {
   const rows: string[][] = [['WORKLOAD', 'DECISION', 'CHANGES', 'COST/MONTH', 'WHY / PR']];

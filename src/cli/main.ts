@@ -9,7 +9,7 @@ import { buildCluster, buildForge, buildLogger, buildMetrics, buildWorkspace, re
 import { ConfigError, loadConfig, resolveFrom, type LoadedConfig } from '../config/load.js';
 import { AgentMetrics, startServer } from '../server/http.js';
 import { createWebhookHandler } from '../server/webhooks.js';
-import { targetId } from '../forge/body.js';
+import { targetId } from '../domain/workload.js';
 import { runDemo } from './demo.js';
 import { decisionsTable } from './format.js';
 import { registerForecast } from './forecast.js';

@@ -1,8 +1,9 @@
 // Pure checks of live state against Git and against the cluster's room: drift (GitOps not synced,
 // or someone scaled by hand) and blast radius (quota and node headroom after the change).
-import { fmt } from '../recommend/index.js';
-import { show } from '../guardrails/index.js';
-import type { Change, FieldKey } from '../types.js';
+import { fmt } from '../domain/units.js';
+import { show } from '../domain/units.js';
+import type { Change } from '../domain/decision.js';
+import type { FieldKey } from '../domain/workload.js';
 import type { ContainerLimits, Headroom, LiveWorkload } from './types.js';
 
 export interface Difference {

@@ -3,7 +3,7 @@
 import { AppsV1Api, AutoscalingV2Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { parseQuantity } from '../manifests/index.js';
 import { makeApiClient } from './http.js';
-import type { FieldKey, WorkloadId } from '../types.js';
+import type { FieldKey, WorkloadId } from '../domain/workload.js';
 import type { Cluster, ContainerLimits, DryRunResult, Headroom, KubeObject, LiveWorkload } from './types.js';
 
 export interface KubeClusterOptions {

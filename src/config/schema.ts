@@ -3,6 +3,7 @@
 // README are generated from it (`npm run gen`).
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from './duration.js';
+import { MEMORY_SIZE, parseQuantity } from '../domain/quantity.js';
 
 const duration = (example: string) =>
   z
@@ -26,16 +27,11 @@ const cpuQuantity = z
   })
   .transform((v) => (typeof v === 'number' ? v : v.endsWith('m') ? Number(v.slice(0, -1)) / 1000 : Number(v)));
 
-const MEMORY_UNITS: Record<string, number> = { '': 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
 const memoryQuantity = z
-  .union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$/, { error: 'a memory quantity: bytes as a number or with a unit ("512Mi", "2Gi")' })], {
+  .union([z.number().positive(), z.string().regex(MEMORY_SIZE, { error: 'a memory quantity: bytes as a number or with a unit ("512Mi", "2Gi")' })], {
     error: 'a memory quantity: bytes as a number or with a unit ("512Mi", "2Gi")',
   })
-  .transform((v) => {
-    if (typeof v === 'number') return v;
-    const [, num, unit = ''] = /^(\d+(?:\.\d+)?)(\D*)$/.exec(v)!;
-    return Number(num) * MEMORY_UNITS[unit]!;
-  });
+  .transform((v) => (typeof v === 'number' ? v : parseQuantity('memory.request', v)));
 
 const freezeWindow = z.union([
   z

@@ -1,4 +1,5 @@
-import type { Accuracy, ForecastOptions, Forecaster, Series } from '../types.js';
+import type { Accuracy, ForecastOptions, Forecaster } from '../domain/forecast.js';
+import type { Series } from '../domain/series.js';
 import { dailySteps, fillGaps, usableSteps } from './clean.js';
 import { ForecastError } from './errors.js';
 import { pinballLoss, quantileKey, selectionLevels } from './loss.js';

@@ -25,7 +25,8 @@
 //
 // Every baseline first fills gaps as the other models do (fillGaps: leading gaps dropped, short
 // gaps interpolated, long ones from the day before) and forecasts from the last history sample.
-import type { Forecast, ForecastOptions, Forecaster, Series } from '../types.js';
+import type { Forecast, ForecastOptions, Forecaster } from '../domain/forecast.js';
+import type { Series } from '../domain/series.js';
 import { fillGaps } from './clean.js';
 import { describeSteps, ForecastError } from './errors.js';
 import { quantileKey, quantileSorted } from './loss.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Series } from '../types.js';
+import type { Series } from '../domain/series.js';
 import { cleanHistory, counterToRate, excludeIncidents } from './clean.js';
 import { dailySine } from './test-support.js';
 

@@ -1,4 +1,4 @@
-import type { Series } from '../types.js';
+import type { Series } from '../domain/series.js';
 
 /** Gaps up to this many steps are filled by linear interpolation. */
 export const SHORT_GAP_STEPS = 3;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Forecaster, Series } from '../types.js';
+import type { Forecaster } from '../domain/forecast.js';
+import type { Series } from '../domain/series.js';
 import { profileQuantiles, recentQuantiles } from './empirical.js';
 import { ForecastError } from './errors.js';
 import { quantileSorted } from './loss.js';

@@ -6,7 +6,8 @@
 //   recent-quantiles   every step: the q-quantile of the last `days` days of samples.
 //   profile-quantiles  a step at time of day t: the q-quantile of the samples within
 //                      ±`halfWindowSeconds` of t on each of the last `days` days (UTC time of day).
-import type { Forecast, ForecastOptions, Forecaster, Series } from '../types.js';
+import type { Forecast, ForecastOptions, Forecaster } from '../domain/forecast.js';
+import type { Series } from '../domain/series.js';
 import { fillGaps } from './clean.js';
 import { describeSteps, ForecastError } from './errors.js';
 import { quantileKey, quantileSorted } from './loss.js';

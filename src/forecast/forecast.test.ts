@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Forecast, ForecastOptions, Forecaster, Series } from '../types.js';
+import type { Forecast, ForecastOptions, Forecaster } from '../domain/forecast.js';
+import type { Series } from '../domain/series.js';
 import {
   backtest,
   cleanHistory,

@@ -1,4 +1,4 @@
-import type { QuantileKey } from '../types.js';
+import type { QuantileKey } from '../domain/forecast.js';
 
 /** The key of a quantile level in Forecast.quantiles and Accuracy records: String(q), e.g. "0.9". */
 export function quantileKey(q: number): QuantileKey {

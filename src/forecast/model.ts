@@ -1,4 +1,5 @@
-import type { Forecast, ForecastOptions, Forecaster, Series } from '../types.js';
+import type { Forecast, ForecastOptions, Forecaster } from '../domain/forecast.js';
+import type { Series } from '../domain/series.js';
 import { fillGaps } from './clean.js';
 import { describeSteps, ForecastError } from './errors.js';
 import { quantileKey, quantileSorted } from './loss.js';

@@ -1,7 +1,8 @@
 // Every forecaster Augur knows, by role: the candidates Augur's selection chooses among, and the
 // baselines (src/forecast/baselines.ts: what krr, VPA, Crane and Tortoise would forecast) it is
 // compared with in `augur backtest`.
-import type { Forecast, Forecaster, Series } from '../types.js';
+import type { Forecast, Forecaster } from '../domain/forecast.js';
+import type { Series } from '../domain/series.js';
 import { baselineForecasters } from './baselines.js';
 import { cleanHistory } from './clean.js';
 import { ForecastError } from './errors.js';

@@ -1,4 +1,4 @@
-import type { Forecaster } from '../types.js';
+import type { Forecaster } from '../domain/forecast.js';
 import { MIN_HISTORY_STEPS, pointForecaster, seasonLabel, type FittedModel } from './model.js';
 
 /**

@@ -1,4 +1,5 @@
-import type { Accuracy, Forecast, ForecastOptions, Forecaster, Series } from '../types.js';
+import type { Accuracy, Forecast, ForecastOptions, Forecaster } from '../domain/forecast.js';
+import type { Series } from '../domain/series.js';
 import { backtestPredictions, scoreBacktest, type BacktestPredictions } from './backtest.js';
 import { usableSteps } from './clean.js';
 import { describeSteps, ForecastError } from './errors.js';

@@ -2,7 +2,7 @@
 // (The production CSV reader lives elsewhere; the tests do not depend on it.)
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Series } from '../types.js';
+import type { Series } from '../domain/series.js';
 
 // Real traces the tests ship with (copied from the shared collection; see its README).
 export const TRACES_DIR = fileURLToPath(new URL('../../test/fixtures/traces/', import.meta.url));

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import type { BlockEdit, CronWindowTrigger, Decision, Edit, Forecast, Recommendation, ScaledObjectSite, ScheduleChange, Series, WorkloadId } from '../types.js';
-import { buildProposal, renderBody, renderChart, targetId, type ProposalItem } from './body.js';
+import type { BlockEdit, CronWindowTrigger, Edit, ScaledObjectSite, WorkloadId } from '../domain/workload.js';
+import type { Decision, Recommendation, ScheduleChange } from '../domain/decision.js';
+import type { Forecast } from '../domain/forecast.js';
+import type { Series } from '../domain/series.js';
+import { buildProposal, renderBody, renderChart, type ProposalItem } from './body.js';
+import { targetId } from '../domain/workload.js';
 import { hourRanges, hourlyGrid, windowTime } from './schedule.js';
 import { parseMeta } from './types.js';
 

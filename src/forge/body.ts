@@ -1,10 +1,15 @@
 // The PR body: everything a reviewer needs to approve or reject in a minute. Pure rendering.
+import { targetId } from '../domain/workload.js';
 import { isoMinutes } from '../util/zoned.js';
 import { createHash } from 'node:crypto';
-import { fmt } from '../recommend/index.js';
-import { money, relChange, show } from '../guardrails/index.js';
-import { hourlyFromTriggers } from '../recommend/schedule.js';
-import type { BlockEdit, Decision, Edit, Forecast, Recommendation, ScaledObjectSite, Series, WorkloadId } from '../types.js';
+import { fmt } from '../domain/units.js';
+import { money } from '../domain/money.js';
+import { relChange, show } from '../domain/units.js';
+import { hourlyFromTriggers } from '../domain/schedule.js';
+import type { BlockEdit, Edit, ScaledObjectSite, WorkloadId } from '../domain/workload.js';
+import type { Decision, Recommendation } from '../domain/decision.js';
+import type { Forecast } from '../domain/forecast.js';
+import type { Series } from '../domain/series.js';
 import { wallClock } from '../util/zoned.js';
 import { renderScheduleSection, scheduleSummary, windowsInline } from './schedule.js';
 import { renderMeta, type ProposalMeta, type ScheduleMeta } from './types.js';
@@ -37,8 +42,6 @@ export interface Proposal {
   items: ProposalItem[];
   meta: ProposalMeta;
 }
-
-export const targetId = (t: WorkloadId) => `${t.kind}/${t.namespace}/${t.name}`;
 
 export function buildProposal(key: string, branch: string, items: ProposalItem[], now: number): Proposal {
   const changes = items.flatMap((item) =>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Decision, GuardrailNote, WorkloadId } from '../types.js';
+import type { Decision, GuardrailNote } from '../domain/decision.js';
+import type { WorkloadId } from '../domain/workload.js';
 import { renderDashboard, type TargetOutcome } from './dashboard.js';
 
 const AT = Date.parse('2026-06-10T06:00:00Z') / 1000;

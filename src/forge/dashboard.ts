@@ -1,7 +1,9 @@
 // The dashboard issue, rewritten every cycle: every target with its last decision, held ones with
 // their reasons, open PRs, and what waits on limits or freeze windows. Pure rendering.
-import { money, show } from '../guardrails/index.js';
-import type { Decision, WorkloadId } from '../types.js';
+import { money } from '../domain/money.js';
+import { show } from '../domain/units.js';
+import type { Decision } from '../domain/decision.js';
+import type { WorkloadId } from '../domain/workload.js';
 import { scheduleSummary } from './schedule.js';
 
 export type PrAction = 'opened' | 'updated' | 'unchanged' | 'closed';

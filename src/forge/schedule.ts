@@ -1,9 +1,10 @@
 // The "Scaling schedule" part of a PR body: the KEDA cron windows Augur writes on a ScaledObject,
 // laid out so a reviewer sees in seconds when the workload gets how many replicas, why, what else
 // in the ScaledObject stays as it is, and how to undo it. Pure rendering.
-import { fmt } from '../recommend/index.js';
-import { hourlyFromTriggers } from '../recommend/schedule.js';
-import type { CronWindowTrigger, ScaledObjectSite, ScheduleChange } from '../types.js';
+import { fmt } from '../domain/units.js';
+import { hourlyFromTriggers } from '../domain/schedule.js';
+import type { CronWindowTrigger, ScaledObjectSite } from '../domain/workload.js';
+import type { ScheduleChange } from '../domain/decision.js';
 
 /** What a schedule section needs: the schedule after the guardrails and where it is written. */
 export interface ScheduleView {

@@ -1,7 +1,8 @@
 // The Forge port: where proposals become pull requests and the dashboard lives. Augur keeps no
 // database: what it has proposed is read back from here (branch names and a metadata block in
 // each PR body), so a restart or a second replica never opens a duplicate.
-import type { CostDelta, CronWindowTrigger, FieldKey } from '../types.js';
+import type { CostDelta } from '../domain/money.js';
+import type { CronWindowTrigger, FieldKey } from '../domain/workload.js';
 
 /** A KEDA cron schedule a PR writes: Augur's triggers on one ScaledObject, before and after. */
 export interface ScheduleMeta {

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { POLICY_DEFAULTS, type Policy } from '../config/schema.js';
-import type { Accuracy, Change, CostDelta, Decision, FieldKey, GuardrailNote, Recommendation } from '../types.js';
-import { GUARDRAIL_ORDER, applyLimits, costOf, guard, relChange, type ForgeLoad, type GuardInput } from './index.js';
+import type { Accuracy } from '../domain/forecast.js';
+import type { Change, Decision, GuardrailNote, Recommendation } from '../domain/decision.js';
+import type { CostDelta } from '../domain/money.js';
+import type { FieldKey } from '../domain/workload.js';
+import { GUARDRAIL_ORDER, applyLimits, costOf, guard, type ForgeLoad, type GuardInput } from './index.js';
+import { relChange } from '../domain/units.js';
 
 const Mi = 2 ** 20;
 const Gi = 2 ** 30;

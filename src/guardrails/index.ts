@@ -1,10 +1,16 @@
 // Every policy of the guardrails file, applied in one fixed order (GUARDRAIL_ORDER, documented in
 // the README). Each rule always runs and leaves a note, so a reviewer sees which guardrails shaped
 // the numbers; a hold from any rule makes the decision a hold, with all reasons kept.
+import { relChange, show } from '../domain/units.js';
+import { addCost, money, priced } from '../domain/money.js';
 import type { Policy } from '../config/schema.js';
-import { fmt, fmtBytes } from '../recommend/index.js';
-import { hourlyFromTriggers, scheduleTriggers } from '../recommend/schedule.js';
-import { changeKindOf, type Accuracy, type Change, type CostDelta, type Decision, type GuardrailNote, type Recommendation, type ScheduleChange } from '../types.js';
+import { fmt, fmtBytes } from '../domain/units.js';
+import { hourlyFromTriggers } from '../domain/schedule.js';
+import { scheduleTriggers } from '../recommend/schedule.js';
+import { changeKindOf } from '../domain/workload.js';
+import { type Accuracy } from '../domain/forecast.js';
+import { type Change, type Decision, type GuardrailNote, type Recommendation, type ScheduleChange } from '../domain/decision.js';
+import { type CostDelta } from '../domain/money.js';
 import { activeFreeze, describeFreeze } from './time.js';
 
 export const GUARDRAIL_ORDER = [
@@ -238,17 +244,7 @@ export function scheduleCost(s: ScheduleChange, pod: { cpu?: number; memory?: nu
   return priced(delta * (pod.cpu ?? 0), (delta * (pod.memory ?? 0)) / 2 ** 30, prices);
 }
 
-/** a + sign × b, rounded as every cost is (thousandths of a core and of a GiB, cents). */
-export function addCost(a: CostDelta, b: CostDelta | undefined, sign: 1 | -1 = 1): CostDelta {
-  if (!b) return a;
-  return { cores: round3(a.cores + sign * b.cores), memoryGiB: round3(a.memoryGiB + sign * b.memoryGiB), monthly: Math.round((a.monthly + sign * b.monthly) * 100) / 100, currency: a.currency };
-}
 
-/** Requested cores and GiB added, and what they cost per month (730 hours) at the prices. */
-function priced(cores: number, memoryGiB: number, prices: Policy['prices']): CostDelta {
-  const monthly = (cores * prices.coreHour + memoryGiB * prices.gibHour) * 730;
-  return { cores: round3(cores), memoryGiB: round3(memoryGiB), monthly: Math.round(monthly * 100) / 100, currency: prices.currency };
-}
 
 const isWhole = (field: Change['field']) => changeKindOf(field) === 'replicas' || changeKindOf(field) === 'hpa';
 
@@ -344,21 +340,8 @@ function overBudget(cost: CostDelta, b: { cores?: number | undefined; memoryGiB?
   return over.length > 0 ? over.join(', ') : undefined;
 }
 
-export function relChange(c: Change): number {
-  if (c.current === 0) return c.proposed === 0 ? 0 : Infinity;
-  return Math.abs(c.proposed - c.current) / c.current;
-}
 
-/** A value in the unit a reviewer reads: replicas, cores, or bytes. */
-export function show(field: Change['field'], v: number): string {
-  if (field.startsWith('cpu.')) return `${fmt(v)} cores`;
-  if (field.startsWith('memory.')) return fmtBytes(v);
-  return String(v);
-}
 
-export function money(c: CostDelta): string {
-  return `${c.monthly >= 0 ? '+' : '−'}${Math.abs(c.monthly).toFixed(2)} ${c.currency}`;
-}
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 const pct = (x: number) => `${Math.round(x * 100)}%`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Edit } from '../types.js';
+import type { Edit } from '../domain/workload.js';
 import { ManifestError, applyEdits, editFor, locateWorkload } from './index.js';
 import { memRepo } from './testing.js';
 

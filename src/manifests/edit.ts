@@ -2,9 +2,9 @@
 // Scalar edits (Edit) change one value; block edits (BlockEdit) replace or insert a block of lines
 // (the Augur-owned triggers of a KEDA ScaledObject). Both apply together, one pass per file.
 import { parseAllDocuments } from 'yaml';
-import type { BlockEdit, Edit, FieldLocation, RepoView } from '../types.js';
-import { ManifestError } from './errors.js';
-import { formatQuantity } from './quantity.js';
+import type { BlockEdit, Edit, FieldLocation, RepoView } from '../domain/workload.js';
+import { ManifestError } from '../domain/errors.js';
+import { formatQuantity } from '../domain/quantity.js';
 import { lineOf } from './yaml-util.js';
 
 function quote(s: string, style: FieldLocation['style']): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { WorkloadId } from '../types.js';
+import type { WorkloadId } from '../domain/workload.js';
 import { ManifestError, locateWorkload } from './index.js';
 import type { ManifestSpec } from './index.js';
 import { memRepo } from './testing.js';

@@ -1,7 +1,7 @@
 // Helm values files: the chart's templates are not read; the fields are the values at configured key paths.
 import { isAlias, isMap, isScalar, isSeq } from 'yaml';
-import type { FieldKey, WorkloadId, WorkloadManifest } from '../types.js';
-import { ManifestError } from './errors.js';
+import type { FieldKey, WorkloadId, WorkloadManifest } from '../domain/workload.js';
+import { ManifestError } from '../domain/errors.js';
 import { normPath } from './paths.js';
 import type { ManifestSpec } from './spec.js';
 import type { Ctx, Lookup, ParsedFile } from './yaml-util.js';

@@ -1,8 +1,8 @@
 // Manifests: find a workload's scaling fields in plain YAML, Kustomize or Helm values (and the KEDA
 // ScaledObject that scales it), and edit those scalars (and Augur's cron triggers) in place,
 // leaving every other byte of the file as it was.
-import type { RepoView, WorkloadId, WorkloadManifest } from '../types.js';
-import { ManifestError } from './errors.js';
+import type { RepoView, WorkloadId, WorkloadManifest } from '../domain/workload.js';
+import { ManifestError } from '../domain/errors.js';
 import { locateHelm } from './helm.js';
 import { locateKustomize } from './kustomize.js';
 import { locatePlain } from './plain.js';
@@ -10,10 +10,10 @@ import type { ManifestSpec } from './spec.js';
 import { Ctx } from './yaml-util.js';
 
 export type { ManifestFormat, ManifestSpec } from './spec.js';
-export { ManifestError } from './errors.js';
+export { ManifestError } from '../domain/errors.js';
 export { applyEdits, editFor } from './edit.js';
 export { scheduleEdit } from './keda.js';
-export { formatQuantity, parseQuantity } from './quantity.js';
+export { formatQuantity, parseQuantity } from '../domain/quantity.js';
 export { HELM_DEFAULTS } from './helm.js';
 
 /**

@@ -1,7 +1,7 @@
 // KEDA ScaledObjects: locating the one that scales a workload (plain and Kustomize), reading its
 // triggers, and rewriting the cron triggers Augur owns as one block edit, byte for byte.
 import { describe, expect, it } from 'vitest';
-import type { BlockEdit, CronWindowTrigger, RepoView, ScaledObjectSite, WorkloadId } from '../types.js';
+import type { BlockEdit, CronWindowTrigger, RepoView, ScaledObjectSite, WorkloadId } from '../domain/workload.js';
 import { ManifestError, applyEdits, editFor, locateWorkload, scheduleEdit } from './index.js';
 import type { ManifestSpec } from './index.js';
 import { memRepo, overlayRepo } from './testing.js';

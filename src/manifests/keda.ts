@@ -17,8 +17,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { isAlias, isMap, isPair, isScalar, isSeq, visit } from 'yaml';
 import type { Document, Pair, YAMLMap, YAMLSeq } from 'yaml';
-import type { BlockEdit, CronWindowTrigger, RepoView, ScaledObjectSite } from '../types.js';
-import { ManifestError } from './errors.js';
+import type { BlockEdit, CronWindowTrigger, RepoView, ScaledObjectSite } from '../domain/workload.js';
+import { ManifestError } from '../domain/errors.js';
 import { normPath } from './paths.js';
 import type { Ctx, ParsedFile } from './yaml-util.js';
 import { describeNode, getKey, lineOf, parseText, str, strAt } from './yaml-util.js';

@@ -1,8 +1,8 @@
 // Kustomize: a kustomization (overlay or base), its replicas entries, patches and resources, recursively.
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { YAMLMap, YAMLSeq } from 'yaml';
-import type { FieldKey, ScaledObjectSite, WorkloadId, WorkloadManifest } from '../types.js';
-import { ManifestError } from './errors.js';
+import type { FieldKey, ScaledObjectSite, WorkloadId, WorkloadManifest } from '../domain/workload.js';
+import { ManifestError } from '../domain/errors.js';
 import { scaledObjectSite, wholeNumber } from './keda.js';
 import { dirOf, isUnder, joinPath, normPath } from './paths.js';
 import type { ManifestSpec } from './spec.js';

@@ -1,6 +1,6 @@
 // Plain YAML: a file (or a directory of files) of Kubernetes objects, edited where they are written.
-import type { FieldKey, ScaledObjectSite, WorkloadId, WorkloadManifest } from '../types.js';
-import { ManifestError } from './errors.js';
+import type { FieldKey, ScaledObjectSite, WorkloadId, WorkloadManifest } from '../domain/workload.js';
+import { ManifestError } from '../domain/errors.js';
 import { scaledObjectSite } from './keda.js';
 import type { ManifestSpec } from './spec.js';
 import { dirOf, normPath } from './paths.js';

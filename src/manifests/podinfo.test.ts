@@ -3,7 +3,7 @@
 // bytes change and that editing back restores the file exactly.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { FieldKey, WorkloadId } from '../types.js';
+import type { FieldKey, WorkloadId } from '../domain/workload.js';
 import { locateWorkload } from './index.js';
 import type { ManifestSpec } from './index.js';
 import { fsRepo } from './testing.js';

@@ -2,7 +2,7 @@
 // independently computed expectation, re-parse, and edit back to the original bytes.
 import { parseAllDocuments } from 'yaml';
 import { expect } from 'vitest';
-import type { Edit, FieldKey, FieldLocation, RepoView, WorkloadId, WorkloadManifest } from '../types.js';
+import type { Edit, FieldKey, FieldLocation, RepoView, WorkloadId, WorkloadManifest } from '../domain/workload.js';
 import { applyEdits, editFor, formatQuantity, locateWorkload, parseQuantity } from './index.js';
 import type { ManifestSpec } from './index.js';
 import { overlayRepo } from './testing.js';

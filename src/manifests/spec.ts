@@ -1,4 +1,4 @@
-import type { FieldKey } from '../types.js';
+import type { FieldKey } from '../domain/workload.js';
 
 export type ManifestFormat = 'plain' | 'kustomize' | 'helm';
 

@@ -2,7 +2,7 @@
 // overlay of changed files on top of either.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RepoView } from '../types.js';
+import type { RepoView } from '../domain/workload.js';
 import { normPath } from './paths.js';
 
 /** A repository held in memory: path -> content. */

@@ -1,8 +1,8 @@
 // What a workload, an HPA and a patch look like, and where each field sits in them.
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { YAMLMap, YAMLSeq } from 'yaml';
-import type { FieldKey, FieldLocation, WorkloadId, WorkloadManifest } from '../types.js';
-import { ManifestError } from './errors.js';
+import type { FieldKey, FieldLocation, WorkloadId, WorkloadManifest } from '../domain/workload.js';
+import { ManifestError } from '../domain/errors.js';
 import type { Ctx, Lookup, ParsedFile } from './yaml-util.js';
 import { NONE, asSeq, getKey, lineOf, scalarAt, strAt } from './yaml-util.js';
 

@@ -1,9 +1,9 @@
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document, YAMLMap, YAMLSeq } from 'yaml';
-import type { FieldKey, FieldLocation, RepoView } from '../types.js';
-import { ManifestError } from './errors.js';
+import type { FieldKey, FieldLocation, RepoView } from '../domain/workload.js';
+import { ManifestError } from '../domain/errors.js';
 import { isYamlFile, normPath } from './paths.js';
-import { parseQuantity } from './quantity.js';
+import { parseQuantity } from '../domain/quantity.js';
 
 export interface ParsedFile {
   path: string;

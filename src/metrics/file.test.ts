@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MetricsError } from '../types.js';
+import { MetricsError } from '../domain/series.js';
 import { FileSource, parseTraceCsv, replayShiftSeconds, resampleLast, weeksShiftSeconds } from './file.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/traces/', import.meta.url));

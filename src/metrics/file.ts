@@ -11,7 +11,8 @@
 
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { MetricsError, type MetricRef, type MetricsSource, type RangeWindow, type Series } from '../types.js';
+import { MetricsError, type MetricRef, type RangeWindow, type Series } from '../domain/series.js';
+import { type MetricsSource } from '../domain/ports.js';
 import { WEEK_SECONDS, describeWindow, gridTime, isoSeconds, windowPoints } from './grid.js';
 
 /** Samples of a trace file: ascending, unique timestamps (Unix seconds); NaN for non-finite values. */

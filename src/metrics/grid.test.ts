@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MetricsError } from '../types.js';
+import { MetricsError } from '../domain/series.js';
 import { PROMETHEUS_MAX_POINTS, gridTimestamps, splitWindow, windowPoints } from './grid.js';
 
 /** Every grid point each chunk asks for, in order. */

@@ -1,6 +1,6 @@
 // The regular time grid a window asks for, shared by the metrics adapters. Pure functions, no I/O.
 
-import { MetricsError, type MetricRef, type RangeWindow } from '../types.js';
+import { MetricsError, type MetricRef, type RangeWindow } from '../domain/series.js';
 
 /** Prometheus refuses range queries with more than 11,000 points per series. */
 export const PROMETHEUS_MAX_POINTS = 11_000;

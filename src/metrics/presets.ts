@@ -1,7 +1,7 @@
 // The usual queries for a workload, from the standard exporters (cAdvisor via the kubelet, and
 // kube-state-metrics), so most targets need no PromQL at all.
 import type { TargetConfig } from '../config/schema.js';
-import type { MetricRef } from '../types.js';
+import type { MetricRef } from '../domain/series.js';
 
 export type MetricName = keyof TargetConfig['metrics'];
 

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MetricsError } from '../types.js';
+import { MetricsError } from '../domain/series.js';
 import { PrometheusSource, parseRetryAfter, type PrometheusSourceOptions } from './prometheus.js';
 import { Semaphore } from './semaphore.js';
 

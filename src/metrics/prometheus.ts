@@ -7,7 +7,8 @@
 // retried with exponential backoff; query errors (HTTP 4xx) fail at once with Prometheus' message.
 
 import { PrometheusDriver, type PrometheusConnectionOptions, type QueryResult } from 'prometheus-query';
-import { MetricsError, type MetricRef, type MetricsSource, type RangeWindow, type Series } from '../types.js';
+import { MetricsError, type MetricRef, type RangeWindow, type Series } from '../domain/series.js';
+import { type MetricsSource } from '../domain/ports.js';
 import {
   PROMETHEUS_MAX_POINTS,
   describeWindow,

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SIZING_DEFAULTS, type Sizing } from '../config/schema.js';
-import type { Change, FieldKey, Forecast, Series } from '../types.js';
+import type { Change } from '../domain/decision.js';
+import type { FieldKey } from '../domain/workload.js';
+import type { Forecast } from '../domain/forecast.js';
+import type { Series } from '../domain/series.js';
 import { deriveCapacity, recommend, roundCpu, roundMemory, type RecommendInput } from './index.js';
 
 const Mi = 2 ** 20;

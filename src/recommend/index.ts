@@ -1,7 +1,11 @@
 // From a forecast and history to proposed values, with the reasons and the numbers behind them.
 // One function per kind of change, krr-style: history (and forecast) in, a Change out.
+import { fmt, fmtBytes } from '../domain/units.js';
 import type { Sizing } from '../config/schema.js';
-import type { Change, FieldKey, Forecast, Recommendation, ScaledObjectSite, Series, WorkloadId } from '../types.js';
+import type { Change, Recommendation } from '../domain/decision.js';
+import type { FieldKey, ScaledObjectSite, WorkloadId } from '../domain/workload.js';
+import type { Forecast } from '../domain/forecast.js';
+import type { Series } from '../domain/series.js';
 import { recommendSchedule } from './schedule.js';
 import { max, mean, min, percentile, tail } from './stats.js';
 
@@ -220,19 +224,7 @@ export function roundMemory(bytes: number): number {
   return Math.ceil(bytes / 2 ** 20 - 1e-9) * 2 ** 20;
 }
 
-export function fmt(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  const a = Math.abs(n);
-  if (a >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
-  if (a >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
-  if (a >= 100) return n.toFixed(0);
-  if (a >= 1) return n.toFixed(2).replace(/\.?0+$/, '');
-  return n.toPrecision(3).replace(/\.?0+$/, '');
-}
 
-export function fmtBytes(b: number): string {
-  return b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : `${Math.round(b / 2 ** 20)} MiB`;
-}
 
 const pct = (q: number) => Math.round(q * 100);
 const hours = (s: number) => (s % 86_400 === 0 ? `${s / 86_400} d` : `${Math.round(s / 3600)} h`);

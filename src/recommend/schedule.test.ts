@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { SIZING_DEFAULTS } from '../config/schema.js';
-import type { CronWindowTrigger, Forecast, ScaledObjectSite, Series } from '../types.js';
+import type { CronWindowTrigger, ScaledObjectSite } from '../domain/workload.js';
+import type { Forecast } from '../domain/forecast.js';
+import type { Series } from '../domain/series.js';
 import { recommend } from './index.js';
-import { hourlyFromTriggers, recommendSchedule, scheduleTriggers, type ScheduleInput } from './schedule.js';
+import { hourlyFromTriggers } from '../domain/schedule.js';
+import { recommendSchedule, scheduleTriggers, type ScheduleInput } from './schedule.js';
 import { buildSchedule, expandSchedule } from './windows.js';
 
 const STEP = 300;

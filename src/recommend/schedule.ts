@@ -5,7 +5,10 @@
 // windows only ever raise the count ahead of the forecast peaks.
 import { fillGaps } from '../forecast/clean.js';
 import { detectPeriod } from '../forecast/baselines.js';
-import type { CronWindowTrigger, Forecast, ScaledObjectSite, ScheduleChange, Series } from '../types.js';
+import type { CronWindowTrigger, ScaledObjectSite } from '../domain/workload.js';
+import type { Forecast } from '../domain/forecast.js';
+import type { ScheduleChange } from '../domain/decision.js';
+import type { Series } from '../domain/series.js';
 import { wallClock } from '../util/zoned.js';
 import { buildSchedule, type ScheduleWindow } from './windows.js';
 
@@ -128,23 +131,4 @@ function toTriggers(windows: ScheduleWindow[], timezone: string): CronWindowTrig
       end: `0 ${w.endHour % 24} * * *`,
       desiredReplicas: w.replicas,
     }));
-}
-
-/** The replicas each local hour gets from cron triggers over a floor (the highest trigger active wins, as in KEDA). */
-export function hourlyFromTriggers(triggers: readonly CronWindowTrigger[], floor: number): number[] {
-  const out = new Array<number>(24).fill(floor);
-  for (const t of triggers) {
-    const start = cronHour(t.start);
-    const end = cronHour(t.end);
-    if (start === undefined || end === undefined) continue;
-    for (let h = start; h !== end; h = (h + 1) % 24) out[h] = Math.max(out[h] as number, t.desiredReplicas);
-  }
-  return out;
-}
-
-/** The hour of a daily cron expression "M H * * *" with a whole hour, else undefined. */
-function cronHour(expr: string): number | undefined {
-  const m = /^0 (\d{1,2}) \* \* \*$/.exec(expr.trim());
-  const h = m ? Number(m[1]) : Number.NaN;
-  return Number.isInteger(h) && h >= 0 && h < 24 ? h : undefined;
 }

@@ -25,7 +25,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { verify } from '@octokit/webhooks-methods';
-import type { Logger } from '../agent/cycle.js';
+import type { Logger } from '../domain/ports.js';
 import { BRANCH_PREFIX, parseMeta, type ProposalMeta } from '../forge/types.js';
 
 export const WEBHOOK_PREFIX = '/webhooks/';

@@ -8,8 +8,11 @@ import { cleanHistory, usableSteps } from '../forecast/clean.js';
 import { allForecasters, selectAugur } from '../forecast/registry.js';
 import { guard } from '../guardrails/index.js';
 import { recommend } from '../recommend/index.js';
-import { hourlyFromTriggers, scheduleTriggers } from '../recommend/schedule.js';
-import type { CronWindowTrigger, Forecast, Forecaster, Series } from '../types.js';
+import { hourlyFromTriggers } from '../domain/schedule.js';
+import { scheduleTriggers } from '../recommend/schedule.js';
+import type { CronWindowTrigger } from '../domain/workload.js';
+import type { Forecast, Forecaster } from '../domain/forecast.js';
+import type { Series } from '../domain/series.js';
 import type { StepLimits } from './guard.js';
 
 export type PolicyKind = 'augur' | 'baseline' | 'static' | 'oracle' | 'reference';

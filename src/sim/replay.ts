@@ -23,7 +23,7 @@
 // ceil(day's peak / capacity)) and to the hourly oracle (each hour at ceil(hour's peak /
 // capacity)), both computed without cadence or guardrail, and the PRs.
 
-import type { Series } from '../types.js';
+import type { Series } from '../domain/series.js';
 import { clampStep, DEFAULT_STEP_LIMITS, type StepLimits } from './guard.js';
 import { DEFAULT_HPA, hpaReplicas, type HpaOptions } from './hpa.js';
 import { hourlyPeaks, indexRange, replicasFor, type GuardedProposal, type Policy } from './policies.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Series } from '../types.js';
+import type { Series } from '../domain/series.js';
 import { clampStep } from './guard.js';
 import { hpaReplicas } from './hpa.js';
 import { allForecasters } from '../forecast/registry.js';

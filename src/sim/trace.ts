@@ -3,7 +3,7 @@
 // last sample like a Prometheus instant query (see src/metrics/file.ts). Gaps stay NaN.
 
 import { readFile } from 'node:fs/promises';
-import type { Series } from '../types.js';
+import type { Series } from '../domain/series.js';
 import { DEFAULT_LOOKBACK_SECONDS, nativeStepSeconds, parseTraceCsv, resampleLast, type TraceData } from '../metrics/file.js';
 
 export { nativeStepSeconds };

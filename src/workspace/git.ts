@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import type { RepoView } from '../types.js';
+import type { RepoView } from '../domain/workload.js';
 
 export interface WorkspaceOptions {
   /** Clone URL or local path of the repository (a bare repository works). */

@@ -14,7 +14,7 @@ import { DEMO_ASSETS } from '../../src/cli/demo.js';
 import { parseConfig } from '../../src/config/load.js';
 import { parseMeta } from '../../src/forge/types.js';
 import { locateWorkload } from '../../src/manifests/index.js';
-import type { RepoView } from '../../src/types.js';
+import type { RepoView } from '../../src/domain/workload.js';
 import { branchSha, diffNames, makeRemote, pushFiles, showFile } from '../support/git.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/github-api.js';
 import { silent, TOKEN } from '../support/world.js';

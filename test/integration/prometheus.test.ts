@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSource, parseTraceCsv, type TraceData } from '../../src/metrics/file.js';
 import { PrometheusSource } from '../../src/metrics/prometheus.js';
-import { MetricsError } from '../../src/types.js';
+import { MetricsError } from '../../src/domain/series.js';
 import { freePort, startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 
 const TRACES = fileURLToPath(new URL('../fixtures/traces/', import.meta.url));

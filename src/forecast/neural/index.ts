@@ -5,7 +5,8 @@
 //      or await registerNeuralCandidate() (./register.ts) to join src/forecast/registry.ts candidates;
 //      const tuned = await fineTune(f, history, { seconds: 2 });
 import { fileURLToPath } from 'node:url';
-import type { Forecast, ForecastOptions, Forecaster, Series } from '../../types.js';
+import type { Forecast, ForecastOptions, Forecaster } from '../../domain/forecast.js';
+import type { Series } from '../../domain/series.js';
 import { usableSteps } from '../clean.js';
 import { describeSteps, ForecastError } from '../errors.js';
 import { quantileKey } from '../loss.js';

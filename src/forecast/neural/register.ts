@@ -2,7 +2,7 @@
 // Loading is asynchronous (tfjs backend, model files), so it cannot happen inside the registry's
 // synchronous factories: call `await registerNeuralCandidate()` once at startup (CLI, agent),
 // before the first selection. Idempotent; without the model files it logs why and adds nothing.
-import type { Forecaster } from '../../types.js';
+import type { Forecaster } from '../../domain/forecast.js';
 import { extraCandidates, registeredExtras } from '../registry.js';
 import { DEFAULT_MODEL_DIR, forStep, loadNeuralForecaster, type NeuralOptions } from './index.js';
 

@@ -3,7 +3,8 @@
 // a seeded shuffle, full control of the batch order (no model.fit).
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { Accuracy, Forecaster, Series } from '../../types.js';
+import type { Accuracy, Forecaster } from '../../domain/forecast.js';
+import type { Series } from '../../domain/series.js';
 import { backtest } from '../backtest.js';
 import { seasonalNaive } from '../seasonalNaive.js';
 import { tf } from './backend.js';

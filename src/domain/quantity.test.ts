@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { FieldKey } from '../types.js';
-import { ManifestError, formatQuantity, parseQuantity } from './index.js';
+import type { FieldKey } from './workload.js';
+import { ManifestError } from './errors.js';
+import { formatQuantity, parseQuantity } from './quantity.js';
 
 const Mi = 2 ** 20;
 const Gi = 2 ** 30;

@@ -1,4 +1,4 @@
-import type { FieldKey } from '../types.js';
+import type { FieldKey } from './workload.js';
 import { ManifestError } from './errors.js';
 
 const COUNT_FIELDS: ReadonlySet<FieldKey> = new Set<FieldKey>(['replicas', 'hpa.minReplicas', 'hpa.maxReplicas']);
@@ -28,6 +28,9 @@ const MULTIPLIERS: Record<string, number> = {
   Pi: 2 ** 50,
   Ei: 2 ** 60,
 };
+/** A memory size as a person writes it in a config: a plain number of bytes with a Kubernetes suffix (the table above). */
+export const MEMORY_SIZE = new RegExp(`^\\d+(\\.\\d+)?(${Object.keys(MULTIPLIERS).filter(Boolean).sort((a, b) => b.length - a.length).join('|')})?$`);
+
 /** Sub-unit suffixes: divide rather than multiply, so "100m" is exactly the double nearest 0.1. */
 const DIVISORS: Record<string, number> = { m: 1e3, u: 1e6, n: 1e9 };
 

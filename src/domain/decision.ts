@@ -1,0 +1,79 @@
+// Recommendations and decisions: what the recommend and guard stages hand on.
+import type { CostDelta } from './money.js';
+import type { CronWindowTrigger, FieldKey, WorkloadId } from './workload.js';
+
+/** One proposed change of one field, in the field's natural unit (replicas, cores, bytes). */
+export interface Change {
+  field: FieldKey;
+  current: number;
+  proposed: number;
+  /** What the history alone (no forecast) supports; scale-down never goes below it. */
+  observed?: number;
+  /** Why this number, with the figures behind it. */
+  reason: string;
+}
+
+export interface Recommendation {
+  target: WorkloadId;
+  changes: Change[];
+  /** A KEDA cron schedule, for targets that opt in (sizing.schedule) and have a ScaledObject. */
+  schedule?: ScheduleChange;
+  /** Why no schedule was recommended although the target opted in (no clear cycle, no ScaledObject...). */
+  scheduleSkipped?: string;
+  /** Human-readable lines explaining the numbers: forecast peak, quantile, horizon, capacity. */
+  reasons: string[];
+  /** Figures the PR body and guardrails use. */
+  evidence: {
+    forecastPeak?: number;
+    quantile?: number;
+    horizonSeconds?: number;
+    capacityPerReplica?: number;
+    capacitySource?: string;
+    /** Replicas expected on average over the horizon, used to cost per-pod changes. */
+    expectedReplicas: number;
+    historySteps: number;
+    oomKills?: number;
+  };
+}
+
+/** A proposed KEDA cron schedule: windows of the local day with their own replica counts. */
+export interface ScheduleChange {
+  /** IANA time zone the windows are in. */
+  timezone: string;
+  /** Replicas outside the windows: the ScaledObject's minReplicaCount (at least 1). */
+  floor: number;
+  /** The ScaledObject's maxReplicaCount (KEDA's default 100 when unset): no window goes above it. */
+  ceiling: number;
+  /** At most this many windows (sizing.schedule.maxWindows). */
+  maxWindows: number;
+  /** Augur's cron triggers in the manifests now. */
+  current: CronWindowTrigger[];
+  /** The triggers proposed. */
+  proposed: CronWindowTrigger[];
+  /** Replicas the forecast needs in each local hour 0..23 (the windows cover these). */
+  hourlyNeed: number[];
+  /** Why: the cycle found, the quantile and headroom sized for. */
+  reason: string;
+}
+
+export type GuardrailEffect = 'passed' | 'clamped' | 'dropped' | 'held';
+
+export interface GuardrailNote {
+  /** Policy name as written in the guardrails file, e.g. "maxStepPercent.up". */
+  rule: string;
+  effect: GuardrailEffect;
+  message: string;
+}
+export interface Decision {
+  target: WorkloadId;
+  /** propose: open or update a PR; hold: a guardrail stopped it; unchanged: nothing worth changing. */
+  verdict: 'propose' | 'hold' | 'unchanged';
+  /** Changes after the guardrails; when held, what would have been proposed. */
+  changes: Change[];
+  /** The schedule after the guardrails, when it changes anything. */
+  schedule?: ScheduleChange;
+  notes: GuardrailNote[];
+  cost: CostDelta;
+  /** When held: the short reason shown first. */
+  heldBecause?: string;
+}
