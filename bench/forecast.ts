@@ -185,8 +185,9 @@ export function fitThroughput(pool: PoolSeries[], log: (msg: string) => void, re
         const k = passes.get(key(impl, model)) as number;
         const t0 = performance.now();
         for (let p = 0; p < k; p++) fitPass(impl, model);
-        const t = (performance.now() - t0) / (k * values.length);
-        perFit.set(key(impl, model), [...(perFit.get(key(impl, model)) ?? []), t]);
+        const samples = perFit.get(key(impl, model)) ?? [];
+        samples.push((performance.now() - t0) / (k * values.length));
+        perFit.set(key(impl, model), samples);
       }
     }
     log(`  repetition ${r + 1}/${reps} done`);

@@ -116,17 +116,13 @@ interface States {
   S: Float64Array;
 }
 
-/** Leads the run loops handle unrolled (fitLeads gives 6 for a day at 5 minutes, 7 for a week). */
-const SLOTS = 8;
-
 /**
  * What every run of one fit shares: the history, the initial state, the leads the criterion
- * sums over with their seasonal look-backs, and scratch for the damping sums.
+ * sums over with their seasonal look-backs, scratch for the damping sums, and the run loop.
  */
 interface Problem {
   y: Float64Array;
   m: number;
-  mult: boolean;
   init: Init;
   /** The criterion's leads. */
   lead: Int32Array;
@@ -134,16 +130,8 @@ interface Problem {
   back: Int32Array;
   /** Scratch: damping sum phi + ... + phi^h per lead, refilled by every run. */
   damp: Float64Array;
-  /** Every lead is at most a season (back[i] === m): its seasonal index is S[t - m]. */
-  withinSeason: boolean;
-  /**
-   * The leads in SLOTS slots, right-aligned: slot z + i holds lead i, slots before z are unused;
-   * z = -1 when there are more leads than slots. sh, sk, sd: lead, back and damp by slot.
-   */
-  z: number;
-  sh: Int32Array;
-  sk: Int32Array;
-  sd: Float64Array;
+  /** run's loop for this shape and these leads. */
+  kernel: Kernel;
 }
 
 function problem(y: Float64Array, m: number, mult: boolean, init: Init, leads: readonly number[]): Problem {
@@ -151,502 +139,110 @@ function problem(y: Float64Array, m: number, mult: boolean, init: Init, leads: r
   const lead = Int32Array.from(leads);
   const back = new Int32Array(K);
   for (let i = 0; i < K; i++) back[i] = m * Math.ceil((lead[i] as number) / Math.max(m, 1));
-  const z = K <= SLOTS ? SLOTS - K : -1;
-  const sh = new Int32Array(SLOTS);
-  const sk = new Int32Array(SLOTS);
-  if (z >= 0) {
-    sh.set(lead, z);
-    sk.set(back, z);
-  }
+  const shape: Shape = m === 0 ? 'trend' : mult ? 'multiplicative' : 'additive';
   const withinSeason = m > 0 && back.every((k) => k === m);
-  return { y, m, mult, init, lead, back, damp: new Float64Array(K), withinSeason, z, sh, sk, sd: new Float64Array(SLOTS) };
+  return { y, m, init, lead, back, damp: new Float64Array(K), kernel: kernel(shape, K, withinSeason) };
 }
 
 /**
- * Run the recursions with one parameter set, storing the states, and return the sum over
- * `leads` of the squared errors of the lead-h forecasts (made at t - h, for t) over the history.
+ * Run the recursions with one parameter set, storing the states, and return the sum over the
+ * leads of the squared errors of the lead-h forecasts (made at t - h, for t) over the history.
  * Gives up (returning Infinity) once the sum exceeds `bound`.
- *
- * This is the fit's inner loop (about 150 runs per fit, each over the whole history), so there is
- * one function per model form, and in each the leads are unrolled into SLOTS hand-written slots
- * (entered at slot z through a switch that falls through): as a loop over a lead array, the
- * lead errors cost about three times the recursion itself. The slots are identical but for
- * their index; they do exactly the arithmetic of the plain recursion in the same order (the sum
- * adds step by step, each step's leads in order), so the sum is the same to the last bit. With
- * more leads than slots a plain loop does it.
  */
 function run(pr: Problem, p: Params, bound: number, st: States): number {
-  const { lead, damp, z, sd } = pr;
+  const { y, m, init, lead, back, damp } = pr;
   const phi = p.phi;
   for (let i = 0; i < lead.length; i++) {
     const h = lead[i] as number;
     damp[i] = phi === 1 ? h : (phi * (1 - Math.pow(phi, h))) / (1 - phi);
   }
-  if (z >= 0) sd.set(damp, z);
-  if (pr.m === 0) return runTrend(pr, p, bound, st);
-  return pr.mult ? runMultiplicative(pr, p, bound, st) : runAdditive(pr, p, bound, st);
+  // Only numbers and arrays: optimised code that reads objects' fields is discarded when V8
+  // revises their shapes (the search writes Params fields), and run loops that read pr, p and st
+  // were seen to stay about 3 times slower after that.
+  return pr.kernel(y, st.L, st.B, st.S, lead, back, damp, m, init.start, init.level, init.trend, p.alpha, p.beta, p.gamma, phi, bound);
 }
 
-/** No season (damped trend). See run. */
-function runTrend(pr: Problem, p: Params, bound: number, st: States): number {
-  const { y, init, lead, damp, z, sh, sd } = pr;
-  const { L, B } = st;
-  const alpha = p.alpha;
-  const beta = p.beta;
-  const phi = p.phi;
-  const a1 = 1 - alpha;
-  const bp = (1 - beta) * phi;
-  const n = y.length;
-  const K = lead.length;
-  const first = init.start - 1;
-  const h0 = sh[0] as number, h1 = sh[1] as number, h2 = sh[2] as number, h3 = sh[3] as number, h4 = sh[4] as number, h5 = sh[5] as number, h6 = sh[6] as number, h7 = sh[7] as number;
-  const d0 = sd[0] as number, d1 = sd[1] as number, d2 = sd[2] as number, d3 = sd[3] as number, d4 = sd[4] as number, d5 = sd[5] as number, d6 = sd[6] as number, d7 = sd[7] as number;
-  let l = init.level;
-  let b = init.trend;
-  L[first] = l;
-  B[first] = b;
-  let total = 0;
-  let t = init.start;
-  if (z < 0) {
-    // More leads than slots: a loop over them.
-    for (; t < n; t++) {
-      const yt = y[t] as number;
-      const nl = alpha * yt + a1 * (l + phi * b);
-      b = beta * (nl - l) + bp * b;
-      l = nl;
-      L[t] = l;
-      B[t] = b;
-      for (let i = 0; i < K; i++) {
-        const o = t - (lead[i] as number);
-        if (o < first) continue;
-        const e = yt - ((L[o] as number) + (damp[i] as number) * (B[o] as number));
-        total += e * e;
-      }
-      if (total > bound) return Number.POSITIVE_INFINITY;
-    }
-    return total;
+type Shape = 'trend' | 'additive' | 'multiplicative';
+
+/** run's loop for one shape and lead count (see kernel); its parameters are KERNEL_PARAMS. */
+type Kernel = (
+  y: Float64Array, L: Float64Array, B: Float64Array, S: Float64Array, lead: Int32Array, back: Int32Array, damp: Float64Array,
+  m: number, start: number, level: number, trend: number, alpha: number, beta: number, gamma: number, phi: number, bound: number,
+) => number;
+const KERNEL_PARAMS = ['y', 'L', 'B', 'S', 'lead', 'back', 'damp', 'm', 'start', 'level', 'trend', 'alpha', 'beta', 'gamma', 'phi', 'bound'];
+
+const kernels = new Map<string, Kernel>();
+
+/**
+ * The run loop for a shape, a lead count and whether every lead is within a season, compiled
+ * from kernelSource on first use and kept. It is the fit's inner loop (about 150 runs per fit,
+ * each over the whole history), and its lead errors must be unrolled: V8 does not unroll loops,
+ * and as a loop over lead arrays they make a run 2 to 3 times slower (unrolled, each lead keeps
+ * its lead and damping in registers). Generating the unrolled source keeps one copy of it.
+ */
+function kernel(shape: Shape, leads: number, withinSeason: boolean): Kernel {
+  const key = `${shape} ${leads} ${withinSeason}`;
+  let k = kernels.get(key);
+  if (k === undefined) {
+    k = new Function(...KERNEL_PARAMS, kernelSource(shape, leads, withinSeason)) as Kernel;
+    Object.defineProperty(k, 'name', { value: `holtWintersRun ${key}` }); // for profiles
+    kernels.set(key, k);
   }
-  // The leads in slots, entering at slot z and falling through; a lead whose origin would
-  // precede the first state (t < t_j) is skipped.
-  const t0 = first + h0, t1 = first + h1, t2 = first + h2, t3 = first + h3, t4 = first + h4, t5 = first + h5, t6 = first + h6, t7 = first + h7;
-  for (; t < n; t++) {
-    const yt = y[t] as number;
-    const nl = alpha * yt + a1 * (l + phi * b);
-    b = beta * (nl - l) + bp * b;
-    l = nl;
-    L[t] = l;
-    B[t] = b;
-    let e: number;
-    switch (z) {
-      case 0:
-        if (t >= t0) {
-          e = yt - ((L[t - h0] as number) + d0 * (B[t - h0] as number));
-          total += e * e;
-        }
-      // falls through
-      case 1:
-        if (t >= t1) {
-          e = yt - ((L[t - h1] as number) + d1 * (B[t - h1] as number));
-          total += e * e;
-        }
-      // falls through
-      case 2:
-        if (t >= t2) {
-          e = yt - ((L[t - h2] as number) + d2 * (B[t - h2] as number));
-          total += e * e;
-        }
-      // falls through
-      case 3:
-        if (t >= t3) {
-          e = yt - ((L[t - h3] as number) + d3 * (B[t - h3] as number));
-          total += e * e;
-        }
-      // falls through
-      case 4:
-        if (t >= t4) {
-          e = yt - ((L[t - h4] as number) + d4 * (B[t - h4] as number));
-          total += e * e;
-        }
-      // falls through
-      case 5:
-        if (t >= t5) {
-          e = yt - ((L[t - h5] as number) + d5 * (B[t - h5] as number));
-          total += e * e;
-        }
-      // falls through
-      case 6:
-        if (t >= t6) {
-          e = yt - ((L[t - h6] as number) + d6 * (B[t - h6] as number));
-          total += e * e;
-        }
-      // falls through
-      case 7:
-        if (t >= t7) {
-          e = yt - ((L[t - h7] as number) + d7 * (B[t - h7] as number));
-          total += e * e;
-        }
-    }
-    if (total > bound) return Number.POSITIVE_INFINITY;
-  }
-  return total;
+  return k;
 }
 
-/** Additive season. See run. */
-function runAdditive(pr: Problem, p: Params, bound: number, st: States): number {
-  const { y, m, init, lead, back, damp, z, sh, sk, sd } = pr;
-  const { L, B, S } = st;
-  const alpha = p.alpha;
-  const beta = p.beta;
-  const gamma = p.gamma;
-  const phi = p.phi;
-  const a1 = 1 - alpha;
-  const g1 = 1 - gamma;
-  const bp = (1 - beta) * phi;
-  const n = y.length;
-  const K = lead.length;
-  const first = init.start - 1;
-  const h0 = sh[0] as number, h1 = sh[1] as number, h2 = sh[2] as number, h3 = sh[3] as number, h4 = sh[4] as number, h5 = sh[5] as number, h6 = sh[6] as number, h7 = sh[7] as number;
-  const d0 = sd[0] as number, d1 = sd[1] as number, d2 = sd[2] as number, d3 = sd[3] as number, d4 = sd[4] as number, d5 = sd[5] as number, d6 = sd[6] as number, d7 = sd[7] as number;
-  let l = init.level;
-  let b = init.trend;
-  L[first] = l;
-  B[first] = b;
-  let total = 0;
-  let t = init.start;
-  if (z < 0) {
-    // More leads than slots: a loop over them.
-    for (; t < n; t++) {
-      const yt = y[t] as number;
-      const so = S[t - m] as number;
+/** One step of each shape, from yt, l, b (and so = S[t - m], then updated into S[t]) to the new level nl. */
+const STEP: Record<Shape, string> = {
+  trend: 'const nl = alpha * yt + a1 * (l + phi * b);',
+  additive: `const so = S[t - m];
       const nl = alpha * (yt - so) + a1 * (l + phi * b);
-      S[t] = gamma * (yt - nl) + g1 * so;
-      b = beta * (nl - l) + bp * b;
-      l = nl;
-      L[t] = l;
-      B[t] = b;
-      for (let i = 0; i < K; i++) {
-        const o = t - (lead[i] as number);
-        if (o < first) continue;
-        const e = yt - ((L[o] as number) + (damp[i] as number) * (B[o] as number) + (S[t - (back[i] as number)] as number));
-        total += e * e;
-      }
-      if (total > bound) return Number.POSITIVE_INFINITY;
-    }
-    return total;
-  }
-  // The leads in slots, entering at slot z and falling through; a lead whose origin would
-  // precede the first state (t < t_j) is skipped.
-  const t0 = first + h0, t1 = first + h1, t2 = first + h2, t3 = first + h3, t4 = first + h4, t5 = first + h5, t6 = first + h6, t7 = first + h7;
-  if (pr.withinSeason) {
-    // Every lead's seasonal index is S[t - m], which the step has just read (so).
-    for (; t < n; t++) {
-      const yt = y[t] as number;
-      const so = S[t - m] as number;
-      const nl = alpha * (yt - so) + a1 * (l + phi * b);
-      S[t] = gamma * (yt - nl) + g1 * so;
-      b = beta * (nl - l) + bp * b;
-      l = nl;
-      L[t] = l;
-      B[t] = b;
-      let e: number;
-      switch (z) {
-        case 0:
-          if (t >= t0) {
-            e = yt - ((L[t - h0] as number) + d0 * (B[t - h0] as number) + so);
-            total += e * e;
-          }
-        // falls through
-        case 1:
-          if (t >= t1) {
-            e = yt - ((L[t - h1] as number) + d1 * (B[t - h1] as number) + so);
-            total += e * e;
-          }
-        // falls through
-        case 2:
-          if (t >= t2) {
-            e = yt - ((L[t - h2] as number) + d2 * (B[t - h2] as number) + so);
-            total += e * e;
-          }
-        // falls through
-        case 3:
-          if (t >= t3) {
-            e = yt - ((L[t - h3] as number) + d3 * (B[t - h3] as number) + so);
-            total += e * e;
-          }
-        // falls through
-        case 4:
-          if (t >= t4) {
-            e = yt - ((L[t - h4] as number) + d4 * (B[t - h4] as number) + so);
-            total += e * e;
-          }
-        // falls through
-        case 5:
-          if (t >= t5) {
-            e = yt - ((L[t - h5] as number) + d5 * (B[t - h5] as number) + so);
-            total += e * e;
-          }
-        // falls through
-        case 6:
-          if (t >= t6) {
-            e = yt - ((L[t - h6] as number) + d6 * (B[t - h6] as number) + so);
-            total += e * e;
-          }
-        // falls through
-        case 7:
-          if (t >= t7) {
-            e = yt - ((L[t - h7] as number) + d7 * (B[t - h7] as number) + so);
-            total += e * e;
-          }
-      }
-      if (total > bound) return Number.POSITIVE_INFINITY;
-    }
-  } else {
-    const k0 = sk[0] as number, k1 = sk[1] as number, k2 = sk[2] as number, k3 = sk[3] as number, k4 = sk[4] as number, k5 = sk[5] as number, k6 = sk[6] as number, k7 = sk[7] as number;
-    for (; t < n; t++) {
-      const yt = y[t] as number;
-      const so = S[t - m] as number;
-      const nl = alpha * (yt - so) + a1 * (l + phi * b);
-      S[t] = gamma * (yt - nl) + g1 * so;
-      b = beta * (nl - l) + bp * b;
-      l = nl;
-      L[t] = l;
-      B[t] = b;
-      let e: number;
-      switch (z) {
-        case 0:
-          if (t >= t0) {
-            e = yt - ((L[t - h0] as number) + d0 * (B[t - h0] as number) + (S[t - k0] as number));
-            total += e * e;
-          }
-        // falls through
-        case 1:
-          if (t >= t1) {
-            e = yt - ((L[t - h1] as number) + d1 * (B[t - h1] as number) + (S[t - k1] as number));
-            total += e * e;
-          }
-        // falls through
-        case 2:
-          if (t >= t2) {
-            e = yt - ((L[t - h2] as number) + d2 * (B[t - h2] as number) + (S[t - k2] as number));
-            total += e * e;
-          }
-        // falls through
-        case 3:
-          if (t >= t3) {
-            e = yt - ((L[t - h3] as number) + d3 * (B[t - h3] as number) + (S[t - k3] as number));
-            total += e * e;
-          }
-        // falls through
-        case 4:
-          if (t >= t4) {
-            e = yt - ((L[t - h4] as number) + d4 * (B[t - h4] as number) + (S[t - k4] as number));
-            total += e * e;
-          }
-        // falls through
-        case 5:
-          if (t >= t5) {
-            e = yt - ((L[t - h5] as number) + d5 * (B[t - h5] as number) + (S[t - k5] as number));
-            total += e * e;
-          }
-        // falls through
-        case 6:
-          if (t >= t6) {
-            e = yt - ((L[t - h6] as number) + d6 * (B[t - h6] as number) + (S[t - k6] as number));
-            total += e * e;
-          }
-        // falls through
-        case 7:
-          if (t >= t7) {
-            e = yt - ((L[t - h7] as number) + d7 * (B[t - h7] as number) + (S[t - k7] as number));
-            total += e * e;
-          }
-      }
-      if (total > bound) return Number.POSITIVE_INFINITY;
-    }
-  }
-  return total;
-}
+      S[t] = gamma * (yt - nl) + g1 * so;`,
+  multiplicative: `const so = S[t - m];
+      let nl = alpha * (yt / so) + a1 * (l + phi * b);
+      if (nl < ${TINY}) nl = ${TINY};
+      const s = gamma * (yt / nl) + g1 * so;
+      S[t] = s < 0.01 ? 0.01 : s > 100 ? 100 : s;`,
+};
 
-/** Multiplicative season (the series is positive; see positiveShift). See run. */
-function runMultiplicative(pr: Problem, p: Params, bound: number, st: States): number {
-  const { y, m, init, lead, back, damp, z, sh, sk, sd } = pr;
-  const { L, B, S } = st;
-  const alpha = p.alpha;
-  const beta = p.beta;
-  const gamma = p.gamma;
-  const phi = p.phi;
-  const a1 = 1 - alpha;
-  const g1 = 1 - gamma;
-  const bp = (1 - beta) * phi;
-  const n = y.length;
-  const K = lead.length;
-  const first = init.start - 1;
-  const h0 = sh[0] as number, h1 = sh[1] as number, h2 = sh[2] as number, h3 = sh[3] as number, h4 = sh[4] as number, h5 = sh[5] as number, h6 = sh[6] as number, h7 = sh[7] as number;
-  const d0 = sd[0] as number, d1 = sd[1] as number, d2 = sd[2] as number, d3 = sd[3] as number, d4 = sd[4] as number, d5 = sd[5] as number, d6 = sd[6] as number, d7 = sd[7] as number;
-  let l = init.level;
-  let b = init.trend;
-  L[first] = l;
-  B[first] = b;
-  let total = 0;
-  let t = init.start;
-  if (z < 0) {
-    // More leads than slots: a loop over them.
-    for (; t < n; t++) {
-      const yt = y[t] as number;
-      const so = S[t - m] as number;
-      let nl = alpha * (yt / so) + a1 * (l + phi * b);
-      if (nl < TINY) nl = TINY;
-      const s = gamma * (yt / nl) + g1 * so;
-      S[t] = s < 0.01 ? 0.01 : s > 100 ? 100 : s; // clampSeason
+/** Lead i's error at t: yt less the forecast made at t - h_i, with seasonal index `s`. */
+const ERROR: Record<Shape, (i: number, s: string) => string> = {
+  trend: (i) => `yt - (L[t - h${i}] + d${i} * B[t - h${i}])`,
+  additive: (i, s) => `yt - (L[t - h${i}] + d${i} * B[t - h${i}] + ${s})`,
+  multiplicative: (i, s) => `yt - (L[t - h${i}] + d${i} * B[t - h${i}]) * ${s}`,
+};
+
+/**
+ * A Kernel's body: the plain recursions, with lead i's error added once its origin t - h_i has
+ * a state (t >= t_i). The arithmetic and its order are the plain recursion's (the sum adds step
+ * by step, each step's leads in order), so the sum is the same to the last bit.
+ */
+function kernelSource(shape: Shape, leads: number, withinSeason: boolean): string {
+  const ids = Array.from({ length: leads }, (_, i) => i);
+  // Within a season every lead's seasonal index is S[t - m], which the step has just read (so).
+  const season = (i: number) => (withinSeason ? 'so' : `S[t - k${i}]`);
+  return `
+    'use strict';
+    const n = y.length;
+    const first = start - 1;
+    const a1 = 1 - alpha, g1 = 1 - gamma, bp = (1 - beta) * phi;
+    ${ids.map((i) => `const h${i} = lead[${i}], d${i} = damp[${i}], k${i} = back[${i}], t${i} = first + h${i};`).join('\n    ')}
+    let l = level;
+    let b = trend;
+    L[first] = l;
+    B[first] = b;
+    let total = 0;
+    let e;
+    for (let t = start; t < n; t++) {
+      const yt = y[t];
+      ${STEP[shape]}
       b = beta * (nl - l) + bp * b;
       l = nl;
       L[t] = l;
       B[t] = b;
-      for (let i = 0; i < K; i++) {
-        const o = t - (lead[i] as number);
-        if (o < first) continue;
-        const e = yt - ((L[o] as number) + (damp[i] as number) * (B[o] as number)) * (S[t - (back[i] as number)] as number);
-        total += e * e;
-      }
-      if (total > bound) return Number.POSITIVE_INFINITY;
+      ${ids.map((i) => `if (t >= t${i}) { e = ${ERROR[shape](i, season(i))}; total += e * e; }`).join('\n      ')}
+      if (total > bound) return Infinity;
     }
-    return total;
-  }
-  // The leads in slots, entering at slot z and falling through; a lead whose origin would
-  // precede the first state (t < t_j) is skipped.
-  const t0 = first + h0, t1 = first + h1, t2 = first + h2, t3 = first + h3, t4 = first + h4, t5 = first + h5, t6 = first + h6, t7 = first + h7;
-  if (pr.withinSeason) {
-    // Every lead's seasonal index is S[t - m], which the step has just read (so).
-    for (; t < n; t++) {
-      const yt = y[t] as number;
-      const so = S[t - m] as number;
-      let nl = alpha * (yt / so) + a1 * (l + phi * b);
-      if (nl < TINY) nl = TINY;
-      const s = gamma * (yt / nl) + g1 * so;
-      S[t] = s < 0.01 ? 0.01 : s > 100 ? 100 : s; // clampSeason
-      b = beta * (nl - l) + bp * b;
-      l = nl;
-      L[t] = l;
-      B[t] = b;
-      let e: number;
-      switch (z) {
-        case 0:
-          if (t >= t0) {
-            e = yt - ((L[t - h0] as number) + d0 * (B[t - h0] as number)) * so;
-            total += e * e;
-          }
-        // falls through
-        case 1:
-          if (t >= t1) {
-            e = yt - ((L[t - h1] as number) + d1 * (B[t - h1] as number)) * so;
-            total += e * e;
-          }
-        // falls through
-        case 2:
-          if (t >= t2) {
-            e = yt - ((L[t - h2] as number) + d2 * (B[t - h2] as number)) * so;
-            total += e * e;
-          }
-        // falls through
-        case 3:
-          if (t >= t3) {
-            e = yt - ((L[t - h3] as number) + d3 * (B[t - h3] as number)) * so;
-            total += e * e;
-          }
-        // falls through
-        case 4:
-          if (t >= t4) {
-            e = yt - ((L[t - h4] as number) + d4 * (B[t - h4] as number)) * so;
-            total += e * e;
-          }
-        // falls through
-        case 5:
-          if (t >= t5) {
-            e = yt - ((L[t - h5] as number) + d5 * (B[t - h5] as number)) * so;
-            total += e * e;
-          }
-        // falls through
-        case 6:
-          if (t >= t6) {
-            e = yt - ((L[t - h6] as number) + d6 * (B[t - h6] as number)) * so;
-            total += e * e;
-          }
-        // falls through
-        case 7:
-          if (t >= t7) {
-            e = yt - ((L[t - h7] as number) + d7 * (B[t - h7] as number)) * so;
-            total += e * e;
-          }
-      }
-      if (total > bound) return Number.POSITIVE_INFINITY;
-    }
-  } else {
-    const k0 = sk[0] as number, k1 = sk[1] as number, k2 = sk[2] as number, k3 = sk[3] as number, k4 = sk[4] as number, k5 = sk[5] as number, k6 = sk[6] as number, k7 = sk[7] as number;
-    for (; t < n; t++) {
-      const yt = y[t] as number;
-      const so = S[t - m] as number;
-      let nl = alpha * (yt / so) + a1 * (l + phi * b);
-      if (nl < TINY) nl = TINY;
-      const s = gamma * (yt / nl) + g1 * so;
-      S[t] = s < 0.01 ? 0.01 : s > 100 ? 100 : s; // clampSeason
-      b = beta * (nl - l) + bp * b;
-      l = nl;
-      L[t] = l;
-      B[t] = b;
-      let e: number;
-      switch (z) {
-        case 0:
-          if (t >= t0) {
-            e = yt - ((L[t - h0] as number) + d0 * (B[t - h0] as number)) * (S[t - k0] as number);
-            total += e * e;
-          }
-        // falls through
-        case 1:
-          if (t >= t1) {
-            e = yt - ((L[t - h1] as number) + d1 * (B[t - h1] as number)) * (S[t - k1] as number);
-            total += e * e;
-          }
-        // falls through
-        case 2:
-          if (t >= t2) {
-            e = yt - ((L[t - h2] as number) + d2 * (B[t - h2] as number)) * (S[t - k2] as number);
-            total += e * e;
-          }
-        // falls through
-        case 3:
-          if (t >= t3) {
-            e = yt - ((L[t - h3] as number) + d3 * (B[t - h3] as number)) * (S[t - k3] as number);
-            total += e * e;
-          }
-        // falls through
-        case 4:
-          if (t >= t4) {
-            e = yt - ((L[t - h4] as number) + d4 * (B[t - h4] as number)) * (S[t - k4] as number);
-            total += e * e;
-          }
-        // falls through
-        case 5:
-          if (t >= t5) {
-            e = yt - ((L[t - h5] as number) + d5 * (B[t - h5] as number)) * (S[t - k5] as number);
-            total += e * e;
-          }
-        // falls through
-        case 6:
-          if (t >= t6) {
-            e = yt - ((L[t - h6] as number) + d6 * (B[t - h6] as number)) * (S[t - k6] as number);
-            total += e * e;
-          }
-        // falls through
-        case 7:
-          if (t >= t7) {
-            e = yt - ((L[t - h7] as number) + d7 * (B[t - h7] as number)) * (S[t - k7] as number);
-            total += e * e;
-          }
-      }
-      if (total > bound) return Number.POSITIVE_INFINITY;
-    }
-  }
-  return total;
+    return total;`;
 }
 
 /**
