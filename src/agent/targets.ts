@@ -1,9 +1,10 @@
 // What a target in the guardrails file means to the edges: where its manifests are, where its
 // metrics come from (with the standard presets), and which branch its proposals go to.
 import type { Config, TargetConfig } from '../config/schema.js';
-import { BRANCH_PREFIX } from '../forge/types.js';
+import { BRANCH_PREFIX } from '../forge/meta.js';
 import type { ManifestSpec } from '../manifests/index.js';
-import { metricRef, type MetricName } from '../metrics/presets.js';
+import { metricRef } from '../metrics/presets.js';
+import { type MetricName } from '../domain/facts.js';
 import type { MetricRef } from '../domain/series.js';
 
 export function manifestSpecOf(t: TargetConfig): ManifestSpec {

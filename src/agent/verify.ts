@@ -4,15 +4,16 @@
 import { effectiveSettings, type TargetConfig } from '../config/schema.js';
 import { targetId } from '../domain/workload.js';
 import { windowsInline } from '../forge/schedule.js';
-import { withMeta, type ProposalMeta, type PullRequestInfo, type ScheduleMeta } from '../forge/types.js';
+import { withMeta } from '../forge/meta.js';
+import { type ProposalMeta, type PullRequestInfo, type ScheduleMeta } from '../domain/forge.js';
 import { applyEdits, editFor, locateWorkload, parseQuantity, scheduleEdit } from '../manifests/index.js';
-import type { MetricName } from '../metrics/presets.js';
+import type { MetricName } from '../domain/facts.js';
 import { fmt } from '../domain/units.js';
 import { max, percentile } from '../recommend/stats.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { BlockEdit, Edit, RepoView, WorkloadId } from '../domain/workload.js';
 import type { Series } from '../domain/series.js';
-import type { CycleDeps } from './cycle.js';
+import type { CycleDeps } from './deps.js';
 import { branchFor, manifestSpecOf, resolveMetric } from './targets.js';
 
 /** Share of CPU periods throttled (p95 over the horizon) above which a change is reverted. */

@@ -7,13 +7,13 @@ import { pino } from 'pino';
 import { resolveFrom, type LoadedConfig } from '../config/load.js';
 import { GitHubForge } from '../forge/github.js';
 import { LocalForge } from '../forge/local.js';
-import type { Forge } from '../forge/types.js';
+import type { Forge } from '../domain/forge.js';
 import { FileSource } from '../metrics/file.js';
 import { PrometheusSource } from '../metrics/prometheus.js';
 import { MetricsError, type MetricRef, type RangeWindow } from '../domain/series.js';
 import { type MetricsSource } from '../domain/ports.js';
 import { GitWorkspace } from '../workspace/git.js';
-import type { Cluster } from '../cluster/types.js';
+import type { Cluster } from '../domain/cluster.js';
 import type { Logger } from '../domain/ports.js';
 
 type SecretRef = { env: string } | { file: string };

@@ -11,7 +11,7 @@ import { AgentMetrics, startServer } from '../server/http.js';
 import { createWebhookHandler } from '../server/webhooks.js';
 import { targetId } from '../domain/workload.js';
 import { runDemo } from './demo.js';
-import { decisionsTable } from './format.js';
+import { decisionsTable, jsonOutcome } from './format.js';
 import { registerForecast } from './forecast.js';
 import { registerBacktest } from './backtest.js';
 import { registerSimulate } from './simulate.js';
@@ -224,7 +224,7 @@ async function once(
 
 function print(report: CycleReport, json?: boolean): void {
   if (json) {
-    console.log(JSON.stringify({ at: report.at, baseSha: report.baseSha, outcomes: report.outcomes, closed: report.closed, dashboard: report.dashboard }, null, 2));
+    console.log(JSON.stringify({ at: report.at, baseSha: report.baseSha, outcomes: report.outcomes.map(jsonOutcome), closed: report.closed, dashboard: report.dashboard }, null, 2));
     return;
   }
   console.log(decisionsTable(report));

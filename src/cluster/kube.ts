@@ -4,7 +4,7 @@ import { AppsV1Api, AutoscalingV2Api, CoreV1Api, CustomObjectsApi, KubeConfig } 
 import { parseQuantity } from '../manifests/index.js';
 import { makeApiClient } from './http.js';
 import type { FieldKey, WorkloadId } from '../domain/workload.js';
-import type { Cluster, ContainerLimits, DryRunResult, Headroom, KubeObject, LiveWorkload } from './types.js';
+import type { Cluster, ContainerLimits, DryRunResult, Headroom, KubeObject, LiveWorkload } from '../domain/cluster.js';
 
 export interface KubeClusterOptions {
   kubeConfig: KubeConfig;

@@ -1,6 +1,6 @@
 // The Cluster port: live state for drift and blast-radius checks, server-side dry runs and
 // Events. Optional: without cluster access Augur works from Git alone.
-import type { FieldKey, WorkloadId } from '../domain/workload.js';
+import type { FieldKey, WorkloadId } from './workload.js';
 
 /** The values of a workload's fields as the API server has them, in natural units. */
 export interface LiveWorkload {

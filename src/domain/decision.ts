@@ -1,5 +1,6 @@
 // Recommendations and decisions: what the recommend and guard stages hand on.
 import type { CostDelta } from './money.js';
+import type { Note, ScheduleSkip } from './reasons.js';
 import type { CronWindowTrigger, FieldKey, WorkloadId } from './workload.js';
 
 /** One proposed change of one field, in the field's natural unit (replicas, cores, bytes). */
@@ -19,7 +20,7 @@ export interface Recommendation {
   /** A KEDA cron schedule, for targets that opt in (sizing.schedule) and have a ScaledObject. */
   schedule?: ScheduleChange;
   /** Why no schedule was recommended although the target opted in (no clear cycle, no ScaledObject...). */
-  scheduleSkipped?: string;
+  scheduleSkipped?: ScheduleSkip;
   /** Human-readable lines explaining the numbers: forecast peak, quantile, horizon, capacity. */
   reasons: string[];
   /** Figures the PR body and guardrails use. */
@@ -56,14 +57,6 @@ export interface ScheduleChange {
   reason: string;
 }
 
-export type GuardrailEffect = 'passed' | 'clamped' | 'dropped' | 'held';
-
-export interface GuardrailNote {
-  /** Policy name as written in the guardrails file, e.g. "maxStepPercent.up". */
-  rule: string;
-  effect: GuardrailEffect;
-  message: string;
-}
 export interface Decision {
   target: WorkloadId;
   /** propose: open or update a PR; hold: a guardrail stopped it; unchanged: nothing worth changing. */
@@ -72,8 +65,18 @@ export interface Decision {
   changes: Change[];
   /** The schedule after the guardrails, when it changes anything. */
   schedule?: ScheduleChange;
-  notes: GuardrailNote[];
+  /** Every guardrail's note, in the order the rules ran. */
+  notes: Note[];
   cost: CostDelta;
-  /** When held: the short reason shown first. */
-  heldBecause?: string;
+}
+
+/** The note that holds a decision (the first held one), or undefined when it is not held. */
+export function heldBy(d: Pick<Decision, 'notes'>): Note | undefined {
+  return d.notes.find((n) => n.effect === 'held');
+}
+
+/** The verdict the notes and what is left to change imply. */
+export function verdictOf(notes: readonly Note[], changes: readonly Change[], schedule: ScheduleChange | undefined): Decision['verdict'] {
+  if (notes.some((n) => n.effect === 'held')) return 'hold';
+  return changes.length === 0 && !schedule ? 'unchanged' : 'propose';
 }

@@ -4,10 +4,11 @@ import type { BlockEdit, CronWindowTrigger, Edit, ScaledObjectSite, WorkloadId }
 import type { Decision, Recommendation, ScheduleChange } from '../domain/decision.js';
 import type { Forecast } from '../domain/forecast.js';
 import type { Series } from '../domain/series.js';
-import { buildProposal, renderBody, renderChart, type ProposalItem } from './body.js';
+import { buildProposal, renderBody, renderChart } from './body.js';
+import type { ProposalItem } from '../domain/proposal.js';
 import { targetId } from '../domain/workload.js';
 import { hourRanges, hourlyGrid, windowTime } from './schedule.js';
-import { parseMeta } from './types.js';
+import { parseMeta } from './meta.js';
 
 const STEP = 300;
 const T0 = Date.parse('2026-06-01T00:00:00Z') / 1000;
@@ -71,9 +72,9 @@ function decisionOf(target = web): Decision {
       { field: 'cpu.request', current: 0.5, proposed: 0.4, observed: 0.4, reason: 'p95 of per-pod CPU 0.348 cores + 15%' },
     ],
     notes: [
-      { rule: 'minHistory', effect: 'passed', message: '2.0 days of history' },
-      { rule: 'minAccuracy', effect: 'passed', message: 'backtest accuracy 88% ≥ 50%' },
-      { rule: 'maxStepPercent.up', effect: 'clamped', message: 'replicas: 9 → 6 (at most 50% up per PR)' },
+      { rule: 'minHistory', effect: 'passed', haveSeconds: 2 * 86_400, needSeconds: 86_400 },
+      { rule: 'minAccuracy', effect: 'passed', accuracy: 0.88, min: 0.5 },
+      { rule: 'maxStepPercent.up', effect: 'clamped', field: 'replicas', from: 9, to: 6, percent: 50, oneReplica: false },
     ],
     cost: { cores: 0.6, memoryGiB: 1, monthly: 16.67, currency: 'USD' },
   };
@@ -104,6 +105,7 @@ function itemOf(over: Partial<ProposalItem> = {}): ProposalItem {
     ],
     autoscaler: 'none',
     manifestNotes: ['the Deployment has no PodDisruptionBudget'],
+    podRequests: { cpu: 0.5, memory: 512 * 2 ** 20 },
     unit: 'req/s',
     ...over,
   };
@@ -359,8 +361,8 @@ function scheduleItem(schedule = scheduleOf(), over: Partial<ProposalItem> = {})
   d.schedule = schedule;
   d.cost = { cores: 0.45, memoryGiB: 0.9, monthly: 12.5, currency: 'USD' };
   d.notes = [
-    { rule: 'minHistory', effect: 'passed', message: '2.0 days of history' },
-    { rule: 'maxStepPercent.up', effect: 'clamped', message: 'schedule augur-window-1: 8 → 6 (its hours run at 2 now; at most 200% up per PR)' },
+    { rule: 'minHistory', effect: 'passed', haveSeconds: 2 * 86_400, needSeconds: 86_400 },
+    { rule: 'maxStepPercent', effect: 'clamped', schedule: true, hours: [7, 8, 9], up: 200, down: 30 },
   ];
   const r = recommendationOf();
   r.reasons.push(`Scaling schedule: ${schedule.reason}.`);
@@ -439,7 +441,7 @@ describe('a KEDA schedule in the proposal', () => {
     expect(grid[0]).toBe('hour      00 01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21 22 23');
     expect(grid[1]).toBe('need       4  4  2  2  2  2  2  8  8  8  2  2  2  2  2  2  2  2  2  2  2  2  4  4');
     expect(grid[3]).toBe('proposed   4  4  2  2  2  2  2  6  6  6  2  2  2  2  2  2  2  2  2  2  2  2  4  4');
-    expect(section).toContain('Below the forecast need in 07:00–10:00: the guardrails held the windows back (maxStepPercent.up: schedule augur-window-1: 8 → 6');
+    expect(section).toContain('Below the forecast need in 07:00–10:00: the guardrails held the windows back (maxStepPercent: schedule: hours 07:00, 08:00, 09:00 moved at most +200% / −30% from what they run at now');
     expect(section).toContain('the other triggers (cpu, cron (business-hours)) still scale up when the load comes');
     expect(section).toContain('Replicas over the day: 2 on average now, 2.83 with the windows, at most 6');
   });

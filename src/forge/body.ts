@@ -6,34 +6,15 @@ import { fmt } from '../domain/units.js';
 import { money } from '../domain/money.js';
 import { relChange, show } from '../domain/units.js';
 import { hourlyFromTriggers } from '../domain/schedule.js';
-import type { BlockEdit, Edit, ScaledObjectSite, WorkloadId } from '../domain/workload.js';
-import type { Decision, Recommendation } from '../domain/decision.js';
-import type { Forecast } from '../domain/forecast.js';
-import type { Series } from '../domain/series.js';
+import type { ScaledObjectSite } from '../domain/workload.js';
+import type { Decision } from '../domain/decision.js';
+import type { ProposalItem } from '../domain/proposal.js';
 import { wallClock } from '../util/zoned.js';
 import { renderScheduleSection, scheduleSummary, windowsInline } from './schedule.js';
-import { renderMeta, type ProposalMeta, type ScheduleMeta } from './types.js';
-
-export interface ProposalItem {
-  target: WorkloadId;
-  decision: Decision;
-  recommendation: Recommendation;
-  forecast: Forecast;
-  /** The load history the forecast was made from. */
-  history: Series;
-  edits: Edit[];
-  /** Block edits: the ScaledObject's Augur-owned cron triggers when decision.schedule is set, else none. */
-  blocks: BlockEdit[];
-  /** The KEDA ScaledObject the schedule is written to (its file, label and the other triggers). */
-  scaledObject?: ScaledObjectSite;
-  /** The exact queries (or files) behind each metric. */
-  queries: { metric: string; source: string }[];
-  autoscaler: 'hpa' | 'none';
-  manifestNotes: string[];
-  /** Quota, capacity and dry-run figures from the cluster; undefined without cluster access. */
-  cluster?: string[];
-  unit?: string;
-}
+import { clusterLines } from './cluster.js';
+import { renderMeta } from './meta.js';
+import { describeNote } from './reasons.js';
+import { type ProposalMeta, type ScheduleMeta } from '../domain/forge.js';
 
 export interface Proposal {
   key: string;
@@ -108,7 +89,7 @@ function summary(item: ProposalItem): string {
 const shortField = (f: string) => f.replace('hpa.', 'HPA ').replace('.request', ' request').replace('.limit', ' limit');
 const short = (field: string, v: number) => (field.startsWith('cpu.') ? `${Math.round(v * 1000)}m` : field.startsWith('memory.') ? `${Math.round(v / 2 ** 20)}Mi` : String(v));
 
-export function renderBody(p: Proposal, ctx: { baseBranch: string }): string {
+export function renderBody(p: Proposal, ctx: { baseBranch: string; revertHint?: string | undefined }): string {
   const out: string[] = [];
   const total = p.meta.cost;
   out.push(
@@ -120,7 +101,7 @@ export function renderBody(p: Proposal, ctx: { baseBranch: string }): string {
   for (const item of p.items) out.push(...renderItem(item));
   out.push('## How to roll back', '');
   out.push(
-    `Revert this PR after merging (GitHub's **Revert** button, or \`git revert -m 1 <merge commit>\` on \`${ctx.baseBranch}\`); ` +
+    `Revert this PR after merging (${ctx.revertHint ? `${ctx.revertHint}, or ` : ''}\`git revert -m 1 <merge commit>\` on \`${ctx.baseBranch}\`); ` +
       'the GitOps controller syncs the previous values back. Or set them back by hand:',
     '',
     '| File | Field | Restore |',
@@ -166,7 +147,7 @@ function renderItem(item: ProposalItem): string[] {
   for (const n of item.manifestNotes) out.push(`- Note: ${n}`);
   out.push('');
   if (sched) {
-    const shaping = d.notes.filter((n) => n.effect === 'clamped' && n.message.startsWith('schedule')).map((n) => `${n.rule}: ${n.message}`);
+    const shaping = d.notes.filter((n) => n.effect === 'clamped' && 'schedule' in n).map((n) => `${n.rule}: ${describeNote(n)}`);
     out.push(...renderScheduleSection({ ...sched, shaping }));
   }
   out.push(renderChart(item), '');
@@ -191,15 +172,15 @@ function renderItem(item: ProposalItem): string[] {
   out.push('### Cost', '');
   out.push(`${money(d.cost)} per month: ${signed(d.cost.cores)} cores and ${signed(d.cost.memoryGiB)} GiB requested (expected ${fmt(r.evidence.expectedReplicas)} replicas on average).`, '');
   out.push('### What it could break', '');
-  if (item.cluster) for (const line of item.cluster) out.push(`- ${line}`);
+  if (item.cluster) for (const line of clusterLines(item.cluster)) out.push(`- ${line}`);
   else out.push('- Not checked against a cluster (no cluster access): quota, capacity headroom and admission were not verified.');
   out.push('');
   out.push('### Guardrails that shaped this', '');
   const shaping = d.notes.filter((n) => n.effect !== 'passed');
   if (shaping.length === 0) out.push('None changed the numbers.');
-  for (const n of shaping) out.push(`- **${n.rule}** (${n.effect}): ${n.message}`);
+  for (const n of shaping) out.push(`- **${n.rule}** (${n.effect}): ${describeNote(n)}`);
   const passed = d.notes.filter((n) => n.effect === 'passed');
-  if (passed.length > 0) out.push(`- Passed: ${passed.map((n) => `${n.rule} (${n.message})`).join('; ')}`);
+  if (passed.length > 0) out.push(`- Passed: ${passed.map((n) => `${n.rule} (${describeNote(n)})`).join('; ')}`);
   out.push('', '### Queries', '', '```promql');
   for (const q of item.queries) out.push(`# ${q.metric}`, q.source);
   out.push('```', '');

@@ -1,36 +1,44 @@
 import { describe, expect, it } from 'vitest';
-import type { Decision, GuardrailNote } from '../domain/decision.js';
+import type { Decision } from '../domain/decision.js';
+import type { Note } from '../domain/reasons.js';
 import type { WorkloadId } from '../domain/workload.js';
 import { renderDashboard, type TargetOutcome } from './dashboard.js';
 
 const AT = Date.parse('2026-06-10T06:00:00Z') / 1000;
 const id = (namespace: string, name: string): WorkloadId => ({ kind: 'Deployment', namespace, name });
 
-function decision(target: WorkloadId, verdict: Decision['verdict'], held: GuardrailNote[] = [], monthly = 12.5): Decision {
+function decision(target: WorkloadId, verdict: Decision['verdict'], held: Note[] = [], monthly = 12.5): Decision {
   return {
     target,
     verdict,
     changes: verdict === 'unchanged' ? [] : [{ field: 'replicas', current: 4, proposed: 6, reason: 'r' }],
-    notes: [{ rule: 'minHistory', effect: 'passed', message: '14.0 days of history' }, ...held],
+    notes: [{ rule: 'minHistory', effect: 'passed', haveSeconds: 14 * 86_400, needSeconds: 3 * 86_400 }, ...held],
     cost: { cores: 1, memoryGiB: 1, monthly, currency: 'USD' },
-    ...(held.length > 0 ? { heldBecause: `${held[0]!.rule}: ${held[0]!.message}` } : {}),
   };
 }
 
-const heldBy = (rule: string, message: string): GuardrailNote => ({ rule, effect: 'held', message });
+const accuracyHold = (accuracy: number): Note => ({ rule: 'minAccuracy', effect: 'held', accuracy, min: 0.5 });
+const weekend: Note = { rule: 'freezeWindows', effect: 'held', window: { cron: '0 16 * * 5', duration: 64 * 3600, reason: 'weekend' } };
+/** A hold that waits: each rule's own note. */
+const waitingHolds: Record<string, Note> = {
+  cooldown: { rule: 'cooldown', effect: 'held', mergedAgo: 2 * 3600, cooldown: 24 * 3600 },
+  'limits.maxOpenPRs': { rule: 'limits.maxOpenPRs', effect: 'held', open: 10, limit: 10 },
+  'limits.maxPRsPerHour': { rule: 'limits.maxPRsPerHour', effect: 'held', opened: 5, limit: 5 },
+  'budget.perNamespace': { rule: 'budget.perNamespace', effect: 'held', namespace: 'a', total: { cores: 1, memoryGiB: 0, monthly: 200, currency: 'USD' }, budget: { monthly: 100, period: 30 * 86_400 } },
+};
 
 const outcomes: TargetOutcome[] = [
-  { target: id('shop', 'web'), decision: decision(id('shop', 'web'), 'propose'), pr: { number: 7, url: 'https://example.test/pr/7', action: 'opened' }, notes: [] },
-  { target: id('shop', 'api'), decision: decision(id('shop', 'api'), 'hold', [heldBy('minAccuracy', 'backtest accuracy 31% is below 50%')]), notes: [] },
+  { target: id('shop', 'web'), decision: decision(id('shop', 'web'), 'propose'), pr: { number: 7, url: 'https://example.test/pr/7', action: 'opened' }, findings: [] },
+  { target: id('shop', 'api'), decision: decision(id('shop', 'api'), 'hold', [accuracyHold(0.31)]), findings: [] },
   {
     target: id('shop', 'cart'),
-    decision: decision(id('shop', 'cart'), 'hold', [heldBy('freezeWindows', 'inside freeze window cron "0 16 * * 5" for 64 h: weekend')], 40),
+    decision: decision(id('shop', 'cart'), 'hold', [weekend], 40),
     pr: { number: 5, url: 'https://example.test/pr/5', action: 'unchanged' },
-    notes: [],
+    findings: [],
   },
-  { target: id('jobs', 'worker'), decision: decision(id('jobs', 'worker'), 'unchanged'), notes: ['spec.replicas is set but an HPA owns the workload'] },
-  { target: id('jobs', 'cron'), error: 'load metric: Prometheus returned no series for the query', notes: [] },
-  { target: id('jobs', 'old'), decision: decision(id('jobs', 'old'), 'unchanged'), pr: { number: 3, url: 'https://example.test/pr/3', action: 'closed' }, notes: [] },
+  { target: id('jobs', 'worker'), decision: decision(id('jobs', 'worker'), 'unchanged'), findings: [{ kind: 'manifest', text: 'spec.replicas is set but an HPA owns the workload' }] },
+  { target: id('jobs', 'cron'), error: 'load metric: Prometheus returned no series for the query', findings: [] },
+  { target: id('jobs', 'old'), decision: decision(id('jobs', 'old'), 'unchanged'), pr: { number: 3, url: 'https://example.test/pr/3', action: 'closed' }, findings: [] },
 ];
 
 /** The lines of a "## title" section, up to the next section. */
@@ -70,15 +78,15 @@ describe('renderDashboard', () => {
   });
 
   it.each(['cooldown', 'limits.maxOpenPRs', 'limits.maxPRsPerHour', 'budget.perNamespace'])('counts a hold by %s as waiting', (rule) => {
-    const t = renderDashboard([{ target: id('a', 'b'), decision: decision(id('a', 'b'), 'hold', [heldBy(rule, 'wait')]), notes: [] }], { at: AT, forge: 'f' });
+    const t = renderDashboard([{ target: id('a', 'b'), decision: decision(id('a', 'b'), 'hold', [waitingHolds[rule]!]), findings: [] }], { at: AT, forge: 'f' });
     expect(section(t, 'Waiting on limits, cooldowns or freeze windows')).toContain('`a/b`');
     expect(section(t, 'Held')).toBe('');
   });
 
   // A lasting hold (here minAccuracy) still blocks it when the freeze window ends: it is Held, not waiting.
   it('lists a workload held by a lasting rule under Held even when a freeze window also holds it', () => {
-    const d = decision(id('a', 'b'), 'hold', [heldBy('minAccuracy', 'accuracy 20% is below 50%'), heldBy('freezeWindows', 'weekend')]);
-    const t = renderDashboard([{ target: id('a', 'b'), decision: d, notes: [] }], { at: AT, forge: 'f' });
+    const d = decision(id('a', 'b'), 'hold', [accuracyHold(0.2), weekend]);
+    const t = renderDashboard([{ target: id('a', 'b'), decision: d, findings: [] }], { at: AT, forge: 'f' });
     expect(section(t, 'Held')).toContain('`a/b`');
     expect(section(t, 'Waiting on limits, cooldowns or freeze windows')).not.toContain('`a/b`');
   });
@@ -103,7 +111,7 @@ describe('renderDashboard', () => {
   });
 
   it('leaves out empty sections and says when no PR is open', () => {
-    const t = renderDashboard([{ target: id('a', 'b'), decision: decision(id('a', 'b'), 'unchanged'), notes: [] }], { at: AT, forge: 'f' });
+    const t = renderDashboard([{ target: id('a', 'b'), decision: decision(id('a', 'b'), 'unchanged'), findings: [] }], { at: AT, forge: 'f' });
     expect(section(t, 'Held')).toBe('');
     expect(section(t, 'Waiting on limits, cooldowns or freeze windows')).toBe('');
     expect(section(t, 'Failed')).toBe('');
@@ -124,11 +132,11 @@ describe('renderDashboard', () => {
       reason: 'daily cycle',
     };
     const proposed = { ...decision(id('edge', 'gateway'), 'propose'), changes: [], schedule };
-    const waiting = { ...decision(id('edge', 'queue'), 'hold', [heldBy('cooldown', 'merged 2 h ago')]), schedule };
+    const waiting = { ...decision(id('edge', 'queue'), 'hold', [waitingHolds.cooldown!]), schedule };
     const t = renderDashboard(
       [
-        { target: id('edge', 'gateway'), decision: proposed, notes: [] },
-        { target: id('edge', 'queue'), decision: waiting, notes: [] },
+        { target: id('edge', 'gateway'), decision: proposed, findings: [] },
+        { target: id('edge', 'queue'), decision: waiting, findings: [] },
       ],
       { at: AT, forge: 'f' },
     );
@@ -139,7 +147,7 @@ describe('renderDashboard', () => {
 
   it('lists the targets that opted in to a schedule and got none, with the reason', () => {
     const reason = 'sizing.schedule is on, but no KEDA ScaledObject scales this workload in the manifests';
-    const t = renderDashboard([{ target: id('jobs', 'worker'), decision: decision(id('jobs', 'worker'), 'unchanged'), notes: [], scheduleSkipped: reason }], { at: AT, forge: 'f' });
+    const t = renderDashboard([{ target: id('jobs', 'worker'), decision: decision(id('jobs', 'worker'), 'unchanged'), findings: [], scheduleSkipped: { kind: 'noScaledObject' } }], { at: AT, forge: 'f' });
     expect(section(t, 'Scaling schedules not proposed')).toContain(`- \`jobs/worker\`: ${reason}`);
   });
 });

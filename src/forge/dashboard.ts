@@ -5,6 +5,8 @@ import { show } from '../domain/units.js';
 import type { Decision } from '../domain/decision.js';
 import type { WorkloadId } from '../domain/workload.js';
 import { scheduleSummary } from './schedule.js';
+import { describeFinding, describeSkip, noteLine } from './reasons.js';
+import type { Finding, ScheduleSkip } from '../domain/reasons.js';
 
 export type PrAction = 'opened' | 'updated' | 'unchanged' | 'closed';
 
@@ -14,10 +16,10 @@ export interface TargetOutcome {
   /** Set when the target could not be evaluated (bad metrics, manifest not found...). */
   error?: string;
   pr?: { number: number; url: string; action: PrAction };
-  /** Manifest findings a reviewer should know (GitOps lint). */
-  notes: string[];
+  /** What a reviewer should know about the target's inputs (GitOps lint, data hygiene...). */
+  findings: Finding[];
   /** Why no KEDA schedule was proposed although the target opted in (sizing.schedule). */
-  scheduleSkipped?: string;
+  scheduleSkipped?: ScheduleSkip;
 }
 
 const WAITING_RULES = ['freezeWindows', 'cooldown', 'limits.maxOpenPRs', 'limits.maxPRsPerHour', 'budget.perNamespace'];
@@ -66,16 +68,16 @@ export function renderDashboard(outcomes: TargetOutcome[], ctx: { at: number; fo
   const skipped = outcomes.filter((o) => o.scheduleSkipped);
   if (skipped.length > 0) {
     out.push('', '## Scaling schedules not proposed', '');
-    for (const o of skipped) out.push(`- \`${o.target.namespace}/${o.target.name}\`: ${o.scheduleSkipped}`);
+    for (const o of skipped) out.push(`- \`${o.target.namespace}/${o.target.name}\`: ${describeSkip(o.scheduleSkipped!)}`);
   }
   const open = outcomes.filter((o) => o.pr && o.pr.action !== 'closed');
   out.push('', '## Open pull requests', '');
   if (open.length === 0) out.push('None.');
   for (const o of open) out.push(`- [#${o.pr!.number}](${o.pr!.url}) \`${o.target.namespace}/${o.target.name}\` (${o.pr!.action} this cycle)`);
-  const lint = outcomes.filter((o) => o.notes.length > 0);
+  const lint = outcomes.filter((o) => o.findings.length > 0);
   if (lint.length > 0) {
     out.push('', '## Manifest notes (GitOps lint)', '');
-    for (const o of lint) for (const n of o.notes) out.push(`- \`${o.target.namespace}/${o.target.name}\`: ${n}`);
+    for (const o of lint) for (const f of o.findings) out.push(`- \`${o.target.namespace}/${o.target.name}\`: ${describeFinding(f)}`);
   }
   out.push('', `<sub>Written by Augur (${ctx.forge}); rewritten every cycle, edits here are lost.</sub>`, '');
   return out.join('\n');
@@ -84,6 +86,6 @@ export function renderDashboard(outcomes: TargetOutcome[], ctx: { at: number; fo
 function heldReasons(d: Decision): string {
   return d.notes
     .filter((n) => n.effect === 'held')
-    .map((n) => `**${n.rule}**: ${n.message}`)
+    .map(noteLine)
     .join('; ');
 }

@@ -3,7 +3,8 @@
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
-import { BRANCH_PREFIX, parseMeta, type Forge, type OpenPullRequest, type PullRequestInfo } from './types.js';
+import { BRANCH_PREFIX, parseMeta } from './meta.js';
+import { type Forge, type OpenPullRequest, type PullRequestInfo } from '../domain/forge.js';
 
 const AugurOctokit = Octokit.plugin(retry, throttling);
 
@@ -32,6 +33,7 @@ type PullData = {
 
 export class GitHubForge implements Forge {
   readonly name: string;
+  readonly revertHint = "GitHub's **Revert** button";
   private readonly octokit: InstanceType<typeof AugurOctokit>;
   private readonly repoRef: { owner: string; repo: string };
   private dashboardNumber: number | undefined;

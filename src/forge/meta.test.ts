@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseMeta, renderMeta, type ProposalMeta } from './types.js';
+import { parseMeta, renderMeta } from './meta.js';
+import { type ProposalMeta } from '../domain/forge.js';
 
 const meta = (over: Partial<ProposalMeta> = {}): ProposalMeta => ({
   v: 1,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Policy } from '../config/schema.js';
-import { activeFreeze, describeFreeze, parseZoned, wallClock, zonedToUnix } from './time.js';
+import { activeFreeze, parseZoned, wallClock, zonedToUnix } from './time.js';
 
 type FreezeWindow = Policy['freezeWindows'][number];
 
@@ -145,14 +145,5 @@ describe('activeFreeze: date ranges', () => {
     expect(activeFreeze([w], at('2026-10-24T16:00:00Z'), BERLIN)).toBe(w);
     expect(activeFreeze([w], at('2026-10-25T04:59:00Z'), BERLIN)).toBe(w);
     expect(activeFreeze([w], at('2026-10-25T05:00:00Z'), BERLIN)).toBeUndefined();
-  });
-});
-
-describe('describeFreeze', () => {
-  it('says what the window is, its zone and reason', () => {
-    expect(describeFreeze({ cron: '0 16 * * 5', duration: 64 * H, timezone: BERLIN, reason: 'weekend' })).toBe(
-      'cron "0 16 * * 5" for 64 h (Europe/Berlin): weekend',
-    );
-    expect(describeFreeze({ from: '2026-12-20', to: '2027-01-04' })).toBe('2026-12-20 to 2027-01-04');
   });
 });

@@ -62,8 +62,3 @@ export function activeFreeze(windows: FreezeWindow[], now: number, defaultTz: st
   }
   return undefined;
 }
-
-export function describeFreeze(w: FreezeWindow): string {
-  const what = 'from' in w ? `${w.from} to ${w.to}` : `cron "${w.cron}" for ${Math.round(w.duration / 3600)} h`;
-  return `${what}${w.timezone ? ` (${w.timezone})` : ''}${w.reason ? `: ${w.reason}` : ''}`;
-}

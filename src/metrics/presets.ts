@@ -3,7 +3,7 @@
 import type { TargetConfig } from '../config/schema.js';
 import type { MetricRef } from '../domain/series.js';
 
-export type MetricName = keyof TargetConfig['metrics'];
+import type { MetricName } from '../domain/facts.js';
 
 /** Pod name pattern of a workload's pods: Deployments add a ReplicaSet hash and a suffix, StatefulSets an ordinal. */
 export function podPattern(t: Pick<TargetConfig, 'kind' | 'name'>): string {

@@ -9,6 +9,7 @@ import type { CronWindowTrigger, ScaledObjectSite } from '../domain/workload.js'
 import type { Forecast } from '../domain/forecast.js';
 import type { ScheduleChange } from '../domain/decision.js';
 import type { Series } from '../domain/series.js';
+import type { ScheduleSkip } from '../domain/reasons.js';
 import { wallClock } from '../util/zoned.js';
 import { buildSchedule, type ScheduleWindow } from './windows.js';
 
@@ -31,7 +32,7 @@ export interface ScheduleInput {
   maxWindows: number;
 }
 
-export type ScheduleResult = { schedule: ScheduleChange } | { skipped: string };
+export type ScheduleResult = { schedule: ScheduleChange } | { skipped: ScheduleSkip };
 
 /**
  * Windows for the forecast: the replicas each local hour needs (the quantile's peak in that hour
@@ -43,23 +44,14 @@ export type ScheduleResult = { schedule: ScheduleChange } | { skipped: string };
  */
 export function recommendSchedule(input: ScheduleInput): ScheduleResult {
   const { site, forecast, timezone } = input;
-  if (!site) {
-    return {
-      skipped:
-        'sizing.schedule is on, but no KEDA ScaledObject scales this workload in the manifests: add one (Augur writes its cron triggers, named augur-*, next to the others), or turn sizing.schedule off',
-    };
-  }
+  if (!site) return { skipped: { kind: 'noScaledObject' } };
   const step = input.load.stepSeconds;
   const day = Math.round(86_400 / step);
   const values = fillGaps(input.load).series.values;
   const found = detectPeriod(values, [day, 7 * day]);
   const acf = (p: number) => found.scores.find((s) => s.period === p)?.autocorrelation;
   const show = (x: number | undefined) => (x === undefined ? 'n/a (under two cycles of history)' : x.toFixed(2));
-  if (found.period === undefined) {
-    return {
-      skipped: `no clear daily or weekly cycle in the history (autocorrelation at 1 day ${show(acf(day))}, at 7 days ${show(acf(7 * day))}; a schedule needs at least 0.3 and a spectral peak), so no windows`,
-    };
-  }
+  if (found.period === undefined) return { skipped: { kind: 'noCycle', day: acf(day), week: acf(7 * day) } };
   const band = forecast.quantiles[String(input.quantile)];
   if (!band) throw new Error(`forecast has no ${input.quantile} quantile (has ${Object.keys(forecast.quantiles).join(', ')})`);
   const floor = Math.max(1, site.minReplicaCount ?? 0);

@@ -3,7 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sign } from '@octokit/webhooks-methods';
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderMeta, type ProposalMeta } from '../forge/types.js';
+import { renderMeta } from '../forge/meta.js';
+import { type ProposalMeta } from '../domain/forge.js';
 import {
   MAX_BODY_BYTES,
   TargetMatcher,

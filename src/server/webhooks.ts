@@ -26,7 +26,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { verify } from '@octokit/webhooks-methods';
 import type { Logger } from '../domain/ports.js';
-import { BRANCH_PREFIX, parseMeta, type ProposalMeta } from '../forge/types.js';
+import { BRANCH_PREFIX, parseMeta } from '../forge/meta.js';
+import { type ProposalMeta } from '../domain/forge.js';
 
 export const WEBHOOK_PREFIX = '/webhooks/';
 export const ALERTMANAGER_PATH = '/webhooks/alertmanager';

@@ -9,6 +9,7 @@ import { DEMO_ASSETS } from '../../src/cli/demo.js';
 import { branches } from '../support/git.js';
 import { freePort, startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 import { startWorld, type World } from '../support/world.js';
+import { heldBy } from '../../src/domain/decision.js';
 
 const exec = promisify(execFile);
 let prom: RunningPrometheus;
@@ -46,7 +47,7 @@ describe('bad metrics', () => {
     const report = await w.run({ prometheusUrl: closed });
     const d = report.outcomes[0]!.decision!;
     expect(d.verdict).toBe('hold');
-    expect(d.heldBecause).toContain(`cannot reach Prometheus at ${closed}`);
+    expect(heldBy(d)).toMatchObject({ rule: 'metrics', cause: 'read', error: expect.stringContaining(`cannot reach Prometheus at ${closed}`) });
     expectNothingProposed(w);
     expect(w.github.issues[0]!.body).toContain('cannot reach Prometheus');
   });
@@ -56,8 +57,7 @@ describe('bad metrics', () => {
     const report = await w.run({ web: 'no-such-service' });
     const d = report.outcomes[0]!.decision!;
     expect(d.verdict).toBe('hold');
-    expect(d.heldBecause).toMatch(/no data/i);
-    expect(d.heldBecause).toContain('no-such-service');
+    expect(heldBy(d)).toMatchObject({ rule: 'metrics', cause: 'read', error: expect.stringMatching(/no data.*no-such-service|no-such-service.*no data/is) });
     expectNothingProposed(w);
   });
 
@@ -66,7 +66,7 @@ describe('bad metrics', () => {
     const report = await w.run({ webTarget: { metrics: { load: { query: 'http_requests_per_second{service="web"} * NaN' } } } });
     const d = report.outcomes[0]!.decision!;
     expect(d.verdict).toBe('hold');
-    expect(d.heldBecause).toContain('no usable samples');
+    expect(heldBy(d)).toMatchObject({ rule: 'metrics', cause: 'empty' });
     expectNothingProposed(w);
   });
 });
@@ -77,8 +77,7 @@ describe('bad manifests', () => {
     const report = await w.run({ webTarget: { name: 'checkout' } });
     const d = report.outcomes[0]!.decision!;
     expect(d.verdict).toBe('hold');
-    expect(d.heldBecause).toMatch(/^manifest: /);
-    expect(d.heldBecause).toContain('apps/web/deployment.yaml');
+    expect(heldBy(d)).toMatchObject({ rule: 'manifest', effect: 'held', problem: expect.stringContaining('apps/web/deployment.yaml') });
     expectNothingProposed(w);
   });
 });

@@ -9,6 +9,7 @@ import { DEMO_ASSETS } from '../../src/cli/demo.js';
 import { branchSha, diffNames, pushFiles, showFile } from '../support/git.js';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 import { startWorld, type World } from '../support/world.js';
+import { heldBy } from '../../src/domain/decision.js';
 
 let prom: RunningPrometheus;
 let now: number;
@@ -129,7 +130,7 @@ describe('guardrails that open nothing and say why', () => {
       const to = new Date((now + 3600) * 1000).toISOString();
       const report = await w.run({ webPolicy: { freezeWindows: [{ from, to, reason: 'release freeze' }] } });
       expect(report.outcomes[0]!.decision?.verdict).toBe('hold');
-      expect(report.outcomes[0]!.decision?.heldBecause).toContain('freeze');
+      expect(heldBy(report.outcomes[0]!.decision!)?.rule).toBe('freezeWindows');
       expect(w.github.pulls).toHaveLength(0);
       expect(branchSha(w.bare, 'augur/shop/web')).toBeUndefined();
       const dashboard = w.github.issues.find((i) => i.title === 'Augur dashboard')!;
@@ -147,7 +148,7 @@ describe('guardrails that open nothing and say why', () => {
       const report = await w.run({ cpu: 'vector(0.5)', webPolicy: { budget: { perPR: { cores: 0, monthly: 0 } } } });
       const d = report.outcomes[0]!.decision!;
       expect(d.verdict).toBe('hold');
-      expect(d.heldBecause).toMatch(/^budget\.perPR: adds/);
+      expect(heldBy(d)).toMatchObject({ rule: 'budget.perPR', effect: 'held' });
       expect(w.github.pulls).toHaveLength(0);
       expect(w.github.issues[0]!.body).toContain('budget.perPR');
       expect(w.github.violations).toEqual([]);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
-import { parseMeta } from '../../src/forge/types.js';
+import { parseMeta } from '../../src/forge/meta.js';
 
 const exec = promisify(execFile);
 

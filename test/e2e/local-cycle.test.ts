@@ -13,6 +13,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { LocalForge } from '../../src/forge/local.js';
 import { branches, pushFiles, showFile } from '../support/git.js';
 import { silent } from '../support/world.js';
+import { heldBy } from '../../src/domain/decision.js';
 
 // A fixed clock, so the replayed traces (shifted by whole weeks to end near it) are the same every day.
 const NOW = Math.floor(Date.parse('2026-12-05T06:00:00Z') / 1000);
@@ -55,7 +56,7 @@ it('never opens more PRs than maxOpenPRs; the rest wait and say so', async () =>
   const r = await d.cycle().report;
   const verdicts = r.outcomes.map((o) => o.decision?.verdict);
   expect(r.proposals).toHaveLength(1);
-  const waiting = r.outcomes.find((o) => o.decision?.heldBecause?.startsWith('limits.maxOpenPRs'));
+  const waiting = r.outcomes.find((o) => o.decision && heldBy(o.decision)?.rule === 'limits.maxOpenPRs');
   expect(waiting, JSON.stringify(verdicts)).toBeDefined();
   expect(readFileSync(join(d.dir, 'forge', 'dashboard.md'), 'utf8')).toContain('## Waiting on limits, cooldowns or freeze windows');
 });
@@ -78,7 +79,7 @@ it('after a restart, reads its PRs back: no duplicate, and a merge starts the co
   const r3 = await d.cycle(NOW + 3600).report;
   const webOutcome = r3.outcomes.find((o) => o.target.name === 'web')!;
   expect(webOutcome.decision?.verdict).toBe('hold');
-  expect(webOutcome.decision?.heldBecause).toMatch(/^cooldown: the last Augur change merged 1\.0 h ago/);
+  expect(heldBy(webOutcome.decision!)).toMatchObject({ rule: 'cooldown', mergedAgo: 3600 });
 });
 
 it('a PR closed unmerged by a reviewer is not proposed again with the same values', async () => {
@@ -89,7 +90,7 @@ it('a PR closed unmerged by a reviewer is not proposed again with the same value
   first.forge.markClosed(web.pr!.number, NOW);
   const r2 = await d.cycle(NOW + 600).report;
   const outcome = r2.outcomes.find((o) => o.target.name === 'web')!;
-  expect(outcome.decision?.heldBecause).toMatch(new RegExp(`^rejectedBackoff: PR #${web.pr!.number} with these values was closed unmerged`));
+  expect(heldBy(outcome.decision!)).toMatchObject({ rule: 'rejectedBackoff', pr: web.pr!.number, closedAgo: 600 });
   expect(r2.proposals.find((p) => p.proposal.key === 'shop/web')).toBeUndefined();
 });
 

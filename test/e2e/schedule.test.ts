@@ -12,12 +12,14 @@ import { runCycle, type CycleReport } from '../../src/agent/cycle.js';
 import { buildForge, buildMetrics, buildWorkspace } from '../../src/agent/wire.js';
 import { DEMO_ASSETS } from '../../src/cli/demo.js';
 import { parseConfig } from '../../src/config/load.js';
-import { parseMeta } from '../../src/forge/types.js';
+import { parseMeta } from '../../src/forge/meta.js';
 import { locateWorkload } from '../../src/manifests/index.js';
 import type { RepoView } from '../../src/domain/workload.js';
 import { branchSha, diffNames, makeRemote, pushFiles, showFile } from '../support/git.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/github-api.js';
 import { silent, TOKEN } from '../support/world.js';
+import { heldBy } from '../../src/domain/decision.js';
+import { describeSkip } from '../../src/forge/reasons.js';
 
 // A fixed clock: the replayed trace is shifted by whole weeks to end at NOW, so the weekday NOW
 // falls on decides which part of the trace is the history, and with it the cycle the schedule
@@ -175,11 +177,11 @@ describe('a KEDA-scaled workload gets its scaling schedule as a PR', () => {
     const worker = first.outcomes.find((o) => o.target.name === 'worker')!;
     expect(worker.error).toBeUndefined();
     expect(worker.decision?.schedule).toBeUndefined();
-    expect(worker.scheduleSkipped).toMatch(/^sizing\.schedule is on, but no KEDA ScaledObject scales this workload in the manifests/);
+    expect(worker.scheduleSkipped).toEqual({ kind: 'noScaledObject' });
     expect(pullsOf('augur/jobs/worker').every((p) => !parseMeta(p.body)?.schedules)).toBe(true);
     const dashboard = github.issues.find((i) => i.title === 'Augur dashboard')!;
     expect(dashboard.body).toContain('## Scaling schedules not proposed');
-    expect(dashboard.body).toContain(`- \`jobs/worker\`: ${worker.scheduleSkipped}`);
+    expect(dashboard.body).toContain(`- \`jobs/worker\`: ${describeSkip(worker.scheduleSkipped!)}`);
     expect(dashboard.body).toMatch(/\| `edge\/gateway` \| ✅ propose \| KEDA schedule: \d windows? up to \d+ replicas \|/);
   });
 
@@ -226,8 +228,8 @@ describe('a KEDA-scaled workload gets its scaling schedule as a PR', () => {
     const gateway = report.outcomes.find((o) => o.target.name === 'gateway')!;
     expect(gateway.error).toBeUndefined();
     expect(gateway.decision?.verdict).toBe('hold');
-    expect(gateway.decision?.heldBecause).toMatch(/^manifest: the schedule cannot be written: .*flow list/);
-    expect(gateway.scheduleSkipped).toMatch(/^the schedule could not be written: /);
+    expect(heldBy(gateway.decision!)).toMatchObject({ rule: 'manifest', effect: 'held', schedule: true, problem: expect.stringContaining('flow list') });
+    expect(gateway.scheduleSkipped).toMatchObject({ kind: 'notWritten' });
     expect(report.closed).toEqual([]);
     expect(pullsOf(BRANCH)[0]!.state).toBe('open');
     expect(writes().slice(before).map((r) => r.operationId)).toEqual(['issues/update']);

@@ -17,6 +17,8 @@ import { loadConfig } from '../../src/config/load.js';
 import { LocalForge } from '../../src/forge/local.js';
 import { startFakeKube, type FakeKube, type RbacGrant } from '../support/kube-api.js';
 import { silent } from '../support/world.js';
+import { heldBy } from '../../src/domain/decision.js';
+import type { Note } from '../../src/domain/reasons.js';
 
 const NOW = Math.floor(Date.now() / 1000);
 const grants = (rules: PolicyRule[], namespaces?: string[]): RbacGrant[] => rules.map((r) => ({ ...r, ...(namespaces ? { namespaces } : {}) }));
@@ -143,7 +145,7 @@ describe('a cycle with cluster access', () => {
     const { report, dir } = await cycle(k);
     const api = outcome(report, 'api');
     expect(api.decision?.changes.map((c) => c.field) ?? []).not.toContain('replicas');
-    expect(api.notes.join('\n')).toContain('a KEDA ScaledObject scales this workload in the cluster, but Git sets spec.replicas (6)');
+    expect(api.findings).toContainEqual({ kind: 'autoscalerFight', by: 'keda', replicas: 6 });
     expect(readFileSync(join(dir, 'forge', 'dashboard.md'), 'utf8')).toContain('ignoreDifferences on /spec/replicas');
   });
 
@@ -153,7 +155,7 @@ describe('a cycle with cluster access', () => {
     const { report } = await cycle(k);
     const web = outcome(report, 'web');
     expect(web.decision?.verdict).toBe('hold');
-    expect(web.decision?.heldBecause).toBe('drift: live state differs from Git (hpa.maxReplicas: Git 12, cluster 15); wait for the GitOps sync, or bring Git in line with a hand-made change');
+    expect(heldBy(web.decision!)).toEqual({ rule: 'drift', effect: 'held', differences: [{ field: 'hpa.maxReplicas', git: 12, live: 15 }] });
     expect(web.pr).toBeUndefined();
   });
 
@@ -163,7 +165,7 @@ describe('a cycle with cluster access', () => {
     const { report } = await cycle(k);
     const api = outcome(report, 'api');
     expect(api.decision?.verdict).toBe('hold');
-    expect(api.decision?.heldBecause).toMatch(/^headroom: the added requests do not fit: ResourceQuota shop\/compute: CPU [\d.]+ > 20 cores/);
+    expect(heldBy(api.decision!)).toMatchObject({ rule: 'headroom', overflows: [{ source: 'ResourceQuota shop/compute', resource: 'cpu', limit: 20 }] });
   });
 
   it("holds a proposal whose container values the namespace's LimitRange would reject", async () => {
@@ -178,7 +180,9 @@ describe('a cycle with cluster access', () => {
     const { report } = await cycle(k, { cpu: 'vector(0.2174)', memoryMiB: 400 });
     const web = outcome(report, 'web');
     expect(web.decision?.verdict).toBe('hold');
-    expect(web.decision?.heldBecause).toMatch(/^limitRange: pods would be rejected: memory\.request \d+ MiB is above the LimitRange shop\/containers max 200 MiB/);
+    const held = heldBy(web.decision!) as Extract<Note, { rule: 'limitRange' }>;
+    expect(held.rule).toBe('limitRange');
+    expect(held.violations).toContainEqual(expect.objectContaining({ field: 'memory.request', bound: 'max', limit: 200 * 2 ** 20, source: 'LimitRange shop/containers' }));
   });
 
   it('turns an admission rejection of the dry run into a hold with the admission message', async () => {
@@ -188,8 +192,7 @@ describe('a cycle with cluster access', () => {
     const { report } = await cycle(k);
     const api = outcome(report, 'api');
     expect(api.decision?.verdict).toBe('hold');
-    expect(api.decision?.heldBecause).toContain("admission: the API server's dry run rejected the proposed objects");
-    expect(api.decision?.heldBecause).toContain('replicas above 8 need a capacity review');
+    expect(heldBy(api.decision!)).toMatchObject({ rule: 'admission', effect: 'held', message: expect.stringContaining('replicas above 8 need a capacity review') });
   });
 
   it('a 403 or a timeout does not stop the cycle: the target goes on from Git alone and says why', async () => {
@@ -201,7 +204,7 @@ describe('a cycle with cluster access', () => {
     for (const name of ['web', 'api']) {
       const o = outcome(report, name);
       expect(o.error).toBeUndefined();
-      expect(o.notes.join('\n')).toMatch(/cluster state not read, drift and headroom not checked: (get Deployment shop\/\w+: no answer from the API server within 500 ms|list HorizontalPodAutoscalers in shop: forbidden)/);
+      expect(o.findings).toContainEqual({ kind: 'clusterUnread', error: expect.stringMatching(/^(get Deployment shop\/\w+: no answer from the API server within 500 ms|list HorizontalPodAutoscalers in shop: forbidden)/) });
     }
     // The slow requests were aborted by the client, not left open.
     const slow = k.requests.filter((r) => r.resource === 'deployments' && r.verb === 'get');

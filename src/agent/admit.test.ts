@@ -1,8 +1,8 @@
-// The cycle's own arithmetic (the stages are tested on their own, the whole cycle in test/e2e).
+// admit's arithmetic: what a proposal adds at its busiest moment (the whole cycle is tested in test/e2e).
 import { describe, expect, it } from 'vitest';
 import type { CronWindowTrigger } from '../domain/workload.js';
 import type { Decision } from '../domain/decision.js';
-import { addedAtPeak } from './cycle.js';
+import { addedAtPeak } from './admit.js';
 
 const prices = { coreHour: 0.031, gibHour: 0.0042, currency: 'USD' };
 const pod = { cpu: 0.5, memory: 256 * 2 ** 20 };
@@ -31,7 +31,7 @@ describe('addedAtPeak: what the headroom check must fit', () => {
     const added = addedAtPeak(d, pod, prices);
     expect(added.cores).toBeCloseTo(2 * 0.5, 2);
     expect(added.bytes / 2 ** 20).toBeCloseTo(2 * 256, 0);
-    expect(added.line).toBe("Headroom is checked at the schedule's busiest hour (13:00 Europe/London): 2 replicas more than that hour runs now (4 → 6), 1 cores and 512 MiB requested at once.");
+    expect(added.busiest).toEqual({ hour: 13, timezone: 'Europe/London', before: 4, after: 6, cores: 1, bytes: 512 * 2 ** 20 });
   });
 
   it('counts the peak from what the hours run at now, and the new pod size when the request changes too', () => {
@@ -39,12 +39,11 @@ describe('addedAtPeak: what the headroom check must fit', () => {
     const d = decision({ schedule, changes: [{ field: 'cpu.request', current: 0.5, proposed: 0.6, reason: 'p95' }] });
     // 18..22: 2 → 4 (+2) beats 8..18: 5 → 6 (+1).
     const added = addedAtPeak(d, pod, prices);
-    expect(added.line).toContain('(18:00 UTC): 2 replicas more than that hour runs now (2 → 4)');
-    expect(added.line).toContain('1.2 cores');
+    expect(added.busiest).toMatchObject({ hour: 18, timezone: 'UTC', before: 2, after: 4, cores: 1.2 });
   });
 
   it('says so when the schedule adds nothing at any hour', () => {
     const schedule = { timezone: 'UTC', floor: 2, ceiling: 20, maxWindows: 4, current: [window(8, 18, 5)], proposed: [window(8, 12, 4)], hourlyNeed: new Array<number>(24).fill(2), reason: 'r' };
-    expect(addedAtPeak(decision({ schedule }), pod, prices).line).toBe('The schedule adds no replicas at any hour over what runs now.');
+    expect(addedAtPeak(decision({ schedule }), pod, prices).busiest).toMatchObject({ before: 2, after: 2, cores: 0, bytes: 0 });
   });
 });

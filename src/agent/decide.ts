@@ -1,0 +1,226 @@
+// decide: a pure function from a target's facts to its decision. Clean the history, forecast,
+// recommend, then the guardrails in the order of RULES; the edits that would write the decision
+// come with it. No I/O: the forecaster is passed in (selectAugur, or serve's selection cache).
+import type { Policy, Sizing, TargetConfig } from '../config/schema.js';
+import type { Decision } from '../domain/decision.js';
+import { isRead, type Facts } from '../domain/facts.js';
+import type { Forecast } from '../domain/forecast.js';
+import { zeroCost } from '../domain/money.js';
+import type { Finding, Note, ScheduleSkip } from '../domain/reasons.js';
+import type { Series } from '../domain/series.js';
+import type { BlockEdit, FieldKey, RepoView, WorkloadManifest } from '../domain/workload.js';
+import { targetId } from '../domain/workload.js';
+import { cleanHistory, counterToRate } from '../forecast/index.js';
+import { augurCandidates } from '../forecast/registry.js';
+import type { SelectOptions } from '../forecast/select.js';
+import { decisionOf } from '../guardrails/index.js';
+import { draftCost } from '../guardrails/cost.js';
+import type { DraftContext, FactsContext } from '../guardrails/rule.js';
+import type { Evidence, PodRequests } from '../domain/proposal.js';
+import { forecastFailed } from '../guardrails/rules/minHistory.js';
+import { checkDraft, checkEdit, checkFacts } from '../guardrails/run.js';
+import { editFor, parseQuantity, scheduleEdit } from '../manifests/index.js';
+import { deriveCapacity, recommend } from '../recommend/index.js';
+import { errorMessage } from './deps.js';
+
+/** What decide needs besides the facts: the target's settings and the cycle's time zone. */
+export interface Settings {
+  policy: Policy;
+  sizing: Sizing;
+  capacity: TargetConfig['capacity'];
+  /** The config's schedule.timezone: freeze windows and the calendar of schedules. */
+  timezone: string;
+}
+
+/** How a forecast is made: selection among the candidates, or a cached selection refitted. */
+export type ForecastFn = (key: string, history: Series, opts: SelectOptions) => Forecast;
+
+export interface Decided {
+  decision: Decision;
+  findings: Finding[];
+  scheduleSkipped?: ScheduleSkip;
+  evidence?: Evidence;
+}
+
+export function decide(facts: Facts, settings: Settings, forecastWith: ForecastFn): Decided {
+  const prepared = prepare(facts, settings);
+  const { ctx, findings } = prepared;
+  const factNotes = checkFacts(ctx);
+  const hold = (notes: Note[]): Decided => ({ decision: { target: facts.id, verdict: 'hold', changes: [], notes, cost: zeroCost(settings.policy.prices.currency) }, findings });
+  if (factNotes.some((n) => n.effect === 'held') || !prepared.site || !ctx.load || !ctx.capacity) return hold(factNotes);
+  const { site } = prepared;
+  const cleaned = cleanHistory(ctx.load);
+  const r = cleaned.report;
+  if (r.interpolated > 0 || r.incidentSteps > 0 || r.outliers > 0) {
+    findings.push({ kind: 'history', steps: ctx.load.values.length, filled: r.interpolated, incidents: r.incidents, excluded: r.incidentSteps, outliers: r.outliers });
+  }
+  findings.push(...optionalMetricFindings(facts));
+  let forecast: Forecast;
+  try {
+    forecast = forecastWith(targetId(facts.id), cleaned.series, forecastOptions(cleaned.series.stepSeconds, settings));
+  } catch (err) {
+    return hold([...factNotes, forecastFailed(errorMessage(err))]);
+  }
+  const recommendation = recommend({
+    target: facts.id,
+    sizing: settings.sizing,
+    autoscaler: site.autoscaler,
+    current: ctx.current,
+    load: cleaned.series,
+    forecast,
+    capacityPerReplica: ctx.capacity.perReplica,
+    capacitySource: ctx.capacity.source,
+    ...seriesOf(facts, 'cpu', 'memory', 'oomKills'),
+    ...(site.scaledObject ? { scaledObject: site.scaledObject } : {}),
+    timezone: settings.timezone,
+  });
+  const podRequests = podRequestsOf(ctx.current);
+  const draftCtx: DraftContext = {
+    recommendation,
+    policy: settings.policy,
+    ...(forecast.accuracy ? { accuracy: forecast.accuracy } : {}),
+    historySeconds: cleaned.series.values.filter(Number.isFinite).length * cleaned.series.stepSeconds,
+    now: facts.now,
+    timezone: settings.timezone,
+    ...pastPRs(facts),
+    podRequests,
+  };
+  const judged = checkDraft({ changes: recommendation.changes, schedule: recommendation.schedule }, draftCtx);
+  const writeSchedule = scheduleWriter(prepared.repo, site);
+  const cost = (d: typeof judged.draft) => draftCost(d, recommendation.evidence.expectedReplicas, podRequests, settings.policy.prices);
+  const written = checkEdit(judged.draft, { scheduleEdit: writeSchedule, cost });
+  const notes = [...factNotes, ...judged.notes, ...written.notes];
+  const decision = decisionOf(facts.id, written.draft, notes, cost(written.draft));
+  const dropped = written.notes.find((n) => n.rule === 'manifest' && n.effect === 'dropped');
+  const scheduleSkipped: ScheduleSkip | undefined = dropped && 'problem' in dropped ? { kind: 'notWritten', problem: dropped.problem } : recommendation.scheduleSkipped;
+  const evidence: Evidence = {
+    recommendation,
+    forecast,
+    history: cleaned.series,
+    edits: decision.changes.map((c) => editFor(site.fields[c.field]!, c.proposed)),
+    blocks: blocksOf(decision, writeSchedule),
+    ...(decision.schedule && site.scaledObject ? { scaledObject: site.scaledObject } : {}),
+    queries: queriesOf(facts),
+    autoscaler: site.autoscaler,
+    manifestNotes: site.notes,
+    podRequests,
+    ...(site.container ? { container: site.container } : {}),
+  };
+  return { decision, findings, ...(scheduleSkipped ? { scheduleSkipped } : {}), evidence };
+}
+
+interface Prepared {
+  ctx: FactsContext;
+  findings: Finding[];
+  site?: WorkloadManifest;
+  repo: RepoView;
+}
+
+/** What the facts rules judge: the values in Git, the load as it will be forecast, the capacity; and what a reviewer should know of them. */
+function prepare(facts: Facts, settings: Settings): Prepared {
+  const findings: Finding[] = [];
+  const ctx: FactsContext = { facts, policy: settings.policy, current: {} };
+  const files = 'files' in facts.manifest ? facts.manifest.files : new Map<string, string>();
+  const repo: RepoView = { read: (p) => files.get(p), list: () => [] };
+  if ('problem' in facts.manifest) return { ctx, findings, repo };
+  const site = facts.manifest.site;
+  findings.push(...site.notes.map((text): Finding => ({ kind: 'manifest', text })));
+  for (const [field, loc] of Object.entries(site.fields) as [FieldKey, NonNullable<WorkloadManifest['fields'][FieldKey]>][]) {
+    ctx.current[field] = parseQuantity(field, loc.raw);
+  }
+  const live = facts.live;
+  if (live && 'error' in live) findings.push({ kind: 'clusterUnread', error: live.error });
+  // GitOps lint: an autoscaler the cluster has but Git does not show fights Git over replicas.
+  if (live && 'workload' in live && live.workload?.autoscaledBy && site.autoscaler === 'none' && ctx.current.replicas !== undefined) {
+    findings.push({ kind: 'autoscalerFight', by: live.workload.autoscaledBy, replicas: ctx.current.replicas });
+    delete ctx.current.replicas;
+  }
+  const load = facts.metrics.load;
+  if (isRead(load)) {
+    const counter = counterToRate(load.series);
+    if (counter) findings.push({ kind: 'counter', resets: counter.resets });
+    ctx.load = counter?.series ?? load.series;
+  }
+  const capacity = capacityOf(settings.capacity, facts, ctx.current, ctx.load);
+  if (capacity) ctx.capacity = capacity;
+  return { ctx, findings, site, repo };
+}
+
+function capacityOf(c: TargetConfig['capacity'], facts: Facts, current: Partial<Record<FieldKey, number>>, load: Series | undefined): FactsContext['capacity'] {
+  if ('perReplica' in c) return { perReplica: c.perReplica, source: 'given in the guardrails file' };
+  const cpuTotal = facts.metrics.cpuTotal;
+  if (!load || !isRead(cpuTotal) || current['cpu.request'] === undefined) return undefined;
+  return deriveCapacity(load, cpuTotal.series, current['cpu.request'], c.targetUtilization);
+}
+
+function forecastOptions(stepSeconds: number, settings: Settings): SelectOptions {
+  const { sizing } = settings;
+  return {
+    horizonSteps: Math.round(sizing.horizon / stepSeconds),
+    quantiles: [...new Set([0.5, sizing.quantile, sizing.maxQuantile])].sort((a, b) => a - b),
+    // The workload's calendar (the neural model's hour and weekday features) is in its time zone.
+    timezone: sizing.schedule.timezone ?? settings.timezone,
+    candidates: augurCandidates(stepSeconds, undefined, sizing.neural),
+  };
+}
+
+function optionalMetricFindings(facts: Facts): Finding[] {
+  return (['cpu', 'memory', 'oomKills', 'cpuTotal'] as const).flatMap((metric): Finding[] => {
+    const m = facts.metrics[metric];
+    return m && 'error' in m ? [{ kind: 'metricUnavailable', metric, error: m.error }] : [];
+  });
+}
+
+function seriesOf(facts: Facts, ...names: ('cpu' | 'memory' | 'oomKills')[]): Partial<Record<'cpu' | 'memory' | 'oomKills', Series>> {
+  const out: Partial<Record<'cpu' | 'memory' | 'oomKills', Series>> = {};
+  for (const n of names) {
+    const m = facts.metrics[n];
+    if (isRead(m)) out[n] = m.series;
+  }
+  return out;
+}
+
+function queriesOf(facts: Facts): Evidence['queries'] {
+  return (['load', 'cpu', 'memory', 'oomKills', 'cpuTotal'] as const).flatMap((metric) => {
+    const m = facts.metrics[metric];
+    return isRead(m) ? [{ metric, source: m.source }] : [];
+  });
+}
+
+function podRequestsOf(current: Partial<Record<FieldKey, number>>): PodRequests {
+  return { ...(current['cpu.request'] !== undefined ? { cpu: current['cpu.request'] } : {}), ...(current['memory.request'] !== undefined ? { memory: current['memory.request'] } : {}) };
+}
+
+/** The last merge (cooldown) and the last rejection (back-off) of an Augur PR for this workload. */
+function pastPRs(facts: Facts): Pick<DraftContext, 'lastMergedAt' | 'lastRejected'> {
+  const id = targetId(facts.id);
+  const merged = facts.prs.filter((p) => p.merged).reduce<number | undefined>((acc, p) => Math.max(acc ?? 0, p.mergedAt ?? 0), undefined);
+  const rejected = facts.prs
+    .filter((p) => p.state === 'closed' && !p.merged && !p.meta?.closedByAugur && p.meta?.reverts === undefined && p.closedAt !== undefined)
+    .sort((a, b) => (b.closedAt ?? 0) - (a.closedAt ?? 0))[0];
+  const values: Partial<Record<FieldKey, number>> = {};
+  for (const c of rejected?.meta?.changes ?? []) if (c.target === id) values[c.field] = parseQuantity(c.field, c.to);
+  return {
+    ...(merged !== undefined ? { lastMergedAt: merged } : {}),
+    ...(rejected ? { lastRejected: { number: rejected.number, closedAt: rejected.closedAt!, values } } : {}),
+  };
+}
+
+/** How the decision's schedule is written into the ScaledObject: the block edit, nothing (already so), or why not. */
+function scheduleWriter(repo: RepoView, site: WorkloadManifest) {
+  return (s: NonNullable<Decision['schedule']>): { edit?: BlockEdit } | { problem: string } => {
+    if (!site.scaledObject) return { problem: 'no KEDA ScaledObject for the workload in the manifests' };
+    try {
+      const edit = scheduleEdit(repo, site.scaledObject, s.proposed);
+      return edit ? { edit } : {};
+    } catch (err) {
+      return { problem: errorMessage(err) };
+    }
+  };
+}
+
+function blocksOf(decision: Decision, write: ReturnType<typeof scheduleWriter>): BlockEdit[] {
+  if (!decision.schedule) return [];
+  const w = write(decision.schedule);
+  return 'edit' in w && w.edit ? [w.edit] : [];
+}

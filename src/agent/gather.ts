@@ -1,0 +1,90 @@
+// gather: all the I/O for one target, and nothing decided. Reads where its fields are written in
+// Git, its live state, its metrics and Augur's PRs that name it, and returns them as Facts; every
+// failure is a fact too (decide() turns it into a hold or a note).
+import type { TargetConfig } from '../config/schema.js';
+import type { Headroom, LiveWorkload } from '../domain/cluster.js';
+import type { Facts, MetricName, MetricRead } from '../domain/facts.js';
+import type { PullRequestInfo } from '../domain/forge.js';
+import type { RepoView, WorkloadId, WorkloadManifest } from '../domain/workload.js';
+import { targetId } from '../domain/workload.js';
+import type { ClusterFacts } from '../domain/proposal.js';
+import type { Decided } from './decide.js';
+import { errorMessage, type CycleDeps } from './deps.js';
+import { locateWorkload } from '../manifests/index.js';
+import { describeRef } from '../metrics/grid.js';
+import { manifestSpecOf, resolveMetric } from './targets.js';
+
+/** What every target of a cycle shares: the checkout at the base commit and Augur's PRs. */
+export interface CycleView {
+  repo: RepoView;
+  prs: PullRequestInfo[];
+}
+
+export async function gather(t: TargetConfig, deps: CycleDeps, view: CycleView): Promise<Facts> {
+  const id: WorkloadId = { kind: t.kind, namespace: t.namespace, name: t.name };
+  const prs = view.prs.filter((p) => p.meta?.targets.includes(targetId(id)));
+  const manifest = locate(view.repo, id, t);
+  const facts: Facts = { id, now: deps.now, manifest, metrics: {}, prs };
+  if ('problem' in manifest) return facts;
+  const container = manifest.site.container;
+  if (deps.cluster) facts.live = await deps.cluster.workload(id, container).then((workload) => ({ workload }), (err: unknown) => ({ error: errorMessage(err) }));
+  const read = (name: MetricName) => readMetric(deps, t, name, container);
+  const load = await read('load');
+  if (!load) return facts;
+  facts.metrics.load = load;
+  if ('error' in load) return facts;
+  const optional: MetricName[] = ['cpu', 'memory', 'oomKills', ...('targetUtilization' in t.capacity ? (['cpuTotal'] as const) : [])];
+  const reads = await Promise.all(optional.map(read));
+  optional.forEach((name, i) => {
+    const r = reads[i];
+    if (r) facts.metrics[name] = r;
+  });
+  return facts;
+}
+
+/** The workload's fields in Git, with the text of every file read to find them (decide() writes the edits from these). */
+function locate(repo: RepoView, id: WorkloadId, t: TargetConfig): Facts['manifest'] {
+  let site: WorkloadManifest;
+  try {
+    site = locateWorkload(repo, id, manifestSpecOf(t));
+  } catch (err) {
+    return { problem: errorMessage(err) };
+  }
+  const files = new Map<string, string>();
+  for (const path of [...site.filesRead, ...(site.scaledObject ? [site.scaledObject.file] : [])]) {
+    const text = repo.read(path);
+    if (text !== undefined) files.set(path, text);
+  }
+  return { site, files };
+}
+
+/** One metric over the configured history, ending at the cycle's clock; undefined when the target has none. */
+async function readMetric(deps: CycleDeps, t: TargetConfig, name: MetricName, container: string | undefined): Promise<MetricRead | undefined> {
+  const m = resolveMetric(deps.config, t, name, container);
+  if (!m) return undefined;
+  const source = 'promql' in m.ref ? m.ref.promql : describeRef(m.ref);
+  const end = Math.floor(deps.now / m.step) * m.step;
+  try {
+    return { series: await deps.metrics.range(m.ref, { start: end - m.history + m.step, end, stepSeconds: m.step }, deps.signal), source };
+  } catch (err) {
+    return { error: errorMessage(err), source };
+  }
+}
+
+/**
+ * What the cluster says about a decision about to be proposed: the namespace quota, the
+ * LimitRanges and the server-side dry run of the proposed objects. Each part is the answer or the
+ * error; the dry run only when enabled.
+ */
+export async function gatherCluster(decided: Decided, live: LiveWorkload, deps: CycleDeps, clusterRoom: Headroom | undefined): Promise<ClusterFacts> {
+  const cluster = deps.cluster!;
+  const ns = live.id.namespace;
+  const settle = <T>(p: Promise<T>): Promise<T | { error: string }> => p.catch((err: unknown) => ({ error: errorMessage(err) }));
+  const values = Object.fromEntries(decided.decision.changes.map((c) => [c.field, c.proposed]));
+  const [quota, limits, dryRun] = await Promise.all([
+    settle(cluster.namespaceHeadroom(ns)),
+    settle(cluster.containerLimits(ns)),
+    deps.clusterOptions?.dryRun !== false ? settle(cluster.dryRun(live, values, decided.evidence?.container)) : Promise.resolve(undefined),
+  ]);
+  return { quota, limits, ...(dryRun ? { dryRun } : {}), ...(clusterRoom ? { clusterRoom } : {}) };
+}

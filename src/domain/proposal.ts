@@ -1,0 +1,67 @@
+// What a proposal carries to the PR body: the decision, the evidence behind it (forecast,
+// history, edits, queries) and what the cluster said. Plain data, rendered by forge/.
+import type { ContainerLimits, DryRunResult, Headroom } from './cluster.js';
+import type { Decision, Recommendation } from './decision.js';
+import type { Forecast } from './forecast.js';
+import type { LimitViolation } from './reasons.js';
+import type { Series } from './series.js';
+import type { BlockEdit, Edit, ScaledObjectSite, WorkloadId, WorkloadManifest } from './workload.js';
+
+export interface PodRequests {
+  cpu?: number;
+  memory?: number;
+}
+
+/** What the PR body shows of a decision that got as far as a recommendation. */
+export interface Evidence {
+  recommendation: Recommendation;
+  forecast: Forecast;
+  /** The load history the forecast was made from (cleaned). */
+  history: Series;
+  edits: Edit[];
+  /** Block edits: the ScaledObject's Augur-owned cron triggers when the decision has a schedule. */
+  blocks: BlockEdit[];
+  /** The KEDA ScaledObject the schedule is written to (its file, label and the other triggers). */
+  scaledObject?: ScaledObjectSite;
+  /** The exact queries (or files) behind each metric. */
+  queries: { metric: string; source: string }[];
+  autoscaler: WorkloadManifest['autoscaler'];
+  manifestNotes: string[];
+  podRequests: PodRequests;
+  container?: string;
+  /** The load's unit, for the chart's axis, when known. */
+  unit?: string;
+}
+
+/** The cluster's answers for one decision; each is absent when not asked, or the error. */
+export interface ClusterFacts {
+  /** The tightest ResourceQuota of the namespace; undefined when none limits requests. */
+  quota?: Headroom | { error: string } | undefined;
+  clusterRoom?: Headroom;
+  limits?: ContainerLimits | { error: string };
+  dryRun?: DryRunResult | { error: string };
+}
+
+/** Requests a decision adds at its busiest moment; for a schedule, the local hour that adds the most replicas. */
+export interface AddedAtPeak {
+  cores: number;
+  bytes: number;
+  busiest?: { hour: number; timezone: string; before: number; after: number; cores: number; bytes: number };
+}
+
+/** What the PR body's "What it could break" shows. */
+export interface ClusterReport extends ClusterFacts {
+  namespace: string;
+  added: AddedAtPeak;
+  violations: LimitViolation[];
+  /** The decision writes a KEDA schedule (which the dry run does not cover). */
+  schedule: boolean;
+}
+
+/** One workload's part of a PR. */
+export interface ProposalItem extends Evidence {
+  target: WorkloadId;
+  decision: Decision;
+  /** Quota, capacity and dry-run answers; undefined without cluster access. */
+  cluster?: ClusterReport;
+}

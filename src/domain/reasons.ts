@@ -1,0 +1,119 @@
+// Why Augur did what it did, as data: every guardrail note, every finding about a target's
+// inputs, every reason a schedule was not proposed. Tests assert on these; only forge/ (PR body,
+// dashboard) and the CLI turn them into English (src/forge/reasons.ts).
+import type { CostDelta } from './money.js';
+import type { ChangeKind, FieldKey } from './workload.js';
+
+export type Effect = 'passed' | 'clamped' | 'dropped' | 'held';
+
+/** A freeze window as the note carries it (the policy's shape, durations in seconds). */
+export type FreezeWindowRef =
+  | { cron: string; duration: number; timezone?: string | undefined; reason?: string | undefined }
+  | { from: string; to: string; timezone?: string | undefined; reason?: string | undefined };
+
+/** The most a PR or a namespace may add (budget.perPR, budget.perNamespace). */
+export interface BudgetRef {
+  cores?: number | undefined;
+  memoryGiB?: number | undefined;
+  monthly?: number | undefined;
+}
+
+/** One value moved by a rule: the field, what it was and what it became. */
+export interface Move {
+  field: FieldKey;
+  from: number;
+  to: number;
+}
+
+/** A quota or the cluster's allocatable that the added requests overflow. */
+export interface Overflow {
+  source: string;
+  resource: 'cpu' | 'memory';
+  /** Requested after the change, and the limit (cores or bytes). */
+  after: number;
+  limit: number;
+}
+
+/** A proposed container value outside a LimitRange bound. */
+export interface LimitViolation {
+  field: FieldKey;
+  value: number;
+  bound: 'max' | 'min';
+  limit: number;
+  source?: string | undefined;
+}
+
+/**
+ * A guardrail's note on one decision. `rule` is the name a reviewer knows from the guardrails
+ * file (a rule that clamps up and down names the direction: "maxStepPercent.up"); `effect` says
+ * what it did; the rest are the figures behind it. A held note holds the decision.
+ */
+export type Note =
+  // --- facts: before any forecast
+  | { rule: 'manifest'; effect: 'held'; problem: string }
+  | { rule: 'manifest'; effect: 'dropped' | 'held'; schedule: true; problem: string }
+  | { rule: 'drift'; effect: 'held'; notInCluster: { kind: string; namespace: string; name: string } }
+  | { rule: 'drift'; effect: 'held'; differences: { field: FieldKey; git: number; live: number }[] }
+  | { rule: 'metrics'; effect: 'held'; metric: 'load'; cause: 'read'; error: string }
+  | { rule: 'metrics'; effect: 'held'; metric: 'load'; cause: 'empty'; steps: number }
+  | { rule: 'metrics'; effect: 'held'; metric: 'load'; cause: 'stale'; ageSeconds: number; windowEnd: number }
+  | { rule: 'capacity'; effect: 'held' }
+  // --- the draft: the recommendation, field by field
+  | { rule: 'sanity'; effect: 'held'; values: { field: FieldKey; value: number }[] }
+  | { rule: 'sanity'; effect: 'passed' }
+  | { rule: 'protected'; effect: 'held' | 'passed' }
+  | { rule: 'minHistory'; effect: 'held' | 'passed'; haveSeconds: number; needSeconds: number }
+  | { rule: 'minHistory'; effect: 'held'; forecastError: string }
+  | { rule: 'minAccuracy'; effect: 'held' | 'passed'; accuracy?: number; min: number }
+  | { rule: 'freezeWindows'; effect: 'held'; window: FreezeWindowRef }
+  | { rule: 'freezeWindows'; effect: 'passed'; windows: number }
+  | { rule: 'cooldown'; effect: 'held' | 'passed'; mergedAgo?: number; cooldown: number }
+  | { rule: 'allowedChanges'; effect: 'dropped'; fields: FieldKey[]; allowed: ChangeKind[] }
+  | { rule: 'allowedChanges'; effect: 'dropped'; schedule: true; allowed: ChangeKind[] }
+  | { rule: 'allowedChanges'; effect: 'passed'; allowed: ChangeKind[] }
+  | { rule: 'scaleDownOnEvidenceOnly'; effect: 'clamped'; field: FieldKey; forecast: number; supported: number }
+  | { rule: 'scaleDownOnEvidenceOnly'; effect: 'passed' }
+  | ({ rule: 'minReplicas/maxReplicas'; effect: 'clamped'; min: number; max: number } & Move)
+  | { rule: 'minReplicas/maxReplicas'; effect: 'clamped'; schedule: true; hours: number[]; min: number; upper: number; max: number; ceiling: number }
+  | { rule: 'minReplicas/maxReplicas'; effect: 'passed'; min: number; max: number }
+  | ({ rule: 'maxCpuPerPod' | 'maxMemoryPerPod'; effect: 'clamped' } & Move)
+  | { rule: 'maxCpuPerPod/maxMemoryPerPod'; effect: 'passed'; cpu: number; memory: number }
+  | ({ rule: 'maxStepPercent.up' | 'maxStepPercent.down'; effect: 'clamped'; percent: number; oneReplica: boolean } & Move)
+  | { rule: 'maxStepPercent'; effect: 'clamped'; schedule: true; hours: number[]; up: number; down: number }
+  | { rule: 'maxStepPercent'; effect: 'passed'; up: number; down: number }
+  | ({ rule: 'consistency'; effect: 'clamped'; limit: 'request below limit' } & Move)
+  | { rule: 'minChangePercent'; effect: 'dropped'; moves: Move[]; percent: number }
+  | { rule: 'minChangePercent'; effect: 'dropped'; schedule: true; percent: number }
+  | { rule: 'minChangePercent'; effect: 'passed'; percent: number }
+  | { rule: 'rejectedBackoff'; effect: 'held'; pr: number; closedAgo: number; backoff: number; percent: number }
+  | { rule: 'rejectedBackoff'; effect: 'passed'; pr?: number }
+  | { rule: 'budget.perPR'; effect: 'held' | 'passed'; cost: CostDelta; budget: BudgetRef }
+  // --- the cluster: admission of the proposed objects
+  | { rule: 'limitRange'; effect: 'held'; violations: LimitViolation[] }
+  | { rule: 'headroom'; effect: 'held'; overflows: Overflow[] }
+  | { rule: 'headroom'; effect: 'passed'; figures: boolean }
+  | { rule: 'admission'; effect: 'held'; message: string }
+  | { rule: 'admission'; effect: 'passed' }
+  // --- the fleet: limits across targets
+  | { rule: 'budget.perNamespace'; effect: 'held' | 'passed'; namespace: string; total: CostDelta; budget: BudgetRef & { period: number } }
+  | { rule: 'limits.maxOpenPRs'; effect: 'held'; open: number; limit: number }
+  | { rule: 'limits.maxPRsPerHour'; effect: 'held'; opened: number; limit: number };
+
+export type RuleName = Note['rule'];
+
+/** What a reviewer should know about a target's inputs, whatever the decision. */
+export type Finding =
+  /** Something the manifest locator noticed (GitOps lint), already naming the file, path and fix. */
+  | { kind: 'manifest'; text: string }
+  | { kind: 'clusterUnread'; error: string }
+  | { kind: 'autoscalerFight'; by: 'hpa' | 'keda'; replicas: number }
+  | { kind: 'counter'; resets: number }
+  /** The load history's cleaning: samples filled, incident runs (Unix seconds) and their steps excluded from training, extreme samples kept, of `steps`. */
+  | { kind: 'history'; steps: number; filled: number; incidents: [number, number][]; excluded: number; outliers: number }
+  | { kind: 'metricUnavailable'; metric: string; error: string };
+
+/** Why no KEDA schedule was proposed although the target opted in (sizing.schedule). */
+export type ScheduleSkip =
+  | { kind: 'noScaledObject' }
+  | { kind: 'noCycle'; day?: number | undefined; week?: number | undefined }
+  | { kind: 'notWritten'; problem: string };

@@ -1,0 +1,186 @@
+// Reasons in English: every guardrail note, finding and skipped schedule as a reviewer reads it
+// in a PR body, the dashboard and the CLI. The one place they become words.
+import { heldBy, type Decision } from '../domain/decision.js';
+import { money } from '../domain/money.js';
+import type { BudgetRef, Finding, FreezeWindowRef, Note, Overflow, ScheduleSkip } from '../domain/reasons.js';
+import { fmt, show } from '../domain/units.js';
+import type { CostDelta } from '../domain/money.js';
+import { isoMinutes } from '../util/zoned.js';
+
+/** The note's message, without its rule name. */
+export function describeNote(n: Note): string {
+  switch (n.rule) {
+    case 'manifest':
+      if (!('schedule' in n)) return n.problem;
+      return n.effect === 'dropped' ? `schedule not written: ${n.problem}` : `the schedule cannot be written: ${n.problem}`;
+    case 'drift':
+      if ('notInCluster' in n) return `${n.notInCluster.kind} ${n.notInCluster.namespace}/${n.notInCluster.name} is in Git but not in the cluster: wait for the GitOps sync`;
+      return `live state differs from Git (${n.differences.map((d) => `${d.field}: Git ${show(d.field, d.git)}, cluster ${show(d.field, d.live)}`).join('; ')}); wait for the GitOps sync, or bring Git in line with a hand-made change`;
+    case 'metrics':
+      if (n.cause === 'read') return `load: ${n.error}`;
+      if (n.cause === 'empty') return `load: the series has no usable samples (${n.steps} steps, all missing or NaN); check the query or file`;
+      return `load: the newest sample is ${Math.round(n.ageSeconds / 60)} min old (window ends ${new Date(n.windowEnd * 1000).toISOString()}); check that the query still returns data`;
+    case 'capacity':
+      return 'per-replica capacity could not be derived (needs the cpuTotal metric and a CPU request in the manifest); set capacity.perReplica';
+    default:
+      return describeDraftNote(n);
+  }
+}
+
+function describeDraftNote(n: Note): string {
+  switch (n.rule) {
+    case 'sanity':
+      return n.effect === 'held' ? `not a usable number: ${n.values.map((v) => `${v.field}=${v.value}`).join(', ')}` : 'all values finite';
+    case 'protected':
+      return n.effect === 'held' ? 'this workload is protected: Augur reports, never changes it' : 'not protected';
+    case 'minHistory':
+      if ('forecastError' in n) return n.forecastError;
+      return n.effect === 'held'
+        ? `${days(n.haveSeconds)} of history, ${days(n.needSeconds)} needed: ${days(n.needSeconds - n.haveSeconds)} missing`
+        : `${days(n.haveSeconds)} of history`;
+    case 'minAccuracy':
+      if (n.accuracy === undefined) return 'no backtest accuracy yet (history too short to test the model on this workload)';
+      return n.effect === 'held' ? `backtest accuracy ${pct(n.accuracy)} is below ${pct(n.min)}` : `backtest accuracy ${pct(n.accuracy)} ≥ ${pct(n.min)}`;
+    case 'freezeWindows':
+      return 'window' in n ? `inside freeze window ${describeFreeze(n.window)}` : n.windows ? 'outside every freeze window' : 'none set';
+    case 'cooldown':
+      if (n.effect === 'held') return `the last Augur change merged ${hoursText(n.mergedAgo!)} ago; cooldown ${hoursText(n.cooldown)} (${hoursText(n.cooldown - n.mergedAgo!)} left)`;
+      return n.mergedAgo === undefined ? 'no recent Augur merge' : `last Augur merge ${hoursText(n.mergedAgo)} ago`;
+    case 'allowedChanges':
+      if ('schedule' in n) return `schedule: not allowed here (allowed: ${n.allowed.join(', ')})`;
+      return 'fields' in n ? `not allowed here: ${n.fields.join(', ')} (allowed: ${n.allowed.join(', ')})` : n.allowed.join(', ');
+    case 'scaleDownOnEvidenceOnly':
+      return n.effect === 'clamped' ? `${n.field}: forecast says ${show(n.field, n.forecast)}, observed history supports only ${show(n.field, n.supported)}` : 'every decrease is backed by observed history';
+    default:
+      return describeClampNote(n);
+  }
+}
+
+function describeClampNote(n: Note): string {
+  switch (n.rule) {
+    case 'minReplicas/maxReplicas':
+      if ('hours' in n) return `schedule: hours ${hourList(n.hours)} kept within ${n.min}..${n.upper} (policy ${n.min}..${n.max}, the ScaledObject at most ${n.ceiling})`;
+      return 'field' in n ? `${n.field}: ${n.from} → ${n.to} (policy allows ${n.min}..${n.max})` : `within ${n.min}..${n.max}`;
+    case 'maxCpuPerPod':
+    case 'maxMemoryPerPod':
+      return `${n.field}: ${show(n.field, n.from)} → ${show(n.field, n.to)}`;
+    case 'maxCpuPerPod/maxMemoryPerPod':
+      return `at most ${show('cpu.request', n.cpu)} and ${show('memory.request', n.memory)} per pod`;
+    case 'maxStepPercent.up':
+    case 'maxStepPercent.down': {
+      const dir = n.rule === 'maxStepPercent.up' ? 'up' : 'down';
+      return `${n.field}: ${show(n.field, n.from)} → ${show(n.field, n.to)} (at most ${n.percent}% ${dir} per PR${n.oneReplica ? '; one replica is always allowed' : ''})`;
+    }
+    case 'maxStepPercent':
+      return 'hours' in n ? `schedule: hours ${hourList(n.hours)} moved at most +${n.up}% / −${n.down}% from what they run at now` : `within +${n.up}% / −${n.down}%`;
+    case 'consistency':
+      return `${n.field}: ${show(n.field, n.from)} → ${show(n.field, n.to)}, the limit that stays in the manifest`;
+    case 'minChangePercent':
+      if ('schedule' in n) return `schedule: no hour moves ${n.percent}% or more`;
+      return 'moves' in n ? `below ${n.percent}%: ${n.moves.map((m) => `${m.field} ${show(m.field, m.from)} → ${show(m.field, m.to)}`).join(', ')}` : `every change is at least ${n.percent}%`;
+    case 'rejectedBackoff':
+      if (n.effect === 'held')
+        return `PR #${n.pr} with these values was closed unmerged ${hoursText(n.closedAgo)} ago; Augur proposes again when a value moves ${n.percent}% from it or after ${hoursText(n.backoff)}`;
+      return n.pr === undefined ? 'no recent PR closed unmerged' : `differs materially from PR #${n.pr}, closed unmerged`;
+    case 'budget.perPR':
+      return n.effect === 'held' ? `adds ${overBudgetText(n.cost, n.budget)}` : `adds ${money(n.cost)} per month`;
+    default:
+      return describeClusterNote(n);
+  }
+}
+
+function describeClusterNote(n: Note): string {
+  switch (n.rule) {
+    case 'limitRange':
+      return `pods would be rejected: ${n.violations.map((v) => `${v.field} ${show(v.field, v.value)} is ${v.bound === 'max' ? 'above' : 'below'} the ${v.source} ${v.bound} ${show(v.field, v.limit)}`).join('; ')}`;
+    case 'headroom':
+      return 'overflows' in n ? `the added requests do not fit: ${n.overflows.map(overflowText).join('; ')}` : n.figures ? 'fits the namespace quota and the cluster' : 'no quota or capacity figures';
+    case 'admission':
+      return n.effect === 'held' ? `the API server's dry run rejected the proposed objects: ${n.message}` : 'server-side dry run (dryRun=All) accepted the proposed objects';
+    case 'budget.perNamespace':
+      return n.effect === 'held' ? `namespace ${n.namespace} would add ${overBudgetText(n.total, n.budget)} within ${Math.round(n.budget.period / 86_400)} days` : `namespace total ${money(n.total)} per month within the period`;
+    case 'limits.maxOpenPRs':
+      return `${n.open} Augur PRs are open, the limit is ${n.limit}: waits for a review`;
+    case 'limits.maxPRsPerHour':
+      return `${n.opened} PRs opened in the last hour, the limit is ${n.limit}: waits for the next cycle`;
+    default:
+      return (n as Note).rule;
+  }
+}
+
+/** "rule: message" of the note that holds the decision, or undefined. */
+export function heldBecause(d: Pick<Decision, 'notes'>): string | undefined {
+  const n = heldBy(d);
+  return n ? `${n.rule}: ${describeNote(n)}` : undefined;
+}
+
+/** A note in the PR body's and dashboard's words: "**rule**: message". */
+export const noteLine = (n: Note): string => `**${n.rule}**: ${describeNote(n)}`;
+
+export function describeFinding(f: Finding): string {
+  switch (f.kind) {
+    case 'manifest':
+      return f.text;
+    case 'clusterUnread':
+      return `cluster state not read, drift and headroom not checked: ${f.error}`;
+    case 'autoscalerFight': {
+      const by = f.by === 'keda' ? 'a KEDA ScaledObject' : 'a HorizontalPodAutoscaler';
+      return (
+        `${by} scales this workload in the cluster, but Git sets spec.replicas (${f.replicas}): the autoscaler and the GitOps controller fight over it. ` +
+        'Remove spec.replicas from Git (the Flux convention), or have Argo CD ignore it (ignoreDifferences on /spec/replicas). Augur leaves replicas alone.'
+      );
+    }
+    case 'counter':
+      return `load looks like a counter (it only rises, ${f.resets} reset${f.resets === 1 ? '' : 's'}): Augur forecasts its per-second rate; write rate(...) in the query to say so`;
+    case 'history': {
+      const runs = f.incidents.length;
+      const parts = [
+        f.filled > 0 ? `${f.filled} missing samples filled` : '',
+        f.excluded > 0
+          ? `${runs} incident${runs === 1 ? '' : 's'} excluded from training (load far below the same time on the other days: ${f.incidents
+              .slice(0, 3)
+              .map(([a, b]) => `${isoMinutes(a)}..${isoMinutes(b)}`)
+              .join(', ')}${runs > 3 ? ', …' : ''})`
+          : '',
+        f.outliers > 0 ? `${f.outliers} extreme samples kept (a spike may be real load)` : '',
+      ].filter(Boolean);
+      return `load history: ${parts.join('; ')}`;
+    }
+    case 'metricUnavailable':
+      return `${f.metric} metric unavailable, its changes are skipped: ${f.error}`;
+  }
+}
+
+export function describeSkip(s: ScheduleSkip): string {
+  switch (s.kind) {
+    case 'noScaledObject':
+      return 'sizing.schedule is on, but no KEDA ScaledObject scales this workload in the manifests: add one (Augur writes its cron triggers, named augur-*, next to the others), or turn sizing.schedule off';
+    case 'noCycle':
+      return `no clear daily or weekly cycle in the history (autocorrelation at 1 day ${acf(s.day)}, at 7 days ${acf(s.week)}; a schedule needs at least 0.3 and a spectral peak), so no windows`;
+    case 'notWritten':
+      return `the schedule could not be written: ${s.problem}`;
+  }
+}
+
+export function describeFreeze(w: FreezeWindowRef): string {
+  const what = 'from' in w ? `${w.from} to ${w.to}` : `cron "${w.cron}" for ${Math.round(w.duration / 3600)} h`;
+  return `${what}${w.timezone ? ` (${w.timezone})` : ''}${w.reason ? `: ${w.reason}` : ''}`;
+}
+
+export function overBudgetText(cost: CostDelta, b: BudgetRef): string {
+  const over: string[] = [];
+  if (b.cores !== undefined && cost.cores > b.cores) over.push(`${fmt(cost.cores)} cores (budget ${fmt(b.cores)})`);
+  if (b.memoryGiB !== undefined && cost.memoryGiB > b.memoryGiB) over.push(`${fmt(cost.memoryGiB)} GiB (budget ${fmt(b.memoryGiB)})`);
+  if (b.monthly !== undefined && cost.monthly > b.monthly) over.push(`${money(cost)} per month (budget ${b.monthly.toFixed(2)} ${cost.currency})`);
+  return over.join(', ');
+}
+
+function overflowText(o: Overflow): string {
+  return o.resource === 'cpu' ? `${o.source}: CPU ${fmt(o.after)} > ${fmt(o.limit)} cores` : `${o.source}: memory ${show('memory.request', o.after)} > ${show('memory.request', o.limit)}`;
+}
+
+const hourList = (hs: number[]) => hs.map((h) => `${String(h).padStart(2, '0')}:00`).join(', ');
+const acf = (x: number | undefined) => (x === undefined ? 'n/a (under two cycles of history)' : x.toFixed(2));
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+const days = (s: number) => `${(s / 86_400).toFixed(1)} days`;
+const hoursText = (s: number) => (s >= 86_400 ? `${(s / 86_400).toFixed(1)} d` : `${(s / 3600).toFixed(1)} h`);

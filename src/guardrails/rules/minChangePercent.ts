@@ -1,0 +1,28 @@
+import type { Note } from '../../domain/reasons.js';
+import { hourlyFromTriggers } from '../../domain/schedule.js';
+import { relChange } from '../../domain/units.js';
+import type { Rule } from '../rule.js';
+
+/** No PR for noise: changes smaller than this are dropped; a schedule whose every hour moves less is dropped. */
+export const minChangePercent: Rule = {
+  name: 'minChangePercent',
+  doc: 'drops changes too small to be worth a review',
+  draft(draft, { policy }) {
+    const percent = policy.minChangePercent;
+    const small = draft.changes.filter((c) => relChange(c) * 100 < percent);
+    const moves = small.filter((c) => c.proposed !== c.current).map((c) => ({ field: c.field, from: c.current, to: c.proposed }));
+    const notes: Note[] = [moves.length > 0 ? { rule: 'minChangePercent', effect: 'dropped', moves, percent } : { rule: 'minChangePercent', effect: 'passed', percent }];
+    let schedule = draft.schedule;
+    if (schedule && JSON.stringify(schedule.proposed) === JSON.stringify(schedule.current)) schedule = undefined;
+    if (schedule) {
+      const now = hourlyFromTriggers(schedule.current, schedule.floor);
+      const after = hourlyFromTriggers(schedule.proposed, schedule.floor);
+      const moved = after.map((r, h) => Math.abs(r - (now[h] as number)) / Math.max(1, now[h] as number));
+      if (Math.max(...moved) * 100 < percent) {
+        notes.push({ rule: 'minChangePercent', effect: 'dropped', schedule: true, percent });
+        schedule = undefined;
+      }
+    }
+    return { draft: { changes: draft.changes.filter((c) => !small.includes(c)), schedule }, notes };
+  },
+};
