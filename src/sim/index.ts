@@ -1,5 +1,4 @@
 // Simulation of scaling policies under the PR cadence (`augur simulate`). See replay.ts.
-export { clampStep, DEFAULT_STEP_LIMITS, type StepLimits } from './guard.js';
 export { buildSchedule, expandSchedule, DEFAULT_MAX_WINDOWS, type Schedule, type ScheduleWindow } from '../recommend/windows.js';
 export { hpaReplicas, DEFAULT_HPA, type HpaOptions } from './hpa.js';
 export * from './policies.js';

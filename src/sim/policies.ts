@@ -13,7 +13,9 @@ import { scheduleTriggers } from '../recommend/schedule.js';
 import type { CronWindowTrigger } from '../domain/workload.js';
 import type { Forecast, Forecaster } from '../domain/forecast.js';
 import type { Series } from '../domain/series.js';
-import type { StepLimits } from './guard.js';
+
+/** The max-step guardrail's percentages: how far one proposal may move a count up and down. */
+export type StepLimits = { up: number; down: number };
 
 export type PolicyKind = 'augur' | 'baseline' | 'static' | 'oracle' | 'reference';
 

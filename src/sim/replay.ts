@@ -24,9 +24,10 @@
 // capacity)), both computed without cadence or guardrail, and the PRs.
 
 import type { Series } from '../domain/series.js';
-import { clampStep, DEFAULT_STEP_LIMITS, type StepLimits } from './guard.js';
+import { POLICY_DEFAULTS } from '../config/schema.js';
+import { clampStep } from '../guardrails/steps.js';
 import { DEFAULT_HPA, hpaReplicas, type HpaOptions } from './hpa.js';
-import { hourlyPeaks, indexRange, replicasFor, type GuardedProposal, type Policy } from './policies.js';
+import { hourlyPeaks, indexRange, replicasFor, type GuardedProposal, type Policy, type StepLimits } from './policies.js';
 import { buildSchedule, DEFAULT_MAX_WINDOWS, expandSchedule } from '../recommend/windows.js';
 
 export const SCENARIOS = ['daily', 'hpa', 'schedule'] as const;
@@ -53,7 +54,7 @@ export const DEFAULT_SIM_OPTIONS: SimOptions = {
   peakReplicas: 20,
   proposalHour: 6,
   reviewDelaySeconds: 4 * 3600,
-  stepLimits: DEFAULT_STEP_LIMITS,
+  stepLimits: POLICY_DEFAULTS.maxStepPercent,
   headroom: 0.1,
   quantile: 0.9,
   historyDays: 14,
@@ -112,6 +113,40 @@ export function defaultWarmupDays(spanDays: number): number {
 /** Replays one trace through every policy. Throws SimError when the trace is too short or empty. */
 export function simulateTrace(name: string, series: Series, policies: readonly Policy[], options: Partial<SimOptions> = {}): TraceResult {
   const o: SimOptions = { ...DEFAULT_SIM_OPTIONS, ...options };
+  const plan = planReplay(name, series, o);
+  const refs = oracleReplicaHours(series, plan);
+  // The HPA's own count, over the whole trace so it has warmed up by the first evaluated step.
+  const hpa = hpaReplicas(series.values, plan.capacity, series.stepSeconds, o.hpa).slice(plan.lo, plan.hi);
+  return {
+    trace: name,
+    stepSeconds: series.stepSeconds,
+    peak: plan.peak,
+    capacity: plan.capacity,
+    warmupDays: plan.warmupDays,
+    evaluatedDays: plan.proposals.length,
+    from: new Date(plan.evalStart * 1000).toISOString(),
+    to: new Date(plan.evalEnd * 1000).toISOString(),
+    oracleReplicaHours: refs,
+    policies: policies.map((policy) => replayPolicy(policy, series, plan, o, hpa, refs)),
+  };
+}
+
+/** When the replay proposes and what it evaluates: the trace's peak and capacity, the proposal times, the evaluated steps [lo, hi). */
+interface ReplayPlan {
+  peak: number;
+  capacity: number;
+  warmupDays: number;
+  proposals: number[];
+  evalStart: number;
+  evalEnd: number;
+  lo: number;
+  hi: number;
+  /** Day and hour of the applied day of each evaluated step (relative to lo). */
+  dayOf: (i: number) => number;
+  hourOf: (i: number) => number;
+}
+
+function planReplay(name: string, series: Series, o: SimOptions): ReplayPlan {
   const { timestamps: ts, values, stepSeconds: step } = series;
   const first = ts[0];
   const last = ts[ts.length - 1];
@@ -121,7 +156,6 @@ export function simulateTrace(name: string, series: Series, policies: readonly P
   if (!(peak > 0)) throw new SimError(`${name}: no positive load sample`);
   const capacity = o.capacity ?? peak / o.peakReplicas;
   if (!(capacity > 0)) throw new SimError(`${name}: capacity must be positive`);
-
   const spanDays = (last + step - first) / DAY;
   const warmupDays = o.warmupDays ?? defaultWarmupDays(spanDays);
   if (warmupDays < 3) throw new SimError(`${name}: warm-up must be at least 3 days of history`);
@@ -137,125 +171,104 @@ export function simulateTrace(name: string, series: Series, policies: readonly P
   const evalStart = (proposals[0] as number) + o.reviewDelaySeconds;
   const evalEnd = (proposals[proposals.length - 1] as number) + o.reviewDelaySeconds + DAY;
   const [lo, hi] = indexRange(series, evalStart, evalEnd);
-  const load = values.slice(lo, hi);
-  const evalTs = ts.slice(lo, hi);
-  const stepHours = step / HOUR;
-  const dayOf = (i: number): number => Math.floor(((evalTs[i] as number) - evalStart) / DAY);
-  const hourOf = (i: number): number => Math.floor((((evalTs[i] as number) - evalStart) % DAY) / HOUR);
+  const at = (i: number) => ((ts[lo + i] as number) - evalStart);
+  return { peak, capacity, warmupDays, proposals, evalStart, evalEnd, lo, hi, dayOf: (i) => Math.floor(at(i) / DAY), hourOf: (i) => Math.floor((at(i) % DAY) / HOUR) };
+}
 
-  // References: the oracles without cadence or guardrail.
+/** The references: the daily and hourly oracles' replica-hours, without cadence or guardrail. */
+function oracleReplicaHours(series: Series, plan: ReplayPlan): { daily: number; hourly: number } {
+  const { timestamps: ts, values, stepSeconds: step } = series;
   const dailyRef: number[] = [];
   const hourlyRef: number[][] = [];
-  for (let d = 0; d < proposals.length; d++) {
-    const ws = evalStart + d * DAY;
+  for (let d = 0; d < plan.proposals.length; d++) {
+    const ws = plan.evalStart + d * DAY;
     const [a, b] = indexRange(series, ws, ws + DAY);
     const peaks = hourlyPeaks(ts.slice(a, b), values.slice(a, b), ws);
     const finite = peaks.filter(Number.isFinite);
-    dailyRef.push(replicasFor(finite.length > 0 ? Math.max(...finite) : 0, capacity));
-    hourlyRef.push(peaks.map((p) => replicasFor(p, capacity)));
+    dailyRef.push(replicasFor(finite.length > 0 ? Math.max(...finite) : 0, plan.capacity));
+    hourlyRef.push(peaks.map((p) => replicasFor(p, plan.capacity)));
   }
-  let refDaily = 0;
-  let refHourly = 0;
-  for (let i = 0; i < load.length; i++) {
-    if (!Number.isFinite(load[i] as number)) continue;
-    refDaily += (dailyRef[dayOf(i)] as number) * stepHours;
-    refHourly += ((hourlyRef[dayOf(i)] as number[])[hourOf(i)] as number) * stepHours;
+  let daily = 0;
+  let hourly = 0;
+  for (let i = 0; i < plan.hi - plan.lo; i++) {
+    if (!Number.isFinite(values[plan.lo + i] as number)) continue;
+    daily += (dailyRef[plan.dayOf(i)] as number) * (step / HOUR);
+    hourly += ((hourlyRef[plan.dayOf(i)] as number[])[plan.hourOf(i)] as number) * (step / HOUR);
   }
+  return { daily, hourly };
+}
 
-  // The HPA's own count, over the whole trace so it has warmed up by the first evaluated step.
-  const hpaAll = hpaReplicas(values, capacity, step, o.hpa);
-  const hpa = hpaAll.slice(lo, hi);
-
-  const historySteps = Math.round((o.historyDays * DAY) / step);
-  const results: PolicyResult[] = [];
-  for (const policy of policies) {
-    let missed = 0;
-    const daily: number[] = [];
-    const schedules: number[][] = [];
-    let prDaily = 0;
-    let prSchedule = 0;
-    let state: unknown;
-    for (let d = 0; d < proposals.length; d++) {
-      const p = proposals[d] as number;
-      const [, hEnd] = indexRange(series, p - historySteps * step, p);
-      const hStart = Math.max(0, hEnd - historySteps);
-      const history: Series = { timestamps: ts.slice(hStart, hEnd), values: values.slice(hStart, hEnd), stepSeconds: step };
-      const ctx = {
-        series,
-        history,
-        proposalTime: p,
-        windowStart: p + o.reviewDelaySeconds,
-        capacity,
-        headroom: o.headroom,
-        quantile: o.quantile,
-        stepLimits: o.stepLimits,
-        maxWindows: o.maxWindows,
-      };
-      const prevDaily = daily[d - 1];
-      const prevSchedule = schedules[d - 1];
-      const g = policy.proposeGuarded
-        ? policy.proposeGuarded(ctx, { ...(prevDaily !== undefined ? { daily: prevDaily } : {}), ...(prevSchedule ? { schedule: prevSchedule } : {}), state })
-        : replayGuard(policy.propose?.(ctx), prevDaily, prevSchedule, policy.guarded ? o.stepLimits : undefined, o.maxWindows);
-      if (!g) {
-        missed++;
-        daily.push(prevDaily ?? 1);
-        schedules.push(prevSchedule ?? new Array<number>(24).fill(1));
-        continue;
-      }
-      if (prevDaily !== undefined && g.daily !== prevDaily) prDaily++;
-      if (prevSchedule && g.schedule.some((r, h) => r !== prevSchedule[h])) prSchedule++;
-      daily.push(g.daily);
-      schedules.push(g.schedule);
-      state = g.state;
-    }
-
-    const acc = { daily: new Acc(), hpa: new Acc(), schedule: new Acc() };
-    for (let i = 0; i < load.length; i++) {
-      const v = load[i] as number;
-      if (!Number.isFinite(v)) continue;
-      const d = dayOf(i);
-      const floor = daily[d] as number;
-      acc.daily.add(v, floor, capacity, stepHours);
-      acc.hpa.add(v, Math.max(floor, hpa[i] as number), capacity, stepHours);
-      acc.schedule.add(v, (schedules[d] as number[])[hourOf(i)] as number, capacity, stepHours);
-    }
-    results.push({
-      policy: policy.name,
-      kind: policy.kind,
-      missedProposals: missed,
-      scenarios: {
-        daily: acc.daily.result(refDaily, refHourly, prDaily),
-        hpa: acc.hpa.result(refDaily, refHourly, prDaily),
-        schedule: acc.schedule.result(refDaily, refHourly, prSchedule),
-      },
-    });
+/** One policy's proposals at every proposal time, then what they ran against the load of each evaluated step. */
+function replayPolicy(policy: Policy, series: Series, plan: ReplayPlan, o: SimOptions, hpa: number[], refs: { daily: number; hourly: number }): PolicyResult {
+  const run = proposeDaily(policy, series, plan, o);
+  const acc = { daily: new Acc(), hpa: new Acc(), schedule: new Acc() };
+  const stepHours = series.stepSeconds / HOUR;
+  for (let i = 0; i < plan.hi - plan.lo; i++) {
+    const v = series.values[plan.lo + i] as number;
+    if (!Number.isFinite(v)) continue;
+    const d = plan.dayOf(i);
+    const floor = run.daily[d] as number;
+    acc.daily.add(v, floor, plan.capacity, stepHours);
+    acc.hpa.add(v, Math.max(floor, hpa[i] as number), plan.capacity, stepHours);
+    acc.schedule.add(v, (run.schedules[d] as number[])[plan.hourOf(i)] as number, plan.capacity, stepHours);
   }
-
   return {
-    trace: name,
-    stepSeconds: step,
-    peak,
-    capacity,
-    warmupDays,
-    evaluatedDays: proposals.length,
-    from: new Date(evalStart * 1000).toISOString(),
-    to: new Date(evalEnd * 1000).toISOString(),
-    oracleReplicaHours: { daily: refDaily, hourly: refHourly },
-    policies: results,
+    policy: policy.name,
+    kind: policy.kind,
+    missedProposals: run.missed,
+    scenarios: {
+      daily: acc.daily.result(refs.daily, refs.hourly, run.prDaily),
+      hpa: acc.hpa.result(refs.daily, refs.hourly, run.prDaily),
+      schedule: acc.schedule.result(refs.daily, refs.hourly, run.prSchedule),
+    },
   };
+}
+
+/** What a policy keeps in place each applied day (its guarded proposal, or the values before), and the PRs that took. */
+function proposeDaily(policy: Policy, series: Series, plan: ReplayPlan, o: SimOptions) {
+  const { timestamps: ts, values, stepSeconds: step } = series;
+  const historySteps = Math.round((o.historyDays * DAY) / step);
+  const out = { daily: [] as number[], schedules: [] as number[][], missed: 0, prDaily: 0, prSchedule: 0 };
+  let state: unknown;
+  for (let d = 0; d < plan.proposals.length; d++) {
+    const p = plan.proposals[d] as number;
+    const [, hEnd] = indexRange(series, p - historySteps * step, p);
+    const hStart = Math.max(0, hEnd - historySteps);
+    const history: Series = { timestamps: ts.slice(hStart, hEnd), values: values.slice(hStart, hEnd), stepSeconds: step };
+    const ctx = { series, history, proposalTime: p, windowStart: p + o.reviewDelaySeconds, capacity: plan.capacity, headroom: o.headroom, quantile: o.quantile, stepLimits: o.stepLimits, maxWindows: o.maxWindows };
+    const prevDaily = out.daily[d - 1];
+    const prevSchedule = out.schedules[d - 1];
+    const g = policy.proposeGuarded
+      ? policy.proposeGuarded(ctx, { ...(prevDaily !== undefined ? { daily: prevDaily } : {}), ...(prevSchedule ? { schedule: prevSchedule } : {}), state })
+      : replayGuard(policy.propose?.(ctx), prevDaily, prevSchedule, policy.guarded ? o.stepLimits : undefined, o.maxWindows);
+    if (!g) {
+      out.missed++;
+      out.daily.push(prevDaily ?? 1);
+      out.schedules.push(prevSchedule ?? new Array<number>(24).fill(1));
+      continue;
+    }
+    if (prevDaily !== undefined && g.daily !== prevDaily) out.prDaily++;
+    if (prevSchedule && g.schedule.some((r, h) => r !== prevSchedule[h])) out.prSchedule++;
+    out.daily.push(g.daily);
+    out.schedules.push(g.schedule);
+    state = g.state;
+  }
+  return out;
 }
 
 /**
  * The replay's own guardrail for a policy that proposes hourly needs: one count for the day (the
  * highest hour; daily and hpa scenarios) and a schedule, each clamped by the max step against
  * what is in place (`limits` undefined: not guarded), the schedule's windows cut after the clamp.
+ * The step is the product's (guardrails/steps.ts); a count in the replay never goes below 1.
  */
 function replayGuard(need: number[] | undefined, prevDaily: number | undefined, prevSchedule: number[] | undefined, limits: StepLimits | undefined, maxWindows: number): GuardedProposal | undefined {
   if (!need) return undefined;
+  const step = (current: number, proposed: number) => (limits ? Math.max(1, clampStep('replicas', current, proposed, limits)) : proposed);
   const count = Math.max(...need);
-  const clamped = need.map((r, h) => (prevSchedule && limits ? clampStep(prevSchedule[h] as number, r, limits) : r));
+  const clamped = need.map((r, h) => (prevSchedule ? step(prevSchedule[h] as number, r) : r));
   return {
-    daily: prevDaily !== undefined && limits ? clampStep(prevDaily, count, limits) : count,
+    daily: prevDaily !== undefined ? step(prevDaily, count) : count,
     schedule: expandSchedule(buildSchedule(clamped, maxWindows)),
   };
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { Series } from '../domain/series.js';
-import { clampStep } from './guard.js';
 import { hpaReplicas } from './hpa.js';
 import { allForecasters } from '../forecast/registry.js';
 import { augurPolicy, baselinePolicies, floorOnePolicy, oracleDailyPolicy, oracleHourlyPolicy, staticMaxPolicy, type Policy } from './policies.js';
@@ -34,24 +33,6 @@ const byName = (r: ReturnType<typeof simulateTrace>, name: string) => {
   if (!p) throw new Error(`no ${name}`);
   return p;
 };
-
-describe('clampStep (max-step guardrail)', () => {
-  const limits = { up: 100, down: 30 };
-  it('clamps up to +100% and down to −30%', () => {
-    expect(clampStep(10, 30, limits)).toBe(20);
-    expect(clampStep(10, 15, limits)).toBe(15);
-    expect(clampStep(10, 1, limits)).toBe(7);
-    expect(clampStep(10, 8, limits)).toBe(8);
-    expect(clampStep(10, 10, limits)).toBe(10);
-  });
-  it('always allows one replica either way, never below 1', () => {
-    expect(clampStep(1, 5, limits)).toBe(2);
-    expect(clampStep(2, 1, limits)).toBe(1);
-    expect(clampStep(3, 10, { up: 10, down: 10 })).toBe(4);
-    expect(clampStep(3, 1, { up: 10, down: 10 })).toBe(2);
-    expect(clampStep(1, 0, limits)).toBe(1);
-  });
-});
 
 describe('hpaReplicas (HPA lag model)', () => {
   it('scales up one step after the load and down one step after it falls at a 5-minute step', () => {
