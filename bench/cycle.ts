@@ -21,7 +21,7 @@ import { prepareDemo } from '../src/cli/demo.js';
 import { loadConfig, type LoadedConfig } from '../src/config/load.js';
 import { effectiveSettings } from '../src/config/schema.js';
 import { cleanHistory, selectAndForecast } from '../src/forecast/index.js';
-import type { Forge } from '../src/forge/types.js';
+import type { Forge } from '../src/domain/forge.js';
 import type { MetricRef, RangeWindow, Series } from '../src/domain/series.js';
 import type { MetricsSource } from '../src/domain/ports.js';
 import { fullGc } from './lib.js';

@@ -30,8 +30,10 @@ const tNeuralImported = performance.now();
 const backendLog: string[] = [];
 const backend = await neural.initBackend((m) => backendLog.push(m));
 const tBackend = performance.now();
-const loaded = await neural.loadNeuralForecaster(neural.DEFAULT_MODEL_DIR, { log: () => {} });
-if (!loaded) throw new Error(`bench/neural.ts: the shipped model did not load: ${neural.lastLoadFailure}`);
+const models = await import('../src/models/neural.js');
+const { DEFAULT_MODEL_DIR } = await import('../src/models/files.js');
+const loaded = await models.loadNeuralForecaster(DEFAULT_MODEL_DIR, { log: () => {} });
+if (!loaded) throw new Error(`bench/neural.ts: the shipped model did not load: ${models.lastLoadFailure}`);
 const model = loaded;
 const tLoaded = performance.now();
 const rssLoaded = process.memoryUsage().rss;
@@ -157,8 +159,7 @@ async function main(): Promise<void> {
   process.stderr.write(`  [${backend}] inference: ${(1000 / (lib.quantile(tn, 0.5))).toFixed(0)} series/s (seasonal naive ${(1000 / lib.quantile(tb, 0.5)).toFixed(0)})\n`);
 
   // Selection with the neural candidate, as the agent runs it (registerNeuralCandidate + selectAugur).
-  const { registerNeuralCandidate } = await import('../src/forecast/neural/register.js');
-  await registerNeuralCandidate(neural.DEFAULT_MODEL_DIR, { log: () => {} });
+  await models.registerNeuralCandidate(DEFAULT_MODEL_DIR, { log: () => {} });
   const selMs: number[] = [];
   const chosen: Record<string, number> = {};
   const withNeural = { ...OPTS, candidates: augurCandidates(STEP, undefined, true) }; // as the agent runs it with sizing.neural: true

@@ -8,7 +8,8 @@ import { backtest } from '../src/forecast/backtest.js';
 import { initBackend, tf } from '../src/forecast/neural/backend.js';
 import { HORIZON_HOURS, INPUT_SIZE, LEVELS, WINDOW_HOURS } from '../src/forecast/neural/features.js';
 import { fineTune, forecasterFromModel } from '../src/forecast/neural/index.js';
-import { saveModel } from '../src/forecast/neural/io.js';
+import { modelFiles } from '../src/forecast/neural/io.js';
+import { writeModelFiles } from '../src/models/files.js';
 import { HIDDEN } from '../src/forecast/neural/net.js';
 import { DEFAULT_TRAIN_OPTIONS, loadCsvSeries, trainModel, TRAIN_STEP_SECONDS, validate, VALIDATION_DAYS, type NamedSeries, type ValidationRow } from '../src/forecast/neural/train.js';
 import { loadTrace } from '../src/forecast/test-support.js';
@@ -49,7 +50,7 @@ const result = await trainModel(data, opts);
 console.log(`trained in ${result.seconds.toFixed(1)} s on ${result.samples} windows`);
 
 const rows = validate(result.model, result.meta, data);
-await saveModel(result.model, out, { ...result.meta, backend });
+writeModelFiles(out, await modelFiles(result.model, { ...result.meta, backend }));
 
 const neural = forecasterFromModel(result.model, result.meta);
 const reg = backtest(neural, loadTrace(REGRESSION.trace, REGRESSION.stepSeconds), {

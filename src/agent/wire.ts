@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { resolveFrom, type LoadedConfig } from '../config/load.js';
-import { GitHubForge } from '../forge/github.js';
-import { LocalForge } from '../forge/local.js';
+import type { ForgeContext } from '../forge/module.js';
+import { forgeModule } from '../forge/registry.js';
 import type { Forge } from '../domain/forge.js';
 import { FileSource } from '../metrics/file.js';
 import { PrometheusSource } from '../metrics/prometheus.js';
@@ -16,7 +16,7 @@ import { GitWorkspace } from '../workspace/git.js';
 import type { Cluster } from '../domain/cluster.js';
 import type { Logger } from '../domain/ports.js';
 
-type SecretRef = { env: string } | { file: string };
+import type { SecretRef } from '../config/fields.js';
 
 /** Reads a secret from the environment or a mounted file; the error says which and how to fix it. */
 export function readSecret(ref: SecretRef, what: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -60,31 +60,33 @@ export function buildMetrics(loaded: LoadedConfig, now: number): MetricsSource {
   return new RoutingSource(prometheus, files);
 }
 
-export function buildForge(loaded: LoadedConfig, log: Logger): Forge {
-  const forge = loaded.config.forge;
-  if (forge.type === 'local') return new LocalForge(resolveFrom(loaded, forge.path));
-  return new GitHubForge({
-    owner: forge.owner,
-    repo: forge.repo,
-    apiUrl: forge.apiUrl,
-    token: readSecret(forge.token, 'forge.token'),
-    warn: (msg) => log.warn({}, msg),
-  });
+/** What a forge module may ask of the loaded guardrails file. */
+function forgeContext(loaded: LoadedConfig, log: Logger): ForgeContext {
+  return { resolve: (path) => resolveFrom(loaded, path), secret: (ref, what) => readSecret(ref, what), log };
 }
 
-export function buildWorkspace(loaded: LoadedConfig): GitWorkspace {
+export function buildForge(loaded: LoadedConfig, log: Logger): Forge {
+  const forge = loaded.config.forge;
+  return forgeModule(forge.type).create(forge, forgeContext(loaded, log));
+}
+
+export function buildWorkspace(loaded: LoadedConfig, log: Logger = silentLog): GitWorkspace {
   const { git, forge } = loaded.config;
   const isLocalPath = !/^[a-z][a-z0-9+.-]*:\/\//i.test(git.url) && !/^[^/]+@[^/]+:/.test(git.url);
   const url = isLocalPath ? resolveFrom(loaded, git.url) : git.url;
-  const tokenRef = git.token ?? (forge.type === 'github' && !isLocalPath ? forge.token : undefined);
+  const token = git.token ? readSecret(git.token, 'git.token') : undefined;
+  // A local path needs no credentials unless git.token says otherwise.
+  const auth = isLocalPath && !token ? undefined : forgeModule(forge.type).gitAuth(forge, forgeContext(loaded, log), token);
   return new GitWorkspace({
     url,
     dir: git.workdir ? resolveFrom(loaded, git.workdir) : join(tmpdir(), 'augur', safeName(url)),
     baseBranch: git.baseBranch,
     author: git.author,
-    ...(tokenRef ? { token: readSecret(tokenRef, git.token ? 'git.token' : 'forge.token (used for git pushes)') } : {}),
+    ...(auth ? { auth } : {}),
   });
 }
+
+const silentLog: Logger = { info() {}, warn() {}, error() {} };
 
 /** The cluster when configured and reachable by config; says once why Augur works from Git alone otherwise. */
 export async function buildCluster(loaded: LoadedConfig, log: Logger): Promise<Cluster | undefined> {

@@ -16,7 +16,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { backtest } from '../forecast/backtest.js';
 import { ForecastError } from '../forecast/errors.js';
 import { quantileKey } from '../forecast/loss.js';
-import { allForecasters, augurForecaster, registerExtras, registeredExtras } from '../forecast/registry.js';
+import { allForecasters, augurForecaster, registeredExtras } from '../forecast/registry.js';
+import { registerExtras } from '../models/neural.js';
 import { nativeStepSeconds } from '../metrics/file.js';
 import type { Accuracy, Forecaster } from '../domain/forecast.js';
 import {

@@ -2,24 +2,9 @@
 // JSON Schema in config/augur.schema.json (editor completion) and the config reference in the
 // README are generated from it (`npm run gen`).
 import { z } from 'zod';
-import { DURATION_PATTERN, parseDuration } from './duration.js';
+import { duration, percent, secretRef } from './fields.js';
+import { FORGES, forgeSchemas, forgeWebhookSchemas } from '../forge/registry.js';
 import { MEMORY_SIZE, parseQuantity } from '../domain/quantity.js';
-
-const duration = (example: string) =>
-  z
-    .string()
-    .regex(DURATION_PATTERN, { error: `a duration: a number and a unit (s, m, h, d, w), e.g. "${example}"` })
-    .transform(parseDuration);
-
-const percent = z.number().min(0, { error: 'a percentage, 0 or more' });
-
-/** A secret is never written in the file itself: it is read from the environment or a mounted file. */
-const secretRef = z
-  .union([
-    z.object({ env: z.string().min(1).describe('environment variable that holds the secret') }).strict(),
-    z.object({ file: z.string().min(1).describe('path of a mounted file that holds the secret') }).strict(),
-  ], { error: 'a secret reference: { env: NAME } or { file: /path }; secrets are never written in this file' })
-  .describe('Where to read a secret: { env: NAME } or { file: /mounted/path }.');
 
 const cpuQuantity = z
   .union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?m?$/, { error: 'a CPU quantity: cores as a number (2, 0.5) or millicores ("500m")' })], {
@@ -237,18 +222,6 @@ const target = z
   })
   .strict();
 
-const forgeLabels = {
-  labels: z.array(z.string()).default(['augur']).describe('labels put on every Augur PR'),
-  reviewers: z.array(z.string()).default([]).describe('users asked to review'),
-  teamReviewers: z.array(z.string()).default([]).describe('teams asked to review (GitHub team slugs)'),
-  draft: z.boolean().default(false).describe('open PRs as drafts'),
-  grouping: z
-    .enum(['workload', 'namespace', 'group'])
-    .default('workload')
-    .describe('one PR per workload, per namespace, or per target `group`'),
-  dashboardTitle: z.string().default('Augur dashboard').describe('title of the dashboard issue'),
-};
-
 export const configSchema = z
   .object({
     prometheus: z
@@ -294,25 +267,7 @@ export const configSchema = z
         workdir: z.string().optional().describe('where to keep the checkout; default: a directory under the OS temp dir'),
       })
       .strict(),
-    forge: z.discriminatedUnion('type', [
-      z
-        .object({
-          type: z.literal('github'),
-          owner: z.string().min(1),
-          repo: z.string().min(1),
-          apiUrl: z.url().default('https://api.github.com').describe('REST API base; for GitHub Enterprise: https://HOST/api/v3'),
-          token: secretRef.default({ env: 'GITHUB_TOKEN' }),
-          ...forgeLabels,
-        })
-        .strict(),
-      z
-        .object({
-          type: z.literal('local'),
-          path: z.string().min(1).describe('directory where PRs and the dashboard are written as markdown'),
-          ...forgeLabels,
-        })
-        .strict(),
-    ], { error: 'forge.type must be "github" or "local"' }),
+    forge: z.discriminatedUnion('type', forgeSchemas, { error: `forge.type must be ${FORGES.map((f) => JSON.stringify(f.type)).join(' or ')}` }),
     cluster: z
       .object({
         enabled: z.boolean().default(true).describe('use the cluster when a service account or kubeconfig is there; without it Augur works from Git alone'),
@@ -343,11 +298,7 @@ export const configSchema = z
           .strict()
           .optional()
           .describe('POST /webhooks/alertmanager: a firing alert that names a target re-evaluates it now'),
-        github: z
-          .object({ secret: secretRef.describe('the webhook secret set on GitHub') })
-          .strict()
-          .optional()
-          .describe('POST /webhooks/github (pull_request events): a merged or closed Augur PR updates the dashboard and cooldowns at once'),
+        ...forgeWebhookSchemas,
         perTargetInterval: duration('5m').prefault('5m').describe('least time between two re-evaluations of one target'),
       })
       .strict()

@@ -89,3 +89,16 @@ export interface Forge {
   /** Creates or rewrites the one dashboard issue; returns where it is. */
   upsertDashboard(title: string, body: string): Promise<string>;
 }
+
+/** A closed Augur PR, as a forge's webhook reports it. */
+export interface PullRequestClosedEvent {
+  number: number;
+  branch: string;
+  merged: boolean;
+  /** Unix seconds. */
+  mergedAt?: number;
+  /** Unix seconds. */
+  closedAt?: number;
+  /** The metadata block of the PR body; undefined when missing or unreadable. */
+  meta?: ProposalMeta;
+}

@@ -25,11 +25,6 @@ export const extraCandidates: ((stepSeconds: number) => Forecaster[])[] = [];
  */
 export const registeredExtras = new Set<string>();
 
-/** Registers in this (worker) thread the extra candidates the parent thread had. */
-export async function registerExtras(names: readonly string[] | undefined): Promise<void> {
-  // Silent: the parent thread has already said which backend it uses, and stdout may be a report.
-  if (names?.includes('neural')) await (await import('./neural/register.js')).registerNeuralCandidate(undefined, { log: () => undefined });
-}
 
 /** The candidates Augur selects among for a step: defaultForecasters, then the extra models when `withExtras`. */
 export function augurCandidates(stepSeconds: number, seasonSteps?: readonly number[], withExtras = false): Forecaster[] {

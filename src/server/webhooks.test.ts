@@ -5,9 +5,10 @@ import { sign } from '@octokit/webhooks-methods';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderMeta } from '../forge/meta.js';
 import { type ProposalMeta } from '../domain/forge.js';
+import { githubWebhook } from '../forge/github/webhook.js';
+import { TargetMatcher } from './alertmanager.js';
 import {
   MAX_BODY_BYTES,
-  TargetMatcher,
   createWebhookHandler,
   type AlertSummary,
   type PullRequestClosedEvent,
@@ -43,7 +44,7 @@ afterEach(async () => {
 async function start(opts: Partial<WebhookOptions> = {}, override: Partial<WebhookEvents> = {}): Promise<Harness> {
   const h: Harness = { url: '', clock: { t: T0 }, reevaluated: [], closed: [] };
   const handler = createWebhookHandler(
-    { targets: TARGETS, alertmanagerToken: TOKEN, githubSecret: SECRET, now: () => h.clock.t, ...opts },
+    { targets: TARGETS, alertmanagerToken: TOKEN, forge: { type: 'github', webhook: githubWebhook, secret: SECRET }, now: () => h.clock.t, ...opts },
     {
       reevaluate: (targets, reason) => {
         h.reevaluated.push({ targets, reason });
@@ -464,7 +465,7 @@ describe('routing', () => {
     expect(other.status).toBe(404);
     expect(await other.text()).toBe('not found (server)\n');
 
-    const off = await start({ alertmanagerToken: undefined, githubSecret: '' });
+    const off = await start({ alertmanagerToken: undefined, forge: { type: 'github', webhook: githubWebhook, secret: '' } });
     expect((await postAlerts(off, amPayload([firingFrontend()]))).status).toBe(404);
     expect((await postGitHub(off, 'ping', '{}')).status).toBe(404);
     expect(off.reevaluated).toEqual([]);

@@ -1,5 +1,5 @@
 // A worker thread of `simulateFiles` with jobs > 1: replays the traces it is sent, one at a time.
-import { registerExtras } from '../forecast/registry.js';
+import { registerExtras } from '../models/neural.js';
 import { serveTasks, workerDataOf } from '../util/workers.js';
 import { replayFile } from './run.js';
 import type { SimOptions } from './replay.js';

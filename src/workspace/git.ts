@@ -13,8 +13,8 @@ export interface WorkspaceOptions {
   dir: string;
   baseBranch: string;
   author: { name: string; email: string };
-  /** Token for HTTPS remotes; sent as an HTTP header, never written into the URL or config. */
-  token?: string;
+  /** Credentials for HTTPS remotes (from the forge module); sent as an HTTP header, never written into the URL or config. */
+  auth?: { username: string; password: string };
 }
 
 export class GitWorkspace {
@@ -24,7 +24,7 @@ export class GitWorkspace {
   constructor(private readonly opts: WorkspaceOptions) {
     mkdirSync(opts.dir, { recursive: true });
     const config = [`user.name=${opts.author.name}`, `user.email=${opts.author.email}`, 'commit.gpgsign=false', 'core.autocrlf=false'];
-    if (opts.token) config.push(`http.extraHeader=Authorization: Basic ${Buffer.from(`x-access-token:${opts.token}`).toString('base64')}`);
+    if (opts.auth) config.push(`http.extraHeader=Authorization: Basic ${Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64')}`);
     this.git = simpleGit({ baseDir: opts.dir, config });
   }
 

@@ -10,7 +10,7 @@ import { buildMetrics, buildWorkspace } from '../../src/agent/wire.js';
 import { DEMO_ASSETS, prepareDemo } from '../../src/cli/demo.js';
 import { replayShiftSeconds } from '../../src/metrics/file.js';
 import { loadConfig } from '../../src/config/load.js';
-import { LocalForge } from '../../src/forge/local.js';
+import { LocalForge } from '../../src/forge/local/forge.js';
 import { branches, pushFiles, showFile } from '../support/git.js';
 import { silent } from '../support/world.js';
 import { heldBy } from '../../src/domain/decision.js';

@@ -14,7 +14,7 @@ import { prepareDemo } from '../../src/cli/demo.js';
 import { KubeCluster } from '../../src/cluster/kube.js';
 import { CLUSTER_RULES, grantsOf, LEASE_RULES, NAMESPACED_RULES, type PolicyRule } from '../../src/cluster/permissions.js';
 import { loadConfig } from '../../src/config/load.js';
-import { LocalForge } from '../../src/forge/local.js';
+import { LocalForge } from '../../src/forge/local/forge.js';
 import { startFakeKube, type FakeKube, type RbacGrant } from '../support/kube-api.js';
 import { silent } from '../support/world.js';
 import { heldBy } from '../../src/domain/decision.js';

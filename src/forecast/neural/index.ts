@@ -1,10 +1,9 @@
 // The neural quantile forecaster: a small tfjs MLP shipped in models/augur-quantile-v1 (see its
 // MODEL_CARD.md), loaded once; forecast() is synchronous (tf.tidy + dataSync).
 //
-// Use: const f = await loadNeuralForecaster(); if (f) candidates.push(f);
-//      or await registerNeuralCandidate() (./register.ts) to join src/forecast/registry.ts candidates;
+// Use: const f = await loadNeuralForecaster() (src/models/neural.ts reads the files); if (f) candidates.push(f);
+//      or await registerNeuralCandidate() (src/models/neural.ts) to join src/forecast/registry.ts candidates;
 //      const tuned = await fineTune(f, history, { seconds: 2 });
-import { fileURLToPath } from 'node:url';
 import type { Forecast, ForecastOptions, Forecaster } from '../../domain/forecast.js';
 import type { Series } from '../../domain/series.js';
 import { usableSteps } from '../clean.js';
@@ -13,13 +12,10 @@ import { quantileKey } from '../loss.js';
 import { validateOptions } from '../model.js';
 import { initBackend, tf, type Logger } from './backend.js';
 import { buildInput, HORIZON_HOURS, INPUT_SIZE, leadHour, LEVELS, makeSample, slotsPerHour, WINDOW_HOURS, type Sample } from './features.js';
-import { loadModel, cloneModel, type AugurModelMeta } from './io.js';
+import { cloneModel, modelFromFiles, type AugurModelMeta, type ModelFiles } from './io.js';
 import { headQuantiles, pinballLossTf } from './net.js';
 
 export { backendName, initBackend } from './backend.js';
-
-/** Where the shipped model lives (repository root /models/augur-quantile-v1). */
-export const DEFAULT_MODEL_DIR = fileURLToPath(new URL('../../../models/augur-quantile-v1/', import.meta.url));
 
 export const NEURAL_MODEL_NAME = 'neural-quantile-mlp(v1)';
 
@@ -37,34 +33,24 @@ interface State {
 
 const states = new WeakMap<Forecaster, State>();
 
-/** Why the last loadNeuralForecaster returned undefined. */
-export let lastLoadFailure: string | undefined;
-
 /**
- * Load the shipped (or another) model and wrap it as a Forecaster. Undefined, with the reason
- * logged and kept in lastLoadFailure, when the files are missing or do not fit this code.
+ * The model in a model's files' contents, as a Forecaster; `where` names the files in the
+ * reason when they do not hold a model this code can use (src/models/ reads them from disk).
  */
-export async function loadNeuralForecaster(dir: string = DEFAULT_MODEL_DIR, opts: NeuralOptions = {}): Promise<Forecaster | undefined> {
-  const log = opts.log ?? ((m: string) => console.info(m));
-  await initBackend(log);
-  const fail = (reason: string): undefined => {
-    lastLoadFailure = reason;
-    log(`augur neural forecaster not available: ${reason}`);
-    return undefined;
-  };
+export async function neuralForecaster(files: ModelFiles, where: string, opts: NeuralOptions = {}): Promise<Forecaster | { reason: string }> {
+  await initBackend(opts.log ?? ((m: string) => console.info(m)));
   let loaded;
   try {
-    loaded = await loadModel(dir);
+    loaded = await modelFromFiles(files, where);
   } catch (e) {
-    return fail(`loading ${dir} failed: ${e instanceof Error ? e.message : String(e)}`);
+    return { reason: `loading ${where} failed: ${e instanceof Error ? e.message : String(e)}` };
   }
-  if ('reason' in loaded) return fail(loaded.reason);
+  if ('reason' in loaded) return loaded;
   const { model, meta } = loaded;
   if (meta.windowHours !== WINDOW_HOURS || meta.horizonHours !== HORIZON_HOURS || meta.inputSize !== INPUT_SIZE) {
     model.dispose();
-    return fail(`${dir} was trained for a different feature layout (window ${meta.windowHours} h, horizon ${meta.horizonHours} h, ${meta.inputSize} inputs)`);
+    return { reason: `${where} was trained for a different feature layout (window ${meta.windowHours} h, horizon ${meta.horizonHours} h, ${meta.inputSize} inputs)` };
   }
-  lastLoadFailure = undefined;
   return makeForecaster({ model, meta, timezone: opts.timezone }, NEURAL_MODEL_NAME);
 }
 

@@ -1,7 +1,6 @@
-// Saving and loading the model as tfjs layers files (model.json + weights.bin) with node:fs:
-// plain @tensorflow/tfjs has no file:// handler. The same files load on every backend.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// The model as tfjs layers artifacts (model.json + weights.bin), in memory: built from the files'
+// contents, and serialised back to them. Reading and writing the files is an adapter's job
+// (src/models/files.ts); the same contents load on every backend.
 import { tf } from './backend.js';
 
 export const MODEL_JSON = 'model.json';
@@ -18,13 +17,19 @@ export interface AugurModelMeta {
   [key: string]: unknown;
 }
 
-export async function saveModel(model: tf.LayersModel, dir: string, meta: AugurModelMeta): Promise<void> {
-  mkdirSync(dir, { recursive: true });
+/** The contents of a model's two files: model.json (text) and weights.bin (bytes). */
+export interface ModelFiles {
+  json: string;
+  weights: ArrayBuffer;
+}
+
+/** The files' contents of a model and its metadata. */
+export async function modelFiles(model: tf.LayersModel, meta: AugurModelMeta): Promise<ModelFiles> {
+  let files: ModelFiles | undefined;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const data = artifacts.weightData;
-      const buf = data === undefined ? new ArrayBuffer(0) : Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
-      writeFileSync(join(dir, WEIGHTS_BIN), Buffer.from(buf));
+      const weights = data === undefined ? new ArrayBuffer(0) : Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
       const json = {
         format: 'layers-model',
         generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
@@ -33,32 +38,29 @@ export async function saveModel(model: tf.LayersModel, dir: string, meta: AugurM
         weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
         augur: meta,
       };
-      writeFileSync(join(dir, MODEL_JSON), `${JSON.stringify(json)}\n`);
-      return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON', weightDataBytes: buf.byteLength } };
+      files = { json: `${JSON.stringify(json)}\n`, weights };
+      return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
     }),
   );
+  if (!files) throw new Error('modelFiles: the model could not be serialised');
+  return files;
 }
 
 export type LoadResult = { model: tf.LayersModel; meta: AugurModelMeta } | { reason: string };
 
-export async function loadModel(dir: string): Promise<LoadResult> {
-  const jsonPath = join(dir, MODEL_JSON);
-  const binPath = join(dir, WEIGHTS_BIN);
-  if (!existsSync(jsonPath)) return { reason: `no ${MODEL_JSON} in ${dir}` };
-  if (!existsSync(binPath)) return { reason: `no ${WEIGHTS_BIN} in ${dir}` };
+/** The model in the files' contents; `where` names them in the reason when they do not hold one. */
+export async function modelFromFiles(files: ModelFiles, where: string): Promise<LoadResult> {
   let parsed: { modelTopology?: object; weightsManifest?: { weights: tf.io.WeightsManifestEntry[] }[]; augur?: AugurModelMeta };
   try {
-    parsed = JSON.parse(readFileSync(jsonPath, 'utf8')) as typeof parsed;
+    parsed = JSON.parse(files.json) as typeof parsed;
   } catch (e) {
-    return { reason: `${jsonPath} is not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
+    return { reason: `${where} is not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
   }
   if (!parsed.modelTopology || !parsed.weightsManifest || !parsed.augur) {
-    return { reason: `${jsonPath} lacks modelTopology, weightsManifest or the augur metadata` };
+    return { reason: `${where} lacks modelTopology, weightsManifest or the augur metadata` };
   }
-  const bin = readFileSync(binPath);
-  const weightData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
   const weightSpecs = parsed.weightsManifest.flatMap((g) => g.weights);
-  const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: parsed.modelTopology, weightSpecs, weightData }));
+  const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: parsed.modelTopology, weightSpecs, weightData: files.weights }));
   return { model, meta: parsed.augur };
 }
 

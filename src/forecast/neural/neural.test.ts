@@ -7,7 +7,9 @@ import type { Series } from '../../domain/series.js';
 import { backtest } from '../backtest.js';
 import { ForecastError } from '../errors.js';
 import { loadTrace, makeSeries } from '../test-support.js';
-import { backendName, DEFAULT_MODEL_DIR, fineTune, lastLoadFailure, loadNeuralForecaster, modelOf, windowSteps } from './index.js';
+import { DEFAULT_MODEL_DIR } from '../../models/files.js';
+import { lastLoadFailure, loadNeuralForecaster } from '../../models/neural.js';
+import { backendName, fineTune, modelOf, windowSteps } from './index.js';
 
 const QS = [0.5, 0.9, 0.99];
 const logs: string[] = [];
@@ -137,7 +139,7 @@ describe('neural quantile forecaster', () => {
 
 describe('registration', () => {
   it('adds the neural model to the extra models, candidates on request, for steps up to an hour', async () => {
-    const { registerNeuralCandidate } = await import('./register.js');
+    const { registerNeuralCandidate } = await import('../../models/neural.js');
     const { augurCandidates } = await import('../registry.js');
     const f = await registerNeuralCandidate(DEFAULT_MODEL_DIR, { log: () => {} });
     expect(f).toBeDefined();

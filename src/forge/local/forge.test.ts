@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalForge } from './local.js';
-import { renderMeta } from './meta.js';
-import { type OpenPullRequest, type ProposalMeta } from '../domain/forge.js';
+import { LocalForge } from './forge.js';
+import { renderMeta } from '../meta.js';
+import { type OpenPullRequest, type ProposalMeta } from '../../domain/forge.js';
 
 const meta = (key: string, fingerprint: string): ProposalMeta => ({
   v: 1,

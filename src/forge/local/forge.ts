@@ -2,8 +2,8 @@
 // file, the dashboard another markdown file. Branches live in the git remote as with any forge.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseMeta } from './meta.js';
-import { type Forge, type OpenPullRequest, type PullRequestInfo } from '../domain/forge.js';
+import { parseMeta } from '../meta.js';
+import { type Forge, type OpenPullRequest, type PullRequestInfo } from '../../domain/forge.js';
 
 interface StoredPull {
   number: number;

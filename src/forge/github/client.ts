@@ -3,8 +3,8 @@
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
-import { BRANCH_PREFIX, parseMeta } from './meta.js';
-import { type Forge, type OpenPullRequest, type PullRequestInfo } from '../domain/forge.js';
+import { BRANCH_PREFIX, parseMeta } from '../meta.js';
+import { type Forge, type OpenPullRequest, type PullRequestInfo } from '../../domain/forge.js';
 
 const AugurOctokit = Octokit.plugin(retry, throttling);
 

@@ -1,0 +1,25 @@
+// The adapter for the model files in the repository's models/ folder (or a volume): reading and
+// writing model.json and weights.bin. The neural forecaster itself (src/forecast/neural/) only
+// sees their contents.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MODEL_JSON, WEIGHTS_BIN, type ModelFiles } from '../forecast/neural/io.js';
+
+/** Where the shipped model lives (repository root /models/augur-quantile-v1). */
+export const DEFAULT_MODEL_DIR = fileURLToPath(new URL('../../models/augur-quantile-v1/', import.meta.url));
+
+export function readModelFiles(dir: string): ModelFiles | { reason: string } {
+  const jsonPath = join(dir, MODEL_JSON);
+  const binPath = join(dir, WEIGHTS_BIN);
+  if (!existsSync(jsonPath)) return { reason: `no ${MODEL_JSON} in ${dir}` };
+  if (!existsSync(binPath)) return { reason: `no ${WEIGHTS_BIN} in ${dir}` };
+  const bin = readFileSync(binPath);
+  return { json: readFileSync(jsonPath, 'utf8'), weights: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer };
+}
+
+export function writeModelFiles(dir: string, files: ModelFiles): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, WEIGHTS_BIN), Buffer.from(files.weights));
+  writeFileSync(join(dir, MODEL_JSON), files.json);
+}
