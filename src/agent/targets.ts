@@ -12,8 +12,8 @@ export function manifestSpecOf(t: TargetConfig): ManifestSpec {
     format: t.manifest.format,
     path: t.manifest.path,
     ...(t.manifest.container ? { container: t.manifest.container } : {}),
-    ...(t.manifest.hpaPath ? { hpaPath: t.manifest.hpaPath } : {}),
-    ...(t.manifest.helm ? { helm: t.manifest.helm } : {}),
+    ...('hpaPath' in t.manifest && t.manifest.hpaPath ? { hpaPath: t.manifest.hpaPath } : {}),
+    ...('helm' in t.manifest && t.manifest.helm ? { helm: t.manifest.helm } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { duration, percent, secretRef } from './fields.js';
 import { FORGES, forgeSchemas, forgeWebhookSchemas } from '../forge/registry.js';
+import { FORMATS, manifestSchemas } from '../manifests/formats/index.js';
 import { MEMORY_SIZE, parseQuantity } from '../domain/quantity.js';
 
 const cpuQuantity = z
@@ -163,36 +164,13 @@ const metricRef = z.union([
     .strict(),
 ], { error: 'a metric: { query: PromQL }, { file: path.csv } or { preset: cadvisor | kube-state-metrics }' });
 
-const helmKeys = z
-  .object({
-    replicas: z.string(),
-    'hpa.enabled': z.string(),
-    'hpa.minReplicas': z.string(),
-    'hpa.maxReplicas': z.string(),
-    'cpu.request': z.string(),
-    'cpu.limit': z.string(),
-    'memory.request': z.string(),
-    'memory.limit': z.string(),
-  })
-  .partial()
-  .strict()
-  .describe('key paths in the values file; defaults: replicaCount, autoscaling.enabled, autoscaling.minReplicas, autoscaling.maxReplicas, resources.requests.cpu, resources.limits.cpu, resources.requests.memory, resources.limits.memory');
-
 const target = z
   .object({
     kind: z.enum(['Deployment', 'StatefulSet']).default('Deployment'),
     namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'a Kubernetes namespace name (lowercase letters, digits, -)' }),
     name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: 'a Kubernetes object name (lowercase letters, digits, - and .)' }),
     group: z.string().optional().describe('targets with the same group share one PR when forge.grouping is "group"'),
-    manifest: z
-      .object({
-        format: z.enum(['plain', 'kustomize', 'helm']).describe('plain YAML, a Kustomize directory, or a Helm values file'),
-        path: z.string().min(1).describe('repository-relative: the YAML file or directory, the kustomization directory, or the values file'),
-        container: z.string().optional().describe('container whose resources are sized; default: the only (or first) container'),
-        hpaPath: z.string().optional().describe('plain format: the file of the HPA, when it is not beside the workload'),
-        helm: helmKeys.optional(),
-      })
-      .strict(),
+    manifest: z.discriminatedUnion('format', manifestSchemas, { error: `manifest.format must be ${FORMATS.map((f) => JSON.stringify(f.format)).join(', ')}` }),
     metrics: z
       .object({
         load: metricRef.describe('the load that replicas are sized for (requests per second, queue depth, CPU cores...)'),

@@ -1,10 +1,9 @@
 import type { FieldKey } from '../domain/workload.js';
 
-export type ManifestFormat = 'plain' | 'kustomize' | 'helm';
-
 /** Where a target's manifests are, from the user's config. */
 export interface ManifestSpec {
-  format: ManifestFormat;
+  /** A registered format (manifests/formats/index.ts). */
+  format: string;
   /**
    * plain: a YAML file, or a directory (all *.yaml/*.yml directly in it); kustomize: the directory
    * holding kustomization.yaml (overlay or base); helm: the values file.

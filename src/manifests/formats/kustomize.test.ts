@@ -1,11 +1,11 @@
 // Hand-written Kustomize shapes: replicas entries, overlay patches (strategic merge, JSON 6902,
 // inline), namespaces and name prefixes, components, and errors.
 import { describe, expect, it } from 'vitest';
-import type { WorkloadId } from '../domain/workload.js';
-import { ManifestError, applyEdits, editFor, locateWorkload } from './index.js';
-import type { ManifestSpec } from './index.js';
-import { memRepo } from './testing.js';
-import { roundTripAll, roundTripField } from './roundtrip.test-helper.js';
+import type { WorkloadId } from '../../domain/workload.js';
+import { ManifestError, applyEdits, editFor, locateWorkload } from '../index.js';
+import type { ManifestSpec } from '../index.js';
+import { memRepo } from '../testing.js';
+import { roundTripAll, roundTripField } from '../roundtrip.test-helper.js';
 
 const kust = (path: string, extra: Partial<ManifestSpec> = {}): ManifestSpec => ({ format: 'kustomize', path, ...extra });
 const web = (namespace = 'prod'): WorkloadId => ({ kind: 'Deployment', namespace, name: 'web' });

@@ -1,11 +1,13 @@
 // Plain YAML: a file (or a directory of files) of Kubernetes objects, edited where they are written.
-import type { FieldKey, ScaledObjectSite, WorkloadId, WorkloadManifest } from '../domain/workload.js';
-import { ManifestError } from '../domain/errors.js';
-import { scaledObjectSite } from './keda.js';
-import type { ManifestSpec } from './spec.js';
-import { dirOf, normPath } from './paths.js';
-import type { Ctx, Lookup, ParsedFile } from './yaml-util.js';
-import type { HpaFound, ResourceDoc } from './workload.js';
+import { z } from 'zod';
+import type { ManifestFormatModule } from '../format.js';
+import type { FieldKey, ScaledObjectSite, WorkloadId, WorkloadManifest } from '../../domain/workload.js';
+import { ManifestError } from '../../domain/errors.js';
+import { scaledObjectSite } from '../keda.js';
+import type { ManifestSpec } from '../spec.js';
+import { dirOf, normPath } from '../paths.js';
+import type { Ctx, Lookup, ParsedFile } from '../yaml-util.js';
+import type { HpaFound, ResourceDoc } from '../workload.js';
 import {
   CONTAINER_FIELDS,
   HPA_FIELDS,
@@ -20,7 +22,11 @@ import {
   scalesWorkload,
   singleHpa,
   where,
-} from './workload.js';
+} from '../workload.js';
+
+const plainOptions = {
+  hpaPath: z.string().optional().describe('the file of the HPA, when it is not beside the workload'),
+};
 
 function readAll(ctx: Ctx, files: string[], skipped: string[]): ParsedFile[] {
   const out: ParsedFile[] = [];
@@ -130,3 +136,10 @@ function findHpa(ctx: Ctx, id: WorkloadId, wl: ResourceDoc, spec: ManifestSpec):
   for (const s of skipped) ctx.note(`skipped invalid YAML while looking for an HPA: ${s}`);
   return singleHpa(id, scan(siblings));
 }
+
+export const plain: ManifestFormatModule<'plain', typeof plainOptions> = {
+  format: 'plain',
+  doc: 'plain YAML: `path` is the file, or a directory of *.yaml files, holding the workload',
+  options: plainOptions,
+  locate: locatePlain,
+};

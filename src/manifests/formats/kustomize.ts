@@ -1,14 +1,15 @@
 // Kustomize: a kustomization (overlay or base), its replicas entries, patches and resources, recursively.
+import type { ManifestFormatModule } from '../format.js';
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { YAMLMap, YAMLSeq } from 'yaml';
-import type { FieldKey, ScaledObjectSite, WorkloadId, WorkloadManifest } from '../domain/workload.js';
-import { ManifestError } from '../domain/errors.js';
-import { scaledObjectSite, wholeNumber } from './keda.js';
-import { dirOf, isUnder, joinPath, normPath } from './paths.js';
-import type { ManifestSpec } from './spec.js';
-import type { Ctx, Lookup, ParsedFile } from './yaml-util.js';
-import { asSeq, describeNode, getKey, lineOf, parseText, scalarAt, str, strAt } from './yaml-util.js';
-import type { ContainerChoice, HpaFound, ResourceDoc } from './workload.js';
+import type { FieldKey, ScaledObjectSite, WorkloadId, WorkloadManifest } from '../../domain/workload.js';
+import { ManifestError } from '../../domain/errors.js';
+import { scaledObjectSite, wholeNumber } from '../keda.js';
+import { dirOf, isUnder, joinPath, normPath } from '../paths.js';
+import type { ManifestSpec } from '../spec.js';
+import type { Ctx, Lookup, ParsedFile } from '../yaml-util.js';
+import { asSeq, describeNode, getKey, lineOf, parseText, scalarAt, str, strAt } from '../yaml-util.js';
+import type { ContainerChoice, HpaFound, ResourceDoc } from '../workload.js';
 import {
   CONTAINER_FIELDS,
   HPA_FIELDS,
@@ -24,7 +25,7 @@ import {
   scalesWorkload,
   singleHpa,
   where,
-} from './workload.js';
+} from '../workload.js';
 
 const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 const REPLICATED_KINDS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController']);
@@ -557,3 +558,10 @@ function kedaSite(ctx: Ctx, o: Occ, dir: string): ScaledObjectSite | undefined {
   }
   return site;
 }
+
+export const kustomize: ManifestFormatModule<'kustomize', Record<never, never>> = {
+  format: 'kustomize',
+  doc: 'Kustomize: `path` is the directory of the kustomization (an overlay or a base)',
+  options: {},
+  locate: locateKustomize,
+};

@@ -1,12 +1,14 @@
 // Helm values files: the chart's templates are not read; the fields are the values at configured key paths.
+import { z } from 'zod';
+import type { ManifestFormatModule } from '../format.js';
 import { isAlias, isMap, isScalar, isSeq } from 'yaml';
-import type { FieldKey, WorkloadId, WorkloadManifest } from '../domain/workload.js';
-import { ManifestError } from '../domain/errors.js';
-import { normPath } from './paths.js';
-import type { ManifestSpec } from './spec.js';
-import type { Ctx, Lookup, ParsedFile } from './yaml-util.js';
-import { describeNode, lineOf, scalarAt } from './yaml-util.js';
-import { CONTAINER_FIELDS, HPA_FIELDS, assemble } from './workload.js';
+import type { FieldKey, WorkloadId, WorkloadManifest } from '../../domain/workload.js';
+import { ManifestError } from '../../domain/errors.js';
+import { normPath } from '../paths.js';
+import type { ManifestSpec } from '../spec.js';
+import type { Ctx, Lookup, ParsedFile } from '../yaml-util.js';
+import { describeNode, lineOf, scalarAt } from '../yaml-util.js';
+import { CONTAINER_FIELDS, HPA_FIELDS, assemble } from '../workload.js';
 
 export type HelmKey = FieldKey | 'hpa.enabled';
 
@@ -158,3 +160,27 @@ export function locateHelm(ctx: Ctx, id: WorkloadId, spec: ManifestSpec): Worklo
   const info = hpaEnabled ? { label: `the chart's HPA (${path}: ${enabledPath}: true)`, type: 'hpa' as const } : undefined;
   return assemble(ctx, id, results, info, undefined);
 }
+
+const helmKeys = z
+  .object({
+    replicas: z.string(),
+    'hpa.enabled': z.string(),
+    'hpa.minReplicas': z.string(),
+    'hpa.maxReplicas': z.string(),
+    'cpu.request': z.string(),
+    'cpu.limit': z.string(),
+    'memory.request': z.string(),
+    'memory.limit': z.string(),
+  })
+  .partial()
+  .strict()
+  .describe('key paths in the values file; defaults: replicaCount, autoscaling.enabled, autoscaling.minReplicas, autoscaling.maxReplicas, resources.requests.cpu, resources.limits.cpu, resources.requests.memory, resources.limits.memory');
+
+const helmOptions = { helm: helmKeys.optional() };
+
+export const helm: ManifestFormatModule<'helm', typeof helmOptions> = {
+  format: 'helm',
+  doc: 'a Helm values file: `path` is the file; `helm` maps each field to its key path',
+  options: helmOptions,
+  locate: locateHelm,
+};

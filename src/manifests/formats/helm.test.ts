@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { WorkloadId } from '../domain/workload.js';
-import { ManifestError, locateWorkload } from './index.js';
-import type { ManifestSpec } from './index.js';
-import { memRepo } from './testing.js';
-import { roundTripAll, roundTripField } from './roundtrip.test-helper.js';
+import type { WorkloadId } from '../../domain/workload.js';
+import { ManifestError, locateWorkload } from '../index.js';
+import type { ManifestSpec } from '../index.js';
+import { memRepo } from '../testing.js';
+import { roundTripAll, roundTripField } from '../roundtrip.test-helper.js';
 
 const id: WorkloadId = { kind: 'Deployment', namespace: 'shop', name: 'web' };
 const helm = (extra: Partial<ManifestSpec> = {}): ManifestSpec => ({ format: 'helm', path: 'chart/values.yaml', ...extra });

@@ -1,11 +1,11 @@
 // Hand-written plain-YAML shapes: quotes, comments, CRLF, multi-document files, StatefulSets,
 // ambiguous and missing workloads, HPAs next door and autoscaling/v1, containers, templating.
 import { describe, expect, it } from 'vitest';
-import type { WorkloadId } from '../domain/workload.js';
-import { ManifestError, applyEdits, editFor, locateWorkload } from './index.js';
-import type { ManifestSpec } from './index.js';
-import { memRepo } from './testing.js';
-import { roundTripAll, roundTripField } from './roundtrip.test-helper.js';
+import type { WorkloadId } from '../../domain/workload.js';
+import { ManifestError, applyEdits, editFor, locateWorkload } from '../index.js';
+import type { ManifestSpec } from '../index.js';
+import { memRepo } from '../testing.js';
+import { roundTripAll, roundTripField } from '../roundtrip.test-helper.js';
 
 const web: WorkloadId = { kind: 'Deployment', namespace: 'shop', name: 'web' };
 const plain = (path: string, extra: Partial<ManifestSpec> = {}): ManifestSpec => ({ format: 'plain', path, ...extra });
