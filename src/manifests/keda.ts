@@ -344,8 +344,15 @@ function dashOf(item: unknown, t: Text, what: string): number {
   return p;
 }
 
+/** A block list entry: the offset of its "-", and [start, end) from its "-" line to the end of its last content line. */
+interface Span {
+  dash: number;
+  start: number;
+  end: number;
+}
+
 /** [start, end) of a block list entry: from its "-" line to the end of its last content line. */
-function spanOf(item: unknown, t: Text, what: string): { dash: number; start: number; end: number } {
+function spanOf(item: unknown, t: Text, what: string): Span {
   const dash = dashOf(item, t, what);
   const end = contentEnd(item, t) ?? dash + 1;
   return { dash, start: t.lineStart(dash), end: t.lineEndIncl(Math.max(end - 1, dash)) };
@@ -462,50 +469,29 @@ interface Splice {
   to: string;
 }
 
+/** What each step of a splice reads. */
+interface SpliceCtx {
+  path: string;
+  label: string;
+  t: Text;
+  doc: Document.Parsed;
+  read: ReadSO;
+  triggers: CronWindowTrigger[];
+  /** Indentation one level deeper adds in this document. */
+  unit: number;
+}
+
 function computeSplice(file: ParsedFile, doc: Document.Parsed, root: YAMLMap, read: ReadSO, triggers: CronWindowTrigger[], label: string): Splice {
   const t = new Text(file.text);
   const spec = read.spec;
   if (spec.flow) {
     throw new ManifestError(`${file.path}: ${label}: spec is a flow map ({...}); Augur adds triggers to block maps only: write spec as one key per line`);
   }
-  const unit = unitOf(root, spec, t);
+  const c: SpliceCtx = { path: file.path, label, t, doc, read, triggers, unit: unitOf(root, spec, t) };
   const seq = read.pair?.value;
 
   // A block list with entries: replace Augur's entries, or append after the last entry.
-  if (isSeq(seq) && !seq.flow && seq.items.length > 0) {
-    const style = styleOfSeq(seq, unit, t);
-    const spans = seq.items.map((item, i) => spanOf(item, t, `${file.path}:${nodeLine(t.s, item, 1)}: spec.triggers[${i}]`));
-    const eol = t.eol(spans[0]?.start ?? 0);
-    const rendered = triggers.flatMap((tr) => renderTrigger(tr, style));
-    const augur = read.triggers.filter((e) => e.augur).map((e) => e.index);
-    if (augur.length === 0) {
-      const at = (spans[spans.length - 1] as { end: number }).end;
-      const atEofWithoutBreak = at === t.s.length && !t.s.endsWith('\n');
-      return { range: [at, at], to: atEofWithoutBreak ? eol + rendered.join(eol) : lines(rendered, eol) };
-    }
-    if (triggers.length === 0 && augur.length === seq.items.length) {
-      throw new ManifestError(
-        `${file.path}: ${label}: spec.triggers holds only Augur's cron triggers and the new schedule has none; KEDA needs at least one trigger. ` +
-          'Add another trigger (e.g. cpu) by hand or remove the ScaledObject',
-      );
-    }
-    const first = augur[0] as number;
-    const last = augur[augur.length - 1] as number;
-    const from = (spans[first] as { start: number }).start;
-    const to = (spans[last] as { end: number }).end;
-    let out = '';
-    let pos = from;
-    for (let i = first; i <= last; i++) {
-      const sp = spans[i] as { start: number; end: number };
-      out += t.s.slice(pos, sp.start);
-      if (read.triggers[i]?.augur) {
-        if (i === last) out += lines(rendered, eol);
-      } else out += t.s.slice(sp.start, sp.end);
-      pos = sp.end;
-    }
-    if (to === t.s.length && !t.s.endsWith('\n') && out.endsWith(eol)) out = out.slice(0, -eol.length);
-    return { range: [from, to], to: out };
-  }
+  if (isSeq(seq) && !seq.flow && seq.items.length > 0) return spliceBlockList(c, seq);
 
   if (isSeq(seq) && seq.items.length > 0) {
     throw new ManifestError(
@@ -515,43 +501,104 @@ function computeSplice(file: ParsedFile, doc: Document.Parsed, root: YAMLMap, re
   }
 
   // `triggers: []`, `triggers:`, `triggers: ~`: replace the empty value (after the colon) with a block list.
-  if (read.pair) {
-    const key = rangeOf(read.pair.key);
-    if (!key) throw new ManifestError(`${file.path}: ${label}: spec.triggers has no source position; not edited`);
-    const colon = t.s.indexOf(':', key[1]);
-    if (colon < 0 || t.s.slice(key[1], colon).trim() !== '') {
-      throw new ManifestError(`${file.path}:${lineOf(t.s, key[0])}: ${label}: cannot find the ":" after spec.triggers; write it as "triggers: []"`);
-    }
-    const v = read.pair.value;
-    const vr = isEmptyScalar(v, t) ? undefined : rangeOf(v);
-    const valueStart = vr ? vr[0] : colon + 1;
-    const valueEnd = vr ? vr[1] : colon + 1;
-    if (/[^ \t]/.test(t.s.slice(colon + 1, valueStart))) {
-      throw new ManifestError(
-        `${file.path}:${lineOf(t.s, key[0])}: ${label}: the value of spec.triggers does not start on the key's line; write it as "triggers: []"`,
-      );
-    }
-    const lineEnd = t.lineEndIncl(valueEnd);
-    const rest = t.s.slice(valueEnd, lineEnd).replace(/\r?\n$/, '');
-    const eol = t.eol(key[0]);
-    const offset = seqOffsetOf(doc, t) ?? unit;
-    const dash = t.col(key[0]) + offset;
-    const rendered = triggers.flatMap((tr) => renderTrigger(tr, { dash, content: dash + 2, meta: unit }));
-    const atEofWithoutBreak = lineEnd === t.s.length && !t.s.endsWith('\n');
-    return { range: [colon + 1, lineEnd], to: rest + eol + (atEofWithoutBreak ? rendered.join(eol) : lines(rendered, eol)) };
-  }
+  if (read.pair) return spliceEmptyValue(c, read.pair);
 
   // No triggers key: add one as spec's last key.
+  return spliceNewKey(c, spec);
+}
+
+/** Lines inserted at `at`, each with its line break; at the end of a file whose last line has none, the break goes first instead. */
+function insertedLines(t: Text, at: number, ls: string[], eol: string): string {
+  const atEofWithoutBreak = at === t.s.length && !t.s.endsWith('\n');
+  return atEofWithoutBreak ? eol + ls.join(eol) : lines(ls, eol);
+}
+
+/** A block list with entries: Augur's entries replaced, or the triggers appended after the last entry when there are none. */
+function spliceBlockList(c: SpliceCtx, seq: YAMLSeq): Splice {
+  const { t } = c;
+  const style = styleOfSeq(seq, c.unit, t);
+  const spans = seq.items.map((item, i) => spanOf(item, t, `${c.path}:${nodeLine(t.s, item, 1)}: spec.triggers[${i}]`));
+  const eol = t.eol(spans[0]?.start ?? 0);
+  const rendered = c.triggers.flatMap((tr) => renderTrigger(tr, style));
+  const augur = c.read.triggers.filter((e) => e.augur).map((e) => e.index);
+  if (augur.length === 0) {
+    const at = (spans[spans.length - 1] as Span).end;
+    return { range: [at, at], to: insertedLines(t, at, rendered, eol) };
+  }
+  if (c.triggers.length === 0 && augur.length === seq.items.length) {
+    throw new ManifestError(
+      `${c.path}: ${c.label}: spec.triggers holds only Augur's cron triggers and the new schedule has none; KEDA needs at least one trigger. ` +
+        'Add another trigger (e.g. cpu) by hand or remove the ScaledObject',
+    );
+  }
+  return replaceAugurEntries(c, spans, augur, lines(rendered, eol), eol);
+}
+
+/**
+ * The text from Augur's first entry to its last, rewritten: Augur's entries dropped, the other
+ * entries and comment lines between them kept with their bytes, and `rendered` where the last
+ * of Augur's entries was.
+ */
+function replaceAugurEntries(c: SpliceCtx, spans: Span[], augur: number[], rendered: string, eol: string): Splice {
+  const { t } = c;
+  const first = augur[0] as number;
+  const last = augur[augur.length - 1] as number;
+  const from = (spans[first] as Span).start;
+  const to = (spans[last] as Span).end;
+  let out = '';
+  let pos = from;
+  for (let i = first; i <= last; i++) {
+    const sp = spans[i] as Span;
+    out += t.s.slice(pos, sp.start);
+    if (c.read.triggers[i]?.augur) {
+      if (i === last) out += rendered;
+    } else out += t.s.slice(sp.start, sp.end);
+    pos = sp.end;
+  }
+  // A file that ended without a line break still does.
+  if (to === t.s.length && !t.s.endsWith('\n') && out.endsWith(eol)) out = out.slice(0, -eol.length);
+  return { range: [from, to], to: out };
+}
+
+/** `triggers: []`, `triggers:` or `triggers: ~`: the empty value (after the colon) replaced with a block list. */
+function spliceEmptyValue(c: SpliceCtx, pair: Pair): Splice {
+  const { t, path, label } = c;
+  const key = rangeOf(pair.key);
+  if (!key) throw new ManifestError(`${path}: ${label}: spec.triggers has no source position; not edited`);
+  const colon = t.s.indexOf(':', key[1]);
+  if (colon < 0 || t.s.slice(key[1], colon).trim() !== '') {
+    throw new ManifestError(`${path}:${lineOf(t.s, key[0])}: ${label}: cannot find the ":" after spec.triggers; write it as "triggers: []"`);
+  }
+  const v = pair.value;
+  const vr = isEmptyScalar(v, t) ? undefined : rangeOf(v);
+  const valueStart = vr ? vr[0] : colon + 1;
+  const valueEnd = vr ? vr[1] : colon + 1;
+  if (/[^ \t]/.test(t.s.slice(colon + 1, valueStart))) {
+    throw new ManifestError(`${path}:${lineOf(t.s, key[0])}: ${label}: the value of spec.triggers does not start on the key's line; write it as "triggers: []"`);
+  }
+  const lineEnd = t.lineEndIncl(valueEnd);
+  const rest = t.s.slice(valueEnd, lineEnd).replace(/\r?\n$/, '');
+  const eol = t.eol(key[0]);
+  const offset = seqOffsetOf(c.doc, t) ?? c.unit;
+  const dash = t.col(key[0]) + offset;
+  const rendered = c.triggers.flatMap((tr) => renderTrigger(tr, { dash, content: dash + 2, meta: c.unit }));
+  const atEofWithoutBreak = lineEnd === t.s.length && !t.s.endsWith('\n');
+  return { range: [colon + 1, lineEnd], to: rest + eol + (atEofWithoutBreak ? rendered.join(eol) : lines(rendered, eol)) };
+}
+
+/** No triggers key: `triggers:` and its block list added as spec's last key. */
+function spliceNewKey(c: SpliceCtx, spec: YAMLMap): Splice {
+  const { t } = c;
   const firstKey = rangeOf(spec.items[0]?.key);
   const end = contentEnd(spec, t);
-  if (!firstKey || end === undefined) throw new ManifestError(`${file.path}: ${label}: spec has no source position; not edited`);
+  if (!firstKey || end === undefined) throw new ManifestError(`${c.path}: ${c.label}: spec has no source position; not edited`);
   const keyCol = t.col(firstKey[0]);
   const at = t.lineEndIncl(Math.max(end - 1, 0));
   const eol = t.eol(firstKey[0]);
-  const offset = seqOffsetOf(doc, t) ?? unit;
-  const rendered = [`${' '.repeat(keyCol)}triggers:`, ...triggers.flatMap((tr) => renderTrigger(tr, { dash: keyCol + offset, content: keyCol + offset + 2, meta: unit }))];
-  const atEofWithoutBreak = at === t.s.length && !t.s.endsWith('\n');
-  return { range: [at, at], to: atEofWithoutBreak ? eol + rendered.join(eol) : lines(rendered, eol) };
+  const offset = seqOffsetOf(c.doc, t) ?? c.unit;
+  const dash = keyCol + offset;
+  const rendered = [`${' '.repeat(keyCol)}triggers:`, ...c.triggers.flatMap((tr) => renderTrigger(tr, { dash, content: dash + 2, meta: c.unit }))];
+  return { range: [at, at], to: insertedLines(t, at, rendered, eol) };
 }
 
 /**

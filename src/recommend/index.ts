@@ -7,6 +7,7 @@ import type { FieldKey, ScaledObjectSite, WorkloadId } from '../domain/workload.
 import type { Forecast } from '../domain/forecast.js';
 import type { Series } from '../domain/series.js';
 import { recommendSchedule } from './schedule.js';
+import type { ScheduleResult } from './schedule.js';
 import { max, mean, min, percentile, tail } from './stats.js';
 
 export interface RecommendInput {
@@ -32,117 +33,210 @@ export interface RecommendInput {
 /** Window of observed history that a decrease must be supported by. */
 const EVIDENCE_SECONDS = 7 * 86_400;
 
+/** What every strategy reads: the input, the forecast's bands and the replica arithmetic. */
+interface Basis {
+  input: RecommendInput;
+  sizing: Sizing;
+  forecast: Forecast;
+  /** Load one replica serves. */
+  cap: number;
+  /** The forecast quantile replicas are sized for (sizing.quantile). */
+  band: number[];
+  /** Key of the high quantile (sizing.maxQuantile): what bursts need, and the HPA's ceiling. */
+  qMax: string;
+  headroom: number;
+  /** Replicas needed for a load, with the headroom. */
+  replicasFor: (load: number) => number;
+  horizonSeconds: number;
+  /** The last EVIDENCE_SECONDS of observed load. */
+  evidence: number[];
+  observedPeak: number;
+  /** Peak of the forecast band. */
+  peak: number;
+}
+
+/** The replica count's changes from the strategy that owns it, with what it expects to run. */
+interface ReplicaPlan {
+  changes: Change[];
+  reasons: string[];
+  /** Replicas expected on average over the horizon. */
+  expectedReplicas: number;
+}
+
+/** The composition: the strategy that owns the replica count, then requests and limits, then the schedule. */
 export function recommend(input: RecommendInput): Recommendation {
-  const { sizing, forecast, capacityPerReplica: cap } = input;
-  const q = String(sizing.quantile);
-  const qMax = String(sizing.maxQuantile);
-  const qMedian = '0.5';
-  const band = forecast.quantiles[q];
-  if (!band) throw new Error(`forecast has no ${q} quantile (has ${Object.keys(forecast.quantiles).join(', ')})`);
-  const headroom = 1 + sizing.headroomPercent / 100;
-  // The epsilon keeps float noise (3000 × 1.1 ÷ 100 = 33.000000000000004) from adding a replica.
-  const replicasFor = (load: number) => Math.max(1, Math.ceil((load * headroom) / cap - 1e-9));
-  const horizonSeconds = forecast.timestamps.length * forecast.stepSeconds;
-  const evidence = tail(input.load.values, Math.round(EVIDENCE_SECONDS / input.load.stepSeconds));
-  const observedPeak = max(evidence);
-  const peak = max(band);
-  const changes: Change[] = [];
-  const reasons: string[] = [
-    `Forecast p${pct(sizing.quantile)} peak ${fmt(peak)} over the next ${hours(horizonSeconds)} (model ${forecast.model}); observed peak of the last ${days(evidence.length * input.load.stepSeconds)}: ${fmt(observedPeak)}.`,
-    `One replica serves ${fmt(cap)} (${input.capacitySource}); sized with ${sizing.headroomPercent}% headroom, and never below the forecast p${pct(sizing.maxQuantile)}.`,
-  ];
-  let expectedReplicas: number;
-
-  if (input.autoscaler === 'none') {
-    // The quantile plus headroom, and never less than the high quantile itself: a bursty
-    // workload's p99 is far above its p90, and its bursts need those replicas.
-    const burst = forecast.quantiles[qMax] ? max(forecast.quantiles[qMax]) : Number.NEGATIVE_INFINITY;
-    const proposed = Math.max(replicasFor(peak), Number.isFinite(burst) ? replicasFor(burst / headroom) : 1);
-    const byBurst = proposed > replicasFor(peak);
-    expectedReplicas = proposed;
-    if (input.current.replicas !== undefined) {
-      changes.push({
-        field: 'replicas',
-        current: input.current.replicas,
-        proposed,
-        observed: replicasFor(observedPeak),
-        reason: byBurst
-          ? `the forecast p${pct(sizing.maxQuantile)} peak ${fmt(burst)} ÷ ${fmt(cap)} per replica = ${fmt(burst / cap)} → ${proposed} (above p${pct(sizing.quantile)} ${fmt(peak)} × ${headroom.toFixed(2)} = ${fmt((peak * headroom) / cap)} replicas: bursts)`
-          : `${fmt(peak)} × ${headroom.toFixed(2)} ÷ ${fmt(cap)} per replica = ${fmt((peak * headroom) / cap)} → ${proposed}`,
-      });
-    }
-  } else {
-    const median = forecast.quantiles[qMedian] ?? band;
-    const trough = min(median);
-    const minProposed = replicasFor(trough);
-    // The floor may only drop as far as every recent day's trough allows.
-    const daySteps = Math.round(86_400 / input.load.stepSeconds);
-    let observedTroughs = -Infinity;
-    for (let i = 0; i < evidence.length; i += daySteps) observedTroughs = Math.max(observedTroughs, min(evidence.slice(i, i + daySteps)));
-    const high = forecast.quantiles[qMax] ?? band;
-    const maxProposed = replicasFor(max(high));
-    const currentMin = input.current['hpa.minReplicas'];
-    const currentMax = input.current['hpa.maxReplicas'];
-    if (currentMin !== undefined) {
-      changes.push({
-        field: 'hpa.minReplicas',
-        current: currentMin,
-        proposed: minProposed,
-        observed: Number.isFinite(observedTroughs) ? replicasFor(observedTroughs) : minProposed,
-        reason: `floor at the forecast median's trough ${fmt(trough)}, so the HPA starts each ramp from there`,
-      });
-    }
-    if (currentMax !== undefined) {
-      changes.push({
-        field: 'hpa.maxReplicas',
-        current: currentMax,
-        proposed: Math.max(maxProposed, minProposed),
-        observed: replicasFor(observedPeak),
-        reason: `ceiling covers the forecast p${pct(sizing.maxQuantile)} peak ${fmt(max(high))}`,
-      });
-    }
-    const lo = currentMin ?? minProposed;
-    const hi = Math.max(currentMax ?? maxProposed, lo);
-    expectedReplicas = mean(median.map((v) => Math.min(hi, Math.max(lo, replicasFor(v)))));
-    reasons.push(
-      input.scaledObject
-        ? `${input.scaledObject.label} (KEDA) owns the replica count: Augur proposes its cron windows (sizing.schedule), never spec.replicas.`
-        : `An HPA owns the replica count: Augur sizes its minReplicas and maxReplicas, never spec.replicas.`,
-    );
-  }
-
-  changes.push(...resourceChanges(input));
-  const oomKills = input.oomKills ? max(input.oomKills.values) : undefined;
-  const sched = sizing.schedule.enabled
-    ? recommendSchedule({
-        forecast,
-        load: input.load,
-        quantile: sizing.quantile,
-        maxQuantile: sizing.maxQuantile,
-        headroomPercent: sizing.headroomPercent,
-        capacityPerReplica: cap,
-        site: input.scaledObject,
-        timezone: sizing.schedule.timezone ?? input.timezone ?? 'UTC',
-        maxWindows: sizing.schedule.maxWindows,
-      })
-    : undefined;
-  if (sched && 'schedule' in sched) reasons.push(`Scaling schedule: ${sched.schedule.reason}.`);
+  const b = basisOf(input);
+  const replicas = input.autoscaler === 'none' ? replicasWithoutAutoscaler(b) : hpaBounds(b);
+  const changes = [...replicas.changes, ...resourceChanges(input)];
+  const sched = scheduleFor(b);
   return {
     target: input.target,
     changes,
     ...(sched && 'schedule' in sched ? { schedule: sched.schedule } : {}),
     ...(sched && 'skipped' in sched ? { scheduleSkipped: sched.skipped } : {}),
-    reasons,
-    evidence: {
-      forecastPeak: peak,
-      quantile: sizing.quantile,
-      horizonSeconds,
-      capacityPerReplica: cap,
-      capacitySource: input.capacitySource,
-      expectedReplicas,
-      historySteps: input.load.values.length,
-      ...(oomKills !== undefined && Number.isFinite(oomKills) ? { oomKills } : {}),
-    },
+    reasons: [...basisReasons(b), ...replicas.reasons, ...(sched && 'schedule' in sched ? [`Scaling schedule: ${sched.schedule.reason}.`] : [])],
+    evidence: evidenceOf(b, replicas.expectedReplicas),
+  };
+}
+
+/** The forecast band, headroom and observed history every strategy sizes from. Throws when the forecast lacks the sized quantile. */
+function basisOf(input: RecommendInput): Basis {
+  const { sizing, forecast, capacityPerReplica: cap } = input;
+  const q = String(sizing.quantile);
+  const band = forecast.quantiles[q];
+  if (!band) throw new Error(`forecast has no ${q} quantile (has ${Object.keys(forecast.quantiles).join(', ')})`);
+  const headroom = 1 + sizing.headroomPercent / 100;
+  // The epsilon keeps float noise (3000 × 1.1 ÷ 100 = 33.000000000000004) from adding a replica.
+  const replicasFor = (load: number) => Math.max(1, Math.ceil((load * headroom) / cap - 1e-9));
+  const evidence = tail(input.load.values, Math.round(EVIDENCE_SECONDS / input.load.stepSeconds));
+  return {
+    input,
+    sizing,
+    forecast,
+    cap,
+    band,
+    qMax: String(sizing.maxQuantile),
+    headroom,
+    replicasFor,
+    horizonSeconds: forecast.timestamps.length * forecast.stepSeconds,
+    evidence,
+    observedPeak: max(evidence),
+    peak: max(band),
+  };
+}
+
+/** The two reasons every recommendation opens with: the forecast against the observed peak, and the capacity. */
+function basisReasons(b: Basis): string[] {
+  const { sizing, forecast, input } = b;
+  return [
+    `Forecast p${pct(sizing.quantile)} peak ${fmt(b.peak)} over the next ${hours(b.horizonSeconds)} (model ${forecast.model}); observed peak of the last ${days(b.evidence.length * input.load.stepSeconds)}: ${fmt(b.observedPeak)}.`,
+    `One replica serves ${fmt(b.cap)} (${input.capacitySource}); sized with ${sizing.headroomPercent}% headroom, and never below the forecast p${pct(sizing.maxQuantile)}.`,
+  ];
+}
+
+/** spec.replicas when no autoscaler owns it: the quantile's peak plus headroom, or the high quantile's peak when that needs more. */
+function replicasWithoutAutoscaler(b: Basis): ReplicaPlan {
+  const { sizing, cap, headroom, peak, replicasFor } = b;
+  // The quantile plus headroom, and never less than the high quantile itself: a bursty
+  // workload's p99 is far above its p90, and its bursts need those replicas.
+  const high = b.forecast.quantiles[b.qMax];
+  const burst = high ? max(high) : Number.NEGATIVE_INFINITY;
+  const proposed = Math.max(replicasFor(peak), Number.isFinite(burst) ? replicasFor(burst / headroom) : 1);
+  const byBurst = proposed > replicasFor(peak);
+  const current = b.input.current.replicas;
+  const change: Change | undefined =
+    current === undefined
+      ? undefined
+      : {
+          field: 'replicas',
+          current,
+          proposed,
+          observed: replicasFor(b.observedPeak),
+          reason: byBurst
+            ? `the forecast p${pct(sizing.maxQuantile)} peak ${fmt(burst)} ÷ ${fmt(cap)} per replica = ${fmt(burst / cap)} → ${proposed} (above p${pct(sizing.quantile)} ${fmt(peak)} × ${headroom.toFixed(2)} = ${fmt((peak * headroom) / cap)} replicas: bursts)`
+            : `${fmt(peak)} × ${headroom.toFixed(2)} ÷ ${fmt(cap)} per replica = ${fmt((peak * headroom) / cap)} → ${proposed}`,
+        };
+  return { changes: change ? [change] : [], reasons: [], expectedReplicas: proposed };
+}
+
+/** What the HPA bounds are sized from. */
+interface HpaSizing {
+  /** The forecast median (the sized band when the forecast has no median). */
+  median: number[];
+  trough: number;
+  minProposed: number;
+  /** Peak of the high quantile (the sized band when the forecast has none). */
+  highPeak: number;
+  maxProposed: number;
+  /** The highest of the recent days' troughs; -Infinity when there is no history. */
+  observedTrough: number;
+}
+
+/** HPA minReplicas and maxReplicas when an HPA (or KEDA) owns the replica count; spec.replicas is left alone. */
+function hpaBounds(b: Basis): ReplicaPlan {
+  const h = hpaSizing(b);
+  const changes = [hpaMinReplicas(b, h), hpaMaxReplicas(b, h)].filter((c): c is Change => c !== undefined);
+  const reason = b.input.scaledObject
+    ? `${b.input.scaledObject.label} (KEDA) owns the replica count: Augur proposes its cron windows (sizing.schedule), never spec.replicas.`
+    : `An HPA owns the replica count: Augur sizes its minReplicas and maxReplicas, never spec.replicas.`;
+  return { changes, reasons: [reason], expectedReplicas: hpaExpectedReplicas(b, h) };
+}
+
+/** The bounds' figures: the median's trough, the high quantile's peak and the recent days' troughs. */
+function hpaSizing(b: Basis): HpaSizing {
+  const median = b.forecast.quantiles['0.5'] ?? b.band;
+  const trough = min(median);
+  // The floor may only drop as far as every recent day's trough allows.
+  const daySteps = Math.round(86_400 / b.input.load.stepSeconds);
+  let observedTrough = -Infinity;
+  for (let i = 0; i < b.evidence.length; i += daySteps) observedTrough = Math.max(observedTrough, min(b.evidence.slice(i, i + daySteps)));
+  const highPeak = max(b.forecast.quantiles[b.qMax] ?? b.band);
+  return { median, trough, minProposed: b.replicasFor(trough), highPeak, maxProposed: b.replicasFor(highPeak), observedTrough };
+}
+
+/** The floor: the forecast median's trough. */
+function hpaMinReplicas(b: Basis, h: HpaSizing): Change | undefined {
+  const current = b.input.current['hpa.minReplicas'];
+  if (current === undefined) return undefined;
+  return {
+    field: 'hpa.minReplicas',
+    current,
+    proposed: h.minProposed,
+    observed: Number.isFinite(h.observedTrough) ? b.replicasFor(h.observedTrough) : h.minProposed,
+    reason: `floor at the forecast median's trough ${fmt(h.trough)}, so the HPA starts each ramp from there`,
+  };
+}
+
+/** The ceiling: the high quantile's peak, and never below the floor. */
+function hpaMaxReplicas(b: Basis, h: HpaSizing): Change | undefined {
+  const current = b.input.current['hpa.maxReplicas'];
+  if (current === undefined) return undefined;
+  return {
+    field: 'hpa.maxReplicas',
+    current,
+    proposed: Math.max(h.maxProposed, h.minProposed),
+    observed: b.replicasFor(b.observedPeak),
+    reason: `ceiling covers the forecast p${pct(b.sizing.maxQuantile)} peak ${fmt(h.highPeak)}`,
+  };
+}
+
+/** Replicas the HPA runs on average over the forecast median, within its current bounds (the proposed ones where unset). */
+function hpaExpectedReplicas(b: Basis, h: HpaSizing): number {
+  const lo = b.input.current['hpa.minReplicas'] ?? h.minProposed;
+  const hi = Math.max(b.input.current['hpa.maxReplicas'] ?? h.maxProposed, lo);
+  return mean(h.median.map((v) => Math.min(hi, Math.max(lo, b.replicasFor(v)))));
+}
+
+/** KEDA cron windows, for targets that opt in (sizing.schedule); undefined otherwise. */
+function scheduleFor(b: Basis): ScheduleResult | undefined {
+  const { sizing, input } = b;
+  if (!sizing.schedule.enabled) return undefined;
+  return recommendSchedule({
+    forecast: b.forecast,
+    load: input.load,
+    quantile: sizing.quantile,
+    maxQuantile: sizing.maxQuantile,
+    headroomPercent: sizing.headroomPercent,
+    capacityPerReplica: b.cap,
+    site: input.scaledObject,
+    timezone: sizing.schedule.timezone ?? input.timezone ?? 'UTC',
+    maxWindows: sizing.schedule.maxWindows,
+  });
+}
+
+/** The figures the PR body and guardrails use. */
+function evidenceOf(b: Basis, expectedReplicas: number): Recommendation['evidence'] {
+  const { input } = b;
+  const oomKills = input.oomKills ? max(input.oomKills.values) : undefined;
+  return {
+    forecastPeak: b.peak,
+    quantile: b.sizing.quantile,
+    horizonSeconds: b.horizonSeconds,
+    capacityPerReplica: b.cap,
+    capacitySource: input.capacitySource,
+    expectedReplicas,
+    historySteps: input.load.values.length,
+    ...(oomKills !== undefined && Number.isFinite(oomKills) ? { oomKills } : {}),
   };
 }
 
