@@ -31,7 +31,7 @@ const backendLog: string[] = [];
 const backend = await neural.initBackend((m) => backendLog.push(m));
 const tBackend = performance.now();
 const models = await import('../src/models/neural.js');
-const { DEFAULT_MODEL_DIR } = await import('../src/models/files.js');
+const { DEFAULT_MODEL_DIR, loadCsvSeries } = await import('../src/models/files.js');
 const loaded = await models.loadNeuralForecaster(DEFAULT_MODEL_DIR, { log: () => {} });
 if (!loaded) throw new Error(`bench/neural.ts: the shipped model did not load: ${models.lastLoadFailure}`);
 const model = loaded;
@@ -212,7 +212,7 @@ async function main(): Promise<void> {
   const train = await import('../src/forecast/neural/train.js');
   const dir = fileURLToPath(new URL('../test/fixtures/traces/', import.meta.url));
   const names = readdirSync(dir).filter((f) => f.endsWith('.csv')).sort();
-  const data = names.map((n) => train.loadCsvSeries(join(dir, n)));
+  const data = names.map((n) => loadCsvSeries(join(dir, n)));
   // An untimed tiny run first (kernels and JIT warm), then the timed one.
   (await train.trainModel(data, { ...train.DEFAULT_TRAIN_OPTIONS, epochs: 1, maxSamplesPerSeries: 20 })).model.dispose();
   const opts = { ...train.DEFAULT_TRAIN_OPTIONS, epochs: 1, maxSamplesPerSeries: TRAIN_WINDOWS_PER_TRACE };

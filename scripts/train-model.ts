@@ -9,9 +9,9 @@ import { initBackend, tf } from '../src/forecast/neural/backend.js';
 import { HORIZON_HOURS, INPUT_SIZE, LEVELS, WINDOW_HOURS } from '../src/forecast/neural/features.js';
 import { fineTune, forecasterFromModel } from '../src/forecast/neural/index.js';
 import { modelFiles } from '../src/forecast/neural/io.js';
-import { writeModelFiles } from '../src/models/files.js';
+import { loadCsvSeries, writeModelFiles } from '../src/models/files.js';
 import { HIDDEN } from '../src/forecast/neural/net.js';
-import { DEFAULT_TRAIN_OPTIONS, loadCsvSeries, trainModel, TRAIN_STEP_SECONDS, validate, VALIDATION_DAYS, type NamedSeries, type ValidationRow } from '../src/forecast/neural/train.js';
+import { DEFAULT_TRAIN_OPTIONS, trainModel, TRAIN_STEP_SECONDS, validate, VALIDATION_DAYS, type NamedSeries, type ValidationRow } from '../src/forecast/neural/train.js';
 import { loadTrace } from '../src/forecast/test-support.js';
 import type { Accuracy } from '../src/domain/forecast.js';
 

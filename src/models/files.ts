@@ -2,9 +2,10 @@
 // writing model.json and weights.bin. The neural forecaster itself (src/forecast/neural/) only
 // sees their contents.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MODEL_JSON, WEIGHTS_BIN, type ModelFiles } from '../forecast/neural/io.js';
+import { csvSeries, TRAIN_STEP_SECONDS, type NamedSeries } from '../forecast/neural/train.js';
 
 /** Where the shipped model lives (repository root /models/augur-quantile-v1). */
 export const DEFAULT_MODEL_DIR = fileURLToPath(new URL('../../models/augur-quantile-v1/', import.meta.url));
@@ -22,4 +23,9 @@ export function writeModelFiles(dir: string, files: ModelFiles): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, WEIGHTS_BIN), Buffer.from(files.weights));
   writeFileSync(join(dir, MODEL_JSON), files.json);
+}
+
+/** A training trace: a `timestamp,value` CSV file, named after the file, on the training grid. */
+export function loadCsvSeries(path: string, stepSeconds = TRAIN_STEP_SECONDS): NamedSeries {
+  return csvSeries(basename(path, '.csv'), readFileSync(path, 'utf8'), stepSeconds);
 }

@@ -1,8 +1,6 @@
 // Training of the shipped neural quantile model (scripts/train-model.ts runs it; see
 // models/augur-quantile-v1/MODEL_CARD.md). Deterministic on one backend: seeded initialisers,
 // a seeded shuffle, full control of the batch order (no model.fit).
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import type { Accuracy, Forecaster } from '../../domain/forecast.js';
 import type { Series } from '../../domain/series.js';
 import { backtest } from '../backtest.js';
@@ -39,8 +37,8 @@ export interface NamedSeries {
  * the samples in each bucket, empty buckets interpolated linearly (a coarser trace, like the
  * 30-minute NYC taxi one, becomes a smooth 5-minute one).
  */
-export function loadCsvSeries(path: string, stepSeconds = TRAIN_STEP_SECONDS): NamedSeries {
-  const lines = readFileSync(path, 'utf8').split(/\r?\n/);
+export function csvSeries(name: string, text: string, stepSeconds = TRAIN_STEP_SECONDS): NamedSeries {
+  const lines = text.split(/\r?\n/);
   const t: number[] = [];
   const v: number[] = [];
   for (const line of lines.slice(1)) {
@@ -76,7 +74,7 @@ export function loadCsvSeries(path: string, stepSeconds = TRAIN_STEP_SECONDS): N
     lastK = k;
   }
   return {
-    name: basename(path, '.csv'),
+    name,
     series: { timestamps: Array.from({ length: n }, (_, i) => start + i * stepSeconds), values, stepSeconds },
   };
 }

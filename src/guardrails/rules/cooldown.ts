@@ -2,7 +2,7 @@ import type { Rule } from '../rule.js';
 
 export const cooldown: Rule = {
   name: 'cooldown',
-  doc: 'after an Augur PR for the workload merges',
+  doc: 'after an Augur PR for the workload merges, nothing more is proposed for it for this long',
   draft(draft, { policy, now, lastMergedAt }) {
     const ago = lastMergedAt === undefined ? undefined : now - lastMergedAt;
     const effect = ago !== undefined && ago < policy.cooldown ? 'held' : 'passed';

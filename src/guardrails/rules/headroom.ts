@@ -5,7 +5,7 @@ import type { Rule } from '../rule.js';
 /** Blast radius: the requests a proposal adds at its busiest moment must fit the namespace quota and the nodes. */
 export const headroom: Rule = {
   name: 'headroom',
-  doc: "with cluster access, the requests a change adds must fit the namespace's tightest ResourceQuota and the cluster's allocatable",
+  doc: "the requests a change adds must fit the namespace's tightest ResourceQuota and the cluster's allocatable",
   cluster(_draft, { added, quota, clusterRoom }) {
     const rooms = [quota && !('error' in quota) ? quota : undefined, clusterRoom].filter((h): h is Headroom => h !== undefined);
     const overflows = overflowsOf(added, rooms);

@@ -6,7 +6,7 @@ import type { Rule } from '../rule.js';
 /** LimitRanger judges pods, not Deployments, so a dry run of the workload cannot catch this: Augur checks it. */
 export const limitRange: Rule = {
   name: 'limitRange',
-  doc: "with cluster access, proposed container requests and limits outside the namespace's LimitRange bounds are held",
+  doc: "proposed container requests and limits outside the namespace's LimitRange bounds are held",
   cluster(draft, { limits }) {
     if (!limits || 'error' in limits) return [];
     const violations = outsideLimitRange(draft.changes, limits);

@@ -3,7 +3,7 @@ import type { Rule } from '../rule.js';
 
 export const maxPerPod: Rule = {
   name: 'maxCpuPerPod/maxMemoryPerPod',
-  doc: 'clamps requests',
+  doc: 'clamps CPU and memory requests per container',
   draft(draft, { policy }) {
     const notes: Note[] = [];
     const changes = draft.changes.map((c) => {

@@ -7,7 +7,7 @@ import { clampStep, isWhole } from '../steps.js';
 /** How far one PR moves a value: fields against Git, a schedule's hours against what they run at now. */
 export const maxStepPercent: Rule = {
   name: 'maxStepPercent',
-  doc: 'clamps how far one PR moves a value (up and down); a replica count may always move by one, so a small workload is never stuck. A request never ends above a limit that stays in the manifest',
+  doc: 'clamps how far one PR moves a value, up and down; a replica count may always move by one, so a small workload is never stuck; a schedule\'s hours move against what they run at now',
   draft(draft, { policy }) {
     const step = policy.maxStepPercent;
     const notes: Note[] = [];

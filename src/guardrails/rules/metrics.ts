@@ -7,7 +7,7 @@ import type { Rule } from '../rule.js';
  */
 export const metrics: Rule = {
   name: 'metrics',
-  doc: 'the load must be read, with usable samples, the newest no older than 15 minutes (or three steps)',
+  doc: 'the load must be read and hold usable samples, the newest no older than 15 minutes (or three steps): stale data is held, not forecast from a filled-in tail',
   facts({ facts, load }) {
     const read = facts.metrics.load;
     if (read && 'error' in read) return [{ rule: 'metrics', effect: 'held', metric: 'load', cause: 'read', error: read.error }];

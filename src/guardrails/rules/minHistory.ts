@@ -3,7 +3,7 @@ import type { Rule } from '../rule.js';
 
 export const minHistory: Rule = {
   name: 'minHistory',
-  doc: 'less history than this holds, saying how much is missing',
+  doc: 'less history than this holds, saying how much is missing; so does a history too short for any model',
   draft: (draft, { policy, historySeconds }) => ({
     draft,
     notes: [{ rule: 'minHistory', effect: historySeconds < policy.minHistory ? 'held' : 'passed', haveSeconds: historySeconds, needSeconds: policy.minHistory }],

@@ -6,7 +6,7 @@ import { withHours } from '../scheduleHours.js';
 /** Replica counts and HPA bounds stay within the policy; a schedule's hours also within the ScaledObject's maxReplicaCount. */
 export const minMaxReplicas: Rule = {
   name: 'minReplicas/maxReplicas',
-  doc: 'clamps replicas, HPA bounds and each hour of a schedule',
+  doc: 'clamps replicas, HPA bounds and each hour of a KEDA schedule',
   draft(draft, { policy }) {
     const { minReplicas: min, maxReplicas: max } = policy;
     const notes: Note[] = [];
