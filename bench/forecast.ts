@@ -4,7 +4,7 @@ import { defaultForecasters, selectAndForecast } from '../src/forecast/index.js'
 import { SelectionCache } from '../src/forecast/registry.js';
 import type { Forecast, ForecastOptions } from '../src/domain/forecast.js';
 import type { Series } from '../src/domain/series.js';
-import { allocatedDuring, fullGc, hasGc, exactAllocationAccounting, HORIZON_STEPS, QUANTILES, STEP, summarize, type PoolSeries, type Summary } from './lib.js';
+import { allocatedDuring, fullGc, hasGc, exactAllocationAccounting, HORIZON_STEPS, QUANTILES, ROOT, STEP, summarize, type PoolSeries, type Summary } from './lib.js';
 
 export const OPTS: ForecastOptions = { horizonSteps: HORIZON_STEPS, quantiles: QUANTILES };
 export const BASELINE = 'seasonal-naive(daily)';
@@ -132,6 +132,31 @@ export const HW_FITS: readonly { name: string; m: number; mult: boolean }[] = [
   { name: 'holt-winters-additive(weekly)', m: 2016, mult: false },
   { name: 'damped-trend', m: 0, mult: false },
 ];
+
+/** The commit whose Holt-Winters run loops were unrolled by hand (three 150-180-line copies), before the generated kernel. */
+export const UNROLLED_COMMIT = 'd994002';
+
+/**
+ * The fit as it was at UNROLLED_COMMIT, read from git history into bench/.baseline-holtWinters.ts
+ * (git-ignored) so the bench can time it beside today's in the same run; undefined, with the reason
+ * logged, when the history is not there (a shallow clone).
+ */
+export async function unrolledFit(log: (msg: string) => void): Promise<FitImpl | undefined> {
+  const { execFileSync } = await import('node:child_process');
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  let text: string;
+  try {
+    text = execFileSync('git', ['show', `${UNROLLED_COMMIT}:src/forecast/holtWinters.ts`], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    log(`  the unrolled Holt-Winters of ${UNROLLED_COMMIT} is not in this clone's history, so it is not compared: ${(err as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
+  const file = join(ROOT, 'bench', '.baseline-holtWinters.ts');
+  writeFileSync(file, text.replace("from './model.js'", "from '../src/forecast/model.js'").replace("from '../domain/forecast.js'", "from '../src/domain/forecast.js'"));
+  const mod = (await import(file)) as { fitExponentialSmoothing: typeof fitExponentialSmoothing };
+  return { name: `unrolled (${UNROLLED_COMMIT})`, fit: mod.fitExponentialSmoothing };
+}
 
 /** An implementation of the fit (fitExponentialSmoothing, or another version of it to compare against). */
 export interface FitImpl {
