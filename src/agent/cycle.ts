@@ -76,7 +76,9 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, view: CycleView, clust
   try {
     const facts = await gather(t, deps, view);
     const { policy, sizing } = effectiveSettings(deps.config, t);
-    let decided = decide(facts, { policy, sizing, capacity: t.capacity, timezone: deps.config.schedule.timezone }, forecaster(deps, sizing.reselectEvery));
+    const loadUnit = t.metrics.load.unit ?? ('preset' in t.metrics.load ? 'cores' : undefined);
+    const settings = { policy, sizing, capacity: t.capacity, timezone: deps.config.schedule.timezone, ...(loadUnit ? { loadUnit } : {}) };
+    let decided = decide(facts, settings, forecaster(deps, sizing.reselectEvery));
     const live = facts.live && 'workload' in facts.live ? facts.live.workload : undefined;
     let cluster;
     if (live && deps.cluster && decided.decision.verdict === 'propose') {

@@ -30,6 +30,8 @@ export interface Settings {
   capacity: TargetConfig['capacity'];
   /** The config's schedule.timezone: freeze windows and the calendar of schedules. */
   timezone: string;
+  /** The load's unit, when the config says it. */
+  loadUnit?: string;
 }
 
 /** How a forecast is made: selection among the candidates, or a cached selection refitted. */
@@ -105,6 +107,8 @@ export function decide(facts: Facts, settings: Settings, forecastWith: ForecastF
     manifestNotes: site.notes,
     podRequests,
     ...(site.container ? { container: site.container } : {}),
+    ...(settings.loadUnit ? { unit: settings.loadUnit } : {}),
+    ...seriesOf(facts, 'cpu', 'memory', 'oomKills'),
   };
   return { decision, findings, ...(scheduleSkipped ? { scheduleSkipped } : {}), evidence };
 }

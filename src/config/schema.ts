@@ -154,15 +154,16 @@ const sizingDefaults = {
 const policyOverride = z.object(policyFields).partial().strict();
 const sizingOverride = z.object(sizingFields).partial().strict();
 
-const metricRef = z.union([
-  z.object({ query: z.string().min(1).describe('PromQL that returns one series') }).strict(),
-  z.object({ file: z.string().min(1).describe('CSV file of timestamp,value rows, relative to metrics.file.dir') }).strict(),
-  z
-    .object({
-      preset: z.enum(['cadvisor', 'kube-state-metrics']).describe('build the usual query for this workload from a standard exporter'),
-    })
-    .strict(),
-], { error: 'a metric: { query: PromQL }, { file: path.csv } or { preset: cadvisor | kube-state-metrics }' });
+const metricSources = {
+  query: z.object({ query: z.string().min(1).describe('PromQL that returns one series') }),
+  file: z.object({ file: z.string().min(1).describe('CSV file of timestamp,value rows, relative to metrics.file.dir') }),
+  preset: z.object({ preset: z.enum(['cadvisor', 'kube-state-metrics']).describe('build the usual query for this workload from a standard exporter') }),
+};
+const metricError = { error: 'a metric: { query: PromQL }, { file: path.csv } or { preset: cadvisor | kube-state-metrics }' };
+const metricRef = z.union([metricSources.query.strict(), metricSources.file.strict(), metricSources.preset.strict()], metricError);
+/** The load takes its unit too, for the PR's chart and sizing arithmetic. */
+const unit = { unit: z.string().min(1).max(24).optional().describe('unit of the load, shown in PRs, e.g. "req/s" (the cadvisor preset: "cores")') };
+const loadRef = z.union([metricSources.query.extend(unit).strict(), metricSources.file.extend(unit).strict(), metricSources.preset.extend(unit).strict()], metricError);
 
 const target = z
   .object({
@@ -173,7 +174,7 @@ const target = z
     manifest: z.discriminatedUnion('format', manifestSchemas, { error: `manifest.format must be ${FORMATS.map((f) => JSON.stringify(f.format)).join(', ')}` }),
     metrics: z
       .object({
-        load: metricRef.describe('the load that replicas are sized for (requests per second, queue depth, CPU cores...)'),
+        load: loadRef.describe('the load that replicas are sized for (requests per second, queue depth, CPU cores...)'),
         cpu: metricRef.optional().describe('CPU cores used by the busiest pod; preset cadvisor'),
         cpuTotal: metricRef.optional().describe('CPU cores used by all pods, to derive capacity; preset cadvisor'),
         memory: metricRef.optional().describe('memory working set in bytes of the largest pod; preset cadvisor'),

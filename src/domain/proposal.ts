@@ -29,8 +29,12 @@ export interface Evidence {
   manifestNotes: string[];
   podRequests: PodRequests;
   container?: string;
-  /** The load's unit, for the chart's axis, when known. */
+  /** The load's unit (metrics.load.unit; "cores" for the cadvisor preset), when known. */
   unit?: string;
+  /** The other metrics read, for the evidence a reviewer needs (memory history, OOM kills, CPU). */
+  memory?: Series;
+  oomKills?: Series;
+  cpu?: Series;
 }
 
 /** The cluster's answers for one decision; each is absent when not asked, or the error. */

@@ -4,7 +4,8 @@ import type { BlockEdit, CronWindowTrigger, Edit, ScaledObjectSite, WorkloadId }
 import type { Decision, Recommendation, ScheduleChange } from '../domain/decision.js';
 import type { Forecast } from '../domain/forecast.js';
 import type { Series } from '../domain/series.js';
-import { buildProposal, renderBody, renderChart } from './body.js';
+import { buildProposal, renderBody } from './body.js';
+import { renderChart } from './chart.js';
 import type { ProposalItem } from '../domain/proposal.js';
 import { targetId } from '../domain/workload.js';
 import { hourRanges, hourlyGrid, windowTime } from './schedule.js';

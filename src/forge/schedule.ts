@@ -5,6 +5,8 @@ import { fmt } from '../domain/units.js';
 import { hourlyFromTriggers } from '../domain/schedule.js';
 import type { CronWindowTrigger, ScaledObjectSite } from '../domain/workload.js';
 import type { ScheduleChange } from '../domain/decision.js';
+import type { Decision } from '../domain/decision.js';
+import type { ProposalItem } from '../domain/proposal.js';
 
 /** What a schedule section needs: the schedule after the guardrails and where it is written. */
 export interface ScheduleView {
@@ -129,3 +131,9 @@ function dailyTime(expr: string): { minutes: number; days: string } | undefined 
 
 const clock = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** The schedule an item writes, with its ScaledObject: set only when there is a block edit for it. */
+export function scheduleOf(item: ProposalItem): { schedule: NonNullable<Decision['schedule']>; site: ScaledObjectSite } | undefined {
+  const schedule = item.decision.schedule;
+  return schedule && item.scaledObject && item.blocks.length > 0 ? { schedule, site: item.scaledObject } : undefined;
+}
