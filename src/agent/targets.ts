@@ -7,14 +7,9 @@ import { metricRef } from '../metrics/presets.js';
 import { type MetricName } from '../domain/facts.js';
 import type { MetricRef } from '../domain/series.js';
 
+/** What the manifest locator needs of a target: its manifest options as the format's schema parsed them. */
 export function manifestSpecOf(t: TargetConfig): ManifestSpec {
-  return {
-    format: t.manifest.format,
-    path: t.manifest.path,
-    ...(t.manifest.container ? { container: t.manifest.container } : {}),
-    ...('hpaPath' in t.manifest && t.manifest.hpaPath ? { hpaPath: t.manifest.hpaPath } : {}),
-    ...('helm' in t.manifest && t.manifest.helm ? { helm: t.manifest.helm } : {}),
-  };
+  return t.manifest;
 }
 
 /**

@@ -21,4 +21,10 @@ export interface ManifestSpec {
    * "resources.limits.memory".
    */
   helm?: Partial<Record<FieldKey | 'hpa.enabled', string>>;
+  /** helmrelease: the HelmRelease's metadata.name, when it is not the target's name. */
+  release?: string;
+  /** argocd-application: the Application's (or ApplicationSet's) metadata.name, when it is not the target's name. */
+  application?: string;
+  /** argocd-application: which of spec.sources holds the helm values (its index, or its chart, repoURL or name). */
+  source?: string | number;
 }

@@ -153,6 +153,8 @@ export interface ScalarSite {
   strictShape?: boolean;
   /** How to fix a wrong shape, for ManifestError messages. */
   fix?: string;
+  /** The caller checked that no alias uses the scalar's anchor, so editing it changes nothing else. */
+  anchorFree?: boolean;
 }
 
 /**
@@ -187,7 +189,7 @@ export function scalarAt(site: ScalarSite, node: unknown): Lookup {
     return { kind: 'blocked', note: `${field}: ${file.path}:${line}: ${yamlPath} is empty; Augur does not add values` };
   }
   if (!node.range) return { kind: 'blocked', note: `${field}: ${file.path}: ${yamlPath} has no source position; not edited` };
-  if (node.anchor) {
+  if (node.anchor && !site.anchorFree) {
     return {
       kind: 'blocked',
       note: `${field}: ${file.path}:${line}: ${yamlPath} carries the anchor &${node.anchor} and may be shared through aliases; edit it by hand`,

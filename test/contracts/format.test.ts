@@ -78,6 +78,33 @@ const FIXTURES: Record<string, Fixture> = {
     missing: { format: 'helm', path: 'charts/web/values-prod.yaml' },
     namesWorkload: false,
   },
+  helmrelease: {
+    files: {
+      // The chart's source first, the HelmRelease second: any document position.
+      'clusters/prod/apps/web.yaml':
+        '---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: acme\nspec:\n  url: https://charts.acme.dev\n' +
+        '---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  interval: 1h\n' +
+        '  chart:\n    spec:\n      chart: web\n      sourceRef: { kind: HelmRepository, name: acme }\n  values:\n    replicaCount: 3 # three zones\n' +
+        '    autoscaling:\n      enabled: false\n    resources:\n      requests:\n        cpu: 250m\n        memory: "512Mi"\n      limits:\n        memory: 1Gi\n',
+    },
+    spec: { format: 'helmrelease', path: 'clusters/prod/apps/web.yaml' },
+    fields: ['replicas', 'cpu.request', 'memory.request', 'memory.limit'],
+    missing: { format: 'helmrelease', path: 'clusters/staging/apps/web.yaml' },
+    namesWorkload: true,
+  },
+  'argocd-application': {
+    files: {
+      'argocd/web.yaml':
+        'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  namespace: argocd\nspec:\n  project: default\n  source:\n' +
+        '    chart: web\n    repoURL: https://charts.acme.dev\n    targetRevision: 1.4.2\n    helm:\n      valuesObject:\n        replicaCount: 3 # three zones\n' +
+        "        resources:\n          requests:\n            cpu: '250m'\n            memory: 512Mi\n          limits:\n            cpu: \"1\"\n" +
+        '  destination:\n    server: https://kubernetes.default.svc\n    namespace: shop\n',
+    },
+    spec: { format: 'argocd-application', path: 'argocd/web.yaml' },
+    fields: ['replicas', 'cpu.request', 'cpu.limit', 'memory.request'],
+    missing: { format: 'argocd-application', path: 'argocd/api.yaml' },
+    namesWorkload: true,
+  },
 };
 
 it('every registered format has a contract fixture', () => {

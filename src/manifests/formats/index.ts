@@ -1,10 +1,12 @@
 // Every manifest format Augur edits, by manifest.format. One line per format.
 import { z } from 'zod';
+import { argocdApplication } from './argocd-application.js';
 import { helm } from './helm.js';
+import { helmrelease } from './helmrelease.js';
 import { kustomize } from './kustomize.js';
 import { plain } from './plain.js';
 
-export const FORMATS = [plain, kustomize, helm] as const;
+export const FORMATS = [plain, kustomize, helm, helmrelease, argocdApplication] as const;
 
 export type ManifestFormat = (typeof FORMATS)[number]['format'];
 

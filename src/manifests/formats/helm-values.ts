@@ -1,0 +1,257 @@
+// Chart values wherever they are written (a values file, a Flux HelmRelease's spec.values, an Argo
+// CD Application's helm values): key paths, the walk that follows one from a root node, and the
+// rules every format that edits chart values shares (the chart's HPA switch owns replicas).
+// formats/helm.ts, helmrelease.ts and argocd-application.ts each say where the values are; this
+// file says what a key path means there.
+import { isAlias, isMap, isScalar, isSeq } from 'yaml';
+import type { Alias } from 'yaml';
+import type { FieldKey, WorkloadId, WorkloadManifest } from '../../domain/workload.js';
+import { ManifestError } from '../../domain/errors.js';
+import type { Ctx, Lookup, ParsedFile } from '../yaml-util.js';
+import { describeNode, lineOf, scalarAt } from '../yaml-util.js';
+import { CONTAINER_FIELDS, HPA_FIELDS, assemble } from '../workload.js';
+import { anchorCheck } from './anchors.js';
+
+export type HelmKey = FieldKey | 'hpa.enabled';
+
+export const HELM_DEFAULTS: Readonly<Record<HelmKey, string>> = {
+  replicas: 'replicaCount',
+  'hpa.enabled': 'autoscaling.enabled',
+  'hpa.minReplicas': 'autoscaling.minReplicas',
+  'hpa.maxReplicas': 'autoscaling.maxReplicas',
+  'cpu.request': 'resources.requests.cpu',
+  'cpu.limit': 'resources.limits.cpu',
+  'memory.request': 'resources.requests.memory',
+  'memory.limit': 'resources.limits.memory',
+};
+
+export type Seg = string | number;
+
+/** "a.b[0].c" -> ["a", "b", 0, "c"]. */
+export function parseKeyPath(keyPath: string): Seg[] {
+  const out: Seg[] = [];
+  for (const part of keyPath.split('.')) {
+    const m = /^([^[\]]*)((?:\[\d+\])*)$/.exec(part);
+    if (!m || (m[1] === '' && !m[2])) throw new ManifestError(`helm key path ${JSON.stringify(keyPath)} is not a dot path such as resources.requests.cpu`);
+    if (m[1]) out.push(m[1]);
+    for (const idx of (m[2] ?? '').matchAll(/\[(\d+)\]/g)) out.push(Number(idx[1]));
+  }
+  return out;
+}
+
+export function formatPath(segs: readonly Seg[]): string {
+  return segs.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+/** Where a values tree starts: the first document of a values file, a HelmRelease's spec.values, ... */
+export interface ValuesRoot {
+  file: ParsedFile;
+  docIndex: number;
+  /** The values map; null or undefined when there are none. */
+  node: unknown;
+  /** Written before key paths in messages: '' for a values file, 'spec.values.' for a HelmRelease. */
+  prefix: string;
+  /** The reason when the root itself is empty, e.g. "the values file is empty". */
+  emptyWhy: string;
+  /** The root in shape errors, e.g. "the document". */
+  rootName: string;
+}
+
+export type Walk =
+  /** `ancestors`: the nodes passed on the way, root first, to check for shared anchors. */
+  | { kind: 'node'; node: unknown; ancestors: unknown[] }
+  | { kind: 'missing'; why: string }
+  /** An alias on the way (not the value itself): following it would edit the anchor's place. */
+  | { kind: 'alias'; at: string; alias: Alias };
+
+/** Follows a key path from a root node; missing keys and empty parents are 'missing', a scalar where a map should be is a ManifestError. */
+export function walkKeyPath(root: ValuesRoot, key: HelmKey, keyPath: string): Walk {
+  const segs = parseKeyPath(keyPath);
+  let node: unknown = root.node;
+  const ancestors: unknown[] = [];
+  const shown = (n: number) => (n === 0 ? '' : `${root.prefix}${formatPath(segs.slice(0, n))}`);
+  for (let i = 0; i < segs.length; i++) {
+    const seg = segs[i] as Seg;
+    const here = shown(i);
+    if (isAlias(node)) return { kind: 'alias', at: here, alias: node };
+    ancestors.push(node);
+    let next: unknown;
+    if (typeof seg === 'number') {
+      if (!isSeq(node)) {
+        if (isScalar(node) && node.value === null) return { kind: 'missing', why: `${here} is empty` };
+        throw shapeError(root, node, here, 'a list', key, keyPath);
+      }
+      next = node.items[seg];
+    } else {
+      if (!isMap(node)) {
+        if (node === null || node === undefined || (isScalar(node) && node.value === null)) {
+          return { kind: 'missing', why: here ? `${here} is empty` : root.emptyWhy };
+        }
+        throw shapeError(root, node, here, 'a map', key, keyPath);
+      }
+      next = undefined;
+      for (const pair of node.items) {
+        if (isScalar(pair.key) && String(pair.key.value) === seg) next = pair.value ?? null;
+      }
+    }
+    if (next === undefined) return { kind: 'missing', why: `${shown(i + 1)} is not set` };
+    node = next;
+  }
+  return { kind: 'node', node, ancestors };
+}
+
+function shapeError(root: ValuesRoot, node: unknown, here: string, want: string, key: HelmKey, keyPath: string): ManifestError {
+  const range = node && typeof node === 'object' && 'range' in node && Array.isArray(node.range) ? Number(node.range[0]) : undefined;
+  const at = range === undefined ? root.file.path : `${root.file.path}:${lineOf(root.file.text, range)}`;
+  return new ManifestError(
+    `${at}: ${here || root.rootName} is ${describeNode(node)}, not ${want}, so the key path ${keyPath} (${key}) cannot be followed; ` +
+      `set helm.${key} in the target to the chart's key path`,
+  );
+}
+
+/** Where a key path's scalar was found. */
+export interface ValueSite {
+  /** The file holding it; for values written as a YAML string, the string parsed (same path, the file's line numbers). */
+  file: ParsedFile;
+  docIndex: number;
+  yamlPath: string;
+  /** For values inside a YAML string: the file offsets of a range of `file.text`, undefined when it cannot be mapped. */
+  toFile?: (range: [number, number]) => [number, number] | undefined;
+  /** The scalar's anchor (if any) is used by no alias. */
+  anchorFree?: boolean;
+}
+
+export type KeyFind =
+  /** `also`: notes for when this value is used, e.g. other places that set the key and are overridden. */
+  | { kind: 'node'; node: unknown; site: ValueSite; also?: string[] }
+  | { kind: 'missing'; why: string }
+  | { kind: 'blocked'; note: string };
+
+/** Where a format finds chart values. */
+export interface ValuesSource {
+  /** The values in notes: the values file, or e.g. "apps/web/hr.yaml (document 2) HelmRelease/web". */
+  where: string;
+  /** A key path as notes show it: as written for a values file, under spec.values for a HelmRelease. */
+  show(keyPath: string): string;
+  /** The start of a `why` that means the values themselves are empty (not the chart's own "unset"). */
+  emptyWhy: string;
+  find(key: HelmKey, keyPath: string): KeyFind;
+}
+
+type Configured = Partial<Record<HelmKey, string>> | undefined;
+
+/** The fix to add to a "not found" note. Only a key that is not there at all suggests a wrong key path; an empty one is the chart's own "unset". */
+function fixFor(src: ValuesSource, configured: Configured, k: HelmKey, why: string): string {
+  if (/is empty$/.test(why) && !why.startsWith(src.emptyWhy)) return '';
+  return configured?.[k] !== undefined ? `; fix helm.${k} in the target` : `; if the chart uses another key, set helm.${k} in the target`;
+}
+
+interface Found {
+  res: Lookup;
+  also: string[];
+}
+
+function lookupField(src: ValuesSource, configured: Configured, keys: Record<HelmKey, string>, field: FieldKey): Found {
+  const keyPath = keys[field];
+  const f = src.find(field, keyPath);
+  if (f.kind === 'missing') {
+    return { res: { kind: 'blocked', note: `${field}: ${src.where}: key path ${src.show(keyPath)} not found (${f.why}), so it is not edited${fixFor(src, configured, field, f.why)}` }, also: [] };
+  }
+  if (f.kind === 'blocked') return { res: f, also: [] };
+  const { site } = f;
+  const res = scalarAt(
+    {
+      field,
+      file: site.file,
+      docIndex: site.docIndex,
+      yamlPath: site.yamlPath,
+      strictShape: true,
+      fix: `set helm.${field} in the target to the key path of the scalar itself`,
+      ...(site.anchorFree ? { anchorFree: true } : {}),
+    },
+    f.node,
+  );
+  if (res.kind !== 'found' || !site.toFile) return { res, also: f.also ?? [] };
+  const range = site.toFile(res.loc.range);
+  if (!range) return { res: { kind: 'blocked', note: `${field}: ${site.file.path}: ${site.yamlPath} could not be mapped to its bytes in the file; not edited` }, also: [] };
+  return { res: { kind: 'found', loc: { ...res.loc, range } }, also: f.also ?? [] };
+}
+
+/** Reads the chart's HPA switch: true, false, or a ManifestError when it is neither. */
+function readHpaSwitch(ctx: Ctx, src: ValuesSource, configured: Configured, keys: Record<HelmKey, string>): boolean {
+  const enabledPath = keys['hpa.enabled'];
+  const we = src.find('hpa.enabled', enabledPath);
+  if (we.kind === 'missing') {
+    ctx.note(
+      `hpa.enabled: ${src.where}: key path ${src.show(enabledPath)} not found (${we.why}), so Augur assumes the chart renders no HPA${fixFor(src, configured, 'hpa.enabled', we.why)}`,
+    );
+    return false;
+  }
+  if (we.kind === 'blocked') {
+    ctx.note(`${we.note}; Augur assumes the chart renders no HPA`);
+    return false;
+  }
+  const n = we.node;
+  const v = isScalar(n) ? n.value : undefined;
+  const line = isScalar(n) && n.range ? `:${lineOf(we.site.file.text, n.range[0])}` : '';
+  if (v === true || v === 'true') return true;
+  if (v === false || v === 'false' || v === null) return false;
+  throw new ManifestError(
+    `${we.site.file.path}${line}: ${we.site.yamlPath} is ${describeNode(n)}, not true or false, so Augur cannot tell whether an HPA owns replicas; ` +
+      `write true or false there, or set helm.hpa.enabled to the chart's switch`,
+  );
+}
+
+/**
+ * The workload's fields in chart values: replicas, or the HPA bounds when the chart's HPA switch is
+ * on, and the container resources, each at its key path (`configured` over HELM_DEFAULTS).
+ */
+export function locateHelmValues(ctx: Ctx, id: WorkloadId, configured: Configured, src: ValuesSource): WorkloadManifest {
+  const keys: Record<HelmKey, string> = { ...HELM_DEFAULTS, ...(configured ?? {}) };
+  const enabledPath = keys['hpa.enabled'];
+  const hpaEnabled = readHpaSwitch(ctx, src, configured, keys);
+  const lookup = (field: FieldKey) => lookupField(src, configured, keys, field);
+  const results = new Map<FieldKey, Lookup>();
+  const use = (field: FieldKey, f: Found) => {
+    results.set(field, f.res);
+    if (f.res.kind === 'found') for (const n of f.also) ctx.note(n);
+  };
+  const replicas = lookup('replicas');
+  if (hpaEnabled) {
+    if (replicas.res.kind === 'found' && keys.replicas !== keys['hpa.minReplicas']) {
+      const loc = replicas.res.loc;
+      ctx.note(
+        `${src.where}: ${src.show(enabledPath)} is true, so the chart's HPA owns replicas; ${src.show(keys.replicas)} ` +
+          `(${loc.file}:${lineOf(ctx.parsed(loc.file)?.text ?? '', loc.range[0])}: ${loc.raw}) is not edited`,
+      );
+    }
+    for (const f of HPA_FIELDS) use(f, lookup(f));
+  } else {
+    use('replicas', replicas);
+    const present = HPA_FIELDS.filter((f) => lookup(f).res.kind === 'found').map((f) => `${f} (${keys[f]})`);
+    if (present.length) {
+      ctx.note(`${src.where}: ${src.show(enabledPath)} is not true, so the chart renders no HPA; ${present.join(', ')} not returned`);
+    }
+  }
+  for (const f of CONTAINER_FIELDS) use(f, lookup(f));
+  const info = hpaEnabled ? { label: `the chart's HPA (${src.where}: ${src.show(enabledPath)}: true)`, type: 'hpa' as const } : undefined;
+  return assemble(ctx, id, results, info, undefined);
+}
+
+/** A key in a values tree, as a value Augur may edit: aliases and shared anchors on the way are blocked with a note. */
+export function fromValues(root: ValuesRoot, key: HelmKey, keyPath: string): KeyFind {
+  const w = walkKeyPath(root, key, keyPath);
+  const yamlPath = `${root.prefix}${keyPath}`;
+  if (w.kind === 'missing') return w;
+  if (w.kind === 'alias') {
+    const line = w.alias.range ? lineOf(root.file.text, w.alias.range[0]) : '?';
+    return {
+      kind: 'blocked',
+      note: `${key}: ${root.file.path}:${line}: ${yamlPath} goes through ${w.at || root.rootName}, the alias *${w.alias.source}, which Augur does not follow: editing the anchor would change every place that uses it. Write the values out in place of the alias to let Augur edit them here, or change them by hand`,
+    };
+  }
+  if (key === 'hpa.enabled') return { kind: 'node', node: w.node, site: { file: root.file, docIndex: root.docIndex, yamlPath } };
+  const a = anchorCheck({ field: key, file: root.file, docIndex: root.docIndex, yamlPath }, w.node, w.ancestors);
+  if (a.blocked) return { kind: 'blocked', note: a.blocked };
+  return { kind: 'node', node: w.node, site: { file: root.file, docIndex: root.docIndex, yamlPath, anchorFree: a.anchorFree } };
+}
