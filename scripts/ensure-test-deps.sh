@@ -1,42 +1,66 @@
 #!/usr/bin/env bash
-# Makes sure the tools the integration tests run are present: `prometheus` and `promtool`.
-# When either is missing, installs the Debian/Ubuntu package `prometheus` with apt-get.
+# Makes sure the tools the tests run are present:
+# - `prometheus` and `promtool` (the integration tests), from the Debian/Ubuntu package `prometheus`;
+# - `/usr/bin/chromium` (test/render/ renders the PR charts to PNG with it), from the package
+#   `chromium`.
+# Whatever is missing is installed with apt-get, in one update and one install.
 #
-# The package's postinst enables and tries to start a prometheus service on :9090. The tests never
-# use that server (they start their own on free loopback ports), so the start is suppressed with a
-# temporary /usr/sbin/policy-rc.d (honoured by invoke-rc.d and deb-systemd-invoke) and, should a
-# service be running anyway, it is stopped. Recommends (prometheus-node-exporter, another service)
-# are not installed.
+# The prometheus package's postinst enables and tries to start a prometheus service on :9090. The
+# tests never use that server (they start their own on free loopback ports), so the start is
+# suppressed with a temporary /usr/sbin/policy-rc.d (honoured by invoke-rc.d and
+# deb-systemd-invoke) and, should a service be running anyway, it is stopped. Recommends
+# (prometheus-node-exporter, another service; chromium's extra fonts and drivers) are not installed.
 #
-# Idempotent: when both tools are on PATH it only prints one line and exits.
+# Another apt-get or dpkg may hold the package locks (an unattended upgrade, a second checkout
+# running the same script): apt-get waits for the dpkg lock (DPkg::Lock::Timeout), and a run that
+# still cannot get a lock (apt-get update never waits for the lists lock) is retried until
+# APT_LOCK_WAIT_SECONDS (default 600) have passed, instead of failing at once.
+#
+# Idempotent: when every tool is there it only prints what it found and exits.
 set -euo pipefail
 
+CHROMIUM=/usr/bin/chromium
+LOCK_WAIT="${APT_LOCK_WAIT_SECONDS:-600}"
+
+packages=()
 if command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; then
   version="$(prometheus --version 2>&1 | head -n 1 || true)"
   echo "ensure-test-deps: prometheus and promtool already installed (${version:-version unknown}); nothing to do"
+else
+  packages+=(prometheus)
+fi
+if [ -x "$CHROMIUM" ]; then
+  version="$("$CHROMIUM" --version 2>/dev/null | head -n 1 || true)"
+  echo "ensure-test-deps: chromium already installed (${version:-version unknown}); nothing to do"
+else
+  packages+=(chromium)
+fi
+if [ "${#packages[@]}" -eq 0 ]; then
   exit 0
 fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "ensure-test-deps: prometheus/promtool not on PATH and apt-get is not available;" \
-    "install Prometheus (>= 2.24, with promtool) by hand and put both on PATH" >&2
+  echo "ensure-test-deps: missing ${packages[*]} and apt-get is not available;" \
+    "install Prometheus (>= 2.24, with promtool, both on PATH) and Chromium (at $CHROMIUM) by hand" >&2
   exit 1
 fi
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
   if ! command -v sudo >/dev/null 2>&1; then
-    echo "ensure-test-deps: need root to install the prometheus package, and sudo is not available" >&2
+    echo "ensure-test-deps: need root to install ${packages[*]}, and sudo is not available" >&2
     exit 1
   fi
   SUDO=(sudo)
 fi
 
-# Keep the package's postinst from starting the service. Only create policy-rc.d when there is
-# none (container images often ship one already) and remove only what we created.
+# Keep the prometheus package's postinst from starting the service. Only create policy-rc.d when
+# there is none (container images often ship one already) and remove only what we created.
 policy=/usr/sbin/policy-rc.d
 created_policy=0
+log="$(mktemp)"
 cleanup() {
+  rm -f "$log"
   if [ "$created_policy" -eq 1 ]; then
     ${SUDO[@]+"${SUDO[@]}"} rm -f "$policy" || true
   fi
@@ -49,17 +73,33 @@ if [ ! -e "$policy" ]; then
   created_policy=1
 fi
 
+# apt-get with its arguments, retried while another process holds an apt or dpkg lock. Output
+# goes to $log; returns apt-get's status once it fails for another reason or the wait is over.
+apt_get() {
+  local deadline=$((SECONDS + LOCK_WAIT)) said=0
+  while :; do
+    if ${SUDO[@]+"${SUDO[@]}"} env DEBIAN_FRONTEND=noninteractive \
+      apt-get -q -o DPkg::Lock::Timeout="$LOCK_WAIT" "$@" >"$log" 2>&1; then
+      return 0
+    fi
+    if ! grep -qE 'Could not get lock|Unable to lock|Unable to acquire the dpkg frontend lock' "$log" \
+      || [ "$SECONDS" -ge "$deadline" ]; then
+      return 1
+    fi
+    if [ "$said" -eq 0 ]; then
+      echo "ensure-test-deps: another apt-get or dpkg holds a package lock; waiting up to ${LOCK_WAIT}s" >&2
+      said=1
+    fi
+    sleep 5
+  done
+}
+
 export DEBIAN_FRONTEND=noninteractive
-log="$(mktemp)"
-if ! { ${SUDO[@]+"${SUDO[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get update -q \
-  && ${SUDO[@]+"${SUDO[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus; } \
-  >"$log" 2>&1; then
+if ! { apt_get update && apt_get install -y --no-install-recommends "${packages[@]}"; }; then
   cat "$log" >&2
-  rm -f "$log"
-  echo "ensure-test-deps: apt-get install prometheus failed (output above)" >&2
+  echo "ensure-test-deps: apt-get install ${packages[*]} failed (output above)" >&2
   exit 1
 fi
-rm -f "$log"
 
 # Belt and braces: if a service got started anyway (policy ignored), stop it so nothing is left on
 # :9090. `systemctl is-active` fails harmlessly where systemd is not running.
@@ -69,9 +109,23 @@ if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheu
   stopped=", stopped the prometheus service the package started"
 fi
 
-if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
-  echo "ensure-test-deps: installed the prometheus package but prometheus/promtool are still not on PATH" >&2
-  exit 1
-fi
-version="$(prometheus --version 2>&1 | head -n 1 || true)"
-echo "ensure-test-deps: installed the Debian package prometheus with apt-get (${version:-version unknown})${stopped}"
+for p in "${packages[@]}"; do
+  case "$p" in
+    prometheus)
+      if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
+        echo "ensure-test-deps: installed the prometheus package but prometheus/promtool are still not on PATH" >&2
+        exit 1
+      fi
+      version="$(prometheus --version 2>&1 | head -n 1 || true)"
+      echo "ensure-test-deps: installed the Debian package prometheus with apt-get (${version:-version unknown})${stopped}"
+      ;;
+    chromium)
+      if [ ! -x "$CHROMIUM" ]; then
+        echo "ensure-test-deps: installed the chromium package but $CHROMIUM is still missing" >&2
+        exit 1
+      fi
+      version="$("$CHROMIUM" --version 2>/dev/null | head -n 1 || true)"
+      echo "ensure-test-deps: installed the Debian package chromium with apt-get (${version:-version unknown})"
+      ;;
+  esac
+done

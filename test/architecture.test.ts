@@ -10,7 +10,7 @@ const SRC = resolve(new URL('../src', import.meta.url).pathname);
 const MAX_FUNCTION_LINES = 80;
 
 /** The pure core: the stages and the rendering of their results. */
-const CORE = [/^domain\//, /^forecast\//, /^recommend\//, /^guardrails\//, /^manifests\//, /^forge\/(body|dashboard|schedule|reasons|cluster|meta)\.ts$/, /^agent\/(decide|admit)\.ts$/];
+const CORE = [/^domain\//, /^forecast\//, /^recommend\//, /^guardrails\//, /^manifests\//, /^forge\/(body|chart|explain|dashboard|schedule|reasons|cluster|meta)\.ts$/, /^review\//, /^agent\/(decide|admit)\.ts$/];
 /** The edges: what talks to Prometheus, Kubernetes, git, a forge, disks, people. */
 const ADAPTERS = [/^metrics\//, /^cluster\//, /^workspace\//, /^server\//, /^cli\//, /^models\//, /^forge\/(github|local)\//, /^forge\/registry\.ts$/, /^agent\/(wire|gather|publish|cycle|verify|scheduler)\.ts$/];
 /** Modules that do I/O (or load a whole client that does). */

@@ -25,7 +25,7 @@ describe('addedAtPeak: what the headroom check must fit', () => {
 
   it("counts a schedule at its busiest hour, not at the day's average it costs", () => {
     // Floor 4; 6 replicas from 13 to 23 (10 h): +2 pods at once, +0.83 on average over the day.
-    const schedule = { timezone: 'Europe/London', floor: 4, ceiling: 20, maxWindows: 4, current: [], proposed: [window(13, 23, 6)], hourlyNeed: new Array<number>(24).fill(4), reason: 'r' };
+    const schedule = { timezone: 'Europe/London', floor: 4, ceiling: 20, maxWindows: 4, current: [], proposed: [window(13, 23, 6)], hourlyNeed: new Array<number>(24).fill(4), cycle: { period: 'daily' as const, autocorrelation: 0.9 } };
     const average = (2 * 10) / 24;
     const d = decision({ schedule, cost: { cores: Math.round(average * 0.5 * 1000) / 1000, memoryGiB: Math.round(((average * 256) / 1024) * 1000) / 1000, monthly: 9, currency: 'USD' } });
     const added = addedAtPeak(d, pod, prices);
@@ -35,15 +35,15 @@ describe('addedAtPeak: what the headroom check must fit', () => {
   });
 
   it('counts the peak from what the hours run at now, and the new pod size when the request changes too', () => {
-    const schedule = { timezone: 'UTC', floor: 2, ceiling: 20, maxWindows: 4, current: [window(8, 18, 5)], proposed: [window(8, 18, 6), window(18, 22, 4)], hourlyNeed: new Array<number>(24).fill(2), reason: 'r' };
-    const d = decision({ schedule, changes: [{ field: 'cpu.request', current: 0.5, proposed: 0.6, reason: 'p95' }] });
+    const schedule = { timezone: 'UTC', floor: 2, ceiling: 20, maxWindows: 4, current: [window(8, 18, 5)], proposed: [window(8, 18, 6), window(18, 22, 4)], hourlyNeed: new Array<number>(24).fill(2), cycle: { period: 'daily' as const, autocorrelation: 0.9 } };
+    const d = decision({ schedule, changes: [{ field: 'cpu.request', current: 0.5, proposed: 0.6, basis: { kind: 'cpuPercentile', percentile: 95, usage: 0.5, marginPercent: 15 } }] });
     // 18..22: 2 → 4 (+2) beats 8..18: 5 → 6 (+1).
     const added = addedAtPeak(d, pod, prices);
     expect(added.busiest).toMatchObject({ hour: 18, timezone: 'UTC', before: 2, after: 4, cores: 1.2 });
   });
 
   it('says so when the schedule adds nothing at any hour', () => {
-    const schedule = { timezone: 'UTC', floor: 2, ceiling: 20, maxWindows: 4, current: [window(8, 18, 5)], proposed: [window(8, 12, 4)], hourlyNeed: new Array<number>(24).fill(2), reason: 'r' };
+    const schedule = { timezone: 'UTC', floor: 2, ceiling: 20, maxWindows: 4, current: [window(8, 18, 5)], proposed: [window(8, 12, 4)], hourlyNeed: new Array<number>(24).fill(2), cycle: { period: 'daily' as const, autocorrelation: 0.9 } };
     expect(addedAtPeak(decision({ schedule }), pod, prices).busiest).toMatchObject({ before: 2, after: 2, cores: 0, bytes: 0 });
   });
 });

@@ -14,8 +14,10 @@ import { cleanHistory, counterToRate } from '../forecast/index.js';
 import { augurCandidates } from '../forecast/registry.js';
 import type { SelectOptions } from '../forecast/select.js';
 import { decisionOf } from '../guardrails/index.js';
-import { draftCost } from '../guardrails/cost.js';
-import type { DraftContext, FactsContext } from '../guardrails/rule.js';
+import { averageReplicas, draftCost, peakCost } from '../guardrails/cost.js';
+import type { Draft, DraftContext, FactsContext } from '../guardrails/rule.js';
+import { memoryTrend } from '../recommend/memory.js';
+import { redFlags } from '../review/flags.js';
 import type { Evidence, PodRequests } from '../domain/proposal.js';
 import { forecastFailed } from '../guardrails/rules/minHistory.js';
 import { checkDraft, checkEdit, checkFacts } from '../guardrails/run.js';
@@ -76,7 +78,8 @@ export function decide(facts: Facts, settings: Settings, forecastWith: ForecastF
     ...(site.scaledObject ? { scaledObject: site.scaledObject } : {}),
     timezone: settings.timezone,
   });
-  const podRequests = podRequestsOf(ctx.current);
+  const memory = facts.metrics.memory;
+  const trend = isRead(memory) ? memoryTrend(memory.series) : undefined;
   const draftCtx: DraftContext = {
     recommendation,
     policy: settings.policy,
@@ -85,16 +88,11 @@ export function decide(facts: Facts, settings: Settings, forecastWith: ForecastF
     now: facts.now,
     timezone: settings.timezone,
     ...pastPRs(facts),
-    podRequests,
+    podRequests: podRequestsOf(ctx.current),
+    ...currentReplicasOf(facts, ctx.current),
+    ...(trend ? { memoryTrend: trend } : {}),
   };
-  const judged = checkDraft({ changes: recommendation.changes, schedule: recommendation.schedule }, draftCtx);
-  const writeSchedule = scheduleWriter(prepared.repo, site);
-  const cost = (d: typeof judged.draft) => draftCost(d, recommendation.evidence.expectedReplicas, podRequests, settings.policy.prices);
-  const written = checkEdit(judged.draft, { scheduleEdit: writeSchedule, cost });
-  const notes = [...factNotes, ...judged.notes, ...written.notes];
-  const decision = decisionOf(facts.id, written.draft, notes, cost(written.draft));
-  const dropped = written.notes.find((n) => n.rule === 'manifest' && n.effect === 'dropped');
-  const scheduleSkipped: ScheduleSkip | undefined = dropped && 'problem' in dropped ? { kind: 'notWritten', problem: dropped.problem } : recommendation.scheduleSkipped;
+  const { decision, scheduleSkipped, writeSchedule } = judge(facts.id, factNotes, draftCtx, scheduleWriter(prepared.repo, site), ctx.current);
   const evidence: Evidence = {
     recommendation,
     forecast,
@@ -105,12 +103,49 @@ export function decide(facts: Facts, settings: Settings, forecastWith: ForecastF
     queries: queriesOf(facts),
     autoscaler: site.autoscaler,
     manifestNotes: site.notes,
-    podRequests,
+    podRequests: draftCtx.podRequests,
     ...(site.container ? { container: site.container } : {}),
     ...(settings.loadUnit ? { unit: settings.loadUnit } : {}),
     ...seriesOf(facts, 'cpu', 'memory', 'oomKills'),
+    ...(trend ? { memoryTrend: trend } : {}),
+    findings,
+    flags: [],
+    historySeconds: draftCtx.historySeconds,
+    expectedReplicas: averageReplicas(decision.changes, recommendation.evidence, 'proposed'),
+    expectedReplicasNow: averageReplicas(decision.changes, recommendation.evidence, 'current'),
+    current: ctx.current,
   };
+  evidence.flags = redFlags({ ...evidence, decision, recommendation, critical: settings.policy.critical, oomKills: recommendation.evidence.oomKills, hpaResources: site.hpaResources, sharedFiles: sharedFilesOf(site, decision) });
   return { decision, findings, ...(scheduleSkipped ? { scheduleSkipped } : {}), evidence };
+}
+
+/** The draft rules, then the edit rule on the draft they let through; the decision with its average and peak cost. */
+function judge(id: Facts['id'], factNotes: Note[], ctx: DraftContext, writeSchedule: ReturnType<typeof scheduleWriter>, current: Partial<Record<FieldKey, number>>) {
+  const { recommendation: r, policy, podRequests } = ctx;
+  const judged = checkDraft({ changes: r.changes, schedule: r.schedule }, ctx);
+  const cost = (d: Draft) => draftCost(d, r.evidence, podRequests, policy.prices);
+  const written = checkEdit(judged.draft, { scheduleEdit: writeSchedule, cost });
+  const notes = [...factNotes, ...judged.notes, ...written.notes];
+  const peak = peakCost(written.draft, current, podRequests, policy.prices);
+  const decision: Decision = { ...decisionOf(id, written.draft, notes, cost(written.draft)), ...(peak ? { peakCost: peak } : {}) };
+  const dropped = written.notes.find((n) => n.rule === 'manifest' && n.effect === 'dropped');
+  const scheduleSkipped: ScheduleSkip | undefined = dropped && 'problem' in dropped ? { kind: 'notWritten', problem: dropped.problem } : r.scheduleSkipped;
+  return { decision, scheduleSkipped, writeSchedule };
+}
+
+/** The replicas running now: spec.replicas in Git, else the live count (an autoscaler owns it). */
+function currentReplicasOf(facts: Facts, current: Partial<Record<FieldKey, number>>): { currentReplicas?: number } {
+  const live = facts.live && 'workload' in facts.live ? facts.live.workload?.replicas : undefined;
+  const n = current.replicas ?? live;
+  return n !== undefined ? { currentReplicas: n } : {};
+}
+
+/** The files the decision's edits touch that other overlays also build from. */
+function sharedFilesOf(site: WorkloadManifest, decision: Decision): string[] | undefined {
+  if (!site.sharedFiles) return undefined;
+  const touched = new Set(decision.changes.map((c) => site.fields[c.field]?.file));
+  const shared = site.sharedFiles.filter((f) => touched.has(f));
+  return shared.length > 0 ? shared : undefined;
 }
 
 interface Prepared {
@@ -151,7 +186,7 @@ function prepare(facts: Facts, settings: Settings): Prepared {
 }
 
 function capacityOf(c: TargetConfig['capacity'], facts: Facts, current: Partial<Record<FieldKey, number>>, load: Series | undefined): FactsContext['capacity'] {
-  if ('perReplica' in c) return { perReplica: c.perReplica, source: 'given in the guardrails file' };
+  if ('perReplica' in c) return { perReplica: c.perReplica, source: { kind: 'given' } };
   const cpuTotal = facts.metrics.cpuTotal;
   if (!load || !isRead(cpuTotal) || current['cpu.request'] === undefined) return undefined;
   return deriveCapacity(load, cpuTotal.series, current['cpu.request'], c.targetUtilization);

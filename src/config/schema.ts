@@ -92,6 +92,12 @@ const policyFields = {
     .max(1)
     .describe('act only when the model\'s backtest accuracy (1 - weighted absolute % error) is at least this'),
   minHistory: duration('3d').describe('hold a workload with less history than this'),
+  maxRawChangeFactor: z
+    .number()
+    .gt(1)
+    .describe('hold, as implausible, a recommendation (before any clamp) more than this many times above or below the current value, or a capacity per replica that today\'s pods exceed or fall short of by this factor: check the units, the capacity and the query'),
+  raiseMemoryOnLeak: z.boolean().describe('propose a memory raise even when the working set grows steadily between restarts (a leak: the raise only postpones the OOM)'),
+  critical: z.boolean().describe('flag every change to this workload in its PR, for extra care (set per namespace for a critical namespace)'),
 };
 
 const policyDefaults = {
@@ -111,6 +117,9 @@ const policyDefaults = {
   scaleDownOnEvidenceOnly: true,
   minAccuracy: 0.5,
   minHistory: '3d',
+  maxRawChangeFactor: 4,
+  raiseMemoryOnLeak: false,
+  critical: false,
 } as const;
 
 /** How recommendations are computed; overridable like the policy. */

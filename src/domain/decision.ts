@@ -3,6 +3,28 @@ import type { CostDelta } from './money.js';
 import type { Note, ScheduleSkip } from './reasons.js';
 import type { CronWindowTrigger, FieldKey, WorkloadId } from './workload.js';
 
+/**
+ * Why a change proposes its number: the sizing arithmetic, as data (forge/ renders it with units).
+ * Loads are in the load's unit; replicas = ceil(load × headroom ÷ perReplica).
+ */
+export type Basis =
+  /** spec.replicas: the sized quantile's forecast peak, with the headroom. */
+  | { kind: 'peak'; load: number; quantile: number; headroom: number; perReplica: number }
+  /** spec.replicas: the high quantile's peak, when its bursts need more than the sized quantile with headroom. */
+  | { kind: 'burst'; load: number; quantile: number; perReplica: number; sized: { load: number; quantile: number; headroom: number } }
+  /** HPA minReplicas: the forecast median's trough, so the HPA starts each ramp from there. */
+  | { kind: 'trough'; load: number; headroom: number; perReplica: number }
+  /** HPA maxReplicas: the high quantile's peak. */
+  | { kind: 'ceiling'; load: number; quantile: number; headroom: number; perReplica: number }
+  /** A CPU request: a percentile of the busiest pod's CPU, plus a margin (cores). */
+  | { kind: 'cpuPercentile'; percentile: number; usage: number; marginPercent: number }
+  /** A memory request: the peak working set plus a margin (bytes). */
+  | { kind: 'memoryPeak'; peak: number; marginPercent: number }
+  /** A memory request after OOM kills: at least bumpPercent over the current request. */
+  | { kind: 'oomBump'; ooms: number; bumpPercent: number; peak: number }
+  /** A limit: keeps its ratio to the request. */
+  | { kind: 'limitRatio'; ratio: number };
+
 /** One proposed change of one field, in the field's natural unit (replicas, cores, bytes). */
 export interface Change {
   field: FieldKey;
@@ -10,9 +32,12 @@ export interface Change {
   proposed: number;
   /** What the history alone (no forecast) supports; scale-down never goes below it. */
   observed?: number;
-  /** Why this number, with the figures behind it. */
-  reason: string;
+  /** Why this number: the figures behind it. */
+  basis: Basis;
 }
+
+/** Where the load one replica serves comes from. */
+export type CapacitySource = { kind: 'given' } | { kind: 'derived'; perCore: number; cpuRequest: number; targetUtilization: number };
 
 export interface Recommendation {
   target: WorkloadId;
@@ -21,17 +46,29 @@ export interface Recommendation {
   schedule?: ScheduleChange;
   /** Why no schedule was recommended although the target opted in (no clear cycle, no ScaledObject...). */
   scheduleSkipped?: ScheduleSkip;
-  /** Human-readable lines explaining the numbers: forecast peak, quantile, horizon, capacity. */
-  reasons: string[];
-  /** Figures the PR body and guardrails use. */
+  /** The figures behind the numbers, for the PR body and the guardrails. */
   evidence: {
-    forecastPeak?: number;
-    quantile?: number;
-    horizonSeconds?: number;
-    capacityPerReplica?: number;
-    capacitySource?: string;
-    /** Replicas expected on average over the horizon, used to cost per-pod changes. */
+    /** Peak of the sized quantile's forecast over the horizon. */
+    forecastPeak: number;
+    /** Peak of the high quantile's forecast (sizing.maxQuantile). */
+    highPeak: number;
+    quantile: number;
+    maxQuantile: number;
+    headroomPercent: number;
+    horizonSeconds: number;
+    /** The model (or ensemble) that forecast. */
+    model: string;
+    /** Peak of the observed load over the last `observedSeconds`. */
+    observedPeak: number;
+    observedSeconds: number;
+    capacityPerReplica: number;
+    capacitySource: CapacitySource;
+    /** Who owns the replica count: nobody (spec.replicas), an HPA (its bounds in Git), or a KEDA ScaledObject (its label). */
+    owner: { kind: 'none' } | { kind: 'hpa'; minReplicas?: number; maxReplicas?: number } | { kind: 'keda'; label: string };
+    /** Replicas expected on average over the horizon, within the bounds in place, used to cost per-pod changes. */
     expectedReplicas: number;
+    /** Replicas the forecast median needs at each step of the horizon (no bounds), to cost new HPA bounds. */
+    demand: number[];
     historySteps: number;
     oomKills?: number;
   };
@@ -53,8 +90,8 @@ export interface ScheduleChange {
   proposed: CronWindowTrigger[];
   /** Replicas the forecast needs in each local hour 0..23 (the windows cover these). */
   hourlyNeed: number[];
-  /** Why: the cycle found, the quantile and headroom sized for. */
-  reason: string;
+  /** The cycle found in the history that makes a schedule worth it. */
+  cycle: { period: 'daily' | 'weekly'; autocorrelation: number };
 }
 
 export interface Decision {
@@ -67,7 +104,10 @@ export interface Decision {
   schedule?: ScheduleChange;
   /** Every guardrail's note, in the order the rules ran. */
   notes: Note[];
+  /** What the change adds per month on average (expected replicas × the pod's requests). */
   cost: CostDelta;
+  /** What it adds at its peak: at the new HPA ceiling, the schedule's busiest hour, the replicas it runs. */
+  peakCost?: CostDelta;
 }
 
 /** The note that holds a decision (the first held one), or undefined when it is not held. */

@@ -3,9 +3,10 @@
 import type { ContainerLimits, DryRunResult, Headroom } from './cluster.js';
 import type { Decision, Recommendation } from './decision.js';
 import type { Forecast } from './forecast.js';
-import type { LimitViolation } from './reasons.js';
+import type { Finding, LimitViolation, RedFlag } from './reasons.js';
+import type { MemoryTrend } from '../recommend/memory.js';
 import type { Series } from './series.js';
-import type { BlockEdit, Edit, ScaledObjectSite, WorkloadId, WorkloadManifest } from './workload.js';
+import type { BlockEdit, Edit, FieldKey, ScaledObjectSite, WorkloadId, WorkloadManifest } from './workload.js';
 
 export interface PodRequests {
   cpu?: number;
@@ -35,6 +36,19 @@ export interface Evidence {
   memory?: Series;
   oomKills?: Series;
   cpu?: Series;
+  /** The working set's shape over the history, when memory was read. */
+  memoryTrend?: MemoryTrend;
+  /** What a reviewer should know of the inputs (data hygiene, GitOps lint...). */
+  findings: Finding[];
+  /** What could make this valid, green change wrong (review/flags.ts). */
+  flags: RedFlag[];
+  /** Seconds of usable history behind the forecast. */
+  historySeconds: number;
+  /** Replicas expected on average after the change (the count, or the demand within the new HPA bounds), and before it. */
+  expectedReplicas: number;
+  expectedReplicasNow: number;
+  /** The values in Git now, in natural units. */
+  current: Partial<Record<FieldKey, number>>;
 }
 
 /** The cluster's answers for one decision; each is absent when not asked, or the error. */

@@ -61,6 +61,9 @@ export type Note =
   // --- the draft: the recommendation, field by field
   | { rule: 'sanity'; effect: 'held'; values: { field: FieldKey; value: number }[] }
   | { rule: 'sanity'; effect: 'passed' }
+  | { rule: 'plausibility'; effect: 'held'; field: FieldKey; raw: number; current: number; limit: number }
+  | { rule: 'plausibility'; effect: 'held'; capacity: { observedPeak: number; replicas: number; perReplica: number }; limit: number }
+  | { rule: 'plausibility'; effect: 'passed'; limit: number }
   | { rule: 'protected'; effect: 'held' | 'passed' }
   | { rule: 'minHistory'; effect: 'held' | 'passed'; haveSeconds: number; needSeconds: number }
   | { rule: 'minHistory'; effect: 'held'; forecastError: string }
@@ -87,6 +90,8 @@ export type Note =
   | { rule: 'minChangePercent'; effect: 'passed'; percent: number }
   | { rule: 'rejectedBackoff'; effect: 'held'; pr: number; closedAgo: number; backoff: number; percent: number }
   | { rule: 'rejectedBackoff'; effect: 'passed'; pr?: number }
+  | { rule: 'memoryLeak'; effect: 'held'; growthPerDay: number; segments: number }
+  | { rule: 'memoryLeak'; effect: 'passed' }
   | { rule: 'budget.perPR'; effect: 'held' | 'passed'; cost: CostDelta; budget: BudgetRef }
   // --- the cluster: admission of the proposed objects
   | { rule: 'limitRange'; effect: 'held'; violations: LimitViolation[] }
@@ -117,3 +122,40 @@ export type ScheduleSkip =
   | { kind: 'noScaledObject' }
   | { kind: 'noCycle'; day?: number | undefined; week?: number | undefined }
   | { kind: 'notWritten'; problem: string };
+
+/**
+ * What a reviewer must see before approving: a sign that the change may be valid and green and
+ * still wrong. Computed from the decision and its evidence (src/review/flags.ts), shown only when
+ * it fires, in the PR's decision box.
+ */
+export type RedFlag =
+  /** Less than two weeks of history: the weekly shape is barely known. */
+  | { flag: 'shortHistory'; days: number }
+  /** The model did worse than "same as last week" (MASE > 1) or its sizing quantile covered too little. */
+  | { flag: 'inaccurate'; mase: number; coverage?: number | undefined; quantile: number }
+  /** The forecast's high quantile peak is far above the sized one: bursts drive the size. */
+  | { flag: 'bursty'; ratio: number }
+  /** One hour of the history peaked far above every other day: one event sets the size. */
+  | { flag: 'oneHour'; start: number; peak: number; otherDays: number }
+  /** A large share of the history was filled in or excluded, not observed. */
+  | { flag: 'dataFilled'; share: number; filled: number; excluded: number; steps: number }
+  /** Incidents (load far below the usual) were excluded from training. */
+  | { flag: 'incidents'; count: number }
+  /** The same hours a week ago peaked above what the proposed replicas (or HPA ceiling) serve: the forecast expects that peak not to return. */
+  | { flag: 'belowObserved'; observedPeak: number; capacity: number; replicas: number; days: number; recommended: number }
+  /** The guardrails cut the recommendation by more than half (or raised it more than 2×): its raw number says something is off. */
+  | { flag: 'clamped'; field: FieldKey; raw: number; proposed: number }
+  /** The working set has reached the memory limit. */
+  | { flag: 'memoryAtLimit'; peak: number; limit: number }
+  /** OOM kills in the history. */
+  | { flag: 'oomKills'; count: number }
+  /** The working set grows steadily between restarts. */
+  | { flag: 'leak'; growthPerDay: number }
+  /** A request changes on a workload whose HPA scales on that resource's utilization: the HPA will see utilization move by the inverse factor. */
+  | { flag: 'hpaResource'; resource: 'cpu' | 'memory'; factor: number }
+  /** The edit lands in a file other environments build from. */
+  | { flag: 'sharedBase'; files: string[] }
+  /** A value goes down. */
+  | { flag: 'scaleDown'; fields: FieldKey[] }
+  /** The workload is marked critical (policy.critical). */
+  | { flag: 'critical' };

@@ -67,6 +67,10 @@ export interface WorkloadManifest {
   notes: string[];
   /** The KEDA ScaledObject that scales the workload, when one is written in the manifests (plain, kustomize). */
   scaledObject?: ScaledObjectSite;
+  /** The resources the HPA scales on (its Resource metrics: cpu, memory), when an HPA owns the replicas and says. */
+  hpaResources?: string[];
+  /** Files the edits would touch that other overlays or environments also build from. */
+  sharedFiles?: string[];
 }
 
 /** One KEDA cron trigger as Augur writes it: desiredReplicas from `start` to `end` in `timezone`. */

@@ -3,7 +3,7 @@ import { targetId } from '../domain/workload.js';
 import { isoMinutes } from '../util/zoned.js';
 import { createHash } from 'node:crypto';
 import { fmt } from '../domain/units.js';
-import { money } from '../domain/money.js';
+import { addCost, money } from '../domain/money.js';
 import { relChange, show } from '../domain/units.js';
 import { hourlyFromTriggers } from '../domain/schedule.js';
 import type { ScaledObjectSite } from '../domain/workload.js';
@@ -11,10 +11,11 @@ import type { Decision } from '../domain/decision.js';
 import type { ProposalItem } from '../domain/proposal.js';
 import { wallClock } from '../util/zoned.js';
 import { renderScheduleSection, scheduleOf, scheduleSummary, windowsInline } from './schedule.js';
-import { renderChart } from './chart.js';
+import { renderCharts } from './chart.js';
 import { clusterLines } from './cluster.js';
 import { renderMeta } from './meta.js';
 import { describeNote } from './reasons.js';
+import { dataLines, decisionBox, describeBasis, withUnit } from './explain.js';
 import { type ProposalMeta, type ScheduleMeta } from '../domain/forge.js';
 
 export interface Proposal {
@@ -85,16 +86,45 @@ function summary(item: ProposalItem): string {
 const shortField = (f: string) => f.replace('hpa.', 'HPA ').replace('.request', ' request').replace('.limit', ' limit');
 const short = (field: string, v: number) => (field.startsWith('cpu.') ? `${Math.round(v * 1000)}m` : field.startsWith('memory.') ? `${Math.round(v / 2 ** 20)}Mi` : String(v));
 
+/** GitHub refuses a PR body over 65,536 characters; the body keeps a margin for the forge's own additions. */
+export const BODY_LIMIT = 60_000;
+
+/**
+ * The body, under BODY_LIMIT: every item in full when it fits. Otherwise charts are kept, in item order, while they fit,
+ * and if the text alone is still too long the last items fold to their decision box and change table.
+ */
 export function renderBody(p: Proposal, ctx: { baseBranch: string; revertHint?: string | undefined }): string {
+  const sections = p.items.map((item) => renderItem(item, renderCharts(item)));
+  const render = () => assembleBody(p, ctx, sections);
+  if (render().length <= BODY_LIMIT) return render();
+  const charts = p.items.map((item) => renderCharts(item));
+  p.items.forEach((item, i) => (sections[i] = renderItem(item, [], charts[i]!.length)));
+  let size = render().length;
+  p.items.forEach((item, i) => {
+    const full = renderItem(item, charts[i]!);
+    const grow = full.join('\n').length - sections[i]!.join('\n').length;
+    if (size + grow <= BODY_LIMIT) [sections[i], size] = [full, size + grow];
+  });
+  for (let i = p.items.length - 1; i >= 0 && size > BODY_LIMIT; i--) {
+    sections[i] = foldedItem(p.items[i]!);
+    size = render().length;
+  }
+  return render();
+}
+
+function assembleBody(p: Proposal, ctx: { baseBranch: string; revertHint?: string | undefined }, sections: string[][]): string {
   const out: string[] = [];
   const total = p.meta.cost;
+  const peaks = p.items.map((i) => i.decision.peakCost ?? i.decision.cost);
+  const peak = peaks.slice(1).reduce((a, c) => addCost(a, c), peaks[0] ?? total);
+  const atPeak = peak.monthly !== total.monthly ? `, **${money(peak)}** at peak (${signed(peak.cores)} cores, ${signed(peak.memoryGiB)} GiB)` : '';
   out.push(
     `Augur proposes resizing ${p.items.length === 1 ? 'one workload' : `${p.items.length} workloads`} from its load forecast. ` +
-      `Cost: **${money(total)} per month** (${signed(total.cores)} cores, ${signed(total.memoryGiB)} GiB requested). ` +
+      `Cost per month: **${money(total)}** on average (${signed(total.cores)} cores, ${signed(total.memoryGiB)} GiB requested)${atPeak}. ` +
       `Nothing is applied until this PR is merged; Argo CD or Flux then syncs it.`,
     '',
   );
-  for (const item of p.items) out.push(...renderItem(item));
+  for (const section of sections) out.push(...section);
   out.push('## How to roll back', '');
   out.push(
     `Revert this PR after merging (${ctx.revertHint ? `${ctx.revertHint}, or ` : ''}\`git revert -m 1 <merge commit>\` on \`${ctx.baseBranch}\`); ` +
@@ -118,11 +148,46 @@ export function renderBody(p: Proposal, ctx: { baseBranch: string; revertHint?: 
   return out.join('\n');
 }
 
-function renderItem(item: ProposalItem): string[] {
-  const { decision: d, recommendation: r, forecast: f } = item;
-  const out: string[] = [`## ${item.target.kind} \`${item.target.namespace}/${item.target.name}\``, ''];
-  out.push('| Field | File | Current | Proposed | Change |', '|---|---|---|---|---|');
-  for (const c of d.changes) {
+/** One workload's section; `omittedCharts` says how many charts were left out to keep the body under GitHub's limit. */
+function renderItem(item: ProposalItem, charts: string[], omittedCharts = 0): string[] {
+  const out: string[] = [`## ${item.target.kind} \`${item.target.namespace}/${item.target.name}\``, '', ...decisionBox(item)];
+  out.push(...changeTable(item), '', '### Why', '', ...whyLines(item), '');
+  const sched = scheduleOf(item);
+  if (sched) {
+    const shaping = item.decision.notes.filter((n) => n.effect === 'clamped' && 'schedule' in n).map((n) => `${n.rule}: ${describeNote(n)}`);
+    const e = item.recommendation.evidence;
+    out.push(...renderScheduleSection({ ...sched, shaping, sizing: { quantile: e.quantile, maxQuantile: e.maxQuantile, headroomPercent: e.headroomPercent } }));
+  }
+  for (const chart of charts) out.push(chart, '');
+  if (omittedCharts > 0) out.push(`_${omittedCharts === 1 ? 'The chart is' : `${omittedCharts} charts are`} left out: with ${omittedCharts === 1 ? 'it' : 'them'} this PR's description would pass GitHub's 65,536-character limit._`, '');
+  out.push('### Data behind this', '', ...dataLines(item), '');
+  out.push(...modelSection(item));
+  out.push('### What it could break', '');
+  if (item.cluster) for (const line of clusterLines(item.cluster)) out.push(`- ${line}`);
+  else out.push('- Not checked against a cluster (no cluster access): quota, capacity headroom and admission were not verified.');
+  out.push('', ...guardrailsSection(item));
+  out.push('### Queries', '', '```promql');
+  for (const q of item.queries) out.push(`# ${q.metric}`, q.source);
+  out.push('```', '');
+  return out;
+}
+
+/** The least a reviewer needs when the whole body cannot fit: what changes, and where the rest is. */
+function foldedItem(item: ProposalItem): string[] {
+  return [
+    `## ${item.target.kind} \`${item.target.namespace}/${item.target.name}\``,
+    '',
+    ...decisionBox(item),
+    ...changeTable(item),
+    '',
+    `_The rest of this workload's explanation (why, data, model, guardrails, queries) is left out: this PR's description would pass GitHub's 65,536-character limit. \`augur plan --json\` prints its decision, evidence and guardrail notes._`,
+    '',
+  ];
+}
+
+function changeTable(item: ProposalItem): string[] {
+  const out = ['| Field | File | Current | Proposed | Change |', '|---|---|---|---|---|'];
+  for (const c of item.decision.changes) {
     const edit = item.edits.find((e) => e.field === c.field);
     const change = relChange(c) === Infinity ? 'new' : `${c.proposed >= c.current ? '+' : '−'}${(relChange(c) * 100).toFixed(0)}%`;
     out.push(`| \`${edit?.yamlPath ?? c.field}\` | \`${edit?.file ?? '?'}\` | ${edit?.from ?? show(c.field, c.current)} | **${edit?.to ?? show(c.field, c.proposed)}** | ${change} |`);
@@ -132,57 +197,69 @@ function renderItem(item: ProposalItem): string[] {
     const { schedule: s, site } = sched;
     const windows = (n: number) => `${n} window${n === 1 ? '' : 's'}`;
     const change = s.current.length === 0 ? 'new' : s.proposed.length === 0 ? 'removed' : 'changed';
-    for (const b of item.blocks) {
-      out.push(`| \`${b.yamlPath}\` of ${site.label}: cron triggers \`augur-*\` | \`${b.file}\` | ${windows(s.current.length)} | **${windows(s.proposed.length)}** | ${change} |`);
-    }
+    for (const b of item.blocks) out.push(`| \`${b.yamlPath}\` of ${site.label}: cron triggers \`augur-*\` | \`${b.file}\` | ${windows(s.current.length)} | **${windows(s.proposed.length)}** | ${change} |`);
   }
-  out.push('', '### Why', '');
-  // The schedule's reason is told in its own section.
-  for (const reason of r.reasons) if (!(sched && reason.startsWith('Scaling schedule:'))) out.push(`- ${reason}`);
-  for (const c of d.changes) out.push(`- \`${c.field}\`: ${c.reason}.`);
-  for (const n of item.manifestNotes) out.push(`- Note: ${n}`);
-  out.push('');
-  if (sched) {
-    const shaping = d.notes.filter((n) => n.effect === 'clamped' && 'schedule' in n).map((n) => `${n.rule}: ${describeNote(n)}`);
-    out.push(...renderScheduleSection({ ...sched, shaping }));
+  return out;
+}
+
+/** The forecast and capacity behind every change, each change's arithmetic, and the manifest notes about the files this PR edits. */
+function whyLines(item: ProposalItem): string[] {
+  const e = item.recommendation.evidence;
+  const u = (v: number) => withUnit(v, item.unit);
+  const source = e.capacitySource.kind === 'given' ? 'given in the guardrails file' : `derived: median ${fmt(e.capacitySource.perCore)} per core used × ${fmt(e.capacitySource.cpuRequest)} cores requested × ${Math.round(e.capacitySource.targetUtilization * 100)}% target utilization`;
+  const out = [
+    `Forecast p${pct(e.quantile)} peak ${u(e.forecastPeak)} over the next ${Math.round(e.horizonSeconds / 3600)} h (model ${e.model}); observed peak of the last ${Math.round(e.observedSeconds / 86_400)} days: ${u(e.observedPeak)}.`,
+    `One replica serves ${u(e.capacityPerReplica)} (${source}); sized with ${e.headroomPercent}% headroom, and never below the forecast p${pct(e.maxQuantile)}.`,
+  ];
+  if (e.owner.kind === 'hpa') out.push('An HPA owns the replica count: Augur sizes its minReplicas and maxReplicas, never spec.replicas.');
+  if (e.owner.kind === 'keda') out.push(`${e.owner.label} (KEDA) owns the replica count: Augur proposes its cron windows (sizing.schedule), never spec.replicas.`);
+  for (const c of item.decision.changes) {
+    const raw = item.recommendation.changes.find((x) => x.field === c.field)?.proposed ?? c.proposed;
+    out.push(`\`${c.field}\`: ${describeBasis(c.basis, item.unit, raw, c.field)}${raw !== c.proposed ? `; ${show(c.field, c.proposed)} after the guardrails` : ''}.`);
   }
-  out.push(renderChart(item), '');
-  out.push('### Model and its accuracy on this workload', '');
+  // Only the notes about what this PR edits: a file it writes and a key it changes.
+  const edited = [...item.edits.map((x) => [x.file, x.yamlPath]), ...item.blocks.map((b) => [b.file, b.yamlPath])];
+  for (const n of item.manifestNotes) if (edited.some(([file, path]) => n.includes(file!) && n.includes(path!))) out.push(`Note: ${n}`);
+  return out.map((l) => `- ${l}`);
+}
+
+function modelSection(item: ProposalItem): string[] {
+  const f = item.forecast;
   const a = f.accuracy;
-  if (a) {
-    const q = String(r.evidence.quantile ?? 0.9);
-    out.push(
-      `Model **${f.model}**${f.members ? ` (the average of the ${f.members.length} best models' quantiles)` : ''}, chosen by a rolling-origin backtest over ${a.origins} origins of ${Math.round(a.horizonSeconds / 3600)} h each on this workload's own history` +
-        (f.selectedAt !== undefined ? ` (the backtest of ${isoMinutes(f.selectedAt)}; this cycle refitted the model on the newest history)` : '') +
-        ':',
-      '',
-      '| Accuracy (1 − WAPE) | MASE | p' + pct(Number(q)) + ' coverage | p' + pct(Number(q)) + ' pinball loss |',
-      '|---|---|---|---|',
-      `| ${pct(1 - a.wape)}% | ${a.mase.toFixed(2)} | ${a.coverage[q] !== undefined ? `${pct(a.coverage[q])}% (ideal ${pct(Number(q))}%)` : 'n/a'} | ${a.pinball[q] !== undefined ? fmt(a.pinball[q]) : 'n/a'} |`,
-      '',
-    );
-    if (f.candidates && f.candidates.length > 1) {
-      out.push(`Other models scored (lower is better): ${f.candidates.map((c) => `${c.model} ${c.selectionLoss.toFixed(3)}`).join(', ')}.`, '');
-    }
-  } else out.push(`Model **${f.model}** (not enough history for a backtest).`, '');
-  out.push('### Cost', '');
-  out.push(`${money(d.cost)} per month: ${signed(d.cost.cores)} cores and ${signed(d.cost.memoryGiB)} GiB requested (expected ${fmt(r.evidence.expectedReplicas)} replicas on average).`, '');
-  out.push('### What it could break', '');
-  if (item.cluster) for (const line of clusterLines(item.cluster)) out.push(`- ${line}`);
-  else out.push('- Not checked against a cluster (no cluster access): quota, capacity headroom and admission were not verified.');
-  out.push('');
-  out.push('### Guardrails that shaped this', '');
+  const out = ['### Model and its accuracy on this workload', ''];
+  if (!a) return [...out, `Model **${f.model}** (not enough history for a backtest).`, ''];
+  const q = String(item.recommendation.evidence.quantile);
+  out.push(
+    `Model **${f.model}**${f.members ? ` (the average of the ${f.members.length} best models' quantiles)` : ''}, chosen by a rolling-origin backtest over ${a.origins} origins of ${Math.round(a.horizonSeconds / 3600)} h each on this workload's own history` +
+      (f.selectedAt !== undefined ? ` (the backtest of ${isoMinutes(f.selectedAt)}; this cycle refitted the model on the newest history)` : '') +
+      ':',
+    '',
+    '| Accuracy (1 − WAPE) | MASE | p' + pct(Number(q)) + ' coverage | p' + pct(Number(q)) + ' pinball loss |',
+    '|---|---|---|---|',
+    `| ${pct(1 - a.wape)}% | ${a.mase.toFixed(2)} | ${a.coverage[q] !== undefined ? `${pct(a.coverage[q])}% (ideal ${pct(Number(q))}%)` : 'n/a'} | ${a.pinball[q] !== undefined ? withUnit(a.pinball[q], item.unit) : 'n/a'} |`,
+    '',
+  );
+  if (f.candidates && f.candidates.length > 1) {
+    const score = (x: number) => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
+    out.push(`Other models scored (mean pinball loss over the forecast quantiles, in % of the mean load; lower is better): ${f.candidates.map((c) => `${c.model} ${score(c.selectionLoss)}`).join(', ')}.`, '');
+  }
+  return out;
+}
+
+/** The rules that changed the numbers, then the ones that passed, folded. */
+function guardrailsSection(item: ProposalItem): string[] {
+  const d = item.decision;
+  const out = ['### Guardrails that shaped this', ''];
   const shaping = d.notes.filter((n) => n.effect !== 'passed');
   if (shaping.length === 0) out.push('None changed the numbers.');
   for (const n of shaping) out.push(`- **${n.rule}** (${n.effect}): ${describeNote(n)}`);
   const passed = d.notes.filter((n) => n.effect === 'passed');
-  if (passed.length > 0) out.push(`- Passed: ${passed.map((n) => `${n.rule} (${describeNote(n)})`).join('; ')}`);
-  out.push('', '### Queries', '', '```promql');
-  for (const q of item.queries) out.push(`# ${q.metric}`, q.source);
-  out.push('```', '');
-  return out;
+  if (passed.length > 0) {
+    out.push('', `<details><summary>${passed.length} other guardrails passed</summary>`, '', ...passed.map((n) => `- ${n.rule}: ${describeNote(n)}`), '', '</details>');
+  }
+  return [...out, ''];
 }
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
-const pct = (x: number) => Math.round(x * 100);
 const signed = (n: number) => `${n >= 0 ? '+' : '−'}${fmt(Math.abs(n))}`;
+const pct = (x: number) => Math.round(x * 100);

@@ -11,7 +11,7 @@ function decision(target: WorkloadId, verdict: Decision['verdict'], held: Note[]
   return {
     target,
     verdict,
-    changes: verdict === 'unchanged' ? [] : [{ field: 'replicas', current: 4, proposed: 6, reason: 'r' }],
+    changes: verdict === 'unchanged' ? [] : [{ field: 'replicas', current: 4, proposed: 6, basis: { kind: 'peak', load: 500, quantile: 0.9, headroom: 1.1, perReplica: 100 } }],
     notes: [{ rule: 'minHistory', effect: 'passed', haveSeconds: 14 * 86_400, needSeconds: 3 * 86_400 }, ...held],
     cost: { cores: 1, memoryGiB: 1, monthly, currency: 'USD' },
   };
@@ -129,7 +129,7 @@ describe('renderDashboard', () => {
       current: [],
       proposed: [{ name: 'augur-window-1', timezone: 'Europe/Berlin', start: '0 7 * * *', end: '0 10 * * *', desiredReplicas: 6 }],
       hourlyNeed: new Array<number>(24).fill(2),
-      reason: 'daily cycle',
+      cycle: { period: 'daily' as const, autocorrelation: 0.9 },
     };
     const proposed = { ...decision(id('edge', 'gateway'), 'propose'), changes: [], schedule };
     const waiting = { ...decision(id('edge', 'queue'), 'hold', [waitingHolds.cooldown!]), schedule };

@@ -33,6 +33,14 @@ function describeDraftNote(n: Note): string {
       return n.effect === 'held' ? `not a usable number: ${n.values.map((v) => `${v.field}=${v.value}`).join(', ')}` : 'all values finite';
     case 'protected':
       return n.effect === 'held' ? 'this workload is protected: Augur reports, never changes it' : 'not protected';
+    case 'plausibility':
+      if ('field' in n)
+        return `${n.field}: the recommendation ${show(n.field, n.raw)} is ${fmt(ratio(n.raw, n.current))}× ${n.raw > n.current ? 'above' : 'below'} the current ${show(n.field, n.current)} before any clamp (more than ${n.limit}×): check the unit of the load query, capacity.perReplica and the query itself`;
+      if ('capacity' in n) {
+        const perPod = n.capacity.observedPeak / n.capacity.replicas;
+        return `today's ${n.capacity.replicas} pods served up to ${fmt(perPod)} each at the observed peak, but capacity.perReplica says one serves ${fmt(n.capacity.perReplica)} (${fmt(ratio(perPod, n.capacity.perReplica))}× apart, more than ${n.limit}×): check the unit of the load query and capacity.perReplica`;
+      }
+      return `within ${n.limit}× of the current values and of what today's pods serve`;
     case 'minHistory':
       if ('forecastError' in n) return n.forecastError;
       return n.effect === 'held'
@@ -84,6 +92,10 @@ function describeClampNote(n: Note): string {
       return n.pr === undefined ? 'no recent PR closed unmerged' : `differs materially from PR #${n.pr}, closed unmerged`;
     case 'budget.perPR':
       return n.effect === 'held' ? `adds ${overBudgetText(n.cost, n.budget)}` : `adds ${money(n.cost)} per month`;
+    case 'memoryLeak':
+      return n.effect === 'held'
+        ? `looks like a leak: the working set grows about ${show('memory.request', n.growthPerDay)} a day between restarts (${n.segments} stretches); raising memory only postpones the OOM kill. Fix the leak, or set raiseMemoryOnLeak to raise anyway`
+        : 'no steady growth between restarts';
     default:
       return describeClusterNote(n);
   }
@@ -182,5 +194,6 @@ function overflowText(o: Overflow): string {
 const hourList = (hs: number[]) => hs.map((h) => `${String(h).padStart(2, '0')}:00`).join(', ');
 const acf = (x: number | undefined) => (x === undefined ? 'n/a (under two cycles of history)' : x.toFixed(2));
 const pct = (x: number) => `${Math.round(x * 100)}%`;
+const ratio = (a: number, b: number) => Math.max(a, b) / Math.min(a, b);
 const days = (s: number) => `${(s / 86_400).toFixed(1)} days`;
 const hoursText = (s: number) => (s >= 86_400 ? `${(s / 86_400).toFixed(1)} d` : `${(s / 3600).toFixed(1)} h`);

@@ -14,6 +14,8 @@ export interface ScheduleView {
   site: ScaledObjectSite;
   /** Guardrail messages about the schedule (clamps), to explain hours left below the need. */
   shaping: string[];
+  /** What each hour was sized for. */
+  sizing: { quantile: number; maxQuantile: number; headroomPercent: number };
 }
 
 /** "3 windows up to 6 replicas", "remove 2 windows": for titles, tables and logs. */
@@ -64,7 +66,7 @@ export function renderScheduleSection(v: ScheduleView): string[] {
   } else out.push(`No window is needed any more: the ${count(s.current.length, 'trigger')} Augur wrote before ${s.current.length === 1 ? 'is' : 'are'} removed and the floor of ${s.floor} applies all day.`, '');
   if (s.current.length > 0 && s.proposed.length > 0) out.push(`These replace Augur's current windows: ${windowsInline(s.current)}.`, '');
 
-  out.push(`**Why:** ${s.reason}.`, '');
+  out.push(`**Why:** ${scheduleReason(s, v.sizing)}.`, '');
   out.push('Replicas per local hour: what the forecast needs (sized as in the reason above), what the hours get now, and with this PR:', '', '```', ...hourlyGrid(s.hourlyNeed, now, after), '```', '');
   const short = hourRanges(s.hourlyNeed.map((need, h) => (after[h] as number) < need));
   if (short.length > 0) {
@@ -136,4 +138,13 @@ const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 export function scheduleOf(item: ProposalItem): { schedule: NonNullable<Decision['schedule']>; site: ScaledObjectSite } | undefined {
   const schedule = item.decision.schedule;
   return schedule && item.scaledObject && item.blocks.length > 0 ? { schedule, site: item.scaledObject } : undefined;
+}
+
+/** Why these windows: the cycle found, and what each hour is sized for. */
+export function scheduleReason(s: ScheduleChange, z: ScheduleView['sizing']): string {
+  const cycle = s.cycle.period === 'daily' ? `daily cycle (autocorrelation ${s.cycle.autocorrelation.toFixed(2)} at 1 day)` : `weekly cycle (autocorrelation ${s.cycle.autocorrelation.toFixed(2)} at 7 days)`;
+  return (
+    `${cycle}; each window covers the forecast p${Math.round(z.quantile * 100)} + ${z.headroomPercent}% (and at least the p${Math.round(z.maxQuantile * 100)}) of its hours in ${s.timezone}, ` +
+    `at most ${s.maxWindows} windows above the floor of ${s.floor} (the ScaledObject's minReplicaCount)`
+  );
 }

@@ -34,14 +34,33 @@ const change = (field: FieldKey, current: number, proposed: number, observed?: n
   current,
   proposed,
   ...(observed !== undefined ? { observed } : {}),
-  reason: `because ${field}`,
+  basis: { kind: 'limitRatio', ratio: 1 },
+});
+
+/** Evidence as recommend() leaves it, with what a test sets. */
+export const evidenceOf = (over: Partial<Recommendation['evidence']> = {}): Recommendation['evidence'] => ({
+  forecastPeak: 1000,
+  highPeak: 1200,
+  quantile: 0.9,
+  maxQuantile: 0.99,
+  headroomPercent: 10,
+  horizonSeconds: 86_400,
+  model: 'seasonal-naive(daily)',
+  observedPeak: 900,
+  observedSeconds: 7 * 86_400,
+  capacityPerReplica: 100,
+  capacitySource: { kind: 'given' },
+  owner: { kind: 'none' },
+  expectedReplicas: 4,
+  demand: [],
+  historySteps: 4032,
+  ...over,
 });
 
 const rec = (changes: Change[], expectedReplicas = 4): Recommendation => ({
   target: { kind: 'Deployment', namespace: 'shop', name: 'web' },
   changes,
-  reasons: ['forecast peak 1000'],
-  evidence: { expectedReplicas, historySteps: 4032, forecastPeak: 1000, quantile: 0.9, capacityPerReplica: 100 },
+  evidence: evidenceOf({ expectedReplicas }),
 });
 
 function input(changes: Change[], over: Partial<GuardInput> = {}, pol: Partial<Policy> = {}): GuardInput {
@@ -90,6 +109,7 @@ describe('guard: each rule in GUARDRAIL_ORDER', () => {
       'metrics',
       'capacity',
       'sanity',
+      'plausibility',
       'protected',
       'minHistory',
       'minAccuracy',
@@ -103,6 +123,7 @@ describe('guard: each rule in GUARDRAIL_ORDER', () => {
       'consistency',
       'minChangePercent',
       'rejectedBackoff',
+      'memoryLeak',
       'budget.perPR',
       'limitRange',
       'headroom',
@@ -327,7 +348,7 @@ describe('guard: each rule in GUARDRAIL_ORDER', () => {
     it('keeps replicas and HPA bounds whole: rounds toward the current value', () => {
       const up = guard(input([change('replicas', 3, 10, 10)], {}, { maxStepPercent: { up: 50, down: 30 } }));
       expect(proposedOf(up, 'replicas')).toBe(4); // 4.5 → 4
-      const down = guard(input([change('hpa.minReplicas', 9, 2, 2)], {}, { maxStepPercent: { up: 50, down: 30 } }));
+      const down = guard(input([change('hpa.minReplicas', 9, 3, 3)], {}, { maxStepPercent: { up: 50, down: 30 } }));
       expect(proposedOf(down, 'hpa.minReplicas')).toBe(7); // 6.3 → 7
     });
 
@@ -464,7 +485,7 @@ describe('guard: invariants after clamping', () => {
     const d = guard(
       input(
         [
-          change('replicas', 10, 80, 80),
+          change('replicas', 10, 35, 35),
           change('cpu.request', 4, 12),
           change('cpu.limit', 8, 24),
           change('memory.request', Gi, 1.05 * Gi),
@@ -511,22 +532,24 @@ describe('guard: invariants after clamping', () => {
 
 describe('costOf', () => {
   const prices = { coreHour: 1, gibHour: 0.5, currency: 'EUR' };
+  const ev = (expectedReplicas: number) => ({ expectedReplicas, demand: [], owner: { kind: 'none' as const } });
+  const hpaEv = (expectedReplicas: number, demand: number[] = [], bounds: { minReplicas?: number; maxReplicas?: number } = {}) => ({ expectedReplicas, demand, owner: { kind: 'hpa' as const, ...bounds } });
 
   it('costs a replica change with the current per-pod requests, over 730 hours', () => {
     // 2 → 4 pods of 0.5 cores and 1 GiB: +1 core, +2 GiB; (1 × 1 + 2 × 0.5) × 730 = 1460.
-    expect(costOf([change('replicas', 2, 4)], 3, { cpu: 0.5, memory: Gi }, prices)).toEqual({ cores: 1, memoryGiB: 2, monthly: 1460, currency: 'EUR' });
+    expect(costOf([change('replicas', 2, 4)], ev(3), { cpu: 0.5, memory: Gi }, prices)).toEqual({ cores: 1, memoryGiB: 2, monthly: 1460, currency: 'EUR' });
   });
 
   it('costs a request change over the expected replicas', () => {
     // 3 pods, 0.5 → 1 core: +1.5 cores; 1.5 × 730 = 1095.
-    expect(costOf([change('cpu.request', 0.5, 1)], 3, { cpu: 0.5, memory: Gi }, prices)).toEqual({ cores: 1.5, memoryGiB: 0, monthly: 1095, currency: 'EUR' });
+    expect(costOf([change('cpu.request', 0.5, 1)], ev(3), { cpu: 0.5, memory: Gi }, prices)).toEqual({ cores: 1.5, memoryGiB: 0, monthly: 1095, currency: 'EUR' });
     // 2 pods, 512 MiB → 1.5 GiB: +2 GiB; 2 × 0.5 × 730 = 730.
-    expect(costOf([change('memory.request', 512 * Mi, 1.5 * Gi)], 2, { cpu: 0.5, memory: 512 * Mi }, prices)).toEqual({ cores: 0, memoryGiB: 2, monthly: 730, currency: 'EUR' });
+    expect(costOf([change('memory.request', 512 * Mi, 1.5 * Gi)], ev(2), { cpu: 0.5, memory: 512 * Mi }, prices)).toEqual({ cores: 0, memoryGiB: 2, monthly: 730, currency: 'EUR' });
   });
 
   it('combines replica and request changes: after × new − before × old', () => {
     // 2 × 1 core → 3 × 2 cores: +4 cores.
-    const c = costOf([change('replicas', 2, 3), change('cpu.request', 1, 2)], 5, { cpu: 1 }, prices);
+    const c = costOf([change('replicas', 2, 3), change('cpu.request', 1, 2)], ev(5), { cpu: 1 }, prices);
     expect(c.cores).toBe(4);
     expect(c.memoryGiB).toBe(0);
     expect(c.monthly).toBe(4 * 730);
@@ -534,17 +557,29 @@ describe('costOf', () => {
 
   it('costs an HPA floor only above the replicas expected anyway', () => {
     // Expected 4 on average; the floor 2 → 6 adds 2 pods, not 4.
-    expect(costOf([change('hpa.minReplicas', 2, 6)], 4, { cpu: 1 }, prices).cores).toBe(2);
+    expect(costOf([change('hpa.minReplicas', 2, 6)], hpaEv(4), { cpu: 1 }, prices).cores).toBe(2);
     // A floor that stays below the expected replicas costs nothing.
-    expect(costOf([change('hpa.minReplicas', 1, 3)], 4, { cpu: 1 }, prices).cores).toBe(0);
+    expect(costOf([change('hpa.minReplicas', 1, 3)], hpaEv(4), { cpu: 1 }, prices).cores).toBe(0);
+  });
+
+  it("costs a new HPA ceiling by the demand above the old one, and a floor by the demand below it", () => {
+    // Demand over four steps: 2, 4, 10, 16 replicas; bounds 2..12 run 2, 4, 10, 12 (avg 7).
+    const demand = [2, 4, 10, 16];
+    const bounds = { minReplicas: 2, maxReplicas: 12 };
+    // Ceiling 12 → 18: the last step runs 16, not 12: +1 replica on average.
+    expect(costOf([change('hpa.maxReplicas', 12, 18)], hpaEv(7, demand, bounds), { cpu: 1 }, prices).cores).toBe(1);
+    // Floor 2 → 5: the first two steps run 5 instead of 2 and 4: +1 replica on average.
+    expect(costOf([change('hpa.minReplicas', 2, 5)], hpaEv(7, demand, bounds), { cpu: 1 }, prices).cores).toBe(1);
+    // Both, with a request change: 7 × 1 core → 9 (5, 5, 10, 16) × 0.5 core.
+    expect(costOf([change('hpa.minReplicas', 2, 5), change('hpa.maxReplicas', 12, 18), change('cpu.request', 1, 0.5)], hpaEv(7, demand, bounds), { cpu: 1 }, prices).cores).toBe(-2.5);
   });
 
   it('is negative for a decrease and zero for no change', () => {
-    const c = costOf([change('replicas', 10, 6)], 6, { cpu: 0.25, memory: 256 * Mi }, { coreHour: 0.031, gibHour: 0.0042, currency: 'USD' });
+    const c = costOf([change('replicas', 10, 6)], ev(6), { cpu: 0.25, memory: 256 * Mi }, { coreHour: 0.031, gibHour: 0.0042, currency: 'USD' });
     expect(c.cores).toBe(-1);
     expect(c.memoryGiB).toBe(-1);
     expect(c.monthly).toBeCloseTo(-(0.031 + 0.0042) * 730, 2);
-    expect(costOf([], 3, { cpu: 1, memory: Gi }, prices)).toEqual({ cores: 0, memoryGiB: 0, monthly: 0, currency: 'EUR' });
+    expect(costOf([], ev(3), { cpu: 1, memory: Gi }, prices)).toEqual({ cores: 0, memoryGiB: 0, monthly: 0, currency: 'EUR' });
   });
 });
 
@@ -663,7 +698,7 @@ describe('guard: a KEDA schedule', () => {
   const withSchedule = (current: ReturnType<typeof trig>[], hourlyNeed: number[], pol: Partial<Policy> = {}) =>
     guard({
       ...input([]),
-      recommendation: { ...rec([]), schedule: { timezone: 'UTC', floor: 2, ceiling: 40, maxWindows: 4, current, proposed: [], hourlyNeed, reason: 'daily cycle' } },
+      recommendation: { ...rec([]), schedule: { timezone: 'UTC', floor: 2, ceiling: 40, maxWindows: 4, current, proposed: [], hourlyNeed, cycle: { period: 'daily' as const, autocorrelation: 0.9 } } },
       policy: policy(pol),
     });
 

@@ -19,7 +19,7 @@ export type GuardInput = DraftContext;
 export function guard(input: GuardInput): Decision {
   const { recommendation: r } = input;
   const { draft, notes } = checkDraft({ changes: r.changes, schedule: r.schedule }, input);
-  return decisionOf(r.target, draft, notes, draftCost(draft, r.evidence.expectedReplicas, input.podRequests, input.policy.prices));
+  return decisionOf(r.target, draft, notes, draftCost(draft, r.evidence, input.podRequests, input.policy.prices));
 }
 
 export function decisionOf(target: WorkloadId, draft: Draft, notes: Note[], cost: CostDelta): Decision {

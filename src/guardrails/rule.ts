@@ -10,13 +10,14 @@
 // A check never mutates what it is given: it returns the draft it lets through and its notes.
 import type { Policy } from '../config/schema.js';
 import type { Headroom, ContainerLimits, DryRunResult } from '../domain/cluster.js';
-import type { Change, Recommendation, ScheduleChange } from '../domain/decision.js';
+import type { CapacitySource, Change, Recommendation, ScheduleChange } from '../domain/decision.js';
 import type { Facts } from '../domain/facts.js';
 import type { Accuracy } from '../domain/forecast.js';
 import type { CostDelta } from '../domain/money.js';
 import type { Note } from '../domain/reasons.js';
 import type { Series } from '../domain/series.js';
 import type { BlockEdit, FieldKey } from '../domain/workload.js';
+import type { MemoryTrend } from '../recommend/memory.js';
 
 /** What is proposed so far: the changes and the schedule that have passed the rules before. */
 export interface Draft {
@@ -41,7 +42,7 @@ export interface FactsContext {
   /** The load as forecast: a counter turned into its rate. Undefined when it was not read. */
   load?: Series;
   /** Per-replica capacity, when it is given or could be derived. */
-  capacity?: { perReplica: number; source: string };
+  capacity?: { perReplica: number; source: CapacitySource };
 }
 
 /** Everything a draft rule may consult besides the draft. */
@@ -59,6 +60,10 @@ export interface DraftContext {
   lastRejected?: { number: number; closedAt: number; values: Partial<Record<FieldKey, number>> };
   /** Current per-pod requests, to cost replica changes. */
   podRequests: PodRequests;
+  /** The replicas running now: spec.replicas in Git, or the live count when an autoscaler owns it. */
+  currentReplicas?: number;
+  /** The working set's shape over the history, when memory was read. */
+  memoryTrend?: MemoryTrend;
 }
 
 /** The final draft and how to write its schedule: a block edit, nothing to write, or why it cannot be written. */

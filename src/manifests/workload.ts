@@ -241,10 +241,30 @@ export interface AutoscalerInfo {
   /** e.g. "HorizontalPodAutoscaler/web (deploy/hpa.yaml)". */
   label: string;
   type: 'hpa' | 'keda';
+  /** The resources it scales on by utilization (cpu, memory), when it says. */
+  resources?: string[];
 }
 
 export function autoscalerInfo(h: HpaFound | undefined): AutoscalerInfo | undefined {
-  return h ? { label: `${h.doc.kind}/${h.doc.name} (${where(h.doc)})`, type: h.type } : undefined;
+  if (!h) return undefined;
+  const resources = h.type === 'hpa' ? hpaResources(h.doc) : [];
+  return { label: `${h.doc.kind}/${h.doc.name} (${where(h.doc)})`, type: h.type, ...(resources.length > 0 ? { resources } : {}) };
+}
+
+/**
+ * The resources an HPA scales on: autoscaling/v2 Resource (and ContainerResource) metrics, or
+ * autoscaling/v1's targetCPUUtilizationPercentage. A request change on one of them moves the
+ * utilization the HPA sees.
+ */
+export function hpaResources(doc: ResourceDoc): string[] {
+  const spec = getKey(doc.root, 'spec');
+  const out = new Set<string>();
+  if (getKey(spec, 'targetCPUUtilizationPercentage') !== undefined) out.add('cpu');
+  for (const m of asSeq(getKey(spec, 'metrics'))?.items ?? []) {
+    const name = strAt(m, 'resource', 'name') ?? strAt(m, 'containerResource', 'name');
+    if (name === 'cpu' || name === 'memory') out.add(name);
+  }
+  return [...out];
 }
 
 /** A note when an autoscaler named like the workload scales something else (a copy-paste slip, as in podinfo's deploy/webapp/frontend/hpa.yaml). */
@@ -316,6 +336,7 @@ export function assemble(
     notes: [...ctx.notes],
   };
   if (container) out.container = container.name;
+  if (hpa?.resources) out.hpaResources = hpa.resources;
   return out;
 }
 

@@ -38,7 +38,7 @@ function input(over: Partial<RecommendInput> = {}, sizing: Partial<Sizing> = {})
     load: series(constant(14 * 24, 500)),
     forecast: forecast({ '0.5': constant(24, 800), '0.9': day(900, 1000), '0.99': day(1000, 1080) }),
     capacityPerReplica: 100,
-    capacitySource: 'given in the guardrails file',
+    capacitySource: { kind: 'given' },
     ...over,
   };
 }
@@ -51,19 +51,19 @@ describe('recommend: replicas without an autoscaler', () => {
     // p90 peak 1000 × 1.1 ÷ 100 = 11.
     expect(r.changes).toHaveLength(1);
     expect(r.changes[0]).toMatchObject({ field: 'replicas', current: 8, proposed: 11 });
-    expect(r.changes[0]!.reason).toContain('→ 11');
+    expect(r.changes[0]!.basis).toEqual({ kind: 'peak', load: 1000, quantile: 0.9, headroom: 1.1, perReplica: 100 });
     expect(r.evidence).toMatchObject({
       forecastPeak: 1000,
       quantile: 0.9,
       horizonSeconds: 24 * HOUR,
       capacityPerReplica: 100,
-      capacitySource: 'given in the guardrails file',
+      capacitySource: { kind: 'given' },
+      headroomPercent: 10,
+      owner: { kind: 'none' },
       expectedReplicas: 11,
       historySteps: 14 * 24,
     });
     expect(r.evidence.oomKills).toBeUndefined();
-    expect(r.reasons.join('\n')).toContain('given in the guardrails file');
-    expect(r.reasons.join('\n')).toContain('10% headroom');
   });
 
   it('uses the configured quantile and headroom', () => {
@@ -95,7 +95,8 @@ describe('recommend: replicas without an autoscaler', () => {
     const r = recommend(input({ load }));
     // 500 × 1.1 ÷ 100 = 5.5 → 6.
     expect(fieldOf(r.changes, 'replicas')!.observed).toBe(6);
-    expect(r.reasons[0]).toContain('7 days');
+    expect(r.evidence.observedSeconds).toBe(7 * 86_400);
+    expect(r.evidence.observedPeak).toBe(500);
   });
 
   it('takes the observed peak of the window, ignoring missing samples', () => {
@@ -111,7 +112,7 @@ describe('recommend: replicas without an autoscaler', () => {
     const r = recommend(input({ forecast: forecast({ '0.5': constant(24, 800), '0.9': day(900, 1000), '0.99': day(1000, 1450) }) }));
     // p90: 1000 × 1.1 ÷ 100 = 11; p99: 1450 ÷ 100 = 14.5 → 15.
     expect(r.changes[0]).toMatchObject({ field: 'replicas', proposed: 15 });
-    expect(r.changes[0]!.reason).toMatch(/p99 peak 1450 .* → 15 \(above p90 1000 × 1\.10 = 11 replicas: bursts\)/);
+    expect(r.changes[0]!.basis).toEqual({ kind: 'burst', load: 1450, quantile: 0.99, perReplica: 100, sized: { load: 1000, quantile: 0.9, headroom: 1.1 } });
   });
 
   it('proposes no replica change when the manifest has no replicas field', () => {
@@ -143,7 +144,9 @@ describe('recommend: HPA bounds', () => {
     // Median trough 200 × 1.1 ÷ 100 = 2.2 → 3; p99 peak 1500 × 1.1 ÷ 100 = 16.5 → 17.
     expect(fieldOf(r.changes, 'hpa.minReplicas')).toMatchObject({ current: 2, proposed: 3 });
     expect(fieldOf(r.changes, 'hpa.maxReplicas')).toMatchObject({ current: 10, proposed: 17 });
-    expect(r.reasons.join('\n')).toContain('never spec.replicas');
+    expect(r.evidence.owner).toEqual({ kind: 'hpa', minReplicas: 2, maxReplicas: 10 });
+    expect(fieldOf(r.changes, 'hpa.minReplicas')!.basis).toMatchObject({ kind: 'trough', load: 200 });
+    expect(fieldOf(r.changes, 'hpa.maxReplicas')!.basis).toMatchObject({ kind: 'ceiling', load: 1500, quantile: 0.99 });
   });
 
   it('takes the evidence for lowering the floor from the highest daily trough of the last 7 days', () => {
@@ -187,7 +190,7 @@ describe('recommend: CPU and memory', () => {
     const r = recommend(input({ current: { 'cpu.request': 0.5 }, cpu }));
     // 0.95 × 1.15 = 1.0925 → 1.093.
     expect(fieldOf(r.changes, 'cpu.request')).toMatchObject({ current: 0.5, proposed: 1.093, observed: 1.093 });
-    expect(fieldOf(r.changes, 'cpu.request')!.reason).toContain('p95');
+    expect(fieldOf(r.changes, 'cpu.request')!.basis).toMatchObject({ kind: 'cpuPercentile', percentile: 95, marginPercent: 15 });
   });
 
   it('uses the configured percentile and margin', () => {
@@ -213,7 +216,7 @@ describe('recommend: CPU and memory', () => {
     const r = recommend(input({ current: { 'memory.request': Gi }, memory, oomKills }));
     // max(1178 MiB from the peak, 1 GiB × 1.25 = 1280 MiB).
     expect(fieldOf(r.changes, 'memory.request')!.proposed).toBe(1280 * Mi);
-    expect(fieldOf(r.changes, 'memory.request')!.reason).toContain('OOM');
+    expect(fieldOf(r.changes, 'memory.request')!.basis).toEqual({ kind: 'oomBump', ooms: 2, bumpPercent: 25, peak: Gi });
     expect(r.evidence.oomKills).toBe(2);
   });
 
@@ -264,8 +267,8 @@ describe('deriveCapacity', () => {
     const d = deriveCapacity(series(load), series(cpu), 0.5, 0.8);
     expect(d).toBeDefined();
     expect(d!.perReplica).toBeCloseTo(10 * 0.5 * 0.8, 9);
-    expect(d!.source).toContain('median 10');
-    expect(d!.source).toContain('80% target utilization');
+    expect(d!.source).toMatchObject({ kind: 'derived', cpuRequest: 0.5, targetUtilization: 0.8 });
+    expect((d!.source as { perCore: number }).perCore).toBeCloseTo(10, 9);
   });
 
   it('aligns the two series at their ends', () => {

@@ -1,8 +1,7 @@
 // From a forecast and history to proposed values, with the reasons and the numbers behind them.
 // One function per kind of change, krr-style: history (and forecast) in, a Change out.
-import { fmt, fmtBytes } from '../domain/units.js';
 import type { Sizing } from '../config/schema.js';
-import type { Change, Recommendation } from '../domain/decision.js';
+import type { CapacitySource, Change, Recommendation } from '../domain/decision.js';
 import type { FieldKey, ScaledObjectSite, WorkloadId } from '../domain/workload.js';
 import type { Forecast } from '../domain/forecast.js';
 import type { Series } from '../domain/series.js';
@@ -20,7 +19,7 @@ export interface RecommendInput {
   load: Series;
   forecast: Forecast;
   capacityPerReplica: number;
-  capacitySource: string;
+  capacitySource: CapacitySource;
   cpu?: Series;
   memory?: Series;
   oomKills?: Series;
@@ -58,7 +57,6 @@ interface Basis {
 /** The replica count's changes from the strategy that owns it, with what it expects to run. */
 interface ReplicaPlan {
   changes: Change[];
-  reasons: string[];
   /** Replicas expected on average over the horizon. */
   expectedReplicas: number;
 }
@@ -74,7 +72,6 @@ export function recommend(input: RecommendInput): Recommendation {
     changes,
     ...(sched && 'schedule' in sched ? { schedule: sched.schedule } : {}),
     ...(sched && 'skipped' in sched ? { scheduleSkipped: sched.skipped } : {}),
-    reasons: [...basisReasons(b), ...replicas.reasons, ...(sched && 'schedule' in sched ? [`Scaling schedule: ${sched.schedule.reason}.`] : [])],
     evidence: evidenceOf(b, replicas.expectedReplicas),
   };
 }
@@ -105,15 +102,6 @@ function basisOf(input: RecommendInput): Basis {
   };
 }
 
-/** The two reasons every recommendation opens with: the forecast against the observed peak, and the capacity. */
-function basisReasons(b: Basis): string[] {
-  const { sizing, forecast, input } = b;
-  return [
-    `Forecast p${pct(sizing.quantile)} peak ${fmt(b.peak)} over the next ${hours(b.horizonSeconds)} (model ${forecast.model}); observed peak of the last ${days(b.evidence.length * input.load.stepSeconds)}: ${fmt(b.observedPeak)}.`,
-    `One replica serves ${fmt(b.cap)} (${input.capacitySource}); sized with ${sizing.headroomPercent}% headroom, and never below the forecast p${pct(sizing.maxQuantile)}.`,
-  ];
-}
-
 /** spec.replicas when no autoscaler owns it: the quantile's peak plus headroom, or the high quantile's peak when that needs more. */
 function replicasWithoutAutoscaler(b: Basis): ReplicaPlan {
   const { sizing, cap, headroom, peak, replicasFor } = b;
@@ -132,11 +120,11 @@ function replicasWithoutAutoscaler(b: Basis): ReplicaPlan {
           current,
           proposed,
           observed: replicasFor(b.observedPeak),
-          reason: byBurst
-            ? `the forecast p${pct(sizing.maxQuantile)} peak ${fmt(burst)} ÷ ${fmt(cap)} per replica = ${fmt(burst / cap)} → ${proposed} (above p${pct(sizing.quantile)} ${fmt(peak)} × ${headroom.toFixed(2)} = ${fmt((peak * headroom) / cap)} replicas: bursts)`
-            : `${fmt(peak)} × ${headroom.toFixed(2)} ÷ ${fmt(cap)} per replica = ${fmt((peak * headroom) / cap)} → ${proposed}`,
+          basis: byBurst
+            ? { kind: 'burst', load: burst, quantile: sizing.maxQuantile, perReplica: cap, sized: { load: peak, quantile: sizing.quantile, headroom } }
+            : { kind: 'peak', load: peak, quantile: sizing.quantile, headroom, perReplica: cap },
         };
-  return { changes: change ? [change] : [], reasons: [], expectedReplicas: proposed };
+  return { changes: change ? [change] : [], expectedReplicas: proposed };
 }
 
 /** What the HPA bounds are sized from. */
@@ -156,10 +144,7 @@ interface HpaSizing {
 function hpaBounds(b: Basis): ReplicaPlan {
   const h = hpaSizing(b);
   const changes = [hpaMinReplicas(b, h), hpaMaxReplicas(b, h)].filter((c): c is Change => c !== undefined);
-  const reason = b.input.scaledObject
-    ? `${b.input.scaledObject.label} (KEDA) owns the replica count: Augur proposes its cron windows (sizing.schedule), never spec.replicas.`
-    : `An HPA owns the replica count: Augur sizes its minReplicas and maxReplicas, never spec.replicas.`;
-  return { changes, reasons: [reason], expectedReplicas: hpaExpectedReplicas(b, h) };
+  return { changes, expectedReplicas: hpaExpectedReplicas(b, h) };
 }
 
 /** The bounds' figures: the median's trough, the high quantile's peak and the recent days' troughs. */
@@ -183,7 +168,7 @@ function hpaMinReplicas(b: Basis, h: HpaSizing): Change | undefined {
     current,
     proposed: h.minProposed,
     observed: Number.isFinite(h.observedTrough) ? b.replicasFor(h.observedTrough) : h.minProposed,
-    reason: `floor at the forecast median's trough ${fmt(h.trough)}, so the HPA starts each ramp from there`,
+    basis: { kind: 'trough', load: h.trough, headroom: b.headroom, perReplica: b.cap },
   };
 }
 
@@ -196,7 +181,7 @@ function hpaMaxReplicas(b: Basis, h: HpaSizing): Change | undefined {
     current,
     proposed: Math.max(h.maxProposed, h.minProposed),
     observed: b.replicasFor(b.observedPeak),
-    reason: `ceiling covers the forecast p${pct(b.sizing.maxQuantile)} peak ${fmt(h.highPeak)}`,
+    basis: { kind: 'ceiling', load: h.highPeak, quantile: b.sizing.maxQuantile, headroom: b.headroom, perReplica: b.cap },
   };
 }
 
@@ -228,16 +213,33 @@ function scheduleFor(b: Basis): ScheduleResult | undefined {
 function evidenceOf(b: Basis, expectedReplicas: number): Recommendation['evidence'] {
   const { input } = b;
   const oomKills = input.oomKills ? max(input.oomKills.values) : undefined;
+  const median = b.forecast.quantiles['0.5'] ?? b.band;
   return {
     forecastPeak: b.peak,
+    highPeak: max(b.forecast.quantiles[b.qMax] ?? b.band),
     quantile: b.sizing.quantile,
+    maxQuantile: b.sizing.maxQuantile,
+    headroomPercent: b.sizing.headroomPercent,
     horizonSeconds: b.horizonSeconds,
+    model: b.forecast.model,
+    observedPeak: b.observedPeak,
+    observedSeconds: b.evidence.length * input.load.stepSeconds,
     capacityPerReplica: b.cap,
     capacitySource: input.capacitySource,
+    owner: ownerOf(input),
     expectedReplicas,
+    demand: median.map((v) => b.replicasFor(v)),
     historySteps: input.load.values.length,
     ...(oomKills !== undefined && Number.isFinite(oomKills) ? { oomKills } : {}),
   };
+}
+
+function ownerOf(input: RecommendInput): Recommendation['evidence']['owner'] {
+  if (input.autoscaler === 'none') return { kind: 'none' };
+  if (input.scaledObject) return { kind: 'keda', label: input.scaledObject.label };
+  const min = input.current['hpa.minReplicas'];
+  const max = input.current['hpa.maxReplicas'];
+  return { kind: 'hpa', ...(min !== undefined ? { minReplicas: min } : {}), ...(max !== undefined ? { maxReplicas: max } : {}) };
 }
 
 /** CPU and memory requests (and limits where the workload has them) from usage history. */
@@ -253,12 +255,12 @@ function resourceChanges(input: RecommendInput): Change[] {
         current: current['cpu.request'],
         proposed,
         observed: proposed,
-        reason: `p${sizing.cpuPercentile} of per-pod CPU ${fmt(p)} cores + ${sizing.cpuMarginPercent}%`,
+        basis: { kind: 'cpuPercentile', percentile: sizing.cpuPercentile, usage: p, marginPercent: sizing.cpuMarginPercent },
       });
       const limit = current['cpu.limit'];
       if (limit !== undefined) {
         const ratio = limit / current['cpu.request'];
-        out.push({ field: 'cpu.limit', current: limit, proposed: roundCpu(proposed * ratio), observed: roundCpu(proposed * ratio), reason: `keeps the limit/request ratio ${ratio.toFixed(2)}` });
+        out.push({ field: 'cpu.limit', current: limit, proposed: roundCpu(proposed * ratio), observed: roundCpu(proposed * ratio), basis: { kind: 'limitRatio', ratio } });
       }
     }
   }
@@ -266,21 +268,21 @@ function resourceChanges(input: RecommendInput): Change[] {
     const peak = max(input.memory.values);
     if (Number.isFinite(peak)) {
       let proposed = roundMemory(peak * (1 + sizing.memoryMarginPercent / 100));
-      let reason = `peak working set ${fmtBytes(peak)} + ${sizing.memoryMarginPercent}%`;
+      let basis: Change['basis'] = { kind: 'memoryPeak', peak, marginPercent: sizing.memoryMarginPercent };
       const ooms = input.oomKills ? max(input.oomKills.values) : 0;
       if (ooms > 0) {
         const bumped = roundMemory(current['memory.request'] * (1 + sizing.oomBumpPercent / 100));
         if (bumped > proposed) {
           proposed = bumped;
-          reason = `OOM kills observed (${ooms}): at least ${sizing.oomBumpPercent}% over the current request; peak working set ${fmtBytes(peak)}`;
+          basis = { kind: 'oomBump', ooms, bumpPercent: sizing.oomBumpPercent, peak };
         }
       }
-      out.push({ field: 'memory.request', current: current['memory.request'], proposed, observed: proposed, reason });
+      out.push({ field: 'memory.request', current: current['memory.request'], proposed, observed: proposed, basis });
       const limit = current['memory.limit'];
       if (limit !== undefined) {
         const ratio = Math.max(1, limit / current['memory.request']);
         const proposedLimit = roundMemory(proposed * ratio);
-        out.push({ field: 'memory.limit', current: limit, proposed: proposedLimit, observed: proposedLimit, reason: `keeps the limit/request ratio ${ratio.toFixed(2)} (a limit below the request is never proposed)` });
+        out.push({ field: 'memory.limit', current: limit, proposed: proposedLimit, observed: proposedLimit, basis: { kind: 'limitRatio', ratio } });
       }
     }
   }
@@ -291,7 +293,7 @@ function resourceChanges(input: RecommendInput): Change[] {
  * Per-replica capacity derived from history: load served per CPU core used, times the cores one
  * replica requests, times the target utilization. The median ratio resists bursts and gaps.
  */
-export function deriveCapacity(load: Series, cpuTotal: Series, cpuRequestCores: number, targetUtilization: number): { perReplica: number; source: string } | undefined {
+export function deriveCapacity(load: Series, cpuTotal: Series, cpuRequestCores: number, targetUtilization: number): { perReplica: number; source: CapacitySource } | undefined {
   const ratios: number[] = [];
   const n = Math.min(load.values.length, cpuTotal.values.length);
   for (let i = 0; i < n; i++) {
@@ -302,10 +304,7 @@ export function deriveCapacity(load: Series, cpuTotal: Series, cpuRequestCores: 
   if (ratios.length < 12) return undefined;
   const perCore = percentile(ratios, 50);
   const perReplica = perCore * cpuRequestCores * targetUtilization;
-  return {
-    perReplica,
-    source: `derived: median ${fmt(perCore)} load per core used × ${fmt(cpuRequestCores)} cores requested × ${Math.round(targetUtilization * 100)}% target utilization`,
-  };
+  return { perReplica, source: { kind: 'derived', perCore, cpuRequest: cpuRequestCores, targetUtilization } };
 }
 
 /** CPU cores rounded up to whole millicores, as they will be written. */
@@ -318,8 +317,3 @@ export function roundMemory(bytes: number): number {
   return Math.ceil(bytes / 2 ** 20 - 1e-9) * 2 ** 20;
 }
 
-
-
-const pct = (q: number) => Math.round(q * 100);
-const hours = (s: number) => (s % 86_400 === 0 ? `${s / 86_400} d` : `${Math.round(s / 3600)} h`);
-const days = (s: number) => `${(s / 86_400).toFixed(s % 86_400 === 0 ? 0 : 1)} days`;

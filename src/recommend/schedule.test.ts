@@ -58,7 +58,7 @@ describe('recommendSchedule', () => {
     expect(r.schedule.floor).toBe(2);
     expect(r.schedule.ceiling).toBe(30);
     expect(r.schedule.hourlyNeed.slice(8, 18)).toEqual([2, 11, 11, 11, 11, 11, 11, 11, 11, 2]);
-    expect(r.schedule.reason).toMatch(/daily cycle \(autocorrelation 1\.00 at 1 day\)/);
+    expect(r.schedule.cycle).toEqual({ period: 'daily', autocorrelation: expect.closeTo(1, 2) });
     expect(hourlyFromTriggers(r.schedule.proposed, r.schedule.floor)).toEqual(r.schedule.hourlyNeed);
   });
 
@@ -132,7 +132,7 @@ describe('recommend with sizing.schedule', () => {
     autoscaler: 'hpa' as const,
     current: {},
     capacityPerReplica: 100,
-    capacitySource: 'given',
+    capacitySource: { kind: 'given' as const },
   };
   it('adds the schedule only when enabled, in the configured time zone', () => {
     const load = business(14, 100, 1000);
@@ -149,7 +149,7 @@ describe('recommend with sizing.schedule', () => {
     });
     expect(on.schedule?.timezone).toBe('America/New_York');
     expect(on.schedule?.proposed[0]).toMatchObject({ start: '0 5 * * *', end: '0 13 * * *', desiredReplicas: 11 });
-    expect(on.reasons.join(' ')).toContain('Scaling schedule: daily cycle');
+    expect(on.schedule?.cycle.period).toBe('daily');
     const missing = recommend({ ...base, sizing: { ...SIZING_DEFAULTS, schedule: { enabled: true, maxWindows: 4 } }, load, forecast: { ...forecast, quantiles: { ...forecast.quantiles, '0.99': forecast.quantiles['0.9']! } } });
     expect(missing.schedule).toBeUndefined();
     expect(missing.scheduleSkipped).toEqual({ kind: 'noScaledObject' });

@@ -50,7 +50,6 @@ export function recommendSchedule(input: ScheduleInput): ScheduleResult {
   const values = fillGaps(input.load).series.values;
   const found = detectPeriod(values, [day, 7 * day]);
   const acf = (p: number) => found.scores.find((s) => s.period === p)?.autocorrelation;
-  const show = (x: number | undefined) => (x === undefined ? 'n/a (under two cycles of history)' : x.toFixed(2));
   if (found.period === undefined) return { skipped: { kind: 'noCycle', day: acf(day), week: acf(7 * day) } };
   const band = forecast.quantiles[String(input.quantile)];
   if (!band) throw new Error(`forecast has no ${input.quantile} quantile (has ${Object.keys(forecast.quantiles).join(', ')})`);
@@ -67,7 +66,7 @@ export function recommendSchedule(input: ScheduleInput): ScheduleResult {
     if (need > (hourlyNeed[h] as number)) hourlyNeed[h] = need;
   }
   const proposed = scheduleTriggers(hourlyNeed, input.maxWindows, floor, timezone);
-  const cycle = found.period === day ? `daily cycle (autocorrelation ${show(acf(day))} at 1 day)` : `weekly cycle (autocorrelation ${show(acf(7 * day))} at 7 days)`;
+  const cycle = { period: found.period === day ? ('daily' as const) : ('weekly' as const), autocorrelation: acf(found.period) ?? 0 };
   return {
     schedule: {
       timezone,
@@ -77,9 +76,7 @@ export function recommendSchedule(input: ScheduleInput): ScheduleResult {
       current: site.augurTriggers,
       proposed,
       hourlyNeed,
-      reason:
-        `${cycle}; each window covers the forecast p${Math.round(input.quantile * 100)} + ${input.headroomPercent}% (and at least the p${Math.round(input.maxQuantile * 100)}) of its hours in ${timezone}, ` +
-        `at most ${input.maxWindows} windows above the floor of ${floor} (the ScaledObject's minReplicaCount)`,
+      cycle,
     },
   };
 }

@@ -192,7 +192,7 @@ export function augurPolicy(): Policy {
         load: history,
         forecast: day,
         capacityPerReplica: ctx.capacity,
-        capacitySource: 'the replay',
+        capacitySource: { kind: 'given' },
         scaledObject: { file: 'replay', documentIndex: 0, label: 'ScaledObject/replay', minReplicaCount: 1, maxReplicaCount: 1_000_000, augurTriggers: triggers, otherTriggers: [] },
       });
       const proposedDaily = rec.changes.find((c) => c.field === 'replicas')?.proposed;
@@ -210,7 +210,8 @@ export function augurPolicy(): Policy {
       }
       const decision = guard({
         recommendation: rec,
-        policy: { ...POLICY_DEFAULTS, cooldown: 0, maxReplicas: 1_000_000, maxStepPercent: { up: ctx.stepLimits.up, down: ctx.stepLimits.down } },
+        // The replay's inputs agree by construction (capacity = peak ÷ 20): no unit or capacity can be wrong, so plausibility is off.
+        policy: { ...POLICY_DEFAULTS, cooldown: 0, maxReplicas: 1_000_000, maxRawChangeFactor: Number.POSITIVE_INFINITY, maxStepPercent: { up: ctx.stepLimits.up, down: ctx.stepLimits.down } },
         ...(fc.accuracy ? { accuracy: fc.accuracy } : {}),
         historySeconds: usableSteps(ctx.history) * step,
         now: ctx.proposalTime,

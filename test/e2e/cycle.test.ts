@@ -74,7 +74,7 @@ describe('a cycle against real Prometheus, git and the GitHub API', () => {
     expect(after).toContain('# raised for the autumn sale'); // comments kept
 
     const body = pr.body!;
-    for (const section of ['| Field | File | Current | Proposed | Change |', '### Why', '```mermaid', 'xychart-beta', '### Model and its accuracy', '### Cost', '### Guardrails that shaped this', '### Queries', 'http_requests_per_second{namespace="shop", service="web"}', '## How to roll back', '<!-- augur:meta ']) {
+    for (const section of ['| Field | File | Current | Proposed | Change |', '### Why', '```mermaid', 'xychart-beta', '### Model and its accuracy', '| **Cost** |', '### Data behind this', '### Guardrails that shaped this', '### Queries', 'http_requests_per_second{namespace="shop", service="web"}', '## How to roll back', '<!-- augur:meta ']) {
       expect(body, section).toContain(section);
     }
     expect(w.github.issues.filter((i) => i.title === 'Augur dashboard')).toHaveLength(1);

@@ -16,6 +16,8 @@ it('runs one cycle and writes PRs with every part of the body, branches and a da
   expect(stdout).toMatch(/^shop\/web\s+propose\s+hpa\.minReplicas/m);
   expect(stdout).toMatch(/^shop\/api\s+propose\s+replicas 6→\d+/m);
   expect(stdout).toMatch(/^jobs\/worker\s+(propose|hold|unchanged)/m);
+  // The mistyped capacity is held as implausible, naming the key to check, and opens no PR.
+  expect(stdout).toMatch(/^shop\/cart\s+hold\s+-\s+-\s+plausibility: today's 4 pods served up to \d+ each .* check the unit of the load query and capacity\.perReplica$/m);
   expect(stdout).toMatch(/^edge\/gateway\s+propose\s+KEDA schedule \d windows? up to \d+ replicas/m);
   expect(stdout).toMatch(/branch: augur\/edge\/gateway .*\n\s+apps\/gateway\/scaledobject\.yaml \| \d+ \+*\n/);
   expect(stdout).toContain('branch: augur/shop/web');
@@ -23,12 +25,16 @@ it('runs one cycle and writes PRs with every part of the body, branches and a da
 
   const body = readFileSync(join(dir, 'forge', 'pulls', '1.md'), 'utf8');
   const parts = [
+    '| **Problem** |', // the decision box: the problem, the sizing, the cost, the red flags
+    '| **Sizing** |',
+    '| **Cost** |',
+    '| **Red flags** |',
     '| Field | File | Current | Proposed | Change |', // current → proposed with percent
     'Forecast p90 peak', // why: forecast peak, quantile, horizon
     'One replica serves', // capacity
     '```mermaid\nxychart-beta', // chart of history, forecast, capacity
     '### Model and its accuracy on this workload',
-    '### Cost',
+    '### Data behind this',
     '### Guardrails that shaped this',
     '### Queries',
     '## How to roll back',
@@ -39,8 +45,14 @@ it('runs one cycle and writes PRs with every part of the body, branches and a da
   expect(meta?.changes.map((c) => c.file)).toContain('apps/web/hpa.yaml');
   expect(readFileSync(join(dir, 'forge', 'dashboard.md'), 'utf8')).toContain('`jobs/worker`');
 
-  // The KEDA-scaled gateway gets a scaling schedule PR.
+  // Every PR opens with a decision box, and at least one shows a red flag a reviewer must weigh.
   const pulls = readdirSync(join(dir, 'forge', 'pulls')).map((f) => readFileSync(join(dir, 'forge', 'pulls', f), 'utf8'));
+  expect(pulls).toHaveLength(4);
+  expect(pulls.some((b) => parseMeta(b)?.key === 'shop/cart')).toBe(false);
+  for (const b of pulls) expect(b).toMatch(/\| \*\*Problem\*\* \|.*\n\| \*\*Sizing\*\* \|.*\n\| \*\*Cost\*\* \| .*on average.*\n\| \*\*Red flags\*\* \|/);
+  expect(pulls.filter((b) => /\| \*\*Red flags\*\* \| ⚠️/.test(b)).length).toBeGreaterThan(0);
+
+  // The KEDA-scaled gateway gets a scaling schedule PR.
   const gateway = pulls.find((b) => parseMeta(b)?.key === 'edge/gateway');
   expect(gateway).toBeDefined();
   expect(gateway).toContain('### Scaling schedule (KEDA cron triggers)');

@@ -7,7 +7,7 @@ export const budgetPerPR: Rule = {
   draft(draft, { policy, recommendation, podRequests }) {
     const budget = policy.budget.perPR;
     if (!budget) return { draft, notes: [] };
-    const cost = draftCost(draft, recommendation.evidence.expectedReplicas, podRequests, policy.prices);
+    const cost = draftCost(draft, recommendation.evidence, podRequests, policy.prices);
     return { draft, notes: [{ rule: 'budget.perPR', effect: overBudget(cost, budget) ? 'held' : 'passed', cost, budget }] };
   },
 };

@@ -15,12 +15,14 @@ import { limitRange } from './limitRange.js';
 import { manifest } from './manifest.js';
 import { maxPerPod } from './maxPerPod.js';
 import { maxStepPercent } from './maxStepPercent.js';
+import { memoryLeak } from './memoryLeak.js';
 import { metrics } from './metrics.js';
 import { minAccuracy } from './minAccuracy.js';
 import { minChangePercent } from './minChangePercent.js';
 import { minHistory } from './minHistory.js';
 import { minMaxReplicas } from './minMaxReplicas.js';
 import { maxOpenPRs, maxPRsPerHour } from './prLimits.js';
+import { plausibility } from './plausibility.js';
 import { protectedRule } from './protected.js';
 import { rejectedBackoff } from './rejectedBackoff.js';
 import { sanity } from './sanity.js';
@@ -34,6 +36,7 @@ export const RULES: readonly Rule[] = [
   capacity,
   // the draft
   sanity,
+  plausibility,
   protectedRule,
   minHistory,
   minAccuracy,
@@ -47,6 +50,7 @@ export const RULES: readonly Rule[] = [
   consistency,
   minChangePercent,
   rejectedBackoff,
+  memoryLeak,
   budgetPerPR,
   // the cluster
   limitRange,

@@ -234,8 +234,19 @@ export function locateHelmValues(ctx: Ctx, id: WorkloadId, configured: Configure
     }
   }
   for (const f of CONTAINER_FIELDS) use(f, lookup(f));
-  const info = hpaEnabled ? { label: `the chart's HPA (${src.where}: ${src.show(enabledPath)}: true)`, type: 'hpa' as const } : undefined;
+  const resources = hpaEnabled ? chartHpaResources(src, enabledPath) : [];
+  const info = hpaEnabled ? { label: `the chart's HPA (${src.where}: ${src.show(enabledPath)}: true)`, type: 'hpa' as const, ...(resources.length > 0 ? { resources } : {}) } : undefined;
   return assemble(ctx, id, results, info, undefined);
+}
+
+/** The resources a chart's HPA scales on, by the usual keys beside its switch (targetCPUUtilizationPercentage...). */
+function chartHpaResources(src: ValuesSource, enabledPath: string): string[] {
+  const parent = enabledPath.includes('.') ? `${enabledPath.slice(0, enabledPath.lastIndexOf('.'))}.` : '';
+  const set = (key: string) => {
+    const w = src.find('hpa.enabled', `${parent}${key}`);
+    return w.kind === 'node' && isScalar(w.node) && w.node.value !== null && w.node.value !== '';
+  };
+  return [...(set('targetCPUUtilizationPercentage') ? ['cpu'] : []), ...(set('targetMemoryUtilizationPercentage') ? ['memory'] : [])];
 }
 
 /** A key in a values tree, as a value Augur may edit: aliases and shared anchors on the way are blocked with a note. */

@@ -367,13 +367,8 @@ function resolve(o: Occ, field: FieldKey, container: ContainerChoice | undefined
   return { res: lookupResourceDoc(o.doc, field, container), level: o.chain[o.chain.length - 1] as Level };
 }
 
-export function locateKustomize(ctx: Ctx, id: WorkloadId, spec: ManifestSpec): WorkloadManifest {
-  let dir = normPath(spec.path);
-  const base = dir.split('/').pop() ?? '';
-  if (KUSTOMIZATION_NAMES.includes(base) && ctx.exists(dir)) dir = dirOf(dir);
-  const w: Walk = { occs: [], skipped: [], stack: [] };
-  walk(ctx, dir, [], w);
-
+/** The one resource of the kustomization that is the target, or an error that lists what is there. */
+function theWorkload(ctx: Ctx, id: WorkloadId, dir: string, w: Walk): Occ {
   const matches = w.occs.filter((o) => {
     const ns = namespaceFrom(o, 0);
     return o.doc.kind === id.kind && finalName(o) === id.name && (ns === undefined || ns === id.namespace);
@@ -395,7 +390,17 @@ export function locateKustomize(ctx: Ctx, id: WorkloadId, spec: ManifestSpec): W
         `Kustomize would reject the duplicate too; remove one or point path: at a narrower kustomization`,
     );
   }
-  const wl = matches[0] as Occ;
+  return matches[0] as Occ;
+}
+
+export function locateKustomize(ctx: Ctx, id: WorkloadId, spec: ManifestSpec): WorkloadManifest {
+  let dir = normPath(spec.path);
+  const base = dir.split('/').pop() ?? '';
+  if (KUSTOMIZATION_NAMES.includes(base) && ctx.exists(dir)) dir = dirOf(dir);
+  const w: Walk = { occs: [], skipped: [], stack: [] };
+  walk(ctx, dir, [], w);
+
+  const wl = theWorkload(ctx, id, dir, w);
   for (const s of w.skipped) ctx.note(`not searched: ${s}`);
 
   const wlNames = new Set(names(wl));
@@ -438,12 +443,15 @@ export function locateKustomize(ctx: Ctx, id: WorkloadId, spec: ManifestSpec): W
   }
   // An HPA owns replicas: the shared-base note for replicas would be noise.
   if (hpa) for (const e of shared.values()) e.fields = e.fields.filter((f) => f !== 'replicas');
+  const sharedFiles: string[] = [];
   for (const [baseDir, e] of shared) {
     if (e.fields.length === 0) continue;
     ctx.note(`${e.fields.join(', ')}: edits base ${baseDir} (${[...e.files].join(', ')}), shared by other overlays`);
+    sharedFiles.push(...e.files);
   }
   const out = assemble(ctx, id, results, autoscalerInfo(hpa), container);
   if (scaledObject) out.scaledObject = scaledObject;
+  if (sharedFiles.length > 0) out.sharedFiles = sharedFiles;
   return out;
 }
 

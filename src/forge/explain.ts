@@ -1,0 +1,201 @@
+// What a reviewer reads first: the decision box (the problem with the one number that shows it,
+// the sizing arithmetic with units, the cost on average and at peak, the red flags), and the
+// English of each change's arithmetic, each red flag and the data behind the forecast. Pure.
+import type { Basis, Change } from '../domain/decision.js';
+import { money } from '../domain/money.js';
+import type { ProposalItem } from '../domain/proposal.js';
+import type { RedFlag } from '../domain/reasons.js';
+import { hourlyFromTriggers } from '../domain/schedule.js';
+import { fmt, fmtBytes, show } from '../domain/units.js';
+import type { FieldKey } from '../domain/workload.js';
+import { isoMinutes } from '../util/zoned.js';
+
+/** A load with its unit: "1209 req/s", or the bare number when the unit is not known. */
+export const withUnit = (v: number, unit: string | undefined): string => (unit ? `${fmt(v)} ${unit}` : fmt(v));
+const q = (x: number) => `p${Math.round(x * 100)}`;
+const times = (h: number) => `× ${h.toFixed(2)} headroom`;
+
+/** The arithmetic behind a change's raw number, with units on both sides. */
+export function describeBasis(b: Basis, unit: string | undefined, raw: number, field: FieldKey): string {
+  const u = (v: number) => withUnit(v, unit);
+  const per = (cap: number) => `${u(cap)} per replica`;
+  switch (b.kind) {
+    case 'peak':
+      return `⌈${u(b.load)} (${q(b.quantile)} forecast peak) ${times(b.headroom)} ÷ ${per(b.perReplica)}⌉ = ${raw} replicas`;
+    case 'burst':
+      return `⌈${u(b.load)} (${q(b.quantile)} forecast peak) ÷ ${per(b.perReplica)}⌉ = ${raw} replicas, more than the ${q(b.sized.quantile)} ${u(b.sized.load)} ${times(b.sized.headroom)} needs: bursts`;
+    case 'trough':
+      return `⌈${u(b.load)} (the forecast median's trough) ${times(b.headroom)} ÷ ${per(b.perReplica)}⌉ = ${raw} replicas, so the HPA starts each ramp from there`;
+    case 'ceiling':
+      return `⌈${u(b.load)} (${q(b.quantile)} forecast peak) ${times(b.headroom)} ÷ ${per(b.perReplica)}⌉ = ${raw} replicas`;
+    case 'cpuPercentile':
+      return `p${b.percentile} of the busiest pod's CPU ${fmt(b.usage)} cores + ${b.marginPercent}% = ${show(field, raw)}`;
+    case 'memoryPeak':
+      return `peak working set ${fmtBytes(b.peak)} + ${b.marginPercent}% = ${show(field, raw)}`;
+    case 'oomBump':
+      return `${b.ooms} OOM kill${b.ooms === 1 ? '' : 's'}: the current request + ${b.bumpPercent}% = ${show(field, raw)} (peak working set ${fmtBytes(b.peak)})`;
+    case 'limitRatio':
+      return `the request × ${b.ratio.toFixed(2)}, the limit/request ratio kept = ${show(field, raw)}`;
+  }
+}
+
+/** The change a decision box explains: the replica count or HPA bound first, then requests, then limits. */
+export function primaryChange(item: ProposalItem): Change | undefined {
+  const order: FieldKey[] = ['replicas', 'hpa.maxReplicas', 'hpa.minReplicas', 'cpu.request', 'memory.request', 'cpu.limit', 'memory.limit'];
+  return order.map((f) => item.decision.changes.find((c) => c.field === f)).find((c) => c !== undefined);
+}
+
+/** The decision box: four lines (problem, sizing, cost, red flags) a reviewer decides from. */
+export function decisionBox(item: ProposalItem): string[] {
+  const c = primaryChange(item);
+  const rows: [string, string][] = [
+    ['Problem', c ? problem(item, c) : scheduleProblem(item)],
+    ['Sizing', c ? sizing(item, c) : scheduleSizing(item)],
+    ['Cost', costLine(item)],
+    ['Red flags', item.flags.length === 0 ? 'none' : `⚠️ ${item.flags.map((f) => describeFlag(f, item.unit)).join('; ')}`],
+  ];
+  return ['| | |', '|---|---|', ...rows.map(([k, v]) => `| **${k}** | ${v.replace(/\|/g, '\\|')} |`), ''];
+}
+
+/** The one number that shows what this change fixes (or, for a decrease, what each pod carries afterwards). */
+function problem(item: ProposalItem, c: Change): string {
+  const e = item.recommendation.evidence;
+  const u = (v: number) => withUnit(v, item.unit);
+  const cap = e.capacityPerReplica;
+  switch (c.field) {
+    case 'replicas': {
+      // The peak that sized it: the sized quantile's, or the high quantile's when bursts need more.
+      const [peak, level] = c.basis.kind === 'burst' ? [c.basis.load, c.basis.quantile] : [e.forecastPeak, e.quantile];
+      return c.proposed >= c.current
+        ? `${q(level)} forecast peak ${u(peak)} (next ${hours(e.horizonSeconds)}) against ${u(c.current * cap)} that ${c.current} replicas serve today`
+        : `after the change, ${c.proposed} replicas carry the ${q(level)} forecast peak ${u(peak)}: ${u(peak / c.proposed)} each, ${pctOf(peak / c.proposed, cap)} of the ${u(cap)} one serves`;
+    }
+    case 'hpa.maxReplicas':
+      return `${q(e.maxQuantile)} forecast peak ${u(e.highPeak)} against ${u(c.current * cap)} at today's ceiling of ${c.current} replicas`;
+    case 'hpa.minReplicas':
+      return `the forecast median's trough needs ${c.proposed} replicas; the HPA's floor is ${c.current} today`;
+    case 'cpu.request':
+    case 'memory.request': {
+      const usage = c.basis.kind === 'cpuPercentile' ? c.basis.usage : c.basis.kind === 'memoryPeak' || c.basis.kind === 'oomBump' ? c.basis.peak : undefined;
+      if (usage === undefined) return `${c.field} ${show(c.field, c.current)} → ${show(c.field, c.proposed)}`;
+      const what = c.field === 'cpu.request' ? "the busiest pod's CPU" : 'the peak working set';
+      return `${what} ${show(c.field, usage)} is ${pctOf(usage, c.current)} of today's request ${show(c.field, c.current)}; after the change, ${pctOf(usage, c.proposed)} of ${show(c.field, c.proposed)}`;
+    }
+    default:
+      return `${c.field} ${show(c.field, c.current)} → ${show(c.field, c.proposed)}`;
+  }
+}
+
+function scheduleProblem(item: ProposalItem): string {
+  const s = item.decision.schedule;
+  if (!s) return 'no change';
+  const now = hourlyFromTriggers(s.current, s.floor);
+  let h = 0;
+  for (let i = 1; i < 24; i++) if ((s.hourlyNeed[i] as number) - (now[i] as number) > (s.hourlyNeed[h] as number) - (now[h] as number)) h = i;
+  return `at ${String(h).padStart(2, '0')}:00 ${s.timezone} the forecast needs ${s.hourlyNeed[h]} replicas; ${now[h]} run then today`;
+}
+
+function scheduleSizing(item: ProposalItem): string {
+  const e = item.recommendation.evidence;
+  const s = item.decision.schedule;
+  const u = (v: number) => withUnit(v, item.unit);
+  return `each local hour: ⌈the ${q(e.quantile)} forecast × ${(1 + e.headroomPercent / 100).toFixed(2)} headroom (at least the ${q(e.maxQuantile)}) ÷ ${u(e.capacityPerReplica)} per replica⌉, cut into at most ${s?.maxWindows ?? '?'} windows above the floor of ${s?.floor ?? '?'}`;
+}
+
+/** The primary change's arithmetic, and what the guardrails made of it. */
+function sizing(item: ProposalItem, c: Change): string {
+  const raw = item.recommendation.changes.find((x) => x.field === c.field)?.proposed ?? c.proposed;
+  const arithmetic = `\`${c.field}\` = ${describeBasis(c.basis, item.unit, raw, c.field)}`;
+  return raw === c.proposed ? arithmetic : `${arithmetic}, **${show(c.field, c.proposed)}** after the guardrails`;
+}
+
+function costLine(item: ProposalItem): string {
+  const d = item.decision;
+  const s = d.schedule;
+  const dayMean = (r: number[]) => r.reduce((a, b) => a + b, 0) / r.length;
+  const [now, next] = s ? [dayMean(hourlyFromTriggers(s.current, s.floor)), dayMean(hourlyFromTriggers(s.proposed, s.floor))] : [item.expectedReplicasNow, item.expectedReplicas];
+  const avg = `${money(d.cost)}/month on average (${fmt(now)} → ${fmt(next)} replicas ${s ? "over the day, from the cron windows and the floor" : 'expected'})`;
+  return d.peakCost ? `${avg}, ${money(d.peakCost)}/month at peak` : avg;
+}
+
+export function describeFlag(f: RedFlag, unit?: string): string {
+  const u = (v: number) => withUnit(v, unit);
+  switch (f.flag) {
+    case 'shortHistory':
+      return `only ${f.days.toFixed(1)} days of history (under 14): the weekly shape is barely known`;
+    case 'dataFilled':
+      return `${pctOf(f.filled + f.excluded, f.steps)} of the history was not observed (${f.filled} samples filled, ${f.excluded} excluded)`;
+    case 'incidents':
+      return `${f.count} incident${f.count === 1 ? '' : 's'} excluded from training`;
+    case 'inaccurate':
+      return f.mase > 1 ? `the model forecast worse than "the same as last week" (MASE ${f.mase.toFixed(2)})` : `its ${q(f.quantile)} covered only ${pctOf(f.coverage ?? 0, 1)} of the backtest`;
+    case 'bursty':
+      return `the high quantile's forecast peak is ${f.ratio.toFixed(1)}× the sized one: bursts set the size`;
+    case 'oneHour':
+      return `one hour (${isoMinutes(f.start)}) peaked at ${u(f.peak)}, ${(f.peak / f.otherDays).toFixed(1)}× any other day's peak (${u(f.otherDays)}): one event sets the size`;
+    case 'belowObserved':
+      return (
+        `the same hours a week ago peaked at ${u(f.observedPeak)}, above the ${u(f.capacity)} that ${f.replicas} replicas serve: ` +
+        (f.recommended > f.replicas ? `the guardrails held it to ${f.replicas} this PR (${f.recommended} recommended)` : 'the forecast expects that peak not to return')
+      );
+    case 'clamped':
+      return `${f.field}: the recommendation was ${show(f.field, f.raw)}, the guardrails made it ${show(f.field, f.proposed)}: the raw number says something is off`;
+    case 'oomKills':
+      return `${f.count} OOM kill${f.count === 1 ? '' : 's'} in the history`;
+    case 'leak':
+      return `the working set grows about ${fmtBytes(f.growthPerDay)} a day between restarts: looks like a leak, more memory only postpones the OOM`;
+    case 'memoryAtLimit':
+      return `the working set reached ${fmtBytes(f.peak)} of its ${fmtBytes(f.limit)} limit`;
+    case 'hpaResource':
+      return `the HPA scales on ${f.resource} utilization: a request ${f.factor.toFixed(2)}× makes it see ${(1 / f.factor).toFixed(2)}× the utilization, so it scales ${f.factor > 1 ? 'in' : 'out'} at the same load`;
+    case 'sharedBase':
+      return `the edit lands in ${f.files.map((x) => `\`${x}\``).join(', ')}, which other environments also build from`;
+    case 'scaleDown':
+      return `scale-down of ${f.fields.join(', ')}`;
+    case 'critical':
+      return 'the workload is marked critical (policy.critical): give it a second look';
+  }
+}
+
+/** The data behind the forecast and the sizes, only what applies: history, its gaps and incidents, memory, OOM kills. */
+export function dataLines(item: ProposalItem): string[] {
+  const h = item.history;
+  const days = item.historySeconds / 86_400;
+  const out = [`Load: ${days.toFixed(1)} days of history at ${Math.round(h.stepSeconds / 60)} min (${h.values.length} samples); observed peak of the last ${Math.round(item.recommendation.evidence.observedSeconds / 86_400)} days ${withUnit(item.recommendation.evidence.observedPeak, item.unit)}.`];
+  for (const f of item.findings) {
+    if (f.kind === 'history') {
+      if (f.filled > 0) out.push(`Missing samples filled: ${f.filled} (${pctOf(f.filled, f.steps)}).`);
+      if (f.incidents.length > 0) out.push(`Incidents excluded from training: ${f.incidents.length} (${f.excluded} samples, ${pctOf(f.excluded, f.steps)}): ${f.incidents.slice(0, 3).map(([a, b]) => `${isoMinutes(a)}..${isoMinutes(b)}`).join(', ')}${f.incidents.length > 3 ? ', …' : ''}.`);
+      if (f.outliers > 0) out.push(`Extreme samples kept: ${f.outliers} (a spike may be real load).`);
+    }
+    if (f.kind === 'counter') out.push(`The load only rises (a counter, ${f.resets} reset${f.resets === 1 ? '' : 's'}): its per-second rate was forecast.`);
+    if (f.kind === 'metricUnavailable') out.push(`${f.metric} could not be read, so its changes are left out: ${f.error}`);
+  }
+  out.push(...memoryLines(item));
+  return out.map((l) => `- ${l}`);
+}
+
+function memoryLines(item: ProposalItem): string[] {
+  const t = item.memoryTrend;
+  const out: string[] = [];
+  if (t) {
+    const req = item.current['memory.request'];
+    const lim = item.current['memory.limit'];
+    out.push(`Memory: peak working set ${fmtBytes(t.peak)}${req !== undefined ? ` (${pctOf(t.peak, req)} of the request ${fmtBytes(req)}` : ''}${lim !== undefined ? `${req !== undefined ? ', ' : ' ('}${pctOf(t.peak, lim)} of the limit ${fmtBytes(lim)}` : ''}${req !== undefined || lim !== undefined ? ')' : ''}; ${t.segments - 1} restart${t.segments === 2 ? '' : 's'} seen.${t.leak ? ` It grows about ${fmtBytes(t.growthPerDay)} a day between restarts: looks like a leak.` : ''}`);
+  }
+  const ooms = item.recommendation.evidence.oomKills;
+  if (ooms !== undefined && ooms > 0) out.push(`OOM kills: ${ooms}${item.container ? ` (container ${item.container})` : ''}${oomTimes(item)}.`);
+  return out;
+}
+
+/** When the OOM-kill count rose, from the series. */
+function oomTimes(item: ProposalItem): string {
+  const s = item.oomKills;
+  if (!s) return '';
+  const at: string[] = [];
+  for (let i = 1; i < s.values.length; i++) if ((s.values[i] as number) > (s.values[i - 1] as number)) at.push(isoMinutes(s.timestamps[i] as number));
+  return at.length > 0 ? `, first seen ${at.slice(0, 3).join(', ')}${at.length > 3 ? ', …' : ''}` : '';
+}
+
+const pctOf = (a: number, b: number) => (b > 0 ? `${Math.round((a / b) * 100)}%` : 'n/a');
+const hours = (s: number) => (s % 86_400 === 0 ? `${s / 86_400 === 1 ? '24 h' : `${s / 86_400} d`}` : `${Math.round(s / 3600)} h`);
