@@ -51,6 +51,14 @@ export interface FieldLocation {
   raw: string;
   /** Quoting style of the scalar, kept when it is rewritten. */
   style: 'plain' | 'single' | 'double';
+  /** Set when the key is absent and Augur adds it: `range` is empty, `raw` is '', and `prefix + value + suffix` is inserted there. */
+  insert?: Insertion;
+}
+
+/** Text around a value Augur adds where no key was: e.g. prefix "  replicas: ", suffix "\n". */
+export interface Insertion {
+  prefix: string;
+  suffix: string;
 }
 
 /** What the manifests say about one workload. */
@@ -71,6 +79,12 @@ export interface WorkloadManifest {
   hpaResources?: string[];
   /** Files the edits would touch that other overlays or environments also build from. */
   sharedFiles?: string[];
+  /**
+   * Fields Augur would change that it cannot edit here, each with why and the fix (the file, the
+   * document, the path looked for): an alias, a template, a deleted object, a wrong key path. A
+   * change to one of them holds the target instead of passing silently.
+   */
+  blocked?: Partial<Record<FieldKey, string>>;
 }
 
 /** One KEDA cron trigger as Augur writes it: desiredReplicas from `start` to `end` in `timezone`. */
@@ -128,6 +142,9 @@ export interface Edit {
   yamlPath: string;
   range: [number, number];
   style: FieldLocation['style'];
+  /** The text the range holds ('' for an insertion). */
   from: string;
   to: string;
+  /** Adds an absent key: `prefix + to + suffix` goes in at the empty range. */
+  insert?: Insertion;
 }

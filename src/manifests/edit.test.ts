@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Edit } from '../domain/workload.js';
 import { ManifestError, applyEdits, editFor, locateWorkload } from './index.js';
+import { getKey, insertionInMap, parseText } from './yaml-util.js';
 import { memRepo } from './testing.js';
 
 const text = `spec:
@@ -63,5 +64,55 @@ describe('applyEdits / editFor', () => {
   it('returns only the files edited; no edits, no files', () => {
     expect(applyEdits(repo, []).size).toBe(0);
     expect([...applyEdits(repo, [editFor(m.fields.replicas!, 2)]).entries()]).toEqual([['web.yaml', doc]]);
+  });
+});
+
+describe('adding an absent key', () => {
+  const deployment = [
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata:',
+    '  name: web',
+    'spec:',
+    '  # the pods',
+    '  selector:',
+    '    matchLabels: {app: web}',
+    '  template:',
+    '    spec:',
+    '      containers:',
+    '        - name: web',
+    '          resources: {}',
+    '',
+  ].join('\n');
+  const file = parseText('web.yaml', deployment);
+  const root = file.docs[0]!.contents;
+  const site = { field: 'replicas' as const, file, docIndex: 0, yamlPath: 'spec.replicas' };
+
+  it('inserts the key before the first key of the map, with its indentation, and the result parses', () => {
+    const r = insertionInMap(site, getKey(root, 'spec'), 'replicas');
+    expect(r.kind).toBe('found');
+    if (r.kind !== 'found') return;
+    const edit = editFor(r.loc, 3);
+    expect(edit).toMatchObject({ from: '', to: '3', insert: { prefix: '  replicas: ', suffix: '\n' } });
+    const out = applyEdits(memRepo({ 'web.yaml': deployment }), [edit]).get('web.yaml')!;
+    expect(out).toBe(deployment.replace('  # the pods\n', '  # the pods\n  replicas: 3\n'));
+    expect(parseText('web.yaml', out).docs[0]!.toJS().spec.replicas).toBe(3);
+  });
+
+  it('refuses a flow map and a scalar, saying which path to add by hand', () => {
+    const res = getKey(getKey(getKey(getKey(getKey(root, 'spec'), 'template'), 'spec'), 'containers'), 'x');
+    expect(res).toBeUndefined();
+    const containers = getKey(getKey(getKey(root, 'spec'), 'template'), 'spec') as { get: (k: string) => { items: unknown[] } };
+    const container = containers.get('containers').items[0];
+    const flow = insertionInMap({ ...site, field: 'cpu.request', yamlPath: 'spec.template.spec.containers[0].resources.requests' }, getKey(container, 'resources'), 'requests');
+    expect(flow).toEqual({ kind: 'blocked', note: expect.stringContaining('web.yaml:13: spec.template.spec.containers[0].resources is a flow map ({}); write it as a block map') });
+    const scalar = insertionInMap(site, getKey(root, 'kind'), 'replicas');
+    expect(scalar).toEqual({ kind: 'blocked', note: 'replicas: web.yaml: spec is "Deployment", not a map; add spec.replicas by hand' });
+  });
+
+  it('refuses two insertions at one offset', () => {
+    const r = insertionInMap(site, getKey(root, 'spec'), 'replicas');
+    if (r.kind !== 'found') throw new Error('not found');
+    expect(() => applyEdits(memRepo({ 'web.yaml': deployment }), [editFor(r.loc, 3), editFor(r.loc, 4)])).toThrow(/edits overlap/);
   });
 });

@@ -26,6 +26,7 @@ export function editFor(loc: FieldLocation, value: number): Edit {
     style: loc.style,
     from: loc.raw,
     to: formatQuantity(loc.field, value),
+    ...(loc.insert ? { insert: loc.insert } : {}),
   };
 }
 
@@ -64,7 +65,8 @@ export function applyEdits(repo: RepoView, edits: Edit[], blocks: BlockEdit[] = 
     byFile.set(file, list);
   };
   for (const e of edits) {
-    add(e.file, { kind: 'scalar', edit: e, range: e.range, yamlPath: e.yamlPath, expected: quote(e.from, e.style), text: quote(e.to, e.style) });
+    const text = e.insert ? `${e.insert.prefix}${quote(e.to, e.style)}${e.insert.suffix}` : quote(e.to, e.style);
+    add(e.file, { kind: 'scalar', edit: e, range: e.range, yamlPath: e.yamlPath, expected: e.insert ? '' : quote(e.from, e.style), text });
   }
   for (const b of blocks) {
     add(b.file, { kind: 'block', edit: b, range: b.range, yamlPath: b.yamlPath, expected: b.from, text: b.to });
@@ -87,8 +89,8 @@ export function applyEdits(repo: RepoView, edits: Edit[], blocks: BlockEdit[] = 
         throw new ManifestError(`${where}: range [${start}, ${end}) is outside the file (${text.length} characters); locate the workload again`);
       }
       const prev = unique[unique.length - 1];
-      // Two insertions at one offset would apply in an arbitrary order: refused (only blocks insert).
-      const sameInsert = prev !== undefined && (prev.kind === 'block' || e.kind === 'block') && prev.range[0] === prev.range[1] && start === end && start === prev.range[0];
+      // Two insertions at one offset would apply in an arbitrary order: refused.
+      const sameInsert = prev !== undefined && prev.range[0] === prev.range[1] && start === end && start === prev.range[0];
       if (prev && (prev.range[1] > start || sameInsert)) {
         if (sameOp(prev, e)) continue;
         const one = prev.kind === 'scalar' && e.kind === 'scalar' ? 'send one edit per scalar' : 'send one edit per scalar or block';

@@ -229,3 +229,34 @@ export function scalarAt(site: ScalarSite, node: unknown): Lookup {
     loc: { field, file: file.path, yamlPath, documentIndex: site.docIndex, range: [start, end], raw, style },
   };
 }
+
+/**
+ * Where `key: <value>` can be added to a block map that lacks it: on a line of its own, before the
+ * first key that starts a line, with that key's indentation (`spec:` gets `replicas:` first, as
+ * people write it). A flow map (`{}`), an empty value or a map whose keys never start a line
+ * cannot take a key this way: blocked, with why and the fix.
+ */
+export function insertionInMap(site: ScalarSite, map: unknown, key: string): Lookup {
+  const { field, file, yamlPath } = site;
+  const text = file.text;
+  const at = (n: { range?: [number, number, number] | null } | undefined) => (n?.range ? `:${lineOf(text, n.range[0])}` : '');
+  if (!isMap(map)) return { kind: 'blocked', note: `${field}: ${file.path}: ${parentPath(yamlPath)} is ${describeNode(map)}, not a map; add ${yamlPath} by hand` };
+  if (map.flow) return { kind: 'blocked', note: `${field}: ${file.path}${at(map)}: ${parentPath(yamlPath)} is a flow map (${text.slice(map.range?.[0] ?? 0, map.range?.[1] ?? 0).trim()}); write it as a block map, or add ${yamlPath} by hand` };
+  for (const pair of map.items) {
+    const k = pair.key;
+    if (!isScalar(k) || !k.range) continue;
+    const lineStart = text.lastIndexOf('\n', k.range[0] - 1) + 1;
+    const indent = text.slice(lineStart, k.range[0]);
+    if (!/^[ ]*$/.test(indent)) continue;
+    return {
+      kind: 'found',
+      loc: { field, file: file.path, yamlPath, documentIndex: site.docIndex, range: [lineStart, lineStart], raw: '', style: 'plain', insert: { prefix: `${indent}${key}: `, suffix: '\n' } },
+    };
+  }
+  return { kind: 'blocked', note: `${field}: ${file.path}${at(map)}: no key of ${parentPath(yamlPath)} starts a line, so ${key} cannot be added beside them; add ${yamlPath} by hand` };
+}
+
+function parentPath(yamlPath: string): string {
+  const i = yamlPath.lastIndexOf('.');
+  return i < 0 ? '(the document root)' : yamlPath.slice(0, i);
+}
