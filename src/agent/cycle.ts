@@ -24,7 +24,7 @@ import { decide, type ForecastFn } from './decide.js';
 import { errorMessage, type CycleDeps } from './deps.js';
 import { gather, gatherCluster, type CycleView } from './gather.js';
 import { closeStale, logDecision, publishDashboard, publishProposals, type ProposalResult, type Publishable } from './publish.js';
-import { branchFor, groupKey } from './targets.js';
+import { branchFor, branchPrefixOf, groupKey } from './targets.js';
 import { verifyMerged, type VerifyResult } from './verify.js';
 
 export type { CycleDeps } from './deps.js';
@@ -46,7 +46,8 @@ const CONCURRENCY = 8;
 
 export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
   const { config, forge, workspace, log, now } = deps;
-  const prs = await forge.listPullRequests(now - lookback(config));
+  // Only this instance's PRs: others sharing the repository use another git.branchPrefix.
+  const prs = (await forge.listPullRequests(now - lookback(config))).filter((p) => p.branch.startsWith(branchPrefixOf(config)));
   const baseSha = await workspace.sync();
   const view: CycleView = { repo: workspace.view(), prs };
   log.info({ baseSha, targets: config.targets.length, augurPRs: prs.length }, 'cycle started');
@@ -134,7 +135,7 @@ function forgeLoad(prs: PullRequestInfo[], now: number, config: Config, keyOf: (
     const acc = namespaceCost[ns] ?? { cores: 0, memoryGiB: 0, monthly: 0, currency: p.meta.cost.currency };
     namespaceCost[ns] = { cores: acc.cores + p.meta.cost.cores, memoryGiB: acc.memoryGiB + p.meta.cost.memoryGiB, monthly: acc.monthly + p.meta.cost.monthly, currency: acc.currency };
   }
-  const withOpenPR = new Set(config.targets.map((t) => keyOf(t)).filter((key) => open.some((p) => p.branch === branchFor(key))));
+  const withOpenPR = new Set(config.targets.map((t) => keyOf(t)).filter((key) => open.some((p) => p.branch === branchFor(config, key))));
   const openCost: ForgeLoad['openCost'] = {};
   for (const p of open) if (p.meta) openCost[p.meta.key] = p.meta.cost;
   return { openPRs: open.length, openedLastHour: prs.filter((p) => p.createdAt >= now - 3600).length, namespaceCost, withOpenPR, openCost };

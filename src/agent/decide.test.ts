@@ -82,4 +82,44 @@ describe('decide', () => {
   it('is the same decision for the same facts', () => {
     expect(decide(facts(), settings, forecast)).toEqual(decide(facts(), settings, forecast));
   });
+
+  describe('a field that is not in Git', () => {
+    const noReplicas = deployment(4).replace('  replicas: 4\n', '');
+    const at = noReplicas.indexOf('  template:');
+    const withInsert = (over: Partial<Facts> = {}, peak = 600): Facts => {
+      const base = facts({ metrics: { load: { series: load(peak), source: 'q' } }, ...over });
+      if ('problem' in base.manifest) throw new Error('no site');
+      const replicas = { field: 'replicas' as const, file: FILE, yamlPath: 'spec.replicas', documentIndex: 0, range: [at, at] as [number, number], raw: '', style: 'plain' as const, insert: { prefix: '  replicas: ', suffix: '\n' } };
+      return { ...base, manifest: { site: { ...base.manifest.site, fields: { ...base.manifest.site.fields, replicas } }, files: new Map([[FILE, noReplicas]]) } };
+    };
+
+    it("proposes adding spec.replicas from Kubernetes' default of 1, and says it assumed it", () => {
+      const d = decide(withInsert(), settings, forecast);
+      expect(d.decision.verdict).toBe('propose');
+      expect(d.decision.changes.find((c) => c.field === 'replicas')).toMatchObject({ current: 1, proposed: 2 });
+      expect(d.findings).toContainEqual({ kind: 'absent', field: 'replicas', file: FILE, yamlPath: 'spec.replicas', value: 1, source: 'default' });
+      expect(d.evidence?.edits).toEqual([expect.objectContaining({ field: 'replicas', from: '', to: '2', insert: { prefix: '  replicas: ', suffix: '\n' } })]);
+    });
+
+    it('takes the live count as today\'s value when the cluster was read', () => {
+      const live = { id, replicas: 3, fields: {}, objects: { workload: {} } };
+      const d = decide(withInsert({ live: { workload: live } }, 1200), settings, forecast);
+      expect(d.findings).toContainEqual(expect.objectContaining({ kind: 'absent', field: 'replicas', value: 3, source: 'cluster' }));
+      expect(d.decision.changes.find((c) => c.field === 'replicas')?.current).toBe(3);
+    });
+
+    it('holds, with the reason and the fix, when a field it would size cannot be edited', () => {
+      const base = facts();
+      if ('problem' in base.manifest) throw new Error('no site');
+      const { replicas: _, ...fields } = base.manifest.site.fields;
+      const problem = 'replicas: apps/web/deployment.yaml:7: spec.replicas is an alias (*count); edit the anchor &count by hand';
+      const blocked = { ...base, manifest: { ...base.manifest, site: { ...base.manifest.site, fields, blocked: { replicas: problem } } } };
+      const d = decide(blocked, settings, forecast);
+      expect(heldBy(d.decision)).toEqual({ rule: 'manifest', effect: 'held', field: 'replicas', problem });
+      // A field this cycle does not size (no memory was read) does not hold it.
+      const memoryOnly = { ...base, manifest: { ...base.manifest, site: { ...base.manifest.site, blocked: { 'memory.request': 'x' } } } };
+      expect(decide(memoryOnly, settings, forecast).decision.verdict).toBe('propose');
+    });
+  });
 });
+

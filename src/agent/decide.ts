@@ -164,10 +164,17 @@ function prepare(facts: Facts, settings: Settings): Prepared {
   if ('problem' in facts.manifest) return { ctx, findings, repo };
   const site = facts.manifest.site;
   findings.push(...site.notes.map((text): Finding => ({ kind: 'manifest', text })));
-  for (const [field, loc] of Object.entries(site.fields) as [FieldKey, NonNullable<WorkloadManifest['fields'][FieldKey]>][]) {
-    ctx.current[field] = parseQuantity(field, loc.raw);
-  }
   const live = facts.live;
+  for (const [field, loc] of Object.entries(site.fields) as [FieldKey, NonNullable<WorkloadManifest['fields'][FieldKey]>][]) {
+    if (!loc.insert) ctx.current[field] = parseQuantity(field, loc.raw);
+    else {
+      const assumed = absentValue(field, live);
+      if (assumed) {
+        ctx.current[field] = assumed.value;
+        findings.push({ kind: 'absent', field, file: loc.file, yamlPath: loc.yamlPath, ...assumed });
+      }
+    }
+  }
   if (live && 'error' in live) findings.push({ kind: 'clusterUnread', error: live.error });
   // GitOps lint: an autoscaler the cluster has but Git does not show fights Git over replicas.
   if (live && 'workload' in live && live.workload?.autoscaledBy && site.autoscaler === 'none' && ctx.current.replicas !== undefined) {
@@ -183,6 +190,19 @@ function prepare(facts: Facts, settings: Settings): Prepared {
   const capacity = capacityOf(settings.capacity, facts, ctx.current, ctx.load);
   if (capacity) ctx.capacity = capacity;
   return { ctx, findings, site, repo };
+}
+
+/**
+ * What an absent field is worth today: a missing spec.replicas runs the live count (or Kubernetes'
+ * default of 1); a missing request reserves nothing. A missing limit stays missing: Augur does
+ * not invent limits.
+ */
+function absentValue(field: FieldKey, live: Facts['live']): { value: number; source: 'cluster' | 'default' } | undefined {
+  if (field === 'replicas') {
+    const n = live && 'workload' in live ? live.workload?.replicas : undefined;
+    return n !== undefined ? { value: n, source: 'cluster' } : { value: 1, source: 'default' };
+  }
+  return field.endsWith('.request') ? { value: 0, source: 'default' } : undefined;
 }
 
 function capacityOf(c: TargetConfig['capacity'], facts: Facts, current: Partial<Record<FieldKey, number>>, load: Series | undefined): FactsContext['capacity'] {

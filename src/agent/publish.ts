@@ -9,13 +9,13 @@ import type { ProposalItem } from '../domain/proposal.js';
 import { targetId } from '../domain/workload.js';
 import { buildProposal, renderBody, type Proposal } from '../forge/body.js';
 import { renderDashboard, type PrAction, type TargetOutcome } from '../forge/dashboard.js';
-import { BRANCH_PREFIX, withMeta } from '../forge/meta.js';
+import { withMeta } from '../forge/meta.js';
 import { describeNote } from '../forge/reasons.js';
 import { scheduleSummary, windowsInline } from '../forge/schedule.js';
 import { applyEdits } from '../manifests/index.js';
 import type { RepoView } from '../domain/workload.js';
 import { errorMessage, type CycleDeps } from './deps.js';
-import { branchFor } from './targets.js';
+import { branchFor, branchPrefixOf } from './targets.js';
 
 export interface ProposalResult {
   proposal: Proposal;
@@ -52,7 +52,7 @@ export async function publishProposals(targets: Publishable[], deps: CycleDeps, 
       // The branch push is all or nothing; a failed PR call leaves a pushed branch that the next
       // cycle finds and opens the PR for. Either way the other proposals go on.
       deps.log.error({ key, err: errorMessage(err) }, 'proposal not published');
-      for (const m of members) m.outcome.error = `publishing ${branchFor(key)} failed: ${errorMessage(err)}`;
+      for (const m of members) m.outcome.error = `publishing ${branchFor(deps.config, key)} failed: ${errorMessage(err)}`;
     }
   }
   return proposals;
@@ -60,7 +60,7 @@ export async function publishProposals(targets: Publishable[], deps: CycleDeps, 
 
 async function publishProposal(key: string, items: ProposalItem[], deps: CycleDeps, repo: RepoView, prs: PullRequestInfo[]): Promise<ProposalResult> {
   const { config, forge, workspace, now } = deps;
-  const branch = branchFor(key);
+  const branch = branchFor(config, key);
   const proposal = buildProposal(key, branch, items, now);
   const body = renderBody(proposal, { baseBranch: config.git.baseBranch, revertHint: forge.revertHint });
   const files = applyEdits(repo, items.flatMap((i) => i.edits), items.flatMap((i) => i.blocks));
@@ -114,9 +114,9 @@ export async function closeStale(
   const closed: { number: number; reason: string }[] = [];
   const written = new Set(proposals.map((p) => p.proposal.branch));
   for (const pr of prs) {
-    if (pr.state !== 'open' || !pr.branch.startsWith(BRANCH_PREFIX) || written.has(pr.branch) || !pr.meta || pr.meta.reverts !== undefined) continue;
+    if (pr.state !== 'open' || !pr.branch.startsWith(branchPrefixOf(deps.config)) || written.has(pr.branch) || !pr.meta || pr.meta.reverts !== undefined) continue;
     if (!pr.meta.targets.every(judged)) continue;
-    const reasons = staleReasons(pr, targets);
+    const reasons = staleReasons(pr, targets, deps.config);
     if (!reasons) continue;
     const comment = `Augur closes this PR: the recommendation no longer holds.\n\n${reasons.map((r) => `- ${r}`).join('\n')}\n\nThe branch \`${pr.branch}\` is left as it is; Augur will open a new PR if the forecast calls for a change again.`;
     if (!deps.dryRun) await deps.forge.closePullRequest(pr.number, comment, withMeta(pr.body ?? '', { ...pr.meta, closedByAugur: true }));
@@ -127,12 +127,12 @@ export async function closeStale(
 }
 
 /** Why a PR is no longer needed, one line per workload; undefined when one of its workloads still needs it. */
-function staleReasons(pr: PullRequestInfo, targets: Publishable[]): string[] | undefined {
+function staleReasons(pr: PullRequestInfo, targets: Publishable[], config: CycleDeps['config']): string[] | undefined {
   const reasons: string[] = [];
   for (const id of pr.meta!.targets) {
     const t = targets.find((x) => targetId(x.outcome.target) === id);
     if (!t) reasons.push(`\`${id}\` is no longer a target in the guardrails file`);
-    else if (branchFor(t.key) !== pr.branch) reasons.push(`\`${id}\` is now proposed on branch \`${branchFor(t.key)}\``);
+    else if (branchFor(config, t.key) !== pr.branch) reasons.push(`\`${id}\` is now proposed on branch \`${branchFor(config, t.key)}\``);
     else if (t.outcome.decision?.verdict === 'unchanged') {
       const shaping = t.outcome.decision.notes.filter((n) => n.effect === 'dropped' || n.effect === 'clamped').map(describeNote);
       reasons.push(`\`${id}\`: the current values are now right${shaping.length ? ` (${shaping.join('; ')})` : ''}`);
@@ -162,7 +162,9 @@ export async function publishDashboard(outcomes: TargetOutcome[], deps: CycleDep
   if (deps.dryRun || deps.only) return undefined;
   const { config, forge, shard } = deps;
   try {
-    const title = shard && shard.count > 1 ? `${config.forge.dashboardTitle} (shard ${shard.index + 1} of ${shard.count})` : config.forge.dashboardTitle;
+    // Each instance (git.branchPrefix) and each shard keeps its own dashboard.
+    const instance = config.git.branchPrefix !== 'augur' ? ` (${config.git.branchPrefix})` : '';
+    const title = `${config.forge.dashboardTitle}${instance}${shard && shard.count > 1 ? ` (shard ${shard.index + 1} of ${shard.count})` : ''}`;
     return await forge.upsertDashboard(title, renderDashboard(outcomes, { at: deps.now, forge: forge.name }));
   } catch (err) {
     deps.log.error({ err: errorMessage(err) }, 'dashboard not updated');

@@ -1,7 +1,6 @@
 // What a target in the guardrails file means to the edges: where its manifests are, where its
 // metrics come from (with the standard presets), and which branch its proposals go to.
 import type { Config, TargetConfig } from '../config/schema.js';
-import { BRANCH_PREFIX } from '../forge/meta.js';
 import type { ManifestSpec } from '../manifests/index.js';
 import { metricRef } from '../metrics/presets.js';
 import { type MetricName } from '../domain/facts.js';
@@ -20,7 +19,7 @@ export function manifestSpecOf(t: TargetConfig): ManifestSpec {
 export function resolveMetric(config: Config, t: TargetConfig, name: MetricName, container: string | undefined): { ref: MetricRef; step: number; history: number } | undefined {
   const configured = t.metrics[name] ?? defaultPreset(name, config);
   if (!configured) return undefined;
-  const ref = metricRef(name, configured, t, container);
+  const ref = metricRef(name, configured, t, container, t.environment !== undefined ? config.environments[t.environment]?.selector : undefined);
   if ('file' in ref && config.metrics.file) return { ref, step: config.metrics.file.step, history: config.metrics.file.history };
   return { ref, step: config.prometheus?.step ?? 300, history: config.prometheus?.history ?? 14 * 86_400 };
 }
@@ -31,10 +30,15 @@ function defaultPreset(name: MetricName, config: Config): TargetConfig['metrics'
 }
 
 /** Grouping key of a target: per workload, per namespace, or per the target's group. */
-export function groupKey(config: Config, t: Pick<TargetConfig, 'namespace' | 'name' | 'group'>): string {
-  if (config.forge.grouping === 'namespace') return `namespace--${t.namespace}`;
-  if (config.forge.grouping === 'group' && t.group) return `group--${t.group}`;
-  return `${t.namespace}/${t.name}`;
+export function groupKey(config: Config, t: Pick<TargetConfig, 'namespace' | 'name' | 'group' | 'environment'>): string {
+  const env = t.environment ? `${t.environment}/` : '';
+  if (config.forge.grouping === 'namespace') return `${env}namespace--${t.namespace}`;
+  if (config.forge.grouping === 'group' && t.group) return `${env}group--${t.group}`;
+  return `${env}${t.namespace}/${t.name}`;
 }
 
-export const branchFor = (key: string) => `${BRANCH_PREFIX}${key}`;
+/** The branch of a proposal: <git.branchPrefix>/<key>, e.g. augur/production/shop/web. */
+export const branchFor = (config: Pick<Config, 'git'>, key: string) => `${branchPrefixOf(config)}${key}`;
+
+/** git.branchPrefix with its trailing slash: what every branch of this instance starts with. */
+export const branchPrefixOf = (config: Pick<Config, 'git'>) => `${config.git.branchPrefix}/`;

@@ -2,7 +2,7 @@
 // on the merged PR with the realized peak and the time under- or over-provisioned; if the
 // workload was OOM-killed or throttled after the change, open a revert PR that says why.
 import { effectiveSettings, type TargetConfig } from '../config/schema.js';
-import { targetId } from '../domain/workload.js';
+import { targetId, workloadName } from '../domain/workload.js';
 import { windowsInline } from '../forge/schedule.js';
 import { withMeta } from '../forge/meta.js';
 import { type ProposalMeta, type PullRequestInfo, type ScheduleMeta } from '../domain/forge.js';
@@ -11,7 +11,7 @@ import type { MetricName } from '../domain/facts.js';
 import { fmt } from '../domain/units.js';
 import { max, percentile } from '../recommend/stats.js';
 import { isDeepStrictEqual } from 'node:util';
-import type { BlockEdit, Edit, RepoView, WorkloadId } from '../domain/workload.js';
+import type { BlockEdit, Edit, FieldKey, FieldLocation, Insertion, RepoView, WorkloadId } from '../domain/workload.js';
 import type { Series } from '../domain/series.js';
 import type { CycleDeps } from './deps.js';
 import { branchFor, manifestSpecOf, resolveMetric } from './targets.js';
@@ -111,20 +111,34 @@ async function readWindow(deps: CycleDeps, t: TargetConfig, name: MetricName, fr
   return deps.metrics.range(m.ref, { start, end: start + Math.floor(seconds / m.step) * m.step, stepSeconds: m.step }, deps.signal);
 }
 
-/** A PR that sets the fields (and the KEDA schedule) of the merged change back to their values before it. */
+/** The text Augur added for a key that was absent (prefix, value, suffix), as a block edit that removes it; undefined when it was edited since. */
+function removalOf(repo: RepoView, loc: FieldLocation, insert: Insertion): BlockEdit | undefined {
+  const text = repo.read(loc.file) ?? '';
+  const range: [number, number] = [loc.range[0] - insert.prefix.length, loc.range[1] + insert.suffix.length];
+  const from = text.slice(range[0], range[1]);
+  return from === `${insert.prefix}${text.slice(loc.range[0], loc.range[1])}${insert.suffix}` ? { file: loc.file, yamlPath: loc.yamlPath, range, from, to: '' } : undefined;
+}
+
+/** A PR that sets the fields (and the KEDA schedule) of the merged change back to their values before it; a key Augur added is removed. */
 async function openRevert(deps: CycleDeps, repo: RepoView, prs: PullRequestInfo[], merged: PullRequestInfo, t: TargetConfig, because: string): Promise<{ number: number; url: string } | undefined> {
-  const id: WorkloadId = { kind: t.kind, namespace: t.namespace, name: t.name };
-  const key = `revert--${t.namespace}--${t.name}`;
-  const branch = branchFor(key);
+  const id: WorkloadId = { kind: t.kind, namespace: t.namespace, name: t.name, environment: t.environment };
+  const key = `revert--${t.environment ? `${t.environment}--` : ''}${t.namespace}--${t.name}`;
+  const branch = branchFor(deps.config, key);
   if (prs.some((p) => p.state === 'open' && p.branch === branch)) return undefined;
   const manifest = locateWorkload(repo, id, manifestSpecOf(t));
   const edits: Edit[] = [];
+  const removals: { field: FieldKey; block: BlockEdit }[] = [];
   for (const c of merged.meta!.changes.filter((x) => x.target === targetId(id))) {
     const loc = manifest.fields[c.field];
     // Only what still holds Augur's value: a later human edit is not undone.
-    if (loc && loc.raw === c.to) edits.push(editFor(loc, parseQuantity(c.field, c.from)));
+    if (!loc || loc.raw !== c.to) continue;
+    if (!c.insert) edits.push(editFor(loc, parseQuantity(c.field, c.from)));
+    else {
+      const removal = removalOf(repo, loc, c.insert);
+      if (removal) removals.push({ field: c.field, block: removal });
+    }
   }
-  const blocks: BlockEdit[] = [];
+  const blocks: BlockEdit[] = removals.map((r) => r.block);
   const schedules: ScheduleMeta[] = [];
   for (const s of merged.meta!.schedules?.filter((x) => x.target === targetId(id)) ?? []) {
     const site = manifest.scaledObject;
@@ -138,21 +152,24 @@ async function openRevert(deps: CycleDeps, repo: RepoView, prs: PullRequestInfo[
   }
   if ((edits.length === 0 && blocks.length === 0) || deps.dryRun) return undefined;
   const files = applyEdits(repo, edits, blocks);
-  const title = `augur: revert #${merged.number} for ${t.namespace}/${t.name}`;
+  const title = `augur: revert #${merged.number} for ${workloadName(t)}`;
   await deps.workspace.publish(branch, files, `${title}\n\n${because}\n`);
   const meta: ProposalMeta = {
     v: 1,
     key,
     targets: [targetId(id)],
     fingerprint: `revert-${merged.number}`,
-    changes: edits.map((e) => ({ target: targetId(id), field: e.field, file: e.file, from: e.from, to: e.to })),
+    changes: [
+      ...edits.map((e) => ({ target: targetId(id), field: e.field, file: e.file, from: e.from, to: e.to })),
+      ...removals.map((r) => ({ target: targetId(id), field: r.field, file: r.block.file, from: r.block.from, to: '' })),
+    ],
     ...(schedules.length > 0 ? { schedules } : {}),
     cost: { cores: 0, memoryGiB: 0, monthly: 0, currency: effectiveSettings(deps.config, t).policy.prices.currency },
     at: deps.now,
     reverts: merged.number,
   };
   const body = [
-    `After #${merged.number} merged, ${t.kind} \`${t.namespace}/${t.name}\` suffered: **${because}**. This PR sets the fields back to their values before it.`,
+    `After #${merged.number} merged, ${t.kind} \`${workloadName(t)}\` suffered: **${because}**. This PR sets the fields back to their values before it.`,
     '',
     '| File | Field | Now | Back to |',
     '|---|---|---|---|',

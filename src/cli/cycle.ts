@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.js';
 import type { SelectionCache } from '../forecast/registry.js';
 import type { Logger } from '../domain/ports.js';
 import { decisionsTable, jsonOutcome } from './format.js';
+import { needsAttention } from '../forge/reasons.js';
 
 export function load(file: string): LoadedConfig {
   try {
@@ -53,4 +54,14 @@ export function print(report: CycleReport, json?: boolean): void {
   }
   console.log(decisionsTable(report));
   if (report.dashboard) console.log(`\ndashboard: ${report.dashboard}`);
+}
+
+/**
+ * The exit code of `plan` and `run`, for a CronJob or CI to act on: 0 all went through; 2 a target
+ * or a PR failed (Prometheus, git, the forge); 3 a target is misconfigured and held until someone
+ * fixes it (see needsAttention). 1 is a guardrails file that does not validate.
+ */
+export function exitCodeOf(report: CycleReport): number {
+  if (report.outcomes.some((o) => o.error)) return 2;
+  return report.outcomes.some((o) => needsAttention(o.decision).length > 0) ? 3 : 0;
 }

@@ -1,4 +1,5 @@
 // Terminal rendering of a cycle: one row per target, what it decided and why.
+import { workloadName } from '../domain/workload.js';
 import type { CycleReport } from '../agent/cycle.js';
 import { scheduleSummary } from '../forge/schedule.js';
 import { describeFinding, describeNote, describeSkip, heldBecause } from '../forge/reasons.js';
@@ -16,7 +17,7 @@ export function decisionsTable(report: CycleReport): string {
     const changes = parts.join(', ') || '-';
     const why = o.error ?? (d?.verdict === 'hold' ? heldBecause(d) : o.pr ? `#${o.pr.number} ${o.pr.action}: ${o.pr.url}` : d?.verdict === 'propose' ? 'would open a PR' : 'no change worth a PR');
     const skipped = o.scheduleSkipped && !o.error ? `; no schedule: ${describeSkip(o.scheduleSkipped)}` : '';
-    rows.push([`${o.target.namespace}/${o.target.name}`, verdict, changes, d && (d.changes.length || d.schedule) ? money(d.cost) : '-', `${why ?? ''}${skipped}`]);
+    rows.push([workloadName(o.target), verdict, changes, d && (d.changes.length || d.schedule) ? money(d.cost) : '-', `${why ?? ''}${skipped}`]);
   }
   const widths = rows[0]!.map((_, i) => Math.min(i === 4 ? 200 : 60, Math.max(...rows.map((r) => r[i]!.length))));
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');

@@ -3,7 +3,7 @@
 // guardrails file, wire the adapters, run, print.
 import { Command, InvalidArgumentError } from 'commander';
 import { buildLogger } from '../agent/wire.js';
-import { load, once, print } from './cycle.js';
+import { exitCodeOf, load, once, print } from './cycle.js';
 import { runDemo } from './demo.js';
 import { registerForecast } from './forecast.js';
 import { registerBacktest } from './backtest.js';
@@ -41,6 +41,7 @@ program
   .action(async (opts: { config: string; now?: number; json?: boolean }) => {
     const report = await once(load(opts.config), opts.now, true);
     print(report, opts.json);
+    process.exitCode = exitCodeOf(report);
   });
 
 program
@@ -53,7 +54,7 @@ program
   .action(async (opts: { config: string; now?: number; json?: boolean }) => {
     const report = await once(load(opts.config), opts.now, false);
     print(report, opts.json);
-    if (report.outcomes.some((o) => o.error)) process.exitCode = 2;
+    process.exitCode = exitCodeOf(report);
   });
 
 registerServe(program, DEFAULT_CONFIG);

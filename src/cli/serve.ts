@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { startScheduler, type Scheduler } from '../agent/scheduler.js';
 import { buildLogger, readSecret } from '../agent/wire.js';
+import { branchPrefixOf } from '../agent/targets.js';
 import { resolveFrom, type LoadedConfig } from '../config/load.js';
 import type { Logger } from '../domain/ports.js';
 import { targetId } from '../domain/workload.js';
@@ -82,7 +83,7 @@ function webhooks(loaded: LoadedConfig, scheduler: Scheduler, log: Logger): Webh
   return createWebhookHandler(
     {
       ...(hooks.alertmanager ? { alertmanagerToken: readSecret(hooks.alertmanager.token, 'webhooks.alertmanager.token') } : {}),
-      ...(forge.webhook && forgeHook?.secret ? { forge: { type: forge.type, webhook: forge.webhook, secret: readSecret(forgeHook.secret, `webhooks.${forge.type}.secret`) } } : {}),
+      ...(forge.webhook && forgeHook?.secret ? { forge: { type: forge.type, webhook: forge.webhook, secret: readSecret(forgeHook.secret, `webhooks.${forge.type}.secret`), branchPrefix: branchPrefixOf(config) } } : {}),
       targets: config.targets,
       perTargetInterval: hooks.perTargetInterval,
       log,

@@ -337,6 +337,26 @@ forge: { type: local, path: forge }
     expect(p.message).toContain('targets[0]');
   });
 
+  it('lists one workload once per environment, and says so when it is listed twice without one', () => {
+    const envs = `${base}targets:\n${target('shop', 'web', '    environment: staging\n')}${target('shop', 'web', '    environment: production\n')}`;
+    expect(parseConfig(envs, 'a.yaml').config.targets.map((t) => t.environment)).toEqual(['staging', 'production']);
+    const twice = problemAt(problemsOf(`${base}targets:\n${target('shop', 'web')}${target('shop', 'web')}`), 'targets[1]');
+    expect(twice.message).toBe('duplicate target Deployment/shop/web (also targets[0]); list each workload once, or give each deployment of it an environment: (staging, production...)');
+    const sameEnv = problemAt(problemsOf(`${base}targets:\n${target('shop', 'web', '    environment: prod\n')}${target('shop', 'web', '    environment: prod\n')}`), 'targets[1]');
+    expect(sameEnv.message).toContain('duplicate target Deployment/shop/web@prod (also targets[0]); list each workload once per environment');
+    expect(problemAt(problemsOf(`${base}targets:\n${target('shop', 'web', '    environment: Prod EU\n')}`), 'targets[0].environment').message).toContain('an environment name');
+  });
+
+  it('layers an environment between the top level and the namespace, and checks its selector and git.branchPrefix', () => {
+    const text = `${base}policy: { minReplicas: 2 }\nenvironments:\n  prod:\n    selector: cluster="prod-eu"\n    policy: { minReplicas: 3, maxReplicas: 40 }\nnamespaces:\n  shop:\n    policy: { maxReplicas: 30 }\ntargets:\n${target('shop', 'web', '    environment: prod\n')}`;
+    const { config } = parseConfig(text, 'a.yaml');
+    expect(effectiveSettings(config, config.targets[0]!).policy).toMatchObject({ minReplicas: 3, maxReplicas: 30 });
+    expect(config.git.branchPrefix).toBe('augur');
+    const bad = problemsOf(`${base.replace('git: { url: r.git }', 'git: { url: r.git, branchPrefix: "augur/" }')}environments:\n  prod: { selector: "cluster=prod" }\ntargets:\n${target('shop', 'web')}`);
+    expect(problemAt(bad, 'git.branchPrefix').message).toContain('e.g. augur or augur-eu');
+    expect(problemAt(bad, 'environments.prod.selector').message).toContain('PromQL label matchers');
+  });
+
   it('the same name as Deployment and StatefulSet is not a duplicate', () => {
     const text = `${base}targets:\n${target('shop', 'web')}${target('shop', 'web', '    kind: StatefulSet\n')}`;
     expect(() => parseConfig(text, 'a.yaml')).not.toThrow();

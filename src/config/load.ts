@@ -4,6 +4,7 @@ import cron from 'node-cron';
 import { LineCounter, isMap, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, effectiveSettings, type Config } from './schema.js';
+import { targetId } from '../domain/workload.js';
 
 /** One thing wrong with a guardrails file: where, what was found, and what would be valid. */
 export interface ConfigProblem {
@@ -264,9 +265,12 @@ function semanticProblems(config: Config): { pathParts: PathPart[]; message: str
 
   const seen = new Map<string, number>();
   config.targets.forEach((t, i) => {
-    const id = `${t.kind}/${t.namespace}/${t.name}`;
+    const id = targetId(t);
     const first = seen.get(id);
-    if (first !== undefined) out.push({ pathParts: ['targets', i], message: `duplicate target ${id} (also targets[${first}]); list each workload once` });
+    if (first !== undefined) {
+      const fix = t.environment ? 'list each workload once per environment' : 'list each workload once, or give each deployment of it an environment: (staging, production...)';
+      out.push({ pathParts: ['targets', i], message: `duplicate target ${id} (also targets[${first}]); ${fix}` });
+    }
     else seen.set(id, i);
 
     const { policy } = effectiveSettings(config, t);

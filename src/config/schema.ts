@@ -179,6 +179,11 @@ const target = z
     kind: z.enum(['Deployment', 'StatefulSet']).default('Deployment'),
     namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'a Kubernetes namespace name (lowercase letters, digits, -)' }),
     name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: 'a Kubernetes object name (lowercase letters, digits, - and .)' }),
+    environment: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'an environment name (lowercase letters, digits, -), e.g. staging or prod-eu' })
+      .optional()
+      .describe('which deployment of the workload this is (staging, prod-eu...): list a workload once per environment, each with its own manifest path; branches, titles and the dashboard carry it'),
     group: z.string().optional().describe('targets with the same group share one PR when forge.grouping is "group"'),
     manifest: z.discriminatedUnion('format', manifestSchemas, { error: `manifest.format must be ${FORMATS.map((f) => JSON.stringify(f.format)).join(', ')}` }),
     metrics: z
@@ -253,6 +258,11 @@ export const configSchema = z
           .default({ name: 'augur[bot]', email: 'augur@users.noreply.github.com' }),
         token: secretRef.optional().describe('token for HTTPS pushes; default: the forge token'),
         workdir: z.string().optional().describe('where to keep the checkout; default: a directory under the OS temp dir'),
+        branchPrefix: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/, { error: 'letters, digits, ".", "_", "-" and "/" between them, e.g. augur or augur-eu' })
+          .default('augur')
+          .describe('branches are <branchPrefix>/<key>; Augur reads, updates and closes only PRs on its own prefix, so several instances (one per cluster) can share a repository'),
       })
       .strict(),
     forge: z.discriminatedUnion('type', forgeSchemas, { error: `forge.type must be ${FORGES.map((f) => JSON.stringify(f.type)).join(' or ')}` }),
@@ -314,6 +324,23 @@ export const configSchema = z
       .record(z.string(), z.object({ policy: policyOverride.optional(), sizing: sizingOverride.optional() }).strict())
       .default({})
       .describe('policy and sizing overrides per namespace'),
+    environments: z
+      .record(
+        z.string(),
+        z
+          .object({
+            selector: z
+              .string()
+              .regex(/^[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"[^"]*"(\s*,\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"[^"]*")*$/, { error: 'PromQL label matchers, e.g. cluster="prod-eu"' })
+              .optional()
+              .describe('label matchers added to the preset queries of this environment\'s targets, e.g. cluster="prod-eu"'),
+            policy: policyOverride.optional(),
+            sizing: sizingOverride.optional(),
+          })
+          .strict(),
+      )
+      .default({})
+      .describe('per environment (a target\'s environment): preset label matchers, and policy and sizing overrides between the top level and the namespace'),
     targets: z.array(target).min(1, { error: 'at least one target' }),
   })
   .strict();
@@ -334,14 +361,15 @@ export const SIZING_DEFAULTS: Sizing = z.object(sizingFields).strict().parse(siz
 export const DEFAULTS_AS_WRITTEN = { policy: policyDefaults, sizing: sizingDefaults } as const;
 
 /**
- * The effective policy and sizing of a target: defaults, then the top level, then its namespace,
- * then the target. Each level replaces whole fields (an object such as maxStepPercent is replaced,
+ * The effective policy and sizing of a target: defaults, then the top level, then its environment,
+ * then its namespace, then the target. Each level replaces whole fields (an object such as maxStepPercent is replaced,
  * not merged), so what a target says is what it gets.
  */
 export function effectiveSettings(config: Config, t: TargetConfig): { policy: Policy; sizing: Sizing } {
+  const env = t.environment !== undefined ? config.environments[t.environment] : undefined;
   const ns = config.namespaces[t.namespace];
   return {
-    policy: { ...POLICY_DEFAULTS, ...config.policy, ...ns?.policy, ...t.policy },
-    sizing: { ...SIZING_DEFAULTS, ...config.sizing, ...ns?.sizing, ...t.sizing },
+    policy: { ...POLICY_DEFAULTS, ...config.policy, ...env?.policy, ...ns?.policy, ...t.policy },
+    sizing: { ...SIZING_DEFAULTS, ...config.sizing, ...env?.sizing, ...ns?.sizing, ...t.sizing },
   };
 }

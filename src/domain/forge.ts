@@ -2,7 +2,7 @@
 // database: what it has proposed is read back from here (branch names and a metadata block in
 // each PR body), so a restart or a second replica never opens a duplicate.
 import type { CostDelta } from './money.js';
-import type { CronWindowTrigger, FieldKey } from './workload.js';
+import type { CronWindowTrigger, FieldKey, Insertion } from './workload.js';
 
 /** A KEDA cron schedule a PR writes: Augur's triggers on one ScaledObject, before and after. */
 export interface ScheduleMeta {
@@ -27,7 +27,8 @@ export interface ProposalMeta {
   targets: string[];
   /** Hash of the proposed values: equal fingerprints mean the PR is already right. */
   fingerprint: string;
-  changes: { target: string; field: FieldKey; file: string; from: string; to: string }[];
+  /** `from` is '' and `insert` is set when the PR adds the key; `to` is '' when a revert removes it again. */
+  changes: { target: string; field: FieldKey; file: string; from: string; to: string; insert?: Insertion }[];
   /**
    * KEDA cron schedules the PR writes (absent when it writes none). Part of the fingerprint, so an
    * unchanged schedule is not pushed again and a changed one updates the PR in place. A revert PR

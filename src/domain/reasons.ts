@@ -50,7 +50,7 @@ export interface LimitViolation {
  */
 export type Note =
   // --- facts: before any forecast
-  | { rule: 'manifest'; effect: 'held'; problem: string }
+  | { rule: 'manifest'; effect: 'held'; problem: string; field?: FieldKey }
   | { rule: 'manifest'; effect: 'dropped' | 'held'; schedule: true; problem: string }
   | { rule: 'drift'; effect: 'held'; notInCluster: { kind: string; namespace: string; name: string } }
   | { rule: 'drift'; effect: 'held'; differences: { field: FieldKey; git: number; live: number }[] }
@@ -115,7 +115,9 @@ export type Finding =
   | { kind: 'counter'; resets: number }
   /** The load history's cleaning: samples filled, incident runs (Unix seconds) and their steps excluded from training, extreme samples kept, of `steps`. */
   | { kind: 'history'; steps: number; filled: number; incidents: [number, number][]; excluded: number; outliers: number }
-  | { kind: 'metricUnavailable'; metric: string; error: string };
+  | { kind: 'metricUnavailable'; metric: string; error: string }
+  /** A field Augur may add is not in Git: what it is taken to be today (the live count, or Kubernetes' default). */
+  | { kind: 'absent'; field: FieldKey; file: string; yamlPath: string; value: number; source: 'cluster' | 'default' };
 
 /** Why no KEDA schedule was proposed although the target opted in (sizing.schedule). */
 export type ScheduleSkip =

@@ -6,12 +6,18 @@ export interface WorkloadId {
   kind: WorkloadKind;
   namespace: string;
   name: string;
+  /** Which deployment of the workload (staging, prod-eu...), when the same one is deployed to several. */
+  environment?: string | undefined;
 }
 
-/** "Kind/namespace/name": how a workload is named in PR metadata, logs and `only` lists. */
-export const targetId = (t: WorkloadId): string => `${t.kind}/${t.namespace}/${t.name}`;
+/** "Kind/namespace/name", with "@environment" when it has one: how a workload is named in PR metadata, logs and `only` lists. */
+export const targetId = (t: WorkloadId): string => `${t.kind}/${t.namespace}/${t.name}${t.environment ? `@${t.environment}` : ''}`;
 
-export const sameWorkload = (a: WorkloadId, b: WorkloadId): boolean => a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
+/** "namespace/name", with " (environment)": how a workload is named to people. */
+export const workloadName = (t: WorkloadId): string => `${t.namespace}/${t.name}${t.environment ? ` (${t.environment})` : ''}`;
+
+export const sameWorkload = (a: WorkloadId, b: WorkloadId): boolean =>
+  a.kind === b.kind && a.namespace === b.namespace && a.name === b.name && (a.environment ?? '') === (b.environment ?? '');
 
 /** The fields Augur can change. Container fields are per container. */
 export type FieldKey =
@@ -79,6 +85,12 @@ export interface WorkloadManifest {
   hpaResources?: string[];
   /** Files the edits would touch that other overlays or environments also build from. */
   sharedFiles?: string[];
+  /**
+   * Kustomize, with manifest.sharedBase: allow: the other overlays whose render changes with the
+   * edits of sharedFiles (repository-relative kustomization directories, sorted; the target's own
+   * build is not listed).
+   */
+  affectedOverlays?: string[];
   /**
    * Fields Augur would change that it cannot edit here, each with why and the fix (the file, the
    * document, the path looked for): an alias, a template, a deleted object, a wrong key path. A

@@ -263,6 +263,18 @@ describe('renderBody', () => {
     expect(parseMeta(many)?.targets).toHaveLength(3 * n);
   });
 
+  it('shows a key Augur adds as "not set", and its rollback as deleting the line; the metadata records the insertion', () => {
+    const added: Edit = { ...replicasEdit('', '6'), range: [120, 120], insert: { prefix: '  replicas: ', suffix: '\n' } };
+    const prod = { ...itemOf().target, environment: 'production' };
+    const p = buildProposal('production/shop/web', 'augur/production/shop/web', [itemOf({ target: prod, edits: [added, cpuEdit] })], NOW);
+    expect(p.title).toBe('augur: replicas 4→6, cpu request 500m→400m for shop/web (production)');
+    const text = renderBody(p, { baseBranch: 'main' });
+    expect(text).toContain('## Deployment `shop/web (production)`');
+    expect(text).toContain('| `spec.replicas` | `apps/web/deployment.yaml` | not set (4) | **6** | +50% |');
+    expect(text).toContain('| `apps/web/deployment.yaml` | `spec.replicas` | delete the line Augur added |');
+    expect(parseMeta(text)?.changes[0]).toEqual({ target: 'Deployment/shop/web@production', field: 'replicas', file: 'apps/web/deployment.yaml', from: '', to: '6', insert: { prefix: '  replicas: ', suffix: '\n' } });
+  });
+
   it('reports the model and its accuracy on this workload', () => {
     expect(body).toContain('### Model and its accuracy on this workload');
     expect(body).toContain('Model **holt-winters-additive(daily)**, chosen by a rolling-origin backtest over 6 origins of 24 h each');

@@ -1,5 +1,5 @@
 // The PR body: everything a reviewer needs to approve or reject in a minute. Pure rendering.
-import { targetId } from '../domain/workload.js';
+import { targetId, workloadName } from '../domain/workload.js';
 import { isoMinutes } from '../util/zoned.js';
 import { createHash } from 'node:crypto';
 import { fmt } from '../domain/units.js';
@@ -28,7 +28,7 @@ export interface Proposal {
 
 export function buildProposal(key: string, branch: string, items: ProposalItem[], now: number): Proposal {
   const changes = items.flatMap((item) =>
-    item.edits.map((e) => ({ target: targetId(item.target), field: e.field, file: e.file, from: e.from, to: e.to })),
+    item.edits.map((e) => ({ target: targetId(item.target), field: e.field, file: e.file, from: e.from, to: e.to, ...(e.insert ? { insert: e.insert } : {}) })),
   );
   const schedules: ScheduleMeta[] = items.flatMap((item) => {
     const s = scheduleOf(item);
@@ -50,7 +50,7 @@ export function buildProposal(key: string, branch: string, items: ProposalItem[]
   );
   const title =
     items.length === 1
-      ? `augur: ${summary(items[0]!)} for ${items[0]!.target.namespace}/${items[0]!.target.name}`
+      ? `augur: ${summary(items[0]!)} for ${workloadName(items[0]!.target)}`
       : `augur: resize ${items.length} workloads (${key})`;
   const forecast: NonNullable<ProposalMeta['forecast']> = {};
   for (const i of items) {
@@ -132,7 +132,7 @@ function assembleBody(p: Proposal, ctx: { baseBranch: string; revertHint?: strin
     '',
     '| File | Field | Restore |',
     '|---|---|---|',
-    ...p.items.flatMap((i) => i.edits.map((e) => `| \`${e.file}\` | \`${e.yamlPath}\` | \`${e.from}\` |`)),
+    ...p.items.flatMap((i) => i.edits.map((e) => `| \`${e.file}\` | \`${e.yamlPath}\` | ${e.insert ? 'delete the line Augur added' : `\`${e.from}\``} |`)),
     ...p.items.flatMap((i) => {
       const s = scheduleOf(i);
       if (!s) return [];
@@ -150,7 +150,7 @@ function assembleBody(p: Proposal, ctx: { baseBranch: string; revertHint?: strin
 
 /** One workload's section; `omittedCharts` says how many charts were left out to keep the body under GitHub's limit. */
 function renderItem(item: ProposalItem, charts: string[], omittedCharts = 0): string[] {
-  const out: string[] = [`## ${item.target.kind} \`${item.target.namespace}/${item.target.name}\``, '', ...decisionBox(item)];
+  const out: string[] = [`## ${item.target.kind} \`${workloadName(item.target)}\``, '', ...decisionBox(item)];
   out.push(...changeTable(item), '', '### Why', '', ...whyLines(item), '');
   const sched = scheduleOf(item);
   if (sched) {
@@ -175,7 +175,7 @@ function renderItem(item: ProposalItem, charts: string[], omittedCharts = 0): st
 /** The least a reviewer needs when the whole body cannot fit: what changes, and where the rest is. */
 function foldedItem(item: ProposalItem): string[] {
   return [
-    `## ${item.target.kind} \`${item.target.namespace}/${item.target.name}\``,
+    `## ${item.target.kind} \`${workloadName(item.target)}\``,
     '',
     ...decisionBox(item),
     ...changeTable(item),
@@ -190,7 +190,8 @@ function changeTable(item: ProposalItem): string[] {
   for (const c of item.decision.changes) {
     const edit = item.edits.find((e) => e.field === c.field);
     const change = relChange(c) === Infinity ? 'new' : `${c.proposed >= c.current ? '+' : '−'}${(relChange(c) * 100).toFixed(0)}%`;
-    out.push(`| \`${edit?.yamlPath ?? c.field}\` | \`${edit?.file ?? '?'}\` | ${edit?.from ?? show(c.field, c.current)} | **${edit?.to ?? show(c.field, c.proposed)}** | ${change} |`);
+    const current = edit?.insert ? `not set (${show(c.field, c.current)})` : (edit?.from ?? show(c.field, c.current));
+    out.push(`| \`${edit?.yamlPath ?? c.field}\` | \`${edit?.file ?? '?'}\` | ${current} | **${edit?.to ?? show(c.field, c.proposed)}** | ${change} |`);
   }
   const sched = scheduleOf(item);
   if (sched) {

@@ -151,3 +151,26 @@ describe('renderDashboard', () => {
     expect(section(t, 'Scaling schedules not proposed')).toContain(`- \`jobs/worker\`: ${reason}`);
   });
 });
+
+describe('targets that need attention', () => {
+  const manifestHold: Note = { rule: 'manifest', effect: 'held', field: 'replicas', problem: 'replicas: values.yaml: no replicaCount; add helm.replicas: controllers.main.replicas to the target' };
+  const waits: Note = { rule: 'cooldown', effect: 'held', mergedAgo: 3600, cooldown: 86_400 };
+  const prod = { ...id('shop', 'web'), environment: 'production' };
+  const list: TargetOutcome[] = [
+    { target: prod, decision: decision(prod, 'hold', [manifestHold]), findings: [] },
+    { target: id('shop', 'api'), decision: decision(id('shop', 'api'), 'hold', [waits]), findings: [] },
+  ];
+
+  it('come first, with the fix, and the environment in the name; a hold that waits is not among them', () => {
+    const text = renderDashboard(list, { at: AT, forge: 'local' });
+    const section = text.slice(text.indexOf('## ⚠️ Needs attention'), text.indexOf('| Workload |'));
+    expect(section).toContain('- `shop/web (production)`: **manifest**: replicas: values.yaml: no replicaCount; add helm.replicas: controllers.main.replicas to the target');
+    expect(section).not.toContain('shop/api');
+    expect(text.indexOf('## ⚠️ Needs attention')).toBeLessThan(text.indexOf('| Workload |'));
+    expect(text.slice(text.indexOf('## Held'))).not.toContain('shop/web (production)');
+  });
+
+  it('are absent when nothing needs a person', () => {
+    expect(renderDashboard(list.slice(1), { at: AT, forge: 'local' })).not.toContain('Needs attention');
+  });
+});

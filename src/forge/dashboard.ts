@@ -3,9 +3,9 @@
 import { money } from '../domain/money.js';
 import { show } from '../domain/units.js';
 import type { Decision } from '../domain/decision.js';
-import type { WorkloadId } from '../domain/workload.js';
+import { workloadName, type WorkloadId } from '../domain/workload.js';
 import { scheduleSummary } from './schedule.js';
-import { describeFinding, describeSkip, noteLine } from './reasons.js';
+import { describeFinding, describeSkip, needsAttention, noteLine } from './reasons.js';
 import type { Finding, ScheduleSkip } from '../domain/reasons.js';
 
 export type PrAction = 'opened' | 'updated' | 'unchanged' | 'closed';
@@ -30,11 +30,12 @@ export function renderDashboard(outcomes: TargetOutcome[], ctx: { at: number; fo
   out.push(
     `Last cycle: ${new Date(ctx.at * 1000).toISOString()} · ${outcomes.length} targets: ${count('propose')} proposed, ${count('hold')} held, ${count('unchanged')} unchanged, ${count('error')} failed.`,
     '',
+    ...attentionSection(outcomes),
     '| Workload | Decision | Changes | PR |',
     '|---|---|---|---|',
   );
   for (const o of outcomes) {
-    const id = `\`${o.target.namespace}/${o.target.name}\``;
+    const id = `\`${workloadName(o.target)}\``;
     const verdict = o.error ? '❌ error' : o.decision?.verdict === 'propose' ? '✅ propose' : o.decision?.verdict === 'hold' ? '⏸ hold' : '· unchanged';
     const changes =
       [
@@ -44,43 +45,53 @@ export function renderDashboard(outcomes: TargetOutcome[], ctx: { at: number; fo
     const pr = o.pr ? `[#${o.pr.number}](${o.pr.url}) ${o.pr.action}` : '—';
     out.push(`| ${id} | ${verdict} | ${changes} | ${pr} |`);
   }
-  const held = outcomes.filter((o) => o.decision?.verdict === 'hold');
+  const held = outcomes.filter((o) => o.decision?.verdict === 'hold' && needsAttention(o.decision).length === 0);
   // Waiting only when every hold is temporary; one lasting hold (accuracy, history...) puts it under Held.
   const waiting = held.filter((o) => o.decision!.notes.filter((n) => n.effect === 'held').every((n) => WAITING_RULES.includes(n.rule)));
   const blocked = held.filter((o) => !waiting.includes(o));
   if (blocked.length > 0) {
     out.push('', '## Held', '');
-    for (const o of blocked) out.push(`- \`${o.target.namespace}/${o.target.name}\`: ${heldReasons(o.decision!)}`);
+    for (const o of blocked) out.push(`- \`${workloadName(o.target)}\`: ${heldReasons(o.decision!)}`);
   }
   if (waiting.length > 0) {
     out.push('', '## Waiting on limits, cooldowns or freeze windows', '');
     for (const o of waiting) {
       const d = o.decision!;
       const what = `${d.changes.length} field(s)${d.schedule ? ' and the KEDA schedule' : ''}`;
-      out.push(`- \`${o.target.namespace}/${o.target.name}\`: ${heldReasons(d)} (would change ${what}, ${money(d.cost)}/month)`);
+      out.push(`- \`${workloadName(o.target)}\`: ${heldReasons(d)} (would change ${what}, ${money(d.cost)}/month)`);
     }
   }
   const failed = outcomes.filter((o) => o.error);
   if (failed.length > 0) {
     out.push('', '## Failed', '');
-    for (const o of failed) out.push(`- \`${o.target.namespace}/${o.target.name}\`: ${o.error}`);
+    for (const o of failed) out.push(`- \`${workloadName(o.target)}\`: ${o.error}`);
   }
   const skipped = outcomes.filter((o) => o.scheduleSkipped);
   if (skipped.length > 0) {
     out.push('', '## Scaling schedules not proposed', '');
-    for (const o of skipped) out.push(`- \`${o.target.namespace}/${o.target.name}\`: ${describeSkip(o.scheduleSkipped!)}`);
+    for (const o of skipped) out.push(`- \`${workloadName(o.target)}\`: ${describeSkip(o.scheduleSkipped!)}`);
   }
   const open = outcomes.filter((o) => o.pr && o.pr.action !== 'closed');
   out.push('', '## Open pull requests', '');
   if (open.length === 0) out.push('None.');
-  for (const o of open) out.push(`- [#${o.pr!.number}](${o.pr!.url}) \`${o.target.namespace}/${o.target.name}\` (${o.pr!.action} this cycle)`);
+  for (const o of open) out.push(`- [#${o.pr!.number}](${o.pr!.url}) \`${workloadName(o.target)}\` (${o.pr!.action} this cycle)`);
   const lint = outcomes.filter((o) => o.findings.length > 0);
   if (lint.length > 0) {
     out.push('', '## Manifest notes (GitOps lint)', '');
-    for (const o of lint) for (const f of o.findings) out.push(`- \`${o.target.namespace}/${o.target.name}\`: ${describeFinding(f)}`);
+    for (const o of lint) for (const f of o.findings) out.push(`- \`${workloadName(o.target)}\`: ${describeFinding(f)}`);
   }
   out.push('', `<sub>Written by Augur (${ctx.forge}); rewritten every cycle, edits here are lost.</sub>`, '');
   return out.join('\n');
+}
+
+/** First, what a person must fix: misconfigured targets, with the fix each reason names. */
+function attentionSection(outcomes: TargetOutcome[]): string[] {
+  const lines = outcomes.flatMap((o) => {
+    const notes = needsAttention(o.decision);
+    return notes.length > 0 ? [`- \`${workloadName(o.target)}\`: ${notes.map(noteLine).join('; ')}`] : [];
+  });
+  if (lines.length === 0) return [];
+  return ['## ⚠️ Needs attention', '', 'These targets are held until the guardrails file or the manifests are fixed; waiting will not clear them.', '', ...lines, ''];
 }
 
 function heldReasons(d: Decision): string {

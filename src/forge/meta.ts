@@ -1,7 +1,6 @@
 // The machine-readable block hidden in every Augur PR body: how Augur reads its own PRs back.
 import type { ProposalMeta } from '../domain/forge.js';
 
-export const BRANCH_PREFIX = 'augur/';
 const META_OPEN = '<!-- augur:meta ';
 const META_CLOSE = ' -->';
 

@@ -126,6 +126,19 @@ export function heldBecause(d: Pick<Decision, 'notes'>): string | undefined {
   return n ? `${n.rule}: ${describeNote(n)}` : undefined;
 }
 
+/**
+ * The holds a person must fix, not wait out: the manifests or key paths do not match the
+ * repository, the load query matches nothing, the capacity cannot be worked out, or the inputs
+ * are implausible (units, capacity). `augur plan` and `run` exit 3 when a target has one.
+ */
+export function needsAttention(d: Decision | undefined): Note[] {
+  return (d?.notes ?? []).filter(
+    (n) =>
+      n.effect === 'held' &&
+      ((n.rule === 'manifest' && !('schedule' in n)) || n.rule === 'plausibility' || n.rule === 'capacity' || (n.rule === 'metrics' && n.cause === 'empty')),
+  );
+}
+
 /** A note in the PR body's and dashboard's words: "**rule**: message". */
 export const noteLine = (n: Note): string => `**${n.rule}**: ${describeNote(n)}`;
 
@@ -160,6 +173,8 @@ export function describeFinding(f: Finding): string {
     }
     case 'metricUnavailable':
       return `${f.metric} metric unavailable, its changes are skipped: ${f.error}`;
+    case 'absent':
+      return `${f.file}: ${f.yamlPath} is not set, so ${f.field === 'replicas' ? (f.source === 'cluster' ? `the ${f.value} replicas running now are` : "Kubernetes' default of 1 replica is") : 'nothing is reserved, which is'} taken as today's value; Augur adds the key`;
   }
 }
 

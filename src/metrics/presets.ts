@@ -11,8 +11,9 @@ export function podPattern(t: Pick<TargetConfig, 'kind' | 'name'>): string {
   return t.kind === 'StatefulSet' ? `${name}-[0-9]+` : `${name}-[a-z0-9]+-[a-z0-9]{5}`;
 }
 
-export function presetQuery(metric: MetricName, preset: 'cadvisor' | 'kube-state-metrics', t: TargetConfig, container: string | undefined): string {
-  const sel = `namespace="${t.namespace}", pod=~"${podPattern(t)}"${container ? `, container="${container}"` : ', container!="", container!="POD"'}`;
+/** `extra`: label matchers of the target's environment (environments.<name>.selector), e.g. cluster="prod-eu". */
+export function presetQuery(metric: MetricName, preset: 'cadvisor' | 'kube-state-metrics', t: TargetConfig, container: string | undefined, extra?: string): string {
+  const sel = `namespace="${t.namespace}", pod=~"${podPattern(t)}"${container ? `, container="${container}"` : ', container!="", container!="POD"'}${extra ? `, ${extra}` : ''}`;
   switch (metric) {
     case 'cpu':
       // The busiest pod at each instant: requests are per pod.
@@ -40,8 +41,9 @@ export function metricRef(
   ref: NonNullable<TargetConfig['metrics'][MetricName]>,
   t: TargetConfig,
   container: string | undefined,
+  extra?: string,
 ): MetricRef {
   if ('query' in ref) return { promql: ref.query };
   if ('file' in ref) return { file: ref.file };
-  return { promql: presetQuery(metric, ref.preset, t, container) };
+  return { promql: presetQuery(metric, ref.preset, t, container, extra) };
 }

@@ -258,7 +258,8 @@ function resourceChanges(input: RecommendInput): Change[] {
         basis: { kind: 'cpuPercentile', percentile: sizing.cpuPercentile, usage: p, marginPercent: sizing.cpuMarginPercent },
       });
       const limit = current['cpu.limit'];
-      if (limit !== undefined) {
+      // A request added where there was none keeps the limit as it is: no ratio to keep.
+      if (limit !== undefined && current['cpu.request'] > 0) {
         const ratio = limit / current['cpu.request'];
         out.push({ field: 'cpu.limit', current: limit, proposed: roundCpu(proposed * ratio), observed: roundCpu(proposed * ratio), basis: { kind: 'limitRatio', ratio } });
       }
@@ -279,7 +280,7 @@ function resourceChanges(input: RecommendInput): Change[] {
       }
       out.push({ field: 'memory.request', current: current['memory.request'], proposed, observed: proposed, basis });
       const limit = current['memory.limit'];
-      if (limit !== undefined) {
+      if (limit !== undefined && current['memory.request'] > 0) {
         const ratio = Math.max(1, limit / current['memory.request']);
         const proposedLimit = roundMemory(proposed * ratio);
         out.push({ field: 'memory.limit', current: limit, proposed: proposedLimit, observed: proposedLimit, basis: { kind: 'limitRatio', ratio } });

@@ -44,7 +44,7 @@ afterEach(async () => {
 async function start(opts: Partial<WebhookOptions> = {}, override: Partial<WebhookEvents> = {}): Promise<Harness> {
   const h: Harness = { url: '', clock: { t: T0 }, reevaluated: [], closed: [] };
   const handler = createWebhookHandler(
-    { targets: TARGETS, alertmanagerToken: TOKEN, forge: { type: 'github', webhook: githubWebhook, secret: SECRET }, now: () => h.clock.t, ...opts },
+    { targets: TARGETS, alertmanagerToken: TOKEN, forge: { type: 'github', webhook: githubWebhook, secret: SECRET, branchPrefix: 'augur/' }, now: () => h.clock.t, ...opts },
     {
       reevaluate: (targets, reason) => {
         h.reevaluated.push({ targets, reason });
@@ -399,7 +399,11 @@ describe('POST /webhooks/github', () => {
     expect((await postGitHub(h, 'pull_request', JSON.stringify({ ...prClosed(false), action: 'opened' }))).status).toBe(202);
     const other = await postGitHub(h, 'pull_request', JSON.stringify(prClosed(true, { branch: 'feature/augur/x' })));
     expect(other.status).toBe(202);
-    expect(((await other.json()) as { ignored: string }).ignored).toMatch(/not an Augur branch/);
+    expect(((await other.json()) as { ignored: string }).ignored).toBe('branch "feature/augur/x" is not on this instance\'s prefix (augur/)');
+    // Another instance's branch (git.branchPrefix augur-eu) is left to that instance.
+    const eu = await postGitHub(h, 'pull_request', JSON.stringify(prClosed(true, { branch: 'augur-eu/shop/frontend' })));
+    expect(eu.status).toBe(202);
+    expect(h.closed).toHaveLength(0);
     const fork = await postGitHub(h, 'pull_request', JSON.stringify(prClosed(false, { headRepo: { id: 99, full_name: 'mallory/manifests' } })));
     expect(fork.status).toBe(202);
     expect((await postGitHub(h, 'pull_request', JSON.stringify(prClosed(false, { headRepo: null })))).status).toBe(202);
@@ -465,7 +469,7 @@ describe('routing', () => {
     expect(other.status).toBe(404);
     expect(await other.text()).toBe('not found (server)\n');
 
-    const off = await start({ alertmanagerToken: undefined, forge: { type: 'github', webhook: githubWebhook, secret: '' } });
+    const off = await start({ alertmanagerToken: undefined, forge: { type: 'github', webhook: githubWebhook, secret: '', branchPrefix: 'augur/' } });
     expect((await postAlerts(off, amPayload([firingFrontend()]))).status).toBe(404);
     expect((await postGitHub(off, 'ping', '{}')).status).toBe(404);
     expect(off.reevaluated).toEqual([]);

@@ -28,7 +28,7 @@ export interface WebhookOptions {
   /** Bearer token required on POST /webhooks/alertmanager; the endpoint answers 404 when unset or empty. */
   alertmanagerToken?: string;
   /** The forge's webhook at POST /webhooks/<type> and its secret; the endpoint answers 404 when unset or the secret is empty. */
-  forge?: { type: string; webhook: ForgeWebhook; secret: string };
+  forge?: { type: string; webhook: ForgeWebhook; secret: string; branchPrefix: string };
   /** The configured targets, to match alerts against (see alertmanager.ts). */
   targets: WebhookTarget[];
   /** Most target ids waiting for re-evaluation; default 100. */
@@ -86,7 +86,7 @@ export function createWebhookHandler(opts: WebhookOptions, events: WebhookEvents
 async function forgeDelivery(
   req: IncomingMessage,
   res: ServerResponse,
-  forge: { type: string; webhook: ForgeWebhook; secret: string; deliveries: DeliveryLog },
+  forge: { type: string; webhook: ForgeWebhook; secret: string; branchPrefix: string; deliveries: DeliveryLog },
   events: WebhookEvents,
   log: Logger | undefined,
 ): Promise<void> {
@@ -104,6 +104,8 @@ async function forgeDelivery(
   forge.deliveries.record(delivery);
   if ('reply' in read) return send(res, read.reply.status, read.reply.body);
   const e = read.closed;
+  // Several instances may share the repository: each handles its own branches only.
+  if (!e.branch.startsWith(forge.branchPrefix)) return send(res, 202, { ignored: `branch "${e.branch}" is not on this instance's prefix (${forge.branchPrefix})` });
   try {
     await events.pullRequestClosed(e);
   } catch (err) {

@@ -3,7 +3,7 @@
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
-import { BRANCH_PREFIX, parseMeta } from '../meta.js';
+import { parseMeta } from '../meta.js';
 import { type Forge, type OpenPullRequest, type PullRequestInfo } from '../../domain/forge.js';
 
 const AugurOctokit = Octokit.plugin(retry, throttling);
@@ -76,7 +76,7 @@ export class GitHubForge implements Forge {
       if (!last || Date.parse(last.closed_at ?? last.created_at) / 1000 < closedSince) break;
     }
     return [...open, ...closed]
-      .filter((p) => p.head.ref.startsWith(BRANCH_PREFIX))
+      .filter((p) => parseMeta(p.body) !== undefined)
       .filter((p) => p.state === 'open' || toUnix(p.closed_at)! >= closedSince)
       .map((p) => toInfo(p));
   }

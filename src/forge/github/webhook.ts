@@ -3,7 +3,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { verify } from '@octokit/webhooks-methods';
 import type { PullRequestClosedEvent } from '../../domain/forge.js';
-import { BRANCH_PREFIX, parseMeta } from '../meta.js';
+import { parseMeta } from '../meta.js';
 import type { ForgeWebhook, WebhookRead } from '../module.js';
 
 export const githubWebhook: ForgeWebhook = {
@@ -57,7 +57,6 @@ function pullRequestClosed(event: string, payload: Record<string, unknown>, deli
   const head = isObject(pr.head) ? pr.head : {};
   const base = isObject(pr.base) ? pr.base : {};
   const branch = typeof head.ref === 'string' ? head.ref : '';
-  if (!branch.startsWith(BRANCH_PREFIX)) return ignore(`branch "${branch}" is not an Augur branch (${BRANCH_PREFIX}...)`);
   // Augur pushes its branches to the manifest repository itself; a PR from a fork named like
   // an Augur branch (anyone can open and close one) must not back a recommendation off.
   if (!sameRepo(head.repo, base.repo)) return ignore(`branch "${branch}" comes from another repository`);

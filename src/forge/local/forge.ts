@@ -42,8 +42,10 @@ export class LocalForge implements Forge {
     return join(this.dir, 'pulls', `${number}.md`);
   }
 
-  get dashboardPath(): string {
-    return join(this.dir, 'dashboard.md');
+  /** The dashboard's file: dashboard.md for the default title, another file per title (one per Augur instance or shard). */
+  dashboardPath(title = 'Augur dashboard'): string {
+    const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    return join(this.dir, slug === 'augur-dashboard' ? 'dashboard.md' : `dashboard--${slug}.md`);
   }
 
   async listPullRequests(closedSince: number): Promise<PullRequestInfo[]> {
@@ -122,8 +124,9 @@ export class LocalForge implements Forge {
   }
 
   async upsertDashboard(title: string, body: string): Promise<string> {
-    atomicWrite(this.dashboardPath, `# ${title}\n\n${body}`);
-    return this.dashboardPath;
+    const path = this.dashboardPath(title);
+    atomicWrite(path, `# ${title}\n\n${body}`);
+    return path;
   }
 
   private info(p: StoredPull): PullRequestInfo {

@@ -1,4 +1,6 @@
+import { isRead, type Facts } from '../../domain/facts.js';
 import type { Note } from '../../domain/reasons.js';
+import type { FieldKey, WorkloadManifest } from '../../domain/workload.js';
 import type { Rule } from '../rule.js';
 
 /**
@@ -6,10 +8,30 @@ import type { Rule } from '../rule.js';
  * must be writable in place. A schedule whose triggers are in a shape Augur does not edit is
  * dropped, and holds the decision when nothing else is left to propose (an open PR stays open).
  */
+/**
+ * The fields this cycle would size: the replica count nobody else owns, the HPA's bounds, the
+ * requests whose usage was read, and their limits (a request raised past a limit left in place is
+ * refused by the API server). One of them blocked is a hold, never a silent "no change".
+ */
+function wanted(site: WorkloadManifest, facts: Facts): FieldKey[] {
+  const out: FieldKey[] = [];
+  if (site.autoscaler === 'hpa') out.push('hpa.minReplicas', 'hpa.maxReplicas');
+  else if (!site.scaledObject) out.push('replicas');
+  if (isRead(facts.metrics.cpu)) out.push('cpu.request', 'cpu.limit');
+  if (isRead(facts.metrics.memory)) out.push('memory.request', 'memory.limit');
+  return out;
+}
+
 export const manifest: Rule = {
   name: 'manifest',
-  doc: 'the workload and its fields are found where the target says; a KEDA schedule whose triggers cannot be written in place is dropped, and holds the target when nothing else is left',
-  facts: ({ facts }) => ('problem' in facts.manifest ? [{ rule: 'manifest', effect: 'held', problem: facts.manifest.problem }] : []),
+  doc: 'the workload and its fields are found where the target says, and every field this cycle would size can be edited (an alias, a template, a deleted object or a missing key path holds the target with the fix); a KEDA schedule whose triggers cannot be written in place is dropped, and holds the target when nothing else is left',
+  facts: ({ facts }) => {
+    if ('problem' in facts.manifest) return [{ rule: 'manifest', effect: 'held', problem: facts.manifest.problem }];
+    const { blocked } = facts.manifest.site;
+    return wanted(facts.manifest.site, facts)
+      .filter((f) => blocked?.[f] !== undefined)
+      .map((field): Note => ({ rule: 'manifest', effect: 'held', field, problem: blocked![field]! }));
+  },
   edit(draft, ctx) {
     const s = draft.schedule;
     if (!s || !ctx.scheduleEdit) return { draft, notes: [] };
