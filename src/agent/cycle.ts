@@ -24,7 +24,7 @@ import { decide, type ForecastFn } from './decide.js';
 import { errorMessage, type CycleDeps } from './deps.js';
 import { gather, gatherCluster, type CycleView } from './gather.js';
 import { closeStale, logDecision, publishDashboard, publishProposals, type ProposalResult, type Publishable } from './publish.js';
-import { branchFor, branchPrefixOf, groupKey } from './targets.js';
+import { branchFor, branchPrefixOf, groupKey, workloadIdOf } from './targets.js';
 import { verifyMerged, type VerifyResult } from './verify.js';
 
 export type { CycleDeps } from './deps.js';
@@ -72,7 +72,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
 
 /** One target through gather, decide and admit; an unexpected failure is the target's error, not the cycle's. */
 async function evaluate(t: TargetConfig, deps: CycleDeps, view: CycleView, clusterRoom: Promise<Headroom | undefined> | undefined): Promise<Publishable> {
-  const target: WorkloadId = { kind: t.kind, namespace: t.namespace, name: t.name };
+  const target = workloadIdOf(t);
   const key = groupKey(deps.config, t);
   try {
     const facts = await gather(t, deps, view);

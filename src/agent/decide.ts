@@ -88,7 +88,7 @@ export function decide(facts: Facts, settings: Settings, forecastWith: ForecastF
     now: facts.now,
     timezone: settings.timezone,
     ...pastPRs(facts),
-    podRequests: podRequestsOf(ctx.current),
+    podRequests: podRequestsOf({ ...writtenValues(site), ...ctx.current }),
     ...currentReplicasOf(facts, ctx.current),
     ...(trend ? { memoryTrend: trend } : {}),
   };
@@ -133,6 +133,19 @@ function judge(id: Facts['id'], factNotes: Note[], ctx: DraftContext, writeSched
   return { decision, scheduleSkipped, writeSchedule };
 }
 
+/** Values Git sets where Augur may not edit them (a shared base): they still cost what they request. */
+function writtenValues(site: WorkloadManifest): Partial<Record<FieldKey, number>> {
+  const out: Partial<Record<FieldKey, number>> = {};
+  for (const [field, raw] of Object.entries(site.written ?? {}) as [FieldKey, string][]) {
+    try {
+      out[field] = parseQuantity(field, raw);
+    } catch {
+      // Unreadable as a quantity: no cost from it.
+    }
+  }
+  return out;
+}
+
 /** The replicas running now: spec.replicas in Git, else the live count (an autoscaler owns it). */
 function currentReplicasOf(facts: Facts, current: Partial<Record<FieldKey, number>>): { currentReplicas?: number } {
   const live = facts.live && 'workload' in facts.live ? facts.live.workload?.replicas : undefined;
@@ -165,15 +178,18 @@ function prepare(facts: Facts, settings: Settings): Prepared {
   const site = facts.manifest.site;
   findings.push(...site.notes.map((text): Finding => ({ kind: 'manifest', text })));
   const live = facts.live;
-  for (const [field, loc] of Object.entries(site.fields) as [FieldKey, NonNullable<WorkloadManifest['fields'][FieldKey]>][]) {
+  const located = Object.entries(site.fields) as [FieldKey, NonNullable<WorkloadManifest['fields'][FieldKey]>][];
+  for (const [field, loc] of located) {
     if (!loc.insert) ctx.current[field] = parseQuantity(field, loc.raw);
-    else {
-      const assumed = absentValue(field, live);
-      if (assumed) {
-        ctx.current[field] = assumed.value;
-        findings.push({ kind: 'absent', field, file: loc.file, yamlPath: loc.yamlPath, ...assumed });
-      }
-    }
+    else if (loc.inherits !== undefined) ctx.current[field] = parseQuantity(field, loc.inherits);
+  }
+  // Absent keys after the written ones: a missing request defaults to its written limit.
+  for (const [field, loc] of located) {
+    if (!loc.insert || loc.inherits !== undefined) continue;
+    const assumed = absentValue(field, live, ctx.current);
+    if (!assumed) continue;
+    ctx.current[field] = assumed.value;
+    findings.push({ kind: 'absent', field, file: loc.file, yamlPath: loc.yamlPath, ...assumed });
   }
   if (live && 'error' in live) findings.push({ kind: 'clusterUnread', error: live.error });
   // GitOps lint: an autoscaler the cluster has but Git does not show fights Git over replicas.
@@ -193,16 +209,18 @@ function prepare(facts: Facts, settings: Settings): Prepared {
 }
 
 /**
- * What an absent field is worth today: a missing spec.replicas runs the live count (or Kubernetes'
- * default of 1); a missing request reserves nothing. A missing limit stays missing: Augur does
- * not invent limits.
+ * What an absent field is worth today: the live value when the cluster was read; otherwise
+ * Kubernetes' defaults (one replica; an HPA floor of 1; a request equal to its limit, or nothing
+ * reserved without one). A missing limit or HPA ceiling has no default: undefined, and a change
+ * to it holds. Augur does not invent limits.
  */
-function absentValue(field: FieldKey, live: Facts['live']): { value: number; source: 'cluster' | 'default' } | undefined {
-  if (field === 'replicas') {
-    const n = live && 'workload' in live ? live.workload?.replicas : undefined;
-    return n !== undefined ? { value: n, source: 'cluster' } : { value: 1, source: 'default' };
-  }
-  return field.endsWith('.request') ? { value: 0, source: 'default' } : undefined;
+function absentValue(field: FieldKey, live: Facts['live'], written: Partial<Record<FieldKey, number>>): { value: number; source: 'cluster' | 'default' } | undefined {
+  const workload = live && 'workload' in live ? live.workload : undefined;
+  const seen = field === 'replicas' ? workload?.replicas : workload?.fields[field];
+  if (seen !== undefined) return { value: seen, source: 'cluster' };
+  if (field === 'replicas' || field === 'hpa.minReplicas') return { value: 1, source: 'default' };
+  if (field === 'cpu.request' || field === 'memory.request') return { value: written[field === 'cpu.request' ? 'cpu.limit' : 'memory.limit'] ?? 0, source: 'default' };
+  return undefined;
 }
 
 function capacityOf(c: TargetConfig['capacity'], facts: Facts, current: Partial<Record<FieldKey, number>>, load: Series | undefined): FactsContext['capacity'] {

@@ -12,7 +12,7 @@ import type { Decided } from './decide.js';
 import { errorMessage, type CycleDeps } from './deps.js';
 import { locateWorkload } from '../manifests/index.js';
 import { describeRef } from '../metrics/grid.js';
-import { manifestSpecOf, resolveMetric } from './targets.js';
+import { manifestSpecOf, resolveMetric, workloadIdOf } from './targets.js';
 
 /** What every target of a cycle shares: the checkout at the base commit and Augur's PRs. */
 export interface CycleView {
@@ -21,7 +21,7 @@ export interface CycleView {
 }
 
 export async function gather(t: TargetConfig, deps: CycleDeps, view: CycleView): Promise<Facts> {
-  const id: WorkloadId = { kind: t.kind, namespace: t.namespace, name: t.name };
+  const id = workloadIdOf(t);
   const prs = view.prs.filter((p) => p.meta?.targets.includes(targetId(id)));
   const manifest = locate(view.repo, id, t);
   const facts: Facts = { id, now: deps.now, manifest, metrics: {}, prs };

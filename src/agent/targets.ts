@@ -5,6 +5,15 @@ import type { ManifestSpec } from '../manifests/index.js';
 import { metricRef } from '../metrics/presets.js';
 import { type MetricName } from '../domain/facts.js';
 import type { MetricRef } from '../domain/series.js';
+import type { WorkloadId } from '../domain/workload.js';
+
+/** The workload a target names: (environment, kind, namespace, name). */
+export const workloadIdOf = (t: Pick<TargetConfig, 'kind' | 'namespace' | 'name' | 'environment'>): WorkloadId => ({
+  kind: t.kind,
+  namespace: t.namespace,
+  name: t.name,
+  ...(t.environment ? { environment: t.environment } : {}),
+});
 
 /** What the manifest locator needs of a target: its manifest options as the format's schema parsed them. */
 export function manifestSpecOf(t: TargetConfig): ManifestSpec {

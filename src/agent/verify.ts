@@ -14,7 +14,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { BlockEdit, Edit, FieldKey, FieldLocation, Insertion, RepoView, WorkloadId } from '../domain/workload.js';
 import type { Series } from '../domain/series.js';
 import type { CycleDeps } from './deps.js';
-import { branchFor, manifestSpecOf, resolveMetric } from './targets.js';
+import { branchFor, manifestSpecOf, resolveMetric, workloadIdOf } from './targets.js';
 
 /** Share of CPU periods throttled (p95 over the horizon) above which a change is reverted. */
 export const THROTTLING_LIMIT = 0.25;
@@ -121,7 +121,7 @@ function removalOf(repo: RepoView, loc: FieldLocation, insert: Insertion): Block
 
 /** A PR that sets the fields (and the KEDA schedule) of the merged change back to their values before it; a key Augur added is removed. */
 async function openRevert(deps: CycleDeps, repo: RepoView, prs: PullRequestInfo[], merged: PullRequestInfo, t: TargetConfig, because: string): Promise<{ number: number; url: string } | undefined> {
-  const id: WorkloadId = { kind: t.kind, namespace: t.namespace, name: t.name, environment: t.environment };
+  const id = workloadIdOf(t);
   const key = `revert--${t.environment ? `${t.environment}--` : ''}${t.namespace}--${t.name}`;
   const branch = branchFor(deps.config, key);
   if (prs.some((p) => p.state === 'open' && p.branch === branch)) return undefined;

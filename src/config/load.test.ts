@@ -72,7 +72,7 @@ describe('parseConfig: valid files', () => {
   it('loads the demo file from disk, with its relative paths resolved against its directory', () => {
     const loaded = loadConfig(DEMO);
     expect(loaded.baseDir).toBe(dirname(DEMO));
-    expect(loaded.config.targets.map((t) => `${t.namespace}/${t.name}`)).toEqual(['shop/web', 'shop/api', 'jobs/worker', 'shop/cart', 'edge/gateway']);
+    expect(loaded.config.targets.map((t) => `${t.namespace}/${t.name}`)).toEqual(['shop/web', 'shop/api', 'jobs/worker', 'jobs/worker', 'shop/cart', 'edge/gateway']);
     expect(loaded.config.forge.type).toBe('local');
     expect(loaded.config.forge.labels).toEqual(['augur', 'capacity']);
     expect(loaded.config.schedule.timezone).toBe('Europe/London');

@@ -59,6 +59,8 @@ export interface FieldLocation {
   style: 'plain' | 'single' | 'double';
   /** Set when the key is absent and Augur adds it: `range` is empty, `raw` is '', and `prefix + value + suffix` is inserted there. */
   insert?: Insertion;
+  /** With `insert`, when the new key overrides a value set elsewhere (a base the overlay builds from): that value as written, today's value. */
+  inherits?: string;
 }
 
 /** Text around a value Augur adds where no key was: e.g. prefix "  replicas: ", suffix "\n". */
@@ -97,6 +99,8 @@ export interface WorkloadManifest {
    * change to one of them holds the target instead of passing silently.
    */
   blocked?: Partial<Record<FieldKey, string>>;
+  /** Of the blocked fields, the values Git sets that could be read (as written): today's requests, for costs. */
+  written?: Partial<Record<FieldKey, string>>;
 }
 
 /** One KEDA cron trigger as Augur writes it: desiredReplicas from `start` to `end` in `timezone`. */
@@ -143,7 +147,7 @@ export interface BlockEdit {
 export interface RepoView {
   /** File content, or undefined when the file does not exist. Paths are repository-relative. */
   read(path: string): string | undefined;
-  /** Repository-relative paths of the files directly inside a directory ("" for the root). */
+  /** Repository-relative paths of the files and directories directly inside a directory ("" for the root), .git left out. */
   list(dir: string): string[];
 }
 

@@ -270,7 +270,7 @@ describe('renderBody', () => {
     expect(p.title).toBe('augur: replicas 4→6, cpu request 500m→400m for shop/web (production)');
     const text = renderBody(p, { baseBranch: 'main' });
     expect(text).toContain('## Deployment `shop/web (production)`');
-    expect(text).toContain('| `spec.replicas` | `apps/web/deployment.yaml` | not set (4) | **6** | +50% |');
+    expect(text).toContain('| `spec.replicas` | `apps/web/deployment.yaml` | not set here (4) | **6** | +50% |');
     expect(text).toContain('| `apps/web/deployment.yaml` | `spec.replicas` | delete the line Augur added |');
     expect(parseMeta(text)?.changes[0]).toEqual({ target: 'Deployment/shop/web@production', field: 'replicas', file: 'apps/web/deployment.yaml', from: '', to: '6', insert: { prefix: '  replicas: ', suffix: '\n' } });
   });

@@ -190,7 +190,7 @@ function changeTable(item: ProposalItem): string[] {
   for (const c of item.decision.changes) {
     const edit = item.edits.find((e) => e.field === c.field);
     const change = relChange(c) === Infinity ? 'new' : `${c.proposed >= c.current ? '+' : '−'}${(relChange(c) * 100).toFixed(0)}%`;
-    const current = edit?.insert ? `not set (${show(c.field, c.current)})` : (edit?.from ?? show(c.field, c.current));
+    const current = edit?.insert ? `not set here (${show(c.field, c.current)})` : (edit?.from ?? show(c.field, c.current));
     out.push(`| \`${edit?.yamlPath ?? c.field}\` | \`${edit?.file ?? '?'}\` | ${current} | **${edit?.to ?? show(c.field, c.proposed)}** | ${change} |`);
   }
   const sched = scheduleOf(item);

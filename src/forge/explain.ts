@@ -67,8 +67,8 @@ function problem(item: ProposalItem, c: Change): string {
       // The peak that sized it: the sized quantile's, or the high quantile's when bursts need more.
       const [peak, level] = c.basis.kind === 'burst' ? [c.basis.load, c.basis.quantile] : [e.forecastPeak, e.quantile];
       return c.proposed >= c.current
-        ? `${q(level)} forecast peak ${u(peak)} (next ${hours(e.horizonSeconds)}) against ${u(c.current * cap)} that ${c.current} replicas serve today`
-        : `after the change, ${c.proposed} replicas carry the ${q(level)} forecast peak ${u(peak)}: ${u(peak / c.proposed)} each, ${pctOf(peak / c.proposed, cap)} of the ${u(cap)} one serves`;
+        ? `${q(level)} forecast peak ${u(peak)} (next ${hours(e.horizonSeconds)}) against ${u(c.current * cap)} that ${c.current === 1 ? '1 replica serves' : `${c.current} replicas serve`} today`
+        : `after the change, ${c.proposed === 1 ? '1 replica carries' : `${c.proposed} replicas carry`} the ${q(level)} forecast peak ${u(peak)}: ${u(peak / c.proposed)} each, ${pctOf(peak / c.proposed, cap)} of the ${u(cap)} one serves`;
     }
     case 'hpa.maxReplicas':
       return `${q(e.maxQuantile)} forecast peak ${u(e.highPeak)} against ${u(c.current * cap)} at today's ceiling of ${c.current} replicas`;

@@ -174,7 +174,7 @@ export function describeFinding(f: Finding): string {
     case 'metricUnavailable':
       return `${f.metric} metric unavailable, its changes are skipped: ${f.error}`;
     case 'absent':
-      return `${f.file}: ${f.yamlPath} is not set, so ${f.field === 'replicas' ? (f.source === 'cluster' ? `the ${f.value} replicas running now are` : "Kubernetes' default of 1 replica is") : 'nothing is reserved, which is'} taken as today's value; Augur adds the key`;
+      return `${f.file}: ${f.yamlPath} is not set, so ${f.source === 'cluster' ? `${show(f.field, f.value)}, as the cluster runs it now, is` : `${show(f.field, f.value)}, what Kubernetes does without it, is`} taken as today's value; Augur adds the key`;
   }
 }
 

@@ -105,9 +105,25 @@ describe('adding an absent key', () => {
     const containers = getKey(getKey(getKey(root, 'spec'), 'template'), 'spec') as { get: (k: string) => { items: unknown[] } };
     const container = containers.get('containers').items[0];
     const flow = insertionInMap({ ...site, field: 'cpu.request', yamlPath: 'spec.template.spec.containers[0].resources.requests' }, getKey(container, 'resources'), 'requests');
-    expect(flow).toEqual({ kind: 'blocked', note: expect.stringContaining('web.yaml:13: spec.template.spec.containers[0].resources is a flow map ({}); write it as a block map') });
+    expect(flow).toEqual({
+      kind: 'blocked',
+      note: 'cpu.request: web.yaml:13: spec.template.spec.containers[0].resources is a flow map ({}), where Augur adds no key; write it as a block map (one key per line), or add requests: 100m there by hand',
+    });
     const scalar = insertionInMap(site, getKey(root, 'kind'), 'replicas');
-    expect(scalar).toEqual({ kind: 'blocked', note: 'replicas: web.yaml: spec is "Deployment", not a map; add spec.replicas by hand' });
+    expect(scalar).toEqual({ kind: 'blocked', note: 'replicas: web.yaml:2: spec is "Deployment", not a map; add spec.replicas by hand' });
+  });
+
+  it('in a file of several documents, names the document; in a CRLF file, adds a CRLF line', () => {
+    const two = `apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n---\n${deployment}`.replace(/\n/g, '\r\n');
+    const f = parseText('web.yaml', two);
+    const spec = getKey(f.docs[1]!.contents, 'spec');
+    const r = insertionInMap({ ...site, file: f, docIndex: 1 }, spec, 'replicas');
+    if (r.kind !== 'found') throw new Error(JSON.stringify(r));
+    expect(r.loc).toMatchObject({ documentIndex: 1, insert: { prefix: '  replicas: ', suffix: '\r\n' } });
+    const out = applyEdits(memRepo({ 'web.yaml': two }), [editFor(r.loc, 2)]).get('web.yaml')!;
+    expect(out).toBe(two.replace('  # the pods\r\n', '  # the pods\r\n  replicas: 2\r\n'));
+    const flow = insertionInMap({ ...site, file: f, docIndex: 1 }, getKey(getKey(spec, 'selector'), 'matchLabels'), 'x');
+    expect(flow).toMatchObject({ kind: 'blocked', note: expect.stringMatching(/^replicas: web\.yaml:13 \(document 2\): spec is a flow map/) });
   });
 
   it('refuses two insertions at one offset', () => {

@@ -1,6 +1,9 @@
-// Manifests: find a workload's scaling fields in plain YAML, Kustomize or Helm values (and the KEDA
-// ScaledObject that scales it), and edit those scalars (and Augur's cron triggers) in place,
-// leaving every other byte of the file as it was.
+// Manifests: find a workload's scaling fields in plain YAML, Kustomize, Helm values, Flux
+// HelmReleases or Argo CD Applications (and the KEDA ScaledObject that scales it), and edit those
+// scalars (and Augur's cron triggers) in place, leaving every other byte of the file as it was. An
+// absent field comes back as an insertion (FieldLocation.insert: a `key: value` line added to the
+// map that should hold it); one that cannot be edited comes back in WorkloadManifest.blocked, with
+// why and the fix.
 import type { RepoView, WorkloadId, WorkloadManifest } from '../domain/workload.js';
 import { formatModule } from './formats/index.js';
 import type { ManifestSpec } from './spec.js';

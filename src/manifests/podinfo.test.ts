@@ -7,11 +7,13 @@ import type { FieldKey, WorkloadId } from '../domain/workload.js';
 import { locateWorkload } from './index.js';
 import type { ManifestSpec } from './index.js';
 import { fsRepo } from './testing.js';
-import { roundTripAll, roundTripField } from './roundtrip.test-helper.js';
+import { roundTripField } from './roundtrip.test-helper.js';
+import { checkInsertion, roundTripPresent } from './insertion.test-helper.js';
 
 const ROOT = fileURLToPath(new URL('../../test/fixtures/manifests/podinfo', import.meta.url));
 const repo = fsRepo(ROOT);
 
+/** Each field's file and value as written; '' for a field Augur adds (FieldLocation.insert). */
 type Expected = Partial<Record<FieldKey, [file: string, raw: string]>>;
 
 interface Case {
@@ -94,16 +96,20 @@ const cases: Case[] = [
   },
   ...bases.map((b): Case => ({
     title: `base ${b.base}: ${b.kind}/${b.name}`,
-    spec: { format: 'kustomize', path: b.base },
+    // Three overlays build from each base: editing it is allowed here (manifest.sharedBase: allow), and said.
+    spec: { format: 'kustomize', path: b.base, sharedBase: 'allow' },
     id: { kind: b.kind, namespace: 'default', name: b.name },
     autoscaler: b.autoscaler, container: b.container, fields: b.fields,
+    notes: [/shared by other overlays: deploy\/overlays\/dev, deploy\/overlays\/production, deploy\/overlays\/staging/],
   })),
   ...['dev', 'staging', 'production'].flatMap((env) =>
     bases.map((b): Case => ({
       title: `overlay ${env}: ${b.kind}/${b.name}`,
-      spec: { format: 'kustomize', path: `deploy/overlays/${env}` },
+      spec: { format: 'kustomize', path: `deploy/overlays/${env}`, sharedBase: 'allow' },
       id: { kind: b.kind, namespace: env, name: b.name },
-      autoscaler: b.autoscaler, container: b.container, fields: b.fields,
+      autoscaler: b.autoscaler, container: b.container,
+      // Without an HPA, the overlay gets its own replicas: entry (added) rather than an edit of the base.
+      fields: b.autoscaler === 'none' ? { ...b.fields, replicas: [`deploy/overlays/${env}/kustomization.yaml`, ''] } : b.fields,
       notes: [new RegExp(`edits base ${b.base} .*shared by other overlays`)],
     })),
   ),
@@ -125,11 +131,13 @@ const cases: Case[] = [
   ]),
   {
     // Upstream's deploy/webapp/frontend/hpa.yaml targets Deployment "backend": it does not scale frontend.
+    // Nor does deploy/bases/frontend/hpa.yaml, which writes no namespace (its overlays set one), while
+    // this Deployment writes webapp. So no autoscaler: spec.replicas, absent, is added.
     title: 'deploy/webapp/frontend (its hpa.yaml targets backend)',
     spec: { format: 'plain', path: 'deploy/webapp/frontend/deployment.yaml' },
     id: { kind: 'Deployment', namespace: 'webapp', name: 'frontend' },
     autoscaler: 'none', container: 'frontend',
-    fields: resources('deploy/webapp/frontend/deployment.yaml', '1000m', '128Mi', '100m', '32Mi'),
+    fields: { replicas: ['deploy/webapp/frontend/deployment.yaml', ''], ...resources('deploy/webapp/frontend/deployment.yaml', '1000m', '128Mi', '100m', '32Mi') },
     notes: [/HorizontalPodAutoscaler\/frontend .* scaleTargetRef is Deployment\/backend/],
   },
   {
@@ -149,7 +157,8 @@ const cases: Case[] = [
       'cpu.request': ['charts/podinfo/values.yaml', '1m'],
       'memory.request': ['charts/podinfo/values.yaml', '16Mi'],
     },
-    notes: [/key path autoscaling\.enabled not found/, /cpu\.limit: .*resources\.limits\.cpu not found \(resources\.limits is empty\)/, /memory\.limit: /],
+    // resources.limits is empty: no limit, so none is proposed and nothing is said about it.
+    notes: [/key path autoscaling\.enabled not found/],
   },
   {
     title: "charts/podinfo/values.yaml, the chart's own keys (hpa.enabled: false)",
@@ -175,7 +184,6 @@ const cases: Case[] = [
       'memory.request': ['charts/podinfo/values-prod.yaml', '64Mi'],
       'memory.limit': ['charts/podinfo/values-prod.yaml', '256Mi'],
     },
-    notes: [/cpu\.limit: .*resources\.limits\.cpu not found/],
   },
   {
     title: 'charts/podinfo/values-prod.yaml, default key paths',
@@ -188,7 +196,7 @@ const cases: Case[] = [
       'memory.request': ['charts/podinfo/values-prod.yaml', '64Mi'],
       'memory.limit': ['charts/podinfo/values-prod.yaml', '256Mi'],
     },
-    notes: [/key path autoscaling\.enabled not found .*set helm\.hpa\.enabled/, /cpu\.limit: /],
+    notes: [/key path autoscaling\.enabled not found .*set helm\.hpa\.enabled/],
   },
 ];
 
@@ -212,12 +220,14 @@ describe('podinfo fixtures', () => {
         for (const re of c.notes ?? []) expect(m.notes.some((n) => re.test(n)), `${re} in ${JSON.stringify(m.notes)}`).toBe(true);
         if (!c.notes) expect(m.notes).toEqual([]);
         if (c.autoscaler === 'hpa') expect(m.fields.replicas).toBeUndefined();
+        expect(m.blocked).toBeUndefined();
       });
-      for (const field of Object.keys(c.fields) as FieldKey[]) {
-        it(`edits ${field} in place and back`, () => roundTripField(repo, c.spec, c.id, field));
+      for (const [field, [, raw]] of Object.entries(c.fields) as [FieldKey, [string, string]][]) {
+        if (raw === '') it(`adds ${field}, absent`, () => void checkInsertion(repo, c.spec, c.id, field, field.startsWith('cpu.') ? 0.2 : field.startsWith('memory.') ? 2 ** 28 : 2));
+        else it(`edits ${field} in place and back`, () => roundTripField(repo, c.spec, c.id, field));
       }
       it('edits every field at once and back', () => {
-        roundTripAll(repo, c.spec, c.id);
+        roundTripPresent(repo, c.spec, c.id);
       });
     });
   }

@@ -25,6 +25,11 @@ export interface ManifestSpec {
   release?: string;
   /** argocd-application: the Application's (or ApplicationSet's) metadata.name, when it is not the target's name. */
   application?: string;
+  /**
+   * kustomize: when a field can only be changed in a file other overlays also build from, `allow`
+   * edits it there (listing those overlays); `hold` (the default) holds the change and names them.
+   */
+  sharedBase?: 'allow' | 'hold';
   /** argocd-application: which of spec.sources holds the helm values (its index, or its chart, repoURL or name). */
   source?: string | number;
 }

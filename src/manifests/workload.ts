@@ -4,7 +4,7 @@ import type { YAMLMap, YAMLSeq } from 'yaml';
 import type { FieldKey, FieldLocation, WorkloadId, WorkloadManifest } from '../domain/workload.js';
 import { ManifestError } from '../domain/errors.js';
 import type { Ctx, Lookup, ParsedFile } from './yaml-util.js';
-import { NONE, asSeq, getKey, lineOf, scalarAt, strAt } from './yaml-util.js';
+import { NONE, asSeq, exampleOf, fileAt, getKey, lineOf, scalarAt, strAt } from './yaml-util.js';
 
 export const CONTAINER_FIELDS: readonly FieldKey[] = ['cpu.request', 'cpu.limit', 'memory.request', 'memory.limit'];
 export const HPA_FIELDS: readonly FieldKey[] = ['hpa.minReplicas', 'hpa.maxReplicas'];
@@ -125,11 +125,15 @@ export function lookupSmp(
   let node: unknown = root;
   let path = '';
   let replaced = '';
-  const blocked = (why: string): Lookup => ({ kind: 'blocked', note: `${field}: ${file.path}: strategic-merge patch ${why}; not edited` });
+  const at = fileAt(file, docIndex, root.range?.[0]);
+  const full = smpPath(segs);
+  const blocked = (why: string, fix: string): Lookup => ({ kind: 'blocked', note: `${field}: ${at}: strategic-merge patch ${why}, so Augur does not edit ${full} here; ${fix}` });
   for (const seg of segs) {
     if (isMap(node)) {
       const directive = strAt(node, '$patch');
-      if (directive === 'delete') return blocked(`deletes ${path || 'the object'} ($patch: delete)`);
+      if (directive === 'delete') {
+        return blocked(`deletes ${path || 'the object'} ($patch: delete)`, 'the build does not deploy it: remove the target, or point path: at a kustomization that keeps it');
+      }
       if (directive === 'replace') replaced = path;
     }
     if (typeof seg === 'string') {
@@ -137,10 +141,10 @@ export function lookupSmp(
       const next = getKey(node, seg);
       path = path ? `${path}.${seg}` : seg;
       if (next === undefined) {
-        return replaced ? blocked(`replaces ${replaced || 'the object'} ($patch: replace) without ${path}`) : NONE;
+        return replaced ? blocked(`replaces ${replaced || 'the object'} ($patch: replace) without ${path}`, `add ${full} to the patch (e.g. ${exampleOf(field)})`) : NONE;
       }
       if (next === null || (isScalar(next) && next.value === null && seg !== segs[segs.length - 1])) {
-        return blocked(`removes ${path} (null)`);
+        return blocked(`removes ${path} (null)`, `write the value in place of the null, or remove it from the patch`);
       }
       node = next;
     } else {
@@ -149,13 +153,18 @@ export function lookupSmp(
       if (seq.items.some((it) => strAt(it, '$patch') === 'replace')) replaced = path;
       const index = seq.items.findIndex((it) => strAt(it, 'name') === seg.containerName);
       if (index < 0) {
-        return replaced ? blocked(`replaces ${path} ($patch: replace) without container ${seg.containerName}`) : NONE;
+        return replaced ? blocked(`replaces ${path} ($patch: replace) without container ${seg.containerName}`, `add container ${seg.containerName} with its resources to the patch`) : NONE;
       }
       path = `${path}[${index}]`;
       node = seq.items[index];
     }
   }
   return scalarAt({ field, file, docIndex, yamlPath: path }, node);
+}
+
+/** A strategic-merge path for messages, e.g. "spec.template.spec.containers[name=web].resources.requests.cpu". */
+function smpPath(segs: Seg[]): string {
+  return segs.map((g, i) => (typeof g !== 'string' ? `[name=${g.containerName}]` : i === 0 ? g : `.${g}`)).join('');
 }
 
 function jsonSegs(field: FieldKey, container: ContainerChoice | undefined): string[] | undefined {
@@ -191,11 +200,13 @@ export function lookupJsonPatch(
     const name = strAt(op, 'op');
     const segs = decodePointer(strAt(op, 'path') ?? '');
     if (!segs || segs.length > target.length || segs.some((s, k) => s !== target[k])) continue;
-    const at = `${file.path}: JSON patch operation [${i}] (${name ?? '?'} ${strAt(op, 'path')})`;
+    const at = `${fileAt(file, docIndex, isMap(op) ? op.range?.[0] : undefined)}: JSON patch operation [${i}] (${name ?? '?'} ${strAt(op, 'path')})`;
     if (name === 'test') continue;
-    if (name === 'remove') return { kind: 'blocked', note: `${field}: ${at} removes ${pointer}; not edited` };
+    if (name === 'remove') {
+      return { kind: 'blocked', note: `${field}: ${at} removes ${pointer}, so Augur does not edit it; change the operation to replace ${pointer} with a value, or edit it by hand` };
+    }
     if (name !== 'add' && name !== 'replace') {
-      return { kind: 'blocked', note: `${field}: ${at} sets ${pointer} by ${name ?? 'an unknown operation'}; not edited` };
+      return { kind: 'blocked', note: `${field}: ${at} sets ${pointer} by ${name ?? 'an unknown operation'}, which Augur does not edit; rewrite it as an add or replace operation with the value` };
     }
     let node: unknown = getKey(op, 'value');
     let yamlPath = `[${i}].value`;
@@ -210,7 +221,7 @@ export function lookupJsonPatch(
       if (node === undefined || node === null) break;
     }
     if (node === undefined || node === null) {
-      return { kind: 'blocked', note: `${field}: ${at} replaces it with a value that has no ${pointer}; not edited` };
+      return { kind: 'blocked', note: `${field}: ${at} replaces it with a value that has no ${pointer}, so Augur does not edit it; add ${target.slice(segs.length).join('.')} to the operation's value (e.g. ${exampleOf(field)})` };
     }
     return scalarAt({ field, file, docIndex, yamlPath }, node);
   }
@@ -296,7 +307,8 @@ function textAt(loc: FieldLocation, text: string | undefined): string {
 
 /**
  * Turns the lookups of every field into the WorkloadManifest, applying the rules shared by every
- * format: an HPA owns replicas; an HPA without minReplicas is noted.
+ * format: an HPA owns replicas; an HPA without minReplicas is noted; a field that cannot be edited
+ * is `blocked`, with why and the fix, so a change to it holds the target instead of vanishing.
  */
 export function assemble(
   ctx: Ctx,
@@ -306,22 +318,18 @@ export function assemble(
   container: ContainerChoice | undefined,
 ): WorkloadManifest {
   const fields: WorkloadManifest['fields'] = {};
+  const blocked: NonNullable<WorkloadManifest['blocked']> = {};
+  const written: NonNullable<WorkloadManifest['written']> = {};
   for (const [field, res] of results) {
     if (field === 'replicas' && hpa) {
-      if (res.kind === 'found') {
-        const loc = res.loc;
-        ctx.note(
-          `GitOps lint: ${id.kind}/${id.name} is scaled by ${hpa.label} and ` +
-            `${textAt(loc, ctx.parsed(loc.file)?.text)} also sets ${loc.yamlPath}: ${loc.raw} in Git. The HPA owns replicas: ` +
-            `Argo CD needs ignoreDifferences for /spec/replicas, Flux users usually remove spec.replicas. Augur does not edit replicas here`,
-        );
-      } else if (res.kind === 'blocked') {
-        ctx.note(res.note);
-      }
+      replicasUnderHpa(ctx, id, res, hpa);
       continue;
     }
     if (res.kind === 'found') fields[field] = res.loc;
-    else if (res.kind === 'blocked') ctx.note(res.note);
+    else if (res.kind === 'blocked') {
+      blocked[field] = res.note;
+      if (res.written !== undefined) written[field] = res.written;
+    }
     else if (field === 'hpa.minReplicas' && hpa?.type === 'hpa') {
       ctx.note(
         `${hpa.label} sets no spec.minReplicas, so Kubernetes uses 1; ` +
@@ -337,7 +345,23 @@ export function assemble(
   };
   if (container) out.container = container.name;
   if (hpa?.resources) out.hpaResources = hpa.resources;
+  if (Object.keys(blocked).length > 0) out.blocked = blocked;
+  if (Object.keys(written).length > 0) out.written = written;
   return out;
+}
+
+/** An autoscaler owns replicas: a spec.replicas in Git is a GitOps-lint note; nothing is edited or blocked. */
+function replicasUnderHpa(ctx: Ctx, id: WorkloadId, res: Lookup, hpa: AutoscalerInfo): void {
+  if (res.kind === 'found' && !res.loc.insert) {
+    const loc = res.loc;
+    ctx.note(
+      `GitOps lint: ${id.kind}/${id.name} is scaled by ${hpa.label} and ` +
+        `${textAt(loc, ctx.parsed(loc.file)?.text)} also sets ${loc.yamlPath}: ${loc.raw} in Git. The HPA owns replicas: ` +
+        `Argo CD needs ignoreDifferences for /spec/replicas, Flux users usually remove spec.replicas. Augur does not edit replicas here`,
+    );
+  } else if (res.kind === 'blocked') {
+    ctx.note(res.note);
+  }
 }
 
 /** Names a workload is known by, for matching scaleTargetRef. */

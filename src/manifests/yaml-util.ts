@@ -1,5 +1,5 @@
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
-import type { Document, YAMLMap, YAMLSeq } from 'yaml';
+import type { Document, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import type { FieldKey, FieldLocation, RepoView } from '../domain/workload.js';
 import { ManifestError } from '../domain/errors.js';
 import { isYamlFile, normPath } from './paths.js';
@@ -11,6 +11,23 @@ export interface ParsedFile {
   docs: Document.Parsed[];
   /** Parse errors, as "file:line: message"; empty when the file is valid YAML. */
   errors: string[];
+  /** For YAML parsed from a string inside a file (embedded-yaml.ts): the document of that file holding it, and how many it has. */
+  embeddedIn?: { docIndex: number; docCount: number };
+}
+
+/**
+ * Where something is, for messages: "file:line", with "(document N)" when the file holds several
+ * documents, so a reader finds it in a 35-document file.
+ */
+export function fileAt(file: ParsedFile, docIndex: number, offset?: number): string {
+  const d = file.embeddedIn ?? { docIndex, docCount: file.docs.length };
+  const line = offset === undefined ? '' : `:${lineOf(file.text, offset)}`;
+  return `${file.path}${line}${d.docCount > 1 ? ` (document ${d.docIndex + 1})` : ''}`;
+}
+
+/** The start offset of a YAML node, when it has a source range. */
+export function startOf(node: unknown): number | undefined {
+  return node && typeof node === 'object' && 'range' in node && Array.isArray(node.range) ? Number(node.range[0]) : undefined;
 }
 
 /** 1-based line of an offset. */
@@ -56,6 +73,11 @@ export class Ctx {
     return this.text(path) !== undefined;
   }
 
+  /** Raw content without recording the file as read (for searches that read many files and use few). */
+  peek(path: string): string | undefined {
+    return this.text(path);
+  }
+
   /** Parsed content of a file, or undefined when it does not exist. Records the file as read. */
   parsed(path: string): ParsedFile | undefined {
     const p = normPath(path);
@@ -89,7 +111,30 @@ export class Ctx {
       .filter(isYamlFile)
       .sort();
   }
+
+  /**
+   * YAML files of the whole repository, sorted, for searches across it: hidden directories (.git,
+   * .github...) and node_modules are skipped, and so is anything deeper than 24 levels or past
+   * 20,000 entries. A directory shows only when the RepoView lists directories as well as files.
+   */
+  yamlFilesUnder(dir: string): string[] {
+    const out: string[] = [];
+    let budget = 20_000;
+    const walk = (d: string, depth: number): void => {
+      for (const entry of this.repo.list(d).map(normPath)) {
+        if (--budget < 0) return;
+        const name = entry.slice(entry.lastIndexOf('/') + 1);
+        if (isYamlFile(entry) && this.text(entry) !== undefined) out.push(entry);
+        else if (!SKIP_DIR.test(name) && depth < 24 && !isYamlFile(entry)) walk(entry, depth + 1);
+      }
+    };
+    walk(normPath(dir), 0);
+    return [...new Set(out)].sort();
+  }
 }
+
+/** Directories a search across the repository skips. */
+const SKIP_DIR = /^(\..*|node_modules)$/;
 
 /** The value node under a map key, or undefined when the node is not a map or has no such key. */
 export function getKey(node: unknown, key: string): unknown {
@@ -131,7 +176,8 @@ export function asSeq(node: unknown): YAMLSeq | undefined {
 /** Result of looking for one field in one place. */
 export type Lookup =
   | { kind: 'found'; loc: FieldLocation }
-  | { kind: 'blocked'; note: string }
+  /** `written`: the value as written where it could not be edited, when it could be read (a shared base). */
+  | { kind: 'blocked'; note: string; written?: string }
   | { kind: 'none' };
 
 export const NONE: Lookup = { kind: 'none' };
@@ -149,85 +195,93 @@ export interface ScalarSite {
   file: ParsedFile;
   docIndex: number;
   yamlPath: string;
-  /** Helm values: a map or list here is a wrong key path (ManifestError) rather than a note. */
+  /** Helm values: a map or list here is a wrong key path (ManifestError) rather than a blocked field. */
   strictShape?: boolean;
   /** How to fix a wrong shape, for ManifestError messages. */
   fix?: string;
   /** The caller checked that no alias uses the scalar's anchor, so editing it changes nothing else. */
   anchorFree?: boolean;
+  /** Another way out when the value cannot be edited here, e.g. "point helm.replicas at another key". */
+  retarget?: string;
+}
+
+/** An example value of a field, for fixes such as "write `replicas: 1` there". */
+export function exampleOf(field: FieldKey | 'hpa.enabled'): string {
+  if (field === 'hpa.enabled') return 'true';
+  if (field === 'replicas' || field.startsWith('hpa.')) return '1';
+  return field.startsWith('cpu.') ? '100m' : '128Mi';
+}
+
+function blockedAt(site: ScalarSite, offset: number | undefined, what: string, fix: string): Lookup {
+  const alt = site.retarget ? `, or ${site.retarget}` : '';
+  return { kind: 'blocked', note: `${site.field}: ${fileAt(site.file, site.docIndex, offset)}: ${site.yamlPath} ${what}; ${fix}${alt}` };
+}
+
+/** Why a node that is not a plain scalar cannot be edited, with the fix. */
+function notScalar(site: ScalarSite, node: unknown): Lookup {
+  const { field, file, yamlPath } = site;
+  const start = startOf(node);
+  const end = node && typeof node === 'object' && 'range' in node && Array.isArray(node.range) ? Number(node.range[1]) : undefined;
+  if (node === null) return blockedAt(site, undefined, 'is empty', `write the value there (e.g. ${exampleOf(field)}) so Augur can edit it`);
+  if (isAlias(node)) {
+    return blockedAt(site, start, `is an alias (*${node.source}), so its value is written at the anchor`, `edit the anchor &${node.source} by hand, or write the value out in place of the alias`);
+  }
+  const src = start !== undefined && end !== undefined ? file.text.slice(start, end) : '';
+  if (/\{\{/.test(src)) {
+    return blockedAt(site, start, `is templated (${src.trim()}), and Augur edits values, not templates`, 'set the value where the template reads it (a format: helm target on the chart\'s values)');
+  }
+  if (site.strictShape) {
+    const at = start === undefined ? file.path : `${file.path}:${lineOf(file.text, start)}`;
+    throw new ManifestError(`${at}: ${yamlPath} is ${describeNode(node)}, not a scalar ${field} value; ${site.fix ?? 'point the key path at a scalar'}`);
+  }
+  return blockedAt(site, start, `is ${describeNode(node)}, not a scalar`, `write a single value there (e.g. ${exampleOf(field)})`);
+}
+
+/** The scalar's text as written and its quoting, or why it cannot be spliced in place. */
+function scalarText(site: ScalarSite, node: Scalar, start: number, src: string): { raw: string; style: FieldLocation['style'] } | Lookup {
+  const oneLine = 'write it on one line';
+  if (node.type === 'QUOTE_SINGLE' || node.type === 'QUOTE_DOUBLE') {
+    const q = node.type === 'QUOTE_SINGLE' ? "'" : '"';
+    if (src.length < 2 || !src.startsWith(q) || !src.endsWith(q) || /[\r\n]/.test(src)) return blockedAt(site, start, 'is a quoted scalar spanning lines', oneLine);
+    return { raw: src.slice(1, -1), style: node.type === 'QUOTE_SINGLE' ? 'single' : 'double' };
+  }
+  if (node.type === 'PLAIN' || node.type === undefined) {
+    if (/[\r\n]/.test(src)) return blockedAt(site, start, 'spans lines', oneLine);
+    return { raw: src, style: 'plain' };
+  }
+  return blockedAt(site, start, `is a block scalar (${src.split(/\r?\n/)[0] ?? ''})`, `write it as a plain value on one line (e.g. ${exampleOf(site.field)})`);
 }
 
 /**
  * Turns the node found at a field's position into a FieldLocation, or explains why it cannot be
- * edited. `node` undefined means the key is absent.
+ * edited and what to do. `node` undefined means the key is absent (see insertionInMap).
  */
 export function scalarAt(site: ScalarSite, node: unknown): Lookup {
   if (node === undefined) return NONE;
   const { field, file, yamlPath } = site;
-  const text = file.text;
-  if (node === null) return { kind: 'blocked', note: `${field}: ${file.path}: ${yamlPath} is empty; Augur does not add values` };
-  if (isAlias(node)) {
-    return { kind: 'blocked', note: `${field}: ${file.path}: ${yamlPath} is an alias (*${node.source}); edit the anchor by hand` };
-  }
-  if (!isScalar(node)) {
-    const at = node && typeof node === 'object' && 'range' in node && Array.isArray(node.range) ? `:${lineOf(text, Number(node.range[0]))}` : '';
-    const src = node && typeof node === 'object' && 'range' in node && Array.isArray(node.range)
-      ? text.slice(Number(node.range[0]), Number(node.range[1]))
-      : '';
-    if (/\{\{/.test(src)) {
-      return { kind: 'blocked', note: `${field}: ${file.path}${at}: ${yamlPath} is templated (${src.trim()}); not edited` };
-    }
-    if (site.strictShape) {
-      throw new ManifestError(
-        `${file.path}${at}: ${yamlPath} is ${describeNode(node)}, not a scalar ${field} value; ${site.fix ?? 'point the key path at a scalar'}`,
-      );
-    }
-    return { kind: 'blocked', note: `${field}: ${file.path}${at}: ${yamlPath} is ${describeNode(node)}, not a scalar; not edited` };
-  }
-  const line = node.range ? lineOf(text, node.range[0]) : 0;
+  if (node === null || !isScalar(node)) return notScalar(site, node);
+  const start = node.range?.[0];
   if (node.value === null || node.value === undefined) {
-    return { kind: 'blocked', note: `${field}: ${file.path}:${line}: ${yamlPath} is empty; Augur does not add values` };
+    return blockedAt(site, start, 'is empty', `write the value there (e.g. ${exampleOf(field)}) so Augur can edit it`);
   }
-  if (!node.range) return { kind: 'blocked', note: `${field}: ${file.path}: ${yamlPath} has no source position; not edited` };
+  if (!node.range || start === undefined) return blockedAt(site, undefined, 'has no source position', 'edit it by hand');
   if (node.anchor && !site.anchorFree) {
-    return {
-      kind: 'blocked',
-      note: `${field}: ${file.path}:${line}: ${yamlPath} carries the anchor &${node.anchor} and may be shared through aliases; edit it by hand`,
-    };
+    return blockedAt(site, start, `carries the anchor &${node.anchor} and may be shared through aliases`, `edit it by hand, or remove the anchor if no alias (*${node.anchor}) uses it`);
   }
-  const [start, end] = node.range;
-  const src = text.slice(start, end);
-  let style: FieldLocation['style'];
-  let raw: string;
-  if (node.type === 'QUOTE_SINGLE' || node.type === 'QUOTE_DOUBLE') {
-    const q = node.type === 'QUOTE_SINGLE' ? "'" : '"';
-    if (src.length < 2 || !src.startsWith(q) || !src.endsWith(q) || /[\r\n]/.test(src)) {
-      return { kind: 'blocked', note: `${field}: ${file.path}:${line}: ${yamlPath} is a quoted scalar spanning lines; not edited` };
-    }
-    style = node.type === 'QUOTE_SINGLE' ? 'single' : 'double';
-    raw = src.slice(1, -1);
-  } else if (node.type === 'PLAIN' || node.type === undefined) {
-    style = 'plain';
-    raw = src;
-    if (/[\r\n]/.test(raw)) {
-      return { kind: 'blocked', note: `${field}: ${file.path}:${line}: ${yamlPath} spans lines; not edited` };
-    }
-  } else {
-    return { kind: 'blocked', note: `${field}: ${file.path}:${line}: ${yamlPath} is a block scalar (${src.split(/\r?\n/)[0] ?? ''}); not edited` };
-  }
+  const end = node.range[1];
+  const src = file.text.slice(start, end);
+  const t = scalarText(site, node, start, src);
+  if ('kind' in t) return t;
   if (/\{\{/.test(src)) {
-    return { kind: 'blocked', note: `${field}: ${file.path}:${line}: ${yamlPath} is templated (${src}); not edited` };
+    return blockedAt(site, start, `is templated (${src}), and Augur edits values, not templates`, 'set the value where the template reads it (a format: helm target on the chart\'s values)');
   }
   try {
-    parseQuantity(field, raw);
+    parseQuantity(field, t.raw);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    return { kind: 'blocked', note: `${file.path}:${line}: ${yamlPath} = ${JSON.stringify(raw)}: ${why}; not edited` };
+    return blockedAt(site, start, `= ${JSON.stringify(t.raw)}: ${why}`, 'write such a value there, or edit it by hand if something substitutes it at deploy time');
   }
-  return {
-    kind: 'found',
-    loc: { field, file: file.path, yamlPath, documentIndex: site.docIndex, range: [start, end], raw, style },
-  };
+  return { kind: 'found', loc: { field, file: file.path, yamlPath, documentIndex: site.docIndex, range: [start, end], raw: t.raw, style: t.style } };
 }
 
 /**
@@ -239,21 +293,27 @@ export function scalarAt(site: ScalarSite, node: unknown): Lookup {
 export function insertionInMap(site: ScalarSite, map: unknown, key: string): Lookup {
   const { field, file, yamlPath } = site;
   const text = file.text;
-  const at = (n: { range?: [number, number, number] | null } | undefined) => (n?.range ? `:${lineOf(text, n.range[0])}` : '');
-  if (!isMap(map)) return { kind: 'blocked', note: `${field}: ${file.path}: ${parentPath(yamlPath)} is ${describeNode(map)}, not a map; add ${yamlPath} by hand` };
-  if (map.flow) return { kind: 'blocked', note: `${field}: ${file.path}${at(map)}: ${parentPath(yamlPath)} is a flow map (${text.slice(map.range?.[0] ?? 0, map.range?.[1] ?? 0).trim()}); write it as a block map, or add ${yamlPath} by hand` };
+  const parent = parentPath(yamlPath);
+  const by = `add ${key}: ${exampleOf(field)} there by hand`;
+  if (!isMap(map)) return { kind: 'blocked', note: `${field}: ${fileAt(file, site.docIndex, startOf(map))}: ${parent} is ${describeNode(map)}, not a map; add ${yamlPath} by hand` };
+  const at = fileAt(file, site.docIndex, startOf(map));
+  if (map.flow) {
+    return { kind: 'blocked', note: `${field}: ${at}: ${parent} is a flow map (${text.slice(map.range?.[0] ?? 0, map.range?.[1] ?? 0).trim()}), where Augur adds no key; write it as a block map (one key per line), or ${by}` };
+  }
   for (const pair of map.items) {
     const k = pair.key;
     if (!isScalar(k) || !k.range) continue;
     const lineStart = text.lastIndexOf('\n', k.range[0] - 1) + 1;
     const indent = text.slice(lineStart, k.range[0]);
     if (!/^[ ]*$/.test(indent)) continue;
+    // The line break of the key's own line, so a CRLF file stays CRLF.
+    const eol = text.charAt(text.indexOf('\n', k.range[0]) - 1) === '\r' ? '\r\n' : '\n';
     return {
       kind: 'found',
-      loc: { field, file: file.path, yamlPath, documentIndex: site.docIndex, range: [lineStart, lineStart], raw: '', style: 'plain', insert: { prefix: `${indent}${key}: `, suffix: '\n' } },
+      loc: { field, file: file.path, yamlPath, documentIndex: site.docIndex, range: [lineStart, lineStart], raw: '', style: 'plain', insert: { prefix: `${indent}${key}: `, suffix: eol } },
     };
   }
-  return { kind: 'blocked', note: `${field}: ${file.path}${at(map)}: no key of ${parentPath(yamlPath)} starts a line, so ${key} cannot be added beside them; add ${yamlPath} by hand` };
+  return { kind: 'blocked', note: `${field}: ${at}: no key of ${parent} starts a line, so ${key} cannot be added beside them; ${by}` };
 }
 
 function parentPath(yamlPath: string): string {

@@ -62,7 +62,7 @@ export class GitWorkspace {
       list(dir) {
         try {
           return readdirSync(join(root, dir), { withFileTypes: true })
-            .filter((e) => e.isFile())
+            .filter((e) => (e.isFile() || e.isDirectory()) && e.name !== '.git')
             .map((e) => posix.join(dir, e.name))
             .sort();
         } catch {

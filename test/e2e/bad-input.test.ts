@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ASSETS } from '../../src/cli/demo.js';
-import { branches } from '../support/git.js';
+import { branches, pushFiles } from '../support/git.js';
 import { freePort, startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 import { startWorld, type World } from '../support/world.js';
 import { heldBy } from '../../src/domain/decision.js';
@@ -80,6 +80,49 @@ describe('bad manifests', () => {
     expect(heldBy(d)).toMatchObject({ rule: 'manifest', effect: 'held', problem: expect.stringContaining('apps/web/deployment.yaml') });
     expectNothingProposed(w);
   });
+});
+
+describe('bad manifests: each a hold with the fix, exit 3 from run, nothing written', () => {
+  const runCli = (file: string) =>
+    exec('npx', ['tsx', 'src/cli/main.ts', 'run', '--once', '-c', file]).then(
+      (r) => ({ code: 0, stdout: r.stdout }),
+      (err: { code: number; stdout: string }) => err,
+    );
+  const aliased = [
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata:',
+    '  name: web',
+    '  namespace: shop',
+    'x-defaults:',
+    '  count: &count 4',
+    'spec:',
+    '  replicas: *count',
+    '  template:',
+    '    spec:',
+    '      containers:',
+    '        - name: web',
+    '          resources:',
+    '            requests: { cpu: 250m }',
+    '',
+  ].join('\n');
+
+  it.each([
+    ['a path that does not exist', { manifest: { format: 'plain', path: 'apps/nowhere/deployment.yaml' } }, 'apps/nowhere/deployment.yaml'],
+    ['a key path that does not exist', { name: 'api', manifest: { format: 'helm', path: 'charts/api/values.yaml', helm: { replicas: 'server.replicas' } } }, 'helm.replicas'],
+    ['an aliased value', { manifest: { format: 'plain', path: 'apps/aliased/deployment.yaml' } }, 'alias'],
+  ])('%s', async (_name, webTarget, mentions) => {
+    const w = await world();
+    pushFiles(w.bare, { 'apps/aliased/deployment.yaml': aliased }, 'an aliased replica count');
+    const before = branches(w.bare);
+    const result = await runCli(w.configFile({ webTarget }));
+    expect(result.code, result.stdout).toBe(3);
+    expect(result.stdout).toMatch(new RegExp(`^shop/\\S+\\s+hold\\s+.*manifest: .*${mentions}`, 'm'));
+    expect(w.github.pulls).toHaveLength(0);
+    expect(branches(w.bare)).toEqual(before);
+    const dashboard = w.github.issues.find((i) => i.title === 'Augur dashboard')!;
+    expect(dashboard.body).toContain('## ⚠️ Needs attention');
+  }, 120_000);
 });
 
 describe('bad config', () => {

@@ -15,7 +15,11 @@ it('runs one cycle and writes PRs with every part of the body, branches and a da
   const { stdout } = await exec(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--dir', dir]);
   expect(stdout).toMatch(/^shop\/web\s+propose\s+hpa\.minReplicas/m);
   expect(stdout).toMatch(/^shop\/api\s+propose\s+replicas 6→\d+/m);
-  expect(stdout).toMatch(/^jobs\/worker\s+(propose|hold|unchanged)/m);
+  // One worker, two environments: a PR each, each touching only its own overlay.
+  expect(stdout).toMatch(/^jobs\/worker \(production\)\s+propose\s+replicas 3→\d+/m);
+  expect(stdout).toMatch(/^jobs\/worker \(staging\)\s+propose\s+replicas 1→\d+/m);
+  expect(stdout).toMatch(/branch: augur\/production\/jobs\/worker .*\n\s+deploy\/overlays\/production\/kustomization\.yaml \| \d+ [+-]+\n\s+1 file changed/);
+  expect(stdout).toMatch(/branch: augur\/staging\/jobs\/worker .*\n\s+deploy\/overlays\/staging\/kustomization\.yaml \| 3 \+\+\+\n\s+1 file changed/);
   // The mistyped capacity is held as implausible, naming the key to check, and opens no PR.
   expect(stdout).toMatch(/^shop\/cart\s+hold\s+-\s+-\s+plausibility: today's 4 pods served up to \d+ each .* check the unit of the load query and capacity\.perReplica$/m);
   expect(stdout).toMatch(/^edge\/gateway\s+propose\s+KEDA schedule \d windows? up to \d+ replicas/m);
@@ -43,11 +47,13 @@ it('runs one cycle and writes PRs with every part of the body, branches and a da
   const meta = parseMeta(body);
   expect(meta?.key).toBe('shop/web');
   expect(meta?.changes.map((c) => c.file)).toContain('apps/web/hpa.yaml');
-  expect(readFileSync(join(dir, 'forge', 'dashboard.md'), 'utf8')).toContain('`jobs/worker`');
+  const dashboard = readFileSync(join(dir, 'forge', 'dashboard.md'), 'utf8');
+  expect(dashboard).toContain('`jobs/worker (staging)`');
+  expect(dashboard).toMatch(/## ⚠️ Needs attention\n\n.*\n\n- `shop\/cart`: \*\*plausibility\*\*/);
 
   // Every PR opens with a decision box, and at least one shows a red flag a reviewer must weigh.
   const pulls = readdirSync(join(dir, 'forge', 'pulls')).map((f) => readFileSync(join(dir, 'forge', 'pulls', f), 'utf8'));
-  expect(pulls).toHaveLength(4);
+  expect(pulls).toHaveLength(5);
   expect(pulls.some((b) => parseMeta(b)?.key === 'shop/cart')).toBe(false);
   for (const b of pulls) expect(b).toMatch(/\| \*\*Problem\*\* \|.*\n\| \*\*Sizing\*\* \|.*\n\| \*\*Cost\*\* \| .*on average.*\n\| \*\*Red flags\*\* \|/);
   expect(pulls.filter((b) => /\| \*\*Red flags\*\* \| ⚠️/.test(b)).length).toBeGreaterThan(0);

@@ -174,7 +174,7 @@ export function scenarios(): Scenario[] {
   add({
     name: 'a CPU request that lands in a base other environments build from',
     sound: false,
-    facts: facts(kustomize, { format: 'kustomize', path: 'overlays/prod' }, isp, { cpu: { series: like(isp, 0.4, 0.05), source: 'scenario' } }),
+    facts: facts(kustomize, { format: 'kustomize', path: 'overlays/prod', sharedBase: 'allow' }, isp, { cpu: { series: like(isp, 0.4, 0.05), source: 'scenario' } }),
     settings: settings(cap),
     expect: { flag: 'sharedBase' },
   });

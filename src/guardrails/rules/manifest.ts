@@ -27,10 +27,17 @@ export const manifest: Rule = {
   doc: 'the workload and its fields are found where the target says, and every field this cycle would size can be edited (an alias, a template, a deleted object or a missing key path holds the target with the fix); a KEDA schedule whose triggers cannot be written in place is dropped, and holds the target when nothing else is left',
   facts: ({ facts }) => {
     if ('problem' in facts.manifest) return [{ rule: 'manifest', effect: 'held', problem: facts.manifest.problem }];
-    const { blocked } = facts.manifest.site;
-    return wanted(facts.manifest.site, facts)
+    const { blocked, fields } = facts.manifest.site;
+    const notes = wanted(facts.manifest.site, facts)
       .filter((f) => blocked?.[f] !== undefined)
       .map((field): Note => ({ rule: 'manifest', effect: 'held', field, problem: blocked![field]! }));
+    // An HPA ceiling has no default: absent from Git and unread from the cluster, today's value is unknown.
+    const max = fields['hpa.maxReplicas'];
+    const live = facts.live && 'workload' in facts.live ? facts.live.workload?.fields['hpa.maxReplicas'] : undefined;
+    if (max?.insert && max.inherits === undefined && live === undefined) {
+      notes.push({ rule: 'manifest', effect: 'held', field: 'hpa.maxReplicas', problem: `hpa.maxReplicas: ${max.file}: ${max.yamlPath} is not set and the cluster was not read, so today's HPA ceiling is unknown; write it in ${max.file}, or give Augur read access to the cluster` });
+    }
+    return notes;
   },
   edit(draft, ctx) {
     const s = draft.schedule;

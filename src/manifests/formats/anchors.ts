@@ -6,7 +6,7 @@ import { isAlias, isNode, visit } from 'yaml';
 import type { Document } from 'yaml';
 import type { FieldKey } from '../../domain/workload.js';
 import type { ParsedFile } from '../yaml-util.js';
-import { lineOf } from '../yaml-util.js';
+import { fileAt, lineOf } from '../yaml-util.js';
 
 interface AnchorIndex {
   /** Line of each anchor's (first) definition. */
@@ -40,23 +40,28 @@ export interface AnchorSite {
   file: ParsedFile;
   docIndex: number;
   yamlPath: string;
+  /** Another way out, e.g. "point helm.replicas at another key". */
+  retarget?: string;
 }
 
 /**
  * Why the value at `yamlPath` cannot be edited because of anchors (undefined when it can), and
- * whether its own anchor is unused (so scalarAt may edit it).
+ * whether its own anchor is unused (so scalarAt may edit it). `node` undefined: the key is absent
+ * and would be added to the last of `ancestors`.
  */
 export function anchorCheck(site: AnchorSite, node: unknown, ancestors: readonly unknown[]): { blocked?: string; anchorFree: boolean } {
   const { field, file, yamlPath } = site;
-  const doc = file.docs[site.docIndex];
-  const at = `${file.path}:${lineOfNode(file, node) ?? '?'}`;
+  const doc = file.docs[site.docIndex] ?? (file.embeddedIn ? file.docs[0] : undefined);
+  const near = [node, ...[...ancestors].reverse()].find((n) => isNode(n) && n.range);
+  const at = fileAt(file, site.docIndex, isNode(near) && near.range ? near.range[0] : undefined);
+  const alt = site.retarget ? `, or ${site.retarget}` : '';
   if (isAlias(node)) {
     const def = doc ? index(file, doc).defined.get(node.source) : undefined;
     return {
       anchorFree: false,
       blocked:
         `${field}: ${at}: ${yamlPath} is the alias *${node.source}${def ? ` of &${node.source} (line ${def})` : ''}, so its value is written at the anchor ` +
-        `and editing it there would change every place that uses it. Write the value out in place of the alias to let Augur edit it here, or change it by hand`,
+        `and editing it there would change every place that uses it. Edit the anchor &${node.source} by hand, or write the value out in place of the alias to let Augur edit it here${alt}`,
     };
   }
   if (!doc) return { anchorFree: false };
@@ -66,11 +71,12 @@ export function anchorCheck(site: AnchorSite, node: unknown, ancestors: readonly
     const uses = idx.used.get(n.anchor);
     if (!uses?.length) continue;
     const own = n === node;
+    const verb = node === undefined ? 'would be added inside' : own ? 'carries' : 'is inside';
     return {
       anchorFree: false,
       blocked:
-        `${field}: ${at}: ${yamlPath} ${own ? 'carries' : 'is inside'} the anchor &${n.anchor}${own ? '' : ` (line ${lineOfNode(file, n) ?? '?'})`}, which the alias *${n.anchor} reuses at line ${uses.join(', ')}; ` +
-        `editing it would change that too. Write the values out separately (drop the anchor or the alias) to let Augur edit this one, or change it by hand`,
+        `${field}: ${at}: ${yamlPath} ${verb} the anchor &${n.anchor}${own ? '' : ` (line ${lineOfNode(file, n) ?? '?'})`}, which the alias *${n.anchor} reuses at line ${uses.join(', ')}; ` +
+        `editing it would change that too. Write the values out separately (drop the anchor or the alias) to let Augur edit this one, or change it by hand${alt}`,
     };
   }
   return { anchorFree: true };

@@ -9,6 +9,7 @@ import { ManifestError, applyEdits, editFor, locateWorkload } from '../index.js'
 import type { ManifestSpec } from '../index.js';
 import { fsRepo, memRepo, overlayRepo } from '../testing.js';
 import { bump, expectedAfter, roundTripAll, roundTripField } from '../roundtrip.test-helper.js';
+import { checkInsertion } from '../insertion.test-helper.js';
 
 const ROOT = fileURLToPath(new URL('../../../test/fixtures/manifests/argocd', import.meta.url));
 const disk = fsRepo(ROOT);
@@ -52,7 +53,9 @@ describe('argocd-application: the three places of helm values', () => {
     expect(Object.keys(m.fields).sort()).toEqual(['cpu.request', 'memory.limit', 'memory.request', 'replicas']);
     const notes = m.notes.join('\n');
     expect(notes).toMatch(/hpa\.enabled is not true, so the chart renders no HPA; hpa\.maxReplicas \(hpa\.maxReplicas\) not returned/);
-    expect(notes).toMatch(/cpu\.limit: apps\/podinfo\.yaml \(document 2, line \d+\) Application\/podinfo spec\.source\.helm: key path resources\.limits\.cpu not found/);
+    // No CPU limit in the values: no limit to change, none invented, nothing said.
+    expect(notes).not.toMatch(/cpu\.limit/);
+    expect(m.blocked).toBeUndefined();
     for (const f of Object.keys(m.fields) as FieldKey[]) roundTripField(disk, spec, shop('podinfo'), f);
     roundTripAll(disk, spec, shop('podinfo'));
   });
@@ -135,9 +138,12 @@ describe('argocd-application: shapes of the values string', () => {
     const folded = application('      values: >\n        replicaCount: 2\n');
     const m = locateWorkload(at(folded), web, spec());
     expect(m.fields.replicas).toBeUndefined();
-    expect(m.notes.join('\n')).toMatch(/replicas: argocd\/web\.yaml Application\/web spec\.source\.helm\.values sets replicaCount, but the string is a folded block \(>\), whose lines YAML joins with spaces, so its offsets do not map to the file; write it as a literal block \(\|\); not edited/);
+    expect(m.blocked?.replicas).toBe(
+      'replicas: argocd/web.yaml Application/web spec.source.helm.values sets replicaCount, but the string is a folded block (>), whose lines YAML joins with spaces, ' +
+        'so its offsets do not map to the file, so Augur does not edit it; write it as a literal block (|)',
+    );
     const quoted = application('      values: "replicaCount: 2\\nresources: {}"\n');
-    expect(locateWorkload(at(quoted), web, spec()).notes.join('\n')).toMatch(/replicas: .*helm\.values sets replicaCount, but the string is a quoted string.*write it as a literal block/);
+    expect(locateWorkload(at(quoted), web, spec()).blocked?.replicas).toMatch(/replicas: .*helm\.values sets replicaCount, but the string is a quoted string.*write it as a literal block/);
   });
 
   it('with helm.valuesObject set, Argo CD ignores helm.values: a key only there is blocked with a note', () => {
@@ -145,7 +151,7 @@ describe('argocd-application: shapes of the values string', () => {
     const m = locateWorkload(at(both), web, spec());
     expect(m.fields.replicas).toMatchObject({ yamlPath: 'spec.source.helm.valuesObject.replicaCount' });
     expect(m.fields['cpu.request']).toBeUndefined();
-    expect(m.notes.join('\n')).toMatch(/cpu\.request: spec\.source\.helm\.values sets resources\.requests\.cpu \(argocd\/web\.yaml:\d+\), but Argo CD ignores helm\.values when helm\.valuesObject is set, so it does not apply; move it into helm\.valuesObject/);
+    expect(m.blocked?.['cpu.request']).toMatch(/cpu\.request: spec\.source\.helm\.values sets resources\.requests\.cpu \(argocd\/web\.yaml:\d+\), but Argo CD ignores helm\.values when helm\.valuesObject is set, so it does not apply; move it into helm\.valuesObject/);
   });
 });
 
@@ -154,9 +160,13 @@ describe('argocd-application: what Augur refuses, and why', () => {
     const text = application('      valuesObject:\n        defaults:\n          n: &n 2\n        replicaCount: *n\n');
     const m = locateWorkload(at(text), web, spec());
     expect(m.fields.replicas).toBeUndefined();
-    const notes = m.notes.join('\n');
-    expect(notes).toMatch(/replicas: argocd\/web\.yaml:16: spec\.source\.helm\.valuesObject\.replicaCount is the alias \*n of &n \(line 15\).*Write the value out in place of the alias/);
-    expect(notes).toMatch(/cpu\.request: argocd\/web\.yaml Application\/web spec\.source\.helm: key path resources\.requests\.cpu not found \(spec\.source\.helm\.valuesObject\.resources is not set\), so it is not edited; if the chart uses another key, set helm\.cpu\.request in the target/);
+    const b = m.blocked ?? {};
+    expect(b.replicas).toMatch(/replicas: argocd\/web\.yaml:16: spec\.source\.helm\.valuesObject\.replicaCount is the alias \*n of &n \(line 15\).*Edit the anchor &n by hand, or write the value out in place of the alias.*, or point helm\.replicas at another key$/);
+    expect(b['cpu.request']).toBe(
+      'cpu.request: argocd/web.yaml Application/web spec.source.helm: key path resources.requests.cpu not found (spec.source.helm.valuesObject.resources is not set), ' +
+        "and Augur adds a key only to a map that exists; add `helm.cpu.request: <key path>` to the target's manifest, the key path where this chart reads the container's CPU request; " +
+        'or add resources.requests to the values, where Augur can then add the key',
+    );
   });
 
   it('an Application that is not there lists what is; one without inline values says what to do', () => {
@@ -198,5 +208,40 @@ describe('argocd-application: what Augur refuses, and why', () => {
     expect(m.fields.replicas).toBeUndefined();
     expect(m.fields['hpa.maxReplicas']).toMatchObject({ raw: '6' });
     roundTripAll(at(text), spec(), web);
+  });
+});
+
+describe('argocd-application: absent keys', () => {
+  it('helm.valuesObject: an absent key is added to the map that holds its siblings', () => {
+    const text = application('      valuesObject:\n        autoscaling:\n          enabled: false\n        resources:\n          requests:\n            cpu: 50m\n');
+    const m = locateWorkload(at(text), web, spec());
+    expect(m.fields.replicas).toMatchObject({ yamlPath: 'spec.source.helm.valuesObject.replicaCount', insert: { prefix: '        replicaCount: ' } });
+    expect(m.fields['memory.request']).toMatchObject({ yamlPath: 'spec.source.helm.valuesObject.resources.requests.memory', insert: { prefix: '            memory: ' } });
+    const { text: after } = checkInsertion(at(text), spec(), web, 'replicas', 2);
+    expect(after).toBe(text.replace('      valuesObject:\n', '      valuesObject:\n        replicaCount: 2\n'));
+    checkInsertion(at(text), spec(), web, 'memory.request', 2 ** 28);
+  });
+
+  it('the helm.values string: an absent key is blocked with the fix, never dropped', () => {
+    const text = application('      values: |\n        autoscaling:\n          enabled: false\n        resources:\n          requests:\n            cpu: 50m\n');
+    const m = locateWorkload(at(text), web, spec());
+    expect(m.fields['cpu.request']).toMatchObject({ raw: '50m' });
+    expect(m.fields.replicas).toBeUndefined();
+    expect(m.blocked?.replicas).toBe(
+      'replicas: argocd/web.yaml Application/web spec.source.helm: key path replicaCount not found (spec.source.helm.values.replicaCount is not set); ' +
+        'Augur adds no key inside the spec.source.helm.values string: add `replicaCount: 1` to it by hand (Augur then edits it there), or move the values into helm.valuesObject, where Augur can add keys',
+    );
+    expect(m.blocked?.['memory.request']).toMatch(/Augur adds no key inside the spec\.source\.helm\.values string: add `resources\.requests\.memory: 128Mi` to it by hand/);
+  });
+
+  it('with valueFiles, or with helm.parameters only, an absent key is blocked with the fix', () => {
+    const files = application('      valueFiles:\n        - values-prod.yaml\n      valuesObject:\n        autoscaling:\n          enabled: false\n        resources:\n          requests:\n            cpu: 50m\n');
+    const f = locateWorkload(at(files), web, spec());
+    expect(f.fields['cpu.request']).toMatchObject({ raw: '50m' });
+    expect(f.blocked?.replicas).toMatch(/spec\.source\.helm\.valueFiles \(values-prod\.yaml\) apply under the inline values and may set it, .*write the key in the inline values by hand/);
+    const params = application('      parameters:\n        - name: autoscaling.enabled\n          value: "false"\n');
+    const p = locateWorkload(at(params), web, spec());
+    expect(p.fields).toEqual({});
+    expect(p.blocked?.replicas).toMatch(/has no parameters, valuesObject or values that set it\); add it to spec\.source\.helm\.valuesObject \(Augur then edits it there, and adds keys beside it\), or as a spec\.source\.helm\.parameters entry$/);
   });
 });

@@ -13,12 +13,12 @@ import { ManifestError } from '../../domain/errors.js';
 import { normPath } from '../paths.js';
 import type { ManifestSpec } from '../spec.js';
 import type { Ctx, ParsedFile } from '../yaml-util.js';
-import { asSeq, getKey, lineOf, parseText, str, strAt } from '../yaml-util.js';
+import { asSeq, exampleOf, getKey, lineOf, parseText, str, strAt } from '../yaml-util.js';
 import type { ResourceDoc } from '../workload.js';
 import { idText, resourceDocs, where } from '../workload.js';
 import { anchorCheck } from './anchors.js';
 import type { Embedded } from './embedded-yaml.js';
-import { embeddedYaml } from './embedded-yaml.js';
+import { embeddedYaml, splitFix } from './embedded-yaml.js';
 import type { HelmKey, KeyFind, ValuesRoot, ValuesSource } from './helm-values.js';
 import { fromValues, locateHelmValues } from './helm-values.js';
 import { helmKeys } from './helm.js';
@@ -150,11 +150,11 @@ function readPlaces(r: ResourceDoc, s: Source): Places {
   if (object !== undefined && object !== null && !(isScalar(object) && object.value === null)) out.object = root(r.file, r.docIndex, object, `${helmPath}.valuesObject`);
   const values = getKey(helm, 'values');
   if (values !== undefined && values !== null && str(values) !== undefined) {
-    const e = embeddedYaml(r.file, values);
+    const e = embeddedYaml(r.file, values, r.docIndex);
     const name = `${helmPath}.values`;
     if (e.kind === 'ok') {
       const inner = e.embedded.inner;
-      if (inner.errors.length > 0) out.string = { root: root(inner, 0, null, name), unmapped: `does not parse as YAML (${inner.errors[0]})` };
+      if (inner.errors.length > 0) out.string = { root: root(inner, 0, null, name), unmapped: `does not parse as YAML (${inner.errors[0]}); fix the YAML in the string` };
       else out.string = { root: root(inner, 0, inner.docs[0]?.contents ?? null, name), embedded: e.embedded };
     } else {
       const parsed = parseText(r.file.path, e.value ?? '');
@@ -176,10 +176,12 @@ function fromParameters(p: Places, key: HelmKey, keyPath: string): Setting | und
     const node = getKey(entry, 'value');
     const line = isMap(entry) && entry.range ? lineOf(p.doc.file.text, entry.range[0]) : undefined;
     const place = `${p.helmPath}.parameters[${i}]`;
-    if (node === undefined) return { place, line, find: { kind: 'blocked', note: `${key}: ${p.doc.file.path}:${line ?? '?'}: ${place} (name ${keyPath}) has no value; not edited` } };
+    if (node === undefined) {
+      return { place, line, find: { kind: 'blocked', note: `${key}: ${p.doc.file.path}:${line ?? '?'}${docOf(p)}: ${place} (name ${keyPath}) has no value, so Augur does not edit it; add \`value: "${exampleOf(key)}"\` to that entry` } };
+    }
     const site = { file: p.doc.file, docIndex: p.doc.docIndex, yamlPath };
     if (key === 'hpa.enabled') return { place, line, find: { kind: 'node', node, site } };
-    const a = anchorCheck({ field: key, ...site }, node, [entry]);
+    const a = anchorCheck({ field: key, ...site, retarget: `point helm.${key} at another key` }, node, [entry]);
     return { place, line, find: a.blocked ? { kind: 'blocked', note: a.blocked } : { kind: 'node', node, site: { ...site, anchorFree: a.anchorFree } } };
   }
   return undefined;
@@ -189,7 +191,15 @@ function fromFileParameters(p: Places, key: HelmKey, keyPath: string): Setting |
   const i = (p.fileParams?.items ?? []).findIndex((e) => strAt(e, 'name') === keyPath);
   if (i < 0) return undefined;
   const place = `${p.helmPath}.fileParameters[${i}]`;
-  return { place, find: { kind: 'blocked', note: `${key}: ${p.label}: ${place} sets ${keyPath} from the file ${strAt(p.fileParams?.items[i], 'path') ?? '?'} at sync time (helm --set-file), over the other values; not edited` } };
+  return {
+    place,
+    find: {
+      kind: 'blocked',
+      note:
+        `${key}: ${p.label}: ${place} sets ${keyPath} from the file ${strAt(p.fileParams?.items[i], 'path') ?? '?'} at sync time (helm --set-file), over the other values, ` +
+        `so Augur does not edit it; edit that file by hand, or replace the entry with the value in helm.valuesObject`,
+    },
+  };
 }
 
 function fromString(p: Places, key: HelmKey, keyPath: string): Setting | undefined {
@@ -197,8 +207,15 @@ function fromString(p: Places, key: HelmKey, keyPath: string): Setting | undefin
   if (!s) return undefined;
   const place = `${p.helmPath}.values`;
   const f = fromValues(s.root, key, keyPath);
-  if (f.kind === 'missing') return { place, find: s.unmapped && /does not parse/.test(s.unmapped) ? { kind: 'blocked', note: `${key}: ${p.label}.values ${s.unmapped}; not edited` } : f };
-  if (s.unmapped) return { place, find: { kind: 'blocked', note: `${key}: ${p.label}.values sets ${keyPath}, but the string ${s.unmapped}; not edited` } };
+  if (f.kind === 'missing') {
+    if (s.unmapped && /does not parse/.test(s.unmapped)) return { place, find: { kind: 'blocked', note: `${key}: ${p.label}.values ${s.unmapped}; until then Augur edits nothing in it` } };
+    const noInsert = `Augur adds no key inside the ${place} string: add \`${keyPath}: ${exampleOf(key)}\` to it by hand (Augur then edits it there), or move the values into helm.valuesObject, where Augur can add keys`;
+    return { place, find: { kind: 'missing', why: f.why, noInsert } };
+  }
+  if (s.unmapped) {
+    const [why, fix] = splitFix(s.unmapped);
+    return { place, find: { kind: 'blocked', note: `${key}: ${p.label}.values sets ${keyPath}, but the string ${why}, so Augur does not edit it; ${fix}` } };
+  }
   if (f.kind !== 'node') return { place, find: f };
   const line = nodeLine(s.root.file, f.node);
   return { place, line, find: { ...f, site: { ...f.site, docIndex: p.doc.docIndex, toFile: s.embedded?.toFile ?? (() => undefined) } } };
@@ -237,11 +254,23 @@ function findInPlaces(p: Places, key: HelmKey, keyPath: string): KeyFind {
     return object.find;
   }
   if (string) return string.find;
-  return { kind: 'missing', why: `${p.helmPath} has no parameters, valuesObject or values that set it` };
+  return {
+    kind: 'missing',
+    why: `${p.helmPath} has no parameters, valuesObject or values that set it`,
+    noInsert: `add it to ${p.helmPath}.valuesObject (Augur then edits it there, and adds keys beside it), or as a ${p.helmPath}.parameters entry`,
+  };
 }
 
 function withAlso(f: KeyFind, also: string[]): KeyFind {
   return f.kind === 'node' && also.length > 0 ? { ...f, also: [...(f.also ?? []), ...also] } : f;
+}
+
+function valueFiles(s: Source): string[] {
+  return (asSeq(getKey(getKey(s.node, 'helm'), 'valueFiles'))?.items ?? []).map((n) => str(n)).filter((v): v is string => v !== undefined);
+}
+
+function docOf(p: Places): string {
+  return p.doc.file.docs.length > 1 ? ` (document ${p.doc.docIndex + 1})` : '';
 }
 
 /** Things a reviewer should know about the Application as a whole. */
@@ -254,7 +283,7 @@ function noteApp(ctx: Ctx, r: ResourceDoc, s: Source, p: Places): void {
       ctx.note(`ApplicationSet/${r.name}: a generator has its own template, which may override spec.template per Application; Augur reads spec.template only`);
     }
   }
-  const files = (asSeq(getKey(getKey(s.node, 'helm'), 'valueFiles'))?.items ?? []).map((n) => str(n)).filter((v): v is string => v !== undefined);
+  const files = valueFiles(s);
   if (files.length > 0) {
     ctx.note(`${p.label}.valueFiles (${files.join(', ')}) apply under the inline values, and Augur does not edit them; a key not found inline may be set there (a format: helm target edits a values file in this repository)`);
   }
@@ -280,6 +309,12 @@ export function locateArgoApplication(ctx: Ctx, id: WorkloadId, spec: ManifestSp
     emptyWhy: `${p.helmPath} has no`,
     find: (key, keyPath) => findInPlaces(p, key, keyPath),
   };
+  const files = valueFiles(s);
+  if (files.length > 0) {
+    src.noInsert =
+      `${p.helmPath}.valueFiles (${files.join(', ')}) apply under the inline values and may set it, and Augur does not read them, so it adds no key here: ` +
+      `write the key in the inline values by hand (Augur then edits it there), or point a format: helm target at that values file`;
+  }
   return locateHelmValues(ctx, id, spec.helm, src);
 }
 

@@ -64,8 +64,14 @@ function indentOf(lines: Lines, value: string): number | undefined {
   return undefined;
 }
 
-/** The YAML string at `node` (a scalar of `file`), parsed and mapped back to the file. */
-export function embeddedYaml(file: ParsedFile, node: unknown): EmbeddedResult {
+/** An `unmapped` reason split into why and the fix (the part after the last "; "). */
+export function splitFix(unmapped: string): [why: string, fix: string] {
+  const i = unmapped.lastIndexOf('; ');
+  return i < 0 ? [unmapped, 'edit it by hand'] : [unmapped.slice(0, i), unmapped.slice(i + 2)];
+}
+
+/** The YAML string at `node` (a scalar of document `docIndex` of `file`), parsed and mapped back to the file. */
+export function embeddedYaml(file: ParsedFile, node: unknown, docIndex = 0): EmbeddedResult {
   if (!isScalar(node) || typeof node.value !== 'string') return { kind: 'unmapped', why: 'is not a string' };
   const value = node.value;
   if (node.type !== 'BLOCK_LITERAL') return { kind: 'unmapped', why: styleWhy(node), value };
@@ -79,6 +85,7 @@ export function embeddedYaml(file: ParsedFile, node: unknown): EmbeddedResult {
   if (n === undefined) return { kind: 'unmapped', why: 'is a block whose lines Augur could not match to its value', value };
   const pad = lineOf(text, headerEnd + 1) - 1;
   const inner = parseText(file.path, '\n'.repeat(pad) + value);
+  inner.embeddedIn = { docIndex, docCount: file.docs.length };
   const toFile = (r: [number, number]): [number, number] | undefined => {
     const [s, e] = [r[0] - pad, r[1] - pad];
     if (s < 0 || e < s || e > value.length || value.slice(s, e).includes('\n')) return undefined;

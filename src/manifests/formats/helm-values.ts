@@ -4,11 +4,11 @@
 // formats/helm.ts, helmrelease.ts and argocd-application.ts each say where the values are; this
 // file says what a key path means there.
 import { isAlias, isMap, isScalar, isSeq } from 'yaml';
-import type { Alias } from 'yaml';
+import type { Alias, YAMLMap } from 'yaml';
 import type { FieldKey, WorkloadId, WorkloadManifest } from '../../domain/workload.js';
 import { ManifestError } from '../../domain/errors.js';
 import type { Ctx, Lookup, ParsedFile } from '../yaml-util.js';
-import { describeNode, lineOf, scalarAt } from '../yaml-util.js';
+import { NONE, describeNode, fileAt, insertionInMap, lineOf, scalarAt } from '../yaml-util.js';
 import { CONTAINER_FIELDS, HPA_FIELDS, assemble } from '../workload.js';
 import { anchorCheck } from './anchors.js';
 
@@ -60,7 +60,8 @@ export interface ValuesRoot {
 export type Walk =
   /** `ancestors`: the nodes passed on the way, root first, to check for shared anchors. */
   | { kind: 'node'; node: unknown; ancestors: unknown[] }
-  | { kind: 'missing'; why: string }
+  /** `parent`: when only the last key is absent, the map it would go in (the last of `ancestors`). */
+  | { kind: 'missing'; why: string; parent?: { map: YAMLMap; key: string; ancestors: unknown[] } }
   /** An alias on the way (not the value itself): following it would edit the anchor's place. */
   | { kind: 'alias'; at: string; alias: Alias };
 
@@ -94,7 +95,10 @@ export function walkKeyPath(root: ValuesRoot, key: HelmKey, keyPath: string): Wa
         if (isScalar(pair.key) && String(pair.key.value) === seg) next = pair.value ?? null;
       }
     }
-    if (next === undefined) return { kind: 'missing', why: `${shown(i + 1)} is not set` };
+    if (next === undefined) {
+      const why = `${shown(i + 1)} is not set`;
+      return i === segs.length - 1 && isMap(node) && typeof seg === 'string' ? { kind: 'missing', why, parent: { map: node, key: seg, ancestors } } : { kind: 'missing', why };
+    }
     node = next;
   }
   return { kind: 'node', node, ancestors };
@@ -121,10 +125,22 @@ export interface ValueSite {
   anchorFree?: boolean;
 }
 
+/** Where an absent key would be added: the map that holds its siblings. */
+export interface InsertAt {
+  map: YAMLMap;
+  key: string;
+  /** The key's own path (yamlPath) in the file. */
+  site: ValueSite;
+}
+
 export type KeyFind =
   /** `also`: notes for when this value is used, e.g. other places that set the key and are overridden. */
   | { kind: 'node'; node: unknown; site: ValueSite; also?: string[] }
-  | { kind: 'missing'; why: string }
+  /**
+   * The key is not set. `insert`: the map it can be added to; `noInsert`: why it must not be
+   * added here (another source Augur does not read may set it), with the fix.
+   */
+  | { kind: 'missing'; why: string; insert?: InsertAt; noInsert?: string }
   | { kind: 'blocked'; note: string };
 
 /** Where a format finds chart values. */
@@ -136,6 +152,8 @@ export interface ValuesSource {
   /** The start of a `why` that means the values themselves are empty (not the chart's own "unset"). */
   emptyWhy: string;
   find(key: HelmKey, keyPath: string): KeyFind;
+  /** Why no absent key may be added to these values (e.g. values files Augur does not read apply too), with the fix. */
+  noInsert?: string;
 }
 
 type Configured = Partial<Record<HelmKey, string>> | undefined;
@@ -149,14 +167,26 @@ function fixFor(src: ValuesSource, configured: Configured, k: HelmKey, why: stri
 interface Found {
   res: Lookup;
   also: string[];
+  /** A note whatever the result, e.g. that a configured limit key path is not there. */
+  note?: string;
 }
 
-function lookupField(src: ValuesSource, configured: Configured, keys: Record<HelmKey, string>, field: FieldKey): Found {
-  const keyPath = keys[field];
+/** What locateHelmValues knows when it looks a field up. */
+interface Lookups {
+  src: ValuesSource;
+  configured: Configured;
+  keys: Record<HelmKey, string>;
+  /** The chart's HPA switch is written in the values (true or false). */
+  switchFound: boolean;
+  /** The target's name, to suggest key paths of a chart shape Augur recognises. */
+  name: string;
+}
+
+function lookupField(l: Lookups, field: FieldKey): Found {
+  const { src } = l;
+  const keyPath = l.keys[field];
   const f = src.find(field, keyPath);
-  if (f.kind === 'missing') {
-    return { res: { kind: 'blocked', note: `${field}: ${src.where}: key path ${src.show(keyPath)} not found (${f.why}), so it is not edited${fixFor(src, configured, field, f.why)}` }, also: [] };
-  }
+  if (f.kind === 'missing') return missingField(l, field, f);
   if (f.kind === 'blocked') return { res: f, also: [] };
   const { site } = f;
   const res = scalarAt(
@@ -167,35 +197,113 @@ function lookupField(src: ValuesSource, configured: Configured, keys: Record<Hel
       yamlPath: site.yamlPath,
       strictShape: true,
       fix: `set helm.${field} in the target to the key path of the scalar itself`,
+      retarget: `point helm.${field} at another key`,
       ...(site.anchorFree ? { anchorFree: true } : {}),
     },
     f.node,
   );
   if (res.kind !== 'found' || !site.toFile) return { res, also: f.also ?? [] };
   const range = site.toFile(res.loc.range);
-  if (!range) return { res: { kind: 'blocked', note: `${field}: ${site.file.path}: ${site.yamlPath} could not be mapped to its bytes in the file; not edited` }, also: [] };
+  if (!range) return { res: { kind: 'blocked', note: `${field}: ${fileAt(site.file, site.docIndex)}: ${site.yamlPath} could not be mapped to its bytes in the file, so Augur does not edit it; edit it by hand` }, also: [] };
   return { res: { kind: 'found', loc: { ...res.loc, range } }, also: f.also ?? [] };
 }
 
-/** Reads the chart's HPA switch: true, false, or a ManifestError when it is neither. */
-function readHpaSwitch(ctx: Ctx, src: ValuesSource, configured: Configured, keys: Record<HelmKey, string>): boolean {
+const WHAT: Record<FieldKey, string> = {
+  replicas: 'its replica count',
+  'hpa.minReplicas': "its HPA's minReplicas",
+  'hpa.maxReplicas': "its HPA's maxReplicas",
+  'cpu.request': "the container's CPU request",
+  'cpu.limit': "the container's CPU limit",
+  'memory.request': "the container's memory request",
+  'memory.limit': "the container's memory limit",
+};
+
+/**
+ * A key path that is not set: added to the map that would hold it when there is one; otherwise
+ * blocked, saying what to set. An absent limit is no limit: nothing to change, nothing invented.
+ * No replica key and no HPA switch: the chart may hard-code replicas in its template.
+ */
+function missingField(l: Lookups, field: FieldKey, f: Extract<KeyFind, { kind: 'missing' }>): Found {
+  const { src, configured, keys } = l;
+  const keyPath = keys[field];
+  const looked = `${field}: ${src.where}: key path ${src.show(keyPath)} not found (${f.why})`;
+  const blocked = (note: string): Found => ({ res: { kind: 'blocked', note }, also: [] });
+  if (field.endsWith('.limit')) {
+    const note = configured?.[field] !== undefined ? `${looked}: no limit is set there, so Augur proposes none; fix helm.${field} in the target if the chart reads it elsewhere` : undefined;
+    return { res: NONE, also: [], ...(note ? { note } : {}) };
+  }
+  const suggestion = appTemplateKey(src, field, l.name);
+  if (field === 'replicas' && configured?.replicas === undefined && !l.switchFound) {
+    return blocked(
+      `replicas: ${src.where}: neither ${src.show(keyPath)} nor the HPA switch ${src.show(keys['hpa.enabled'])} is in the values (${f.why}), ` +
+        `so the chart may hard-code replicas in its template, where Augur cannot change them. If the chart reads its replica count from a key, ` +
+        `add \`helm.replicas: ${suggestion ?? '<key path>'}\` to the target's manifest, the key path where this chart reads its replica count`,
+    );
+  }
+  const noInsert = f.noInsert ?? src.noInsert;
+  if (noInsert) return blocked(`${looked}; ${noInsert}`);
+  if (f.insert && !f.insert.site.toFile) {
+    const site = f.insert.site;
+    return { res: insertionInMap({ field, file: site.file, docIndex: site.docIndex, yamlPath: site.yamlPath }, f.insert.map, f.insert.key), also: [] };
+  }
+  const parent = keyPath.includes('.') ? src.show(keyPath.slice(0, keyPath.lastIndexOf('.'))) : undefined;
+  const addParent = parent ? `; or add ${parent} to the values, where Augur can then add the key` : '';
+  const hint = suggestion ? ` (this looks like the bjw-s app-template: \`helm.${field}: ${suggestion}\`)` : '';
+  if (configured?.[field] !== undefined) {
+    return blocked(`${looked}, and Augur adds a key only to a map that exists; fix helm.${field} in the target's manifest: the key path where this chart reads ${WHAT[field]}${hint}${addParent}`);
+  }
+  return blocked(
+    `${looked}, and Augur adds a key only to a map that exists; add \`helm.${field}: ${suggestion ?? '<key path>'}\` to the target's manifest, ` +
+      `the key path where this chart reads ${WHAT[field]}${addParent}`,
+  );
+}
+
+/**
+ * The key path of a field in the bjw-s app-template (`controllers.<name>.replicas`,
+ * `controllers.<name>.containers.<c>.resources...`), when the values have its controllers: the
+ * controller named like the target, else `main`, else the only one; its container `app`, else the only one.
+ */
+function appTemplateKey(src: ValuesSource, field: FieldKey, name: string): string | undefined {
+  const found = src.find('hpa.enabled', 'controllers');
+  const controllers = found.kind === 'node' && isMap(found.node) ? found.node : undefined;
+  const names = (controllers?.items ?? []).map((p) => (isScalar(p.key) ? String(p.key.value) : ''));
+  const pick = (list: string[], ...wanted: string[]) => wanted.find((w) => list.includes(w)) ?? (list.length === 1 ? list[0] : undefined);
+  const controller = pick(names, name, 'main');
+  if (!controller || !controllers) return undefined;
+  if (field === 'replicas') return `controllers.${controller}.replicas`;
+  if (field.startsWith('hpa.')) return undefined;
+  const containers = controllers.items.find((p) => isScalar(p.key) && String(p.key.value) === controller)?.value;
+  const cmap = isMap(containers) ? containersOf(containers) : [];
+  const container = pick(cmap, 'app', name, 'main');
+  if (!container) return undefined;
+  const kind = field.endsWith('.limit') ? 'limits' : 'requests';
+  return `controllers.${controller}.containers.${container}.resources.${kind}.${field.startsWith('cpu.') ? 'cpu' : 'memory'}`;
+}
+
+function containersOf(controller: YAMLMap): string[] {
+  const c = controller.items.find((p) => isScalar(p.key) && p.key.value === 'containers')?.value;
+  return isMap(c) ? c.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '')) : [];
+}
+
+/** Reads the chart's HPA switch: on or off, and whether it is written at all; a ManifestError when it is neither true nor false. */
+function readHpaSwitch(ctx: Ctx, src: ValuesSource, configured: Configured, keys: Record<HelmKey, string>): { on: boolean; found: boolean } {
   const enabledPath = keys['hpa.enabled'];
   const we = src.find('hpa.enabled', enabledPath);
   if (we.kind === 'missing') {
     ctx.note(
       `hpa.enabled: ${src.where}: key path ${src.show(enabledPath)} not found (${we.why}), so Augur assumes the chart renders no HPA${fixFor(src, configured, 'hpa.enabled', we.why)}`,
     );
-    return false;
+    return { on: false, found: false };
   }
   if (we.kind === 'blocked') {
     ctx.note(`${we.note}; Augur assumes the chart renders no HPA`);
-    return false;
+    return { on: false, found: false };
   }
   const n = we.node;
   const v = isScalar(n) ? n.value : undefined;
   const line = isScalar(n) && n.range ? `:${lineOf(we.site.file.text, n.range[0])}` : '';
-  if (v === true || v === 'true') return true;
-  if (v === false || v === 'false' || v === null) return false;
+  if (v === true || v === 'true') return { on: true, found: true };
+  if (v === false || v === 'false' || v === null) return { on: false, found: true };
   throw new ManifestError(
     `${we.site.file.path}${line}: ${we.site.yamlPath} is ${describeNode(n)}, not true or false, so Augur cannot tell whether an HPA owns replicas; ` +
       `write true or false there, or set helm.hpa.enabled to the chart's switch`,
@@ -204,21 +312,26 @@ function readHpaSwitch(ctx: Ctx, src: ValuesSource, configured: Configured, keys
 
 /**
  * The workload's fields in chart values: replicas, or the HPA bounds when the chart's HPA switch is
- * on, and the container resources, each at its key path (`configured` over HELM_DEFAULTS).
+ * on, and the container resources, each at its key path (`configured` over HELM_DEFAULTS). An
+ * absent key is added where its map exists, or blocked with the fix (see missingField).
  */
 export function locateHelmValues(ctx: Ctx, id: WorkloadId, configured: Configured, src: ValuesSource): WorkloadManifest {
   const keys: Record<HelmKey, string> = { ...HELM_DEFAULTS, ...(configured ?? {}) };
   const enabledPath = keys['hpa.enabled'];
-  const hpaEnabled = readHpaSwitch(ctx, src, configured, keys);
-  const lookup = (field: FieldKey) => lookupField(src, configured, keys, field);
+  const hpaSwitch = readHpaSwitch(ctx, src, configured, keys);
+  const hpaEnabled = hpaSwitch.on;
+  const l: Lookups = { src, configured, keys, switchFound: hpaSwitch.found, name: id.name };
+  const lookup = (field: FieldKey) => lookupField(l, field);
+  const written = (f: Found) => f.res.kind === 'found' && !f.res.loc.insert;
   const results = new Map<FieldKey, Lookup>();
   const use = (field: FieldKey, f: Found) => {
     results.set(field, f.res);
+    if (f.note) ctx.note(f.note);
     if (f.res.kind === 'found') for (const n of f.also) ctx.note(n);
   };
   const replicas = lookup('replicas');
   if (hpaEnabled) {
-    if (replicas.res.kind === 'found' && keys.replicas !== keys['hpa.minReplicas']) {
+    if (replicas.res.kind === 'found' && written(replicas) && keys.replicas !== keys['hpa.minReplicas']) {
       const loc = replicas.res.loc;
       ctx.note(
         `${src.where}: ${src.show(enabledPath)} is true, so the chart's HPA owns replicas; ${src.show(keys.replicas)} ` +
@@ -228,7 +341,7 @@ export function locateHelmValues(ctx: Ctx, id: WorkloadId, configured: Configure
     for (const f of HPA_FIELDS) use(f, lookup(f));
   } else {
     use('replicas', replicas);
-    const present = HPA_FIELDS.filter((f) => lookup(f).res.kind === 'found').map((f) => `${f} (${keys[f]})`);
+    const present = HPA_FIELDS.filter((f) => written(lookup(f))).map((f) => `${f} (${keys[f]})`);
     if (present.length) {
       ctx.note(`${src.where}: ${src.show(enabledPath)} is not true, so the chart renders no HPA; ${present.join(', ')} not returned`);
     }
@@ -249,20 +362,31 @@ function chartHpaResources(src: ValuesSource, enabledPath: string): string[] {
   return [...(set('targetCPUUtilizationPercentage') ? ['cpu'] : []), ...(set('targetMemoryUtilizationPercentage') ? ['memory'] : [])];
 }
 
-/** A key in a values tree, as a value Augur may edit: aliases and shared anchors on the way are blocked with a note. */
+/**
+ * A key in a values tree, as a value Augur may edit: aliases and shared anchors on the way are
+ * blocked with the fix; an absent key says which map it would be added to.
+ */
 export function fromValues(root: ValuesRoot, key: HelmKey, keyPath: string): KeyFind {
   const w = walkKeyPath(root, key, keyPath);
   const yamlPath = `${root.prefix}${keyPath}`;
-  if (w.kind === 'missing') return w;
+  const site = { file: root.file, docIndex: root.docIndex, yamlPath };
+  const retarget = key === 'hpa.enabled' ? undefined : `point helm.${key} at another key`;
+  if (w.kind === 'missing') {
+    if (!w.parent || key === 'hpa.enabled') return { kind: 'missing', why: w.why };
+    const a = anchorCheck({ field: key, ...site }, undefined, w.parent.ancestors);
+    if (a.blocked) return { kind: 'blocked', note: a.blocked };
+    return { kind: 'missing', why: w.why, insert: { map: w.parent.map, key: w.parent.key, site } };
+  }
   if (w.kind === 'alias') {
-    const line = w.alias.range ? lineOf(root.file.text, w.alias.range[0]) : '?';
     return {
       kind: 'blocked',
-      note: `${key}: ${root.file.path}:${line}: ${yamlPath} goes through ${w.at || root.rootName}, the alias *${w.alias.source}, which Augur does not follow: editing the anchor would change every place that uses it. Write the values out in place of the alias to let Augur edit them here, or change them by hand`,
+      note:
+        `${key}: ${fileAt(root.file, root.docIndex, w.alias.range?.[0])}: ${yamlPath} goes through ${w.at || root.rootName}, the alias *${w.alias.source}, which Augur does not follow: ` +
+        `editing the anchor &${w.alias.source} would change every place that uses it. Write the values out in place of the alias to let Augur edit them here, or change them by hand${retarget ? `, or ${retarget}` : ''}`,
     };
   }
-  if (key === 'hpa.enabled') return { kind: 'node', node: w.node, site: { file: root.file, docIndex: root.docIndex, yamlPath } };
-  const a = anchorCheck({ field: key, file: root.file, docIndex: root.docIndex, yamlPath }, w.node, w.ancestors);
+  if (key === 'hpa.enabled') return { kind: 'node', node: w.node, site };
+  const a = anchorCheck({ field: key, ...site, ...(retarget ? { retarget } : {}) }, w.node, w.ancestors);
   if (a.blocked) return { kind: 'blocked', note: a.blocked };
-  return { kind: 'node', node: w.node, site: { file: root.file, docIndex: root.docIndex, yamlPath, anchorFree: a.anchorFree } };
+  return { kind: 'node', node: w.node, site: { ...site, anchorFree: a.anchorFree } };
 }

@@ -7,7 +7,7 @@ import { normPath } from '../paths.js';
 import type { ManifestSpec } from '../spec.js';
 import type { Ctx } from '../yaml-util.js';
 import type { HelmKey, KeyFind, ValuesRoot } from './helm-values.js';
-import { locateHelmValues, walkKeyPath } from './helm-values.js';
+import { fromValues, locateHelmValues } from './helm-values.js';
 
 export { HELM_DEFAULTS, parseKeyPath } from './helm-values.js';
 export type { HelmKey } from './helm-values.js';
@@ -18,12 +18,7 @@ export function locateHelm(ctx: Ctx, id: WorkloadId, spec: ManifestSpec): Worklo
   if (!file) throw new ManifestError(`${path}: no such values file; set path: to the chart's values file (e.g. charts/app/values.yaml)`);
   if (file.docs.length > 1) ctx.note(`${path} has ${file.docs.length} YAML documents; Helm reads the first and so does Augur`);
   const root: ValuesRoot = { file, docIndex: 0, node: file.docs[0]?.contents ?? null, prefix: '', emptyWhy: 'the values file is empty', rootName: 'the document' };
-  const find = (key: HelmKey, keyPath: string): KeyFind => {
-    const w = walkKeyPath(root, key, keyPath);
-    if (w.kind === 'alias') return { kind: 'missing', why: `${w.at} is an alias (*${w.alias.source}), which Augur does not follow` };
-    if (w.kind === 'missing') return w;
-    return { kind: 'node', node: w.node, site: { file, docIndex: 0, yamlPath: keyPath } };
-  };
+  const find = (key: HelmKey, keyPath: string): KeyFind => fromValues(root, key, keyPath);
   return locateHelmValues(ctx, id, spec.helm, { where: path, show: (k) => k, emptyWhy: 'the values file', find });
 }
 

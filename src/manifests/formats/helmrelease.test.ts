@@ -10,6 +10,7 @@ import { ManifestError, applyEdits, editFor, locateWorkload } from '../index.js'
 import type { ManifestSpec } from '../index.js';
 import { fsRepo, memRepo } from '../testing.js';
 import { roundTripAll, roundTripField } from '../roundtrip.test-helper.js';
+import { checkInsertion, roundTripPresent } from '../insertion.test-helper.js';
 
 const ROOT = fileURLToPath(new URL('../../../test/fixtures/manifests/home-ops', import.meta.url));
 const disk = fsRepo(ROOT);
@@ -59,25 +60,31 @@ describe('helmrelease: real app-template releases from home-ops', () => {
     expect(m.fields.replicas).toMatchObject({ file: `${TUNNEL}/helmrelease.yaml`, yamlPath: 'spec.values.controllers.cloudflare-tunnel.replicas', raw: '2', documentIndex: 0 });
     expect(m.fields['cpu.request']).toMatchObject({ yamlPath: 'spec.values.controllers.cloudflare-tunnel.containers.app.resources.requests.cpu', raw: '10m' });
     expect(m.fields['memory.limit']).toMatchObject({ raw: '256Mi' });
-    expect(Object.keys(m.fields).sort()).toEqual(['cpu.request', 'memory.limit', 'replicas']);
+    // requests has cpu only: memory is added beside it. No CPU limit: none is invented.
+    expect(m.fields['memory.request']).toMatchObject({ yamlPath: 'spec.values.controllers.cloudflare-tunnel.containers.app.resources.requests.memory', raw: '', insert: { prefix: '                memory: ' } });
+    expect(Object.keys(m.fields).sort()).toEqual(['cpu.request', 'memory.limit', 'memory.request', 'replicas']);
+    expect(m.blocked).toBeUndefined();
     const notes = m.notes.join('\n');
-    expect(notes).toMatch(/cpu\.limit: kubernetes\/apps\/network\/cloudflare-tunnel\/app\/helmrelease\.yaml HelmRelease\/cloudflare-tunnel: key path spec\.values\.controllers\.cloudflare-tunnel\.containers\.app\.resources\.limits\.cpu not found \(.* is not set\), so it is not edited; fix helm\.cpu\.limit in the target/);
+    expect(notes).toMatch(/cpu\.limit: kubernetes\/apps\/network\/cloudflare-tunnel\/app\/helmrelease\.yaml HelmRelease\/cloudflare-tunnel: key path spec\.values\.controllers\.cloudflare-tunnel\.containers\.app\.resources\.limits\.cpu not found \(.* is not set\): no limit is set there, so Augur proposes none; fix helm\.cpu\.limit in the target/);
     expect(notes).toMatch(/hpa\.enabled: .* key path spec\.values\.autoscaling\.enabled not found .* so Augur assumes the chart renders no HPA/);
     for (const f of ['replicas', 'cpu.request', 'memory.limit'] as const) roundTripField(disk, spec, tunnel, f);
-    roundTripAll(disk, spec, tunnel);
+    roundTripPresent(disk, spec, tunnel);
+    // The insertion keeps the anchors &probes and &port and their aliases byte for byte.
+    const { text } = checkInsertion(disk, spec, tunnel, 'memory.request', 64 * 2 ** 20);
+    expect(text).toBe(read(`${TUNNEL}/helmrelease.yaml`).replace('              requests:\n                cpu: 10m\n', '              requests:\n                memory: 64Mi\n                cpu: 10m\n'));
   });
 
   it('the same release through its Kustomize directory (resources: ./helmrelease.yaml), and through a plain directory', () => {
     const viaKustomize = locateWorkload(disk, tunnel, hr(TUNNEL, appTemplate('cloudflare-tunnel')));
     expect(viaKustomize.fields.replicas).toMatchObject({ file: `${TUNNEL}/helmrelease.yaml`, raw: '2' });
     expect(viaKustomize.filesRead).toContain(`${TUNNEL}/kustomization.yaml`);
-    roundTripAll(disk, hr(TUNNEL, appTemplate('cloudflare-tunnel')), tunnel);
+    roundTripPresent(disk, hr(TUNNEL, appTemplate('cloudflare-tunnel')), tunnel);
     const files = filesUnder(TUNNEL);
     delete files[`${TUNNEL}/kustomization.yaml`];
     const dir = memRepo(files);
     const m = locateWorkload(dir, tunnel, hr(TUNNEL, appTemplate('cloudflare-tunnel')));
     expect(m.fields['cpu.request']).toMatchObject({ raw: '10m' });
-    roundTripAll(dir, hr(TUNNEL, appTemplate('cloudflare-tunnel')), tunnel);
+    roundTripPresent(dir, hr(TUNNEL, appTemplate('cloudflare-tunnel')), tunnel);
   });
 
   it('a HelmRelease that is not the first document of its file (the OCIRepository and the release of sonarr in one file)', () => {
@@ -87,13 +94,13 @@ describe('helmrelease: real app-template releases from home-ops', () => {
     const m = locateWorkload(repo, sonarr, spec);
     expect(m.fields['cpu.request']).toMatchObject({ file, documentIndex: 1, raw: '100m', yamlPath: 'spec.values.controllers.sonarr.containers.app.resources.requests.cpu' });
     expect(m.fields['memory.limit']).toMatchObject({ documentIndex: 1, raw: '4Gi' });
-    // sonarr sets no replicas: the note names the file, the document, the key path and the fix.
-    expect(m.notes.join('\n')).toMatch(
-      /replicas: kubernetes\/apps\/default\/sonarr\/app\/release\.yaml \(document 2, line \d+\) HelmRelease\/sonarr: key path spec\.values\.controllers\.sonarr\.replicas not found \(spec\.values\.controllers\.sonarr\.replicas is not set\), so it is not edited; fix helm\.replicas in the target/,
-    );
+    // sonarr sets no replicas: controllers.sonarr exists, so replicas is added there, in document 2, the OCIRepository untouched.
+    expect(m.fields.replicas).toMatchObject({ file, documentIndex: 1, yamlPath: 'spec.values.controllers.sonarr.replicas', raw: '', insert: { prefix: '        replicas: ', suffix: '\n' } });
+    const { text } = checkInsertion(repo, spec, sonarr, 'replicas', 2);
+    expect(text).toBe(repo.read(file)!.replace('      sonarr:\n        annotations:\n', '      sonarr:\n        replicas: 2\n        annotations:\n'));
     roundTripField(repo, spec, sonarr, 'cpu.request');
     roundTripField(repo, spec, sonarr, 'memory.limit');
-    roundTripAll(repo, spec, sonarr);
+    roundTripPresent(repo, spec, sonarr);
   });
 
   it('another chart (ceph-csi-drivers), its release named by release:, its own key paths', () => {
@@ -169,9 +176,9 @@ describe('helmrelease: a Kustomize overlay that patches the release', () => {
     expect(m.fields['cpu.request']).toMatchObject({ file: `${TUNNEL}/helmrelease.yaml`, raw: '10m' });
     const notes = m.notes.join('\n');
     expect(notes).toMatch(/replicas: the patch overrides spec\.values\.controllers\.cloudflare-tunnel\.replicas of kubernetes\/apps\/network\/cloudflare-tunnel\/app\/helmrelease\.yaml:\d+ \(2\); Augur edits the patch/);
-    expect(notes).toMatch(/cpu\.request: edits base kubernetes\/apps\/network\/cloudflare-tunnel\/app \(.*helmrelease\.yaml\), shared by other overlays/);
+    expect(notes).toMatch(/cpu\.request, memory\.request: edits base kubernetes\/apps\/network\/cloudflare-tunnel\/app \(.*helmrelease\.yaml\), shared by other overlays/);
     roundTripField(repo, spec, tunnel, 'replicas');
-    roundTripAll(repo, spec, tunnel);
+    roundTripPresent(repo, spec, tunnel);
   });
 
   it('the inline patch is edited inside its string: only that scalar changes', () => {
@@ -186,7 +193,7 @@ describe('helmrelease: a Kustomize overlay that patches the release', () => {
     const json = `${kustomization}  - target:\n      kind: HelmRelease\n      name: cloudflare-tunnel\n    patch: |-\n      - op: replace\n        path: /spec/values/controllers/cloudflare-tunnel/replicas\n        value: 5\n`;
     const m = locateWorkload(overlay(json, { [`${OVERLAY}/first.yaml`]: patchDoc('        replicas: 1\n'), [`${OVERLAY}/replicas.yaml`]: patchDoc(''), [`${OVERLAY}/more-replicas.yaml`]: patchDoc('') }), tunnel, spec);
     expect(m.fields.replicas).toBeUndefined();
-    expect(m.notes.join('\n')).toMatch(/replicas: inline patch at kubernetes\/overlays\/prod\/kustomization\.yaml:\d+ \(patches\[3\]\) is a JSON 6902 patch whose operation \[0\] \(replace \/spec\/values\/controllers\/cloudflare-tunnel\/replicas\) changes spec\.values\.controllers\.cloudflare-tunnel\.replicas .*Write that change as a strategic-merge patch/);
+    expect(m.blocked?.replicas).toMatch(/replicas: inline patch at kubernetes\/overlays\/prod\/kustomization\.yaml:\d+ \(patches\[3\]\) is a JSON 6902 patch whose operation \[0\] \(replace \/spec\/values\/controllers\/cloudflare-tunnel\/replicas\) changes spec\.values\.controllers\.cloudflare-tunnel\.replicas .*Write that change as a strategic-merge patch/);
     expect(m.fields['memory.limit']).toMatchObject({ raw: '512Mi' });
   });
 
@@ -198,20 +205,35 @@ describe('helmrelease: a Kustomize overlay that patches the release', () => {
     const spec2 = hr(OVERLAY, appTemplate('cloudflare-tunnel'), { release: 'prod-cloudflare-tunnel' });
     const m = locateWorkload(repo2, tunnel, spec2);
     expect(m.fields.replicas).toMatchObject({ file: 'kubernetes/components/more/replicas.yaml', raw: '5' });
-    roundTripAll(repo2, spec2, tunnel);
+    roundTripPresent(repo2, spec2, tunnel);
     expect(() => locateWorkload(repo2, tunnel, hr(OVERLAY, appTemplate('cloudflare-tunnel')))).toThrow(/HelmReleases there: prod-cloudflare-tunnel/);
+  });
+
+  it("an absent key goes in the environment's patch when that patch holds its map, else in the HelmRelease", () => {
+    const k = `resources:\n  - ../../apps/network/cloudflare-tunnel/app\npatches:\n  - path: p.yaml\n`;
+    const body = '        containers:\n          app:\n            resources:\n              requests:\n                cpu: 50m\n';
+    const repo2 = overlay(k, { [`${OVERLAY}/p.yaml`]: patchDoc(body) });
+    const m = locateWorkload(repo2, tunnel, spec);
+    expect(m.fields['cpu.request']).toMatchObject({ file: `${OVERLAY}/p.yaml`, raw: '50m' });
+    expect(m.fields['memory.request']).toMatchObject({ file: `${OVERLAY}/p.yaml`, insert: { prefix: '                memory: ' } });
+    const { text } = checkInsertion(repo2, spec, tunnel, 'memory.request', 96 * 2 ** 20);
+    expect(text).toBe(patchDoc(body.replace('              requests:\n', '              requests:\n                memory: 96Mi\n')));
+    // The patch sets no replicas and has no map for it beyond the controller: replicas stays where the base writes it.
+    expect(m.fields.replicas).toMatchObject({ file: `${TUNNEL}/helmrelease.yaml`, raw: '2' });
   });
 
   it('a patch that removes a key, deletes the release or may apply by label selector blocks the field', () => {
     const k = (patches: string) => `resources:\n  - ../../apps/network/cloudflare-tunnel/app\npatches:\n${patches}`;
     const removes = overlay(k('  - path: p.yaml\n'), { [`${OVERLAY}/p.yaml`]: patchDoc('        replicas: null\n') });
-    expect(locateWorkload(removes, tunnel, spec).notes.join('\n')).toMatch(/replicas: patch kubernetes\/overlays\/prod\/p\.yaml .*removes spec\.values\.controllers\.cloudflare-tunnel\.replicas \(null\); not edited/);
+    expect(locateWorkload(removes, tunnel, spec).blocked?.replicas).toMatch(
+      /replicas: patch kubernetes\/overlays\/prod\/p\.yaml .*removes spec\.values\.controllers\.cloudflare-tunnel\.replicas \(null\), so Augur does not edit .*; write the value in place of the null, or remove it from the patch$/,
+    );
     const replaced = overlay(k('  - path: p.yaml\n'), { [`${OVERLAY}/p.yaml`]: patchDoc('        $patch: replace\n        strategy: Recreate\n') });
     const m = locateWorkload(replaced, tunnel, spec);
     expect(m.fields.replicas).toBeUndefined();
-    expect(m.notes.join('\n')).toMatch(/replaces spec\.values\.controllers\.cloudflare-tunnel without spec\.values\.controllers\.cloudflare-tunnel\.replicas/);
+    expect(m.blocked?.replicas).toMatch(/replaces spec\.values\.controllers\.cloudflare-tunnel without spec\.values\.controllers\.cloudflare-tunnel\.replicas, so Augur does not edit .*; add spec\.values\.controllers\.cloudflare-tunnel\.replicas to the patch$/);
     const maybe = overlay(k('  - path: p.yaml\n    target:\n      kind: HelmRelease\n      labelSelector: tier=edge\n'), { [`${OVERLAY}/p.yaml`]: patchDoc('        replicas: 6\n') });
-    expect(locateWorkload(maybe, tunnel, spec).notes.join('\n')).toMatch(/replicas: .*may set spec\.values\.controllers\.cloudflare-tunnel\.replicas \(its target selects by label or annotation/);
+    expect(locateWorkload(maybe, tunnel, spec).blocked?.replicas).toMatch(/replicas: .*may set spec\.values\.controllers\.cloudflare-tunnel\.replicas \(its target selects by label or annotation.*; give the patch a target by kind and name/);
   });
 });
 
@@ -244,17 +266,26 @@ describe('helmrelease: what Augur refuses, and why', () => {
     expect(() => locateWorkload(at(secret), web, spec())).toThrow(/Secret web-values \(key values\.yaml\).*no kustomization Augur read generates them/);
   });
 
-  it('a missing key path is a blocked field: the note names the file, the path and the fix', () => {
+  it('a missing key path whose map is missing is a blocked field: the note names the file, the path and the fix', () => {
     const m = locateWorkload(at(release('    replicaCount: 2\n')), web, spec());
     expect(m.fields.replicas).toMatchObject({ raw: '2', yamlPath: 'spec.values.replicaCount' });
-    expect(m.notes.join('\n')).toMatch(/cpu\.request: apps\/web\/helmrelease\.yaml HelmRelease\/web: key path spec\.values\.resources\.requests\.cpu not found \(spec\.values\.resources is not set\), so it is not edited; if the chart uses another key, set helm\.cpu\.request in the target/);
-    const withFiles = release('    replicaCount: 2\n').replace('name: acme }\n', 'name: acme }\n      valuesFiles:\n        - charts/web/values-prod.yaml\n');
-    expect(locateWorkload(at(withFiles), web, spec()).notes.join('\n')).toMatch(
-      /HelmRelease\/web: spec\.chart\.spec\.valuesFiles \(charts\/web\/values-prod\.yaml\) apply under spec\.values, and Augur does not edit them/,
+    expect(m.blocked?.['cpu.request']).toBe(
+      'cpu.request: apps/web/helmrelease.yaml HelmRelease/web: key path spec.values.resources.requests.cpu not found (spec.values.resources is not set), ' +
+        "and Augur adds a key only to a map that exists; add `helm.cpu.request: <key path>` to the target's manifest, the key path where this chart reads the container's CPU request; " +
+        'or add spec.values.resources.requests to the values, where Augur can then add the key',
+    );
+    // With values files under spec.values, an absent key may be set there: blocked, not added.
+    const withFiles = release('    replicaCount: 2\n    autoscaling:\n      enabled: false\n    resources:\n      requests:\n        cpu: 100m\n').replace('name: acme }\n', 'name: acme }\n      valuesFiles:\n        - charts/web/values-prod.yaml\n');
+    const f = locateWorkload(at(withFiles), web, spec());
+    expect(f.notes.join('\n')).toMatch(/HelmRelease\/web: spec\.chart\.spec\.valuesFiles \(charts\/web\/values-prod\.yaml\) apply under spec\.values, and Augur does not edit them/);
+    expect(f.fields['cpu.request']).toMatchObject({ raw: '100m' });
+    expect(f.fields['memory.request']).toBeUndefined();
+    expect(f.blocked?.['memory.request']).toMatch(
+      /key path spec\.values\.resources\.requests\.memory not found .*; the chart's spec\.chart\.spec\.valuesFiles \(charts\/web\/values-prod\.yaml\) apply under spec\.values and may set it, .*write the key in spec\.values by hand/,
     );
     const none = locateWorkload(at(release('')), web, spec());
     expect(none.fields).toEqual({});
-    expect(none.notes.join('\n')).toMatch(/replicas: .* not found \(spec\.values is empty or not set\), so it is not edited; if the chart uses another key, set helm\.replicas/);
+    expect(none.blocked?.replicas).toMatch(/^replicas: .*neither spec\.values\.replicaCount nor the HPA switch spec\.values\.autoscaling\.enabled is in the values \(spec\.values is empty or not set\), so the chart may hard-code replicas in its template/);
   });
 
   it('an aliased value, a value whose anchor is reused, and a value inside a reused map are blocked; an unused anchor is edited', () => {
@@ -280,10 +311,10 @@ describe('helmrelease: what Augur refuses, and why', () => {
     expect(m.fields['cpu.request']).toBeUndefined();
     expect(m.fields['memory.limit']).toBeUndefined();
     expect(m.fields['memory.request']).toMatchObject({ raw: '256Mi' });
-    const notes = m.notes.join('\n');
-    expect(notes).toMatch(/replicas: apps\/web\/helmrelease\.yaml:15: spec\.values\.replicaCount is the alias \*count of &count \(line 14\), so its value is written at the anchor.*Write the value out in place of the alias/);
-    expect(notes).toMatch(/cpu\.request: apps\/web\/helmrelease\.yaml:18: spec\.values\.resources\.requests\.cpu is inside the anchor &res \(line 17\), which the alias \*res reuses at line 20; editing it would change that too/);
-    expect(notes).toMatch(/memory\.limit: apps\/web\/helmrelease\.yaml:22: spec\.values\.limits\.memory carries the anchor &mem, which the alias \*mem reuses at line 24/);
+    const b = m.blocked ?? {};
+    expect(b.replicas).toMatch(/replicas: apps\/web\/helmrelease\.yaml:15: spec\.values\.replicaCount is the alias \*count of &count \(line 14\), so its value is written at the anchor.*Edit the anchor &count by hand, or write the value out in place of the alias to let Augur edit it here, or point helm\.replicas at another key$/);
+    expect(b['cpu.request']).toMatch(/cpu\.request: apps\/web\/helmrelease\.yaml:18: spec\.values\.resources\.requests\.cpu is inside the anchor &res \(line 17\), which the alias \*res reuses at line 20; editing it would change that too/);
+    expect(b['memory.limit']).toMatch(/memory\.limit: apps\/web\/helmrelease\.yaml:22: spec\.values\.limits\.memory carries the anchor &mem, which the alias \*mem reuses at line 24/);
     // The unused anchor stays; only the scalar after it changes (the shared helper reads `key: value` lines).
     const loc = m.fields['memory.request'];
     if (!loc) throw new Error('memory.request not located');
@@ -295,7 +326,7 @@ describe('helmrelease: what Augur refuses, and why', () => {
     const values = '    base: &base\n      replicaCount: 2\n    app: *base\n';
     const m = locateWorkload(at(release(values)), web, spec({ replicas: 'app.replicaCount' }));
     expect(m.fields.replicas).toBeUndefined();
-    expect(m.notes.join('\n')).toMatch(/replicas: apps\/web\/helmrelease\.yaml:\d+: spec\.values\.app\.replicaCount goes through spec\.values\.app, the alias \*base, which Augur does not follow/);
+    expect(m.blocked?.replicas).toMatch(/replicas: apps\/web\/helmrelease\.yaml:\d+: spec\.values\.app\.replicaCount goes through spec\.values\.app, the alias \*base, which Augur does not follow: .*Write the values out in place of the alias to let Augur edit them here, or change them by hand, or point helm\.replicas at another key$/);
   });
 
   it('a HelmRelease name that is not there lists the HelmReleases found', () => {
@@ -324,6 +355,50 @@ describe('helmrelease: what Augur refuses, and why', () => {
 });
 
 it('helmrelease: field keys the tests use are the ones the format returns', () => {
-  const keys: FieldKey[] = ['replicas', 'cpu.request', 'memory.limit'];
+  const keys: FieldKey[] = ['replicas', 'cpu.request', 'memory.request', 'memory.limit'];
   expect(Object.keys(locateWorkload(disk, tunnel, hr(`${TUNNEL}/helmrelease.yaml`, appTemplate('cloudflare-tunnel'))).fields).sort()).toEqual([...keys].sort());
+});
+
+describe('helmrelease: app-template controllers without replicas (home-ops sonarr)', () => {
+  const file = `${SONARR}/helmrelease.yaml`;
+  const asMain = () => memRepo({ [file]: read(file).replace('    controllers:\n      sonarr:\n', '    controllers:\n      main:\n') });
+
+  it('controllers.main.replicas absent: added under controllers.main; the other documents and the anchors keep their bytes', () => {
+    const repo = asMain();
+    const spec = hr(file, appTemplate('main'));
+    const m = locateWorkload(repo, sonarr, spec);
+    expect(m.fields.replicas).toMatchObject({ yamlPath: 'spec.values.controllers.main.replicas', raw: '', insert: { prefix: '        replicas: ', suffix: '\n' } });
+    const { text } = checkInsertion(repo, spec, sonarr, 'replicas', 3);
+    expect(text).toBe(repo.read(file)!.replace('      main:\n        annotations:\n', '      main:\n        replicas: 3\n        annotations:\n'));
+    expect(text).toContain('SONARR__SERVER__PORT: &port 80');
+    expect(text.match(/\*port/g)).toHaveLength(2);
+  });
+
+  it('the default replicaCount, absent with no HPA switch: blocked, the chart may hard-code replicas, and the app-template key is suggested', () => {
+    const m = locateWorkload(asMain(), sonarr, hr(file, undefined));
+    expect(m.fields.replicas).toBeUndefined();
+    expect(m.blocked?.replicas).toBe(
+      `replicas: ${file} HelmRelease/sonarr: neither spec.values.replicaCount nor the HPA switch spec.values.autoscaling.enabled is in the values (spec.values.replicaCount is not set), ` +
+        'so the chart may hard-code replicas in its template, where Augur cannot change them. If the chart reads its replica count from a key, ' +
+        "add `helm.replicas: controllers.main.replicas` to the target's manifest, the key path where this chart reads its replica count",
+    );
+    expect(m.blocked?.['cpu.request']).toMatch(/add `helm\.cpu\.request: controllers\.main\.containers\.app\.resources\.requests\.cpu` to the target's manifest/);
+  });
+
+  it('a configured key path whose map does not exist is blocked, naming the controller that does', () => {
+    const m = locateWorkload(disk, sonarr, hr(file, appTemplate('main')));
+    expect(m.blocked?.replicas).toBe(
+      `replicas: ${file} HelmRelease/sonarr: key path spec.values.controllers.main.replicas not found (spec.values.controllers.main is not set), ` +
+        "and Augur adds a key only to a map that exists; fix helm.replicas in the target's manifest: the key path where this chart reads its replica count " +
+        '(this looks like the bjw-s app-template: `helm.replicas: controllers.sonarr.replicas`); or add spec.values.controllers.main to the values, where Augur can then add the key',
+    );
+  });
+
+  it('a key path to an alias (*port) is blocked: edit the anchor &port by hand, or point helm.replicas at another key', () => {
+    const m = locateWorkload(disk, sonarr, hr(file, { replicas: 'service.app.ports.http.port' }));
+    expect(m.fields.replicas).toBeUndefined();
+    expect(m.blocked?.replicas).toMatch(
+      new RegExp(`^replicas: ${file.replace(/[/.]/g, '\\$&')}:\\d+: spec\\.values\\.service\\.app\\.ports\\.http\\.port is the alias \\*port of &port \\(line \\d+\\), .*Edit the anchor &port by hand, .*or point helm\\.replicas at another key$`),
+    );
+  });
 });

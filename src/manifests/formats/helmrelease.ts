@@ -5,6 +5,7 @@
 // applies it, and the key is edited in the patch.
 import { z } from 'zod';
 import { isAlias, isMap, isScalar, isSeq } from 'yaml';
+import type { YAMLMap } from 'yaml';
 import type { ManifestFormatModule } from '../format.js';
 import type { WorkloadId, WorkloadManifest } from '../../domain/workload.js';
 import { ManifestError } from '../../domain/errors.js';
@@ -21,6 +22,7 @@ import { helmKeys } from './helm.js';
 import type { Occ, Patch } from './helmrelease-kustomize.js';
 import { buildKustomization, finalName, finalNamespace, findKustomization, patchMatches } from './helmrelease-kustomize.js';
 import { valuesFromError } from './helmrelease-values-from.js';
+import { splitFix } from './embedded-yaml.js';
 
 const API_GROUP = 'helm.toolkit.fluxcd.io/';
 const isFluxV2 = (r: ResourceDoc) => r.kind === 'HelmRelease' && r.apiVersion.startsWith(`${API_GROUP}v2`);
@@ -134,8 +136,8 @@ export function locateHelmRelease(ctx: Ctx, id: WorkloadId, spec: ManifestSpec):
   for (const s of found.skipped) ctx.note(`not searched: ${s}`);
   const patches = patchesFor(o);
   refuseValuesFrom(ctx, o, patches);
-  noteValuesFiles(ctx, o);
-  const src = releaseSource(o, patches);
+  const valuesFiles = noteValuesFiles(ctx, o);
+  const src = releaseSource(o, patches, valuesFiles);
   const m = locateHelmValues(ctx, id, spec.helm, src);
   // As formats/kustomize.ts says it: a field edited in a base changes every overlay built on it.
   const bases = new Map<string, string[]>();
@@ -148,18 +150,19 @@ export function locateHelmRelease(ctx: Ctx, id: WorkloadId, spec: ManifestSpec):
 }
 
 /** Values files of the chart (spec.chart.spec.valuesFiles) sit under spec.values: a key not set inline may be set there. */
-function noteValuesFiles(ctx: Ctx, o: Occ): void {
+function noteValuesFiles(ctx: Ctx, o: Occ): string[] {
   const chart = getKey(getKey(getKey(o.doc.root, 'spec'), 'chart'), 'spec');
   const list = getKey(chart, 'valuesFiles');
   const files = [...(isSeq(list) ? list.items.map(str) : []), str(getKey(chart, 'valuesFile'))].filter((v): v is string => v !== undefined);
-  if (files.length === 0) return;
+  if (files.length === 0) return files;
   ctx.note(
     `${label(o)}: spec.chart.spec.valuesFiles (${files.join(', ')}) apply under spec.values, and Augur does not edit them; ` +
       `a key not found in spec.values may be set there (a format: helm target edits a values file in this repository)`,
   );
+  return files;
 }
 
-function releaseSource(o: Occ, patches: { p: Patch; m: 'yes' | 'maybe' }[]): ValuesSource {
+function releaseSource(o: Occ, patches: { p: Patch; m: 'yes' | 'maybe' }[], valuesFiles: string[]): ValuesSource {
   const emptyWhy = 'spec.values is empty or not set';
   const root: ValuesRoot = {
     file: o.doc.file,
@@ -169,18 +172,28 @@ function releaseSource(o: Occ, patches: { p: Patch; m: 'yes' | 'maybe' }[]): Val
     emptyWhy,
     rootName: 'spec.values',
   };
-  return {
+  const src: ValuesSource = {
     where: label(o),
     show: (k) => `spec.values.${k}`,
     emptyWhy,
     find: (key, keyPath) => {
+      // A key set by a patch is edited there; an absent key goes in the first patch that has its map, else in the HelmRelease.
+      let insertAt: Extract<KeyFind, { kind: 'missing' }> | undefined;
       for (const { p, m } of patches) {
         const r = fromPatch(p, m, key, keyPath);
-        if (r) return withOverride(r, root, key, keyPath);
+        if (r?.kind === 'missing') insertAt ??= r;
+        else if (r) return withOverride(r, root, key, keyPath);
       }
-      return fromValues(root, key, keyPath);
+      const base = fromValues(root, key, keyPath);
+      return base.kind === 'missing' && insertAt ? { ...insertAt, why: base.why } : base;
     },
   };
+  if (valuesFiles.length > 0) {
+    src.noInsert =
+      `the chart's spec.chart.spec.valuesFiles (${valuesFiles.join(', ')}) apply under spec.values and may set it, and Augur does not read them, ` +
+      `so it adds no key here: write the key in spec.values by hand (Augur then edits it there), or point a format: helm target at that values file`;
+  }
+  return src;
 }
 
 /** When a patch sets the key, a note about the value it overrides in the HelmRelease. */
@@ -199,7 +212,12 @@ function withOverride(r: KeyFind, root: ValuesRoot, key: HelmKey, keyPath: strin
 
 type Smp = Extract<Patch, { t: 'smp' }>;
 
-/** How a patch sets the key: undefined when it does not. */
+/** How a patch names itself in notes, with its document when its file has several. */
+function patchAt(p: Patch): string {
+  return p.t === 'smp' && !p.embedded && p.file.docs.length > 1 ? `${p.where} (document ${p.docIndex + 1})` : p.where;
+}
+
+/** How a patch sets the key: undefined when it does not; 'missing' with `insert` when it holds the map the key would go in. */
 function fromPatch(p: Patch, m: 'yes' | 'maybe', key: HelmKey, keyPath: string): KeyFind | undefined {
   const segs = parseKeyPath(keyPath);
   const shown = `spec.values.${keyPath}`;
@@ -212,21 +230,34 @@ function fromPatch(p: Patch, m: 'yes' | 'maybe', key: HelmKey, keyPath: string):
     };
   }
   const r = smpLookup(p, segs);
-  if (r.kind === 'none') return undefined;
-  const blocked = (why: string): KeyFind => ({ kind: 'blocked', note: `${key}: ${p.where}: strategic-merge patch ${why}; not edited` });
-  if (r.kind === 'blocked') return blocked(r.why);
-  if (m === 'maybe') return blocked(`may set ${shown} (its target selects by label or annotation, which Augur does not evaluate)`);
-  if (p.unmapped !== undefined) return blocked(`sets ${shown}, but the inline patch ${p.unmapped}`);
   const yamlPath = `${p.yamlPrefix ?? ''}${shown}`;
   const site = { file: p.file, docIndex: p.docIndex, yamlPath };
+  if (r.kind === 'none') {
+    if (!r.parent || m !== 'yes' || p.embedded || p.unmapped !== undefined || key === 'hpa.enabled') return undefined;
+    const a = anchorCheck({ field: key, ...site }, undefined, r.parent.ancestors);
+    if (a.blocked) return { kind: 'blocked', note: a.blocked };
+    return { kind: 'missing', why: `${shown} is not set`, insert: { map: r.parent.map, key: r.parent.key, site } };
+  }
+  const blocked = (why: string, fix: string): KeyFind => ({ kind: 'blocked', note: `${key}: ${patchAt(p)}: strategic-merge patch ${why}, so Augur does not edit ${shown}; ${fix}` });
+  if (r.kind === 'blocked') return blocked(r.why, r.fix);
+  if (m === 'maybe') {
+    return blocked(`may set ${shown} (its target selects by label or annotation, which Augur does not evaluate)`, 'give the patch a target by kind and name, so Augur can tell whether it applies');
+  }
+  if (p.unmapped !== undefined) {
+    const [why, fix] = splitFix(p.unmapped);
+    return blocked(`sets ${shown}, but the inline patch ${why}`, `${fix}, or move the patch to a file of its own`);
+  }
   if (key === 'hpa.enabled') return { kind: 'node', node: r.node, site };
-  const a = anchorCheck({ field: key, ...site }, r.node, r.ancestors);
+  const a = anchorCheck({ field: key, ...site, retarget: `point helm.${key} at another key` }, r.node, r.ancestors);
   if (a.blocked) return { kind: 'blocked', note: a.blocked };
   const outer = p.embedded ? { docIndex: p.outerDocIndex ?? 0, toFile: p.embedded.toFile } : {};
   return { kind: 'node', node: r.node, site: { ...site, anchorFree: a.anchorFree, ...outer } };
 }
 
-type SmpResult = { kind: 'none' } | { kind: 'blocked'; why: string } | { kind: 'node'; node: unknown; ancestors: unknown[] };
+type SmpResult =
+  | { kind: 'none'; parent?: { map: YAMLMap; key: string; ancestors: unknown[] } }
+  | { kind: 'blocked'; why: string; fix: string }
+  | { kind: 'node'; node: unknown; ancestors: unknown[] };
 
 /**
  * The value a strategic-merge patch gives spec.values.<segs>. Maps merge key by key; lists of a
@@ -238,23 +269,25 @@ function smpLookup(p: Smp, segs: Seg[]): SmpResult {
   let path = '';
   let replaced = '';
   const ancestors: unknown[] = [];
-  for (const seg of full) {
-    if (isAlias(node)) return { kind: 'blocked', why: `reaches ${path} through the alias *${node.source}, which Augur does not follow` };
+  const fixPatch = 'fix the patch, or point the helm key path at the value the patch sets';
+  for (const [i, seg] of full.entries()) {
+    if (isAlias(node)) return { kind: 'blocked', why: `reaches ${path} through the alias *${node.source}, which Augur does not follow`, fix: 'write the values out in place of the alias, or change it by hand' };
     if (isMap(node)) {
       const directive = strAt(node, '$patch');
-      if (directive === 'delete') return { kind: 'blocked', why: `deletes ${path || 'the HelmRelease'} ($patch: delete)` };
+      if (directive === 'delete') return { kind: 'blocked', why: `deletes ${path || 'the HelmRelease'} ($patch: delete)`, fix: 'the build does not deploy it: remove the target, or point path: at a kustomization that keeps it' };
       if (directive === 'replace') replaced = path || 'the HelmRelease';
     }
     ancestors.push(node);
     const next = typeof seg === 'number' ? (isSeq(node) ? node.items[seg] : undefined) : isMap(node) ? getKey(node, seg) : undefined;
     const nextPath = typeof seg === 'number' ? `${path}[${seg}]` : path ? `${path}.${seg}` : seg;
-    if (typeof seg === 'number' && !isSeq(node)) return { kind: 'blocked', why: `sets ${path} to ${describeNode(node)}, not a list` };
-    if (typeof seg === 'string' && !isMap(node)) return { kind: 'blocked', why: `sets ${path} to ${describeNode(node)}, replacing the map that held ${formatPath(full)}` };
+    if (typeof seg === 'number' && !isSeq(node)) return { kind: 'blocked', why: `sets ${path} to ${describeNode(node)}, not a list`, fix: fixPatch };
+    if (typeof seg === 'string' && !isMap(node)) return { kind: 'blocked', why: `sets ${path} to ${describeNode(node)}, replacing the map that held ${formatPath(full)}`, fix: fixPatch };
     if (next === undefined) {
-      if (typeof seg === 'number') return { kind: 'blocked', why: `replaces the list ${path} (a custom resource's lists are replaced whole) with one that has no [${seg}]` };
-      return replaced ? { kind: 'blocked', why: `replaces ${replaced} without ${nextPath}` } : { kind: 'none' };
+      if (typeof seg === 'number') return { kind: 'blocked', why: `replaces the list ${path} (a custom resource's lists are replaced whole) with one that has no [${seg}]`, fix: `add item [${seg}] to the patch's list` };
+      if (replaced) return { kind: 'blocked', why: `replaces ${replaced} without ${nextPath}`, fix: `add ${formatPath(full)} to the patch` };
+      return i === full.length - 1 && isMap(node) ? { kind: 'none', parent: { map: node, key: seg, ancestors } } : { kind: 'none' };
     }
-    if (next === null || (isScalar(next) && next.value === null)) return { kind: 'blocked', why: `removes ${nextPath} (null)` };
+    if (next === null || (isScalar(next) && next.value === null)) return { kind: 'blocked', why: `removes ${nextPath} (null)`, fix: 'write the value in place of the null, or remove it from the patch' };
     if (typeof seg === 'number') replaced = path;
     path = nextPath;
     node = next;

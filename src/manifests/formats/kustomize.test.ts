@@ -1,11 +1,13 @@
 // Hand-written Kustomize shapes: replicas entries, overlay patches (strategic merge, JSON 6902,
-// inline), namespaces and name prefixes, components, and errors.
+// inline), namespaces and name prefixes, components, shared bases, and errors. The same behaviours
+// on real repositories, rendered with kubectl, are in kustomize-overlays.test.ts.
 import { describe, expect, it } from 'vitest';
-import type { WorkloadId } from '../../domain/workload.js';
+import type { RepoView, WorkloadId } from '../../domain/workload.js';
 import { ManifestError, applyEdits, editFor, locateWorkload } from '../index.js';
 import type { ManifestSpec } from '../index.js';
-import { memRepo } from '../testing.js';
+import { memRepo, overlayRepo } from '../testing.js';
 import { roundTripAll, roundTripField } from '../roundtrip.test-helper.js';
+import { checkInsertion } from '../insertion.test-helper.js';
 
 const kust = (path: string, extra: Partial<ManifestSpec> = {}): ManifestSpec => ({ format: 'kustomize', path, ...extra });
 const web = (namespace = 'prod'): WorkloadId => ({ kind: 'Deployment', namespace, name: 'web' });
@@ -50,7 +52,7 @@ describe('kustomize', () => {
     expect(m.fields.replicas?.raw).toBe('2');
   });
 
-  it('an overlay replicas: entry wins over the base and is edited in the overlay', () => {
+  it('an overlay replicas: entry wins over the base and is edited in the overlay; a base only it builds is edited in place', () => {
     const repo = memRepo({
       ...baseFiles,
       'overlays/prod/kustomization.yaml': [
@@ -68,12 +70,14 @@ describe('kustomize', () => {
     const m = locateWorkload(repo, web(), kust('overlays/prod'));
     expect(m.fields.replicas).toMatchObject({ file: 'overlays/prod/kustomization.yaml', yamlPath: 'replicas[1].count', raw: '5' });
     expect(m.fields['cpu.request']).toMatchObject({ file: 'base/deployment.yaml' });
-    expect(m.notes).toEqual(['cpu.request, cpu.limit, memory.request, memory.limit: edits base base (base/deployment.yaml), shared by other overlays']);
+    // No other kustomization builds from base/: nothing is shared.
+    expect(m.notes).toEqual([]);
+    expect(m.sharedFiles).toBeUndefined();
     roundTripField(repo, kust('overlays/prod'), web(), 'replicas');
     roundTripAll(repo, kust('overlays/prod'), web());
   });
 
-  it('an overlay strategic-merge patch wins for the fields it sets; the rest edit the base with a note', () => {
+  it('an overlay strategic-merge patch wins for the fields it sets; the rest edit the base only it builds', () => {
     const repo = memRepo({
       ...baseFiles,
       'overlays/prod/kustomization.yaml': 'namespace: prod\nresources:\n  - ../../base\npatchesStrategicMerge:\n  - resources.yaml\n',
@@ -105,7 +109,7 @@ describe('kustomize', () => {
       style: 'single',
     });
     expect(m.fields['memory.request']).toMatchObject({ file: 'base/deployment.yaml', raw: '128Mi' });
-    expect(m.notes.join('\n')).toMatch(/replicas, cpu\.request, cpu\.limit, memory\.request: edits base base \(base\/deployment\.yaml\), shared by other overlays/);
+    expect(m.notes.join('\n')).not.toMatch(/edits base/);
     roundTripAll(repo, kust('overlays/prod'), web());
     roundTripField(repo, kust('overlays/prod'), web(), 'memory.limit');
   });
@@ -166,45 +170,47 @@ describe('kustomize', () => {
     const m = locateWorkload(repo, web('x'), kust('o'));
     expect(m.fields['cpu.request']).toMatchObject({ file: 'o/p.yaml', raw: '50m' });
     expect(m.fields['memory.limit']).toBeUndefined();
-    expect(m.notes.join('\n')).toMatch(/memory\.limit: o\/p\.yaml: JSON patch operation \[0\] .* replaces it with a value that has no/);
+    expect(m.blocked?.['memory.limit']).toMatch(/memory\.limit: o\/p\.yaml.*: JSON patch operation \[0\] .* replaces it with a value that has no/);
   });
 
-  it('inline patches are noted, not edited, and hold the fields they set', () => {
-    const repo = memRepo({
-      ...baseFiles,
-      'o/kustomization.yaml': [
-        'resources:',
-        '  - ../base',
-        'patches:',
-        '  - target:',
-        '      kind: Deployment',
-        '      name: web',
-        '    patch: |-',
-        '      - op: replace',
-        '        path: /spec/replicas',
-        '        value: 4',
-        '  - patch: |-',
-        '      kind: Deployment',
-        '      metadata:',
-        '        name: web',
-        '      spec:',
-        '        template:',
-        '          spec:',
-        '            containers:',
-        '              - name: web',
-        '                resources:',
-        '                  requests:',
-        '                    memory: 300Mi',
-        '',
-      ].join('\n'),
-    });
+  it('inline patches written as literal blocks are edited inside the string; quoted ones hold the fields they set', () => {
+    const kustomization = [
+      'resources:',
+      '  - ../base',
+      'patches:',
+      '  - target:',
+      '      kind: Deployment',
+      '      name: web',
+      '    patch: |-',
+      '      - op: replace',
+      '        path: /spec/replicas',
+      '        value: 4',
+      '  - patch: |-',
+      '      kind: Deployment',
+      '      metadata:',
+      '        name: web',
+      '      spec:',
+      '        template:',
+      '          spec:',
+      '            containers:',
+      '              - name: web',
+      '                resources:',
+      '                  requests:',
+      '                    memory: 300Mi',
+      '',
+    ].join('\n');
+    const repo = memRepo({ ...baseFiles, 'o/kustomization.yaml': kustomization });
     const m = locateWorkload(repo, web('x'), kust('o'));
-    expect(m.fields.replicas).toBeUndefined();
-    expect(m.fields['memory.request']).toBeUndefined();
+    expect(m.fields.replicas).toMatchObject({ file: 'o/kustomization.yaml', yamlPath: 'patches[0].patch[0].value', raw: '4', documentIndex: 0 });
+    expect(m.fields['memory.request']).toMatchObject({ file: 'o/kustomization.yaml', yamlPath: 'patches[1].patch.spec.template.spec.containers[0].resources.requests.memory', raw: '300Mi' });
     expect(m.fields['cpu.request']).toMatchObject({ file: 'base/deployment.yaml' });
-    const notes = m.notes.join('\n');
-    expect(notes).toMatch(/replicas: set by inline patch at o\/kustomization\.yaml:7 \(patches\[0\]\).*does not edit inline patches/);
-    expect(notes).toMatch(/memory\.request: set by inline patch at o\/kustomization\.yaml:11 \(patches\[1\]\)/);
+    const out = applyEdits(repo, [editFor(m.fields.replicas!, 6), editFor(m.fields['memory.request']!, 512 * 2 ** 20)]);
+    expect(out.get('o/kustomization.yaml')).toBe(kustomization.replace('value: 4', 'value: 6').replace('memory: 300Mi', 'memory: 512Mi'));
+
+    const quoted = memRepo({ ...baseFiles, 'o/kustomization.yaml': 'resources:\n  - ../base\npatches:\n  - target: {kind: Deployment, name: web}\n    patch: "[{op: replace, path: /spec/replicas, value: 4}]"\n' });
+    const q = locateWorkload(quoted, web('x'), kust('o'));
+    expect(q.fields.replicas).toBeUndefined();
+    expect(q.blocked?.replicas).toMatch(/^replicas: inline patch at o\/kustomization\.yaml:5 \(patches\[0\]\) would set \[0\]\.value \(4\), but the patch string is a quoted string.*write it as a literal block \(\|\); or move the patch to a file/);
   });
 
   it('a selector-targeted patch that may set a field holds it', () => {
@@ -215,7 +221,7 @@ describe('kustomize', () => {
     });
     const m = locateWorkload(repo, web('x'), kust('o'));
     expect(m.fields.replicas).toBeUndefined();
-    expect(m.notes.join('\n')).toMatch(/replicas: patch o\/p\.yaml .* label\/annotation selector/);
+    expect(m.blocked?.replicas).toMatch(/replicas: patch o\/p\.yaml .* label\/annotation selector/);
   });
 
   it('a patch for another workload does not apply', () => {
@@ -245,7 +251,8 @@ describe('kustomize', () => {
       'o/kustomization.yaml': 'namespace: prod\nresources:\n  - ../base\n',
     });
     expect(locateWorkload(repo, web('prod'), kust('o')).fields.replicas?.raw).toBe('2');
-    expect(locateWorkload(repo, web('base-ns'), kust('base')).fields.replicas?.raw).toBe('2');
+    // o builds from base: a target on base edits what o renders, so it opts in.
+    expect(locateWorkload(repo, web('base-ns'), kust('base', { sharedBase: 'allow' })).fields.replicas?.raw).toBe('2');
     expect(() => locateWorkload(repo, web('doc-ns'), kust('o'))).toThrow(ManifestError);
   });
 
@@ -265,7 +272,7 @@ describe('kustomize', () => {
     expect(m.fields['hpa.minReplicas']).toMatchObject({ file: 'base/hpa.yaml', raw: '2' });
     const notes = m.notes.join('\n');
     expect(notes).toMatch(/GitOps lint: Deployment\/web is scaled by HorizontalPodAutoscaler\/web .*base\/deployment\.yaml:6 also sets spec\.replicas: 2/);
-    expect(notes).toMatch(/hpa\.minReplicas, cpu\.request, cpu\.limit, memory\.request, memory\.limit: edits base base/);
+    expect(m.blocked).toBeUndefined();
     roundTripAll(repo, kust('o'), web());
   });
 
@@ -302,6 +309,89 @@ describe('kustomize', () => {
     const out = applyEdits(repo, [editFor(m.fields.replicas!, 8)]);
     expect([...out.keys()]).toEqual(['o/kustomization.yaml']);
     expect(out.get('o/kustomization.yaml')).toBe('resources:\n  - ../base\nreplicas:\n  - name: web\n    count: 8\n');
+  });
+});
+
+describe('kustomize: files other overlays build from', () => {
+  const staging = { 'overlays/staging/kustomization.yaml': 'resources:\n  - ../../base\n' };
+  const prod = (extra = '') => ({ 'overlays/prod/kustomization.yaml': `resources:\n  - ../../base\n${extra}` });
+
+  it('a repository view that lists no directories: the base may be shared, so it is held (or edited with allow, overlays unknown)', () => {
+    const files = memRepo({ ...baseFiles, ...staging, ...prod() });
+    const filesOnly: RepoView = { read: files.read, list: (dir) => files.list(dir).filter((p) => files.read(p) !== undefined) };
+    const m = locateWorkload(filesOnly, web(), kust('overlays/prod'));
+    expect(m.fields.replicas).toMatchObject({ file: 'overlays/prod/kustomization.yaml', raw: '' });
+    expect(m.blocked?.['cpu.request']).toMatch(/only base\/deployment\.yaml sets it .*other overlays may build from it too \(Augur could not list the repository's directories to find them\)/);
+    const a = locateWorkload(filesOnly, web(), kust('overlays/prod', { sharedBase: 'allow' }));
+    expect(a.fields['cpu.request']).toMatchObject({ file: 'base/deployment.yaml' });
+    expect(a.sharedFiles).toEqual(['base/deployment.yaml']);
+    expect(a.affectedOverlays).toBeUndefined();
+    expect(a.notes.join('\n')).toMatch(/shared by other overlays: \(others Augur could not list\)/);
+  });
+
+  it('a component two overlays use sets a field: the overlay overrides it, in its replicas: entry or in its own patch applied after', () => {
+    const repo = memRepo({
+      ...baseFiles,
+      'components/big/kustomization.yaml': 'kind: Component\npatches:\n  - path: big.yaml\n',
+      'components/big/big.yaml': 'kind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 10\n  template:\n    spec:\n      containers:\n        - name: web\n          resources:\n            requests:\n              cpu: "2"\n',
+      'overlays/staging/kustomization.yaml': 'resources:\n  - ../../base\ncomponents:\n  - ../../components/big\n',
+      ...prod('components:\n  - ../../components/big\npatchesStrategicMerge:\n  - memory.yaml\n'),
+      'overlays/prod/memory.yaml': 'kind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          resources:\n            requests:\n              memory: 1Gi\n',
+    });
+    const m = locateWorkload(repo, web(), kust('overlays/prod'));
+    expect(m.fields.replicas).toMatchObject({ file: 'overlays/prod/kustomization.yaml', yamlPath: 'replicas[0].count', raw: '' });
+    expect(m.fields['cpu.request']).toMatchObject({ file: 'overlays/prod/memory.yaml', raw: '', insert: { prefix: '              cpu: ' } });
+    expect(m.fields['memory.request']).toMatchObject({ file: 'overlays/prod/memory.yaml', raw: '1Gi' });
+    expect(m.blocked?.['cpu.limit']).toMatch(/only base\/deployment\.yaml sets it .*overlays\/staging also builds from it/);
+    // Each insertion adds one line, the file still parses, and the next locate finds the value written there.
+    checkInsertion(repo, kust('overlays/prod'), web(), 'replicas', 4);
+    checkInsertion(repo, kust('overlays/prod'), web(), 'cpu.request', 1.5);
+  });
+
+  it('components of components: their patches and resources are part of the build', () => {
+    const repo = memRepo({
+      ...baseFiles,
+      'components/outer/kustomization.yaml': 'kind: Component\ncomponents:\n  - ../inner\n',
+      'components/inner/kustomization.yaml': 'kind: Component\nresources:\n  - hpa.yaml\npatches:\n  - path: cpu.yaml\n',
+      'components/inner/hpa.yaml': 'apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  maxReplicas: 7\n',
+      'components/inner/cpu.yaml': 'kind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          resources:\n            limits:\n              cpu: 900m\n',
+      ...prod('components:\n  - ../../components/outer\n'),
+    });
+    const m = locateWorkload(repo, web(), kust('overlays/prod'));
+    expect(m.autoscaler).toBe('hpa');
+    expect(m.fields['hpa.maxReplicas']).toMatchObject({ file: 'components/inner/hpa.yaml', raw: '7' });
+    expect(m.fields['cpu.limit']).toMatchObject({ file: 'components/inner/cpu.yaml', raw: '900m' });
+  });
+
+  it('an override Augur cannot write (replicas: []) holds the field and says why', () => {
+    const repo = memRepo({ ...baseFiles, ...staging, ...prod('replicas: []\n') });
+    const m = locateWorkload(repo, web(), kust('overlays/prod'));
+    expect(m.fields.replicas).toBeUndefined();
+    expect(m.blocked?.replicas).toMatch(
+      /^replicas: only base\/deployment\.yaml sets it \(spec\.replicas: 2\), and overlays\/staging also builds from it.*add an override to overlays\/prod \(a replicas: entry for web\); Augur could not add that override itself: replicas: overlays\/prod\/kustomization\.yaml: replicas: is a list/,
+    );
+  });
+
+  it('a namePrefix on the way: the replicas: entry names the workload as its base does, and reads back', () => {
+    const repo = memRepo({ ...baseFiles, ...staging, ...prod('namePrefix: prod-\n') });
+    const id: WorkloadId = { kind: 'Deployment', namespace: 'prod', name: 'prod-web' };
+    const m = locateWorkload(repo, id, kust('overlays/prod'));
+    expect(m.fields.replicas).toMatchObject({ insert: { prefix: 'replicas:\n  - name: web\n    count: ' } });
+    const out = applyEdits(repo, [editFor(m.fields.replicas!, 4)]);
+    const again = locateWorkload(overlayRepo(repo, out), id, kust('overlays/prod'));
+    expect(again.fields.replicas).toMatchObject({ file: 'overlays/prod/kustomization.yaml', yamlPath: 'replicas[0].count', raw: '4' });
+  });
+
+  it('a KEDA ScaledObject in a shared base: its triggers are left alone by default, edited with allow', () => {
+    const so = 'apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata:\n  name: web\nspec:\n  scaleTargetRef:\n    name: web\n  triggers:\n    - type: cpu\n      metadata:\n        value: "70"\n';
+    const files = { ...baseFiles, 'base/kustomization.yaml': 'resources:\n  - deployment.yaml\n  - so.yaml\n', 'base/so.yaml': so, ...staging, ...prod() };
+    const held = locateWorkload(memRepo(files), web(), kust('overlays/prod'));
+    expect(held.scaledObject).toBeUndefined();
+    expect(held.notes.join('\n')).toMatch(/KEDA cron triggers: base\/so\.yaml holds them, and overlays\/staging also builds from it; Augur leaves them alone\. Set manifest\.sharedBase: allow/);
+    const allowed = locateWorkload(memRepo(files), web(), kust('overlays/prod', { sharedBase: 'allow' }));
+    expect(allowed.scaledObject).toMatchObject({ file: 'base/so.yaml' });
+    expect(allowed.affectedOverlays).toEqual(['overlays/staging']);
+    expect(allowed.sharedFiles).toContain('base/so.yaml');
   });
 });
 

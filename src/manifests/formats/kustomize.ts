@@ -1,15 +1,17 @@
 // Kustomize: a kustomization (overlay or base), its replicas entries, patches and resources, recursively.
+// A field is edited where the build sets it, unless that file is shared with other overlays
+// (kustomize-shared.ts): then the overlay gets an override, or sharedBase decides.
+import { isScalar } from 'yaml';
+import { z } from 'zod';
 import type { ManifestFormatModule } from '../format.js';
-import { isMap, isScalar, isSeq } from 'yaml';
-import type { YAMLMap, YAMLSeq } from 'yaml';
 import type { FieldKey, ScaledObjectSite, WorkloadId, WorkloadManifest } from '../../domain/workload.js';
 import { ManifestError } from '../../domain/errors.js';
 import { scaledObjectSite, wholeNumber } from '../keda.js';
-import { dirOf, isUnder, joinPath, normPath } from '../paths.js';
+import { dirOf, normPath } from '../paths.js';
 import type { ManifestSpec } from '../spec.js';
-import type { Ctx, Lookup, ParsedFile } from '../yaml-util.js';
-import { asSeq, describeNode, getKey, lineOf, parseText, scalarAt, str, strAt } from '../yaml-util.js';
-import type { ContainerChoice, HpaFound, ResourceDoc } from '../workload.js';
+import type { Ctx, Lookup } from '../yaml-util.js';
+import { describeNode, getKey, scalarAt, strAt } from '../yaml-util.js';
+import type { ContainerChoice, HpaFound } from '../workload.js';
 import {
   CONTAINER_FIELDS,
   HPA_FIELDS,
@@ -21,327 +23,29 @@ import {
   lookupJsonPatch,
   lookupResourceDoc,
   lookupSmp,
-  resourceDocs,
   scalesWorkload,
-  singleHpa,
   where,
 } from '../workload.js';
+import { kustomizeGraph } from './kustomize-graph.js';
+import { inlineLookup } from './kustomize-inline.js';
+import type { Resolved, ShareEnv } from './kustomize-shared.js';
+import { mayEditFile, placeField, shareEnv, sharedSummary } from './kustomize-shared.js';
+import type { Level, Occ, Source, Walk } from './kustomize-walk.js';
+import { KUSTOMIZATION_NAMES, deletingPatch, finalName, names, namespaceFrom, sourceMatch, walk } from './kustomize-walk.js';
 
-const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-const REPLICATED_KINDS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController']);
-
-interface Target {
-  group?: string;
-  version?: string;
-  kind?: string;
-  name?: string;
-  namespace?: string;
-  labelSelector?: string;
-  annotationSelector?: string;
-}
-
-/** Something in a kustomization that may set a field: a replicas entry or one patch document. */
-type Source =
-  | { t: 'replicas'; file: ParsedFile; name: string; node: unknown; yamlPath: string; where: string }
-  | { t: 'smp'; file: ParsedFile; docIndex: number; root: YAMLMap; target?: Target; where: string; inline: boolean }
-  | { t: 'json'; file: ParsedFile; docIndex: number; ops: YAMLSeq; target: Target; where: string; inline: boolean };
-
-interface Level {
-  dir: string;
-  file: string;
-  depth: number;
-  namespace?: string;
-  prefix: string;
-  suffix: string;
-  /** Highest priority first: what kustomize applies last wins. */
-  sources: Source[];
-}
-
-interface Occ {
-  doc: ResourceDoc;
-  /** Kustomizations from the target's (index 0) down to the one listing the resource. */
-  chain: Level[];
-}
-
-interface Walk {
-  occs: Occ[];
-  skipped: string[];
-  stack: string[];
-}
-
-function findKustomization(ctx: Ctx, dir: string): string | undefined {
-  for (const n of KUSTOMIZATION_NAMES) {
-    const p = joinPath(dir, n);
-    if (ctx.exists(p)) return p;
-  }
-  return undefined;
-}
-
-function loadKustomization(ctx: Ctx, path: string): { file: ParsedFile; root: YAMLMap } {
-  const file = ctx.parsedStrict(path, 'a kustomization');
-  const root = file?.docs[0]?.contents;
-  if (!file || !isMap(root)) {
-    throw new ManifestError(`${path}: not a kustomization (expected a map with resources:, patches:, ...); fix the file or point path: elsewhere`);
-  }
-  return { file, root };
-}
-
-function isRemote(entry: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || /^git@/.test(entry) || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(entry) || entry.includes('?ref=');
-}
-
-function readTarget(node: unknown): Target | undefined {
-  if (!isMap(node)) return undefined;
-  const t: Target = {};
-  for (const k of ['group', 'version', 'kind', 'name', 'namespace', 'labelSelector', 'annotationSelector'] as const) {
-    const v = strAt(node, k);
-    if (v !== undefined) t[k] = v;
-  }
-  return t;
-}
-
-function entries(node: unknown): unknown[] {
-  return asSeq(node)?.items ?? [];
-}
-
-/** Sources of one patch file or inline patch body. */
-function patchSources(ctx: Ctx, file: ParsedFile, target: Target | undefined, whereText: string, inline: boolean, allowJson: boolean): Source[] {
-  if (file.errors.length > 0) {
-    ctx.note(`${whereText}: could not be read (${file.errors[0]}); if it sets fields of this workload, edits elsewhere may not take effect`);
-    return [];
-  }
-  const out: Source[] = [];
-  file.docs.forEach((d, docIndex) => {
-    const c = d.contents;
-    if (isMap(c)) out.push(target ? { t: 'smp', file, docIndex, root: c, target, where: whereText, inline } : { t: 'smp', file, docIndex, root: c, where: whereText, inline });
-    else if (isSeq(c)) {
-      if (allowJson && target) out.push({ t: 'json', file, docIndex, ops: c, target, where: whereText, inline });
-      else ctx.note(`${whereText}: a JSON 6902 patch without a target is ignored by kustomize and by Augur`);
-    }
-  });
-  return out;
-}
-
-function levelSources(ctx: Ctx, dir: string, kfile: ParsedFile, k: YAMLMap): Source[] {
-  const kpath = kfile.path;
-  const fromPath = (rel: string, target: Target | undefined, label: string, allowJson: boolean): Source[] => {
-    const p = joinPath(dir, rel);
-    const f = ctx.parsed(p);
-    if (!f) {
-      ctx.note(`${kpath}: ${label} names ${p}, which does not exist; kustomize would fail`);
-      return [];
-    }
-    return patchSources(ctx, f, target, `patch ${p} (${kpath} ${label})`, false, allowJson);
-  };
-  const inline = (body: string, target: Target | undefined, label: string, node: unknown): Source[] => {
-    const line = isScalar(node) && node.range ? lineOf(kfile.text, node.range[0]) : 0;
-    const w = `inline patch at ${kpath}:${line} (${label})`;
-    return patchSources(ctx, parseText(w, body), target, w, true, true);
-  };
-
-  // Kustomize applies patchesStrategicMerge, then patches, then patchesJson6902, then replicas.
-  const applied: Source[] = [];
-  entries(getKey(k, 'patchesStrategicMerge')).forEach((e, i) => {
-    const s = str(e);
-    if (s === undefined) return;
-    const label = `patchesStrategicMerge[${i}]`;
-    if (/\n/.test(s) || /^\s*(apiVersion|kind)\s*:/.test(s)) applied.push(...inline(s, undefined, label, e));
-    else applied.push(...fromPath(s, undefined, label, false));
-  });
-  entries(getKey(k, 'patches')).forEach((e, i) => {
-    const target = readTarget(getKey(e, 'target'));
-    const label = `patches[${i}]`;
-    const p = strAt(e, 'path');
-    const body = strAt(e, 'patch');
-    if (p !== undefined) applied.push(...fromPath(p, target, label, true));
-    else if (body !== undefined) applied.push(...inline(body, target, label, getKey(e, 'patch')));
-  });
-  entries(getKey(k, 'patchesJson6902')).forEach((e, i) => {
-    const target = readTarget(getKey(e, 'target'));
-    const label = `patchesJson6902[${i}]`;
-    const p = strAt(e, 'path');
-    const body = strAt(e, 'patch');
-    if (p !== undefined) applied.push(...fromPath(p, target, label, true));
-    else if (body !== undefined) applied.push(...inline(body, target, label, getKey(e, 'patch')));
-  });
-  entries(getKey(k, 'replicas')).forEach((e, i) => {
-    const name = strAt(e, 'name');
-    if (name === undefined || !isMap(e)) return;
-    applied.push({ t: 'replicas', file: kfile, name, node: getKey(e, 'count'), yamlPath: `replicas[${i}].count`, where: `${kpath} replicas[${i}]` });
-  });
-  return applied.reverse();
-}
-
-function walk(ctx: Ctx, dir: string, chain: Level[], w: Walk): void {
-  const kpath = findKustomization(ctx, dir);
-  if (!kpath) throw new ManifestError(`${dir || '(repository root)'}: no kustomization.yaml; point path: at a kustomization directory or use format: plain`);
-  if (w.stack.includes(dir)) throw new ManifestError(`${kpath}: kustomizations include each other in a cycle (${[...w.stack, dir].join(' -> ')}); fix resources:`);
-  w.stack.push(dir);
-  const { file, root } = loadKustomization(ctx, kpath);
-  const level: Level = {
-    dir,
-    file: kpath,
-    depth: chain.length,
-    prefix: strAt(root, 'namePrefix') ?? '',
-    suffix: strAt(root, 'nameSuffix') ?? '',
-    sources: levelSources(ctx, dir, file, root),
-  };
-  const ns = strAt(root, 'namespace');
-  if (ns !== undefined) level.namespace = ns;
-  const here = [...chain, level];
-
-  // Components: their patches apply to this kustomization's resources, before its own patches.
-  const compSources: Source[][] = [];
-  entries(getKey(root, 'components')).forEach((e) => {
-    const rel = str(e);
-    if (rel === undefined) return;
-    if (isRemote(rel)) {
-      w.skipped.push(`${rel} (remote component in ${kpath})`);
-      return;
-    }
-    const cdir = joinPath(dir, rel);
-    const cpath = findKustomization(ctx, cdir);
-    if (!cpath) {
-      w.skipped.push(`${cdir} (component without kustomization.yaml, in ${kpath})`);
-      return;
-    }
-    const c = loadKustomization(ctx, cpath);
-    compSources.push(levelSources(ctx, cdir, c.file, c.root));
-    addResources(ctx, cdir, cpath, c.root, here, w);
-  });
-  for (const s of compSources.reverse()) level.sources.push(...s);
-
-  addResources(ctx, dir, kpath, root, here, w);
-  w.stack.pop();
-}
-
-function addResources(ctx: Ctx, dir: string, kpath: string, root: YAMLMap, chain: Level[], w: Walk): void {
-  const list = [...entries(getKey(root, 'resources')), ...entries(getKey(root, 'bases'))];
-  for (const e of list) {
-    const rel = str(e);
-    if (rel === undefined) continue;
-    if (isRemote(rel)) {
-      w.skipped.push(`${rel} (remote resource in ${kpath})`);
-      continue;
-    }
-    const p = joinPath(dir, rel);
-    if (ctx.exists(p)) {
-      const f = ctx.parsedStrict(p, `a resource of ${kpath}`);
-      if (f) for (const doc of resourceDocs(f)) w.occs.push({ doc, chain });
-    } else if (findKustomization(ctx, p)) {
-      walk(ctx, p, chain, w);
-    } else {
-      w.skipped.push(`${p} (listed in ${kpath}, but neither a file nor a directory with a kustomization)`);
-    }
-  }
-}
-
-/** Names a resource has had, from its own to the one after the outermost namePrefix/nameSuffix. */
-function names(o: Occ): string[] {
-  const out = [o.doc.name];
-  let n = o.doc.name;
-  for (let i = o.chain.length - 1; i >= 0; i--) {
-    const l = o.chain[i] as Level;
-    n = `${l.prefix}${n}${l.suffix}`;
-    out.push(n);
-  }
-  return out;
-}
-
-function finalName(o: Occ): string {
-  return names(o)[o.chain.length] ?? o.doc.name;
-}
-
-/** Namespace after the kustomizations from `from` down: the outermost namespace: wins. */
-function namespaceFrom(o: Occ, from: number): string | undefined {
-  for (let i = from; i < o.chain.length; i++) {
-    const ns = o.chain[i]?.namespace;
-    if (ns !== undefined) return ns;
-  }
-  return o.doc.namespace;
-}
-
-function regexMatch(pattern: string, value: string): boolean {
-  try {
-    return new RegExp(`^(?:${pattern})$`).test(value);
-  } catch {
-    return pattern === value;
-  }
-}
-
-/** Simple equality selectors ("a=b,c!=d,e,!f") against the labels written in the document. */
-function selectorMatches(selector: string, labels: unknown): boolean | undefined {
-  let all = true;
-  for (const term of selector.split(',').map((s) => s.trim()).filter(Boolean)) {
-    let m: RegExpExecArray | null;
-    if ((m = /^([^=!\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(term))) {
-      const v = strAt(labels, m[1] ?? '');
-      const eq = v === m[3];
-      if (m[2] === '!=' ? eq : !eq) all = false;
-    } else if ((m = /^!([^=!\s]+)$/.exec(term))) {
-      if (getKey(labels, m[1] ?? '') !== undefined) all = false;
-    } else if (/^[^=!\s(),]+$/.test(term)) {
-      if (getKey(labels, term) === undefined) all = false;
-    } else return undefined;
-  }
-  return all;
-}
-
-function targetMatch(t: Target, o: Occ, depth: number): 'yes' | 'no' | 'maybe' {
-  const doc = o.doc;
-  if (t.kind !== undefined && !regexMatch(t.kind, doc.kind)) return 'no';
-  if (t.name !== undefined && !names(o).some((n) => regexMatch(t.name as string, n))) return 'no';
-  if (t.namespace !== undefined) {
-    const options = [doc.namespace, namespaceFrom(o, depth), namespaceFrom(o, 0)];
-    if (!options.some((n) => n !== undefined && regexMatch(t.namespace as string, n))) return 'no';
-  }
-  const slash = doc.apiVersion.indexOf('/');
-  const group = slash < 0 ? '' : doc.apiVersion.slice(0, slash);
-  const version = slash < 0 ? doc.apiVersion : doc.apiVersion.slice(slash + 1);
-  if (t.group !== undefined && t.group !== group) return 'no';
-  if (t.version !== undefined && t.version !== version) return 'no';
-  let result: 'yes' | 'maybe' = 'yes';
-  for (const [sel, key] of [
-    [t.labelSelector, 'labels'],
-    [t.annotationSelector, 'annotations'],
-  ] as const) {
-    if (sel === undefined) continue;
-    const ok = selectorMatches(sel, getKey(getKey(doc.root, 'metadata'), key));
-    // Kustomize may add labels on the way (commonLabels), so a miss here is not a sure "no".
-    if (ok !== true) result = 'maybe';
-  }
-  return result;
-}
-
-function sourceMatch(s: Source, o: Occ, depth: number, field: FieldKey): 'yes' | 'no' | 'maybe' {
-  if (s.t === 'replicas') {
-    return field === 'replicas' && REPLICATED_KINDS.has(o.doc.kind) && names(o).includes(s.name) ? 'yes' : 'no';
-  }
-  if (s.target) return targetMatch(s.target, o, depth);
-  if (s.t === 'json') return 'no';
-  const kind = strAt(s.root, 'kind');
-  const name = strAt(s.root, 'metadata', 'name');
-  return kind === o.doc.kind && name !== undefined && names(o).includes(name) ? 'yes' : 'no';
-}
-
-function sourceLookup(s: Source, field: FieldKey, container: ContainerChoice | undefined): Lookup {
+function sourceLookup(ctx: Ctx, s: Source, field: FieldKey, container: ContainerChoice | undefined): Lookup {
   if (s.t === 'replicas') return scalarAt({ field, file: s.file, docIndex: 0, yamlPath: s.yamlPath }, s.node);
-  if (s.t === 'smp') return lookupSmp(s.file, s.docIndex, s.root, field, container);
-  return lookupJsonPatch(s.file, s.docIndex, s.ops, field, container);
+  const res = s.t === 'smp' ? lookupSmp(s.file, s.docIndex, s.root, field, container) : lookupJsonPatch(s.file, s.docIndex, s.ops, field, container);
+  return s.inline ? inlineLookup(res, s.inline, ctx.parsed(s.inline.kpath)?.text ?? '', s.where) : res;
 }
 
-interface Resolved {
-  res: Lookup;
-  level: Level;
-}
-
-function resolve(o: Occ, field: FieldKey, container: ContainerChoice | undefined): Resolved {
+function resolve(ctx: Ctx, o: Occ, field: FieldKey, container: ContainerChoice | undefined): Resolved {
   for (let depth = 0; depth < o.chain.length; depth++) {
     const level = o.chain[depth] as Level;
     for (const s of level.sources) {
       const m = sourceMatch(s, o, depth, field);
       if (m === 'no') continue;
-      const res = sourceLookup(s, field, container);
+      const res = sourceLookup(ctx, s, field, container);
       if (res.kind === 'none') continue;
       if (m === 'maybe') {
         return {
@@ -350,18 +54,10 @@ function resolve(o: Occ, field: FieldKey, container: ContainerChoice | undefined
             note: `${field}: ${s.where} may set it (its target selects by label/annotation selector, which Augur cannot evaluate here); not edited`,
           },
           level,
+          source: s,
         };
       }
-      if (s.t !== 'replicas' && s.inline && res.kind === 'found') {
-        return {
-          res: {
-            kind: 'blocked',
-            note: `${field}: set by ${s.where} (${res.loc.yamlPath}: ${res.loc.raw}); Augur does not edit inline patches: move it to a file (patches: - path:) or change it by hand`,
-          },
-          level,
-        };
-      }
-      return { res, level };
+      return { res, level, source: s };
     }
   }
   return { res: lookupResourceDoc(o.doc, field, container), level: o.chain[o.chain.length - 1] as Level };
@@ -390,68 +86,83 @@ function theWorkload(ctx: Ctx, id: WorkloadId, dir: string, w: Walk): Occ {
         `Kustomize would reject the duplicate too; remove one or point path: at a narrower kustomization`,
     );
   }
-  return matches[0] as Occ;
+  const wl = matches[0] as Occ;
+  const del = deletingPatch(wl);
+  if (del) {
+    throw new ManifestError(
+      `${idText(id)} is deleted by ${del.where} ($patch: delete of ${wl.doc.kind}/${strAt(del.root, 'metadata', 'name') ?? wl.doc.name}), ` +
+        `so the kustomization at ${dir || '(repository root)'} does not deploy it (it is written in ${where(wl.doc)}). ` +
+        `Point path: at a kustomization that deploys it, or remove that patch (or the component that holds it)`,
+    );
+  }
+  return wl;
 }
 
-export function locateKustomize(ctx: Ctx, id: WorkloadId, spec: ManifestSpec): WorkloadManifest {
-  let dir = normPath(spec.path);
-  const base = dir.split('/').pop() ?? '';
-  if (KUSTOMIZATION_NAMES.includes(base) && ctx.exists(dir)) dir = dirOf(dir);
-  const w: Walk = { occs: [], skipped: [], stack: [] };
-  walk(ctx, dir, [], w);
+type Autoscaler = HpaFound & { occ: Occ };
 
-  const wl = theWorkload(ctx, id, dir, w);
-  for (const s of w.skipped) ctx.note(`not searched: ${s}`);
-
+/** The HPA or ScaledObject that scales the workload, among everything the kustomization builds (deleted ones aside). */
+function theAutoscaler(ctx: Ctx, id: WorkloadId, wl: Occ, w: Walk): Autoscaler | undefined {
   const wlNames = new Set(names(wl));
   const wlNs = namespaceFrom(wl, 0) ?? id.namespace;
-  const hpas: (HpaFound & { occ: Occ })[] = [];
+  const found: Autoscaler[] = [];
   for (const o of w.occs) {
     const type = scalesWorkload(o.doc, id.kind, wlNames);
     const ns = namespaceFrom(o, 0);
-    if (type && (ns === undefined || ns === wlNs)) hpas.push({ doc: o.doc, type, occ: o });
-    else if (!type && (ns === undefined || ns === wlNs) && finalName(o) === id.name) mismatchedHpaNote(ctx, { ...id, name: o.doc.name }, o.doc);
+    if (ns !== undefined && ns !== wlNs) continue;
+    if (type && !deletingPatch(o)) found.push({ doc: o.doc, type, occ: o });
+    else if (!type && finalName(o) === id.name) mismatchedHpaNote(ctx, { ...id, name: o.doc.name }, o.doc);
   }
-  const hpa = singleHpa(id, hpas) as (HpaFound & { occ: Occ }) | undefined;
+  if (found.length > 1) {
+    throw new ManifestError(
+      `${idText(id)} is the scaleTargetRef of ${found.length} autoscalers the kustomization builds: ` +
+        `${found.map((h) => `${h.doc.kind}/${h.doc.name} in ${where(h.doc)}`).join('; ')}. ` +
+        `Kubernetes cannot reconcile two autoscalers on one workload; remove one from the kustomization (or delete it in the overlay with a $patch: delete patch)`,
+    );
+  }
+  return found[0];
+}
 
-  const container = chooseContainer(ctx, wl.doc, spec.container);
-  const results = new Map<FieldKey, Lookup>();
-  const shared = new Map<string, { fields: FieldKey[]; files: Set<string> }>();
-  const record = (field: FieldKey, r: Resolved) => {
-    results.set(field, r.res);
-    if (r.res.kind !== 'found') return;
-    const file = r.res.loc.file;
-    if (r.level.depth > 0 || !isUnder(file, dir)) {
-      const key = r.level.depth > 0 ? r.level.dir : dirOf(file);
-      const entry = shared.get(key) ?? { fields: [], files: new Set<string>() };
-      entry.fields.push(field);
-      entry.files.add(file);
-      shared.set(key, entry);
-    }
-  };
+function targetDir(ctx: Ctx, path: string): string {
+  const dir = normPath(path);
+  const base = dir.split('/').pop() ?? '';
+  return KUSTOMIZATION_NAMES.includes(base) && ctx.exists(dir) ? dirOf(dir) : dir;
+}
+
+/** Every field, resolved and placed (kustomize-shared.ts). */
+function locateFields(env: ShareEnv, wl: Occ, hpa: Autoscaler | undefined): Map<FieldKey, Lookup> {
   const fieldOrder: FieldKey[] = ['replicas'];
   if (hpa?.type === 'hpa') fieldOrder.push(...HPA_FIELDS);
   fieldOrder.push(...CONTAINER_FIELDS);
+  const results = new Map<FieldKey, Lookup>();
   for (const field of fieldOrder) {
     const occ = field.startsWith('hpa.') && hpa ? hpa.occ : wl;
-    record(field, resolve(occ, field, container));
+    results.set(field, placeField(env, field, resolve(env.ctx, occ, field, env.container), occ));
   }
+  return results;
+}
+
+export function locateKustomize(ctx: Ctx, id: WorkloadId, spec: ManifestSpec): WorkloadManifest {
+  const dir = targetDir(ctx, spec.path);
+  const w: Walk = { occs: [], skipped: [], stack: [] };
+  walk(ctx, dir, [], w);
+  const wl = theWorkload(ctx, id, dir, w);
+  for (const s of w.skipped) ctx.note(`not searched: ${s}`);
+  const hpa = theAutoscaler(ctx, id, wl, w);
+  const container = chooseContainer(ctx, wl.doc, spec.container);
+  const targetFile = (wl.chain[0] as Level).file;
+  const env = shareEnv(ctx, dir, kustomizeGraph(ctx, dir), targetFile, { allow: spec.sharedBase === 'allow', autoscaled: hpa !== undefined, container });
+  const results = locateFields(env, wl, hpa);
   let scaledObject: ScaledObjectSite | undefined;
   if (hpa?.type === 'keda') {
     ctx.note(`${hpa.doc.kind}/${hpa.doc.name} (${where(hpa.doc)}) is a KEDA ScaledObject; its minReplicaCount/maxReplicaCount are not edited`);
-    scaledObject = kedaSite(ctx, hpa.occ, dir);
+    scaledObject = kedaSite(ctx, hpa.occ);
+    if (scaledObject && !mayEditFile(env, 'KEDA cron triggers', scaledObject.file)) scaledObject = undefined;
   }
-  // An HPA owns replicas: the shared-base note for replicas would be noise.
-  if (hpa) for (const e of shared.values()) e.fields = e.fields.filter((f) => f !== 'replicas');
-  const sharedFiles: string[] = [];
-  for (const [baseDir, e] of shared) {
-    if (e.fields.length === 0) continue;
-    ctx.note(`${e.fields.join(', ')}: edits base ${baseDir} (${[...e.files].join(', ')}), shared by other overlays`);
-    sharedFiles.push(...e.files);
-  }
+  const shared = sharedSummary(env);
   const out = assemble(ctx, id, results, autoscalerInfo(hpa), container);
   if (scaledObject) out.scaledObject = scaledObject;
-  if (sharedFiles.length > 0) out.sharedFiles = sharedFiles;
+  if (shared.files.length > 0) out.sharedFiles = shared.files;
+  if (shared.overlays.length > 0) out.affectedOverlays = shared.overlays;
   return out;
 }
 
@@ -525,7 +236,7 @@ function patchedCount(s: Source, key: CountKey): PatchedCount | undefined {
  * minReplicaCount/maxReplicaCount after patches. Undefined, with a note, when a patch may change
  * its triggers: Augur edits triggers where they are written, never through patches.
  */
-function kedaSite(ctx: Ctx, o: Occ, dir: string): ScaledObjectSite | undefined {
+function kedaSite(ctx: Ctx, o: Occ): ScaledObjectSite | undefined {
   const label = `${o.doc.kind}/${o.doc.name}`;
   const touching: string[] = [];
   const counts: Partial<Record<CountKey, PatchedCount & { where: string }>> = {};
@@ -560,16 +271,23 @@ function kedaSite(ctx: Ctx, o: Occ, dir: string): ScaledObjectSite | undefined {
       if (c.kind === 'unreadable') ctx.note(`${label}: ${c.where} sets spec.${key} to ${c.found}, not a whole number; ignored`);
     }
   }
-  const level = o.chain[o.chain.length - 1] as Level;
-  if (level.depth > 0 || !isUnder(site.file, dir)) {
-    ctx.note(`KEDA cron triggers: edits base ${level.depth > 0 ? level.dir : dirOf(site.file)} (${site.file}), shared by other overlays`);
-  }
   return site;
 }
 
-export const kustomize: ManifestFormatModule<'kustomize', Record<never, never>> = {
+const kustomizeOptions = {
+  sharedBase: z
+    .enum(['allow', 'hold'])
+    .optional()
+    .describe(
+      'what to do when a field can only be changed in a file other overlays also build from (a shared base, a component, or the target itself when it is a base): ' +
+        'hold (the default) holds the change and names the overlays whose render would change; allow edits that file and lists those overlays in the PR. ' +
+        'An override in the target overlay (a replicas: entry, a key added to a patch it has) is always preferred',
+    ),
+};
+
+export const kustomize: ManifestFormatModule<'kustomize', typeof kustomizeOptions> = {
   format: 'kustomize',
   doc: 'Kustomize: `path` is the directory of the kustomization (an overlay or a base)',
-  options: {},
+  options: kustomizeOptions,
   locate: locateKustomize,
 };

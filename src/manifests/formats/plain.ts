@@ -1,5 +1,6 @@
 // Plain YAML: a file (or a directory of files) of Kubernetes objects, edited where they are written.
 import { z } from 'zod';
+import { isAlias, isMap, isScalar } from 'yaml';
 import type { ManifestFormatModule } from '../format.js';
 import type { FieldKey, ScaledObjectSite, WorkloadId, WorkloadManifest } from '../../domain/workload.js';
 import { ManifestError } from '../../domain/errors.js';
@@ -7,7 +8,8 @@ import { scaledObjectSite } from '../keda.js';
 import type { ManifestSpec } from '../spec.js';
 import { dirOf, normPath } from '../paths.js';
 import type { Ctx, Lookup, ParsedFile } from '../yaml-util.js';
-import type { HpaFound, ResourceDoc } from '../workload.js';
+import { NONE, asSeq, fileAt, getKey, insertionInMap, parseText, startOf } from '../yaml-util.js';
+import type { ContainerChoice, HpaFound, ResourceDoc } from '../workload.js';
 import {
   CONTAINER_FIELDS,
   HPA_FIELDS,
@@ -25,7 +27,10 @@ import {
 } from '../workload.js';
 
 const plainOptions = {
-  hpaPath: z.string().optional().describe('the file of the HPA, when it is not beside the workload'),
+  hpaPath: z
+    .string()
+    .optional()
+    .describe('the file of the HPA (or KEDA ScaledObject); default: the one whose scaleTargetRef names the workload, beside it or anywhere in the repository'),
 };
 
 function readAll(ctx: Ctx, files: string[], skipped: string[]): ParsedFile[] {
@@ -86,17 +91,55 @@ export function locatePlain(ctx: Ctx, id: WorkloadId, spec: ManifestSpec): Workl
   const hpa = findHpa(ctx, id, wl, spec);
   const container = chooseContainer(ctx, wl, spec.container);
   const results = new Map<FieldKey, Lookup>();
-  results.set('replicas', lookupResourceDoc(wl, 'replicas', container));
-  if (hpa?.type === 'hpa') for (const f of HPA_FIELDS) results.set(f, lookupResourceDoc(hpa.doc, f, container));
+  results.set('replicas', hpa ? lookupResourceDoc(wl, 'replicas', container) : orInsert(wl, 'replicas', container));
+  if (hpa?.type === 'hpa') for (const f of HPA_FIELDS) results.set(f, orInsert(hpa.doc, f, container));
   let scaledObject: ScaledObjectSite | undefined;
   if (hpa?.type === 'keda') {
     ctx.note(`${hpa.doc.kind}/${hpa.doc.name} (${where(hpa.doc)}) is a KEDA ScaledObject; its minReplicaCount/maxReplicaCount are not edited`);
     scaledObject = scaledObjectSite(ctx, hpa.doc);
   }
-  for (const f of CONTAINER_FIELDS) results.set(f, lookupResourceDoc(wl, f, container));
+  for (const f of CONTAINER_FIELDS) results.set(f, orInsert(wl, f, container));
   const out = assemble(ctx, id, results, autoscalerInfo(hpa), container);
   if (scaledObject) out.scaledObject = scaledObject;
   return out;
+}
+
+/**
+ * A field as written in the document, or, when its key is absent, where Augur adds it: replicas
+ * under spec (only when no autoscaler owns them: the caller checks), minReplicas under an HPA's
+ * spec, a request into the container's resources.requests, a limit into resources.limits when
+ * that map exists (Augur never invents limits).
+ */
+function orInsert(r: ResourceDoc, field: FieldKey, container: ContainerChoice | undefined): Lookup {
+  const found = lookupResourceDoc(r, field, container);
+  if (found.kind !== 'none') return found;
+  const spec = getKey(r.root, 'spec');
+  const site = { field, file: r.file, docIndex: r.docIndex };
+  if (field === 'replicas') return insertionInMap({ ...site, yamlPath: 'spec.replicas' }, spec, 'replicas');
+  if (field === 'hpa.minReplicas') return insertionInMap({ ...site, yamlPath: 'spec.minReplicas' }, spec, 'minReplicas');
+  if (field === 'hpa.maxReplicas') {
+    return { kind: 'blocked', note: `${field}: ${fileAt(r.file, r.docIndex, r.root.range?.[0])}: ${r.kind}/${r.name} has no spec.maxReplicas, which Kubernetes requires; add it to the HPA` };
+  }
+  if (!container) return NONE;
+  const item = asSeq(getKey(getKey(getKey(spec, 'template'), 'spec'), 'containers'))?.items[container.index];
+  const kind = field.endsWith('.limit') ? 'limits' : 'requests';
+  const res = field.startsWith('cpu.') ? 'cpu' : 'memory';
+  const base = `spec.template.spec.containers[${container.index}].resources`;
+  const resources = getKey(item, 'resources');
+  const map = getKey(resources, kind);
+  const empty = map === undefined || map === null || (isMap(map) && map.items.length === 0) || (isScalar(map) && map.value === null);
+  if (!empty) return insertionInMap({ ...site, yamlPath: `${base}.${kind}.${res}` }, map, res);
+  if (isAlias(resources)) return insertionInMap({ ...site, yamlPath: `${base}.${kind}.${res}` }, resources, kind);
+  if (kind === 'limits') return NONE;
+  const at = fileAt(r.file, r.docIndex, startOf(resources) ?? startOf(item));
+  const emptyRes = isMap(resources) && resources.items.length === 0;
+  const shape = resources === undefined || resources === null || (isScalar(resources) && resources.value === null) ? 'has no resources' : emptyRes ? `has \`resources: {}\` (${base})` : map === undefined ? `has no ${base}.requests` : `has an empty ${base}.requests`;
+  return {
+    kind: 'blocked',
+    note:
+      `${field}: ${at}: container ${container.name} of ${r.kind}/${r.name} ${shape}, so there is no ${base}.requests.${res} to change; ` +
+      `add resources.requests to container ${container.name}, even \`{${res}: ${res === 'cpu' ? '100m' : '128Mi'}}\`, so Augur can size it`,
+  };
 }
 
 function findHpa(ctx: Ctx, id: WorkloadId, wl: ResourceDoc, spec: ManifestSpec): HpaFound | undefined {
@@ -134,7 +177,49 @@ function findHpa(ctx: Ctx, id: WorkloadId, wl: ResourceDoc, spec: ManifestSpec):
     skipped,
   );
   for (const s of skipped) ctx.note(`skipped invalid YAML while looking for an HPA: ${s}`);
-  return singleHpa(id, scan(siblings));
+  return singleHpa(id, scan(siblings)) ?? searchRepository(ctx, id, wl);
+}
+
+/** Files larger than this are not parsed when searching the repository for an autoscaler. */
+const MAX_SEARCH_BYTES = 1 << 20;
+
+/**
+ * An HPA or KEDA ScaledObject anywhere else in the repository whose scaleTargetRef names the
+ * workload (same kind and name; same namespace, or none written). A workload that writes its
+ * namespace is matched only by one that writes the same: one without a namespace elsewhere (a
+ * Kustomize base's, say) takes the namespace of whatever deploys it, which need not be this one.
+ * Only files that mention scaleTargetRef and the name are parsed; only the one found is recorded as read.
+ */
+function searchRepository(ctx: Ctx, id: WorkloadId, wl: ResourceDoc): HpaFound | undefined {
+  const names = nameSet(id.name);
+  const dir = dirOf(wl.file.path);
+  const nsOk = (ns: string | undefined) => (wl.namespace !== undefined ? ns === wl.namespace : nsMatches(ns, id.namespace));
+  const claims = (f: ParsedFile) => resourceDocs(f).flatMap((doc) => {
+    const type = scalesWorkload(doc, id.kind, names);
+    return type && nsOk(doc.namespace) ? [{ doc, type }] : [];
+  });
+  const found: HpaFound[] = [];
+  for (const path of ctx.yamlFilesUnder('')) {
+    if (dirOf(path) === dir) continue;
+    const text = ctx.peek(path);
+    if (text === undefined || text.length > MAX_SEARCH_BYTES || !text.includes('scaleTargetRef') || !text.includes(id.name)) continue;
+    const quick = parseText(path, text);
+    if (quick.errors.length > 0 || claims(quick).length === 0) continue;
+    const f = ctx.parsed(path);
+    if (f) found.push(...claims(f));
+  }
+  if (found.length > 1) {
+    throw new ManifestError(
+      `${idText(id)} is the scaleTargetRef of ${found.length} autoscalers found across the repository: ` +
+        `${found.map((h) => `${h.doc.kind}/${h.doc.name} in ${where(h.doc)}`).join('; ')}. ` +
+        `Set hpaPath: in the target to the file of the one that scales this workload (the others may belong to other environments), or remove the extra one`,
+    );
+  }
+  const one = found[0];
+  if (one) {
+    ctx.note(`${one.doc.kind}/${one.doc.name} (${where(one.doc)}) scales ${id.kind}/${id.name}: found by searching the repository, as none is beside ${wl.file.path} (hpaPath: names it explicitly)`);
+  }
+  return one;
 }
 
 export const plain: ManifestFormatModule<'plain', typeof plainOptions> = {
