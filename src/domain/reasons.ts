@@ -159,5 +159,7 @@ export type RedFlag =
   | { flag: 'sharedBase'; files: string[] }
   /** A value goes down. */
   | { flag: 'scaleDown'; fields: FieldKey[] }
+  /** After fewer replicas, each pod's CPU (the busiest pod's p95 today × replicas before ÷ after) exceeds its request. */
+  | { flag: 'cpuOverRequest'; perPod: number; request: number; before: number; after: number }
   /** The workload is marked critical (policy.critical). */
   | { flag: 'critical' };

@@ -152,6 +152,8 @@ export function describeFlag(f: RedFlag, unit?: string): string {
       return `the edit lands in ${f.files.map((x) => `\`${x}\``).join(', ')}, which other environments also build from`;
     case 'scaleDown':
       return `scale-down of ${f.fields.join(', ')}`;
+    case 'cpuOverRequest':
+      return `with ${f.after} replicas instead of ${f.before}, each pod would use about ${fmt(f.perPod)} cores at p95, above its ${fmt(f.request)}-core request: the node may not have that CPU to give`;
     case 'critical':
       return 'the workload is marked critical (policy.critical): give it a second look';
   }

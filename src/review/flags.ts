@@ -25,6 +25,8 @@ export interface ReviewInput {
   hpaResources?: readonly string[] | undefined;
   /** Files the edits touch that other environments also build from. */
   sharedFiles?: readonly string[] | undefined;
+  /** CPU cores of the busiest pod, when read. */
+  cpu?: Series | undefined;
   critical: boolean;
 }
 
@@ -72,6 +74,7 @@ const CHECKS: readonly Check[] = [
     const fields = r.decision.changes.filter((c) => c.proposed < c.current).map((c) => c.field);
     return fields.length > 0 ? { flag: 'scaleDown', fields } : undefined;
   },
+  cpuOverRequest,
   (r) => (r.critical ? { flag: 'critical' } : undefined),
 ];
 
@@ -151,6 +154,24 @@ function clamped(r: ReviewInput): RedFlag | undefined {
     if (raw / c.proposed > CLAMP_FACTOR || c.proposed / raw > CLAMP_FACTOR) return { flag: 'clamped', field: c.field, raw, proposed: c.proposed };
   }
   return undefined;
+}
+
+/**
+ * Fewer replicas carry the same load: each pod's CPU grows by replicas before ÷ after. Flagged when
+ * the busiest pod's p95 today, so scaled, passes the pod's (new) CPU request.
+ */
+function cpuOverRequest(r: ReviewInput): RedFlag | undefined {
+  const c = r.decision.changes.find((x) => x.field === 'replicas');
+  const request = r.decision.changes.find((x) => x.field === 'cpu.request')?.proposed ?? r.current['cpu.request'];
+  const usage = r.cpu ? p95(r.cpu.values) : Number.NaN;
+  if (!c || !(c.proposed < c.current) || !(c.proposed > 0) || request === undefined || !(request > 0) || !Number.isFinite(usage)) return undefined;
+  const perPod = (usage * c.current) / c.proposed;
+  return perPod > request ? { flag: 'cpuOverRequest', perPod, request, before: c.current, after: c.proposed } : undefined;
+}
+
+function p95(values: readonly number[]): number {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  return v.length === 0 ? Number.NaN : (v[Math.min(v.length - 1, Math.floor(0.95 * v.length))] as number);
 }
 
 /** A request change on the resource the HPA scales on: its utilization moves by the inverse factor. */

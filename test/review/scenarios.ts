@@ -1,7 +1,8 @@
 // Scenarios for the reviewer's rubric: real traces (test/fixtures/traces) turned into the inputs
 // that make a change valid, green and wrong (wrong units, a wrong capacity, a one-off spike, a
 // memory leak, samples missing at the peaks, four days of history, a bursty series, more replicas
-// and more CPU on an HPA that scales on CPU, a scale-down, an edit in a shared base), and a few
+// and more CPU on an HPA that scales on CPU, a scale-down, one that overloads each pod's CPU, an
+// edit in a shared base), and a few
 // sound ones. Each says what Augur must do: hold with a given rule, or open a PR whose decision box
 // shows a given red flag. Run by test/review/rubric.test.ts; rerun it after any change to sizing,
 // guardrails or the PR body.
@@ -164,6 +165,13 @@ export function scenarios(): Scenario[] {
   });
 
   add({ name: 'a scale-down the last days support', sound: false, facts: facts(plain(20).files, web.spec, isp), settings: settings(cap), expect: { flag: 'scaleDown' } });
+  add({
+    name: "a scale-down that pushes each remaining pod's CPU over its request",
+    sound: false,
+    facts: facts(plain(20, '500m').files, web.spec, isp, { cpu: { series: like(isp, 0.45, 0.05), source: 'scenario' } }),
+    settings: settings(cap),
+    expect: { flag: 'cpuOverRequest' },
+  });
 
   const kustomize = {
     'base/deployment.yaml': deployment(9, '100m'),
