@@ -156,7 +156,8 @@ function renderItem(item: ProposalItem, charts: string[], omittedCharts = 0): st
   if (sched) {
     const shaping = item.decision.notes.filter((n) => n.effect === 'clamped' && 'schedule' in n).map((n) => `${n.rule}: ${describeNote(n)}`);
     const e = item.recommendation.evidence;
-    out.push(...renderScheduleSection({ ...sched, shaping, sizing: { quantile: e.quantile, maxQuantile: e.maxQuantile, headroomPercent: e.headroomPercent } }));
+    const need = item.recommendation.schedule?.hourlyNeed;
+    out.push(...renderScheduleSection({ ...sched, shaping, sizing: { quantile: e.quantile, maxQuantile: e.maxQuantile, headroomPercent: e.headroomPercent }, need }));
   }
   for (const chart of charts) out.push(chart, '');
   if (omittedCharts > 0) out.push(`_${omittedCharts === 1 ? 'The chart is' : `${omittedCharts} charts are`} left out: with ${omittedCharts === 1 ? 'it' : 'them'} this PR's description would pass GitHub's 65,536-character limit._`, '');

@@ -90,9 +90,11 @@ function scheduleProblem(item: ProposalItem): string {
   const s = item.decision.schedule;
   if (!s) return 'no change';
   const now = hourlyFromTriggers(s.current, s.floor);
+  // The need before the guardrails: what the forecast asks for, not what this PR gives.
+  const need = item.recommendation.schedule?.hourlyNeed ?? s.hourlyNeed;
   let h = 0;
-  for (let i = 1; i < 24; i++) if ((s.hourlyNeed[i] as number) - (now[i] as number) > (s.hourlyNeed[h] as number) - (now[h] as number)) h = i;
-  return `at ${String(h).padStart(2, '0')}:00 ${s.timezone} the forecast needs ${s.hourlyNeed[h]} replicas; ${now[h]} run then today`;
+  for (let i = 1; i < 24; i++) if ((need[i] as number) - (now[i] as number) > (need[h] as number) - (now[h] as number)) h = i;
+  return `at ${String(h).padStart(2, '0')}:00 ${s.timezone} the forecast needs ${need[h]} replicas; ${now[h]} run then today`;
 }
 
 function scheduleSizing(item: ProposalItem): string {

@@ -16,6 +16,8 @@ export interface ScheduleView {
   shaping: string[];
   /** What each hour was sized for. */
   sizing: { quantile: number; maxQuantile: number; headroomPercent: number };
+  /** What the forecast needs each local hour before the guardrails (the schedule's hourlyNeed is after them). */
+  need?: readonly number[] | undefined;
 }
 
 /** "3 windows up to 6 replicas", "remove 2 windows": for titles, tables and logs. */
@@ -67,8 +69,9 @@ export function renderScheduleSection(v: ScheduleView): string[] {
   if (s.current.length > 0 && s.proposed.length > 0) out.push(`These replace Augur's current windows: ${windowsInline(s.current)}.`, '');
 
   out.push(`**Why:** ${scheduleReason(s, v.sizing)}.`, '');
-  out.push('Replicas per local hour: what the forecast needs (sized as in the reason above), what the hours get now, and with this PR:', '', '```', ...hourlyGrid(s.hourlyNeed, now, after), '```', '');
-  const short = hourRanges(s.hourlyNeed.map((need, h) => (after[h] as number) < need));
+  const need = v.need ?? s.hourlyNeed;
+  out.push('Replicas per local hour: what the forecast needs (sized as in the reason above, before the guardrails), what the hours get now, and with this PR:', '', '```', ...hourlyGrid(need, now, after), '```', '');
+  const short = hourRanges(need.map((n, h) => (after[h] as number) < n));
   if (short.length > 0) {
     out.push(
       `Below the forecast need ${short.join(', ')}: ${v.shaping.length > 0 ? `the guardrails held the windows back (${v.shaping.join('; ')})` : 'the windows are capped'}` +
