@@ -4,25 +4,24 @@
 // that builds it; there a strategic-merge patch that sets a key wins over the resource, as kustomize
 // applies it, and the key is edited in the patch.
 import { z } from 'zod';
-import { isAlias, isMap, isScalar, isSeq } from 'yaml';
-import type { YAMLMap } from 'yaml';
+import { isScalar, isSeq } from 'yaml';
 import type { ManifestFormatModule } from '../format.js';
 import type { WorkloadId, WorkloadManifest } from '../../domain/workload.js';
 import { ManifestError } from '../../domain/errors.js';
 import { dirOf, isUnder, normPath } from '../paths.js';
 import type { ManifestSpec } from '../spec.js';
 import type { Ctx } from '../yaml-util.js';
-import { describeNode, getKey, lineOf, str, strAt } from '../yaml-util.js';
+import { getKey, lineOf, str, strAt } from '../yaml-util.js';
 import type { ResourceDoc } from '../workload.js';
 import { idText, resourceDocs, where } from '../workload.js';
-import { anchorCheck } from './anchors.js';
-import type { HelmKey, KeyFind, Seg, ValuesRoot, ValuesSource } from './helm-values.js';
-import { formatPath, fromValues, locateHelmValues, parseKeyPath } from './helm-values.js';
+import type { HelmKey, KeyFind, ValuesRoot, ValuesSource } from './helm-values.js';
+import { fromValues, locateHelmValues } from './helm-values.js';
 import { helmKeys } from './helm.js';
-import type { Occ, Patch } from './helmrelease-kustomize.js';
-import { buildKustomization, finalName, finalNamespace, findKustomization, patchMatches } from './helmrelease-kustomize.js';
+import type { Applying } from './helmrelease-kustomize.js';
+import { fromPatch, patchesFor } from './helmrelease-kustomize.js';
 import { valuesFromError } from './helmrelease-values-from.js';
-import { splitFix } from './embedded-yaml.js';
+import type { Occ, Walk } from './kustomize-walk.js';
+import { finalName, findKustomization, namespaceFrom, walk } from './kustomize-walk.js';
 
 const API_GROUP = 'helm.toolkit.fluxcd.io/';
 const isFluxV2 = (r: ResourceDoc) => r.kind === 'HelmRelease' && r.apiVersion.startsWith(`${API_GROUP}v2`);
@@ -44,8 +43,9 @@ function readPath(ctx: Ctx, path: string): Found {
     return { occs: f ? resourceDocs(f).map((doc) => ({ doc, chain: [] })) : [], searched: [path], skipped: [] };
   }
   if (findKustomization(ctx, kdir)) {
-    const b = buildKustomization(ctx, kdir);
-    return { occs: b.occs, dir: kdir, searched: [...ctx.filesRead], skipped: b.skipped };
+    const w: Walk = { occs: [], skipped: [], stack: [] };
+    walk(ctx, kdir, [], w);
+    return { occs: w.occs, dir: kdir, searched: [...ctx.filesRead], skipped: w.skipped };
   }
   const files = ctx.yamlFilesIn(path);
   if (files.length === 0) {
@@ -64,9 +64,9 @@ function readPath(ctx: Ctx, path: string): Found {
   return { occs, searched: files, skipped };
 }
 
-/** The namespace of the workloads the HelmRelease installs: spec.targetNamespace, else its own. */
+/** The namespace of the workloads the HelmRelease installs: spec.targetNamespace, else its own (after the build's namespace:). */
 function releaseNamespace(o: Occ): string | undefined {
-  return strAt(o.doc.root, 'spec', 'targetNamespace') ?? finalNamespace(o);
+  return strAt(o.doc.root, 'spec', 'targetNamespace') ?? namespaceFrom(o, 0);
 }
 
 function describeRelease(o: Occ): string {
@@ -106,20 +106,8 @@ function label(o: Occ): string {
   return `${where(o.doc)} HelmRelease/${o.doc.name}`;
 }
 
-/** The patches that apply to the HelmRelease, highest priority first (matching ones, or ones that may match). */
-function patchesFor(o: Occ): { p: Patch; m: 'yes' | 'maybe' }[] {
-  const out: { p: Patch; m: 'yes' | 'maybe' }[] = [];
-  for (const level of o.chain) {
-    for (const p of level.patches) {
-      const m = patchMatches(p, o);
-      if (m !== 'no') out.push({ p, m });
-    }
-  }
-  return out;
-}
-
 /** spec.valuesFrom in the HelmRelease or in a patch of it: the values are partly elsewhere. */
-function refuseValuesFrom(ctx: Ctx, o: Occ, patches: { p: Patch; m: 'yes' | 'maybe' }[]): void {
+function refuseValuesFrom(ctx: Ctx, o: Occ, patches: Applying[]): void {
   const own = getKey(getKey(o.doc.root, 'spec'), 'valuesFrom');
   if (isSeq(own) && own.items.length > 0) throw valuesFromError(ctx, o, `HelmRelease/${o.doc.name}`, { file: o.doc.file, docIndex: o.doc.docIndex }, own);
   for (const { p } of patches) {
@@ -162,7 +150,7 @@ function noteValuesFiles(ctx: Ctx, o: Occ): string[] {
   return files;
 }
 
-function releaseSource(o: Occ, patches: { p: Patch; m: 'yes' | 'maybe' }[], valuesFiles: string[]): ValuesSource {
+function releaseSource(o: Occ, patches: Applying[], valuesFiles: string[]): ValuesSource {
   const emptyWhy = 'spec.values is empty or not set';
   const root: ValuesRoot = {
     file: o.doc.file,
@@ -208,117 +196,6 @@ function withOverride(r: KeyFind, root: ValuesRoot, key: HelmKey, keyPath: strin
   if (base.kind !== 'node' || !isScalar(base.node) || !base.node.range) return r;
   const at = `${root.file.path}:${lineOf(root.file.text, base.node.range[0])}`;
   return { ...r, also: [`${key}: the patch overrides spec.values.${keyPath} of ${at} (${String(base.node.value)}); Augur edits the patch, not that value`] };
-}
-
-type Smp = Extract<Patch, { t: 'smp' }>;
-
-/** How a patch names itself in notes, with its document when its file has several. */
-function patchAt(p: Patch): string {
-  return p.t === 'smp' && !p.embedded && p.file.docs.length > 1 ? `${p.where} (document ${p.docIndex + 1})` : p.where;
-}
-
-/** How a patch sets the key: undefined when it does not; 'missing' with `insert` when it holds the map the key would go in. */
-function fromPatch(p: Patch, m: 'yes' | 'maybe', key: HelmKey, keyPath: string): KeyFind | undefined {
-  const segs = parseKeyPath(keyPath);
-  const shown = `spec.values.${keyPath}`;
-  if (p.t === 'json') {
-    const op = jsonTouch(p, segs);
-    if (!op) return undefined;
-    return {
-      kind: 'blocked',
-      note: `${key}: ${p.where} is a JSON 6902 patch whose ${op} changes ${shown} (or what holds it); Augur does not edit JSON patches, so it is not edited. Write that change as a strategic-merge patch of the HelmRelease to let Augur edit it`,
-    };
-  }
-  const r = smpLookup(p, segs);
-  const yamlPath = `${p.yamlPrefix ?? ''}${shown}`;
-  const site = { file: p.file, docIndex: p.docIndex, yamlPath };
-  if (r.kind === 'none') {
-    if (!r.parent || m !== 'yes' || p.embedded || p.unmapped !== undefined || key === 'hpa.enabled') return undefined;
-    const a = anchorCheck({ field: key, ...site }, undefined, r.parent.ancestors);
-    if (a.blocked) return { kind: 'blocked', note: a.blocked };
-    return { kind: 'missing', why: `${shown} is not set`, insert: { map: r.parent.map, key: r.parent.key, site } };
-  }
-  const blocked = (why: string, fix: string): KeyFind => ({ kind: 'blocked', note: `${key}: ${patchAt(p)}: strategic-merge patch ${why}, so Augur does not edit ${shown}; ${fix}` });
-  if (r.kind === 'blocked') return blocked(r.why, r.fix);
-  if (m === 'maybe') {
-    return blocked(`may set ${shown} (its target selects by label or annotation, which Augur does not evaluate)`, 'give the patch a target by kind and name, so Augur can tell whether it applies');
-  }
-  if (p.unmapped !== undefined) {
-    const [why, fix] = splitFix(p.unmapped);
-    return blocked(`sets ${shown}, but the inline patch ${why}`, `${fix}, or move the patch to a file of its own`);
-  }
-  if (key === 'hpa.enabled') return { kind: 'node', node: r.node, site };
-  const a = anchorCheck({ field: key, ...site, retarget: `point helm.${key} at another key` }, r.node, r.ancestors);
-  if (a.blocked) return { kind: 'blocked', note: a.blocked };
-  const outer = p.embedded ? { docIndex: p.outerDocIndex ?? 0, toFile: p.embedded.toFile } : {};
-  return { kind: 'node', node: r.node, site: { ...site, anchorFree: a.anchorFree, ...outer } };
-}
-
-type SmpResult =
-  | { kind: 'none'; parent?: { map: YAMLMap; key: string; ancestors: unknown[] } }
-  | { kind: 'blocked'; why: string; fix: string }
-  | { kind: 'node'; node: unknown; ancestors: unknown[] };
-
-/**
- * The value a strategic-merge patch gives spec.values.<segs>. Maps merge key by key; lists of a
- * custom resource have no merge key, so a list in the patch replaces the whole list; null removes.
- */
-function smpLookup(p: Smp, segs: Seg[]): SmpResult {
-  const full: Seg[] = ['spec', 'values', ...segs];
-  let node: unknown = p.root;
-  let path = '';
-  let replaced = '';
-  const ancestors: unknown[] = [];
-  const fixPatch = 'fix the patch, or point the helm key path at the value the patch sets';
-  for (const [i, seg] of full.entries()) {
-    if (isAlias(node)) return { kind: 'blocked', why: `reaches ${path} through the alias *${node.source}, which Augur does not follow`, fix: 'write the values out in place of the alias, or change it by hand' };
-    if (isMap(node)) {
-      const directive = strAt(node, '$patch');
-      if (directive === 'delete') return { kind: 'blocked', why: `deletes ${path || 'the HelmRelease'} ($patch: delete)`, fix: 'the build does not deploy it: remove the target, or point path: at a kustomization that keeps it' };
-      if (directive === 'replace') replaced = path || 'the HelmRelease';
-    }
-    ancestors.push(node);
-    const next = typeof seg === 'number' ? (isSeq(node) ? node.items[seg] : undefined) : isMap(node) ? getKey(node, seg) : undefined;
-    const nextPath = typeof seg === 'number' ? `${path}[${seg}]` : path ? `${path}.${seg}` : seg;
-    if (typeof seg === 'number' && !isSeq(node)) return { kind: 'blocked', why: `sets ${path} to ${describeNode(node)}, not a list`, fix: fixPatch };
-    if (typeof seg === 'string' && !isMap(node)) return { kind: 'blocked', why: `sets ${path} to ${describeNode(node)}, replacing the map that held ${formatPath(full)}`, fix: fixPatch };
-    if (next === undefined) {
-      if (typeof seg === 'number') return { kind: 'blocked', why: `replaces the list ${path} (a custom resource's lists are replaced whole) with one that has no [${seg}]`, fix: `add item [${seg}] to the patch's list` };
-      if (replaced) return { kind: 'blocked', why: `replaces ${replaced} without ${nextPath}`, fix: `add ${formatPath(full)} to the patch` };
-      return i === full.length - 1 && isMap(node) ? { kind: 'none', parent: { map: node, key: seg, ancestors } } : { kind: 'none' };
-    }
-    if (next === null || (isScalar(next) && next.value === null)) return { kind: 'blocked', why: `removes ${nextPath} (null)`, fix: 'write the value in place of the null, or remove it from the patch' };
-    if (typeof seg === 'number') replaced = path;
-    path = nextPath;
-    node = next;
-  }
-  return { kind: 'node', node, ancestors };
-}
-
-function decodePointer(p: string | undefined): string[] | undefined {
-  if (p === undefined) return undefined;
-  if (p === '') return [];
-  if (!p.startsWith('/')) return undefined;
-  return p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-/** The operation of a JSON patch that changes the key, the map or list holding it, or (shifting indexes) a list on its path. */
-function jsonTouch(p: Extract<Patch, { t: 'json' }>, segs: Seg[]): string | undefined {
-  const target = ['spec', 'values', ...segs.map(String)];
-  const listAt = segs.flatMap((s, i) => (typeof s === 'number' ? [i + 2] : []));
-  const touches = (s: string[]) =>
-    (s.length <= target.length && s.every((x, k) => x === target[k])) ||
-    listAt.some((k) => s.length > k && s.slice(0, k).every((x, j) => x === target[j]));
-  for (let i = p.ops.items.length - 1; i >= 0; i--) {
-    const op = p.ops.items[i];
-    const name = strAt(op, 'op');
-    if (name === 'test') continue;
-    for (const ptr of [strAt(op, 'path'), name === 'move' ? strAt(op, 'from') : undefined]) {
-      const s = decodePointer(ptr);
-      if (s && touches(s)) return `operation [${i}] (${name ?? '?'} ${ptr ?? ''})`;
-    }
-  }
-  return undefined;
 }
 
 const releaseOptions = {

@@ -1,6 +1,8 @@
 // The kustomize format's view of one build: the kustomization at the target's path, everything it
 // builds (resources and bases, recursively, and components, recursively), and every replicas entry
 // and patch that may set a field, in the order kustomize applies them.
+// The helmrelease format reads a Kustomize directory that builds a HelmRelease with the same walk
+// (formats/helmrelease-kustomize.ts).
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { YAMLMap, YAMLSeq } from 'yaml';
 import type { FieldKey } from '../../domain/workload.js';
@@ -50,6 +52,8 @@ export type PatchSource = Exclude<Source, { t: 'replicas' }>;
 export interface Level {
   dir: string;
   file: string;
+  /** The kustomization at `file`, parsed. */
+  kfile: ParsedFile;
   depth: number;
   namespace?: string;
   prefix: string;
@@ -181,6 +185,7 @@ export function walk(ctx: Ctx, dir: string, chain: Level[], w: Walk): void {
   const level: Level = {
     dir,
     file: kpath,
+    kfile: file,
     depth: chain.length,
     prefix: strAt(root, 'namePrefix') ?? '',
     suffix: strAt(root, 'nameSuffix') ?? '',
@@ -298,7 +303,16 @@ function selectorMatches(selector: string, labels: unknown): boolean | undefined
   return all;
 }
 
-function targetMatch(t: Target, o: Occ, depth: number): 'yes' | 'no' | 'maybe' {
+export type Match = 'yes' | 'no' | 'maybe';
+
+/**
+ * How a target's labelSelector and annotationSelector count: 'evaluate' checks simple selectors
+ * against the labels and annotations written in the document (a miss is 'maybe'); 'maybe' does
+ * not evaluate them, so a target that has one may match at best.
+ */
+export type Selectors = 'evaluate' | 'maybe';
+
+function targetMatch(t: Target, o: Occ, depth: number, selectors: Selectors): Match {
   const doc = o.doc;
   if (t.kind !== undefined && !regexMatch(t.kind, doc.kind)) return 'no';
   if (t.name !== undefined && !names(o).some((n) => regexMatch(t.name as string, n))) return 'no';
@@ -311,6 +325,7 @@ function targetMatch(t: Target, o: Occ, depth: number): 'yes' | 'no' | 'maybe' {
   const version = slash < 0 ? doc.apiVersion : doc.apiVersion.slice(slash + 1);
   if (t.group !== undefined && t.group !== group) return 'no';
   if (t.version !== undefined && t.version !== version) return 'no';
+  if (selectors === 'maybe') return t.labelSelector !== undefined || t.annotationSelector !== undefined ? 'maybe' : 'yes';
   let result: 'yes' | 'maybe' = 'yes';
   for (const [sel, key] of [
     [t.labelSelector, 'labels'],
@@ -325,11 +340,20 @@ function targetMatch(t: Target, o: Occ, depth: number): 'yes' | 'no' | 'maybe' {
 }
 
 /** Whether a source applies to the resource (at the chain depth of the kustomization holding it). */
-export function sourceMatch(s: Source, o: Occ, depth: number, field: FieldKey): 'yes' | 'no' | 'maybe' {
+export function sourceMatch(s: Source, o: Occ, depth: number, field: FieldKey): Match {
   if (s.t === 'replicas') {
     return field === 'replicas' && REPLICATED_KINDS.has(o.doc.kind) && names(o).includes(s.name) ? 'yes' : 'no';
   }
-  if (s.target) return targetMatch(s.target, o, depth);
+  return patchMatch(s, o, depth);
+}
+
+/**
+ * Whether a patch applies to the resource: by its target (a namespace as the resource's own, or as
+ * the kustomizations from `depth` or from the target's down leave it), else by the kind and name
+ * a strategic-merge patch names (a JSON 6902 patch without a target applies to nothing).
+ */
+export function patchMatch(s: PatchSource, o: Occ, depth: number, selectors: Selectors = 'evaluate'): Match {
+  if (s.target) return targetMatch(s.target, o, depth, selectors);
   if (s.t === 'json') return 'no';
   const kind = strAt(s.root, 'kind');
   const name = strAt(s.root, 'metadata', 'name');
