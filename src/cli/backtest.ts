@@ -17,7 +17,6 @@ import { backtest } from '../forecast/backtest.js';
 import { ForecastError } from '../forecast/errors.js';
 import { quantileKey } from '../forecast/loss.js';
 import { allForecasters, augurForecaster, registeredExtras } from '../forecast/registry.js';
-import { registerExtras } from '../models/neural.js';
 import { nativeStepSeconds } from '../metrics/file.js';
 import type { Accuracy, Forecaster } from '../domain/forecast.js';
 import {
@@ -258,7 +257,8 @@ export function backtestReport(files: string[], o: BacktestCommandOptions, progr
 // As a worker thread of backtestReportParallel: score the files it is sent.
 const data = isMainThread ? undefined : workerDataOf<{ augurBacktest?: boolean; extras?: string[] }>();
 if (data?.augurBacktest) {
-  const ready = registerExtras(data.extras);
+  // TensorFlow.js is loaded only when the parent registered the neural model.
+  const ready = data.extras?.length ? import('../models/neural.js').then((m) => m.registerExtras(data.extras)) : Promise.resolve();
   serveTasks(async (t: { file: string; opts: BacktestCommandOptions }) => {
     await ready;
     return backtestFile(t.file, t.opts);

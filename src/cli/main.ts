@@ -9,6 +9,8 @@ import { registerForecast } from './forecast.js';
 import { registerBacktest } from './backtest.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
+import { loadConfig } from '../config/load.js';
+import { effectiveSettings } from '../config/schema.js';
 
 const DEFAULT_CONFIG = process.env.AUGUR_CONFIG ?? 'augur.yaml';
 
@@ -70,15 +72,28 @@ program
 registerForecast(program);
 registerBacktest(program);
 registerSimulate(program);
-// The shipped neural model joins Augur's candidates for every command that forecasts (backtest
-// and simulate register it in their worker threads too), so they measure what the agent runs.
+// The shipped neural model joins the candidates only where it is used: `backtest` scores it, and
+// the agent selects it for targets with sizing.neural. Elsewhere TensorFlow.js is never loaded
+// (it costs about 1.5 s and 100 MB at start).
 program.hook('preAction', async (_root, command) => {
-  if (['plan', 'run', 'serve', 'demo', 'forecast', 'backtest', 'simulate'].includes(command.name())) {
+  if (usesNeural(command.name(), (command.opts() as { config?: string }).config)) {
     const { registerNeuralCandidate } = await import('../models/neural.js');
     const log = buildLogger({ level: process.env.AUGUR_LOG_LEVEL ?? (command.name() === 'serve' ? 'info' : 'warn') });
     await registerNeuralCandidate(undefined, { log: (m) => log.info({}, m) });
   }
 });
+/** Whether a command runs the neural model: backtest always; plan, run and serve when a target opts in (sizing.neural). */
+function usesNeural(name: string, configFile: string | undefined): boolean {
+  if (name === 'backtest') return true;
+  if (!['plan', 'run', 'serve'].includes(name) || !configFile) return false;
+  try {
+    const { config } = loadConfig(configFile);
+    return config.targets.some((t) => effectiveSettings(config, t).sizing.neural);
+  } catch {
+    return false; // the command reports the bad file itself
+  }
+}
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`augur: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

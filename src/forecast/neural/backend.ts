@@ -1,7 +1,7 @@
 // tfjs backend selection: @tensorflow/tfjs-node when it can be imported (the Docker image
 // installs it), else the WebAssembly backend, else plain JS ("cpu"). Chosen once per process,
 // logged once. The model files are the same on every backend.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 
 export type Logger = (message: string) => void;
 
