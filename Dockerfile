@@ -6,11 +6,21 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
-# The native TensorFlow backend: its install downloads libtensorflow, which the image build may
-# do (the development machines cannot, and run the same model files on the wasm backend).
-RUN npm install --no-save --omit=dev --no-audit --no-fund @tensorflow/tfjs-node@4.22.0
+# The native TensorFlow backend, only for images that run the neural model (sizing.neural) and
+# want it faster than the wasm backend: --build-arg TFJS_NODE=true. Its install downloads
+# libtensorflow (about 300 MB), which the default image does without.
+ARG TFJS_NODE=false
+RUN if [ "$TFJS_NODE" = "true" ]; then npm install --no-save --omit=dev --no-audit --no-fund @tensorflow/tfjs-node@4.22.0; fi
 
 FROM node:20-bookworm-slim
+# OCI labels: docker build --build-arg VERSION=$(node -p "require('./package.json').version") --build-arg REVISION=$(git rev-parse HEAD) .
+ARG VERSION=dev
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="augur" \
+      org.opencontainers.image.description="Predictive scaling for GitOps: forecasts load and proposes replica, HPA and resource changes as pull requests" \
+      org.opencontainers.image.version="$VERSION" \
+      org.opencontainers.image.revision="$REVISION" \
+      org.opencontainers.image.licenses="Apache-2.0"
 ENV NODE_ENV=production
 # git: the Workspace shells out to it (simple-git); tini: signals reach node, so SIGTERM lets a
 # running cycle finish.

@@ -1,0 +1,47 @@
+// The Dockerfile, parsed (no container engine here): what the image must be, checked statement by
+// statement with dockerfile-ast, the parser behind the Docker language server.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DockerfileParser } from 'dockerfile-ast';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const dockerfile = DockerfileParser.parse(readFileSync(resolve(ROOT, 'Dockerfile'), 'utf8'));
+const instructions = dockerfile.getInstructions().map((i) => ({ keyword: i.getKeyword(), args: i.getArguments().map((a) => a.getValue()), text: i.getTextContent() }));
+const stages = dockerfile.getFROMs();
+const runtimeStart = dockerfile.getInstructions().indexOf(stages[stages.length - 1]!);
+const runtime = instructions.slice(runtimeStart);
+
+describe('Dockerfile', () => {
+  it('builds in one stage and runs from another, on the same Node 20 base', () => {
+    expect(stages.map((f) => f.getImageName())).toEqual(['node', 'node']);
+    expect(new Set(stages.map((f) => f.getImageTag()))).toEqual(new Set(['20-bookworm-slim']));
+  });
+
+  it('copies only what exists in the repository', () => {
+    const sources = instructions.filter((i) => i.keyword === 'COPY' && !i.text.includes('--from=')).flatMap((i) => i.args.slice(0, -1));
+    expect(sources.length).toBeGreaterThan(3);
+    for (const s of sources) expect(existsSync(resolve(ROOT, s)), s).toBe(true);
+  });
+
+  it('runs as a non-root user under tini, with a health check on /healthz', () => {
+    expect(runtime.find((i) => i.keyword === 'USER')?.args).toEqual(['node']);
+    expect(runtime.find((i) => i.keyword === 'ENTRYPOINT')?.text).toContain('/usr/bin/tini');
+    expect(runtime.find((i) => i.keyword === 'HEALTHCHECK')?.text).toContain('/healthz');
+  });
+
+  it('adds tfjs-node (which downloads libtensorflow) only when built with TFJS_NODE=true', () => {
+    const tfjs = instructions.filter((i) => i.text.includes('@tensorflow/tfjs-node'));
+    expect(tfjs).toHaveLength(1);
+    expect(tfjs[0]!.text).toMatch(/if \[ "\$TFJS_NODE" = "true" \]/);
+    expect(instructions.find((i) => i.keyword === 'ARG' && i.args[0] === 'TFJS_NODE=false')).toBeDefined();
+  });
+
+  it('labels the image with the OCI keys, version and revision from build arguments', () => {
+    const labels = runtime.filter((i) => i.keyword === 'LABEL').map((i) => i.text).join('\n');
+    for (const key of ['title', 'description', 'version', 'revision', 'licenses']) expect(labels).toContain(`org.opencontainers.image.${key}=`);
+    expect(labels).toContain('"$VERSION"');
+    expect(labels).toContain('"$REVISION"');
+    expect(labels).toContain(`licenses="${JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')).license}"`);
+  });
+});
