@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { runOnWorkers, serveTasks, startModuleWorker, workerDataOf } from '../util/workers.js';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { backtest } from '../forecast/backtest.js';
 import { ForecastError } from '../forecast/errors.js';
 import { quantileKey } from '../forecast/loss.js';
@@ -403,7 +403,7 @@ export function registerBacktest(program: Command): void {
     .command('backtest')
     .description('score every model, every baseline and Augur\'s selection on CSV traces at rolling origins')
     .requiredOption('--input <path>', 'a CSV file of timestamp,value rows, or a directory of them')
-    .option('--horizon <duration>', 'forecast horizon at each origin, e.g. 24h', parseDurationArg, 86400)
+    .addOption(new Option('--horizon <duration>', 'forecast horizon at each origin, e.g. 6h or 2d').argParser(parseDurationArg).default(86400, '24h'))
     .option('--origins <n>', 'rolling origins, one horizon apart', parseOrigins, 3)
     .option('--quantiles <list>', 'comma-separated quantile levels', parseQuantiles, [0.5, 0.9, 0.99])
     .option('--step <duration>', "resampling step (default: each file's median sampling interval, rounded to a minute)", parseDurationArg)

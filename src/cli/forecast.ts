@@ -2,7 +2,7 @@
 // model selection by rolling-origin backtest), printed as JSON. Also the trace loading shared
 // with `augur backtest`.
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../config/duration.js';
 import { selectAugur } from '../forecast/registry.js';
 import { quantileKey } from '../forecast/loss.js';
@@ -128,7 +128,7 @@ export function registerForecast(program: Command): void {
     .description("forecast one CSV trace with Augur's per-series model selection; prints JSON")
     .requiredOption('--input <file>', 'CSV file of timestamp,value rows')
     .option('--until <iso>', 'use only rows strictly before this time (default: all)', parseIsoTime)
-    .option('--horizon <duration>', 'how far ahead, e.g. 24h', parseDurationArg, 86400)
+    .addOption(new Option('--horizon <duration>', 'how far ahead, e.g. 6h or 2d').argParser(parseDurationArg).default(86400, '24h'))
     .option('--quantiles <list>', 'comma-separated quantile levels', parseQuantiles, [0.5, 0.9, 0.99])
     .option('--step <duration>', "resampling step (default: the file's median sampling interval, rounded to a minute)", parseDurationArg)
     .option('--format <format>', 'output format: json', 'json')

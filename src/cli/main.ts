@@ -50,7 +50,7 @@ program
   .command('run')
   .description('run one cycle: open, update or close PRs and rewrite the dashboard')
   .option('-c, --config <file>', 'guardrails YAML file', DEFAULT_CONFIG)
-  .option('--once', 'run one cycle and exit (the only mode of run; serve runs on a schedule)', true)
+  .option('--once', 'run one cycle and exit (the only mode of run; serve runs on a schedule)')
   .option('--now <iso>', 'evaluate as of this time (default: now)', parseTime)
   .option('--json', 'print the report as JSON')
   .action(async (opts: { config: string; now?: number; json?: boolean }) => {

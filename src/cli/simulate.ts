@@ -2,7 +2,7 @@
 // under-provisioning, replica-hours against the oracles, and PRs. A thin shell over src/sim.
 
 import { availableParallelism } from 'node:os';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseDuration } from '../config/duration.js';
 import { DEFAULT_SIM_OPTIONS, renderJson, renderMarkdown, simulateFiles, traceFiles, type SimOptions } from '../sim/index.js';
 
@@ -51,7 +51,7 @@ export function registerSimulate(program: Command): void {
     .requiredOption('--input <path>', 'a trace CSV (timestamp,value) or a directory of them')
     .option('--format <format>', 'json or markdown', 'markdown')
     .option('--capacity <load>', 'load one replica serves (default: each trace\'s peak / 20)', positive('capacity'))
-    .option('--review-delay <duration>', 'time from proposal to merge', duration, DEFAULT_SIM_OPTIONS.reviewDelaySeconds)
+    .addOption(new Option('--review-delay <duration>', 'time from proposal to merge, e.g. 4h').argParser(duration).default(DEFAULT_SIM_OPTIONS.reviewDelaySeconds, `${DEFAULT_SIM_OPTIONS.reviewDelaySeconds / 3600}h`))
     .option('--proposal-hour <hour>', 'UTC hour of the daily proposal', hour, DEFAULT_SIM_OPTIONS.proposalHour)
     .option('--max-step-up <percent>', 'max increase per proposal', nonNegative('max-step-up'), DEFAULT_SIM_OPTIONS.stepLimits.up)
     .option('--max-step-down <percent>', 'max decrease per proposal', nonNegative('max-step-down'), DEFAULT_SIM_OPTIONS.stepLimits.down)
