@@ -2,11 +2,16 @@
 # Makes sure the tools the tests run are present:
 # - `prometheus` and `promtool` (the integration tests), from the Debian/Ubuntu package `prometheus`;
 # - `/usr/bin/chromium` (test/render/ renders the PR charts to PNG with it), from the package
-#   `chromium`.
+#   `chromium`;
+# - what the real Kubernetes API server of the cluster tests needs (test/support/kube-apiserver.ts):
+#   `etcd` (the package `etcd-server`; not needed when KUBEBUILDER_ASSETS holds envtest's etcd),
+#   and `openssl`, `xz`, `curl` for ../shared/kube-apiserver/start (packages openssl, xz-utils,
+#   curl). `kubectl` must be there already: Debian's only kubectl (kubernetes-client, 1.20) is too
+#   old for the tests, so a missing one is an error that says so.
 # Whatever is missing is installed with apt-get, in one update and one install.
 #
-# The prometheus package's postinst enables and tries to start a prometheus service on :9090. The
-# tests never use that server (they start their own on free loopback ports), so the start is
+# The prometheus and etcd-server packages' postinst scripts enable and try to start services (on
+# :9090 and :2379). The tests never use them (they start their own on free loopback ports), so the start is
 # suppressed with a temporary /usr/sbin/policy-rc.d (honoured by invoke-rc.d and
 # deb-systemd-invoke) and, should a service be running anyway, it is stopped. Recommends
 # (prometheus-node-exporter, another service; chromium's extra fonts and drivers) are not installed.
@@ -35,13 +40,29 @@ if [ -x "$CHROMIUM" ]; then
 else
   packages+=(chromium)
 fi
+# The real API server's tools: command -> Debian package.
+needs_etcd=1
+if [ -n "${KUBEBUILDER_ASSETS:-}" ] && [ -x "${KUBEBUILDER_ASSETS}/etcd" ]; then needs_etcd=0; fi
+for pair in etcd:etcd-server openssl:openssl xz:xz-utils curl:curl; do
+  cmd="${pair%%:*}" pkg="${pair#*:}"
+  if [ "$cmd" = etcd ] && [ "$needs_etcd" -eq 0 ]; then continue; fi
+  if command -v "$cmd" >/dev/null 2>&1; then
+    [ "$cmd" = etcd ] && echo "ensure-test-deps: etcd already installed ($(etcd --version 2>/dev/null | head -n 1 || true)); nothing to do"
+  else
+    packages+=("$pkg")
+  fi
+done
+if ! command -v kubectl >/dev/null 2>&1; then
+  echo "ensure-test-deps: kubectl is not on PATH: the deploy/ and cluster tests need kubectl >= 1.27 (Debian's kubernetes-client is too old); install it and run again" >&2
+  exit 1
+fi
 if [ "${#packages[@]}" -eq 0 ]; then
   exit 0
 fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "ensure-test-deps: missing ${packages[*]} and apt-get is not available;" \
-    "install Prometheus (>= 2.24, with promtool, both on PATH) and Chromium (at $CHROMIUM) by hand" >&2
+    "install them by hand: Prometheus (>= 2.24, with promtool, both on PATH), Chromium (at $CHROMIUM), etcd, openssl, xz, curl" >&2
   exit 1
 fi
 
@@ -104,10 +125,12 @@ fi
 # Belt and braces: if a service got started anyway (policy ignored), stop it so nothing is left on
 # :9090. `systemctl is-active` fails harmlessly where systemd is not running.
 stopped=""
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
-  ${SUDO[@]+"${SUDO[@]}"} systemctl stop prometheus >/dev/null 2>&1 || true
-  stopped=", stopped the prometheus service the package started"
-fi
+for service in prometheus etcd; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
+    ${SUDO[@]+"${SUDO[@]}"} systemctl stop "$service" >/dev/null 2>&1 || true
+    stopped="$stopped, stopped the $service service the package started"
+  fi
+done
 
 for p in "${packages[@]}"; do
   case "$p" in
@@ -118,6 +141,14 @@ for p in "${packages[@]}"; do
       fi
       version="$(prometheus --version 2>&1 | head -n 1 || true)"
       echo "ensure-test-deps: installed the Debian package prometheus with apt-get (${version:-version unknown})${stopped}"
+      ;;
+    etcd-server | openssl | xz-utils | curl)
+      cmd=$(case "$p" in etcd-server) echo etcd ;; xz-utils) echo xz ;; *) echo "$p" ;; esac)
+      if ! command -v "$cmd" >/dev/null 2>&1; then
+        echo "ensure-test-deps: installed the $p package but $cmd is still not on PATH" >&2
+        exit 1
+      fi
+      echo "ensure-test-deps: installed the Debian package $p with apt-get${stopped}"
       ;;
     chromium)
       if [ ! -x "$CHROMIUM" ]; then

@@ -46,4 +46,38 @@ describe('addedAtPeak: what the headroom check must fit', () => {
     const schedule = { timezone: 'UTC', floor: 2, ceiling: 20, maxWindows: 4, current: [window(8, 18, 5)], proposed: [window(8, 12, 4)], hourlyNeed: new Array<number>(24).fill(2), cycle: { period: 'daily' as const, autocorrelation: 0.9 } };
     expect(addedAtPeak(decision({ schedule }), pod, prices).busiest).toMatchObject({ before: 2, after: 2, cores: 0, bytes: 0 });
   });
+
+  describe('at the new peak, against what runs now (with the values in Git and the live replicas)', () => {
+    const change = (field: 'hpa.maxReplicas' | 'replicas' | 'cpu.request', current: number, proposed: number) =>
+      ({ field, current, proposed, basis: { kind: 'cpuPercentile', percentile: 95, usage: 0.5, marginPercent: 15 } }) as Decision['changes'][number];
+
+    it('a raised HPA ceiling counts every pod up to it, however little it costs on average', () => {
+      // 12 → 14 at 500m: 7 cores at the peak, 10 pods (5 cores) run now: +2 cores.
+      const d = decision({ changes: [change('hpa.maxReplicas', 12, 14)], cost: { cores: 0, memoryGiB: 0, monthly: 0, currency: 'USD' } });
+      const added = addedAtPeak(d, pod, prices, { current: { 'hpa.minReplicas': 2, 'hpa.maxReplicas': 12 }, running: 10 });
+      expect(added.cores).toBeCloseTo(2, 9);
+      expect(added.bytes).toBe(4 * 256 * 2 ** 20);
+      expect(added.peak).toEqual({ what: 'hpa.maxReplicas', replicas: 14, before: 12, running: 10, cores: 7, bytes: 14 * 256 * 2 ** 20 });
+    });
+
+    it('a request change on an HPA workload is checked with the ceiling as it is', () => {
+      const d = decision({ changes: [change('cpu.request', 0.5, 0.6)] });
+      const added = addedAtPeak(d, pod, prices, { current: { 'hpa.maxReplicas': 10, 'cpu.request': 0.5 }, running: 4 });
+      expect(added.cores).toBeCloseTo(10 * 0.6 - 4 * 0.5, 9);
+      expect(added.bytes).toBe(0); // memory's peak does not move
+    });
+
+    it('adds nothing when the change lowers the peak', () => {
+      const d = decision({ changes: [change('replicas', 10, 8)] });
+      expect(addedAtPeak(d, pod, prices, { current: { replicas: 10 }, running: 10 })).toMatchObject({ cores: 0, bytes: 0, peak: { what: 'replicas', replicas: 8, before: 10 } });
+    });
+
+    it("a schedule's peak is its highest window, against the pods running now", () => {
+      const schedule = { timezone: 'UTC', floor: 2, ceiling: 20, maxWindows: 4, current: [window(8, 18, 5)], proposed: [window(8, 18, 8)], hourlyNeed: new Array<number>(24).fill(2), cycle: { period: 'daily' as const, autocorrelation: 0.9 } };
+      const added = addedAtPeak(decision({ schedule }), pod, prices, { current: {}, running: 2 });
+      expect(added.peak).toMatchObject({ what: 'schedule', replicas: 8, before: 5, running: 2 });
+      expect(added.cores).toBeCloseTo(8 * 0.5 - 2 * 0.5, 9);
+      expect(added.busiest).toMatchObject({ hour: 8, before: 5, after: 8 });
+    });
+  });
 });

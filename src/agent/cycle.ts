@@ -2,7 +2,7 @@
 //
 //   gather(target)  → Facts      all I/O for the target: Git, the cluster, metrics, Augur's PRs
 //   decide(facts)   → Decided    pure: clean, forecast, recommend, then the rules in RULES order
-//   admit(decided)  → Decided    pure: quota, capacity, LimitRange, the dry run's answer
+//   admit(decided)  → Decided    pure: quota, capacity, LimitRange, the dry run's answer (or cluster.required's hold)
 //   publish(all)                 branches, PRs, stale PRs, Events, the dashboard
 //
 // Between admit and publish the limits that span targets (budget per namespace, PRs open and per
@@ -44,7 +44,41 @@ export interface CycleReport {
 /** How many targets are gathered and decided at once. */
 const CONCURRENCY = 8;
 
-export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
+/** A cycle that ran past its deadline (schedule.cycleTimeout) or was stopped: abandoned, every call in flight cancelled. */
+export class CycleAbandonedError extends Error {
+  constructor(reason: unknown) {
+    super(`cycle abandoned: ${reason instanceof Error ? reason.message : String(reason ?? 'stopped')}; every call in flight was cancelled, and nothing more is written this cycle`);
+    this.name = 'CycleAbandonedError';
+  }
+}
+
+/**
+ * The deadline of one cycle: aborted after `seconds`, or when `outer` aborts (the process stops).
+ * Every adapter of the cycle is built on this signal; runCycle gives up when it fires.
+ */
+export function cycleDeadline(seconds: number, outer?: AbortSignal): AbortSignal {
+  const timeout = AbortSignal.timeout(seconds * 1000);
+  const deadline = new AbortController();
+  const onTimeout = () => deadline.abort(new Error(`it ran past schedule.cycleTimeout (${seconds} s)`));
+  timeout.addEventListener('abort', onTimeout, { once: true });
+  outer?.addEventListener('abort', () => deadline.abort(outer.reason ?? new Error('the process is stopping')), { once: true });
+  return deadline.signal;
+}
+
+/** One cycle; with deps.signal, abandoned (CycleAbandonedError) the moment it aborts, whatever is still running. */
+export function runCycle(deps: CycleDeps): Promise<CycleReport> {
+  const signal = deps.signal;
+  const work = cycleSteps(deps);
+  if (!signal) return work;
+  return new Promise((resolve, reject) => {
+    const abandon = () => reject(new CycleAbandonedError(signal.reason));
+    if (signal.aborted) return abandon();
+    signal.addEventListener('abort', abandon, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abandon));
+  });
+}
+
+async function cycleSteps(deps: CycleDeps): Promise<CycleReport> {
   const { config, forge, workspace, log, now } = deps;
   // Only this instance's PRs: others sharing the repository use another git.branchPrefix.
   const prs = (await forge.listPullRequests(now - lookback(config))).filter((p) => p.branch.startsWith(branchPrefixOf(config)));
@@ -82,8 +116,9 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, view: CycleView, clust
     let decided = decide(facts, settings, forecaster(deps, sizing.reselectEvery));
     const live = facts.live && 'workload' in facts.live ? facts.live.workload : undefined;
     let cluster;
-    if (live && deps.cluster && decided.decision.verdict === 'propose') {
-      const admitted = admit(decided, await gatherCluster(decided, live, deps, await clusterRoom), policy.prices);
+    const clusterFacts = decided.decision.verdict === 'propose' ? await gatherCluster(decided, facts.live, deps, clusterRoom) : undefined;
+    if (clusterFacts) {
+      const admitted = admit(decided, clusterFacts, policy.prices);
       decided = admitted;
       cluster = admitted.cluster;
     }

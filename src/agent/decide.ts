@@ -20,6 +20,7 @@ import { memoryTrend } from '../recommend/memory.js';
 import { redFlags } from '../review/flags.js';
 import type { Evidence, PodRequests } from '../domain/proposal.js';
 import { forecastFailed } from '../guardrails/rules/minHistory.js';
+import { excludeSenseless } from '../guardrails/rules/sanity.js';
 import { checkDraft, checkEdit, checkFacts } from '../guardrails/run.js';
 import { editFor, parseQuantity, scheduleEdit } from '../manifests/index.js';
 import { deriveCapacity, recommend } from '../recommend/index.js';
@@ -46,9 +47,12 @@ export interface Decided {
   evidence?: Evidence;
 }
 
-export function decide(facts: Facts, settings: Settings, forecastWith: ForecastFn): Decided {
+export function decide(read: Facts, settings: Settings, forecastWith: ForecastFn): Decided {
+  // Usage that makes no physical sense (all zero, negative, absurd) sizes nothing; the load is judged by the sanity rule.
+  const { facts, excluded } = excludeSenseless(read);
   const prepared = prepare(facts, settings);
   const { ctx, findings } = prepared;
+  findings.push(...excluded);
   const factNotes = checkFacts(ctx);
   const hold = (notes: Note[]): Decided => ({ decision: { target: facts.id, verdict: 'hold', changes: [], notes, cost: zeroCost(settings.policy.prices.currency) }, findings });
   if (factNotes.some((n) => n.effect === 'held') || !prepared.site || !ctx.load || !ctx.capacity) return hold(factNotes);
@@ -74,6 +78,7 @@ export function decide(facts: Facts, settings: Settings, forecastWith: ForecastF
     forecast,
     capacityPerReplica: ctx.capacity.perReplica,
     capacitySource: ctx.capacity.source,
+    floors: { cpu: settings.policy.minCpuPerPod, memory: settings.policy.minMemoryPerPod },
     ...seriesOf(facts, 'cpu', 'memory', 'oomKills'),
     ...(site.scaledObject ? { scaledObject: site.scaledObject } : {}),
     timezone: settings.timezone,

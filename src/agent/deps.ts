@@ -1,6 +1,6 @@
 // What one cycle runs on: the configuration, the ports, the clock, and how much it may do.
 import type { Config } from '../config/schema.js';
-import type { Cluster } from '../domain/cluster.js';
+import type { Cluster, DryRunMode } from '../domain/cluster.js';
 import type { Forge } from '../domain/forge.js';
 import type { Logger, MetricsSource, Workspace } from '../domain/ports.js';
 import type { SelectionCache } from '../forecast/registry.js';
@@ -19,10 +19,14 @@ export interface CycleDeps {
   only?: string[];
   /** This replica's share of the targets (stable hash), for large fleets; its own dashboard. */
   shard?: { index: number; count: number };
-  /** Live cluster state; without it Augur works from Git alone. */
+  /** Live cluster state; without it Augur works from Git alone (unless clusterOptions.required). */
   cluster?: Cluster;
-  /** Server-side dry runs and Events (both need the cluster). */
-  clusterOptions?: { dryRun: boolean; events: boolean };
+  /**
+   * Server-side dry runs and Events (both need the cluster); `required` holds every proposal
+   * whose cluster checks could not run (cluster.required), and `unavailable` says why there is
+   * no cluster at all.
+   */
+  clusterOptions?: { dryRun: DryRunMode; events: boolean; required?: boolean; unavailable?: string };
   signal?: AbortSignal;
   /** Each workload's chosen model, kept across the cycles of a long-running process (serve); without it every cycle selects. */
   selections?: SelectionCache;

@@ -2,7 +2,7 @@
 // Git, its live state, its metrics and Augur's PRs that name it, and returns them as Facts; every
 // failure is a fact too (decide() turns it into a hold or a note).
 import type { TargetConfig } from '../config/schema.js';
-import type { Headroom, LiveWorkload } from '../domain/cluster.js';
+import type { Headroom } from '../domain/cluster.js';
 import type { Facts, MetricName, MetricRead } from '../domain/facts.js';
 import type { PullRequestInfo } from '../domain/forge.js';
 import type { RepoView, WorkloadId, WorkloadManifest } from '../domain/workload.js';
@@ -73,18 +73,28 @@ async function readMetric(deps: CycleDeps, t: TargetConfig, name: MetricName, co
 
 /**
  * What the cluster says about a decision about to be proposed: the namespace quota, the
- * LimitRanges and the server-side dry run of the proposed objects. Each part is the answer or the
- * error; the dry run only when enabled.
+ * LimitRanges and the server-side dry run of the proposed objects (with cluster.dryRun on), and
+ * the replicas running now. Each part is the answer or the error. Undefined when there is nothing
+ * to ask (no cluster, or the live state not read) and cluster.required is off; with it on, why
+ * nothing could be asked, so admit() holds the proposal.
  */
-export async function gatherCluster(decided: Decided, live: LiveWorkload, deps: CycleDeps, clusterRoom: Headroom | undefined): Promise<ClusterFacts> {
-  const cluster = deps.cluster!;
+export async function gatherCluster(decided: Decided, liveRead: Facts['live'], deps: CycleDeps, clusterRoom: Promise<Headroom | undefined> | undefined): Promise<ClusterFacts | undefined> {
+  const required = deps.clusterOptions?.required === true;
+  const cluster = deps.cluster;
+  const unavailable = !cluster ? (deps.clusterOptions?.unavailable ?? 'no cluster access') : !liveRead ? 'the live state was not read' : 'error' in liveRead ? liveRead.error : undefined;
+  if (unavailable !== undefined) return required ? { required, unavailable } : undefined;
+  const live = liveRead && 'workload' in liveRead ? liveRead.workload : undefined;
+  if (!cluster || !live) return undefined;
   const ns = live.id.namespace;
   const settle = <T>(p: Promise<T>): Promise<T | { error: string }> => p.catch((err: unknown) => ({ error: errorMessage(err) }));
   const values = Object.fromEntries(decided.decision.changes.map((c) => [c.field, c.proposed]));
-  const [quota, limits, dryRun] = await Promise.all([
+  const change = { values, container: decided.evidence?.container, ...(decided.decision.schedule ? { triggers: decided.decision.schedule.proposed } : {}) };
+  const dryRunOn = (deps.clusterOptions?.dryRun ?? 'update') !== 'off';
+  const [quota, limits, dryRun, room] = await Promise.all([
     settle(cluster.namespaceHeadroom(ns)),
     settle(cluster.containerLimits(ns)),
-    deps.clusterOptions?.dryRun !== false ? settle(cluster.dryRun(live, values, decided.evidence?.container)) : Promise.resolve(undefined),
+    dryRunOn ? settle(cluster.dryRun(live, change)) : Promise.resolve(undefined),
+    clusterRoom,
   ]);
-  return { quota, limits, ...(dryRun ? { dryRun } : {}), ...(clusterRoom ? { clusterRoom } : {}) };
+  return { quota, limits, ...(dryRun ? { dryRun } : {}), ...(room ? { clusterRoom: room } : {}), ...(live.replicas !== undefined ? { running: live.replicas } : {}), required };
 }

@@ -14,6 +14,8 @@ import { describeNote } from '../forge/reasons.js';
 import { scheduleSummary, windowsInline } from '../forge/schedule.js';
 import { applyEdits } from '../manifests/index.js';
 import type { RepoView } from '../domain/workload.js';
+import type { BranchState } from '../domain/ports.js';
+import { FINGERPRINT_TRAILER } from '../workspace/git.js';
 import { errorMessage, type CycleDeps } from './deps.js';
 import { branchFor, branchPrefixOf } from './targets.js';
 
@@ -23,6 +25,8 @@ export interface ProposalResult {
   action: PrAction;
   pr?: PullRequestInfo;
   files: Map<string, string>;
+  /** Someone else committed on the branch: nothing was written. */
+  blocked?: Blocked;
 }
 
 /** One target's result as publish sees it: its outcome, and what its PR would show. */
@@ -47,6 +51,7 @@ export async function publishProposals(targets: Publishable[], deps: CycleDeps, 
       const result = await publishProposal(key, members.map((m) => m.item!), deps, repo, prs);
       proposals.push(result);
       if (result.pr) for (const m of members) m.outcome.pr = { number: result.pr.number, url: result.pr.url, action: result.action };
+      if (result.blocked) for (const m of members) m.outcome.branchBlocked = result.blocked;
       if (result.pr && result.action !== 'unchanged') await recordEvents(members, result, deps);
     } catch (err) {
       // The branch push is all or nothing; a failed PR call leaves a pushed branch that the next
@@ -65,29 +70,64 @@ async function publishProposal(key: string, items: ProposalItem[], deps: CycleDe
   const body = renderBody(proposal, { baseBranch: config.git.baseBranch, revertHint: forge.revertHint });
   const files = applyEdits(repo, items.flatMap((i) => i.edits), items.flatMap((i) => i.blocks));
   const existing = prs.find((p) => p.state === 'open' && p.branch === branch);
-  if (existing?.meta?.fingerprint === proposal.meta.fingerprint) {
+  // Read back what the branch holds: it, not the PR's description, is what a merge would apply.
+  const state = await workspace.branch(branch);
+  if (state?.foreign) {
+    const blocked = await leaveAlone(branch, state.foreign, existing, deps);
+    return { proposal, body, action: 'unchanged', files, blocked, ...(existing ? { pr: existing } : {}) };
+  }
+  const want = proposal.meta.fingerprint;
+  // A commit from before fingerprint trailers holds what its PR says.
+  const onBranch = state ? (state.fingerprint ?? existing?.meta?.fingerprint) : undefined;
+  const branchRight = onBranch === want;
+  if (existing && branchRight && existing.meta?.fingerprint === want) {
     deps.log.info({ pr: existing.number, branch }, 'PR already proposes these values');
+    await ensureExtras(existing, deps);
     return { proposal, body, action: 'unchanged', pr: existing, files };
   }
   if (deps.dryRun) return { proposal, body, action: existing ? 'updated' : 'opened', ...(existing ? { pr: existing } : {}), files };
-  await workspace.publish(branch, files, commitMessage(proposal));
+  if (!branchRight) await workspace.publish(branch, files, commitMessage(proposal), state?.sha ?? null);
   if (existing) {
     await forge.updatePullRequest(existing.number, { title: proposal.title, body });
-    deps.log.info({ pr: existing.number, branch }, 'PR updated in place');
+    // The branch was right and only the description was not: a write whose answer was lost.
+    deps.log.info({ pr: existing.number, branch, ...(branchRight ? { reconciled: 'description rewritten from what the branch holds' } : {}) }, 'PR updated in place');
+    await ensureExtras(existing, deps);
     return { proposal, body, action: 'updated', pr: existing, files };
   }
-  const pr = await forge.openPullRequest({
-    branch,
-    base: config.git.baseBranch,
-    title: proposal.title,
-    body,
-    labels: config.forge.labels,
-    reviewers: config.forge.reviewers,
-    teamReviewers: config.forge.teamReviewers,
-    draft: config.forge.draft,
-  });
-  deps.log.info({ pr: pr.number, branch, url: pr.url }, 'PR opened');
+  const pr = await forge.openPullRequest({ branch, base: config.git.baseBranch, title: proposal.title, body, ...extrasOf(config), draft: config.forge.draft });
+  deps.log.info({ pr: pr.number, branch, url: pr.url, ...(branchRight ? { reconciled: 'branch already pushed' } : {}) }, 'PR opened');
   return { proposal, body, action: 'opened', pr, files };
+}
+
+const extrasOf = (config: CycleDeps['config']) => ({ labels: config.forge.labels, reviewers: config.forge.reviewers, teamReviewers: config.forge.teamReviewers });
+
+/** Labels and reviewers on every cycle, not only at create: a lost answer or a failed call leaves a PR without them. */
+async function ensureExtras(pr: PullRequestInfo, deps: CycleDeps): Promise<void> {
+  if (deps.dryRun) return;
+  try {
+    const added = await deps.forge.ensurePullRequestExtras(pr, extrasOf(deps.config));
+    if (added.length > 0) deps.log.info({ pr: pr.number, added }, 'PR labels and reviewers restored');
+  } catch (err) {
+    deps.log.warn({ pr: pr.number, err: errorMessage(err) }, 'PR labels or reviewers not ensured; next cycle tries again');
+  }
+}
+
+/**
+ * Someone else committed on the branch (as Renovate, Augur then leaves it alone): no push, no
+ * update, no close; the PR gets one comment per foreign head, the dashboard a line.
+ */
+type Blocked = NonNullable<TargetOutcome['branchBlocked']>;
+
+async function leaveAlone(branch: string, foreign: NonNullable<BranchState['foreign']>, existing: PullRequestInfo | undefined, deps: CycleDeps): Promise<Blocked> {
+  deps.log.warn({ branch, commit: foreign.sha, author: foreign.author, pr: existing?.number }, 'someone else committed on the branch: Augur leaves it alone');
+  const blocked: Blocked = { branch, ...foreign, ...(existing ? { pr: existing.number } : {}) };
+  if (!existing || deps.dryRun || !existing.meta || existing.meta.foreignHead === foreign.sha) return blocked;
+  const comment =
+    `Augur leaves this branch alone: ${foreign.author} committed ${foreign.sha.slice(0, 7)} ("${foreign.subject}") on \`${branch}\`, ` +
+    'so Augur will not push to it, update this PR or close it while that commit is on top.\n\n' +
+    "To hand the branch back, reset it to Augur's last commit or delete it (Augur then proposes afresh); or merge or close this PR as it is.";
+  await deps.forge.commentOnPullRequest(existing.number, comment, withMeta(existing.body ?? '', { ...existing.meta, foreignHead: foreign.sha }));
+  return blocked;
 }
 
 function commitMessage(p: Proposal): string {
@@ -95,7 +135,8 @@ function commitMessage(p: Proposal): string {
     ...i.decision.changes.map((c) => `${targetId(i.target)} ${c.field}: ${c.current} -> ${c.proposed}`),
     ...(i.decision.schedule && i.blocks.length > 0 ? [`${targetId(i.target)} KEDA schedule: ${windowsInline(i.decision.schedule.proposed) || 'no windows'}`] : []),
   ]);
-  return `${p.title}\n\n${lines.join('\n')}\n`;
+  // The trailer says what the branch proposes, so the next cycle can tell a stale description from a stale branch.
+  return `${p.title}\n\n${lines.join('\n')}\n\n${FINGERPRINT_TRAILER}: ${p.meta.fingerprint}\n`;
 }
 
 /**
@@ -117,7 +158,16 @@ export async function closeStale(
     if (pr.state !== 'open' || !pr.branch.startsWith(branchPrefixOf(deps.config)) || written.has(pr.branch) || !pr.meta || pr.meta.reverts !== undefined) continue;
     if (!pr.meta.targets.every(judged)) continue;
     const reasons = staleReasons(pr, targets, deps.config);
-    if (!reasons) continue;
+    if (!reasons) {
+      await ensureExtras(pr, deps); // kept open (held, frozen...): still labelled and with its reviewers
+      continue;
+    }
+    const state = await deps.workspace.branch(pr.branch);
+    if (state?.foreign) {
+      const blocked = await leaveAlone(pr.branch, state.foreign, pr, deps);
+      for (const t of targets) if (pr.meta.targets.includes(targetId(t.outcome.target))) t.outcome.branchBlocked = blocked;
+      continue;
+    }
     const comment = `Augur closes this PR: the recommendation no longer holds.\n\n${reasons.map((r) => `- ${r}`).join('\n')}\n\nThe branch \`${pr.branch}\` is left as it is; Augur will open a new PR if the forecast calls for a change again.`;
     if (!deps.dryRun) await deps.forge.closePullRequest(pr.number, comment, withMeta(pr.body ?? '', { ...pr.meta, closedByAugur: true }));
     deps.log.info({ pr: pr.number, branch: pr.branch }, 'PR closed: recommendation no longer holds');

@@ -10,9 +10,13 @@ export interface Scheduler {
    * cycle of those targets after the running one. Resolves when the requested work is done.
    */
   trigger(reason: string, only?: string[]): Promise<void>;
-  /** Stops the schedule and waits for a running cycle (at most timeoutMs). */
-  stop(timeoutMs: number): Promise<void>;
+  /** Stops the schedule and waits for a running cycle (at most timeoutMs); false when it was still running then. */
+  stop(timeoutMs: number): Promise<boolean>;
   readonly running: boolean;
+  /** The next `n` scheduled runs. */
+  nextRuns(n: number): Date[];
+  /** Replaces the schedule (a reloaded config); a running cycle goes on. */
+  reschedule(cronExpr: string, timezone: string): Promise<void>;
 }
 
 export function startScheduler(opts: { cron: string; timezone: string; log: Logger; cycle: (only?: string[]) => Promise<void> }): Scheduler {
@@ -54,21 +58,32 @@ export function startScheduler(opts: { cron: string; timezone: string; log: Logg
     return pendingDone;
   };
 
-  const task: ScheduledTask = cron.schedule(opts.cron, () => trigger('schedule'), { timezone: opts.timezone, noOverlap: true, name: 'augur-cycle' });
-  opts.log.info({ cron: opts.cron, timezone: opts.timezone, next: task.getNextRun()?.toISOString() }, 'schedule started');
+  const plan = (expr: string, timezone: string): ScheduledTask => {
+    const t = cron.schedule(expr, () => trigger('schedule'), { timezone, noOverlap: true, name: 'augur-cycle' });
+    opts.log.info({ cron: expr, timezone, next: t.getNextRun()?.toISOString() }, 'schedule started');
+    return t;
+  };
+  let task: ScheduledTask = plan(opts.cron, opts.timezone);
   return {
     trigger,
     get running() {
       return current !== undefined;
     },
+    nextRuns: (n) => task.getNextRuns(n),
+    async reschedule(expr, timezone) {
+      if (stopped) return;
+      await task.stop();
+      await task.destroy();
+      task = plan(expr, timezone);
+    },
     async stop(timeoutMs) {
       stopped = true;
       await task.stop();
       await task.destroy();
-      if (current) {
-        opts.log.info({ timeoutMs }, 'waiting for the running cycle to finish');
-        await Promise.race([current, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
-      }
+      if (!current) return true;
+      opts.log.info({ timeoutMs }, 'waiting for the running cycle to finish');
+      const finished = await Promise.race([current.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref())]);
+      return finished;
     },
   };
 }

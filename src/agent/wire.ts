@@ -12,8 +12,10 @@ import { FileSource } from '../metrics/file.js';
 import { PrometheusSource } from '../metrics/prometheus.js';
 import { MetricsError, type MetricRef, type RangeWindow } from '../domain/series.js';
 import { type MetricsSource } from '../domain/ports.js';
+import type { RetryBudget } from '../domain/budget.js';
+import { redactValue, rememberSecret } from '../config/redact.js';
 import { GitWorkspace } from '../workspace/git.js';
-import type { Cluster } from '../domain/cluster.js';
+import type { CycleDeps } from './deps.js';
 import type { Logger } from '../domain/ports.js';
 
 import type { SecretRef } from '../config/fields.js';
@@ -23,10 +25,10 @@ export function readSecret(ref: SecretRef, what: string, env: NodeJS.ProcessEnv 
   if ('env' in ref) {
     const v = env[ref.env];
     if (!v) throw new Error(`${what}: environment variable ${ref.env} is not set; set it, or point ${what} at a mounted file with { file: /path }`);
-    return v.trim();
+    return rememberSecret(v.trim());
   }
   try {
-    return readFileSync(ref.file, 'utf8').trim();
+    return rememberSecret(readFileSync(ref.file, 'utf8').trim());
   } catch (err) {
     throw new Error(`${what}: cannot read ${ref.file} (${(err as Error).message}); mount the secret there or use { env: NAME }`);
   }
@@ -42,7 +44,8 @@ class RoutingSource implements MetricsSource {
   }
 }
 
-export function buildMetrics(loaded: LoadedConfig, now: number): MetricsSource {
+/** The metrics of one cycle; `budget` is the cycle's retries, longest wait and deadline. */
+export function buildMetrics(loaded: LoadedConfig, now: number, budget?: RetryBudget): MetricsSource {
   const { config } = loaded;
   let prometheus: MetricsSource | undefined;
   if (config.prometheus) {
@@ -53,7 +56,7 @@ export function buildMetrics(loaded: LoadedConfig, now: number): MetricsSource {
       const password = readSecret(p.auth.basic.password, 'prometheus.auth.basic.password');
       headers.Authorization = `Basic ${Buffer.from(`${p.auth.basic.username}:${password}`).toString('base64')}`;
     }
-    prometheus = new PrometheusSource({ url: p.url, headers, timeoutMs: p.timeout * 1000, maxConcurrentQueries: p.maxConcurrentQueries });
+    prometheus = new PrometheusSource({ url: p.url, headers, timeoutMs: p.timeout * 1000, maxConcurrentQueries: p.maxConcurrentQueries, ...(budget ? { budget } : {}) });
   }
   const f = config.metrics.file;
   const files = f ? new FileSource({ baseDir: resolveFrom(loaded, f.dir), ...(f.shiftToNow ? { shiftToNow: { now } } : {}) }) : undefined;
@@ -61,16 +64,16 @@ export function buildMetrics(loaded: LoadedConfig, now: number): MetricsSource {
 }
 
 /** What a forge module may ask of the loaded guardrails file. */
-function forgeContext(loaded: LoadedConfig, log: Logger): ForgeContext {
-  return { resolve: (path) => resolveFrom(loaded, path), secret: (ref, what) => readSecret(ref, what), log };
+function forgeContext(loaded: LoadedConfig, log: Logger, budget?: RetryBudget): ForgeContext {
+  return { resolve: (path) => resolveFrom(loaded, path), secret: (ref, what) => readSecret(ref, what), log, ...(budget ? { budget } : {}) };
 }
 
-export function buildForge(loaded: LoadedConfig, log: Logger): Forge {
+export function buildForge(loaded: LoadedConfig, log: Logger, budget?: RetryBudget): Forge {
   const forge = loaded.config.forge;
-  return forgeModule(forge.type).create(forge, forgeContext(loaded, log));
+  return forgeModule(forge.type).create(forge, forgeContext(loaded, log, budget));
 }
 
-export function buildWorkspace(loaded: LoadedConfig, log: Logger = silentLog): GitWorkspace {
+export function buildWorkspace(loaded: LoadedConfig, log: Logger = silentLog, budget?: RetryBudget): GitWorkspace {
   const { git, forge } = loaded.config;
   const isLocalPath = !/^[a-z][a-z0-9+.-]*:\/\//i.test(git.url) && !/^[^/]+@[^/]+:/.test(git.url);
   const url = isLocalPath ? resolveFrom(loaded, git.url) : git.url;
@@ -82,31 +85,53 @@ export function buildWorkspace(loaded: LoadedConfig, log: Logger = silentLog): G
     dir: git.workdir ? resolveFrom(loaded, git.workdir) : join(tmpdir(), 'augur', safeName(url)),
     baseBranch: git.baseBranch,
     author: git.author,
+    timeoutMs: git.timeout * 1000,
+    ...(budget?.signal ? { signal: budget.signal } : {}),
     ...(auth ? { auth } : {}),
   });
 }
 
 const silentLog: Logger = { info() {}, warn() {}, error() {} };
 
-/** The cluster when configured and reachable by config; says once why Augur works from Git alone otherwise. */
-export async function buildCluster(loaded: LoadedConfig, log: Logger): Promise<Cluster | undefined> {
+/**
+ * The cluster and what a cycle does with it (cluster.dryRun, events, required). Without cluster
+ * access `unavailable` says why: with cluster.required every proposal is held for it.
+ */
+export async function buildClusterDeps(loaded: LoadedConfig, log: Logger): Promise<Pick<CycleDeps, 'cluster' | 'clusterOptions'>> {
   const c = loaded.config.cluster;
-  if (!c.enabled) return undefined;
+  const options = { dryRun: c.dryRun, events: c.events, required: c.required };
+  if (!c.enabled) return c.required ? { clusterOptions: { ...options, unavailable: 'cluster.enabled is false' } } : {};
   // Loaded only when used: the Kubernetes client alone costs about 70 MiB of memory.
   const { KubeCluster, loadKubeConfig } = await import('../cluster/kube.js');
   const { config, why } = loadKubeConfig({ ...(c.kubeconfig ? { kubeconfig: resolveFrom(loaded, c.kubeconfig) } : {}), ...(c.context ? { context: c.context } : {}) });
   if (!config) {
-    if (!warnedNoCluster) log.warn({ why }, 'no cluster access: working from Git alone (no drift, headroom, dry-run or Event checks)');
+    if (!warnedNoCluster) {
+      if (c.required) log.error({ why }, 'no cluster access and cluster.required is true: every proposal is held until Augur can read the cluster');
+      else log.warn({ why }, 'no cluster access: working from Git alone (no drift, headroom, dry-run or Event checks)');
+    }
     warnedNoCluster = true;
-    return undefined;
+    return c.required ? { clusterOptions: { ...options, unavailable: `no cluster access: ${why ?? 'no kubeconfig'}` } } : {};
   }
-  return new KubeCluster({ kubeConfig: config, timeoutMs: c.timeout * 1000 });
+  const cluster = new KubeCluster({ kubeConfig: config, timeoutMs: c.timeout * 1000, ...(c.dryRun !== 'off' ? { dryRunMode: c.dryRun } : {}) });
+  return { cluster, clusterOptions: options };
 }
 let warnedNoCluster = false;
 
 /** JSON logs on stderr, so stdout carries only what a command prints (tables, JSON reports). */
 export function buildLogger(opts: { level?: string } = {}): pino.Logger {
-  return pino({ level: opts.level ?? process.env.AUGUR_LOG_LEVEL ?? 'info', base: { app: 'augur' } }, pino.destination(2));
+  return pino(
+    {
+      level: opts.level ?? process.env.AUGUR_LOG_LEVEL ?? 'info',
+      base: { app: 'augur' },
+      // No secret reaches a log line: remembered secret values, secret-shaped text, secret keys.
+      hooks: {
+        logMethod(args, method) {
+          return method.apply(this, args.map((a) => redactValue(a)) as Parameters<typeof method>);
+        },
+      },
+    },
+    pino.destination(2),
+  );
 }
 
 const safeName = (url: string) => url.replace(/[^a-zA-Z0-9._-]+/g, '_').slice(-80);

@@ -1,7 +1,8 @@
 // What the cycle commands share: loading the guardrails file (every problem at once, exit 1),
 // one cycle on the wired adapters, and printing its report.
-import { runCycle, type CycleReport } from '../agent/cycle.js';
-import { buildCluster, buildForge, buildLogger, buildMetrics, buildWorkspace } from '../agent/wire.js';
+import { cycleDeadline, runCycle, type CycleReport } from '../agent/cycle.js';
+import { RetryBudget } from '../domain/budget.js';
+import { buildClusterDeps, buildForge, buildLogger, buildMetrics, buildWorkspace } from '../agent/wire.js';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.js';
 import type { SelectionCache } from '../forecast/registry.js';
 import type { Logger } from '../domain/ports.js';
@@ -29,22 +30,30 @@ export async function once(
   only?: string[],
   shard?: { index: number; count: number },
   selections?: SelectionCache,
+  stop?: AbortSignal,
 ): Promise<CycleReport> {
   const at = now ?? Math.floor(Date.now() / 1000);
-  const cluster = await buildCluster(loaded, log);
+  // One deadline and one retry budget for every call of the cycle: Prometheus, the forge, git.
+  const signal = cycleDeadline(loaded.config.schedule.cycleTimeout, stop);
+  const budget = new RetryBudget(loaded.config.retries.budget, loaded.config.retries.maxWait * 1000, signal);
+  const cluster = await buildClusterDeps(loaded, log);
+  const logRetries = () => {
+    if (budget.used > 0) log.warn({ retries: budget.used, budget: budget.limit, for: [...new Set(budget.spentOn)].slice(0, 10) }, 'calls were retried this cycle (retries.budget)');
+  };
   return runCycle({
     config: loaded.config,
-    metrics: buildMetrics(loaded, at),
-    workspace: buildWorkspace(loaded),
-    forge: buildForge(loaded, log),
+    metrics: buildMetrics(loaded, at, budget),
+    workspace: buildWorkspace(loaded, log, budget),
+    forge: buildForge(loaded, log, budget),
+    signal,
     now: at,
     log,
     dryRun,
     ...(only ? { only } : {}),
     ...(shard ? { shard } : {}),
     ...(selections ? { selections } : {}),
-    ...(cluster ? { cluster, clusterOptions: { dryRun: loaded.config.cluster.dryRun, events: loaded.config.cluster.events } } : {}),
-  });
+    ...cluster,
+  }).finally(logRetries);
 }
 
 export function print(report: CycleReport, json?: boolean): void {
@@ -58,10 +67,12 @@ export function print(report: CycleReport, json?: boolean): void {
 
 /**
  * The exit code of `plan` and `run`, for a CronJob or CI to act on: 0 all went through; 2 a target
- * or a PR failed (Prometheus, git, the forge); 3 a target is misconfigured and held until someone
- * fixes it (see needsAttention). 1 is a guardrails file that does not validate.
+ * or a PR failed (Prometheus, git, the forge; with cluster.required, the API server); 3 a target is
+ * misconfigured and held until someone fixes it (see needsAttention). 1 is a guardrails file that
+ * does not validate.
  */
 export function exitCodeOf(report: CycleReport): number {
-  if (report.outcomes.some((o) => o.error)) return 2;
+  // A proposal held because the cluster could not be checked (cluster.required) failed like a target: a CronJob must notice.
+  if (report.outcomes.some((o) => o.error || o.decision?.notes.some((n) => n.rule === 'cluster.required' && n.effect === 'held'))) return 2;
   return report.outcomes.some((o) => needsAttention(o.decision).length > 0) ? 3 : 0;
 }

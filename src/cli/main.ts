@@ -4,6 +4,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { buildLogger } from '../agent/wire.js';
 import { exitCodeOf, load, once, print } from './cycle.js';
+import { redactText } from '../config/redact.js';
 import { runDemo } from './demo.js';
 import { registerForecast } from './forecast.js';
 import { registerBacktest } from './backtest.js';
@@ -41,7 +42,7 @@ program
   .option('--now <iso>', 'evaluate as of this time (default: now)', parseTime)
   .option('--json', 'print the report as JSON')
   .action(async (opts: { config: string; now?: number; json?: boolean }) => {
-    const report = await once(load(opts.config), opts.now, true);
+    const report = await cycleOrExit(() => once(load(opts.config), opts.now, true));
     print(report, opts.json);
     process.exitCode = exitCodeOf(report);
   });
@@ -54,7 +55,7 @@ program
   .option('--now <iso>', 'evaluate as of this time (default: now)', parseTime)
   .option('--json', 'print the report as JSON')
   .action(async (opts: { config: string; now?: number; json?: boolean }) => {
-    const report = await once(load(opts.config), opts.now, false);
+    const report = await cycleOrExit(() => once(load(opts.config), opts.now, false));
     print(report, opts.json);
     process.exitCode = exitCodeOf(report);
   });
@@ -95,6 +96,19 @@ function usesNeural(name: string, configFile: string | undefined): boolean {
 }
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  console.error(`augur: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`augur: ${redactText(err instanceof Error ? err.message : String(err))}`);
   process.exit(1);
 });
+
+/**
+ * A cycle that fails as a whole (the forge's list is incomplete, the checkout cannot sync, the
+ * deadline passed) wrote nothing after the failure: exit 2, as for a target that failed.
+ */
+async function cycleOrExit<T>(cycle: () => Promise<T>): Promise<T> {
+  try {
+    return await cycle();
+  } catch (err) {
+    console.error(`augur: cycle failed: ${redactText(err instanceof Error ? err.message : String(err))}`);
+    process.exit(2);
+  }
+}

@@ -4,7 +4,10 @@ import type { Command } from 'commander';
 import { startScheduler, type Scheduler } from '../agent/scheduler.js';
 import { buildLogger, readSecret } from '../agent/wire.js';
 import { branchPrefixOf } from '../agent/targets.js';
-import { resolveFrom, type LoadedConfig } from '../config/load.js';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { CycleAbandonedError } from '../agent/cycle.js';
+import { ConfigError, formatProblem, parseConfig, resolveFrom, type LoadedConfig } from '../config/load.js';
 import type { Logger } from '../domain/ports.js';
 import { targetId } from '../domain/workload.js';
 import { SelectionCache } from '../forecast/registry.js';
@@ -13,64 +16,181 @@ import { AgentMetrics, startServer } from '../server/http.js';
 import { createWebhookHandler, type WebhookHandler } from '../server/webhooks.js';
 import { load, once } from './cycle.js';
 
+export interface ServeOptions {
+  config: string;
+  port: number;
+  host?: string;
+  shutdownTimeout: number;
+  reloadInterval: number;
+}
+
 export function registerServe(program: Command, defaultConfig: string): void {
   program
     .command('serve')
     .description('run cycles on the schedule, with /healthz, /readyz and /metrics')
     .option('-c, --config <file>', 'guardrails YAML file', defaultConfig)
     .option('--port <port>', 'HTTP port', (v) => Number(v), 8080)
-    .option('--host <host>', 'HTTP listen address', '0.0.0.0')
-    .action((opts: { config: string; port: number; host: string }) => serve(load(opts.config), opts.port, opts.host));
+    .option('--host <addresses>', 'listen addresses, comma-separated (default: 127.0.0.1, and $POD_IP when set: the pod IP from the downward API)')
+    .option('--shutdown-timeout <seconds>', 'on SIGTERM, how long a running cycle may finish before it is abandoned (exit 1)', (v) => Number(v), 25)
+    .option('--reload-interval <seconds>', 'how often the guardrails file is checked for changes', (v) => Number(v), 10)
+    .action((opts: ServeOptions) => serve(load(opts.config), opts));
 }
 
-async function serve(loaded: LoadedConfig, port: number, host: string): Promise<void> {
+/** Where serve listens: --host, else loopback (probes from inside the pod, port-forward) and the pod IP (kubelet probes, Services). */
+export function listenAddresses(host: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (host) return [...new Set(host.split(',').map((h) => h.trim()).filter(Boolean))];
+  const pod = env.POD_IP?.trim();
+  return ['127.0.0.1', ...(pod && pod !== '127.0.0.1' ? [pod] : [])];
+}
+
+/** What serve knows between cycles: the current config, the cycles run and when one last finished. */
+interface ServeState {
+  loaded: LoadedConfig;
+  /** sha256 of the file the config was loaded from, to see it change. */
+  digest: string;
+  hooks: WebhookHandler | undefined;
+  cycles: number;
+  lastError: string;
+  /** When /healthz starts failing unless a cycle finishes (ms). */
+  staleAt: number;
+}
+
+async function serve(initial: LoadedConfig, opts: ServeOptions): Promise<void> {
   const log = buildLogger();
   const metrics = new AgentMetrics();
-  const state = { cycles: 0, lastError: '' };
-  const { elector, shard } = await leadership(loaded, log);
-  const leader = await keepLeading(elector, loaded, log);
+  const state: ServeState = { loaded: initial, digest: digestOf(readText(initial.file) ?? ''), hooks: undefined, cycles: 0, lastError: '', staleAt: Number.POSITIVE_INFINITY };
+  const { elector, shard } = await leadership(initial, log);
+  const leader = await keepLeading(elector, initial, log);
   // The models chosen per workload, kept between cycles (sizing.reselectEvery).
   const selections = new SelectionCache();
+  // Aborted when SIGTERM gives up waiting: the running cycle's calls are cancelled.
+  const stopping = new AbortController();
   const scheduler = startScheduler({
-    cron: loaded.config.schedule.cron,
-    timezone: loaded.config.schedule.timezone,
+    cron: initial.config.schedule.cron,
+    timezone: initial.config.schedule.timezone,
     log,
     cycle: async (only) => {
       if (!leader.leading) {
         log.info({}, 'not the leader: cycle skipped');
         state.cycles = Math.max(state.cycles, 1);
+        finished(state, scheduler);
         return;
       }
-      const started = performance.now();
-      try {
-        metrics.record(await once(loaded, undefined, false, log, only, shard, selections), (performance.now() - started) / 1000);
-        state.lastError = '';
-      } catch (err) {
-        metrics.cycles.inc({ result: 'error' });
-        state.lastError = err instanceof Error ? err.message : String(err);
-        throw err;
-      } finally {
-        state.cycles++;
-      }
+      await runOne(state, { metrics, log, shard, selections, stop: stopping.signal, only }, () => finished(state, scheduler));
     },
   });
+  finished(state, scheduler, false);
+  state.hooks = webhooks(state.loaded, scheduler, log);
   const health = {
     ready: () => state.cycles > 0,
     detail: () => (state.cycles === 0 ? 'first cycle not finished' : state.lastError ? `last cycle failed: ${state.lastError}` : `${state.cycles} cycles run`),
+    live: () => liveness(state),
   };
-  const server = await startServer(port, host, metrics, health, webhooks(loaded, scheduler, log));
-  log.info({ port, webhooks: Object.keys(loaded.config.webhooks ?? {}).filter((k) => k !== 'perTargetInterval') }, 'listening');
+  const hosts = listenAddresses(opts.host);
+  const servers = await Promise.all(hosts.map((h) => startServer(opts.port, h, metrics, health, () => state.hooks)));
+  log.info({ port: opts.port, hosts, webhooks: Object.keys(initial.config.webhooks ?? {}).filter((k) => !['perTargetInterval', 'maxBodyBytes', 'bodyTimeout', 'replayWindow'].includes(k)) }, 'listening');
+  const reload = setInterval(() => void reloadIfChanged(state, scheduler, metrics, log), opts.reloadInterval * 1000);
+  reload.unref();
   void scheduler.trigger('startup');
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'stopping');
-    await scheduler.stop(60_000);
+    clearInterval(reload);
+    const done = await scheduler.stop(opts.shutdownTimeout * 1000);
+    if (!done) {
+      log.error({ waitedSeconds: opts.shutdownTimeout }, 'a cycle was still running at shutdown: it is abandoned (its calls cancelled, nothing more written); exiting with 1');
+      stopping.abort(new Error(`the process stopped (${signal}) while the cycle ran`));
+    }
     leader.stop();
     await elector?.release().catch(() => undefined);
-    server.close();
-    process.exit(0);
+    for (const server of servers) server.close();
+    process.exit(done ? 0 : 1);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** One leader cycle on the current config: counted ok, error or abandoned. */
+async function runOne(
+  state: ServeState,
+  ctx: { metrics: AgentMetrics; log: Logger; shard: { index: number; count: number }; selections: SelectionCache; stop: AbortSignal; only: string[] | undefined },
+  onFinished: () => void,
+): Promise<void> {
+  const started = performance.now();
+  try {
+    ctx.metrics.record(await once(state.loaded, undefined, false, ctx.log, ctx.only, ctx.shard, ctx.selections, ctx.stop), (performance.now() - started) / 1000);
+    state.lastError = '';
+    state.cycles++;
+    onFinished();
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    state.lastError = msg;
+    if (err instanceof CycleAbandonedError) {
+      // Not finished: /healthz keeps counting from the last cycle that did.
+      ctx.metrics.cycles.inc({ result: 'abandoned' });
+      ctx.log.error({ err: msg, seconds: Math.round((performance.now() - started) / 1000) }, 'cycle abandoned');
+      return;
+    }
+    ctx.metrics.cycles.inc({ result: 'error' });
+    state.cycles++;
+    onFinished();
+    throw err;
+  }
+}
+
+/** A cycle finished (or serve started): /healthz fails if none finishes again by the unhealthyAfter-th next run plus cycleTimeout. */
+function finished(state: ServeState, scheduler: Scheduler, cycle = true): void {
+  const { unhealthyAfter, cycleTimeout } = state.loaded.config.schedule;
+  const runs = scheduler.nextRuns(unhealthyAfter);
+  const last = runs[runs.length - 1]?.getTime() ?? Date.now();
+  state.staleAt = last + cycleTimeout * 1000;
+  if (cycle) state.cycles = Math.max(state.cycles, 1);
+}
+
+function liveness(state: ServeState): { ok: boolean; detail: string } {
+  if (Date.now() <= state.staleAt) return { ok: true, detail: 'ok' };
+  const { unhealthyAfter } = state.loaded.config.schedule;
+  return { ok: false, detail: `no cycle has finished in ${unhealthyAfter} scheduled run(s) plus schedule.cycleTimeout (due by ${new Date(state.staleAt).toISOString()})${state.lastError ? `; last error: ${state.lastError}` : ''}` };
+}
+
+/** A changed guardrails file is validated, then used from the next cycle on; a bad one is logged and the old one kept. */
+async function reloadIfChanged(state: ServeState, scheduler: Scheduler, metrics: AgentMetrics, log: Logger): Promise<void> {
+  const file = state.loaded.file;
+  const text = readText(file);
+  // Unreadable for a moment (a ConfigMap update swaps a symlink): try again next time.
+  if (text === undefined) return;
+  const digest = digestOf(text);
+  if (digest === state.digest || digest === rejectedDigest.get(file)) return;
+  let next: LoadedConfig;
+  try {
+    next = parseConfig(text, file);
+  } catch (err) {
+    rejectedDigest.set(file, digest);
+    return reject(err instanceof ConfigError ? err.problems.map(formatProblem).join('\n') : err instanceof Error ? err.message : String(err));
+  }
+  const before = state.loaded.config.schedule;
+  state.loaded = next;
+  state.digest = digest;
+  state.hooks = webhooks(next, scheduler, log);
+  if (before.cron !== next.config.schedule.cron || before.timezone !== next.config.schedule.timezone) await scheduler.reschedule(next.config.schedule.cron, next.config.schedule.timezone);
+  finished(state, scheduler, false);
+  metrics.configReloads.inc({ result: 'applied' });
+  log.info({ file, targets: next.config.targets.length }, 'guardrails file changed: reloaded, used from the next cycle on (cluster.leaderElection and shards need a restart)');
+
+  function reject(why: string): void {
+    metrics.configReloads.inc({ result: 'rejected' });
+    log.error({ file, problems: why }, 'guardrails file changed but is not valid: keeping the previous one until it is fixed');
+  }
+}
+const rejectedDigest = new Map<string, string>();
+
+const digestOf = (text: string) => createHash('sha256').update(text).digest('hex');
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** The webhook endpoints the config asks for: Alertmanager's, and the forge's own. */
@@ -86,6 +206,9 @@ function webhooks(loaded: LoadedConfig, scheduler: Scheduler, log: Logger): Webh
       ...(forge.webhook && forgeHook?.secret ? { forge: { type: forge.type, webhook: forge.webhook, secret: readSecret(forgeHook.secret, `webhooks.${forge.type}.secret`), branchPrefix: branchPrefixOf(config) } } : {}),
       targets: config.targets,
       perTargetInterval: hooks.perTargetInterval,
+      replayWindow: hooks.replayWindow,
+      maxBodyBytes: hooks.maxBodyBytes,
+      bodyTimeoutMs: hooks.bodyTimeout * 1000,
       log,
     },
     {

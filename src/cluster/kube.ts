@@ -1,10 +1,16 @@
-// The Cluster port over @kubernetes/client-node. Reads only, plus Events and dry-run creates
-// (see permissions.ts); it never patches, updates or deletes a workload.
+// The Cluster port over @kubernetes/client-node. Reads, Events, and dry runs (see permissions.ts):
+// a server-side apply with dryRun=All of the proposed fields (update mode) or a dry-run create of
+// a renamed copy (copy mode). It never changes a workload: the ValidatingAdmissionPolicy in
+// deploy/ refuses every write of Augur's ServiceAccount that is not a dry run.
+import { hostname } from 'node:os';
 import { AppsV1Api, AutoscalingV2Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { parseQuantity } from '../manifests/index.js';
-import { makeApiClient } from './http.js';
+import { AUGUR_TRIGGER_PREFIX } from '../manifests/keda.js';
+import { kubeRequest, makeApiClient } from './http.js';
+import { classifyDenial, statusMessage, statusOf } from './denial.js';
+import { describeDenial } from '../forge/reasons.js';
 import type { FieldKey, WorkloadId } from '../domain/workload.js';
-import type { Cluster, ContainerLimits, DryRunResult, Headroom, KubeObject, LiveWorkload } from '../domain/cluster.js';
+import type { Cluster, ContainerLimits, Denial, DryRunChange, DryRunMode, DryRunResult, Headroom, KubeObject, LiveWorkload } from '../domain/cluster.js';
 
 export interface KubeClusterOptions {
   kubeConfig: KubeConfig;
@@ -12,7 +18,12 @@ export interface KubeClusterOptions {
   timeoutMs: number;
   /** Name of the agent, for Events. */
   component?: string;
+  /** How proposals are dry-run (default update). */
+  dryRunMode?: Exclude<DryRunMode, 'off'>;
 }
+
+/** The field manager of Augur's dry-run applies, so managedFields and audit logs name it. */
+export const FIELD_MANAGER = 'augur';
 
 /** Loads in-cluster config or a kubeconfig; undefined (and why) when neither is there. */
 export function loadKubeConfig(opts: { kubeconfig?: string; context?: string }): { config?: KubeConfig; why?: string } {
@@ -35,6 +46,11 @@ const RESOURCE_FIELDS: [FieldKey, 'requests' | 'limits', 'cpu' | 'memory'][] = [
   ['memory.request', 'requests', 'memory'],
   ['memory.limit', 'limits', 'memory'],
 ];
+
+type PodSpecLike = { replicas?: number; template?: { spec?: { containers?: { name: string; resources?: Record<string, Record<string, string>> }[] } } };
+
+/** What a copy (a CREATE of a new object) cannot show, said in every copy-mode PR. */
+const COPY_UNCHECKED = 'admission policies and webhooks that judge only UPDATE or compare with the live object (the copy is a CREATE); set cluster.dryRun: update to check them';
 
 export class KubeCluster implements Cluster {
   private readonly apps: AppsV1Api;
@@ -62,7 +78,7 @@ export class KubeCluster implements Cluster {
       if (statusOf(err) === 404) return undefined;
       throw err;
     }
-    const spec = (workload.spec ?? {}) as { replicas?: number; template?: { spec?: { containers?: { name: string; resources?: Record<string, Record<string, string>> }[] } } };
+    const spec = (workload.spec ?? {}) as PodSpecLike;
     const containers = spec.template?.spec?.containers ?? [];
     const c = container ? containers.find((x) => x.name === container) : containers[0];
     const fields: LiveWorkload['fields'] = {};
@@ -76,27 +92,27 @@ export class KubeCluster implements Cluster {
       fields['hpa.maxReplicas'] = hpa.spec.maxReplicas;
       fields['hpa.minReplicas'] = hpa.spec.minReplicas ?? 1;
     }
-    let autoscaledBy: LiveWorkload['autoscaledBy'] = hpa ? 'hpa' : undefined;
-    if (!autoscaledBy && (await this.scaledByKeda(id))) autoscaledBy = 'keda';
+    const scaledObject = await this.scaledObjectOf(id);
+    const autoscaledBy: LiveWorkload['autoscaledBy'] = hpa ? 'hpa' : scaledObject ? 'keda' : undefined;
     return {
       id,
       ...(workload.metadata?.uid ? { uid: workload.metadata.uid } : {}),
       ...(spec.replicas !== undefined ? { replicas: spec.replicas } : {}),
       fields,
       ...(autoscaledBy ? { autoscaledBy } : {}),
-      objects: { workload, ...(hpa ? { hpa: hpa as unknown as KubeObject } : {}) },
+      objects: { workload, ...(hpa ? { hpa: hpa as unknown as KubeObject } : {}), ...(scaledObject ? { scaledObject } : {}) },
     };
   }
 
-  private async scaledByKeda(id: WorkloadId): Promise<boolean> {
+  private async scaledObjectOf(id: WorkloadId): Promise<KubeObject | undefined> {
     try {
       const list = (await this.call(`list ScaledObjects in ${id.namespace}`, () =>
         this.custom.listNamespacedCustomObject({ group: 'keda.sh', version: 'v1alpha1', namespace: id.namespace, plural: 'scaledobjects' }),
-      )) as { items?: { spec?: { scaleTargetRef?: { name?: string; kind?: string } } }[] };
-      return (list.items ?? []).some((s) => s.spec?.scaleTargetRef?.name === id.name && (s.spec.scaleTargetRef.kind ?? 'Deployment') === id.kind);
+      )) as { items?: (KubeObject & { spec?: { scaleTargetRef?: { name?: string; kind?: string } } })[] };
+      return (list.items ?? []).find((s) => s.spec?.scaleTargetRef?.name === id.name && (s.spec.scaleTargetRef.kind ?? 'Deployment') === id.kind);
     } catch (err) {
       // KEDA not installed: the CRD's endpoint answers 404.
-      if (statusOf(err) === 404) return false;
+      if (statusOf(err) === 404) return undefined;
       throw err;
     }
   }
@@ -167,31 +183,105 @@ export class KubeCluster implements Cluster {
     return { source: `${nodes.length} schedulable nodes`, cpu: { limit: cpu, used: usedCpu }, memory: { limit: memory, used: usedMemory } };
   }
 
-  async dryRun(live: LiveWorkload, values: Partial<Record<FieldKey, number>>, container: string | undefined): Promise<DryRunResult> {
-    // A dry-run create of a renamed copy: admission (quotas, LimitRanges, Kyverno, Gatekeeper)
-    // judges the proposed object, nothing is stored, and Augur needs no update rights.
-    const { namespace } = live.id;
-    try {
-      const workload = copyForDryRun(live.objects.workload);
-      applyValues(workload, values, container);
-      await this.call<unknown>(`dry-run ${live.id.kind} ${namespace}/${live.id.name}`, () =>
-        live.id.kind === 'StatefulSet'
-          ? this.apps.createNamespacedStatefulSet({ namespace, body: workload as never, dryRun: 'All' })
-          : this.apps.createNamespacedDeployment({ namespace, body: workload as never, dryRun: 'All' }),
+  async dryRun(live: LiveWorkload, change: DryRunChange): Promise<DryRunResult> {
+    return (this.opts.dryRunMode ?? 'update') === 'copy' ? this.dryRunCopy(live, change) : this.dryRunUpdate(live, change);
+  }
+
+  /**
+   * The change as the GitOps sync will make it: a server-side apply, with dryRun=All and Augur's
+   * field manager, of exactly the proposed fields on the live workload, its HPA and its
+   * ScaledObject. `force` takes the fields from their manager (Argo CD, Flux, kubectl) in the
+   * dry run only: the question is whether admission takes the new values, not who owns them.
+   */
+  private async dryRunUpdate(live: LiveWorkload, change: DryRunChange): Promise<DryRunResult> {
+    const { namespace, name, kind } = live.id;
+    const objects: string[] = [];
+    const unchecked: string[] = [];
+    const apply = async (object: string, path: string, body: KubeObject): Promise<Denial | undefined> => {
+      objects.push(object);
+      return this.refusal(`dry-run apply ${object}`, () =>
+        kubeRequest(this.opts.kubeConfig, this.opts.timeoutMs, { method: 'PATCH', path, query: { dryRun: 'All', fieldManager: FIELD_MANAGER, force: 'true' }, body, contentType: 'application/apply-patch+yaml' }),
       );
-      if (live.objects.hpa && (values['hpa.minReplicas'] !== undefined || values['hpa.maxReplicas'] !== undefined)) {
-        const hpa = copyForDryRun(live.objects.hpa);
-        const spec = hpa.spec as { minReplicas?: number; maxReplicas?: number };
-        if (values['hpa.minReplicas'] !== undefined) spec.minReplicas = values['hpa.minReplicas'];
-        if (values['hpa.maxReplicas'] !== undefined) spec.maxReplicas = values['hpa.maxReplicas'];
-        await this.call(`dry-run HorizontalPodAutoscaler ${namespace}/${live.id.name}`, () =>
-          this.autoscaling.createNamespacedHorizontalPodAutoscaler({ namespace, body: hpa as never, dryRun: 'All' }),
-        );
+    };
+    const workload = workloadPatch(live, change);
+    if (workload) {
+      const object = `${kind} ${namespace}/${name}`;
+      const denial = await apply(object, `/apis/apps/v1/namespaces/${namespace}/${kind === 'StatefulSet' ? 'statefulsets' : 'deployments'}/${name}`, workload);
+      if (denial) return { ok: false, mode: 'update', object, denial };
+    }
+    const hpa = live.objects.hpa;
+    const bounds = hpaBounds(change.values);
+    if (hpa && bounds) {
+      const hpaName = hpa.metadata?.name ?? name;
+      const object = `HorizontalPodAutoscaler ${namespace}/${hpaName}`;
+      const body = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: hpaName, namespace }, spec: bounds };
+      const denial = await apply(object, `/apis/autoscaling/v2/namespaces/${namespace}/horizontalpodautoscalers/${hpaName}`, body);
+      if (denial) return { ok: false, mode: 'update', object, denial };
+    } else if (bounds) unchecked.push(`the HPA bounds: no HorizontalPodAutoscaler for ${name} in the cluster`);
+    const so = live.objects.scaledObject;
+    if (change.triggers && so) {
+      const soName = so.metadata?.name ?? name;
+      const object = `ScaledObject ${namespace}/${soName}`;
+      const body = { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: soName, namespace }, spec: { triggers: withTriggers(so, change.triggers) } };
+      const denial = await apply(object, `/apis/keda.sh/v1alpha1/namespaces/${namespace}/scaledobjects/${soName}`, body);
+      if (denial) return { ok: false, mode: 'update', object, denial };
+    } else if (change.triggers) unchecked.push(`the schedule: no KEDA ScaledObject for ${name} in the cluster`);
+    return { ok: true, mode: 'update', objects, unchecked };
+  }
+
+  /**
+   * A dry-run create of a renamed copy of the workload and its HPA with the proposed values: for
+   * clusters without ValidatingAdmissionPolicy (< 1.30) or operators who keep Augur off `patch`.
+   * An object-count quota refuses the copy for being one more object, which the change is not:
+   * that refusal is ignored and said.
+   */
+  private async dryRunCopy(live: LiveWorkload, change: DryRunChange): Promise<DryRunResult> {
+    const { namespace, name, kind } = live.id;
+    const objects: string[] = [];
+    const unchecked = [COPY_UNCHECKED];
+    if (change.triggers) unchecked.push("the ScaledObject's new triggers (the copy covers the workload and its HPA)");
+    const create = async (object: string, fn: () => Promise<unknown>): Promise<Denial | undefined> => {
+      objects.push(object);
+      const denial = await this.refusal(`dry-run create of a copy of ${object}`, fn);
+      if (denial?.by === 'quota' && denial.counts) {
+        unchecked.push(`the object-count quota "${denial.name}" (a copy counts as one more object; the change does not)`);
+        return undefined;
       }
-      return { ok: true };
+      return denial;
+    };
+    const workload = copyForDryRun(live.objects.workload);
+    applyValues(workload, change.values, change.container);
+    const object = `${kind} ${namespace}/${name}`;
+    const denial = await create(object, () =>
+      kind === 'StatefulSet'
+        ? this.apps.createNamespacedStatefulSet({ namespace, body: workload as never, dryRun: 'All' })
+        : this.apps.createNamespacedDeployment({ namespace, body: workload as never, dryRun: 'All' }),
+    );
+    if (denial) return { ok: false, mode: 'copy', object, denial };
+    const bounds = hpaBounds(change.values);
+    if (live.objects.hpa && bounds) {
+      const hpa = copyForDryRun(live.objects.hpa);
+      Object.assign(hpa.spec as object, bounds);
+      const hpaObject = `HorizontalPodAutoscaler ${namespace}/${live.objects.hpa.metadata?.name ?? name}`;
+      const refused = await create(hpaObject, () => this.autoscaling.createNamespacedHorizontalPodAutoscaler({ namespace, body: hpa as never, dryRun: 'All' }));
+      if (refused) return { ok: false, mode: 'copy', object: hpaObject, denial: refused };
+    }
+    return { ok: true, mode: 'copy', objects, unchecked };
+  }
+
+  /**
+   * Runs a dry-run write: undefined when admitted, the denial when admission, quota or validation
+   * refused it. A permission Augur lacks, no answer or a server error is no verdict on the change:
+   * it rejects (ClusterError), and the check counts as not run.
+   */
+  private async refusal(what: string, fn: () => Promise<unknown>): Promise<Denial | undefined> {
+    try {
+      await this.call(what, fn);
+      return undefined;
     } catch (err) {
       const status = statusOf(err);
-      if (status === 400 || status === 403 || status === 422) return { ok: false, message: admissionMessage(err) };
+      if (err instanceof ClusterError && err.denial && err.denial.by !== 'rbac') return err.denial;
+      if (status === 400 || status === 409 || status === 422) return classifyDenial(status, statusMessage(err));
       throw err;
     }
   }
@@ -210,7 +300,8 @@ export class KubeCluster implements Cluster {
           type: 'Normal',
           source: { component: this.opts.component ?? 'augur' },
           reportingComponent: this.opts.component ?? 'augur',
-          reportingInstance: process.env.HOSTNAME ?? 'augur',
+          // The pod's name in a cluster; the machine's name elsewhere.
+          reportingInstance: process.env.HOSTNAME || hostname(),
           firstTimestamp: now,
           lastTimestamp: now,
           count: 1,
@@ -219,54 +310,103 @@ export class KubeCluster implements Cluster {
     );
   }
 
+  /**
+   * One API call with the time limit, its failures in words that say what happened: no answer
+   * (a time-out, a refused connection), a server error, a permission Augur lacks (RBAC), or a
+   * refusal by admission (a policy, a webhook, a quota). 400, 404, 409 and 422 go to the caller.
+   */
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
         fn(),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new ClusterError(`${what}: no answer from the API server within ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
+          timer = setTimeout(() => reject(new ClusterError(`${what}: the API server did not answer within ${this.opts.timeoutMs} ms`, 'unanswered')), this.opts.timeoutMs);
         }),
       ]);
     } catch (err) {
-      if (err instanceof ClusterError) throw err;
-      const status = statusOf(err);
-      if (status === 403) throw new ClusterError(`${what}: forbidden (${admissionMessage(err)}); grant the rule in deploy/ RBAC or narrow the targets`, status);
-      if (status !== undefined && status !== 404 && status !== 400 && status !== 422) throw new ClusterError(`${what}: HTTP ${status}: ${admissionMessage(err)}`, status);
-      throw err;
+      throw clusterErrorOf(what, err, this.opts.timeoutMs);
     } finally {
       clearTimeout(timer);
     }
   }
 }
 
+/**
+ * Why a cluster call failed: `unanswered` (no answer in time, no connection, an HTTP 5xx: the
+ * check could not run), `forbidden` (RBAC: a permission Augur lacks), `denied` (admission: a
+ * policy, webhook or quota judged the request).
+ */
+export type ClusterErrorKind = 'unanswered' | 'forbidden' | 'denied' | 'unauthorized';
+
 export class ClusterError extends Error {
-  constructor(message: string, readonly status?: number) {
+  constructor(message: string, readonly kind: ClusterErrorKind, readonly status?: number, readonly denial?: Denial) {
     super(message);
     this.name = 'ClusterError';
   }
-}
-
-function statusOf(err: unknown): number | undefined {
-  const e = err as { code?: unknown; status?: unknown };
-  if (err instanceof ClusterError) return err.status;
-  return typeof e?.code === 'number' ? e.code : typeof e?.status === 'number' ? e.status : undefined;
-}
-
-/** The API server's (or the admission webhook's) own words. */
-function admissionMessage(err: unknown): string {
-  const body = (err as { body?: unknown })?.body;
-  if (typeof body === 'string') {
-    try {
-      const parsed = JSON.parse(body) as { message?: string };
-      if (parsed.message) return parsed.message;
-    } catch {
-      return body.slice(0, 500);
-    }
+  /** The HTTP status, as client-node's errors carry it. */
+  get code(): number | undefined {
+    return this.status;
   }
-  if (body && typeof body === 'object' && 'message' in body) return String((body as { message: unknown }).message);
-  return err instanceof Error ? err.message : String(err);
 }
+
+/** Socket errors that mean the API server did not answer (as opposed to a refusal in words). */
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+
+function clusterErrorOf(what: string, err: unknown, timeoutMs: number): unknown {
+  if (err instanceof ClusterError) return err;
+  const status = statusOf(err);
+  if (status === undefined) {
+    const e = err as { name?: string; code?: unknown; message?: string; cause?: { code?: unknown } };
+    if (e?.name === 'AbortError' || e?.name === 'TimeoutError') return new ClusterError(`${what}: the API server did not answer within ${timeoutMs} ms`, 'unanswered');
+    const code = typeof e?.code === 'string' ? e.code : typeof e?.cause?.code === 'string' ? e.cause.code : undefined;
+    if (code && NETWORK_ERRORS.has(code)) return new ClusterError(`${what}: the API server did not answer (${e.message?.includes(code) ? e.message : `${code}: ${e.message ?? ''}`})`, 'unanswered');
+    return new ClusterError(`${what}: could not ask the API server: ${e?.message ?? String(err)}`, 'unanswered');
+  }
+  if (status === 401) return new ClusterError(`${what}: the API server did not accept Augur's credentials (HTTP 401: ${statusMessage(err)}); check the ServiceAccount token or kubeconfig`, 'unauthorized', status);
+  if (status === 403) {
+    const denial = classifyDenial(status, statusMessage(err));
+    return new ClusterError(`${what}: ${describeDenial(denial)}`, denial.by === 'rbac' ? 'forbidden' : 'denied', status, denial);
+  }
+  if (status >= 500) return new ClusterError(`${what}: the API server failed to answer (HTTP ${status}: ${statusMessage(err)})`, 'unanswered', status);
+  return err;
+}
+
+/** The applied configuration of the workload: only the proposed replicas and container resources. */
+function workloadPatch(live: LiveWorkload, change: DryRunChange): KubeObject | undefined {
+  const { values } = change;
+  const spec: Record<string, unknown> = {};
+  if (values.replicas !== undefined) spec.replicas = values.replicas;
+  const resources: Record<string, Record<string, string>> = {};
+  for (const [field, kind, resource] of RESOURCE_FIELDS) {
+    const v = values[field];
+    if (v !== undefined) (resources[kind] ??= {})[resource] = quantity(resource, v);
+  }
+  if (Object.keys(resources).length > 0) {
+    const containers = (live.objects.workload.spec as PodSpecLike | undefined)?.template?.spec?.containers ?? [];
+    const c = change.container ? containers.find((x) => x.name === change.container) : containers[0];
+    if (c) spec.template = { spec: { containers: [{ name: c.name, resources }] } };
+  }
+  if (Object.keys(spec).length === 0) return undefined;
+  const { namespace, name, kind } = live.id;
+  return { apiVersion: 'apps/v1', kind, metadata: { name, namespace }, spec };
+}
+
+function hpaBounds(values: DryRunChange['values']): { minReplicas?: number; maxReplicas?: number } | undefined {
+  const min = values['hpa.minReplicas'];
+  const max = values['hpa.maxReplicas'];
+  if (min === undefined && max === undefined) return undefined;
+  return { ...(min !== undefined ? { minReplicas: min } : {}), ...(max !== undefined ? { maxReplicas: max } : {}) };
+}
+
+/** The ScaledObject's triggers after the change: the others as they are, then Augur's new cron windows. */
+function withTriggers(so: KubeObject, triggers: NonNullable<DryRunChange['triggers']>): unknown[] {
+  const live = ((so.spec as { triggers?: { type?: string; name?: string }[] } | undefined)?.triggers ?? []).filter((t) => !(t.type === 'cron' && t.name?.startsWith(AUGUR_TRIGGER_PREFIX)));
+  const augur = triggers.map((t) => ({ type: 'cron', name: t.name, metadata: { timezone: t.timezone, start: t.start, end: t.end, desiredReplicas: String(t.desiredReplicas) } }));
+  return [...live, ...augur];
+}
+
+const quantity = (resource: 'cpu' | 'memory', v: number) => (resource === 'cpu' ? `${Math.round(v * 1000)}m` : `${Math.ceil(v / 2 ** 20)}Mi`);
 
 function copyForDryRun(obj: KubeObject): KubeObject {
   const copy = structuredClone(obj) as KubeObject;
@@ -282,7 +422,7 @@ function copyForDryRun(obj: KubeObject): KubeObject {
 }
 
 function applyValues(workload: KubeObject, values: Partial<Record<FieldKey, number>>, container: string | undefined): void {
-  const spec = workload.spec as { replicas?: number; template?: { spec?: { containers?: { name: string; resources?: Record<string, Record<string, string>> }[] } } };
+  const spec = workload.spec as PodSpecLike;
   if (values.replicas !== undefined) spec.replicas = values.replicas;
   const containers = spec.template?.spec?.containers ?? [];
   const c = container ? containers.find((x) => x.name === container) : containers[0];
@@ -292,6 +432,6 @@ function applyValues(workload: KubeObject, values: Partial<Record<FieldKey, numb
     if (v === undefined) continue;
     c.resources ??= {};
     c.resources[kind] ??= {};
-    c.resources[kind][resource] = resource === 'cpu' ? `${Math.round(v * 1000)}m` : `${Math.ceil(v / 2 ** 20)}Mi`;
+    c.resources[kind][resource] = quantity(resource, v);
   }
 }

@@ -60,7 +60,7 @@ describe('parseConfig: valid files', () => {
     expect(c.targets[0]!.kind).toBe('Deployment');
     expect(c.git.baseBranch).toBe('main');
     expect(c.git.author).toEqual({ name: 'augur[bot]', email: 'augur@users.noreply.github.com' });
-    expect(c.schedule).toEqual({ cron: '0 */6 * * *', timezone: 'UTC' });
+    expect(c.schedule).toEqual({ cron: '0 */6 * * *', timezone: 'UTC', cycleTimeout: 1800, unhealthyAfter: 3 });
     expect(c.limits).toEqual({ maxOpenPRs: 10, maxPRsPerHour: 5 });
     expect(c.forge.labels).toEqual(['augur']);
     expect(c.forge.grouping).toBe('workload');

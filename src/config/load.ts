@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import cron from 'node-cron';
-import { LineCounter, isMap, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, isMap, isSeq, parseDocument, visit, type Alias, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, effectiveSettings, type Config } from './schema.js';
 import { targetId } from '../domain/workload.js';
+import { SECRET_KEY } from './fields.js';
+import { REDACTED, redactText, redactValue } from './redact.js';
 
 /** One thing wrong with a guardrails file: where, what was found, and what would be valid. */
 export interface ConfigProblem {
@@ -20,7 +22,7 @@ export interface ConfigProblem {
 
 export class ConfigError extends Error {
   constructor(readonly problems: ConfigProblem[]) {
-    super(problems.map(formatProblem).join('\n'));
+    super(redactText(problems.map(formatProblem).join('\n')));
     this.name = 'ConfigError';
   }
 }
@@ -61,7 +63,7 @@ export function parseConfig(text: string, file: string): LoadedConfig {
       }),
     );
   }
-  const raw: unknown = doc.toJS();
+  const raw = toJS(doc, lines, file);
   const result = configSchema.safeParse(raw ?? {});
   if (!result.success) {
     const problems = result.error.issues.flatMap((issue) => problemsOf(issue, doc, lines, raw, file));
@@ -72,6 +74,29 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   if (problems.length > 0) throw new ConfigError(problems);
   const baseDir = dirname(resolve(file));
   return { config, file, baseDir };
+}
+
+/**
+ * The document as plain data. An alias whose anchor is missing, or aliases that expand into too
+ * much (an alias bomb), are config problems at the alias's line, not a bare ReferenceError.
+ */
+function toJS(doc: Document, lines: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    const aliases: Alias[] = [];
+    visit(doc, { Alias: (_, node) => void aliases.push(node) });
+    const unresolved = aliases.find((a) => a.resolve(doc) === undefined);
+    const at = unresolved ?? aliases[0];
+    const pos = at?.range ? lines.linePos(at.range[0]) : undefined;
+    const message = unresolved
+      ? `YAML alias *${unresolved.source} has no anchor &${unresolved.source} before it; define the anchor first, or write the value out`
+      : /alias count/i.test(msg)
+        ? 'YAML aliases expand into too many nodes (more than 100; an alias bomb?); write the values out instead of nesting aliases'
+        : `YAML: ${msg.split('\n')[0]}`;
+    throw new ConfigError([{ file, ...(pos ? { line: pos.line, column: pos.col } : {}), path: '', message }]);
+  }
 }
 
 /** Resolves a path written in the config against the config file's directory. */
@@ -140,16 +165,18 @@ function locate(
   raw: unknown,
   atKey = false,
 ): ConfigProblem {
-  // A secret written where a reference belongs must not be echoed into logs.
-  const secret = path.some((p) => typeof p === 'string' && /token|password|bearer/i.test(p));
-  const value = secret && valueAt(raw, path) !== undefined ? '(redacted)' : valueAt(raw, path);
+  // A secret written where a reference belongs must not be echoed into logs, nor one inside an
+  // object shown whole (a misspelt parent key), nor credentials in a URL.
+  const secret = path.some((p) => typeof p === 'string' && SECRET_KEY.test(p));
+  const found = valueAt(raw, path);
+  const value = found === undefined ? undefined : redactValue(found, secret);
   const node = nodeAt(doc, path, atKey);
   const pos = node?.range ? lines.linePos(node.range[0]) : undefined;
   return {
     file: p.file,
     ...(pos ? { line: pos.line, column: pos.col } : {}),
     path: formatPath(path),
-    ...(value === undefined ? {} : { value: value === '(redacted)' ? value : truncate(JSON.stringify(value)) }),
+    ...(value === undefined ? {} : { value: value === REDACTED ? value : truncate(JSON.stringify(value)) }),
     message: p.message,
   };
 }
@@ -273,7 +300,13 @@ function semanticProblems(config: Config): { pathParts: PathPart[]; message: str
     }
     else seen.set(id, i);
 
-    const { policy } = effectiveSettings(config, t);
+    const { policy, sizing } = effectiveSettings(config, t);
+    if (sizing.quantile > sizing.maxQuantile) {
+      out.push({ pathParts: ['targets', i, 'sizing'], message: `effective sizing.quantile ${sizing.quantile} is above sizing.maxQuantile ${sizing.maxQuantile}: replicas would be sized above what the HPA ceiling covers; lower quantile or raise maxQuantile (e.g. 0.9 and 0.99)` });
+    }
+    if (policy.minCpuPerPod > policy.maxCpuPerPod || policy.minMemoryPerPod > policy.maxMemoryPerPod) {
+      out.push({ pathParts: ['targets', i, 'policy'], message: 'effective minCpuPerPod/minMemoryPerPod is above maxCpuPerPod/maxMemoryPerPod; lower the floor or raise the ceiling' });
+    }
     if (policy.minReplicas > policy.maxReplicas) {
       out.push({ pathParts: ['targets', i, 'policy'], message: `effective minReplicas ${policy.minReplicas} is above maxReplicas ${policy.maxReplicas}; lower minReplicas or raise maxReplicas` });
     }

@@ -2,10 +2,11 @@
 // JSON Schema in config/augur.schema.json (editor completion) and the config reference in the
 // README are generated from it (`npm run gen`).
 import { z } from 'zod';
-import { duration, percent, secretRef } from './fields.js';
+import { duration, httpUrl, percent, secretRef } from './fields.js';
 import { FORGES, forgeSchemas, forgeWebhookSchemas } from '../forge/registry.js';
 import { FORMATS, manifestSchemas } from '../manifests/formats/index.js';
 import { MEMORY_SIZE, parseQuantity } from '../domain/quantity.js';
+import { gitUrlProblem } from './urls.js';
 
 const cpuQuantity = z
   .union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?m?$/, { error: 'a CPU quantity: cores as a number (2, 0.5) or millicores ("500m")' })], {
@@ -60,11 +61,13 @@ const policyFields = {
     .strict()
     .describe('how far one PR may move a value'),
   minChangePercent: percent.describe('changes smaller than this (in percent) are not proposed: no PR for noise'),
-  cooldown: duration('24h').describe('after an Augur PR for a workload merges, wait this long before proposing again'),
-  rejectedBackoff: duration('7d').describe('after a reviewer closes an Augur PR unmerged, do not propose the same values again for this long (a change of at least minChangePercent from them is proposed at once)'),
+  cooldown: duration('24h', { allowZero: true }).describe('after an Augur PR for a workload merges, wait this long before proposing again'),
+  rejectedBackoff: duration('7d', { allowZero: true }).describe('after a reviewer closes an Augur PR unmerged, do not propose the same values again for this long (a change of at least minChangePercent from them is proposed at once)'),
   freezeWindows: z.array(freezeWindow).describe('no PRs are opened or updated inside these windows'),
   maxCpuPerPod: cpuQuantity.describe('largest CPU request per container, e.g. 4 or "3500m"'),
   maxMemoryPerPod: memoryQuantity.describe('largest memory request per container, e.g. "8Gi"'),
+  minCpuPerPod: cpuQuantity.describe('smallest CPU request Augur proposes per container (a floor, as krr and VPA keep), e.g. "10m"'),
+  minMemoryPerPod: memoryQuantity.describe('smallest memory request Augur proposes per container (a floor), e.g. "100Mi"'),
   allowedChanges: z.array(changeKind).describe('which kinds of change may be proposed: replicas, hpa, requests, limits, schedule'),
   protected: z.boolean().describe('a protected workload is never changed; its decisions are reported only'),
   budget: z
@@ -91,7 +94,7 @@ const policyFields = {
     .min(0)
     .max(1)
     .describe('act only when the model\'s backtest accuracy (1 - weighted absolute % error) is at least this'),
-  minHistory: duration('3d').describe('hold a workload with less history than this'),
+  minHistory: duration('3d', { allowZero: true }).describe('hold a workload with less history than this'),
   maxRawChangeFactor: z
     .number()
     .gt(1)
@@ -110,6 +113,8 @@ const policyDefaults = {
   freezeWindows: [],
   maxCpuPerPod: 8,
   maxMemoryPerPod: '32Gi',
+  minCpuPerPod: '10m',
+  minMemoryPerPod: '100Mi',
   allowedChanges: ['replicas', 'hpa', 'requests', 'limits', 'schedule'],
   protected: false,
   budget: {},
@@ -128,7 +133,7 @@ const sizingFields = {
   neural: z
     .boolean()
     .describe('let the shipped neural model compete in the per-workload selection (measured on ../shared/traces it does not improve the median yet: BENCHMARKS.md section 5)'),
-  reselectEvery: duration('24h').describe("keep a workload's chosen model this long and only refit it each cycle (selection backtests every model); 0s selects every cycle"),
+  reselectEvery: duration('24h', { allowZero: true }).describe("keep a workload's chosen model this long and only refit it each cycle (selection backtests every model); 0s selects every cycle"),
   quantile: z.number().gt(0).lt(1).describe('forecast quantile that replicas are sized for (0.9 = the p90 forecast)'),
   maxQuantile: z.number().gt(0).lt(1).describe('forecast quantile that an HPA maxReplicas must cover'),
   headroomPercent: percent.describe('extra capacity on top of the sized forecast'),
@@ -219,7 +224,9 @@ export const configSchema = z
   .object({
     prometheus: z
       .object({
-        url: z.url({ error: 'an http(s) URL, e.g. http://prometheus.monitoring:9090' }).describe('Prometheus (or Thanos, Mimir, VictoriaMetrics) base URL'),
+        url: httpUrl('http://prometheus.monitoring:9090', 'prometheus.auth (bearer or basic, read from a secret)')
+          .refine((v) => !/\/api\/v1\/?$/.test(v), { error: "the server's base URL, without /api/v1, e.g. http://prometheus.monitoring:9090" })
+          .describe('Prometheus (or Thanos, Mimir, VictoriaMetrics) base URL, without credentials (prometheus.auth) and without /api/v1'),
         auth: z
           .union([
             z.object({ bearer: secretRef }).strict(),
@@ -250,7 +257,14 @@ export const configSchema = z
       .default({}),
     git: z
       .object({
-        url: z.string().min(1).describe('clone URL of the manifest repository, or a local path'),
+        url: z
+          .string()
+          .min(1)
+          .superRefine((v, ctx) => {
+            const problem = gitUrlProblem(v);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          })
+          .describe('clone URL of the manifest repository (https://, ssh://, git@host:path), or a local path; never with credentials in it (git.token)'),
         baseBranch: z.string().default('main'),
         author: z
           .object({ name: z.string().default('augur[bot]'), email: z.string().default('augur@users.noreply.github.com') })
@@ -258,6 +272,7 @@ export const configSchema = z
           .default({ name: 'augur[bot]', email: 'augur@users.noreply.github.com' }),
         token: secretRef.optional().describe('token for HTTPS pushes; default: the forge token'),
         workdir: z.string().optional().describe('where to keep the checkout; default: a directory under the OS temp dir'),
+        timeout: duration('2m').prefault('2m').describe('a git command (clone, fetch, push) that prints nothing for this long is killed'),
         branchPrefix: z
           .string()
           .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/, { error: 'letters, digits, ".", "_", "-" and "/" between them, e.g. augur or augur-eu' })
@@ -269,10 +284,22 @@ export const configSchema = z
     cluster: z
       .object({
         enabled: z.boolean().default(true).describe('use the cluster when a service account or kubeconfig is there; without it Augur works from Git alone'),
+        required: z
+          .boolean()
+          .default(false)
+          .describe(
+            "hold every proposal whose cluster checks (live state, quota, LimitRanges, the dry run) could not run, with the reason; false proposes from Git alone then, saying what was not checked (the demo, offline use). The in-cluster installs in deploy/ set true",
+          ),
         kubeconfig: z.string().optional().describe('kubeconfig file; default: the in-cluster service account, else $KUBECONFIG or ~/.kube/config'),
         context: z.string().optional().describe('kubeconfig context; default: the current one'),
         timeout: duration('10s').prefault('10s').describe('per-request timeout to the API server'),
-        dryRun: z.boolean().default(true).describe('server-side dry run (dryRun=All) of each proposal, so admission policies judge it before review'),
+        dryRun: z
+          .union([z.enum(['update', 'copy']), z.boolean()], { error: 'cluster.dryRun must be update, copy or false (true means update)' })
+          .default('update')
+          .transform((v): 'update' | 'copy' | 'off' => (v === true ? 'update' : v === false ? 'off' : v))
+          .describe(
+            'server-side dry run (dryRun=All) of each proposal, so admission judges it before review: `update` applies exactly the proposed fields to the live workload, HPA and ScaledObject (needs the patch verb and the ValidatingAdmissionPolicy in deploy/, Kubernetes 1.30+); `copy` creates a renamed copy of the workload and HPA (older clusters: UPDATE-only policies and the ScaledObject are not checked); false: none (true means update)',
+          ),
         events: z.boolean().default(true).describe('record each proposal as a Kubernetes Event on the workload'),
         leaderElection: z
           .object({
@@ -287,6 +314,10 @@ export const configSchema = z
         shards: z.number().int().min(1).default(1).describe('split the targets over this many replicas by a stable hash; each takes its index from $AUGUR_SHARD or the StatefulSet ordinal of its pod name'),
       })
       .strict()
+      .refine((c) => c.enabled || !c.required, {
+        error: 'cluster.required: true needs the cluster: with cluster.enabled: false every proposal would be held; set cluster.enabled: true, or cluster.required: false to work from Git alone',
+        path: ['required'],
+      })
       .prefault({})
       .describe('live cluster state: drift, quota and capacity headroom, dry runs, Events'),
     webhooks: z
@@ -297,7 +328,10 @@ export const configSchema = z
           .optional()
           .describe('POST /webhooks/alertmanager: a firing alert that names a target re-evaluates it now'),
         ...forgeWebhookSchemas,
-        perTargetInterval: duration('5m').prefault('5m').describe('least time between two re-evaluations of one target'),
+        perTargetInterval: duration('5m', { allowZero: true }).prefault('5m').describe('least time between two re-evaluations of one target'),
+        maxBodyBytes: z.number().int().min(1024).max(25 * 1024 * 1024).default(1024 * 1024).describe('largest webhook body read (413 above); the body is read before its signature can be checked, so keep it small'),
+        bodyTimeout: duration('10s').prefault('10s').describe('a webhook body not received within this time is refused (408)'),
+        replayWindow: duration('1h').prefault('1h').describe('a delivery id, or a body, already accepted within this window is refused as a replay'),
       })
       .strict()
       .optional()
@@ -306,9 +340,24 @@ export const configSchema = z
       .object({
         cron: z.string().default('0 */6 * * *').describe('when `serve` runs a cycle (5 or 6 field cron)'),
         timezone: z.string().default('UTC').describe('IANA time zone of the cron expression and freeze windows'),
+        cycleTimeout: duration('30m').prefault('30m').describe('a cycle still running after this long is abandoned (every call in flight is cancelled), logged and counted in augur_cycles_total{result="abandoned"}'),
+        unhealthyAfter: z
+          .number()
+          .int()
+          .min(1)
+          .default(3)
+          .describe('`serve`: /healthz fails (and Kubernetes restarts the pod) when no cycle has finished since this many scheduled runs plus cycleTimeout'),
       })
       .strict()
-      .default({ cron: '0 */6 * * *', timezone: 'UTC' }),
+      .prefault({}),
+    retries: z
+      .object({
+        budget: z.number().int().min(0).default(20).describe('retries per cycle across Prometheus, the forge and git, all together; once used up, a failing call fails at once and says so'),
+        maxWait: duration('60s').prefault('60s').describe('longest Retry-After or rate-limit reset Augur waits for; a longer one fails the call this cycle and says so'),
+      })
+      .strict()
+      .prefault({})
+      .describe('how hard Augur retries calls that fail for a moment (network errors, timeouts, 5xx, 429, rate limits)'),
     limits: z
       .object({
         maxOpenPRs: z.number().int().min(1).default(10).describe('never more open Augur PRs than this'),

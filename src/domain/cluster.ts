@@ -1,19 +1,19 @@
 // The Cluster port: live state for drift and blast-radius checks, server-side dry runs and
-// Events. Optional: without cluster access Augur works from Git alone.
-import type { FieldKey, WorkloadId } from './workload.js';
+// Events. Optional: without cluster access Augur works from Git alone (unless cluster.required).
+import type { CronWindowTrigger, FieldKey, WorkloadId } from './workload.js';
 
 /** The values of a workload's fields as the API server has them, in natural units. */
 export interface LiveWorkload {
   id: WorkloadId;
   uid?: string;
-  /** spec.replicas of the workload. */
+  /** spec.replicas of the workload: what runs now (an autoscaler's current count when one owns it). */
   replicas?: number;
   /** The fields Augur compares with Git (container resources of the target container, HPA bounds). */
   fields: Partial<Record<FieldKey, number>>;
   /** An HPA or KEDA ScaledObject scales the workload in the cluster. */
   autoscaledBy?: 'hpa' | 'keda';
   /** The raw objects, for dry runs. */
-  objects: { workload: KubeObject; hpa?: KubeObject };
+  objects: { workload: KubeObject; hpa?: KubeObject; scaledObject?: KubeObject };
 }
 
 export interface KubeObject {
@@ -39,7 +39,39 @@ export interface ContainerLimits {
   source?: string;
 }
 
-export type DryRunResult = { ok: true } | { ok: false; message: string };
+/**
+ * How a proposal is dry-run (cluster.dryRun): `update`, a server-side apply of exactly the
+ * proposed fields on the live objects with dryRun=All (what the GitOps sync will do, so UPDATE
+ * policies judge it); `copy`, a dry-run create of a renamed copy (clusters without
+ * ValidatingAdmissionPolicy, or where Augur may not patch); `off`, none.
+ */
+export type DryRunMode = 'update' | 'copy' | 'off';
+
+/**
+ * Who refused a request, read from the API server's answer, so the words name whom to ask:
+ * an admission policy or webhook (its owner), a ResourceQuota (the namespace's owner), the API
+ * server's validation (the proposal itself), or RBAC (whoever grants Augur its rights).
+ */
+export type Denial =
+  | { by: 'policy'; name: string; binding?: string; message: string }
+  | { by: 'webhook'; name: string; message: string }
+  | { by: 'quota'; name: string; message: string; counts: boolean }
+  | { by: 'invalid'; message: string }
+  | { by: 'rbac'; user?: string; verb: string; resource: string; namespace?: string; message: string }
+  | { by: 'other'; status: number; message: string };
+
+/** What the dry run said: admitted (and what that mode cannot check), or refused, by whom and for which object. */
+export type DryRunResult =
+  | { ok: true; mode: Exclude<DryRunMode, 'off'>; objects: string[]; unchecked: string[] }
+  | { ok: false; mode: Exclude<DryRunMode, 'off'>; object: string; denial: Denial };
+
+/** The proposal as the dry run writes it: field values, the container they are in, and the KEDA schedule's cron triggers. */
+export interface DryRunChange {
+  values: Partial<Record<FieldKey, number>>;
+  container?: string | undefined;
+  /** Augur's cron triggers after the change (the ScaledObject's other triggers stay). */
+  triggers?: CronWindowTrigger[] | undefined;
+}
 
 export interface Cluster {
   /** Live state of a workload, or undefined when it does not exist in the cluster. */
@@ -50,8 +82,12 @@ export interface Cluster {
   containerLimits(namespace: string): Promise<ContainerLimits>;
   /** Requested vs allocatable over all nodes, or undefined when nodes cannot be read. */
   clusterHeadroom(): Promise<Headroom | undefined>;
-  /** Server-side dry run (dryRun=All) of the workload and HPA with the proposed values. */
-  dryRun(live: LiveWorkload, values: Partial<Record<FieldKey, number>>, container: string | undefined): Promise<DryRunResult>;
+  /**
+   * Server-side dry run (dryRun=All) of the proposed change on the workload, its HPA and its
+   * ScaledObject. Rejects (ClusterError) when the check itself could not run: no answer, an
+   * HTTP 5xx, or a permission Augur lacks; resolves with the admission's verdict otherwise.
+   */
+  dryRun(live: LiveWorkload, change: DryRunChange): Promise<DryRunResult>;
   /** Records a proposal as an Event on the workload. */
   recordEvent(live: LiveWorkload, reason: string, message: string): Promise<void>;
 }

@@ -46,6 +46,8 @@ export interface ProposalMeta {
   verified?: boolean;
   /** A revert PR: the PR it reverts. */
   reverts?: number;
+  /** The head commit of the branch by someone else that Augur said (in a comment) it will not touch. */
+  foreignHead?: string;
 }
 
 export interface PullRequestInfo {
@@ -61,16 +63,24 @@ export interface PullRequestInfo {
   /** Parsed from the body; undefined when the block is missing or unreadable. */
   meta?: ProposalMeta;
   body?: string;
+  /** Labels and requested reviewers as the forge reports them (absent when it does not say). */
+  labels?: string[];
+  requestedReviewers?: string[];
+  requestedTeams?: string[];
 }
 
-export interface OpenPullRequest {
+/** What every Augur PR carries besides its body. */
+export interface PullRequestExtras {
+  labels: string[];
+  reviewers: string[];
+  teamReviewers: string[];
+}
+
+export interface OpenPullRequest extends PullRequestExtras {
   branch: string;
   base: string;
   title: string;
   body: string;
-  labels: string[];
-  reviewers: string[];
-  teamReviewers: string[];
   draft: boolean;
 }
 
@@ -87,7 +97,16 @@ export interface Forge {
   commentOnPullRequest(number: number, comment: string, body: string): Promise<void>;
   /** Closes a PR with a comment saying why, and its body rewritten (to mark it closed by Augur). The branch is left for the reviewer to inspect. */
   closePullRequest(number: number, comment: string, body: string): Promise<void>;
-  /** Creates or rewrites the one dashboard issue; returns where it is. */
+  /**
+   * Makes an open PR carry its labels and have its reviewers asked (a lost answer or a failed call
+   * at create leaves a PR without them). Reviewers are asked again only when nobody is asked and
+   * nobody has reviewed. Returns what it added, for the log.
+   */
+  ensurePullRequestExtras(pr: PullRequestInfo, want: PullRequestExtras): Promise<string[]>;
+  /**
+   * Creates or rewrites the one dashboard issue, found by a marker in its body before one is
+   * created; duplicates (a create whose answer was lost) are closed. Returns where it is.
+   */
   upsertDashboard(title: string, body: string): Promise<string>;
 }
 

@@ -17,9 +17,24 @@ export interface Logger {
   error(obj: object, msg?: string): void;
 }
 
+/** A branch as the remote had it when the cycle synced. */
+export interface BranchState {
+  sha: string;
+  /** What Augur's head commit proposes (its Augur-Fingerprint trailer); absent on a commit made before trailers. */
+  fingerprint?: string;
+  /** Set when the head commit is not Augur's: someone else committed on the branch. */
+  foreign?: { sha: string; author: string; subject: string };
+}
+
 /** What the cycle needs of the git checkout (GitWorkspace implements it). */
 export interface Workspace {
   sync(): Promise<string>;
   view(): RepoView;
-  publish(branch: string, files: Map<string, string>, message: string): Promise<string>;
+  /**
+   * Pushes `files` as one commit on `branch`, rebuilt from the base. `expected` is the sha the push
+   * may replace (null: the branch must not exist); without it, whatever the remote has now.
+   */
+  publish(branch: string, files: Map<string, string>, message: string, expected?: string | null): Promise<string>;
+  /** The branch as of the last sync, or undefined when the remote has none. */
+  branch(branch: string): Promise<BranchState | undefined>;
 }

@@ -58,12 +58,24 @@ export interface ClusterFacts {
   clusterRoom?: Headroom;
   limits?: ContainerLimits | { error: string };
   dryRun?: DryRunResult | { error: string };
+  /** Replicas running now (the live spec.replicas), to size the new peak against what the quota already counts. */
+  running?: number;
+  /** cluster.required: a check that could not run holds the proposal. */
+  required?: boolean;
+  /** Why no cluster check could run at all (no cluster access, the live state not read). */
+  unavailable?: string;
 }
 
-/** Requests a decision adds at its busiest moment; for a schedule, the local hour that adds the most replicas. */
+/**
+ * Requests a decision adds at its peak over what runs now, for the quota and capacity checks
+ * (zero for a resource whose peak the change does not raise). `peak` is the workload at its new
+ * ceiling (the replica count, the HPA's maxReplicas, or the schedule's highest window) with the
+ * new requests; for a schedule, `busiest` is the local hour that adds the most replicas.
+ */
 export interface AddedAtPeak {
   cores: number;
   bytes: number;
+  peak?: { what: 'replicas' | 'hpa.maxReplicas' | 'schedule'; replicas: number; before: number; running: number; cores: number; bytes: number };
   busiest?: { hour: number; timezone: string; before: number; after: number; cores: number; bytes: number };
 }
 

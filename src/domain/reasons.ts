@@ -1,10 +1,14 @@
 // Why Augur did what it did, as data: every guardrail note, every finding about a target's
 // inputs, every reason a schedule was not proposed. Tests assert on these; only forge/ (PR body,
 // dashboard) and the CLI turn them into English (src/forge/reasons.ts).
+import type { Denial } from './cluster.js';
 import type { CostDelta } from './money.js';
 import type { ChangeKind, FieldKey } from './workload.js';
 
 export type Effect = 'passed' | 'clamped' | 'dropped' | 'held';
+
+/** What makes a series physically senseless (guardrails/rules/sanity.ts). */
+export type SenseIssue = 'negative' | 'nonFinite' | 'absurd' | 'zero';
 
 /** A freeze window as the note carries it (the policy's shape, durations in seconds). */
 export type FreezeWindowRef =
@@ -58,6 +62,8 @@ export type Note =
   | { rule: 'metrics'; effect: 'held'; metric: 'load'; cause: 'empty'; steps: number }
   | { rule: 'metrics'; effect: 'held'; metric: 'load'; cause: 'stale'; ageSeconds: number; windowEnd: number }
   | { rule: 'capacity'; effect: 'held' }
+  /** The load makes no physical sense: `count` samples, the worst being `value`. */
+  | { rule: 'sanity'; effect: 'held'; metric: 'load'; issue: SenseIssue; count: number; value: number }
   // --- the draft: the recommendation, field by field
   | { rule: 'sanity'; effect: 'held'; values: { field: FieldKey; value: number }[] }
   | { rule: 'sanity'; effect: 'passed' }
@@ -97,8 +103,12 @@ export type Note =
   | { rule: 'limitRange'; effect: 'held'; violations: LimitViolation[] }
   | { rule: 'headroom'; effect: 'held'; overflows: Overflow[] }
   | { rule: 'headroom'; effect: 'passed'; figures: boolean }
-  | { rule: 'admission'; effect: 'held'; message: string }
-  | { rule: 'admission'; effect: 'passed' }
+  | { rule: 'admission'; effect: 'held'; mode: 'update' | 'copy'; object: string; denial: Denial }
+  | { rule: 'admission'; effect: 'passed'; mode: 'update' | 'copy'; unchecked: string[] }
+  /** The dry run could not run (no answer, a server error, a permission Augur lacks) and cluster.required is off. */
+  | { rule: 'admission'; effect: 'passed'; notRun: string }
+  /** cluster.required: checks that could not run, each with why (never a verdict on the change). */
+  | { rule: 'cluster.required'; effect: 'held'; failed: { check: string; error: string }[] }
   // --- the fleet: limits across targets
   | { rule: 'budget.perNamespace'; effect: 'held' | 'passed'; namespace: string; total: CostDelta; budget: BudgetRef & { period: number } }
   | { rule: 'limits.maxOpenPRs'; effect: 'held'; open: number; limit: number }
@@ -116,6 +126,8 @@ export type Finding =
   /** The load history's cleaning: samples filled, incident runs (Unix seconds) and their steps excluded from training, extreme samples kept, of `steps`. */
   | { kind: 'history'; steps: number; filled: number; incidents: [number, number][]; excluded: number; outliers: number }
   | { kind: 'metricUnavailable'; metric: string; error: string }
+  /** An optional metric left out because it makes no physical sense (its changes are skipped). */
+  | { kind: 'metricSenseless'; metric: string; issue: SenseIssue; count: number; value: number }
   /** A field Augur may add is not in Git: what it is taken to be today (the live count, or Kubernetes' default). */
   | { kind: 'absent'; field: FieldKey; file: string; yamlPath: string; value: number; source: 'cluster' | 'default' };
 

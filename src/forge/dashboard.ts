@@ -20,6 +20,8 @@ export interface TargetOutcome {
   findings: Finding[];
   /** Why no KEDA schedule was proposed although the target opted in (sizing.schedule). */
   scheduleSkipped?: ScheduleSkip;
+  /** Someone else committed on the target's Augur branch: Augur leaves it alone until it is Augur's again. */
+  branchBlocked?: { branch: string; sha: string; author: string; subject: string; pr?: number };
 }
 
 const WAITING_RULES = ['freezeWindows', 'cooldown', 'limits.maxOpenPRs', 'limits.maxPRsPerHour', 'budget.perNamespace'];
@@ -70,6 +72,14 @@ export function renderDashboard(outcomes: TargetOutcome[], ctx: { at: number; fo
   if (skipped.length > 0) {
     out.push('', '## Scaling schedules not proposed', '');
     for (const o of skipped) out.push(`- \`${workloadName(o.target)}\`: ${describeSkip(o.scheduleSkipped!)}`);
+  }
+  const blockedBranches = outcomes.filter((o) => o.branchBlocked);
+  if (blockedBranches.length > 0) {
+    out.push('', '## Branches changed by someone else', '', 'Augur does not push to, update or close these until the branch is its own again (reset it to Augur\'s commit, or delete it).', '');
+    for (const o of blockedBranches) {
+      const b = o.branchBlocked!;
+      out.push(`- \`${workloadName(o.target)}\`: \`${b.branch}\`${b.pr !== undefined ? ` (PR #${b.pr})` : ''} has ${b.sha.slice(0, 7)} by ${b.author} ("${b.subject}") on top`);
+    }
   }
   const open = outcomes.filter((o) => o.pr && o.pr.action !== 'closed');
   out.push('', '## Open pull requests', '');

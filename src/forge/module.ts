@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { SecretRef } from '../config/fields.js';
 import type { Forge, PullRequestClosedEvent } from '../domain/forge.js';
 import type { Logger } from '../domain/ports.js';
+import type { RetryBudget } from '../domain/budget.js';
 
 /** What a forge module may ask of the configuration's surroundings. */
 export interface ForgeContext {
@@ -15,6 +16,8 @@ export interface ForgeContext {
   /** Reads a secret ({ env } or { file }); `what` names the key in error messages. */
   secret(ref: SecretRef, what: string): string;
   log: Logger;
+  /** The cycle's retries, longest wait and deadline; absent outside a cycle. */
+  budget?: RetryBudget;
 }
 
 /** Username and password (a token) for git over HTTPS. */

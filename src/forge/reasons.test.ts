@@ -25,7 +25,11 @@ const notes: [Note, string][] = [
     'load: the newest sample is 30 min old (window ends 2026-06-10T10:00:00.000Z); check that the query still returns data',
   ],
   [{ rule: 'capacity', effect: 'held' }, 'per-replica capacity could not be derived (needs the cpuTotal metric and a CPU request in the manifest); set capacity.perReplica'],
-  [{ rule: 'sanity', effect: 'held', values: [{ field: 'replicas', value: Number.NaN }] }, 'not a usable number: replicas=NaN'],
+  [{ rule: 'sanity', effect: 'held', values: [{ field: 'replicas', value: Number.NaN }] }, 'not a usable number: replicas=NaN (negative, not finite, or beyond what any workload runs): the inputs are wrong'],
+  [
+    { rule: 'sanity', effect: 'held', metric: 'load', issue: 'absurd', count: 1, value: 1e300 },
+    'load: 1 sample beyond anything physical (up to 1.00e300); check the query (a counter without rate(), a difference of series, the wrong unit) or the exporter',
+  ],
   [{ rule: 'protected', effect: 'held' }, 'this workload is protected: Augur reports, never changes it'],
   [{ rule: 'minHistory', effect: 'held', haveSeconds: D, needSeconds: 3 * D }, '1.0 days of history, 3.0 days needed: 2.0 days missing'],
   [{ rule: 'minAccuracy', effect: 'held', accuracy: 0.4, min: 0.5 }, 'backtest accuracy 40% is below 50%'],
@@ -62,9 +66,21 @@ const notes: [Note, string][] = [
   ],
   [
     { rule: 'headroom', effect: 'held', overflows: [{ source: 'ResourceQuota shop/compute', resource: 'cpu', after: 21.5, limit: 20 }] },
-    'the added requests do not fit: ResourceQuota shop/compute: CPU 21.5 > 20 cores',
+    'the requests at the new peak do not fit: ResourceQuota shop/compute: CPU 21.5 > 20 cores',
   ],
-  [{ rule: 'admission', effect: 'held', message: 'denied' }, "the API server's dry run rejected the proposed objects: denied"],
+  [
+    { rule: 'admission', effect: 'held', mode: 'update', object: 'Deployment shop/web', denial: { by: 'policy', name: 'replicas-step', binding: 'replicas-step', message: 'replicas may grow by at most 2' } },
+    'the server-side dry run (an apply of the proposed fields to the live objects) of Deployment shop/web was denied by the ValidatingAdmissionPolicy "replicas-step": replicas may grow by at most 2 (an admission policy of the cluster: ask its owner, kubectl get validatingadmissionpolicy replicas-step)',
+  ],
+  [
+    { rule: 'admission', effect: 'held', mode: 'copy', object: 'Deployment shop/web', denial: { by: 'webhook', name: 'validate.kyverno.svc-fail', message: 'replicas above 8 need a review' } },
+    'the server-side dry run (a create of a renamed copy) of Deployment shop/web was denied by the admission webhook "validate.kyverno.svc-fail": replicas above 8 need a review (a policy engine such as Kyverno or Gatekeeper: ask the owner of that policy)',
+  ],
+  [{ rule: 'admission', effect: 'passed', notRun: 'dry-run apply Deployment shop/web: the API server did not answer within 500 ms' }, 'not checked: the server-side dry run could not run (dry-run apply Deployment shop/web: the API server did not answer within 500 ms)'],
+  [
+    { rule: 'cluster.required', effect: 'held', failed: [{ check: 'live state', error: 'get Deployment shop/web: the API server did not answer (ECONNREFUSED)' }] },
+    'cluster.required is on and a cluster check could not run (live state: get Deployment shop/web: the API server did not answer (ECONNREFUSED)): nothing judged the change yet; Augur proposes it once they run (or set cluster.required: false to propose from Git alone)',
+  ],
   [
     { rule: 'budget.perNamespace', effect: 'held', namespace: 'shop', total: usd(110), budget: { monthly: 100, period: 30 * D } },
     'namespace shop would add +110.00 USD per month (budget 100.00 USD) within 30 days',

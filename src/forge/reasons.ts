@@ -2,10 +2,11 @@
 // in a PR body, the dashboard and the CLI. The one place they become words.
 import { heldBy, type Decision } from '../domain/decision.js';
 import { money } from '../domain/money.js';
-import type { BudgetRef, Finding, FreezeWindowRef, Note, Overflow, ScheduleSkip } from '../domain/reasons.js';
+import type { BudgetRef, Finding, FreezeWindowRef, Note, Overflow, ScheduleSkip, SenseIssue } from '../domain/reasons.js';
 import { fmt, show } from '../domain/units.js';
 import type { CostDelta } from '../domain/money.js';
 import { isoMinutes } from '../util/zoned.js';
+import type { Denial } from '../domain/cluster.js';
 
 /** The note's message, without its rule name. */
 export function describeNote(n: Note): string {
@@ -30,7 +31,8 @@ export function describeNote(n: Note): string {
 function describeDraftNote(n: Note): string {
   switch (n.rule) {
     case 'sanity':
-      return n.effect === 'held' ? `not a usable number: ${n.values.map((v) => `${v.field}=${v.value}`).join(', ')}` : 'all values finite';
+      if ('metric' in n) return `load: ${senseText(n.issue, n.count, n.value, 'load')}; check the query (a counter without rate(), a difference of series, the wrong unit) or the exporter`;
+      return n.effect === 'held' ? `not a usable number: ${n.values.map((v) => `${v.field}=${fmt(v.value)}`).join(', ')} (negative, not finite, or beyond what any workload runs): the inputs are wrong` : 'all values finite and within physical bounds';
     case 'protected':
       return n.effect === 'held' ? 'this workload is protected: Augur reports, never changes it' : 'not protected';
     case 'plausibility':
@@ -106,9 +108,13 @@ function describeClusterNote(n: Note): string {
     case 'limitRange':
       return `pods would be rejected: ${n.violations.map((v) => `${v.field} ${show(v.field, v.value)} is ${v.bound === 'max' ? 'above' : 'below'} the ${v.source} ${v.bound} ${show(v.field, v.limit)}`).join('; ')}`;
     case 'headroom':
-      return 'overflows' in n ? `the added requests do not fit: ${n.overflows.map(overflowText).join('; ')}` : n.figures ? 'fits the namespace quota and the cluster' : 'no quota or capacity figures';
+      return 'overflows' in n ? `the requests at the new peak do not fit: ${n.overflows.map(overflowText).join('; ')}` : n.figures ? 'fits the namespace quota and the cluster at the new peak' : 'no quota or capacity figures';
     case 'admission':
-      return n.effect === 'held' ? `the API server's dry run rejected the proposed objects: ${n.message}` : 'server-side dry run (dryRun=All) accepted the proposed objects';
+      if ('notRun' in n) return `not checked: the server-side dry run could not run (${n.notRun})`;
+      if (n.effect === 'held') return `the server-side dry run (${dryRunWhat(n.mode)}) of ${n.object} was ${describeDenial(n.denial)}`;
+      return `server-side dry run (${dryRunWhat(n.mode)}, dryRun=All) admitted the proposed objects${n.unchecked.length > 0 ? `; not checked: ${n.unchecked.join('; ')}` : ''}`;
+    case 'cluster.required':
+      return `cluster.required is on and ${n.failed.length === 1 ? 'a cluster check' : 'cluster checks'} could not run (${n.failed.map((f) => `${f.check}: ${f.error}`).join('; ')}): nothing judged the change yet; Augur proposes it once they run (or set cluster.required: false to propose from Git alone)`;
     case 'budget.perNamespace':
       return n.effect === 'held' ? `namespace ${n.namespace} would add ${overBudgetText(n.total, n.budget)} within ${Math.round(n.budget.period / 86_400)} days` : `namespace total ${money(n.total)} per month within the period`;
     case 'limits.maxOpenPRs':
@@ -135,7 +141,11 @@ export function needsAttention(d: Decision | undefined): Note[] {
   return (d?.notes ?? []).filter(
     (n) =>
       n.effect === 'held' &&
-      ((n.rule === 'manifest' && !('schedule' in n)) || n.rule === 'plausibility' || n.rule === 'capacity' || (n.rule === 'metrics' && n.cause === 'empty')),
+      ((n.rule === 'manifest' && !('schedule' in n)) ||
+        n.rule === 'plausibility' ||
+        n.rule === 'capacity' ||
+        (n.rule === 'metrics' && n.cause === 'empty') ||
+        (n.rule === 'sanity' && 'metric' in n)),
   );
 }
 
@@ -173,6 +183,8 @@ export function describeFinding(f: Finding): string {
     }
     case 'metricUnavailable':
       return `${f.metric} metric unavailable, its changes are skipped: ${f.error}`;
+    case 'metricSenseless':
+      return `${f.metric} metric left out, its changes are skipped: ${senseText(f.issue, f.count, f.value, f.metric)}; check its query (the container and pod matchers, the unit)`;
     case 'absent':
       return `${f.file}: ${f.yamlPath} is not set, so ${f.source === 'cluster' ? `${show(f.field, f.value)}, as the cluster runs it now, is` : `${show(f.field, f.value)}, what Kubernetes does without it, is`} taken as today's value; Augur adds the key`;
   }
@@ -206,9 +218,47 @@ function overflowText(o: Overflow): string {
   return o.resource === 'cpu' ? `${o.source}: CPU ${fmt(o.after)} > ${fmt(o.limit)} cores` : `${o.source}: memory ${show('memory.request', o.after)} > ${show('memory.request', o.limit)}`;
 }
 
+/** The dry run's mode in words. */
+export const dryRunWhat = (mode: 'update' | 'copy'): string => (mode === 'update' ? 'an apply of the proposed fields to the live objects' : 'a create of a renamed copy');
+
+function senseText(issue: SenseIssue, count: number, value: number, metric: string): string {
+  const samples = `${count} sample${count === 1 ? '' : 's'}`;
+  switch (issue) {
+    case 'negative':
+      return `${samples} below zero (lowest ${fmt(value)}): ${metric === 'load' ? 'a load' : 'usage'} cannot be negative`;
+    case 'nonFinite':
+      return `${samples} infinite (${value > 0 ? '+' : '−'}Inf): not a measurement`;
+    case 'absurd':
+      return `${samples} beyond anything physical (up to ${fmt(value)})`;
+    case 'zero':
+      return `every one of ${samples} is 0: a running container uses some CPU and memory, so the query selects the wrong series`;
+  }
+}
+
 const hourList = (hs: number[]) => hs.map((h) => `${String(h).padStart(2, '0')}:00`).join(', ');
 const acf = (x: number | undefined) => (x === undefined ? 'n/a (under two cycles of history)' : x.toFixed(2));
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 const ratio = (a: number, b: number) => Math.max(a, b) / Math.min(a, b);
 const days = (s: number) => `${(s / 86_400).toFixed(1)} days`;
 const hoursText = (s: number) => (s >= 86_400 ? `${(s / 86_400).toFixed(1)} d` : `${(s / 3600).toFixed(1)} h`);
+
+/**
+ * A denial in words that say who decided and whom to ask: the policy's or webhook's owner, the
+ * namespace's owner for a quota, the cluster admin for a permission Augur lacks.
+ */
+export function describeDenial(d: Denial): string {
+  switch (d.by) {
+    case 'policy':
+      return `denied by the ValidatingAdmissionPolicy "${d.name}"${d.binding && d.binding !== d.name ? ` (binding "${d.binding}")` : ''}: ${d.message} (an admission policy of the cluster: ask its owner, kubectl get validatingadmissionpolicy ${d.name})`;
+    case 'webhook':
+      return `denied by the admission webhook "${d.name}": ${d.message} (a policy engine such as Kyverno or Gatekeeper: ask the owner of that policy)`;
+    case 'quota':
+      return `refused by the ResourceQuota "${d.name}": ${d.message} (ask the namespace's owner to raise the quota)`;
+    case 'invalid':
+      return `the API server finds the proposed object invalid: ${d.message}`;
+    case 'rbac':
+      return `Augur's ServiceAccount${d.user ? ` (${d.user})` : ''} may not ${d.verb} ${d.resource}${d.namespace ? ` in ${d.namespace}` : ''}: a permission Augur lacks, not a verdict on the change; ask the cluster admin to apply the RBAC in deploy/ (src/cluster/permissions.ts), or narrow the targets`;
+    case 'other':
+      return `refused (HTTP ${d.status}): ${d.message}`;
+  }
+}

@@ -125,6 +125,7 @@ describe('guard: each rule in GUARDRAIL_ORDER', () => {
       'rejectedBackoff',
       'memoryLeak',
       'budget.perPR',
+      'cluster.required',
       'limitRange',
       'headroom',
       'admission',

@@ -74,12 +74,16 @@ export interface EditContext {
 
 /** What the cluster said about a proposal; each part is absent when it was not asked, or the error. */
 export interface ClusterContext {
-  /** Requests the proposal adds at its busiest moment (cores, bytes). */
+  /** Requests the proposal adds at its new peak over what runs now (cores, bytes). */
   added: { cores: number; bytes: number };
   quota?: Headroom | { error: string } | undefined;
   clusterRoom?: Headroom | undefined;
   limits?: ContainerLimits | { error: string };
   dryRun?: DryRunResult | { error: string };
+  /** cluster.required: a check that could not run holds the proposal. */
+  required?: boolean;
+  /** Why no cluster check could run at all (no cluster access, the live state not read). */
+  unavailable?: string;
 }
 
 /** What Augur already has open or merged in the forge, and what this cycle has let through so far. */

@@ -18,6 +18,8 @@ import {
   type Chunk,
 } from './grid.js';
 import { Semaphore, abortReason } from './semaphore.js';
+import type { RetryBudget } from '../domain/budget.js';
+import { USER_AGENT } from '../util/version.js';
 
 export interface PrometheusSourceOptions {
   /** Base URL of the Prometheus server, e.g. "http://prometheus:9090" (without /api/v1). */
@@ -34,6 +36,11 @@ export interface PrometheusSourceOptions {
   retryBaseDelayMs?: number;
   /** Points per request at most. Default 11,000 (Prometheus' limit); lower it for stricter backends. */
   maxPointsPerRequest?: number;
+  /**
+   * The cycle's retries (shared with the forge and git), its longest wait for a Retry-After and its
+   * deadline. Without it: `retries` per request and waits of at most 30 s.
+   */
+  budget?: RetryBudget;
 }
 
 const DEFAULT_RETRIES = 3;
@@ -181,12 +188,13 @@ export class PrometheusSource implements MetricsSource {
       }
       const backoff = this.retryBaseMs * 2 ** attempt;
       let delay = Math.min(MAX_BACKOFF_MS, backoff / 2 + (Math.random() * backoff) / 2);
-      if (failure.retryAfterMs !== undefined) {
-        if (failure.retryAfterMs > MAX_RETRY_AFTER_MS) {
-          throw new MetricsError(`${failure.message}; the server asks to retry after ${Math.round(failure.retryAfterMs / 1000)}s, giving up`, ref);
-        }
-        delay = Math.max(delay, failure.retryAfterMs);
-      }
+      if (failure.retryAfterMs !== undefined) delay = Math.max(delay, failure.retryAfterMs);
+      const refusal = this.opts.budget
+        ? this.opts.budget.refusal(delay, `Prometheus ${JSON.stringify(query)}`)
+        : delay > MAX_RETRY_AFTER_MS
+          ? `asked to wait ${Math.round(delay / 1000)} s, giving up`
+          : undefined;
+      if (refusal) throw new MetricsError(`${failure.message}; ${refusal}`, ref);
       await sleep(delay, signal);
     }
   }
@@ -198,7 +206,7 @@ export class PrometheusSource implements MetricsSource {
     const requestSignal = AbortSignal.any([signal, timeout.signal]);
     const options: PrometheusConnectionOptions = {
       endpoint: this.url,
-      headers: { 'User-Agent': 'augur', ...this.opts.headers },
+      headers: { 'User-Agent': USER_AGENT, ...this.opts.headers },
       timeout: this.opts.timeoutMs,
       // prometheus-query has no per-call AbortSignal; attach it to the axios request here.
       requestInterceptor: {
@@ -264,6 +272,10 @@ export class PrometheusSource implements MetricsSource {
         const promType = err.prometheus?.errorType ? ` ${err.prometheus.errorType}` : '';
         const detail = `HTTP ${status}${promType}: ${err.error}`;
         const retryAfterMs = err.prometheus?.augurRetryAfterMs;
+        if (status < 400) {
+          // A 2xx whose body broke off (connection reset, stream error): nothing was rejected.
+          return { retryable: true, message: `the answer of ${where} to query ${JSON.stringify(query)} was cut off after HTTP ${status} (${err.error})`, hint: 'check the network path to Prometheus (proxies, load balancers)' };
+        }
         if (status === 429 || status >= 500) {
           return {
             retryable: true,
@@ -365,7 +377,11 @@ function normaliseErrorResponse(error: unknown): Promise<never> {
     const retryAfterMs = parseRetryAfter(rawRetryAfter);
     const data = res.data;
     const extra = retryAfterMs !== undefined ? { augurRetryAfterMs: retryAfterMs } : {};
-    if (data && typeof data === 'object' && (data as { status?: unknown }).status != null) {
+    if (res.status < 400) {
+      // The status line was fine but reading the body failed: say how, not "OK".
+      const why = (error as { message?: unknown } | null)?.message;
+      res.data = { status: 'error', error: typeof why === 'string' && why ? why : 'the body ended early' };
+    } else if (data && typeof data === 'object' && (data as { status?: unknown }).status != null) {
       res.data = { ...(data as object), ...extra };
     } else {
       const body = typeof data === 'string' ? data.replace(/\s+/g, ' ').trim().slice(0, 200) : '';

@@ -27,6 +27,8 @@ export interface RecommendInput {
   scaledObject?: ScaledObjectSite;
   /** Time zone of schedule windows when sizing.schedule.timezone is not set (the config's schedule.timezone). */
   timezone?: string;
+  /** Requests never proposed below these (cores, bytes): policy.minCpuPerPod and minMemoryPerPod. */
+  floors?: { cpu: number; memory: number };
 }
 
 /** Window of observed history that a decrease must be supported by. */
@@ -249,7 +251,7 @@ function resourceChanges(input: RecommendInput): Change[] {
   if (input.cpu && current['cpu.request'] !== undefined) {
     const p = percentile(input.cpu.values, sizing.cpuPercentile);
     if (Number.isFinite(p)) {
-      const proposed = roundCpu(p * (1 + sizing.cpuMarginPercent / 100));
+      const proposed = Math.max(roundCpu(input.floors?.cpu ?? 0), roundCpu(p * (1 + sizing.cpuMarginPercent / 100)));
       out.push({
         field: 'cpu.request',
         current: current['cpu.request'],
@@ -268,7 +270,7 @@ function resourceChanges(input: RecommendInput): Change[] {
   if (input.memory && current['memory.request'] !== undefined) {
     const peak = max(input.memory.values);
     if (Number.isFinite(peak)) {
-      let proposed = roundMemory(peak * (1 + sizing.memoryMarginPercent / 100));
+      let proposed = Math.max(roundMemory(input.floors?.memory ?? 0), roundMemory(peak * (1 + sizing.memoryMarginPercent / 100)));
       let basis: Change['basis'] = { kind: 'memoryPeak', peak, marginPercent: sizing.memoryMarginPercent };
       const ooms = input.oomKills ? max(input.oomKills.values) : 0;
       if (ooms > 0) {

@@ -18,7 +18,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../domain/ports.js';
 import type { ReevaluationQueue } from './queue.js';
-import { bearer, isObject, parseJson, readBody, send, sha256, stringRecord } from './reply.js';
+import { bearer, isObject, parseJson, readBody, send, sha256, stringRecord, type BodyLimits } from './reply.js';
 
 export interface WebhookTarget {
   kind: string;
@@ -58,6 +58,7 @@ export interface AlertRoute {
   queue: ReevaluationQueue;
   queueLimit: number;
   log?: Logger | undefined;
+  limits?: BodyLimits;
 }
 
 export async function alertmanager(req: IncomingMessage, res: ServerResponse, route: AlertRoute): Promise<void> {
@@ -68,7 +69,7 @@ export async function alertmanager(req: IncomingMessage, res: ServerResponse, ro
   if (!timingSafeEqual(sha256(auth), route.tokenDigest)) {
     return send(res, 401, { error: 'invalid bearer token' }, { 'www-authenticate': 'Bearer realm="augur", error="invalid_token"' });
   }
-  const body = await readBody(req, res);
+  const body = await readBody(req, res, route.limits);
   if (!body) return;
   const parsed = parseJson(body.toString('utf8'));
   if (!parsed.ok) return send(res, 400, { error: `malformed JSON: ${parsed.error}` });

@@ -6,7 +6,8 @@ import type { WebhookHandler } from './webhooks.js';
 
 export class AgentMetrics {
   readonly registry = new Registry();
-  readonly cycles = new Counter({ name: 'augur_cycles_total', help: 'Cycles run, by result', labelNames: ['result'] as const, registers: [this.registry] });
+  readonly cycles = new Counter({ name: 'augur_cycles_total', help: 'Cycles run, by result (ok, error, abandoned: past schedule.cycleTimeout)', labelNames: ['result'] as const, registers: [this.registry] });
+  readonly configReloads = new Counter({ name: 'augur_config_reloads_total', help: 'Changes of the guardrails file seen by serve, by result (applied, rejected)', labelNames: ['result'] as const, registers: [this.registry] });
   readonly duration = new Histogram({
     name: 'augur_cycle_duration_seconds',
     help: 'Duration of a cycle',
@@ -47,10 +48,17 @@ export interface HealthState {
   ready: () => boolean;
   /** Why not ready, for /readyz. */
   detail: () => string;
+  /**
+   * Liveness: false when no cycle has finished for too long (schedule.unhealthyAfter runs plus
+   * schedule.cycleTimeout), so that Kubernetes restarts a stuck pod; with the reason.
+   */
+  live?: () => { ok: boolean; detail: string };
 }
 
-export function startServer(port: number, host: string, metrics: AgentMetrics, health: HealthState, webhooks?: WebhookHandler): Promise<Server> {
+/** `webhooks` is looked up per request: a reloaded config replaces the handler. */
+export function startServer(port: number, host: string, metrics: AgentMetrics, health: HealthState, webhookHandler?: () => WebhookHandler | undefined): Promise<Server> {
   const server = createServer((req, res) => {
+    const webhooks = webhookHandler?.();
     if (webhooks && req.url?.startsWith('/webhooks/')) {
       void webhooks(req, res);
       return;
@@ -61,7 +69,8 @@ export function startServer(port: number, host: string, metrics: AgentMetrics, h
       return;
     }
     if (url === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      const live = health.live?.() ?? { ok: true, detail: 'ok' };
+      res.writeHead(live.ok ? 200 : 503, { 'content-type': 'text/plain' }).end(live.ok ? 'ok\n' : `unhealthy: ${live.detail}\n`);
     } else if (url === '/readyz') {
       const ok = health.ready();
       res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(`${ok ? 'ready' : 'not ready'}: ${health.detail()}\n`);
@@ -74,6 +83,9 @@ export function startServer(port: number, host: string, metrics: AgentMetrics, h
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz, /readyz or /metrics\n');
     }
   });
+  // A client that sends its headers or body slowly is cut off: no socket is held for long.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));

@@ -2,33 +2,53 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** Largest request body accepted, in bytes (413 above). */
+/** Largest request body accepted by default, in bytes (413 above). */
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Time a client has to send its whole body by default (408 after). */
+export const BODY_TIMEOUT_MS = 10_000;
 
-/** Reads the body up to MAX_BODY_BYTES; answers 413 (and resolves undefined) above that. */
-export function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {
-  const tooLarge = () =>
-    send(res, 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` }, { connection: 'close' });
+export interface BodyLimits {
+  maxBytes?: number;
+  timeoutMs?: number;
+}
+
+/**
+ * Reads the body, at most `maxBytes` within `timeoutMs`: answers 413 or 408 (closing the
+ * connection) and resolves undefined otherwise, so a slow or huge unauthenticated body holds
+ * neither memory nor a socket for long.
+ */
+export function readBody(req: IncomingMessage, res: ServerResponse, limits: BodyLimits = {}): Promise<Buffer | undefined> {
+  const maxBytes = limits.maxBytes ?? MAX_BODY_BYTES;
+  const timeoutMs = limits.timeoutMs ?? BODY_TIMEOUT_MS;
+  const tooLarge = () => send(res, 413, { error: `body larger than ${maxBytes} bytes` }, { connection: 'close' });
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+  if (Number.isFinite(declared) && declared > maxBytes) {
     tooLarge();
+    res.once('finish', () => req.destroy());
     return Promise.resolve(undefined);
   }
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const done = (body: Buffer | undefined) => {
+      clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
       resolve(body);
     };
+    const timer = setTimeout(() => {
+      chunks.length = 0;
+      send(res, 408, { error: `body not received within ${timeoutMs / 1000} s` }, { connection: 'close' });
+      res.once('finish', () => req.destroy());
+      done(undefined);
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
+      if (size > maxBytes) {
         chunks.length = 0;
         tooLarge();
-        req.resume(); // discard the rest; the connection closes after the answer
+        res.once('finish', () => req.destroy()); // the rest is not read
         done(undefined);
         return;
       }

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { sign } from '@octokit/webhooks-methods';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderMeta } from '../forge/meta.js';
@@ -381,12 +381,18 @@ describe('POST /webhooks/github', () => {
     const replay = await postGitHub(h, 'pull_request', body, { delivery: 'a1b2c3' });
     expect(replay.status).toBe(409);
     expect(h.closed).toHaveLength(1);
-    // A new delivery id is a new delivery.
-    expect((await postGitHub(h, 'pull_request', body, { delivery: 'd4e5f6' })).status).toBe(200);
+    // The same signed body under a new delivery id is a replay too (anyone who saw it can resend it).
+    const renamed = await postGitHub(h, 'pull_request', body, { delivery: 'd4e5f6' });
+    expect(renamed.status).toBe(409);
+    expect(await renamed.json()).toMatchObject({ error: expect.stringContaining('this exact body was already received') });
+    expect(h.closed).toHaveLength(1);
+    // Another event (another body) under a new id is a new delivery.
+    const other = JSON.stringify(prClosed(true, { number: 43 }));
+    expect((await postGitHub(h, 'pull_request', other, { delivery: 'd4e5f6' })).status).toBe(200);
     expect(h.closed).toHaveLength(2);
     // A forged replay is refused for its signature before its id is even looked at.
     expect((await postGitHub(h, 'pull_request', body, { delivery: 'a1b2c3', signature: await sign('x', body) })).status).toBe(401);
-    // After the window the id is forgotten.
+    // After the window the id and the body are forgotten.
     h.clock.t += 3601;
     expect((await postGitHub(h, 'pull_request', body, { delivery: 'a1b2c3' })).status).toBe(200);
   });
@@ -455,7 +461,48 @@ describe('POST /webhooks/github', () => {
     expect((await postGitHub(h, 'pull_request', body)).status).toBe(413);
     expect(h.closed).toEqual([]);
   });
+
+  it('reads at most webhooks.maxBodyBytes, announced or streamed', async () => {
+    const h = await start({ maxBodyBytes: 4096 });
+    const body = JSON.stringify({ ...prClosed(true), pad: 'x'.repeat(5000) });
+    expect((await postGitHub(h, 'pull_request', body)).status).toBe(413);
+    // Without a Content-Length: counted as it arrives.
+    const streamed = await rawPost(h, '/webhooks/github', [body.slice(0, 3000), body.slice(3000)], { chunked: true });
+    expect(streamed.status).toBe(413);
+    expect(h.closed).toEqual([]);
+  });
+
+  it('gives an unauthenticated slow body webhooks.bodyTimeout, then 408 and the connection closed', async () => {
+    const h = await start({ bodyTimeoutMs: 300 });
+    const started = Date.now();
+    const slow = await rawPost(h, '/webhooks/github', ['{"action":'], { contentLength: 1000, hold: true });
+    expect(slow.status).toBe(408);
+    expect(slow.closed).toBe(true);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(h.closed).toEqual([]);
+  });
 });
+
+/** A POST written by hand, to send a body in pieces or never finish it; resolves with the status and whether the server closed. */
+function rawPost(h: Harness, path: string, pieces: string[], opts: { chunked?: boolean; contentLength?: number; hold?: boolean }): Promise<{ status: number; closed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const { port } = new URL(h.url);
+    const socket = connect(Number(port), '127.0.0.1', () => {
+      const length = opts.chunked ? 'transfer-encoding: chunked' : `content-length: ${opts.contentLength ?? pieces.join('').length}`;
+      socket.write(`POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nx-github-event: pull_request\r\nx-github-delivery: raw-${Date.now()}\r\nx-hub-signature-256: sha256=00\r\n${length}\r\n\r\n`);
+      for (const p of pieces) socket.write(opts.chunked ? `${Buffer.byteLength(p).toString(16)}\r\n${p}\r\n` : p);
+      if (opts.chunked && !opts.hold) socket.write('0\r\n\r\n');
+    });
+    let text = '';
+    socket.on('data', (d: Buffer) => (text += d.toString()));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0), closed: true }));
+    setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer: ${text}`));
+    }, 5000).unref();
+  });
+}
 
 describe('routing', () => {
   it('answers 405 to anything but POST, 404 under /webhooks/ for unknown or disabled endpoints, and leaves other paths to the caller', async () => {

@@ -14,7 +14,8 @@ import type { Logger } from '../domain/ports.js';
 import type { ForgeWebhook } from '../forge/module.js';
 import { alertmanager, TargetMatcher, type AlertRoute, type WebhookTarget } from './alertmanager.js';
 import { DeliveryLog, ReevaluationQueue, type WebhookEvents } from './queue.js';
-import { message, readBody, send, sha256 } from './reply.js';
+import { createHash } from 'node:crypto';
+import { message, readBody, send, sha256, type BodyLimits } from './reply.js';
 
 export { MAX_BODY_BYTES } from './reply.js';
 export type { AlertSummary, WebhookTarget } from './alertmanager.js';
@@ -35,8 +36,12 @@ export interface WebhookOptions {
   queueLimit?: number;
   /** Seconds between two re-evaluations of one target; default 300. */
   perTargetInterval?: number;
-  /** Seconds a forge delivery id is remembered to refuse replays; default 3600. */
+  /** Seconds a forge delivery id, and the digest of its body, are remembered to refuse replays; default 3600. */
   replayWindow?: number;
+  /** Largest body read, in bytes (413 above); default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Milliseconds a client has to send the whole body (408 after); default 10 s. */
+  bodyTimeoutMs?: number;
   /** Unix seconds; tests pass a fake clock. */
   now?: () => number;
   log?: Logger;
@@ -57,13 +62,14 @@ export function createWebhookHandler(opts: WebhookOptions, events: WebhookEvents
   if (!Number.isFinite(replayWindow) || replayWindow <= 0) throw new Error(`webhooks: replayWindow must be more than 0 seconds, got ${replayWindow}`);
   const now = opts.now ?? (() => Date.now() / 1000);
   const log = opts.log;
+  const limits = { ...(opts.maxBodyBytes !== undefined ? { maxBytes: opts.maxBodyBytes } : {}), ...(opts.bodyTimeoutMs !== undefined ? { timeoutMs: opts.bodyTimeoutMs } : {}) };
   const routes = new Map<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>();
   if (opts.alertmanagerToken) {
-    const route: AlertRoute = { tokenDigest: sha256(opts.alertmanagerToken), matcher: new TargetMatcher(opts.targets), queue: new ReevaluationQueue(queueLimit, interval, now, events, log), queueLimit, log };
+    const route: AlertRoute = { tokenDigest: sha256(opts.alertmanagerToken), matcher: new TargetMatcher(opts.targets), queue: new ReevaluationQueue(queueLimit, interval, now, events, log), queueLimit, log, limits };
     routes.set(ALERTMANAGER_PATH, (req, res) => alertmanager(req, res, route));
   }
   if (opts.forge?.secret) {
-    const forge = { ...opts.forge, deliveries: new DeliveryLog(replayWindow, now) };
+    const forge = { ...opts.forge, deliveries: new DeliveryLog(replayWindow, now), limits };
     routes.set(`${WEBHOOK_PREFIX}${forge.type}`, (req, res) => forgeDelivery(req, res, forge, events, log));
   }
   return async (req, res) => {
@@ -86,22 +92,26 @@ export function createWebhookHandler(opts: WebhookOptions, events: WebhookEvents
 async function forgeDelivery(
   req: IncomingMessage,
   res: ServerResponse,
-  forge: { type: string; webhook: ForgeWebhook; secret: string; branchPrefix: string; deliveries: DeliveryLog },
+  forge: { type: string; webhook: ForgeWebhook; secret: string; branchPrefix: string; deliveries: DeliveryLog; limits: BodyLimits },
   events: WebhookEvents,
   log: Logger | undefined,
 ): Promise<void> {
   // The body is read first (bounded) so that the connection stays usable; the forge module parses
   // nothing before the signature over its exact bytes checks out.
-  const body = await readBody(req, res);
+  const body = await readBody(req, res, forge.limits);
   if (!body) return;
   const read = await forge.webhook.read({ headers: req.headers, body }, forge.secret);
   if ('refuse' in read) return send(res, read.refuse.status, { error: read.refuse.error });
   const { delivery } = read;
-  if (forge.deliveries.seen(delivery)) {
-    log?.warn({ delivery }, `${forge.type} webhook: delivery replayed, ignored`);
-    return send(res, 409, { error: `delivery ${delivery} was already received: replayed, not processed again` });
+  // A replay is the same delivery id, or the same signed body under a new id.
+  const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+  const replayOf = forge.deliveries.seen(delivery) ? `delivery ${delivery}` : forge.deliveries.seen(digest) ? 'this exact body' : undefined;
+  if (replayOf) {
+    log?.warn({ delivery }, `${forge.type} webhook: ${replayOf} already received, replay ignored`);
+    return send(res, 409, { error: `${replayOf} was already received: replayed, not processed again` });
   }
   forge.deliveries.record(delivery);
+  forge.deliveries.record(digest);
   if ('reply' in read) return send(res, read.reply.status, read.reply.body);
   const e = read.closed;
   // Several instances may share the repository: each handles its own branches only.
@@ -110,6 +120,7 @@ async function forgeDelivery(
     await events.pullRequestClosed(e);
   } catch (err) {
     forge.deliveries.forget(delivery); // let the forge's redelivery try again
+    forge.deliveries.forget(digest);
     log?.error({ err: message(err), number: e.number, branch: e.branch }, `${forge.type} webhook: handling a closed pull request failed`);
     return send(res, 500, { error: 'handling the closed pull request failed; redeliver to retry' });
   }

@@ -89,11 +89,13 @@ describe('the chart', () => {
   it('puts every namespaced object, and the ServiceAccount subjects, in the release namespace', () => {
     const helm = chartObjects(renderChart(CHART, { namespace: 'platform', releaseName: 'other' }));
     for (const o of helm) {
-      if (o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding') expect(o.metadata.namespace, keyOf(o)).toBeUndefined();
+      if (['ClusterRole', 'ClusterRoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'].includes(o.kind)) expect(o.metadata.namespace, keyOf(o)).toBeUndefined();
       else expect(o.metadata.namespace, keyOf(o)).toBe('platform');
       for (const s of o.subjects ?? []) expect(s.namespace).toBe('platform');
     }
     expect(helm.filter((o) => o.kind !== 'ServiceMonitor').flatMap(schemaProblems)).toEqual([]);
+    // The dry-run-only policy names the ServiceAccount in the release namespace.
+    expect(find(helm, 'ValidatingAdmissionPolicy').spec.matchConditions[0].expression).toBe('request.userInfo.username == "system:serviceaccount:platform:augur"');
   });
 
   it('renders its toggles off cleanly: rbac.create=false leaves no RBAC, and every object stays valid', () => {

@@ -9,6 +9,7 @@ import { CronJob } from 'kubernetes-models/batch/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from 'kubernetes-models/admissionregistration.k8s.io/v1';
 import YAML from 'yaml';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -92,6 +93,8 @@ const MODELS: Record<string, { model: ModelClass; clientType: string }> = {
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': { model: ClusterRoleBinding as unknown as ModelClass, clientType: 'V1ClusterRoleBinding' },
   'rbac.authorization.k8s.io/v1/Role': { model: Role as unknown as ModelClass, clientType: 'V1Role' },
   'rbac.authorization.k8s.io/v1/RoleBinding': { model: RoleBinding as unknown as ModelClass, clientType: 'V1RoleBinding' },
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy': { model: ValidatingAdmissionPolicy as unknown as ModelClass, clientType: 'V1ValidatingAdmissionPolicy' },
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding': { model: ValidatingAdmissionPolicyBinding as unknown as ModelClass, clientType: 'V1ValidatingAdmissionPolicyBinding' },
 };
 
 export const SCHEMA_KINDS = Object.keys(MODELS);

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLUSTER_RULES, LEASE_RULES, NAMESPACED_RULES, type PolicyRule } from '../../src/cluster/permissions.js';
+import { CLUSTER_RULES, DRY_RUN_ONLY_POLICY, LEASE_RULES, NAMESPACED_RULES, type PolicyRule } from '../../src/cluster/permissions.js';
 import { parseConfig } from '../../src/config/load.js';
 import { find, type K8sObject, keyOf, rendered, ROOT, schemaProblems } from './k8s.js';
 
@@ -33,6 +33,8 @@ describe('every overlay renders with kubectl kustomize', () => {
     'networking.k8s.io/v1/NetworkPolicy/augur/augur',
     'rbac.authorization.k8s.io/v1/Role/augur/augur-leader-election',
     'rbac.authorization.k8s.io/v1/RoleBinding/augur/augur-leader-election',
+    'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy//augur-dry-run-only',
+    'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding//augur-dry-run-only',
   ];
   const serve = ['apps/v1/Deployment/augur/augur', 'v1/Service/augur/augur', 'monitoring.coreos.com/v1/ServiceMonitor/augur/augur', 'policy/v1/PodDisruptionBudget/augur/augur'];
   const clusterRbac = ['rbac.authorization.k8s.io/v1/ClusterRole//augur', 'rbac.authorization.k8s.io/v1/ClusterRoleBinding//augur'];
@@ -128,6 +130,30 @@ describe('RBAC is exactly src/cluster/permissions.ts', () => {
     expectLeaseRole(objects);
     expect(objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding')).toEqual([]);
     expect(objects.filter((o) => o.kind === 'Role')).toHaveLength(2);
+  });
+});
+
+describe('the dry-run-only admission policy', () => {
+  it.each(OVERLAYS)("%s: refuses every write of Augur's ServiceAccount that is not a dry run, but its Events and Lease", (overlay) => {
+    const objects = render(overlay);
+    const policy = find(objects, 'ValidatingAdmissionPolicy', DRY_RUN_ONLY_POLICY);
+    const sa = find(objects, 'ServiceAccount', 'augur');
+    expect(policy.spec.failurePolicy).toBe('Fail');
+    // The user it matches is the ServiceAccount the overlay installs.
+    expect(policy.spec.matchConditions).toEqual([
+      { name: 'augur-service-account', expression: `request.userInfo.username == "system:serviceaccount:${sa.metadata.namespace}:${sa.metadata.name}"` },
+    ]);
+    expect(policy.spec.matchConstraints.resourceRules).toEqual([{ apiGroups: ['*'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['*/*'] }]);
+    const excluded = (policy.spec.matchConstraints.excludeResourceRules as K8sObject[]).map((r) => `${r.apiGroups.join()}/${r.resources.join()}`).sort();
+    expect(excluded).toEqual(['/events', 'coordination.k8s.io/leases', 'events.k8s.io/events']);
+    expect(policy.spec.validations.map((v: K8sObject) => v.expression)).toEqual(['request.dryRun == true']);
+    const binding = find(objects, 'ValidatingAdmissionPolicyBinding', DRY_RUN_ONLY_POLICY);
+    expect(binding.spec).toEqual({ policyName: DRY_RUN_ONLY_POLICY, validationActions: ['Deny'] });
+  });
+
+  it('what the policy lets through is exactly what RBAC grants as writes besides the dry-run verbs: Events and the Lease', () => {
+    const writes = [...NAMESPACED_RULES, ...LEASE_RULES].flatMap((r) => (r.verbs.some((v) => ['create', 'update', 'delete'].includes(v)) ? r.resources : []));
+    expect(writes.filter((r) => !['deployments', 'statefulsets', 'horizontalpodautoscalers'].includes(r)).sort()).toEqual(['events', 'leases']);
   });
 });
 

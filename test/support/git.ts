@@ -1,6 +1,6 @@
 // Real git against bare repositories on disk, for integration and end-to-end tests.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -35,6 +35,21 @@ export function pushFiles(bare: string, files: Record<string, string>, message: 
     writeFileSync(join(work, path), content);
   }
   git(['add', '.'], work);
+  git(['commit', '-m', message], work);
+  git(['push', 'origin', branch], work);
+  rmSync(work, { recursive: true, force: true });
+}
+
+/** Commits symbolic links (path → target, as `ln -s target path` would) to a branch of the bare repository, replacing what is there. */
+export function pushSymlinks(bare: string, links: Record<string, string>, message: string, branch = 'main'): void {
+  const work = mkdtempSync(join(tmpdir(), 'augur-push-'));
+  git(['clone', '--branch', branch, bare, work]);
+  for (const [path, target] of Object.entries(links)) {
+    rmSync(join(work, path), { recursive: true, force: true });
+    mkdirSync(dirname(join(work, path)), { recursive: true });
+    symlinkSync(target, join(work, path));
+  }
+  git(['add', '-A', '.'], work);
   git(['commit', '-m', message], work);
   git(['push', 'origin', branch], work);
   rmSync(work, { recursive: true, force: true });

@@ -203,11 +203,11 @@ describe('fake GitHub API (checked against @octokit/openapi)', () => {
       auth: 'test-token',
       log: silent,
       throttle: {
-        onRateLimit: (_retryAfter, options) => {
+        onRateLimit: (_retryAfter: number, options: { method: string; url: string }) => {
           limited.push(`${options.method} ${options.url}`);
           return false;
         },
-        onSecondaryRateLimit: (_retryAfter, options) => {
+        onSecondaryRateLimit: (_retryAfter: number, options: { method: string; url: string }) => {
           limited.push(`${options.method} ${options.url}`);
           return false;
         },

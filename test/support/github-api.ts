@@ -109,6 +109,14 @@ export interface FakeComment {
   updated_at: string;
 }
 
+export interface FakeReview {
+  id: number;
+  pull_number: number;
+  user: string;
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED';
+  submitted_at: string;
+}
+
 export interface FakeRequest {
   method: string;
   path: string;
@@ -125,6 +133,7 @@ export interface FakeGitHub {
   /** Non-PR issues. */
   issues: FakeIssue[];
   comments: FakeComment[];
+  reviews: FakeReview[];
   /** Repo labels that exist (names). */
   labels: string[];
   requests: FakeRequest[];
@@ -132,6 +141,8 @@ export interface FakeGitHub {
   violations: string[];
   /** Test helper: simulate a human merging PR `number` (state closed, merged true). */
   merge(number: number, mergedAt?: Date | string): FakePull;
+  /** Test helper: `user` reviews PR `number` (as GitHub does, the user is no longer a requested reviewer). */
+  review(number: number, user: string, state?: FakeReview['state']): FakeReview;
   close(): Promise<void>;
 }
 
@@ -538,6 +549,7 @@ class FakeGitHubServer implements FakeGitHub {
   pulls: FakePull[] = [];
   issues: FakeIssue[] = [];
   comments: FakeComment[] = [];
+  reviews: FakeReview[] = [];
   labels: string[] = [];
   requests: FakeRequest[] = [];
   violations: string[] = [];
@@ -606,6 +618,15 @@ class FakeGitHubServer implements FakeGitHub {
     pull.updated_at = at;
     pull.draft = false;
     return pull;
+  }
+
+  review(number: number, user: string, state: FakeReview['state'] = 'APPROVED'): FakeReview {
+    const pull = this.pulls.find((p) => p.number === number);
+    if (!pull) throw new Error(`fake GitHub: no pull request #${number}`);
+    const r: FakeReview = { id: this.nextCommentId++, pull_number: number, user, state, submitted_at: isoSeconds(this.now()) };
+    this.reviews.push(r);
+    pull.requested_reviewers = pull.requested_reviewers.filter((u) => u.toLowerCase() !== user.toLowerCase());
+    return r;
   }
 
   /* ---------------------------------------------------------------- request pipeline */
@@ -825,6 +846,10 @@ class FakeGitHubServer implements FakeGitHub {
         return this.pullsUpdate(ctx);
       case 'pulls/request-reviewers':
         return this.pullsRequestReviewers(ctx);
+      case 'pulls/list-reviews': {
+        const pull = this.getPull(ctx);
+        return this.paginate(ctx, this.reviews.filter((r) => r.pull_number === pull.number).map((r) => this.reviewJson(r)));
+      }
       case 'issues/list-for-repo':
         return this.issuesList(ctx);
       case 'issues/get':
@@ -1438,6 +1463,24 @@ class FakeGitHubServer implements FakeGitHub {
       json.security_and_analysis = null;
     }
     return json;
+  }
+
+  private reviewJson(r: FakeReview): Obj {
+    const html = `${this.htmlRepo}/pull/${r.pull_number}#pullrequestreview-${r.id}`;
+    const api = `${this.url}/repos/${this.owner}/${this.repo}/pulls/${r.pull_number}`;
+    return {
+      id: r.id,
+      node_id: b64(`PRR_${r.id}`),
+      user: this.userJson(r.user),
+      body: '',
+      state: r.state,
+      html_url: html,
+      pull_request_url: api,
+      author_association: this.authorAssociation(r.user),
+      _links: { html: { href: html }, pull_request: { href: api } },
+      submitted_at: r.submitted_at,
+      commit_id: sha1(`${r.pull_number}`),
+    };
   }
 
   private labelJson(name: string): Obj {

@@ -9,6 +9,7 @@ import { runCycle, type CycleReport } from '../../src/agent/cycle.js';
 import { buildForge, buildMetrics, buildWorkspace } from '../../src/agent/wire.js';
 import { DEMO_ASSETS } from '../../src/cli/demo.js';
 import { parseConfig } from '../../src/config/load.js';
+import { once } from '../../src/cli/cycle.js';
 import { startFakeGitHub, type FakeGitHub } from './github-api.js';
 import { makeRemote } from './git.js';
 
@@ -23,6 +24,10 @@ export interface RunOptions {
   /** Replaces fields of the web target (e.g. its name or manifest). */
   webTarget?: Record<string, unknown>;
   prometheusUrl?: string;
+  /** Replaces keys of `forge:` (apiUrl through a fault proxy, timeout...). */
+  forge?: Record<string, unknown>;
+  /** More top-level keys (retries, schedule, git...). */
+  top?: Record<string, unknown>;
 }
 
 export interface World {
@@ -32,6 +37,8 @@ export interface World {
   /** Writes the guardrails file for these options and returns its path. */
   configFile: (opts?: RunOptions) => string;
   run: (opts?: RunOptions) => Promise<CycleReport>;
+  /** One cycle the way `augur run --once` runs it: the cycle's deadline and retry budget included. */
+  runOnce: (opts?: RunOptions) => Promise<CycleReport>;
 }
 
 export async function startWorld(prometheusUrl: string, now: number): Promise<World> {
@@ -45,7 +52,7 @@ export async function startWorld(prometheusUrl: string, now: number): Promise<Wo
     const config = {
       prometheus: { url: opts.prometheusUrl ?? prometheusUrl, step: '5m', history: '14d', timeout: '10s' },
       git: { url: bare, baseBranch: 'main', workdir },
-      forge: { type: 'github', owner: 'acme', repo: 'manifests', apiUrl: github.url, token: { env: 'AUGUR_E2E_TOKEN' }, labels: ['augur'], reviewers: ['oncall'] },
+      forge: { type: 'github', owner: 'acme', repo: 'manifests', apiUrl: github.url, token: { env: 'AUGUR_E2E_TOKEN' }, labels: ['augur'], reviewers: ['oncall'], ...opts.forge },
       limits: { maxOpenPRs: 5, maxPRsPerHour: 5 },
       policy: { maxStepPercent: { up: 50, down: 30 }, ...opts.policy },
       targets: [
@@ -65,6 +72,7 @@ export async function startWorld(prometheusUrl: string, now: number): Promise<Wo
           ...opts.webTarget,
         },
       ],
+      ...opts.top,
     };
     const file = join(root, `augur-${++n}.yaml`);
     writeFileSync(file, stringify(config));
@@ -82,5 +90,9 @@ export async function startWorld(prometheusUrl: string, now: number): Promise<Wo
       log: silent,
     });
   };
-  return { bare, github, workdir, configFile, run };
+  const runOnce = async (opts: RunOptions = {}) => {
+    const file = configFile({ ...opts, top: { cluster: { enabled: false }, ...opts.top } });
+    return once(parseConfig(readFileSync(file, 'utf8'), file), now, false, silent);
+  };
+  return { bare, github, workdir, configFile, run, runOnce };
 }

@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseMeta } from '../meta.js';
-import { type Forge, type OpenPullRequest, type PullRequestInfo } from '../../domain/forge.js';
+import { type Forge, type OpenPullRequest, type PullRequestExtras, type PullRequestInfo } from '../../domain/forge.js';
 
 interface StoredPull {
   number: number;
@@ -78,6 +78,18 @@ export class LocalForge implements Forge {
     return this.info(stored);
   }
 
+  async ensurePullRequestExtras(pr: PullRequestInfo, want: PullRequestExtras): Promise<string[]> {
+    const state = this.load();
+    const p = this.find(state, pr.number);
+    const labels = want.labels.filter((l) => !p.labels.includes(l));
+    const reviewers = [...want.reviewers, ...want.teamReviewers].filter((r) => !p.reviewers.includes(r));
+    if (labels.length === 0 && reviewers.length === 0) return [];
+    p.labels.push(...labels);
+    p.reviewers.push(...reviewers);
+    this.save(state);
+    return [...labels.map((l) => `label ${l}`), ...reviewers.map((r) => `reviewer ${r}`)];
+  }
+
   async updatePullRequest(number: number, update: { title: string; body: string }): Promise<void> {
     const state = this.load();
     const p = this.find(state, number);
@@ -144,6 +156,9 @@ export class LocalForge implements Forge {
       ...(p.mergedAt !== undefined ? { mergedAt: p.mergedAt } : {}),
       ...(meta ? { meta } : {}),
       ...(body !== undefined ? { body: body.slice(body.indexOf('\n\n', body.indexOf('\n\n') + 2) + 2) } : {}),
+      labels: p.labels,
+      requestedReviewers: p.reviewers,
+      requestedTeams: [],
     };
   }
 

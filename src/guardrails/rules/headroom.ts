@@ -2,10 +2,10 @@ import type { Headroom } from '../../domain/cluster.js';
 import type { Overflow } from '../../domain/reasons.js';
 import type { Rule } from '../rule.js';
 
-/** Blast radius: the requests a proposal adds at its busiest moment must fit the namespace quota and the nodes. */
+/** Blast radius: the workload at its new peak (replicas, HPA ceiling or highest schedule window, times the new requests) must fit the namespace quota and the nodes. */
 export const headroom: Rule = {
   name: 'headroom',
-  doc: "the requests a change adds must fit the namespace's tightest ResourceQuota and the cluster's allocatable",
+  doc: "the workload at its new peak (the replica count, the HPA's maxReplicas or the schedule's highest window, times the new requests, less what runs now) must fit the namespace's tightest ResourceQuota and the cluster's allocatable",
   cluster(_draft, { added, quota, clusterRoom }) {
     const rooms = [quota && !('error' in quota) ? quota : undefined, clusterRoom].filter((h): h is Headroom => h !== undefined);
     const overflows = overflowsOf(added, rooms);

@@ -6,6 +6,7 @@ import { allowedChanges } from './allowedChanges.js';
 import { budgetPerNamespace } from './budgetPerNamespace.js';
 import { budgetPerPR } from './budgetPerPR.js';
 import { capacity } from './capacity.js';
+import { clusterRequired } from './clusterRequired.js';
 import { consistency } from './consistency.js';
 import { cooldown } from './cooldown.js';
 import { drift } from './drift.js';
@@ -53,6 +54,7 @@ export const RULES: readonly Rule[] = [
   memoryLeak,
   budgetPerPR,
   // the cluster
+  clusterRequired,
   limitRange,
   headroom,
   admission,

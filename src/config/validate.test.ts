@@ -1,0 +1,103 @@
+// What `augur validate` refuses since issue 15: zero durations, a sizing quantile above the one the
+// HPA ceiling covers, URLs that are malformed or carry credentials, request floors above their
+// ceilings; and how secrets are kept out of every problem it prints.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig, type ConfigProblem } from './load.js';
+import { redactText, redactValue, rememberSecret } from './redact.js';
+
+const MINIMAL = `git:
+  url: remote.git
+metrics:
+  file: { dir: traces }
+forge: { type: local, path: forge }
+targets:
+  - namespace: shop
+    name: web
+    manifest: { format: plain, path: apps/web.yaml }
+    metrics:
+      load: { file: web.csv }
+    capacity: { perReplica: 100 }
+`;
+
+function problemsOf(text: string): ConfigProblem[] {
+  try {
+    parseConfig(text, 'augur.yaml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  return expect.fail('expected a ConfigError');
+}
+
+const at = (problems: ConfigProblem[], path: string) => problems.find((p) => p.path === path)?.message;
+
+describe('validate: zero durations', () => {
+  it.each([
+    ['schedule:\n  cycleTimeout: 0s\n', 'schedule.cycleTimeout'],
+    ['policy:\n  freezeWindows: [{ cron: "0 18 * * 5", duration: 0h }]\n', 'policy.freezeWindows[0].duration'],
+    ['sizing:\n  horizon: 0h\n', 'sizing.horizon'],
+    ['metrics:\n  file: { dir: traces, step: 0m }\n', 'metrics.file.step'],
+    ['retries:\n  maxWait: 0s\n', 'retries.maxWait'],
+  ])('%s is refused with an example', (yaml, path) => {
+    const text = yaml.startsWith('metrics:') ? MINIMAL.replace('metrics:\n  file: { dir: traces }\n', yaml) : `${MINIMAL}${yaml}`;
+    expect(at(problemsOf(text), path)).toMatch(/^must be more than 0, e\.g\. "\d+[smhdw]"$/);
+  });
+
+  it('accepts 0 where it means "off": cooldown, back-off, reselectEvery, minHistory', () => {
+    expect(() => parseConfig(`${MINIMAL}policy: { cooldown: 0s, rejectedBackoff: 0s, minHistory: 0s }\nsizing: { reselectEvery: 0s }\n`, 'augur.yaml')).not.toThrow();
+  });
+});
+
+describe('validate: across fields', () => {
+  it('refuses an effective sizing.quantile above sizing.maxQuantile, at the target', () => {
+    const problems = problemsOf(`${MINIMAL}sizing: { quantile: 0.99, maxQuantile: 0.9 }\n`);
+    expect(at(problems, 'targets[0].sizing')).toMatch(/effective sizing\.quantile 0\.99 is above sizing\.maxQuantile 0\.9: .*lower quantile or raise maxQuantile/);
+  });
+
+  it('refuses request floors above their ceilings', () => {
+    expect(at(problemsOf(`${MINIMAL}policy: { minCpuPerPod: 2, maxCpuPerPod: 1 }\n`), 'targets[0].policy')).toMatch(/minCpuPerPod\/minMemoryPerPod is above/);
+  });
+});
+
+describe('validate: URLs', () => {
+  const prom = (url: string) => `${MINIMAL}prometheus:\n  url: ${JSON.stringify(url)}\n`;
+  it.each([
+    ['prometheus:9090', 'must start with http:// or https://, e.g. http://prometheus.monitoring:9090'],
+    ['not a url', 'not a URL; write the scheme and host, e.g. http://prometheus.monitoring:9090'],
+    ['http://prometheus:9090/api/v1', "the server's base URL, without /api/v1"],
+    ['http://prometheus:9090/?q=1', 'must not have a query or fragment'],
+    ['http://user:pw@prometheus:9090', 'credentials in the URL are not allowed'],
+  ])('prometheus.url %s is refused with the fix', (url, fix) => {
+    expect(at(problemsOf(prom(url)), 'prometheus.url')).toContain(fix);
+  });
+
+  it('refuses a forge.apiUrl without a scheme and a git.url with a token in it', () => {
+    const gh = MINIMAL.replace('forge: { type: local, path: forge }', 'forge: { type: github, owner: a, repo: b, apiUrl: "api.github.com" }');
+    expect(at(problemsOf(gh), 'forge.apiUrl')).toMatch(/not a URL|must start with http/);
+    const git = MINIMAL.replace('url: remote.git', 'url: "https://bot:tok-123456@github.com/a/b.git"');
+    expect(at(problemsOf(git), 'git.url')).toMatch(/credentials in the URL are not allowed .*set git\.token/);
+    const scp = MINIMAL.replace('url: remote.git', 'url: "git@github.com:a/b.git"');
+    expect(() => parseConfig(scp, 'augur.yaml')).not.toThrow();
+  });
+
+  it('prints the value found with its credentials redacted', () => {
+    const p = problemsOf(prom('https://admin:hunter2@prom.example.com'));
+    expect(p.find((x) => x.path === 'prometheus.url')!.value).toBe('"https://(redacted)@prom.example.com"');
+  });
+});
+
+describe('redaction', () => {
+  it('replaces remembered secrets, URL credentials, bearer strings and GitHub tokens', () => {
+    rememberSecret('a-remembered-secret');
+    expect(redactText('push failed: a-remembered-secret rejected')).toBe('push failed: (redacted) rejected');
+    expect(redactText('https://u:p@h/x')).toBe('https://(redacted)@h/x');
+    expect(redactText('Authorization: Bearer abc.def.ghi123')).toBe('Authorization: Bearer (redacted)');
+    expect(redactText('token ghp_0123456789abcdefghij0123456789')).not.toContain('ghp_0123');
+  });
+
+  it('replaces every value under a secret-holding key at any depth, but keeps references and the author', () => {
+    expect(
+      redactValue({ url: 'http://p', auth: { bearer: 'xyz-secret' }, token: { env: 'GITHUB_TOKEN' }, nested: [{ password: 42 }], author: { name: 'augur[bot]' } }),
+    ).toEqual({ url: 'http://p', auth: { bearer: '(redacted)' }, token: { env: 'GITHUB_TOKEN' }, nested: [{ password: '(redacted)' }], author: { name: 'augur[bot]' } });
+  });
+});
