@@ -12,6 +12,7 @@ import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
 import { loadConfig } from '../config/load.js';
 import { effectiveSettings } from '../config/schema.js';
+import { VERSION } from '../util/version.js';
 
 const DEFAULT_CONFIG = process.env.AUGUR_CONFIG ?? 'augur.yaml';
 
@@ -24,6 +25,7 @@ const parseTime = (v: string): number => {
 const program = new Command()
   .name('augur')
   .description('Predictive scaling for GitOps: forecast load, propose replica and resource changes as pull requests.')
+  .version(VERSION, '-V, --version', 'print the version and exit')
   .showHelpAfterError();
 
 program

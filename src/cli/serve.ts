@@ -61,6 +61,7 @@ async function serve(initial: LoadedConfig, opts: ServeOptions): Promise<void> {
   const state: ServeState = { loaded: initial, digest: digestOf(readText(initial.file) ?? ''), hooks: undefined, cycles: 0, lastError: '', staleAt: Number.POSITIVE_INFINITY };
   const { elector, shard } = await leadership(initial, log);
   const leader = await keepLeading(elector, initial, log);
+  metrics.watchLeader(() => leader.leading);
   // The models chosen per workload, kept between cycles (sizing.reselectEvery).
   const selections = new SelectionCache();
   // Aborted when SIGTERM gives up waiting: the running cycle's calls are cancelled.

@@ -2,10 +2,40 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CycleReport } from '../agent/cycle.js';
+import type { Note } from '../domain/reasons.js';
+import { REVISION, VERSION } from '../util/version.js';
 import type { WebhookHandler } from './webhooks.js';
 
+type HeldRule = Extract<Note, { effect: 'held' }>['rule'];
+/**
+ * Every guardrail that can hold a decision: augur_holds has a series for each, 0 when nothing is
+ * held by it, so an alert on `augur_holds{rule="drift"} > 0` sees 0 rather than nothing. Typed
+ * against Note: a new holding rule that is not listed here does not compile.
+ */
+const HOLD_RULES = Object.keys({
+  manifest: 1, drift: 1, metrics: 1, capacity: 1, sanity: 1, plausibility: 1, protected: 1, minHistory: 1, minAccuracy: 1,
+  freezeWindows: 1, cooldown: 1, rejectedBackoff: 1, memoryLeak: 1, 'budget.perPR': 1, limitRange: 1, headroom: 1, admission: 1,
+  'cluster.required': 1, 'budget.perNamespace': 1, 'limits.maxOpenPRs': 1, 'limits.maxPRsPerHour': 1,
+} satisfies Record<HeldRule, 1>) as HeldRule[];
+const VERDICTS = ['propose', 'hold', 'unchanged', 'error'] as const;
+
+/**
+ * /metrics. Names follow Prometheus's rules: `augur_` on Augur's own, `_total` on counters, base
+ * units (`_seconds`); the Node client's default metrics keep their standard names
+ * (process_cpu_user_seconds_total, nodejs_heap_size_used_bytes, ...) so the usual Node dashboards
+ * work unchanged.
+ */
 export class AgentMetrics {
   readonly registry = new Registry();
+  readonly buildInfo = new Gauge({ name: 'augur_build_info', help: 'Always 1; the labels say which Augur runs (version from package.json, revision: the git commit)', labelNames: ['version', 'revision'] as const, registers: [this.registry] });
+  /** Read at each scrape: 1 while this replica holds the Lease (or runs alone), else 0. */
+  private leading: () => boolean = () => true;
+  readonly leader = new Gauge({
+    name: 'augur_leader',
+    help: '1 when this replica runs the cycles (it holds the Lease, or leader election is off), 0 when another replica does',
+    registers: [this.registry],
+    collect: () => this.leader.set(this.leading() ? 1 : 0),
+  });
   readonly cycles = new Counter({ name: 'augur_cycles_total', help: 'Cycles run, by result (ok, error, abandoned: past schedule.cycleTimeout)', labelNames: ['result'] as const, registers: [this.registry] });
   readonly configReloads = new Counter({ name: 'augur_config_reloads_total', help: 'Changes of the guardrails file seen by serve, by result (applied, rejected)', labelNames: ['result'] as const, registers: [this.registry] });
   readonly duration = new Histogram({
@@ -25,7 +55,20 @@ export class AgentMetrics {
   readonly lastSuccess = new Gauge({ name: 'augur_last_success_timestamp_seconds', help: 'When the last cycle finished without error', registers: [this.registry] });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'augur_process_' });
+    collectDefaultMetrics({ register: this.registry });
+    this.buildInfo.set({ version: VERSION, revision: REVISION }, 1);
+    this.zero();
+  }
+
+  /** Where augur_leader reads whether this replica leads. */
+  watchLeader(leading: () => boolean): void {
+    this.leading = leading;
+  }
+
+  /** Every known verdict and holding rule at 0, so they are present before and between holds. */
+  private zero(): void {
+    for (const verdict of VERDICTS) this.decisions.set({ verdict }, 0);
+    for (const rule of HOLD_RULES) this.holds.set({ rule }, 0);
   }
 
   record(report: CycleReport, seconds: number): void {
@@ -34,6 +77,7 @@ export class AgentMetrics {
     this.lastSuccess.set(Date.now() / 1000);
     this.decisions.reset();
     this.holds.reset();
+    this.zero();
     for (const o of report.outcomes) {
       this.decisions.inc({ verdict: o.error ? 'error' : (o.decision?.verdict ?? 'error') });
       for (const n of o.decision?.notes ?? []) if (n.effect === 'held') this.holds.inc({ rule: n.rule });
@@ -64,8 +108,9 @@ export function startServer(port: number, host: string, metrics: AgentMetrics, h
       return;
     }
     const url = req.url?.split('?')[0];
-    if (req.method !== 'GET') {
-      res.writeHead(405, { allow: 'GET' }).end();
+    // HEAD answers as GET would, without the body (Node's ServerResponse drops it for HEAD).
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
     if (url === '/healthz') {
