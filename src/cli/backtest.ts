@@ -75,6 +75,8 @@ export interface BacktestReport {
      * p90 pinball was lower.
      */
     augur_vs_each_baseline_p90: Record<string, { series: number; median_ratio: number | null; augur_better: number }>;
+    /** Series Augur's selection could not be scored on (too short for the origins), with why: left out of every median above, and said so. */
+    augur_not_scored: { series: string; reason: string }[];
   };
 }
 
@@ -231,10 +233,12 @@ export function summarize(series: SeriesResult[], keys: string[]): BacktestRepor
     const m = median(rs);
     each[name] = { series: rs.length, median_ratio: m === null ? null : round6(m), augur_better: wins };
   }
+  const notScored = series.flatMap((s) => (s.models.augur?.skipped ? [{ series: s.name, reason: s.models.augur.skipped }] : []));
   return {
     models,
     augur_vs_best_baseline_p90: { series: list.length, median_ratio: med === null ? null : round6(med), augur_better_or_equal: better, ratios },
     augur_vs_each_baseline_p90: each,
+    augur_not_scored: notScored,
   };
 }
 
@@ -354,6 +358,13 @@ export function renderMarkdown(r: BacktestReport): string {
       : `Augur vs the best baseline per series (p90 pinball, ratio < 1 = Augur better): median ratio **${fmt(a.median_ratio)}** over ${a.series} series; Augur at least as good on ${a.augur_better_or_equal} of ${a.series}.`,
   );
   out.push('');
+  const notScored = r.summary.augur_not_scored ?? [];
+  if (notScored.length > 0) {
+    out.push(`Not scored for Augur, and left out of every median (${notScored.length} of ${r.series.length} series):`);
+    out.push('');
+    for (const x of notScored) out.push(`- \`${x.series}\`: ${x.reason}`);
+    out.push('');
+  }
   const each = Object.entries(r.summary.augur_vs_each_baseline_p90);
   if (each.length > 0) {
     out.push('Augur against each baseline on its own (p90 pinball):');

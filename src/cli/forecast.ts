@@ -4,7 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../config/duration.js';
-import { selectAugur } from '../forecast/registry.js';
+import { augurCandidates, selectAugur } from '../forecast/registry.js';
+import { backtestShortfall } from '../forecast/backtest.js';
+import { prepareHistory } from '../forecast/clean.js';
 import { quantileKey } from '../forecast/loss.js';
 import { DEFAULT_LOOKBACK_SECONDS, nativeStepSeconds, parseTraceCsv, resampleLast, type TraceData } from '../metrics/file.js';
 import type { Series } from '../domain/series.js';
@@ -34,7 +36,10 @@ export function readTraceFile(file: string): TraceData {
  * The samples strictly before `until` (Unix seconds; all when undefined), resampled onto a grid of
  * `stepSeconds` aligned to multiples of the step, as FileSource does (the last sample in
  * (t - lookback, t], lookback = max(step, 5 min)). The grid runs from the first sample's grid point
- * to the last sample's, so no grid point lies at or after `until`.
+ * to the last grid point before `until` (without `until`: the last sample's), so a forecast from it
+ * starts at the first grid point at or after `until` even when the samples stop earlier: the
+ * missing tail is NaN, for the cleaning to fill (see prepareHistory), never a forecast that starts
+ * in the past.
  */
 export function traceToSeries(data: TraceData, stepSeconds: number, until?: number): Series {
   let n = data.timestamps.length;
@@ -52,7 +57,7 @@ export function traceToSeries(data: TraceData, stepSeconds: number, until?: numb
   const ts = data.timestamps.slice(0, n);
   const vs = data.values.slice(0, n);
   const start = Math.ceil((ts[0] as number) / stepSeconds) * stepSeconds;
-  const end = Math.floor((ts[n - 1] as number) / stepSeconds) * stepSeconds;
+  const end = until !== undefined ? Math.ceil(until / stepSeconds) * stepSeconds - stepSeconds : Math.floor((ts[n - 1] as number) / stepSeconds) * stepSeconds;
   const grid: number[] = [];
   for (let t = start; t <= end; t += stepSeconds) grid.push(t);
   const { values } = resampleLast({ timestamps: ts, values: vs }, grid, Math.max(stepSeconds, DEFAULT_LOOKBACK_SECONDS));
@@ -110,14 +115,25 @@ export function runForecast(o: ForecastCommandOptions): string {
     throw new Error(`${o.input}: no rows before ${o.until !== undefined ? new Date(o.until * 1000).toISOString() : 'the end'}; move --until later`);
   }
   const horizonSteps = horizonStepsOf(o.horizon, step);
-  const fc = selectAugur(history, { horizonSteps, quantiles: o.quantiles });
+  // The agent's path: counter to rate, gaps filled, incidents excluded (prepareHistory), then the selection.
+  const prepared = prepareHistory(history);
+  const candidates = augurCandidates(step);
+  const opts = { horizonSteps, quantiles: o.quantiles };
+  const fc = selectAugur(prepared.series, { ...opts, candidates });
   const quantiles: Record<string, (number | null)[]> = {};
   for (const q of o.quantiles) quantiles[quantileKey(q)] = (fc.quantiles[quantileKey(q)] ?? []).map(round6);
+  const r = prepared.report;
+  const notes: string[] = [];
+  if (prepared.resets !== undefined) notes.push(`the history is a counter: forecast its rate (${prepared.resets} reset${prepared.resets === 1 ? '' : 's'})`);
+  if (r.interpolated > 0) notes.push(`${r.interpolated} missing step${r.interpolated === 1 ? '' : 's'} filled`);
+  if (r.incidentSteps > 0) notes.push(`${r.incidentSteps} step${r.incidentSteps === 1 ? '' : 's'} of ${r.incidents.length} incident${r.incidents.length === 1 ? '' : 's'} excluded`);
+  if (!fc.accuracy) notes.push(backtestShortfall(candidates, prepared.series, opts) ?? 'not backtested: the selection could not score any model on this history');
   const out = {
     model: fc.model,
     step_s: step,
     timestamps: fc.timestamps.map((t) => new Date(t * 1000).toISOString()),
     quantiles,
+    ...(notes.length > 0 ? { notes } : {}),
   };
   return JSON.stringify(out, null, 2);
 }

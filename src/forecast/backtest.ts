@@ -1,7 +1,7 @@
 import type { Accuracy, ForecastOptions, Forecaster } from '../domain/forecast.js';
 import type { Series } from '../domain/series.js';
 import { dailySteps, fillGaps, usableSteps } from './clean.js';
-import { ForecastError } from './errors.js';
+import { describeSteps, ForecastError } from './errors.js';
 import { pinballLoss, quantileKey, selectionLevels } from './loss.js';
 import { validateOptions } from './model.js';
 
@@ -10,6 +10,26 @@ export type BacktestOptions = ForecastOptions & { origins: number };
 /** Steps of history a rolling-origin backtest of `f` needs: the model's minimum plus the held-out windows. */
 export function backtestNeeds(f: Forecaster, opts: BacktestOptions): number {
   return f.minHistorySteps(opts) + opts.origins * opts.horizonSteps;
+}
+
+/**
+ * Why no candidate can be backtested on this history even at one origin (the selection then
+ * forecasts with an untested model, and the minAccuracy guard holds), or undefined when one can.
+ * Said, never skipped silently: `augur forecast` prints it, the agent's hold names it.
+ */
+export function backtestShortfall(candidates: readonly Forecaster[], history: Series, opts: ForecastOptions): string | undefined {
+  const have = usableSteps(history);
+  const step = history.stepSeconds;
+  let least: Forecaster | undefined;
+  for (const c of candidates) if (!least || c.minHistorySteps(opts) < least.minHistorySteps(opts)) least = c;
+  if (!least) return 'no candidate model to backtest';
+  const need = backtestNeeds(least, { ...opts, origins: 1 });
+  if (have >= need) return undefined;
+  return (
+    `not backtested: ${describeSteps(have, step)} of usable history; a backtest needs ${describeSteps(need, step)} ` +
+    `(${least.name} needs ${describeSteps(least.minHistorySteps(opts), step)}, plus one held-out horizon of ${describeSteps(opts.horizonSteps, step)}), ` +
+    'so the forecast comes from an untested model and no accuracy is known'
+  );
 }
 
 /** What a rolling-origin backtest saw and predicted, before it is scored. */

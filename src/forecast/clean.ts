@@ -117,6 +117,20 @@ export function cleanHistory(series: Series): {
   };
 }
 
+/**
+ * The one path from a load history as read to what every forecast is made from: a counter
+ * (a Prometheus *_total read without rate()) turned into its rate (counterToRate), then gaps
+ * filled and incidents excluded (cleanHistory). The agent's cycle (decide), `augur forecast`,
+ * `augur backtest` (Augur's selection at each origin) and `augur simulate` all forecast from it.
+ * `resets` is set when the history was a counter.
+ */
+export function prepareHistory(raw: Series): { series: Series; report: CleanReport; rate: Series; resets?: number } {
+  const counter = counterToRate(raw);
+  const rate = counter?.series ?? raw;
+  const { series, report } = cleanHistory(rate);
+  return { series, report, rate, ...(counter ? { resets: counter.resets } : {}) };
+}
+
 /** An incident sample is this many robust SDs below the same time on the other days... */
 const INCIDENT_ROBUST_SDS = 6;
 /** ...and below this share of it... */

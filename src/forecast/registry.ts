@@ -4,7 +4,7 @@
 import type { Forecast, Forecaster } from '../domain/forecast.js';
 import type { Series } from '../domain/series.js';
 import { baselineForecasters } from './baselines.js';
-import { cleanHistory } from './clean.js';
+import { prepareHistory } from './clean.js';
 import { ForecastError } from './errors.js';
 import { averageForecasts, defaultForecasters, selectAndForecast, type SelectOptions } from './select.js';
 
@@ -58,8 +58,8 @@ export function augurForecaster(stepSeconds: number, picked: string[], name = 'a
     name,
     minHistorySteps: (opts) => Math.min(...candidates.map((c) => c.minHistorySteps(opts))),
     forecast(history, opts) {
-      // As the cycle does: gaps filled and incidents excluded before the selection.
-      const fc = selectAugur(cleanHistory(history).series, { ...opts, candidates });
+      // As the cycle does (prepareHistory): a counter's rate, gaps filled and incidents excluded before the selection.
+      const fc = selectAugur(prepareHistory(history).series, { ...opts, candidates });
       picked.push(fc.model);
       return fc;
     },

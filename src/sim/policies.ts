@@ -4,7 +4,7 @@
 // KEDA cron schedule.
 
 import { POLICY_DEFAULTS, SIZING_DEFAULTS } from '../config/schema.js';
-import { cleanHistory, usableSteps } from '../forecast/clean.js';
+import { prepareHistory, usableSteps } from '../forecast/clean.js';
 import { allForecasters, selectAugur } from '../forecast/registry.js';
 import { guard } from '../guardrails/index.js';
 import { recommend } from '../recommend/index.js';
@@ -174,7 +174,7 @@ export function augurPolicy(): Policy {
       if (lastHist === undefined) return undefined;
       const horizonSteps = Math.ceil((ctx.windowStart + DAY - lastHist) / step);
       if (horizonSteps < 1) return undefined;
-      const history = cleanHistory(ctx.history).series; // as the cycle does: gaps filled, incidents excluded
+      const history = prepareHistory(ctx.history).series; // as the cycle does: a counter's rate, gaps filled, incidents excluded
       let fc: Forecast;
       try {
         fc = selectAugur(history, { horizonSteps, quantiles: [...new Set([0.5, ctx.quantile, SIZING_DEFAULTS.maxQuantile])] });
