@@ -6,7 +6,8 @@ import type { Note } from '../domain/reasons.js';
 import { REVISION, VERSION } from '../util/version.js';
 import type { WebhookHandler } from './webhooks.js';
 
-type HeldRule = Extract<Note, { effect: 'held' }>['rule'];
+/** The rules of the notes whose effect can be 'held' (some can also pass). */
+type HeldRule = Note extends infer N ? (N extends { rule: infer R; effect: infer E } ? ('held' extends E ? R : never) : never) : never;
 /**
  * Every guardrail that can hold a decision: augur_holds has a series for each, 0 when nothing is
  * held by it, so an alert on `augur_holds{rule="drift"} > 0` sees 0 rather than nothing. Typed
@@ -30,11 +31,11 @@ export class AgentMetrics {
   readonly buildInfo = new Gauge({ name: 'augur_build_info', help: 'Always 1; the labels say which Augur runs (version from package.json, revision: the git commit)', labelNames: ['version', 'revision'] as const, registers: [this.registry] });
   /** Read at each scrape: 1 while this replica holds the Lease (or runs alone), else 0. */
   private leading: () => boolean = () => true;
-  readonly leader = new Gauge({
+  readonly leader: Gauge = new Gauge({
     name: 'augur_leader',
     help: '1 when this replica runs the cycles (it holds the Lease, or leader election is off), 0 when another replica does',
     registers: [this.registry],
-    collect: () => this.leader.set(this.leading() ? 1 : 0),
+    collect: (): void => this.leader.set(this.leading() ? 1 : 0),
   });
   readonly cycles = new Counter({ name: 'augur_cycles_total', help: 'Cycles run, by result (ok, error, abandoned: past schedule.cycleTimeout)', labelNames: ['result'] as const, registers: [this.registry] });
   readonly configReloads = new Counter({ name: 'augur_config_reloads_total', help: 'Changes of the guardrails file seen by serve, by result (applied, rejected)', labelNames: ['result'] as const, registers: [this.registry] });
