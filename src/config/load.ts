@@ -18,6 +18,8 @@ export interface ConfigProblem {
   /** The value found, as JSON (truncated), or undefined when the key is missing. */
   value?: string;
   message: string;
+  /** The lines around the mistake, numbered, with a caret under it (YAML syntax errors). */
+  excerpt?: string[];
 }
 
 export class ConfigError extends Error {
@@ -29,9 +31,10 @@ export class ConfigError extends Error {
 
 export function formatProblem(p: ConfigProblem): string {
   const where = p.line ? `${p.file}:${p.line}:${p.column ?? 1}` : p.file;
-  if (!p.path) return `${where}: ${p.message}`;
+  const excerpt = p.excerpt?.length ? `\n${p.excerpt.join('\n')}` : '';
+  if (!p.path) return `${where}: ${p.message}${excerpt}`;
   const found = p.value === undefined ? 'missing' : `found ${p.value}`;
-  return `${where}: ${p.path}: ${found}; ${p.message}`;
+  return `${where}: ${p.path}: ${found}; ${p.message}${excerpt}`;
 }
 
 /** A loaded config plus the directory its relative paths are resolved against. */
@@ -51,29 +54,77 @@ export function loadConfig(file: string): LoadedConfig {
   return parseConfig(text, file);
 }
 
-/** Parses and validates a guardrails file; throws ConfigError listing every problem at once. */
+/**
+ * Parses and validates a guardrails file; throws ConfigError listing every problem at once: the
+ * schema's, and the checks the schema cannot make (cron expressions, time zones, freeze windows
+ * whose end is not after their start, settings that contradict each other), one per mistake. A
+ * YAML syntax error stops there: it is reported once, with its line quoted, as what the parser
+ * makes of the rest of the file is not what was meant.
+ */
 export function parseConfig(text: string, file: string): LoadedConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => {
-        const pos = lines.linePos(e.pos[0]);
-        return { file, line: pos.line, column: pos.col, path: '', message: `YAML syntax: ${e.message.split('\n')[0]}` };
-      }),
-    );
-  }
+  if (doc.errors.length > 0) throw new ConfigError([syntaxProblem(doc, text, lines, file)]);
   const raw = toJS(doc, lines, file);
   const result = configSchema.safeParse(raw ?? {});
-  if (!result.success) {
-    const problems = result.error.issues.flatMap((issue) => problemsOf(issue, doc, lines, raw, file));
-    throw new ConfigError(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)));
-  }
-  const config = result.data;
-  const problems = semanticProblems(config).map((p) => locate({ ...p, file }, p.pathParts, doc, lines, raw));
-  if (problems.length > 0) throw new ConfigError(problems);
+  const schema = result.success ? [] : mergeMisindented(result.error.issues.flatMap((issue) => problemsOf(issue, doc, lines, raw, file)));
+  // The checks the schema cannot make run whatever it found: on the raw values, and across fields
+  // on the file with its invalid values taken out (see repair).
+  const checked = result.success ? { config: result.data, index: result.data.targets.map((_, i) => i) } : repair(raw, result.error.issues);
+  const refused = result.success ? [] : result.error.issues.flatMap((i) => {
+    const path = i.path.filter((p): p is PathPart => typeof p !== 'symbol');
+    return i.code === 'unrecognized_keys' ? i.keys.map((k) => formatPath([...path, k])) : [formatPath(path)];
+  });
+  const semantic = [...valueProblems(raw), ...(checked ? crossFieldProblems(checked.config, checked.index, refused) : [])]
+    .map((p) => locate({ ...p, file }, p.pathParts, doc, lines, raw))
+    // One problem per mistake: nothing at, above or below a path the schema already reported.
+    .filter((p) => !schema.some((q) => related(p.path, q.path)));
+  const problems = [...schema, ...semantic];
+  if (problems.length > 0) throw new ConfigError(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)));
   const baseDir = dirname(resolve(file));
-  return { config, file, baseDir };
+  return { config: result.data!, file, baseDir };
+}
+
+/** Whether two problem paths concern the same setting: equal, or one inside the other. */
+function related(a: string, b: string): boolean {
+  const inside = (x: string, y: string) => x === y || (y !== '' && (x.startsWith(`${y}.`) || x.startsWith(`${y}[`)));
+  return inside(a, b) || inside(b, a);
+}
+
+/**
+ * The first YAML syntax error, with the line before, the line and the line after it quoted and a
+ * caret under the column. The parser's later errors are almost always this one seen again from
+ * further down (a mis-indented line makes every following line of its block look wrong), so they
+ * are counted, not listed.
+ */
+function syntaxProblem(doc: Document, text: string, lines: LineCounter, file: string): ConfigProblem {
+  const [first] = doc.errors;
+  const pos = lines.linePos(first!.pos[0]);
+  const source = text.split(/\r?\n/);
+  const width = String(Math.min(source.length, pos.line + 1)).length;
+  const excerpt: string[] = [];
+  for (let n = Math.max(1, pos.line - 1); n <= Math.min(source.length, pos.line + 1); n++) {
+    if (n > pos.line && !source[n - 1]?.trim()) break;
+    excerpt.push(`${n === pos.line ? '>' : ' '} ${String(n).padStart(width)} | ${source[n - 1] ?? ''}`);
+    if (n === pos.line) excerpt.push(`  ${' '.repeat(width)} | ${' '.repeat(Math.max(0, pos.col - 1))}^`);
+  }
+  const more = doc.errors.length - 1;
+  const after = more > 0 ? ` (and ${more} more error${more === 1 ? '' : 's'} further on, most likely caused by this one: fix it and validate again)` : '';
+  return { file, line: pos.line, column: pos.col, path: '', message: `YAML syntax: ${first!.message.split('\n')[0]}${hint(first!.code)}${after}`, excerpt };
+}
+
+/** What usually causes a YAML error, in the words of someone editing the file. */
+function hint(code: string): string {
+  switch (code) {
+    case 'BAD_INDENT':
+    case 'MISSING_CHAR':
+    case 'BLOCK_AS_IMPLICIT_KEY':
+      return '; check the indentation of this line against the lines around it';
+    case 'TAB_AS_INDENT':
+      return '; indent with spaces';
+    default:
+      return '';
+  }
 }
 
 /**
@@ -255,63 +306,157 @@ function editDistance(a: string, b: string): number {
   return dp[b.length]!;
 }
 
-/** Checks that need the whole document: cross-field rules the schema cannot express alone. */
-function semanticProblems(config: Config): { pathParts: PathPart[]; message: string }[] {
-  const out: { pathParts: PathPart[]; message: string }[] = [];
-  const tzOk = (tz: string) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (!cron.validate(config.schedule.cron)) out.push({ pathParts: ['schedule', 'cron'], message: 'not a valid cron expression; e.g. "0 */6 * * *" (every 6 hours)' });
-  if (!tzOk(config.schedule.timezone)) out.push({ pathParts: ['schedule', 'timezone'], message: 'not an IANA time zone; e.g. "UTC" or "Europe/Berlin"' });
+type Located = { pathParts: PathPart[]; message: string };
 
-  // Freeze windows are checked where they are written (top level, namespace, target), once each.
-  const checkWindows = (windows: Config['policy']['freezeWindows'] | undefined, base: PathPart[]) =>
-    windows?.forEach((w, j) => {
+const obj = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+function tzOk(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An ISO date or date-time as ms; one without an offset is read as UTC, so two are comparable. */
+function isoMs(s: string): number {
+  if (!/^\d{4}-\d{2}-\d{2}/.test(s)) return Number.NaN;
+  return Date.parse(/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s) ? `${s}Z` : s);
+}
+
+const ZONE = 'not an IANA time zone; e.g. "UTC" or "Europe/Berlin"';
+
+/**
+ * Values the schema takes as any string: cron expressions, time zones, freeze-window dates and
+ * their order. Read from the raw document, so they are reported alongside the schema's problems.
+ */
+function valueProblems(raw: unknown): Located[] {
+  const out: Located[] = [];
+  const root = obj(raw) ?? {};
+  const schedule = obj(root.schedule);
+  const cronAt = str(schedule?.cron);
+  if (cronAt !== undefined && !cron.validate(cronAt)) out.push({ pathParts: ['schedule', 'cron'], message: 'not a valid cron expression; e.g. "0 */6 * * *" (every 6 hours)' });
+  const zone = str(schedule?.timezone);
+  if (zone !== undefined && !tzOk(zone)) out.push({ pathParts: ['schedule', 'timezone'], message: ZONE });
+
+  // Freeze windows and schedule zones are checked where they are written (top level, namespace, target), once each.
+  const checkWindows = (policy: unknown, base: PathPart[]) => {
+    const windows = obj(policy)?.freezeWindows;
+    if (!Array.isArray(windows)) return;
+    windows.forEach((raw, j) => {
+      const w = obj(raw);
+      if (!w) return;
       const at: PathPart[] = [...base, 'freezeWindows', j];
-      if ('cron' in w && !cron.validate(w.cron)) out.push({ pathParts: [...at, 'cron'], message: 'not a valid cron expression; e.g. "0 18 * * 5" (Fridays 18:00)' });
-      if (w.timezone && !tzOk(w.timezone)) out.push({ pathParts: [...at, 'timezone'], message: 'not an IANA time zone; e.g. "UTC" or "Europe/Berlin"' });
-      if ('from' in w && (Number.isNaN(Date.parse(w.from)) || Number.isNaN(Date.parse(w.to)))) {
-        out.push({ pathParts: at, message: 'from/to must be ISO dates such as "2026-12-20" or "2026-12-20T18:00"' });
-      }
+      const c = str(w.cron);
+      if (c !== undefined && !cron.validate(c)) out.push({ pathParts: [...at, 'cron'], message: 'not a valid cron expression; e.g. "0 18 * * 5" (Fridays 18:00)' });
+      const tz = str(w.timezone);
+      if (tz !== undefined && !tzOk(tz)) out.push({ pathParts: [...at, 'timezone'], message: ZONE });
+      const from = str(w.from);
+      const to = str(w.to);
+      if (from === undefined || to === undefined) return;
+      const [a, b] = [isoMs(from), isoMs(to)];
+      if (Number.isNaN(a) || Number.isNaN(b)) out.push({ pathParts: at, message: 'from/to must be ISO dates such as "2026-12-20" or "2026-12-20T18:00"' });
+      else if (b <= a) out.push({ pathParts: [...at, 'to'], message: `ends ${b === a ? 'when' : 'before'} it starts (from ${from}): the window would never apply; swap from and to, or fix the date` });
     });
-  checkWindows(config.policy.freezeWindows, ['policy']);
-  const checkScheduleZone = (sizing: { schedule?: { timezone?: string | undefined } | undefined } | undefined, base: PathPart[]) => {
-    const tz = sizing?.schedule?.timezone;
-    if (tz !== undefined && !tzOk(tz)) out.push({ pathParts: [...base, 'sizing', 'schedule', 'timezone'], message: 'not an IANA time zone; e.g. "UTC" or "Europe/Berlin"' });
   };
-  checkScheduleZone(config.sizing, []);
-  for (const [ns, o] of Object.entries(config.namespaces)) checkScheduleZone(o.sizing, ['namespaces', ns]);
-  config.targets.forEach((t, i) => checkScheduleZone(t.sizing, ['targets', i]));
-  for (const [ns, o] of Object.entries(config.namespaces)) checkWindows(o.policy?.freezeWindows, ['namespaces', ns, 'policy']);
-  config.targets.forEach((t, i) => checkWindows(t.policy?.freezeWindows, ['targets', i, 'policy']));
+  const checkScheduleZone = (sizing: unknown, base: PathPart[]) => {
+    const tz = str(obj(obj(sizing)?.schedule)?.timezone);
+    if (tz !== undefined && !tzOk(tz)) out.push({ pathParts: [...base, 'sizing', 'schedule', 'timezone'], message: ZONE });
+  };
+  checkWindows(root.policy, ['policy']);
+  checkScheduleZone(root.sizing, []);
+  for (const [ns, o] of Object.entries(obj(root.namespaces) ?? {})) {
+    checkScheduleZone(obj(o)?.sizing, ['namespaces', ns]);
+    checkWindows(obj(o)?.policy, ['namespaces', ns, 'policy']);
+  }
+  if (Array.isArray(root.targets))
+    root.targets.forEach((t, i) => {
+      checkScheduleZone(obj(t)?.sizing, ['targets', i]);
+      checkWindows(obj(t)?.policy, ['targets', i, 'policy']);
+    });
+  return out;
+}
 
+/**
+ * The file with what the schema refused taken out, so the checks across fields still run: an
+ * unknown key or an invalid value is removed (its default applies; a required one takes its
+ * parent with it), a list other than targets that holds one is dropped, and a target that still
+ * does not parse is left out. `index` maps the
+ * targets kept to their place in the file. Undefined when the rest still does not parse (a
+ * required top-level section is missing).
+ */
+function repair(raw: unknown, issues: z.core.$ZodIssue[]): { config: Config; index: number[] } | undefined {
+  const copy = structuredClone(obj(raw) ?? {});
+  let index = Array.isArray(copy.targets) ? copy.targets.map((_, i) => i) : [];
+  let pending = issues;
+  for (let round = 0; round < 4; round++) {
+    const brokenTargets = new Set<number>();
+    for (const issue of pending) {
+      const path = issue.path.filter((p): p is PathPart => typeof p !== 'symbol');
+      if (path[0] === 'targets' && typeof path[1] === 'number' && (round >= 2 || path.length <= 2)) {
+        brokenTargets.add(path[1]);
+        continue;
+      }
+      if (issue.code === 'unrecognized_keys') {
+        const parent = obj(valueAt(copy, path));
+        for (const k of issue.keys) if (parent) delete parent[k];
+        continue;
+      }
+      // Inside a list other than targets, drop the list; else drop the value, and when that is
+      // not enough (a required value), its parent in the next round, and so on.
+      const list = path.findIndex((p, i) => typeof p === 'number' && !(i === 1 && path[0] === 'targets'));
+      const inList = list > 0 ? path.slice(0, list) : path;
+      const cut = inList.slice(0, Math.max(1, inList.length - round));
+      const parent = obj(valueAt(copy, cut.slice(0, -1)));
+      if (parent && cut.length > 0) delete parent[cut[cut.length - 1] as string];
+    }
+    if (brokenTargets.size > 0 && Array.isArray(copy.targets)) {
+      index = index.filter((_, i) => !brokenTargets.has(i));
+      copy.targets = copy.targets.filter((_, i) => !brokenTargets.has(i));
+    }
+    const next = configSchema.safeParse(copy);
+    if (next.success) return { config: next.data, index };
+    pending = next.error.issues;
+  }
+  return undefined;
+}
+
+/**
+ * Checks across fields the schema cannot express alone. `index[i]` is where config.targets[i]
+ * is in the file; a target whose effective policy or sizing reads a value the schema refused
+ * (`refused`: the paths of its problems) is not checked for contradictions between them.
+ */
+function crossFieldProblems(config: Config, index: number[], refused: string[]): Located[] {
+  const out: Located[] = [];
   const seen = new Map<string, number>();
-  config.targets.forEach((t, i) => {
+  config.targets.forEach((t, k) => {
+    const i = index[k]!;
     const id = targetId(t);
     const first = seen.get(id);
     if (first !== undefined) {
       const fix = t.environment ? 'list each workload once per environment' : 'list each workload once, or give each deployment of it an environment: (staging, production...)';
       out.push({ pathParts: ['targets', i], message: `duplicate target ${id} (also targets[${first}]); ${fix}` });
-    }
-    else seen.set(id, i);
+    } else seen.set(id, i);
 
+    // Whether a setting the check reads was refused (and so replaced by its default here).
+    const scopes = ['', `namespaces.${t.namespace}.`, `targets[${i}].`];
+    const touched = (area: 'policy' | 'sizing', keys: string[]) =>
+      refused.some((p) => scopes.some((s) => p === `${s}${area}` || keys.some((k) => related(p, `${s}${area}.${k}`))));
+    const readsSection = (section: string) => refused.some((p) => p === section || p.startsWith(`${section}.`));
     const { policy, sizing } = effectiveSettings(config, t);
-    if (sizing.quantile > sizing.maxQuantile) {
+    if (!touched('sizing', ['quantile', 'maxQuantile']) && sizing.quantile > sizing.maxQuantile) {
       out.push({ pathParts: ['targets', i, 'sizing'], message: `effective sizing.quantile ${sizing.quantile} is above sizing.maxQuantile ${sizing.maxQuantile}: replicas would be sized above what the HPA ceiling covers; lower quantile or raise maxQuantile (e.g. 0.9 and 0.99)` });
     }
-    if (policy.minCpuPerPod > policy.maxCpuPerPod || policy.minMemoryPerPod > policy.maxMemoryPerPod) {
+    if (!touched('policy', ['minCpuPerPod', 'maxCpuPerPod', 'minMemoryPerPod', 'maxMemoryPerPod']) && (policy.minCpuPerPod > policy.maxCpuPerPod || policy.minMemoryPerPod > policy.maxMemoryPerPod)) {
       out.push({ pathParts: ['targets', i, 'policy'], message: 'effective minCpuPerPod/minMemoryPerPod is above maxCpuPerPod/maxMemoryPerPod; lower the floor or raise the ceiling' });
     }
-    if (policy.minReplicas > policy.maxReplicas) {
+    if (!touched('policy', ['minReplicas', 'maxReplicas']) && policy.minReplicas > policy.maxReplicas) {
       out.push({ pathParts: ['targets', i, 'policy'], message: `effective minReplicas ${policy.minReplicas} is above maxReplicas ${policy.maxReplicas}; lower minReplicas or raise maxReplicas` });
     }
     for (const [metric, ref] of Object.entries(t.metrics)) {
-      if (!ref) continue;
+      if (!ref || readsSection('metrics') || readsSection('prometheus')) continue;
       if ('file' in ref && !config.metrics.file) {
         out.push({ pathParts: ['targets', i, 'metrics', metric], message: 'a file metric needs metrics.file.dir; add it or use a PromQL query' });
       }
@@ -319,9 +464,39 @@ function semanticProblems(config: Config): { pathParts: PathPart[]; message: str
         out.push({ pathParts: ['targets', i, 'metrics', metric], message: 'a query or preset needs the prometheus section; add prometheus.url' });
       }
     }
-    if ('targetUtilization' in t.capacity && (!t.metrics.cpuTotal && !config.prometheus)) {
+    if ('targetUtilization' in t.capacity && !readsSection('prometheus') && !t.metrics.cpuTotal && !config.prometheus) {
       out.push({ pathParts: ['targets', i, 'capacity'], message: 'deriving capacity needs the cpuTotal metric (or prometheus for its preset); or give capacity.perReplica' });
     }
   });
   return out;
+}
+
+/**
+ * One mis-indented line is one mistake: a key written at its parent's indentation leaves the key
+ * above it empty (null) and itself unknown where it landed. The two problems become one, at the
+ * mis-indented line, that says where the key belongs.
+ */
+function mergeMisindented(problems: ConfigProblem[]): ConfigProblem[] {
+  const drop = new Set<ConfigProblem>();
+  const out = problems.map((u) => {
+    const m = /^unknown key "([^"]+)"/.exec(u.message);
+    if (!m || u.line === undefined) return u;
+    const key = m[1]!;
+    const parentPath = u.path.endsWith(`.${key}`) ? u.path.slice(0, -key.length - 1) : u.path === key ? '' : undefined;
+    if (parentPath === undefined) return u;
+    // The empty key just above it, in the same mapping, that takes a key of this name.
+    const empty = problems.find(
+      (n) => n !== u && n.value === 'null' && n.line !== undefined && n.line < u.line! && n.line >= u.line! - 1 && parentOf(n.path) === parentPath && KNOWN_KEYS.has(key),
+    );
+    if (!empty) return u;
+    drop.add(empty);
+    const owner = empty.path.slice(parentPath ? parentPath.length + 1 : 0);
+    return { ...u, message: `"${key}" is indented as a key of ${parentPath || 'the top level'}, leaving "${owner}:" above it empty; indent it under "${owner}:"` };
+  });
+  return out.filter((p) => !drop.has(p));
+}
+
+function parentOf(path: string): string {
+  const cut = Math.max(path.lastIndexOf('.'), path.lastIndexOf('['));
+  return cut < 0 ? '' : path.slice(0, cut);
 }

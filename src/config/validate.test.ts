@@ -101,3 +101,98 @@ describe('redaction', () => {
     ).toEqual({ url: 'http://p', auth: { bearer: '(redacted)' }, token: { env: 'GITHUB_TOKEN' }, nested: [{ password: '(redacted)' }], author: { name: 'augur[bot]' } });
   });
 });
+
+describe('validate: every problem of every kind at once, one per mistake', () => {
+  const TWO = `${MINIMAL}  - namespace: shop
+    name: api
+    manifest: { format: plain, path: apps/api.yaml }
+    metrics:
+      load: { file: api.csv }
+    capacity: { perReplica: 100 }
+`;
+
+  it('reports schema, cron, time zone, window order and cross-field problems together', () => {
+    const text =
+      TWO.replace('capacity: { perReplica: 100 }\n  - namespace', 'capacity: { perReplica: 100 }\n    policy: { minReplicas: 5, maxReplicas: 2 }\n  - namespace') +
+      `schedule: { cron: "every day", timezone: Mars/Olympus }
+policy:
+  maxStepPercent: { up: -1, down: 10 }
+  bogus: 1
+  freezeWindows:
+    - { from: "2026-12-31", to: "2026-12-20", reason: holidays }
+    - { cron: "0 99 * * *", duration: 1h }
+`;
+    const problems = problemsOf(text);
+    expect(problems.map((p) => p.path)).toEqual([
+      'targets[0].policy',
+      'schedule.cron',
+      'schedule.timezone',
+      'policy.maxStepPercent.up',
+      'policy.bogus',
+      'policy.freezeWindows[0].to',
+      'policy.freezeWindows[1].cron',
+    ]);
+    expect(at(problems, 'targets[0].policy')).toMatch(/effective minReplicas 5 is above maxReplicas 2/);
+    expect(at(problems, 'policy.freezeWindows[0].to')).toBe('ends before it starts (from 2026-12-31): the window would never apply; swap from and to, or fix the date');
+    // Sorted by line, each with its line.
+    expect(problems.map((p) => p.line)).toEqual([...problems.map((p) => p.line)].sort((a, b) => a! - b!));
+  });
+
+  it('refuses a freeze window that ends when or before it starts, wherever it is written, and keeps one that ends later', () => {
+    const ns = `${MINIMAL}namespaces:\n  shop:\n    policy:\n      freezeWindows: [{ from: "2026-12-20T18:00", to: "2026-12-20T18:00" }]\n`;
+    expect(at(problemsOf(ns), 'namespaces.shop.policy.freezeWindows[0].to')).toMatch(/^ends when it starts/);
+    const target = MINIMAL.replace('capacity: { perReplica: 100 }\n', 'capacity: { perReplica: 100 }\n    policy:\n      freezeWindows: [{ from: "2027-01-04", to: "2026-12-20" }]\n');
+    expect(at(problemsOf(target), 'targets[0].policy.freezeWindows[0].to')).toMatch(/^ends before it starts/);
+    expect(() => parseConfig(`${MINIMAL}policy:\n  freezeWindows: [{ from: "2026-12-20", to: "2027-01-04" }]\n`, 'augur.yaml')).not.toThrow();
+  });
+
+  it('checks the targets that parse across fields when another target does not', () => {
+    const text = TWO.replace('    capacity: { perReplica: 100 }\n  - namespace', '  - namespace').replace(
+      'manifest: { format: plain, path: apps/api.yaml }',
+      'manifest: { format: plain, path: apps/api.yaml }\n    policy: { minReplicas: 9, maxReplicas: 3 }',
+    );
+    const problems = problemsOf(text);
+    expect(problems.map((p) => p.path)).toEqual(['targets[0].capacity', 'targets[1].policy']);
+  });
+
+  it('does not report a contradiction with a value the schema refused (its default stands in for it)', () => {
+    const problems = problemsOf(`${MINIMAL}policy: { minReplicas: -3, maxReplicas: 0 }\n`);
+    expect(problems.map((p) => p.path).sort()).toEqual(['policy.maxReplicas', 'policy.minReplicas']);
+  });
+
+  it('gives one problem for a key indented at its parent’s level, at that line, saying where it belongs', () => {
+    const top = problemsOf(MINIMAL.replace('  file: { dir: traces }\n', 'file: { dir: traces }\n'));
+    expect(top).toHaveLength(1);
+    expect(top[0]).toMatchObject({ line: 4, path: 'file', message: '"file" is indented as a key of the top level, leaving "metrics:" above it empty; indent it under "metrics:"' });
+    const nested = problemsOf(MINIMAL.replace('      load: { file: web.csv }\n', '    load: { file: web.csv }\n'));
+    expect(nested).toHaveLength(1);
+    expect(nested[0]).toMatchObject({ line: 11, path: 'targets[0].load', message: expect.stringMatching(/indent it under "metrics:"$/) });
+  });
+
+  it('gives one problem for a mis-indented line that breaks the YAML, with the line quoted and a caret under the column', () => {
+    const text = TWO.replace('    manifest: { format: plain, path: apps/web.yaml }\n', '  manifest: { format: plain, path: apps/web.yaml }\n');
+    const problems = problemsOf(text);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ line: 9, column: 1 });
+    expect(problems[0]!.message).toMatch(/^YAML syntax: All mapping items must start at the same column; check the indentation .* \(and \d+ more errors further on, most likely caused by this one: fix it and validate again\)$/);
+    expect(problems[0]!.excerpt).toEqual([
+      '   8 |     name: web',
+      '>  9 |   manifest: { format: plain, path: apps/web.yaml }',
+      '     | ^',
+      '  10 |     metrics:',
+    ]);
+    let message = '';
+    try {
+      parseConfig(text, 'augur.yaml');
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message.split('\n')).toEqual([expect.stringMatching(/^augur\.yaml:9:1: YAML syntax: /), ...problems[0]!.excerpt!]);
+  });
+
+  it('puts the caret under the column of a syntax error inside a line', () => {
+    const problems = problemsOf(MINIMAL.replace('    name: web\n', '    name: web: x\n'));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.excerpt).toEqual(['  7 |   - namespace: shop', '> 8 |     name: web: x', '    |           ^', '  9 |     manifest: { format: plain, path: apps/web.yaml }']);
+  });
+});
