@@ -1,10 +1,11 @@
-// Freeze windows in a time zone, without a date library: Intl knows every zone and its DST rules.
-import cron from 'node-cron';
+// Freeze windows in a time zone: Intl knows every zone and its DST rules; croner finds a cron
+// expression's previous run (no minute-by-minute walk).
+import { Cron } from 'croner';
 import type { Policy } from '../config/schema.js';
 
 type FreezeWindow = Policy['freezeWindows'][number];
 
-import { wallClock, type WallClock } from '../util/zoned.js';
+import { wallClock } from '../util/zoned.js';
 
 export { wallClock };
 
@@ -13,18 +14,29 @@ export { wallClock };
  * instant; when it does not exist (spring gap), the instant the clock jumps to.
  */
 export function zonedToUnix(y: number, mo: number, d: number, h: number, mi: number, tz: string): number {
-  const asUtc = Date.UTC(y, mo - 1, d, h, mi) / 1000;
-  const offsetAt = (t: number) => {
-    const w = wallClock(t, tz);
-    return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute) / 1000 - Math.floor(t / 60) * 60;
-  };
-  // The offsets a day before and after cover both sides of any transition near this time.
-  const candidates = [...new Set([offsetAt(asUtc - 86_400), offsetAt(asUtc + 86_400)])].map((o) => asUtc - o).sort((a, b) => a - b);
-  const matches = candidates.filter((t) => {
-    const w = wallClock(t, tz);
-    return w.year === y && w.month === mo && w.day === d && w.hour === h && w.minute === mi;
-  });
+  const { matches, candidates } = instantsOfWall(Date.UTC(y, mo - 1, d, h, mi) / 1000, tz);
   return matches[0] ?? candidates[candidates.length - 1]!;
+}
+
+/** A wall-clock time written as if it were UTC (Date.UTC of its fields), in seconds. */
+function wallSeconds(t: number, tz: string): number {
+  const w = wallClock(t, tz);
+  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute) / 1000;
+}
+
+/** Seconds the wall clock in `tz` is ahead of UTC at `t`. */
+const offsetOf = (t: number, tz: string) => wallSeconds(t, tz) - Math.floor(t / 60) * 60;
+
+/**
+ * Every instant whose wall clock in `tz` reads `wall` (a wall time as Date.UTC seconds, to the
+ * minute): none in a spring gap, two in an autumn fold; `candidates` are the instants the offsets
+ * around it would give.
+ */
+function instantsOfWall(wall: number, tz: string): { matches: number[]; candidates: number[] } {
+  const offsetAt = (t: number) => offsetOf(t, tz);
+  // The offsets a day before and after cover both sides of any transition near this time.
+  const candidates = [...new Set([offsetAt(wall - 86_400), offsetAt(wall + 86_400)])].map((o) => wall - o).sort((a, b) => a - b);
+  return { matches: candidates.filter((t) => wallSeconds(t, tz) === wall), candidates };
 }
 
 /** Parses "2026-12-20" or "2026-12-20T18:00" as wall time in tz; an explicit offset or Z wins. */
@@ -35,15 +47,51 @@ export function parseZoned(text: string, tz: string): number {
   return zonedToUnix(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), tz);
 }
 
-function cronMatches(expr: string, w: WallClock): boolean {
-  const f = cron.parse(expr);
-  const domRestricted = f.dayOfMonth.length < 31;
-  const dowRestricted = new Set(f.dayOfWeek.map((d) => Number(d) % 7)).size < 7;
-  const dom = f.dayOfMonth.map(Number).includes(w.day);
-  const dow = f.dayOfWeek.map((d) => Number(d) % 7).includes(w.weekday);
-  // Classic cron: when both day fields are restricted, either one matching is enough.
-  const dayOk = domRestricted && dowRestricted ? dom || dow : dom && dow;
-  return dayOk && f.month.includes(w.month) && f.hour.includes(w.hour) && f.minute.includes(w.minute);
+/** How far around `now` a DST transition can move wall time against real time (the largest shift is 1 h; 3 h is safe). */
+const DST_MARGIN = 3 * 3600;
+
+const crons = new Map<string, Cron>();
+/**
+ * The expression as a paused croner job over wall-clock time (read as UTC): it matches wall-clock
+ * minutes as classic cron does (day of month OR weekday when both are set), so a time in a spring
+ * gap never fires and one in an autumn fold fires twice, as a wall clock shows them.
+ */
+function wallCron(expr: string): Cron {
+  let c = crons.get(expr);
+  if (!c) {
+    c = new Cron(expr, { timezone: 'UTC', paused: true, domAndDow: false });
+    crons.set(expr, c);
+  }
+  return c;
+}
+
+/** The previous wall-clock run of `cron` strictly before `wall` (Date.UTC seconds), if any. */
+function previousWallRun(cron: Cron, wall: number): number | undefined {
+  const [d] = cron.previousRuns(1, new Date(wall * 1000));
+  return d ? d.getTime() / 1000 : undefined;
+}
+
+/**
+ * The last instant at or before `now` at which `expr` fired in `tz`, from croner's previous runs.
+ * Away from a DST transition one lookup does it; within DST_MARGIN of one, every wall-clock run
+ * around now is turned into its instants (none, one or two) and the latest one not after now wins.
+ */
+export function lastCronFire(expr: string, now: number, tz: string): number | undefined {
+  const cron = wallCron(expr);
+  const wallNow = wallSeconds(now, tz);
+  const offset = offsetOf(now, tz);
+  const steady = offsetOf(now - DST_MARGIN, tz) === offset && offsetOf(now + DST_MARGIN, tz) === offset;
+  let ref = steady ? wallNow + 60 : wallNow + DST_MARGIN + 60;
+  let best: number | undefined;
+  for (;;) {
+    const w = previousWallRun(cron, ref);
+    if (w === undefined) return best;
+    for (const t of instantsOfWall(w, tz).matches) if (t <= now && (best === undefined || t > best)) best = t;
+    // Away from a transition the first run at or before now is the last fire; near one, runs
+    // further back than the margin cannot fire later than those already seen.
+    if ((steady || w < wallNow - DST_MARGIN) && best !== undefined) return best;
+    ref = w;
+  }
 }
 
 /** The freeze window that contains `now`, if any. */
@@ -54,11 +102,9 @@ export function activeFreeze(windows: FreezeWindow[], now: number, defaultTz: st
       if (now >= parseZoned(w.from, tz) && now < parseZoned(w.to, tz)) return w;
       continue;
     }
-    // Active when the cron fired within the last `duration` seconds: walk back minute by minute.
-    const start = Math.floor(now / 60) * 60;
-    for (let t = start; t > now - w.duration; t -= 60) {
-      if (cronMatches(w.cron, wallClock(t, tz))) return w;
-    }
+    // Active when the cron fired within the last `duration` seconds (its last run, not a walk).
+    const fired = lastCronFire(w.cron, now, tz);
+    if (fired !== undefined && fired > now - w.duration) return w;
   }
   return undefined;
 }
