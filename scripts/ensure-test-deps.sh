@@ -7,7 +7,10 @@
 #   `etcd` (the package `etcd-server`; not needed when KUBEBUILDER_ASSETS holds envtest's etcd),
 #   and `openssl`, `xz`, `curl` for ../shared/kube-apiserver/start (packages openssl, xz-utils,
 #   curl). `kubectl` must be there already: Debian's only kubectl (kubernetes-client, 1.20) is too
-#   old for the tests, so a missing one is an error that says so.
+#   old for the tests, so a missing one is an error that says so;
+# - Go with the Sprig and yaml.v2 sources (golang-go, golang-github-masterminds-sprig-dev,
+#   golang-gopkg-yaml.v2-dev): test/deploy builds its Helm template engine
+#   (test/deploy/helm-engine) from them, as no helm binary can be installed here.
 # Whatever is missing is installed with apt-get, in one update and one install.
 #
 # The prometheus and etcd-server packages' postinst scripts enable and try to start services (on
@@ -18,14 +21,18 @@
 #
 # Another apt-get or dpkg may hold the package locks (an unattended upgrade, a second checkout
 # running the same script): apt-get waits for the dpkg lock (DPkg::Lock::Timeout), and a run that
-# still cannot get a lock (apt-get update never waits for the lists lock) is retried until
-# APT_LOCK_WAIT_SECONDS (default 600) have passed, instead of failing at once.
+# still cannot get a lock (apt-get update never waits for the lists lock) is retried every
+# APT_LOCK_POLL_SECONDS (default 5) until APT_LOCK_WAIT_SECONDS (default 600) have passed, instead
+# of failing at once. test/scripts/ensure-test-deps.test.ts runs it against an apt-get that
+# holds the lock.
 #
 # Idempotent: when every tool is there it only prints what it found and exits.
 set -euo pipefail
 
 CHROMIUM=/usr/bin/chromium
 LOCK_WAIT="${APT_LOCK_WAIT_SECONDS:-600}"
+LOCK_POLL="${APT_LOCK_POLL_SECONDS:-5}"
+GOCODE=/usr/share/gocode/src
 
 packages=()
 if command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; then
@@ -52,6 +59,10 @@ for pair in etcd:etcd-server openssl:openssl xz:xz-utils curl:curl; do
     packages+=("$pkg")
   fi
 done
+# Go and the sources of the Helm template engine (test/deploy/helm-engine).
+command -v go >/dev/null 2>&1 || packages+=(golang-go)
+[ -d "$GOCODE/github.com/Masterminds/sprig" ] || packages+=(golang-github-masterminds-sprig-dev)
+[ -d "$GOCODE/gopkg.in/yaml.v2" ] || packages+=(golang-gopkg-yaml.v2-dev)
 if ! command -v kubectl >/dev/null 2>&1; then
   echo "ensure-test-deps: kubectl is not on PATH: the deploy/ and cluster tests need kubectl >= 1.27 (Debian's kubernetes-client is too old); install it and run again" >&2
   exit 1
@@ -62,7 +73,7 @@ fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "ensure-test-deps: missing ${packages[*]} and apt-get is not available;" \
-    "install them by hand: Prometheus (>= 2.24, with promtool, both on PATH), Chromium (at $CHROMIUM), etcd, openssl, xz, curl" >&2
+    "install them by hand: Prometheus (>= 2.24, with promtool, both on PATH), Chromium (at $CHROMIUM), etcd, openssl, xz, curl, Go with Sprig v3 and yaml.v2 in $GOCODE" >&2
   exit 1
 fi
 
@@ -77,7 +88,7 @@ fi
 
 # Keep the prometheus package's postinst from starting the service. Only create policy-rc.d when
 # there is none (container images often ship one already) and remove only what we created.
-policy=/usr/sbin/policy-rc.d
+policy="${POLICY_RC_D:-/usr/sbin/policy-rc.d}"
 created_policy=0
 log="$(mktemp)"
 cleanup() {
@@ -111,7 +122,7 @@ apt_get() {
       echo "ensure-test-deps: another apt-get or dpkg holds a package lock; waiting up to ${LOCK_WAIT}s" >&2
       said=1
     fi
-    sleep 5
+    sleep "$LOCK_POLL"
   done
 }
 
@@ -149,6 +160,16 @@ for p in "${packages[@]}"; do
         exit 1
       fi
       echo "ensure-test-deps: installed the Debian package $p with apt-get${stopped}"
+      ;;
+    golang-go)
+      if ! command -v go >/dev/null 2>&1; then
+        echo "ensure-test-deps: installed the golang-go package but go is still not on PATH" >&2
+        exit 1
+      fi
+      echo "ensure-test-deps: installed the Debian package golang-go with apt-get ($(go version 2>/dev/null || true))"
+      ;;
+    golang-github-masterminds-sprig-dev | golang-gopkg-yaml.v2-dev)
+      echo "ensure-test-deps: installed the Debian package $p with apt-get (sources under $GOCODE)"
       ;;
     chromium)
       if [ ! -x "$CHROMIUM" ]; then

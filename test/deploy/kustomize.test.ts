@@ -6,14 +6,19 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLUSTER_RULES, DRY_RUN_ONLY_POLICY, LEASE_RULES, NAMESPACED_RULES, type PolicyRule } from '../../src/cluster/permissions.js';
 import { parseConfig } from '../../src/config/load.js';
-import { find, type K8sObject, keyOf, rendered, ROOT, schemaProblems } from './k8s.js';
+import { find, type K8sObject, keyOf, kustomize, rendered, ROOT, schemaProblems } from './k8s.js';
 
 const OVERLAYS = ['cluster-wide', 'namespaced', 'cronjob'] as const;
 type Overlay = (typeof OVERLAYS)[number];
 /** `kubectl kustomize deploy/overlays/NAME` (or deploy/base), rendered once. */
 const render = (which: Overlay | 'base'): K8sObject[] => rendered(which === 'base' ? 'base' : `overlays/${which}`);
+/** An overlay above cluster-wide that adds the servicemonitor and webhook-ingress components, as a user's would. */
+let withComponents: K8sObject[] | undefined;
+const renderWithComponents = (): K8sObject[] => (withComponents ??= kustomize(join(import.meta.dirname, 'fixtures', 'overlays', 'with-components')));
 
 const IMAGE = 'ghcr.io/augur-dev/augur:0.1.0';
+/** The API groups every cluster serves (no CRD needed). */
+const SCHEMA_BUILTIN = /^(v1|apps\/v1|batch\/v1|policy\/v1|networking\.k8s\.io\/v1|rbac\.authorization\.k8s\.io\/v1|admissionregistration\.k8s\.io\/v1)$/;
 const CONFIG_PATH = '/etc/augur/augur.yaml';
 
 /** A rule as an order-insensitive string; any key besides the three of PolicyRule is kept, so it fails. */
@@ -36,7 +41,7 @@ describe('every overlay renders with kubectl kustomize', () => {
     'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy//augur-dry-run-only',
     'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding//augur-dry-run-only',
   ];
-  const serve = ['apps/v1/Deployment/augur/augur', 'v1/Service/augur/augur', 'monitoring.coreos.com/v1/ServiceMonitor/augur/augur', 'policy/v1/PodDisruptionBudget/augur/augur'];
+  const serve = ['apps/v1/Deployment/augur/augur', 'v1/Service/augur/augur', 'policy/v1/PodDisruptionBudget/augur/augur'];
   const clusterRbac = ['rbac.authorization.k8s.io/v1/ClusterRole//augur', 'rbac.authorization.k8s.io/v1/ClusterRoleBinding//augur'];
   const expected: Record<Overlay, string[]> = {
     'cluster-wide': [...common, ...serve, ...clusterRbac],
@@ -50,8 +55,13 @@ describe('every overlay renders with kubectl kustomize', () => {
 
   it('the base has no namespace, no RBAC and no Secret: the overlays add them, the user creates the Secret', () => {
     for (const o of render('base')) expect(o.metadata.namespace, keyOf(o)).toBeUndefined();
-    expect(render('base').map((o) => o.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceAccount', 'ServiceMonitor']);
+    expect(render('base').map((o) => o.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
     for (const o of OVERLAYS) expect(render(o).filter((x) => x.kind === 'Secret' || x.kind === 'Namespace')).toEqual([]);
+  });
+
+  it('no overlay needs a CRD: the ServiceMonitor (Prometheus Operator) is only in components/servicemonitor', () => {
+    for (const o of ['base', ...OVERLAYS] as const) expect(render(o).filter((x) => !SCHEMA_BUILTIN.test(x.apiVersion)).map(keyOf), o).toEqual([]);
+    expect(renderWithComponents().map(keyOf).sort()).toEqual([...render('cluster-wide').map(keyOf), 'monitoring.coreos.com/v1/ServiceMonitor/augur/augur'].sort());
   });
 
   it('every object carries the app label', () => {
@@ -78,9 +88,9 @@ describe('Kubernetes schema', () => {
     expect(schemaProblems({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' } })).toEqual([expect.stringMatching(/no schema/)]);
   });
 
-  it.each(['cluster-wide', 'namespaced'] as const)('%s: the ServiceMonitor has what the CRD requires and selects the metrics port', (overlay) => {
-    const sm = find(render(overlay), 'ServiceMonitor');
-    const svc = find(render(overlay), 'Service');
+  it('components/servicemonitor: the ServiceMonitor has what the CRD requires and selects the metrics port', () => {
+    const sm = find(renderWithComponents(), 'ServiceMonitor');
+    const svc = find(renderWithComponents(), 'Service');
     expect(sm.apiVersion).toBe('monitoring.coreos.com/v1');
     expect(sm.metadata).toMatchObject({ name: 'augur', namespace: 'augur' });
     expect(Object.keys(sm).sort()).toEqual(['apiVersion', 'kind', 'metadata', 'spec']);
@@ -179,8 +189,10 @@ function expectHardenedPod(pod: K8sObject, args: string[]): void {
   expect((sc.seccompProfile ?? pod.securityContext.seccompProfile).type).toBe('RuntimeDefault');
   expect(c.resources.requests).toEqual({ cpu: expect.anything(), memory: expect.anything() });
   expect(c.resources.limits).toEqual({ cpu: expect.anything(), memory: expect.anything() });
+  // serve listens on 127.0.0.1 and $POD_IP: without it the kubelet's probes find nothing.
   expect(c.env).toEqual([
     { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    ...(args[0] === 'serve' ? [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }] : []),
     { name: 'GITHUB_TOKEN', valueFrom: { secretKeyRef: { name: 'augur-github', key: 'token' } } },
   ]);
   // Writable: /tmp only (an emptyDir; the checkout and HOME). The config is read-only.
@@ -220,8 +232,8 @@ describe('the agent workload', () => {
     const deployment = find(render('cluster-wide'), 'Deployment');
     const strip = (p: K8sObject) => {
       const { restartPolicy: _r, containers, ...rest } = structuredClone(p);
-      const { args: _a, ports: _p, livenessProbe: _l, readinessProbe: _rp, ...container } = containers[0];
-      return { ...rest, containers: [container] };
+      const { args: _a, ports: _p, livenessProbe: _l, readinessProbe: _rp, env, ...container } = containers[0];
+      return { ...rest, containers: [{ ...container, env: (env as K8sObject[]).filter((e) => e.name !== 'POD_IP') }] };
     };
     expect(strip(pod)).toEqual(strip(deployment.spec.template.spec));
   });
@@ -271,6 +283,19 @@ describe('the NetworkPolicy', () => {
       { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [tcp(443)] },
       { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [tcp(443), tcp(6443)] },
     ]);
+  });
+});
+
+describe('components/webhook-ingress', () => {
+  it('admits the webhooks to port 8080 from the ingress controller\'s namespace, and keeps the rest of the NetworkPolicy', () => {
+    const np = find(renderWithComponents(), 'NetworkPolicy', 'augur');
+    const base = find(render('cluster-wide'), 'NetworkPolicy', 'augur');
+    expect(np.spec.ingress).toEqual([
+      ...base.spec.ingress,
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ protocol: 'TCP', port: 8080 }] },
+    ]);
+    expect(np.spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
+    expect({ ...np.spec, ingress: [] }).toEqual({ ...base.spec, ingress: [] });
   });
 });
 
