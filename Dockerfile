@@ -21,7 +21,8 @@ LABEL org.opencontainers.image.title="augur" \
       org.opencontainers.image.version="$VERSION" \
       org.opencontainers.image.revision="$REVISION" \
       org.opencontainers.image.licenses="Apache-2.0"
-ENV NODE_ENV=production
+# augur_build_info{revision} reads it (src/util/version.ts): the image has no .git to read.
+ENV NODE_ENV=production AUGUR_REVISION=$REVISION
 # git: the Workspace shells out to it (simple-git); tini: signals reach node, so SIGTERM lets a
 # running cycle finish.
 RUN apt-get update \

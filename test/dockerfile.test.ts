@@ -44,4 +44,10 @@ describe('Dockerfile', () => {
     expect(labels).toContain('"$REVISION"');
     expect(labels).toContain(`licenses="${JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')).license}"`);
   });
+
+  it('passes the revision to the process, for augur_build_info{revision}', () => {
+    const env = runtime.filter((i) => i.keyword === 'ENV').map((i) => i.args.join(' ')).join(' ');
+    expect(env).toContain('AUGUR_REVISION=$REVISION');
+    expect(runtime.findIndex((i) => i.keyword === 'ARG' && i.args[0] === 'REVISION=unknown')).toBeLessThan(runtime.findIndex((i) => i.text.includes('AUGUR_REVISION')));
+  });
 });
