@@ -14,6 +14,7 @@ import { DEPLOY, find, type K8sObject, keyOf, rendered, ROOT, schemaProblems, so
 const CHART = join(DEPLOY, 'helm', 'augur');
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const { version: VERSION } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+const CHART_VERSION = (YAML.parse(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as { version: string }).version;
 const kustomized = (overlay: 'cluster-wide' | 'cronjob'): K8sObject[] => rendered(`overlays/${overlay}`);
 const objects = (opts: Partial<ChartRenderOptions> = {}): ChartObject[] => chartObjects(renderChart(CHART, { namespace: 'augur', ...opts }));
 
@@ -105,7 +106,7 @@ describe('the defaults', () => {
     const helm = objects();
     for (const o of helm) {
       expect(o.metadata.labels, keyOf(o)).toEqual({
-        'helm.sh/chart': `augur-${VERSION}`,
+        'helm.sh/chart': `augur-${CHART_VERSION}`,
         'app.kubernetes.io/name': 'augur',
         'app.kubernetes.io/instance': 'augur',
         'app.kubernetes.io/version': VERSION,
