@@ -91,9 +91,9 @@ const policyFields = {
     .describe('a decrease is proposed only as far as observed history supports it, never on the forecast alone'),
   minAccuracy: z
     .number()
-    .min(0)
+    .min(-1)
     .max(1)
-    .describe('act only when the model\'s backtest accuracy (1 - weighted absolute % error) is at least this'),
+    .describe('act only when the sizing quantile\'s forecast beats seasonal naive on the workload\'s backtest by at least this pinball skill, 1 - pinball(model) / pinball(seasonal naive) at sizing.quantile (0: as close as the same time yesterday; negative tolerates worse). Formerly 1 - WAPE of the median (default 0.5), which froze bursty workloads'),
   minHistory: duration('3d', { allowZero: true }).describe('hold a workload with less history than this'),
   maxRawChangeFactor: z
     .number()
@@ -120,7 +120,7 @@ const policyDefaults = {
   budget: {},
   prices: { coreHour: 0.031, gibHour: 0.0042, currency: 'USD' },
   scaleDownOnEvidenceOnly: true,
-  minAccuracy: 0.5,
+  minAccuracy: 0,
   minHistory: '3d',
   maxRawChangeFactor: 4,
   raiseMemoryOnLeak: false,
@@ -350,6 +350,18 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    state: z
+      .object({
+        dir: z
+          .string()
+          .min(1)
+          .describe(
+            'directory Augur keeps its selection state in (selections.json: the model chosen per workload and its fitted parameters), relative to this file; on a volume (an emptyDir survives container restarts, a PersistentVolumeClaim survives pods and CronJob runs) so a cycle refits instead of selecting again. Without it, plan and run --once select every workload every time, and serve only keeps them in memory',
+          ),
+      })
+      .strict()
+      .optional()
+      .describe('what Augur keeps between cycles and restarts; nothing else is written there'),
     retries: z
       .object({
         budget: z.number().int().min(0).default(20).describe('retries per cycle across Prometheus, the forge and git, all together; once used up, a failing call fails at once and says so'),

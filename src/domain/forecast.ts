@@ -19,6 +19,17 @@ export interface Accuracy {
   coverage: Record<QuantileKey, number>;
   /** Asymmetric loss used to choose the model (under-forecast penalised more than over). */
   selectionLoss: number;
+  /**
+   * The same held-out steps forecast by seasonal naive (the value a day earlier; the last value
+   * when the history holds no two days) with the empirical quantiles of its own past errors: what
+   * the trust guard (minAccuracy) compares the model with, as pinball skill.
+   */
+  reference?: { model: string; pinball: Record<QuantileKey, number> };
+  /**
+   * The backtest's held-out steps, for the sizing (split-conformal): the lead of each (1 = the
+   * first step after its origin), the actual value, and each quantile's forecast of it.
+   */
+  calibration?: { lead: number[]; actual: number[]; origin: number[]; predicted: Record<QuantileKey, number[]> };
 }
 
 export interface Forecast {
@@ -35,6 +46,8 @@ export interface Forecast {
   candidates?: { model: string; selectionLoss: number }[];
   /** The models an ensemble averages (model is then "ensemble(a + b + c)"). */
   members?: string[];
+  /** Lead (in steps after the last history sample) of timestamps[0]: 1 unless the forecast was cut to a later window (the replay keeps only the applied day). */
+  firstLead?: number;
   /** Unix seconds of the backtest that chose the model, when it was reused from an earlier cycle (see SelectionCache). */
   selectedAt?: number;
   /**

@@ -73,7 +73,12 @@ export type Note =
   | { rule: 'protected'; effect: 'held' | 'passed' }
   | { rule: 'minHistory'; effect: 'held' | 'passed'; haveSeconds: number; needSeconds: number }
   | { rule: 'minHistory'; effect: 'held'; forecastError: string }
-  | { rule: 'minAccuracy'; effect: 'held' | 'passed'; accuracy?: number; min: number }
+  /**
+   * skill: pinball skill of the sizing quantile (q) against seasonal naive on the same backtest,
+   * judged against min; accuracy: 1 − WAPE of the median, shown only. Neither without a backtest:
+   * then historySeconds and horizonSeconds say why.
+   */
+  | { rule: 'minAccuracy'; effect: 'held' | 'passed'; skill?: number; quantile?: number; reference?: string; accuracy?: number; min: number; historySeconds?: number; horizonSeconds?: number }
   | { rule: 'freezeWindows'; effect: 'held'; window: FreezeWindowRef }
   | { rule: 'freezeWindows'; effect: 'passed'; windows: number }
   | { rule: 'cooldown'; effect: 'held' | 'passed'; mergedAgo?: number; cooldown: number }

@@ -2,7 +2,7 @@ import type { Accuracy, ForecastOptions, Forecaster } from '../domain/forecast.j
 import type { Series } from '../domain/series.js';
 import { dailySteps, fillGaps, usableSteps } from './clean.js';
 import { describeSteps, ForecastError } from './errors.js';
-import { pinballLoss, quantileKey, selectionLevels } from './loss.js';
+import { pinballLoss, quantileKey, quantileSorted, selectionLevels } from './loss.js';
 import { validateOptions } from './model.js';
 
 export type BacktestOptions = ForecastOptions & { origins: number };
@@ -38,6 +38,10 @@ export interface BacktestPredictions {
   actual: number[];
   /** The origin each actual belongs to (0 = the oldest). */
   origin: number[];
+  /** The lead of each actual: 1 = the first step after its origin. */
+  lead: number[];
+  /** The position of each actual in the history. */
+  index: number[];
   /** Forecast of each level for each actual, by quantile key. */
   predicted: Record<string, number[]>;
   /** Every level predicted: the requested ones plus the selection levels. */
@@ -45,6 +49,7 @@ export interface BacktestPredictions {
   /** The history before the oldest origin (MASE is scaled by it). */
   firstTrain: Series;
   origins: number;
+  horizonSteps: number;
 }
 
 /**
@@ -79,6 +84,8 @@ export function backtestPredictions(f: Forecaster, history: Series, opts: Backte
   const levels = [...new Set([...opts.quantiles, ...selectionLevels(opts.quantiles)])].sort((a, b) => a - b);
   const actual: number[] = [];
   const origin: number[] = [];
+  const lead: number[] = [];
+  const index: number[] = [];
   const predicted: Record<string, number[]> = {};
   for (const q of levels) predicted[quantileKey(q)] = [];
   for (let k = opts.origins; k >= 1; k--) {
@@ -89,6 +96,8 @@ export function backtestPredictions(f: Forecaster, history: Series, opts: Backte
       if (!Number.isFinite(y)) continue;
       actual.push(y);
       origin.push(opts.origins - k);
+      lead.push(h + 1);
+      index.push(cut + h);
       for (const q of levels) {
         const key = quantileKey(q);
         (predicted[key] as number[]).push((fc.quantiles[key] as number[])[h] as number);
@@ -96,7 +105,7 @@ export function backtestPredictions(f: Forecaster, history: Series, opts: Backte
     }
   }
   if (actual.length === 0) return undefined;
-  return { actual, origin, predicted, levels, firstTrain, origins: opts.origins };
+  return { actual, origin, lead, index, predicted, levels, firstTrain, origins: opts.origins, horizonSteps: H };
 }
 
 /** Accuracy of backtest predictions on `history` (the series they were made on). */
@@ -125,6 +134,7 @@ export function scoreBacktest(p: BacktestPredictions, history: Series, requested
   let sel = 0;
   for (const q of selLevels) sel += pinball[quantileKey(q)] as number;
   const horizonSteps = Math.round(actual.length > 0 ? (history.values.length - p.firstTrain.values.length) / p.origins : 0);
+  const reference = referencePinball(p, history);
   return {
     origins: p.origins,
     horizonSeconds: horizonSteps * history.stepSeconds,
@@ -133,7 +143,97 @@ export function scoreBacktest(p: BacktestPredictions, history: Series, requested
     pinball,
     coverage,
     selectionLoss: sel / selLevels.length / level,
+    ...(reference ? { reference } : {}),
+    calibration: { lead: p.lead, actual, origin: p.origin, predicted },
   };
+}
+
+/**
+ * Pinball skill of a quantile forecast against the seasonal-naive reference on the same backtest:
+ * 1 − pinball(model) ÷ pinball(seasonal naive) at level q. Above 0: the model's q forecast was
+ * closer than seasonal naive's; 0: as close; below 0: worse. Undefined without a reference.
+ * When seasonal naive was exact (pinball 0), the skill is 0 if the model was exact too, else −∞.
+ */
+export function pinballSkill(acc: Accuracy, q: number): number | undefined {
+  const key = quantileKey(q);
+  const m = acc.pinball[key];
+  const r = acc.reference?.pinball[key];
+  if (m === undefined || r === undefined || !Number.isFinite(m) || !Number.isFinite(r)) return undefined;
+  if (r > 0) return 1 - m / r;
+  return m > 0 ? Number.NEGATIVE_INFINITY : 0;
+}
+
+/** Errors a seasonal naive forecast's quantiles are taken from: at most the last two weeks before an origin. */
+const REFERENCE_ERROR_DAYS = 14;
+
+/** The reference's pinball per history (one selection scores every candidate on the same history and origins). */
+const referenceCache = new WeakMap<Series, Map<string, BacktestResult['reference']>>();
+type BacktestResult = Pick<Accuracy, 'reference'>;
+
+/**
+ * Seasonal naive with empirical quantiles, forecast at the backtest's own origins and scored on
+ * its held-out steps: at lead h the value L = S·⌈h/S⌉ steps earlier (S = a day; S = 1, the last
+ * value, when the history before the first origin is shorter than a day), plus the q-quantile
+ * of the errors y[t] − y[t − L] over the last REFERENCE_ERROR_DAYS before the origin (none yet,
+ * with a single day behind the origin: the point forecast at every level). Cached per history, so
+ * a selection computes it once for all its candidates.
+ */
+function referencePinball(p: BacktestPredictions, history: Series): Accuracy['reference'] {
+  const cacheKey = `${p.origins}/${p.horizonSteps}/${p.levels.join(',')}/${p.actual.length}`;
+  let byKey = referenceCache.get(history);
+  if (!byKey) referenceCache.set(history, (byKey = new Map()));
+  if (byKey.has(cacheKey)) return byKey.get(cacheKey);
+  const result = computeReference(p, history);
+  byKey.set(cacheKey, result);
+  return result;
+}
+
+function computeReference(p: BacktestPredictions, history: Series): Accuracy['reference'] {
+  const n = Math.min(history.values.length, history.timestamps.length);
+  const filled = fillGaps(history).series.values;
+  const offset = n - filled.length; // leading gaps are dropped by fillGaps
+  const at = (i: number): number => (i - offset >= 0 ? (filled[i - offset] as number) : Number.NaN);
+  const day = dailySteps(history.stepSeconds);
+  const firstTrain = usableSteps(p.firstTrain);
+  const S = day > 0 && firstTrain >= day ? day : 1;
+  const window = Math.max(S, Math.round((REFERENCE_ERROR_DAYS * 86400) / history.stepSeconds));
+  const errors = new Map<string, Float64Array>();
+  const errorsFor = (cut: number, lag: number): Float64Array => {
+    const key = `${cut}/${lag}`;
+    let e = errors.get(key);
+    if (!e) {
+      const out: number[] = [];
+      for (let t = Math.max(offset + lag, cut - window); t < cut; t++) {
+        const d = at(t) - at(t - lag);
+        if (Number.isFinite(d)) out.push(d);
+      }
+      e = Float64Array.from(out).sort();
+      errors.set(key, e);
+    }
+    return e;
+  };
+  const sums = p.levels.map(() => 0);
+  let count = 0;
+  for (let i = 0; i < p.actual.length; i++) {
+    const h = p.lead[i] as number;
+    const cut = (p.index[i] as number) - h + 1;
+    const lag = S * Math.ceil(h / S);
+    const point = at(cut - 1 + h - lag);
+    const e = errorsFor(cut, lag);
+    if (!Number.isFinite(point)) continue;
+    const y = p.actual[i] as number;
+    count++;
+    for (let k = 0; k < p.levels.length; k++) {
+      const q = p.levels[k] as number;
+      // No past error at this lag yet (a history of one season): the point forecast at every level.
+      const d = y - (point + (e.length > 0 ? quantileSorted(e, q) : 0));
+      sums[k] = (sums[k] as number) + (d >= 0 ? q * d : (q - 1) * d);
+    }
+  }
+  if (count === 0) return undefined;
+  const pinball: Record<string, number> = {};
+  p.levels.forEach((q, k) => (pinball[quantileKey(q)] = (sums[k] as number) / count));
+  return { model: S === 1 ? 'naive' : 'seasonal-naive(daily)', pinball };
 }
 
 function slice(s: Series, from: number, to: number): Series {

@@ -37,6 +37,7 @@ function forecastOf(steps = 288): Forecast {
       pinball: { '0.9': 3.5 },
       coverage: { '0.9': 0.87 },
       selectionLoss: 1.2,
+      reference: { model: 'seasonal-naive(daily)', pinball: { '0.9': 5 } },
     },
     candidates: [
       { model: 'holt-winters-additive(daily)', selectionLoss: 1.2 },
@@ -278,7 +279,9 @@ describe('renderBody', () => {
   it('reports the model and its accuracy on this workload', () => {
     expect(body).toContain('### Model and its accuracy on this workload');
     expect(body).toContain('Model **holt-winters-additive(daily)**, chosen by a rolling-origin backtest over 6 origins of 24 h each');
-    expect(body).toContain('| 88% | 0.82 | 87% (ideal 90%) | 3.5 req/s |');
+    // The trust guard's measure first (pinball skill against seasonal naive), the old 1 − WAPE kept beside it.
+    expect(body).toContain('| p90 pinball skill vs seasonal-naive(daily) (the trust guard) | p90 pinball loss | Accuracy (1 − WAPE of the median) | MASE | p90 coverage |');
+    expect(body).toContain('| +30% | 3.5 req/s (seasonal naive 5 req/s) | 88% | 0.82 | 87% (ideal 90%) |');
     expect(body).toContain('Other models scored (mean pinball loss over the forecast quantiles, in % of the mean load; lower is better): holt-winters-additive(daily) 120%, seasonal-naive(daily) 150%.');
   });
 

@@ -17,6 +17,7 @@ import { renderMeta } from './meta.js';
 import { describeNote } from './reasons.js';
 import { dataLines, decisionBox, describeBasis, withUnit } from './explain.js';
 import { type ProposalMeta, type ScheduleMeta } from '../domain/forge.js';
+import { pinballSkill } from '../forecast/backtest.js';
 
 export interface Proposal {
   key: string;
@@ -236,9 +237,9 @@ function modelSection(item: ProposalItem): string[] {
       (f.selectedAt !== undefined ? ` (the backtest of ${isoMinutes(f.selectedAt)}; this cycle refitted the model on the newest history)` : '') +
       ':',
     '',
-    '| Accuracy (1 − WAPE) | MASE | p' + pct(Number(q)) + ' coverage | p' + pct(Number(q)) + ' pinball loss |',
-    '|---|---|---|---|',
-    `| ${pct(1 - a.wape)}% | ${a.mase.toFixed(2)} | ${a.coverage[q] !== undefined ? `${pct(a.coverage[q])}% (ideal ${pct(Number(q))}%)` : 'n/a'} | ${a.pinball[q] !== undefined ? withUnit(a.pinball[q], item.unit) : 'n/a'} |`,
+    '| p' + pct(Number(q)) + ' pinball skill vs ' + (a.reference?.model ?? 'seasonal naive') + ' (the trust guard) | p' + pct(Number(q)) + ' pinball loss | Accuracy (1 − WAPE of the median) | MASE | p' + pct(Number(q)) + ' coverage |',
+    '|---|---|---|---|---|',
+    `| ${skillText(pinballSkill(a, Number(q)))} | ${a.pinball[q] !== undefined ? withUnit(a.pinball[q], item.unit) : 'n/a'}${a.reference?.pinball[q] !== undefined ? ` (seasonal naive ${withUnit(a.reference.pinball[q], item.unit)})` : ''} | ${pct(1 - a.wape)}% | ${a.mase.toFixed(2)} | ${a.coverage[q] !== undefined ? `${pct(a.coverage[q])}% (ideal ${pct(Number(q))}%)` : 'n/a'} |`,
     '',
   );
   if (f.candidates && f.candidates.length > 1) {
@@ -246,6 +247,13 @@ function modelSection(item: ProposalItem): string[] {
     out.push(`Other models scored (mean pinball loss over the forecast quantiles, in % of the mean load; lower is better): ${f.candidates.map((c) => `${c.model} ${score(c.selectionLoss)}`).join(', ')}.`, '');
   }
   return out;
+}
+
+/** Pinball skill as a signed percentage (above 0: closer than seasonal naive). */
+function skillText(skill: number | undefined): string {
+  if (skill === undefined) return 'n/a';
+  if (!Number.isFinite(skill)) return '−∞ (seasonal naive was exact)';
+  return `${skill >= 0 ? '+' : '−'}${pct(Math.abs(skill))}%`;
 }
 
 /** The rules that changed the numbers, then the ones that passed, folded. */

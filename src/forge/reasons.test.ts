@@ -33,7 +33,19 @@ const notes: [Note, string][] = [
   [{ rule: 'protected', effect: 'held' }, 'this workload is protected: Augur reports, never changes it'],
   [{ rule: 'minHistory', effect: 'held', haveSeconds: D, needSeconds: 3 * D }, '1.0 days of history, 3.0 days needed: 2.0 days missing'],
   [{ rule: 'minAccuracy', effect: 'held', accuracy: 0.4, min: 0.5 }, 'backtest accuracy 40% is below 50%'],
-  [{ rule: 'minAccuracy', effect: 'held', min: 0.5 }, 'no backtest accuracy yet (history too short to test the model on this workload)'],
+  [{ rule: 'minAccuracy', effect: 'held', min: 0.5 }, 'not backtested: the history cannot hold a held-out horizon after what a model needs, so the forecast is untested (no accuracy yet)'],
+  [
+    { rule: 'minAccuracy', effect: 'held', min: 0, quantile: 0.9, historySeconds: 1.5 * D, horizonSeconds: D },
+    'not backtested: 1.5 days of history cannot hold a held-out horizon of 1.0 d after what the least demanding model needs, so the forecast is untested (no accuracy yet)',
+  ],
+  [
+    { rule: 'minAccuracy', effect: 'held', skill: -0.25, quantile: 0.9, reference: 'seasonal-naive(daily)', accuracy: 0.8, min: 0 },
+    'p90 pinball skill -25% against seasonal-naive(daily) is below 0%: on this workload\'s backtest the p90 forecast did no better than the same time yesterday (1 − WAPE of the median 80%, shown only)',
+  ],
+  [
+    { rule: 'minAccuracy', effect: 'passed', skill: 0.3, quantile: 0.9, reference: 'seasonal-naive(daily)', accuracy: 0.1, min: 0 },
+    'p90 pinball skill 30% against seasonal-naive(daily) ≥ 0% (1 − WAPE of the median 10%, shown only)',
+  ],
   [
     { rule: 'freezeWindows', effect: 'held', window: { cron: '0 16 * * 5', duration: 64 * H, timezone: 'Europe/Berlin', reason: 'weekend' } },
     'inside freeze window cron "0 16 * * 5" for 64 h (Europe/Berlin): weekend',

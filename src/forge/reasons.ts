@@ -48,9 +48,23 @@ function describeDraftNote(n: Note): string {
       return n.effect === 'held'
         ? `${days(n.haveSeconds)} of history, ${days(n.needSeconds)} needed: ${days(n.needSeconds - n.haveSeconds)} missing`
         : `${days(n.haveSeconds)} of history`;
-    case 'minAccuracy':
-      if (n.accuracy === undefined) return 'no backtest accuracy yet (history too short to test the model on this workload)';
-      return n.effect === 'held' ? `backtest accuracy ${pct(n.accuracy)} is below ${pct(n.min)}` : `backtest accuracy ${pct(n.accuracy)} ≥ ${pct(n.min)}`;
+    case 'minAccuracy': {
+      const qName = n.quantile !== undefined ? `p${Math.round(n.quantile * 1000) / 10}` : 'the sizing quantile';
+      if (n.skill === undefined && n.accuracy !== undefined && n.quantile === undefined)
+        return n.effect === 'held' ? `backtest accuracy ${pct(n.accuracy)} is below ${pct(n.min)}` : `backtest accuracy ${pct(n.accuracy)} ≥ ${pct(n.min)}`;
+      if (n.accuracy === undefined) {
+        const have = n.historySeconds !== undefined ? `${days(n.historySeconds)} of history` : 'the history';
+        const horizon = n.horizonSeconds !== undefined ? ` a held-out horizon of ${hoursText(n.horizonSeconds)} after what the least demanding model needs` : ' a held-out horizon after what a model needs';
+        return `not backtested: ${have} cannot hold${horizon}, so the forecast is untested (no accuracy yet)`;
+      }
+      const wape = ` (1 − WAPE of the median ${pct(n.accuracy)}, shown only)`;
+      if (n.skill === undefined) return `no seasonal-naive reference on this backtest to judge the ${qName} forecast against${wape}`;
+      const skill = Number.isFinite(n.skill) ? pct(n.skill) : '−∞';
+      const ref = n.reference ?? 'seasonal naive';
+      return n.effect === 'held'
+        ? `${qName} pinball skill ${skill} against ${ref} is below ${pct(n.min)}: on this workload's backtest the ${qName} forecast did no better than the same time yesterday${wape}`
+        : `${qName} pinball skill ${skill} against ${ref} ≥ ${pct(n.min)}${wape}`;
+    }
     case 'freezeWindows':
       return 'window' in n ? `inside freeze window ${describeFreeze(n.window)}` : n.windows ? 'outside every freeze window' : 'none set';
     case 'cooldown':

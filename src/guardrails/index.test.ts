@@ -19,14 +19,16 @@ const NOW = Date.parse('2026-06-10T10:00:00Z') / 1000;
 
 const policy = (over: Partial<Policy> = {}): Policy => ({ ...POLICY_DEFAULTS, ...over });
 
-const accuracy = (wape: number): Accuracy => ({
+/** A backtest with this WAPE, whose p90 pinball is `p90` against seasonal naive's `reference` (skill 1 − p90 ÷ reference). */
+const accuracy = (wape: number, p90 = 3, reference = 4): Accuracy => ({
   origins: 5,
   horizonSeconds: D,
   mase: 0.8,
   wape,
-  pinball: { '0.9': 3 },
+  pinball: { '0.9': p90 },
   coverage: { '0.9': 0.88 },
   selectionLoss: 1,
+  reference: { model: 'seasonal-naive(daily)', pinball: { '0.9': reference } },
 });
 
 const change = (field: FieldKey, current: number, proposed: number, observed?: number): Change => ({
@@ -180,31 +182,48 @@ describe('guard: each rule in GUARDRAIL_ORDER', () => {
   });
 
   describe('minAccuracy', () => {
-    it('holds when 1 − WAPE is below the minimum', () => {
-      const d = guard(input([change('replicas', 4, 6, 6)], { accuracy: accuracy(0.6) }, { minAccuracy: 0.5 }));
-      expect(d.verdict).toBe('hold');
-      const n = notesOf(d, 'minAccuracy')[0] as Extract<Note, { rule: 'minAccuracy' }>;
-      expect(n).toMatchObject({ effect: 'held', min: 0.5 });
-      expect(n.accuracy).toBeCloseTo(0.4, 12);
-    });
-
-    it('passes when 1 − WAPE reaches the minimum exactly', () => {
-      const d = guard(input([change('replicas', 4, 6, 6)], { accuracy: accuracy(0.25) }, { minAccuracy: 0.75 }));
+    it('judges the sizing quantile against seasonal naive (pinball skill), not 1 − WAPE of the median', () => {
+      // A bursty workload: the median is far off (1 − WAPE 10%), but the p90 beats seasonal naive (skill 25%).
+      const d = guard(input([change('replicas', 4, 6, 6)], { accuracy: accuracy(0.9, 3, 4) }, { minAccuracy: 0 }));
       expect(d.verdict).toBe('propose');
-      expect(notesOf(d, 'minAccuracy')[0]).toMatchObject({ effect: 'passed', accuracy: 0.75, min: 0.75 });
+      const n = notesOf(d, 'minAccuracy')[0] as Extract<Note, { rule: 'minAccuracy' }>;
+      expect(n).toMatchObject({ effect: 'passed', quantile: 0.9, reference: 'seasonal-naive(daily)', min: 0 });
+      expect(n.skill).toBeCloseTo(0.25, 12);
+      expect(n.accuracy).toBeCloseTo(0.1, 12); // the old metric, kept for reading
     });
 
-    it('uses 1 − WAPE, not WAPE: a WAPE of 0.3 passes a 0.6 minimum', () => {
-      expect(guard(input([change('replicas', 4, 6, 6)], { accuracy: accuracy(0.3) }, { minAccuracy: 0.6 })).verdict).toBe('propose');
-      expect(guard(input([change('replicas', 4, 6, 6)], { accuracy: accuracy(0.7) }, { minAccuracy: 0.6 })).verdict).toBe('hold');
+    it('holds a sizing quantile that does worse than seasonal naive, however good the median', () => {
+      const d = guard(input([change('replicas', 4, 6, 6)], { accuracy: accuracy(0.05, 5, 4) }, { minAccuracy: 0 }));
+      expect(d.verdict).toBe('hold');
+      const n = heldBy(d) as Extract<Note, { rule: 'minAccuracy' }>;
+      expect(n.rule).toBe('minAccuracy');
+      expect(n.skill).toBeCloseTo(-0.25, 12);
     });
 
-    it('holds when there is no backtest accuracy', () => {
-      const base = input([change('replicas', 4, 6, 6)]);
+    it('passes a skill exactly at the minimum, holds one just under it', () => {
+      expect(guard(input([change('replicas', 4, 6, 6)], { accuracy: accuracy(0.5, 2, 4) }, { minAccuracy: 0.5 })).verdict).toBe('propose');
+      expect(guard(input([change('replicas', 4, 6, 6)], { accuracy: accuracy(0.5, 2.01, 4) }, { minAccuracy: 0.5 })).verdict).toBe('hold');
+    });
+
+    it('reads the quantile the recommendation sized at', () => {
+      const acc: Accuracy = { ...accuracy(0.5, 3, 4), pinball: { '0.9': 3, '0.95': 1 }, reference: { model: 'seasonal-naive(daily)', pinball: { '0.9': 4, '0.95': 0.5 } } };
+      const at95 = input([change('replicas', 4, 6, 6)], { accuracy: acc });
+      at95.recommendation = { ...at95.recommendation, evidence: { ...at95.recommendation.evidence, quantile: 0.95 } };
+      expect(guard(at95).verdict).toBe('hold'); // p95: 1 against 0.5
+      expect(guard(input([change('replicas', 4, 6, 6)], { accuracy: acc })).verdict).toBe('propose'); // p90: 3 against 4
+    });
+
+    it('holds without a seasonal-naive reference to judge against', () => {
+      const { reference: _r, ...bare } = accuracy(0.1);
+      expect(guard(input([change('replicas', 4, 6, 6)], { accuracy: bare })).verdict).toBe('hold');
+    });
+
+    it('holds when there is no backtest, saying how much history there is and the horizon it needs', () => {
+      const base = input([change('replicas', 4, 6, 6)], { historySeconds: 1.5 * D }, { minHistory: 0 });
       delete base.accuracy;
       const d = guard(base);
       expect(d.verdict).toBe('hold');
-      expect(heldBy(d)).toEqual({ rule: 'minAccuracy', effect: 'held', min: 0.5 });
+      expect(heldBy(d)).toEqual({ rule: 'minAccuracy', effect: 'held', min: 0, quantile: 0.9, historySeconds: 1.5 * D, horizonSeconds: D });
     });
   });
 
@@ -512,7 +531,7 @@ describe('guard: invariants after clamping', () => {
 
   it('a hold from any rule holds with all reasons, the first one shown first', () => {
     const d = guard(
-      input([change('replicas', 4, 6, 6)], { historySeconds: D, accuracy: accuracy(0.9), lastMergedAt: NOW - H }, { protected: true }),
+      input([change('replicas', 4, 6, 6)], { historySeconds: D, accuracy: accuracy(0.9, 5, 4), lastMergedAt: NOW - H }, { protected: true }),
     );
     expect(d.verdict).toBe('hold');
     expect(d.notes.filter((n) => n.effect === 'held').map((n) => n.rule)).toEqual(['protected', 'minHistory', 'minAccuracy', 'cooldown']);

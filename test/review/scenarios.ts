@@ -143,17 +143,21 @@ export function scenarios(): Scenario[] {
   const holes = { ...isp, values: isp.values.map((v, i) => (v > peakCut && i % 3 !== 0 ? Number.NaN : v)) };
   add({ name: 'samples missing at the peaks, filled in', sound: false, facts: facts(plain(6).files, web.spec, holes), settings: settings(cap), expect: { flag: 'dataFilled' } });
 
-  add({ name: 'four days of history', sound: false, facts: facts(web.files, web.spec, trace('isp_uk_traffic', 4)), settings: settings(cap), expect: { flag: 'shortHistory' } });
+  // Four days: the backtest's first origin has one day behind it, and there the forecast's p90 does
+  // far worse than the same time yesterday on this regular trace (pinball skill −136%): the trust
+  // guard holds it, saying so. With the guard off, the PR shows the short history.
+  add({ name: 'four days of history', sound: false, facts: facts(web.files, web.spec, trace('isp_uk_traffic', 4)), settings: settings(cap), expect: { hold: 'minAccuracy' } });
+  add({ name: 'four days of history, trust guard off', sound: false, facts: facts(web.files, web.spec, trace('isp_uk_traffic', 4)), settings: settings(cap, { minAccuracy: -Infinity }), expect: { flag: 'shortHistory' } });
 
   const tweets = trace('nab_Twitter_volume_AMZN');
   // Tweet volume with its top 5% tripled: bursts every day, far above the usual load, set the size.
   const p95 = [...tweets.values].filter(Number.isFinite).sort((a, b) => a - b)[Math.floor(0.95 * tweets.values.length)] as number;
   const bursts = { ...tweets, values: tweets.values.map((v) => (v > p95 ? v * 3 : v)) };
-  add({ name: 'a bursty series: bursts, not the usual load, set the size', sound: false, facts: facts(plain(4).files, web.spec, bursts), settings: settings(Math.round(peakOf(bursts) / 6), { minAccuracy: 0 }), expect: { flag: 'bursty' } });
+  add({ name: 'a bursty series: bursts, not the usual load, set the size', sound: false, facts: facts(plain(4).files, web.spec, bursts), settings: settings(Math.round(peakOf(bursts) / 6), { minAccuracy: -Infinity }), expect: { flag: 'bursty' } });
   // Noise the size of the signal: no model forecasts it better than "the same as last week".
   let x = 7;
   const noisy = { ...isp, values: isp.values.map((v) => v * (0.2 + 1.6 * ((x = (x * 48271) % 2147483647) / 2147483647))) };
-  add({ name: 'a noisy series the model cannot follow', sound: false, facts: facts(plain(5).files, web.spec, noisy), settings: settings(cap, { minAccuracy: 0 }), expect: { flag: 'inaccurate' } });
+  add({ name: 'a noisy series the model cannot follow', sound: false, facts: facts(plain(5).files, web.spec, noisy), settings: settings(cap, { minAccuracy: -Infinity }), expect: { flag: 'inaccurate' } });
 
   const hpaFiles = { 'apps/web/deployment.yaml': deployment(4, '200m'), 'apps/web/hpa.yaml': hpa(3, 8) };
   add({
