@@ -8,6 +8,7 @@ import type { SelectionCache } from '../forecast/registry.js';
 import type { Logger } from '../domain/ports.js';
 import { decisionsTable, jsonOutcome } from './format.js';
 import { needsAttention } from '../forge/reasons.js';
+import { loadSelections, saveSelections, selectionsFile } from './state.js';
 
 export function load(file: string): LoadedConfig {
   try {
@@ -40,6 +41,16 @@ export async function once(
   const logRetries = () => {
     if (budget.used > 0) log.warn({ retries: budget.used, budget: budget.limit, for: [...new Set(budget.spentOn)].slice(0, 10) }, 'calls were retried this cycle (retries.budget)');
   };
+  // With state.dir, the choices of earlier runs (a CronJob's, or serve's before a restart) are read and kept.
+  const stateFile = selectionsFile(loaded);
+  const cache = selections ?? (stateFile ? loadSelections(stateFile, log) : undefined);
+  const before = cache ? { ...cache.counts } : undefined;
+  const finish = () => {
+    logRetries();
+    if (!cache || !before) return;
+    log.info({ selected: cache.counts.selected - before.selected, refitted: cache.counts.refitted - before.refitted, kept: cache.size }, 'model selection this cycle');
+    if (stateFile) saveSelections(stateFile, cache, loaded, at, log);
+  };
   return runCycle({
     config: loaded.config,
     metrics: buildMetrics(loaded, at, budget),
@@ -51,9 +62,9 @@ export async function once(
     dryRun,
     ...(only ? { only } : {}),
     ...(shard ? { shard } : {}),
-    ...(selections ? { selections } : {}),
+    ...(cache ? { selections: cache } : {}),
     ...cluster,
-  }).finally(logRetries);
+  }).finally(finish);
 }
 
 export function print(report: CycleReport, json?: boolean): void {

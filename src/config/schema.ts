@@ -350,6 +350,18 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    state: z
+      .object({
+        dir: z
+          .string()
+          .min(1)
+          .describe(
+            'directory Augur keeps its selection state in (selections.json: the model chosen per workload and its fitted parameters), relative to this file; on a volume (an emptyDir survives container restarts, a PersistentVolumeClaim survives pods and CronJob runs) so a cycle refits instead of selecting again. Without it, plan and run --once select every workload every time, and serve only keeps them in memory',
+          ),
+      })
+      .strict()
+      .optional()
+      .describe('what Augur keeps between cycles and restarts; nothing else is written there'),
     retries: z
       .object({
         budget: z.number().int().min(0).default(20).describe('retries per cycle across Prometheus, the forge and git, all together; once used up, a failing call fails at once and says so'),

@@ -200,3 +200,71 @@ describe('SelectionCache warm starts', () => {
     expect(given).toEqual(chosen.map((m) => ({ model: m, warmStart: undefined })));
   });
 });
+
+describe('SelectionCache across processes (toJSON / fromJSON)', () => {
+  const history = dailySine({ days: 6, seed: 3 });
+  const age = { maxAgeSeconds: 86_400 };
+
+  it('a cache read back refits with the kept parameters and returns what the selection measured, exactly', () => {
+    const hw = holtWinters({ seasonSteps: DAY, mode: 'additive', name: 'holt-winters-additive(daily)' });
+    const { pool, given } = recording([hw, seasonalNaive(DAY, 'seasonal-naive(daily)')]);
+    const cache = new SelectionCache();
+    const first = cache.forecast('web', history, { ...opts, candidates: pool }, { ...age, now: 0 });
+    const text = cache.toJSON();
+    const restored = SelectionCache.fromJSON(text);
+    expect(restored.size).toBe(1);
+
+    given.length = 0;
+    const later = extend(history, 72);
+    const fromDisk = restored.forecast('web', later, { ...opts, candidates: pool }, { ...age, now: 3600 });
+    const inMemory = cache.forecast('web', later, { ...opts, candidates: pool }, { ...age, now: 3600 });
+    expect(given.map((g) => g.model)).toEqual([first.model, first.model]); // one refit each, no backtest
+    expect(given[0]!.warmStart).toEqual(given[1]!.warmStart);
+    expect(fromDisk).toEqual(inMemory);
+    expect(fromDisk.accuracy).toEqual(first.accuracy);
+    expect(restored.counts).toEqual({ selected: 0, refitted: 1 });
+  });
+
+  it('keeps long number arrays exact but compact, and drops entries older than the maximum age', () => {
+    const { pool } = counting([seasonalNaive(DAY, 'seasonal-naive(daily)'), seasonalNaive(1, 'naive')]);
+    const cache = new SelectionCache();
+    cache.forecast('old', history, { ...opts, candidates: pool }, { ...age, now: 0 });
+    cache.forecast('new', history, { ...opts, candidates: pool }, { ...age, now: 80_000 });
+    const text = cache.toJSON(90_000, 86_400);
+    expect(Object.keys((JSON.parse(text) as { entries: object }).entries)).toEqual(['new']);
+    // Forecast values are not kept: they are made again by each refit.
+    expect(text).not.toContain('"quantiles"');
+    // Whatever else a selection returns (e.g. backtest rows for calibration) comes back exactly.
+    const rows = [0.1, 1 / 3, -2e-300, 5e300, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, Math.PI];
+    const withRows = SelectionCache.fromJSON(text.replace('"selected":{', `"selected":{"extra":${JSON.stringify(rows)},`));
+    expect(withRows.size).toBe(1);
+    const again = withRows.toJSON();
+    expect(again).toContain('"f64"');
+    expect(again).not.toContain('0.3333333333333333');
+    const hit = SelectionCache.fromJSON(again).forecast('new', history, { ...opts, candidates: pool }, { ...age, now: 80_060 }) as unknown as { extra: number[]; selectedAt: number };
+    expect(hit.extra).toEqual(rows);
+    expect(hit.selectedAt).toBe(80_000);
+  });
+
+  it('an unreadable entry or another version is left out, so that workload selects again', () => {
+    expect(SelectionCache.fromJSON('{"version": 99, "entries": {"web": {}}}').size).toBe(0);
+    expect(SelectionCache.fromJSON('{"version": 1, "entries": {"web": {"at": "x"}}}').size).toBe(0);
+  });
+
+  it('spreads the next selection of each workload over the second half of the maximum age', () => {
+    const { pool, calls } = counting([seasonalNaive(DAY, 'seasonal-naive(daily)'), seasonalNaive(1, 'naive')]);
+    const cache = new SelectionCache();
+    const keys = Array.from({ length: 200 }, (_, i) => `Deployment/team/svc-${i}`);
+    for (const k of keys) cache.forecast(k, history, { ...opts, candidates: pool }, { ...age, now: 0 });
+    const dues = Object.values((JSON.parse(cache.toJSON()) as { entries: Record<string, { due: number }> }).entries).map((e) => e.due);
+    expect(Math.min(...dues)).toBeGreaterThanOrEqual(43_200);
+    expect(Math.max(...dues)).toBeLessThanOrEqual(86_400);
+    // Hourly cycles over the 12 hours: no hour selects more than a fifth of the fleet again.
+    const perHour = Array.from({ length: 12 }, (_, h) => dues.filter((d) => d >= 43_200 + h * 3600 && d < 43_200 + (h + 1) * 3600).length);
+    expect(Math.max(...perHour)).toBeLessThan(40);
+    calls.clear();
+    const before = cache.counts.selected;
+    for (const k of keys) cache.forecast(k, history, { ...opts, candidates: pool }, { ...age, now: 43_200 + 3600 });
+    expect(cache.counts.selected - before).toBe(perHour[0]);
+  });
+});

@@ -69,10 +69,16 @@ export function augurForecaster(stepSeconds: number, picked: string[], name = 'a
 /**
  * Selection is the expensive part of a forecast (every candidate backtested at every origin);
  * the chosen model changes slowly. The cache keeps each workload's choice (the model, or the
- * ensemble's members) with the accuracy its backtest measured, and until it is `maxAgeSeconds`
- * old (sizing.reselectEvery) a forecast only refits those models on the new history. It selects again when the entry is
- * older, when the forecast options or the step changed, or when a chosen model can no longer
- * forecast the history. In memory: a process that runs one cycle (a CronJob) selects every time.
+ * ensemble's members) with what its selection measured (the accuracy, the candidates' ranking and
+ * any other field of the selection's result, but not the forecast values), and until the entry is
+ * due a forecast only refits those models on the new history. It selects again when the entry is
+ * due, when the forecast options or the step changed, or when a chosen model can no longer
+ * forecast the history.
+ *
+ * An entry is due at most `maxAgeSeconds` (sizing.reselectEvery) after its selection, and at the
+ * earliest half of that: each workload's own point in that span (a stable hash of its key), so
+ * after a first cycle that selects the whole fleet the next selections fall a slice per cycle
+ * across the day rather than all in one cycle.
  *
  * A refit also reuses each member's fitted parameters (Forecast.warmStart, kept per member name
  * and replaced by what each refit returns), so a model with a parameter search (Holt-Winters,
@@ -80,27 +86,61 @@ export function augurForecaster(stepSeconds: number, picked: string[], name = 'a
  * itself; an ensemble's members search once more on the first hit (the selection's forecast does
  * not say which member's parameters are which). A new selection starts with no parameters, and the
  * selection itself (its backtests, its refit) never gets any.
+ *
+ * The entries survive a restart or a CronJob's next run through toJSON/fromJSON (the agent keeps
+ * them in state.dir, src/cli/state.ts).
  */
 export class SelectionCache {
-  private readonly entries = new Map<string, { at: number; signature: string; members: string[]; selected: Forecast; warm: Map<string, unknown> }>();
+  private readonly entries = new Map<string, SelectionEntry>();
+  /** Selections (full backtests) and refits done through this cache since it was made. */
+  readonly counts = { selected: 0, refitted: 0 };
 
   forecast(key: string, history: Series, opts: SelectOptions, at: { now: number; maxAgeSeconds: number }): Forecast {
     const { now, maxAgeSeconds } = at;
     const { warmStart: _ignored, ...base } = opts;
     const signature = JSON.stringify([history.stepSeconds, opts.horizonSteps, [...opts.quantiles].sort(), opts.seasonSteps ?? null, opts.origins ?? null, opts.timezone ?? null]);
     const e = this.entries.get(key);
-    if (e && e.signature === signature && now - e.at < maxAgeSeconds) {
+    if (e && e.signature === signature && now < Math.min(e.due, e.at + maxAgeSeconds)) {
       const refit = this.refit(e.members, e.warm, history, base);
       if (refit) {
-        const { accuracy, candidates } = e.selected;
-        return { ...refit, ...(accuracy ? { accuracy } : {}), ...(candidates ? { candidates } : {}), selectedAt: e.at };
+        this.counts.refitted++;
+        const { model: _m, stepSeconds: _s, members: _mm, firstLead: _f, selectedAt: _a, ...kept } = e.selected;
+        return { ...refit, ...kept, selectedAt: e.at };
       }
     }
     const fc = selectAugur(history, base);
+    this.counts.selected++;
     const warm = new Map<string, unknown>();
     if (!fc.members && fc.warmStart !== undefined) warm.set(fc.model, fc.warmStart);
-    this.entries.set(key, { at: now, signature, members: fc.members ?? [fc.model], selected: fc, warm });
+    this.entries.set(key, { at: now, due: now + maxAgeSeconds * (1 - 0.5 * spreadOf(key)), signature, members: fc.members ?? [fc.model], selected: selectionOf(fc), warm });
     return fc.members ? withoutWarmStart(fc) : fc;
+  }
+
+  /** How many workloads have an entry. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The entries as JSON text, without those not due to be used again (older than `maxAgeSeconds` at `now`). */
+  toJSON(now?: number, maxAgeSeconds?: number): string {
+    const entries: Record<string, PersistedEntry> = {};
+    for (const [key, e] of this.entries) {
+      if (now !== undefined && maxAgeSeconds !== undefined && now - e.at >= maxAgeSeconds) continue;
+      entries[key] = { at: e.at, due: e.due, signature: e.signature, members: e.members, selected: e.selected, warm: Object.fromEntries(e.warm) };
+    }
+    return JSON.stringify({ version: SELECTION_STATE_VERSION, entries }, packNumbers);
+  }
+
+  /** A cache holding the entries of toJSON's text; entries it cannot read are left out (they are selected again). */
+  static fromJSON(text: string): SelectionCache {
+    const cache = new SelectionCache();
+    const parsed = JSON.parse(text, unpackNumbers) as { version?: unknown; entries?: Record<string, PersistedEntry> };
+    if (parsed.version !== SELECTION_STATE_VERSION || typeof parsed.entries !== 'object' || parsed.entries === null) return cache;
+    for (const [key, e] of Object.entries(parsed.entries)) {
+      if (typeof e?.at !== 'number' || typeof e.due !== 'number' || typeof e.signature !== 'string' || !Array.isArray(e.members) || typeof e.selected?.model !== 'string') continue;
+      cache.entries.set(key, { at: e.at, due: e.due, signature: e.signature, members: e.members.map(String), selected: e.selected, warm: new Map(Object.entries(e.warm ?? {})) });
+    }
+    return cache;
   }
 
   private refit(members: string[], warm: Map<string, unknown>, history: Series, opts: SelectOptions): Forecast | undefined {
@@ -122,6 +162,65 @@ export class SelectionCache {
       throw err;
     }
   }
+}
+
+/** What a selection found, kept between cycles: its result without the forecast values and without a model's parameters. */
+export type Selection = Omit<Forecast, 'timestamps' | 'quantiles' | 'warmStart'>;
+
+interface SelectionEntry {
+  at: number;
+  /** When it is selected again (see spreadOf). */
+  due: number;
+  signature: string;
+  members: string[];
+  selected: Selection;
+  warm: Map<string, unknown>;
+}
+
+interface PersistedEntry {
+  at: number;
+  due: number;
+  signature: string;
+  members: string[];
+  selected: Selection;
+  warm?: Record<string, unknown>;
+}
+
+/** Bump when the persisted shape changes: older files are then ignored (every workload selects once more). */
+export const SELECTION_STATE_VERSION = 1;
+
+function selectionOf(fc: Forecast): Selection {
+  const { timestamps: _t, quantiles: _q, warmStart: _w, ...rest } = fc;
+  return rest;
+}
+
+/** A stable number in [0, 1) per workload key (FNV-1a): where in the second half of reselectEvery it selects again. */
+export function spreadOf(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  // murmur3's finaliser: keys that differ in their last characters land far apart.
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return ((h ^ (h >>> 16)) >>> 0) / 2 ** 32;
+}
+
+/** JSON replacer: long arrays of numbers (backtest calibration rows and the like) as base64 float64, exact and a third of the text. */
+function packNumbers(_key: string, value: unknown): unknown {
+  if (Array.isArray(value) && value.length >= 16 && value.every((v) => typeof v === 'number')) {
+    return { f64: Buffer.from(new Float64Array(value as number[]).buffer).toString('base64') };
+  }
+  return value;
+}
+
+function unpackNumbers(_key: string, value: unknown): unknown {
+  if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as { f64?: unknown }).f64 === 'string') {
+    const bytes = new Uint8Array(Buffer.from((value as { f64: string }).f64, 'base64')); // a copy: aligned for Float64Array
+    return Array.from(new Float64Array(bytes.buffer, 0, Math.floor(bytes.byteLength / 8)));
+  }
+  return value;
 }
 
 function withoutWarmStart(fc: Forecast): Forecast {
