@@ -170,7 +170,7 @@ function cronFields(expr: string) {
       const [range, stepText] = part.split('/');
       const step = Number(stepText ?? 1);
       const [a, b] = range === '*' ? [lo, hi] : (range as string).split('-').map(Number);
-      for (let v = a as number; v <= (b ?? (stepText ? hi : a)) ; v += step) out.add(v);
+      for (let v = a as number; v <= (b ?? (stepText ? hi : (a as number))); v += step) out.add(v);
     }
     return out;
   };
