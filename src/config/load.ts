@@ -5,6 +5,7 @@ import { LineCounter, isMap, isSeq, parseDocument, visit, type Alias, type Docum
 import type { z } from 'zod';
 import { configSchema, effectiveSettings, type Config } from './schema.js';
 import { targetId } from '../domain/workload.js';
+import { parseZoned } from '../guardrails/time.js';
 import { SECRET_KEY } from './fields.js';
 import { REDACTED, redactText, redactValue } from './redact.js';
 
@@ -320,11 +321,6 @@ function tzOk(tz: string): boolean {
   }
 }
 
-/** An ISO date or date-time as ms; one without an offset is read as UTC, so two are comparable. */
-function isoMs(s: string): number {
-  if (!/^\d{4}-\d{2}-\d{2}/.test(s)) return Number.NaN;
-  return Date.parse(/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s) ? `${s}Z` : s);
-}
 
 const ZONE = 'not an IANA time zone; e.g. "UTC" or "Europe/Berlin"';
 
@@ -356,7 +352,9 @@ function valueProblems(raw: unknown): Located[] {
       const from = str(w.from);
       const to = str(w.to);
       if (from === undefined || to === undefined) return;
-      const [a, b] = [isoMs(from), isoMs(to)];
+      // Read as the freezeWindows guardrail reads them: in the window's zone, else the schedule's.
+      const readIn = [tz, zone, 'UTC'].find((z) => z !== undefined && tzOk(z))!;
+      const [a, b] = [parseZoned(from, readIn), parseZoned(to, readIn)];
       if (Number.isNaN(a) || Number.isNaN(b)) out.push({ pathParts: at, message: 'from/to must be ISO dates such as "2026-12-20" or "2026-12-20T18:00"' });
       else if (b <= a) out.push({ pathParts: [...at, 'to'], message: `ends ${b === a ? 'when' : 'before'} it starts (from ${from}): the window would never apply; swap from and to, or fix the date` });
     });

@@ -144,6 +144,9 @@ policy:
     const target = MINIMAL.replace('capacity: { perReplica: 100 }\n', 'capacity: { perReplica: 100 }\n    policy:\n      freezeWindows: [{ from: "2027-01-04", to: "2026-12-20" }]\n');
     expect(at(problemsOf(target), 'targets[0].policy.freezeWindows[0].to')).toMatch(/^ends before it starts/);
     expect(() => parseConfig(`${MINIMAL}policy:\n  freezeWindows: [{ from: "2026-12-20", to: "2027-01-04" }]\n`, 'augur.yaml')).not.toThrow();
+    // Read as the guardrail reads them: offsets count (10:00+02:00 is before 09:30Z).
+    expect(() => parseConfig(`${MINIMAL}policy:\n  freezeWindows: [{ from: "2026-12-20T10:00+02:00", to: "2026-12-20T09:30Z" }]\n`, 'augur.yaml')).not.toThrow();
+    expect(at(problemsOf(`${MINIMAL}policy:\n  freezeWindows: [{ from: "20 Dec 2026", to: "2027-01-04" }]\n`), 'policy.freezeWindows[0]')).toMatch(/^from\/to must be ISO dates/);
   });
 
   it('checks the targets that parse across fields when another target does not', () => {
