@@ -6,7 +6,7 @@
 // (scripts/ensure-test-deps.sh installs golang-go and the Sprig sources).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -34,19 +34,25 @@ export function helmEngine(): string {
     throw new Error(`the Sprig sources are missing (${SPRIG}): run scripts/ensure-test-deps.sh (apt-get install golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev)`);
   }
   mkdirSync(dir, { recursive: true });
+  // Test files run in parallel workers: each builds on its own and renames into place.
+  const own = `${bin}.${process.pid}`;
+  const cache = join(dir, `gocache-${process.pid}`);
   try {
     // GOPATH mode over Debian's Go sources: no module download, no network.
-    execFileSync('go', ['build', '-o', bin, '.'], {
+    execFileSync('go', ['build', '-o', own, '.'], {
       cwd: ENGINE_SRC,
-      env: { ...process.env, GO111MODULE: 'off', GOPATH: '/usr/share/gocode', GOCACHE: join(dir, 'gocache'), GOFLAGS: '' },
+      env: { ...process.env, GO111MODULE: 'off', GOPATH: '/usr/share/gocode', GOCACHE: cache, GOFLAGS: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    renameSync(own, bin);
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
-    if (e.code === 'ENOENT') throw new Error('go is not on PATH: the chart tests build test/deploy/helm-engine with it; run scripts/ensure-test-deps.sh (apt-get install golang-go)');
+    if (e.code === 'ENOENT' && e.syscall?.startsWith('spawn')) throw new Error('go is not on PATH: the chart tests build test/deploy/helm-engine with it; run scripts/ensure-test-deps.sh (apt-get install golang-go)');
     throw new Error(`building test/deploy/helm-engine failed: ${e.stderr?.toString() ?? e.message}`);
+  } finally {
+    rmSync(cache, { recursive: true, force: true });
+    rmSync(own, { force: true });
   }
-  rmSync(join(dir, 'gocache'), { recursive: true, force: true });
   return bin;
 }
 
