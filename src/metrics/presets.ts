@@ -14,6 +14,11 @@ export function podPattern(t: Pick<TargetConfig, 'kind' | 'name'>): string {
 /** `extra`: label matchers of the target's environment (environments.<name>.selector), e.g. cluster="prod-eu". */
 export function presetQuery(metric: MetricName, preset: 'cadvisor' | 'kube-state-metrics', t: TargetConfig, container: string | undefined, extra?: string): string {
   const sel = `namespace="${t.namespace}", pod=~"${podPattern(t)}"${container ? `, container="${container}"` : ', container!="", container!="POD"'}${extra ? `, ${extra}` : ''}`;
+  return preset === 'cadvisor' ? cadvisorQuery(metric, sel) : kubeStateMetricsQuery(metric, sel);
+}
+
+/** cAdvisor (the kubelet's /metrics/cadvisor): what the containers use. */
+function cadvisorQuery(metric: MetricName, sel: string): string {
   switch (metric) {
     case 'cpu':
       // The busiest pod at each instant: requests are per pod.
@@ -23,16 +28,24 @@ export function presetQuery(metric: MetricName, preset: 'cadvisor' | 'kube-state
     case 'memory':
       return `max(sum by (pod) (container_memory_working_set_bytes{${sel}}))`;
     case 'oomKills':
-      // Containers whose last termination was an OOM kill (kube-state-metrics); 0 when none.
-      return `sum(kube_pod_container_status_last_terminated_reason{${sel}, reason="OOMKilled"}) or vector(0)`;
+      // OOM kills cAdvisor saw in the containers over the last 10 minutes; 0 when none.
+      return `sum(increase(container_oom_events_total{${sel}}[10m])) or vector(0)`;
     case 'throttling':
       return `sum(rate(container_cpu_cfs_throttled_periods_total{${sel}}[5m])) / sum(rate(container_cpu_cfs_periods_total{${sel}}[5m]))`;
     case 'load':
       // Without an application metric, CPU used by all pods is the load.
       return `sum(rate(container_cpu_usage_seconds_total{${sel}}[5m]))`;
   }
-  void preset;
-  throw new Error(`no preset for ${metric}`);
+  throw new Error(`the cadvisor preset has no query for ${String(metric)}`);
+}
+
+/** kube-state-metrics: the objects' state (terminations, restarts), not what the containers use. */
+function kubeStateMetricsQuery(metric: MetricName, sel: string): string {
+  if (metric === 'oomKills') {
+    // Containers whose last termination was an OOM kill; 0 when none.
+    return `sum(kube_pod_container_status_last_terminated_reason{${sel}, reason="OOMKilled"}) or vector(0)`;
+  }
+  throw new Error(`kube-state-metrics exports no ${metric === 'memory' ? 'memory' : 'CPU'} usage for ${metric}: use { preset: cadvisor } or a { query } for it`);
 }
 
 /** Resolves a configured metric to what a MetricsSource reads. */
