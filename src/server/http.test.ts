@@ -3,7 +3,7 @@
 // leader gauge, holds at 0 rather than absent, and HEAD answered like GET.
 import { execFile } from 'node:child_process';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CycleReport } from '../agent/cycle.js';
 import { REVISION, VERSION, readRevision } from '../util/version.js';
@@ -107,6 +107,16 @@ describe('the probes', () => {
     expect(head.headers.get('content-type')).toBe(get.headers.get('content-type'));
     expect(await head.text()).toBe('');
     expect((await get.text()).length).toBeGreaterThan(0);
+    // On the wire, not as fetch reports it: the headers and nothing after them.
+    const raw = await new Promise<string>((done, fail) => {
+      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1', () => socket.end(`HEAD ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+      let text = '';
+      socket.on('data', (d: Buffer) => (text += String(d)));
+      socket.on('end', () => done(text));
+      socket.on('error', fail);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(raw.endsWith('\r\n\r\n')).toBe(true);
   });
 
   it('refuses other methods with 405 and says which are allowed', async () => {
