@@ -68,7 +68,7 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   if (doc.errors.length > 0) throw new ConfigError([syntaxProblem(doc, text, lines, file)]);
   const raw = toJS(doc, lines, file);
   const result = configSchema.safeParse(raw ?? {});
-  const schema = result.success ? [] : mergeMisindented(result.error.issues.flatMap((issue) => problemsOf(issue, doc, lines, raw, file)));
+  const schema = result.success ? [] : mergeMisindented(result.error.issues.flatMap((issue) => problemsOf(issue, doc, lines, raw, file)), raw);
   // The checks the schema cannot make run whatever it found: on the raw values, and across fields
   // on the file with its invalid values taken out (see repair).
   const checked = result.success ? { config: result.data, index: result.data.targets.map((_, i) => i) } : repair(raw, result.error.issues);
@@ -442,7 +442,8 @@ function crossFieldProblems(config: Config, index: number[], refused: string[]):
     const scopes = ['', `namespaces.${t.namespace}.`, `targets[${i}].`];
     const touched = (area: 'policy' | 'sizing', keys: string[]) =>
       refused.some((p) => scopes.some((s) => p === `${s}${area}` || keys.some((k) => related(p, `${s}${area}.${k}`))));
-    const readsSection = (section: string) => refused.some((p) => p === section || p.startsWith(`${section}.`));
+    // A section refused, or written somewhere it does not belong (mis-indented), is absent here.
+    const readsSection = (section: string) => refused.some((p) => p === section || p.startsWith(`${section}.`) || p.endsWith(`.${section}`));
     const { policy, sizing } = effectiveSettings(config, t);
     if (!touched('sizing', ['quantile', 'maxQuantile']) && sizing.quantile > sizing.maxQuantile) {
       out.push({ pathParts: ['targets', i, 'sizing'], message: `effective sizing.quantile ${sizing.quantile} is above sizing.maxQuantile ${sizing.maxQuantile}: replicas would be sized above what the HPA ceiling covers; lower quantile or raise maxQuantile (e.g. 0.9 and 0.99)` });
@@ -470,11 +471,15 @@ function crossFieldProblems(config: Config, index: number[], refused: string[]):
 }
 
 /**
- * One mis-indented line is one mistake: a key written at its parent's indentation leaves the key
- * above it empty (null) and itself unknown where it landed. The two problems become one, at the
- * mis-indented line, that says where the key belongs.
+ * One mis-indented or misspelt key is one mistake, reported once, at its line, saying where the
+ * key belongs or what it was meant to be:
+ * - indented one level too little: the key above it is left empty (null) and this one is unknown
+ *   where it landed;
+ * - indented one level too much: it is unknown inside the key above it, and missing (or absent)
+ *   at the level where it belongs;
+ * - misspelt: it is unknown, and the key it was meant to be is missing.
  */
-function mergeMisindented(problems: ConfigProblem[]): ConfigProblem[] {
+function mergeMisindented(problems: ConfigProblem[], raw: unknown): ConfigProblem[] {
   const drop = new Set<ConfigProblem>();
   const out = problems.map((u) => {
     const m = /^unknown key "([^"]+)"/.exec(u.message);
@@ -482,16 +487,61 @@ function mergeMisindented(problems: ConfigProblem[]): ConfigProblem[] {
     const key = m[1]!;
     const parentPath = u.path.endsWith(`.${key}`) ? u.path.slice(0, -key.length - 1) : u.path === key ? '' : undefined;
     if (parentPath === undefined) return u;
-    // The empty key just above it, in the same mapping, that takes a key of this name.
+    // Too little: the empty key just above it, in the same mapping, that takes a key of this name.
     const empty = problems.find(
-      (n) => n !== u && n.value === 'null' && n.line !== undefined && n.line < u.line! && n.line >= u.line! - 1 && parentOf(n.path) === parentPath && KNOWN_KEYS.has(key),
+      (n) => n !== u && n.value === 'null' && n.line !== undefined && n.line < u.line! && n.line >= u.line! - 1 && parentOf(n.path) === parentPath && keysAt(parsePath(n.path)).has(key),
     );
-    if (!empty) return u;
-    drop.add(empty);
-    const owner = empty.path.slice(parentPath ? parentPath.length + 1 : 0);
-    return { ...u, message: `"${key}" is indented as a key of ${parentPath || 'the top level'}, leaving "${owner}:" above it empty; indent it under "${owner}:"` };
+    if (empty) {
+      drop.add(empty);
+      const owner = empty.path.slice(parentPath ? parentPath.length + 1 : 0);
+      return { ...u, message: `"${key}" is indented as a key of ${parentPath || 'the top level'}, leaving "${owner}:" above it empty; indent it under "${owner}:"` };
+    }
+    // Misspelt: the key it was meant to be is reported missing in the same mapping.
+    const meant = /did you mean "([^"]+)"\?/.exec(u.message)?.[1];
+    const missingMeant = meant && problems.find((n) => n !== u && n.value === undefined && n.path === (parentPath ? `${parentPath}.${meant}` : meant));
+    if (missingMeant) {
+      drop.add(missingMeant);
+      return { ...u, message: `${u.message} (it is required)` };
+    }
+    // Too much: a key that belongs beside its parent, and is not there.
+    if (!parentPath) return u;
+    const grand = parentOf(parentPath);
+    const besideParent = grand ? `${grand}.${key}` : key;
+    const holder = valueAt(raw, parsePath(grand));
+    if (!keysAt(parsePath(grand)).has(key) || (holder && typeof holder === 'object' && key in holder)) return u;
+    const missing = problems.find((n) => n !== u && n.path === besideParent && n.value === undefined);
+    if (missing) drop.add(missing);
+    const parentKey = parentPath.slice(grand ? grand.length + 1 : 0);
+    return { ...u, message: `"${key}" is indented under "${parentKey}:", but belongs beside it (a key of ${grand || 'the top level'}); indent it as far as "${parentKey}:"` };
   });
   return out.filter((p) => !drop.has(p));
+}
+
+/** "targets[0].metrics" → ['targets', 0, 'metrics']. */
+function parsePath(path: string): PathPart[] {
+  return [...path.matchAll(/\[(\d+)\]|[^.[\]]+/g)].map((m) => (m[1] !== undefined ? Number(m[1]) : m[0]));
+}
+
+/** The keys the schema allows in the mapping at `path` (of every form a union allows). */
+function keysAt(path: PathPart[]): Set<string> {
+  const out = new Set<string>();
+  const walk = (schema: unknown, rest: PathPart[], depth: number): void => {
+    const def = (schema as { _zod?: { def?: Record<string, unknown> } } | undefined)?._zod?.def;
+    if (!def || depth > 40) return;
+    for (const inner of ['innerType', 'in', 'out']) if (def[inner]) walk(def[inner], rest, depth + 1);
+    for (const opt of (def.options as unknown[] | undefined) ?? []) walk(opt, rest, depth + 1);
+    const shape = def.shape as Record<string, unknown> | undefined;
+    if (rest.length === 0) {
+      if (shape) for (const k of Object.keys(shape)) out.add(k);
+      return;
+    }
+    const [head, ...tail] = rest;
+    if (typeof head === 'number' && def.element) walk(def.element, tail, depth + 1);
+    if (typeof head === 'string' && shape?.[head]) walk(shape[head], tail, depth + 1);
+    if (typeof head === 'string' && def.valueType) walk(def.valueType, tail, depth + 1);
+  };
+  walk(configSchema, path, 0);
+  return out;
 }
 
 function parentOf(path: string): string {

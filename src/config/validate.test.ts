@@ -172,6 +172,20 @@ policy:
     expect(nested[0]).toMatchObject({ line: 11, path: 'targets[0].load', message: expect.stringMatching(/indent it under "metrics:"$/) });
   });
 
+  it('gives one problem for a key indented one level too far, saying it belongs beside its parent', () => {
+    const top = problemsOf(MINIMAL.replace('  url: remote.git\nmetrics:\n  file: { dir: traces }\n', '  url: remote.git\n  metrics:\n    file: { dir: traces }\n'));
+    // Not also "a file metric needs metrics.file.dir" for the target that reads it.
+    expect(top).toEqual([expect.objectContaining({ line: 3, path: 'git.metrics', message: '"metrics" is indented under "git:", but belongs beside it (a key of the top level); indent it as far as "git:"' })]);
+    const nested = problemsOf(MINIMAL.replace('      load: { file: web.csv }\n    capacity:', '      load: { file: web.csv }\n      capacity:'));
+    // Not also "targets[0].capacity: missing".
+    expect(nested).toEqual([expect.objectContaining({ line: 12, path: 'targets[0].metrics.capacity', message: expect.stringMatching(/^"capacity" is indented under "metrics:", but belongs beside it \(a key of targets\[0\]\)/) })]);
+  });
+
+  it('gives one problem for a misspelt required key: the suggestion, not also the key missing', () => {
+    const problems = problemsOf(MINIMAL.replace('    capacity:', '    capacty:'));
+    expect(problems).toEqual([expect.objectContaining({ line: 12, path: 'targets[0].capacty', message: 'unknown key "capacty"; did you mean "capacity"? (it is required)' })]);
+  });
+
   it('gives one problem for a mis-indented line that breaks the YAML, with the line quoted and a caret under the column', () => {
     const text = TWO.replace('    manifest: { format: plain, path: apps/web.yaml }\n', '  manifest: { format: plain, path: apps/web.yaml }\n');
     const problems = problemsOf(text);
