@@ -51,6 +51,10 @@ it('the chart, with every value a platform team sets, is accepted by the API ser
       serviceMonitor: { enabled: true, labels: { release: 'kube-prometheus-stack' }, interval: '30s' },
       networkPolicy: { webhookFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }] },
       commonLabels: { 'example.com/cost-center': 'platform' },
+      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }],
+      extraVolumes: [{ name: 'ca', configMap: { name: 'corporate-ca' } }],
+      extraVolumeMounts: [{ name: 'ca', mountPath: '/etc/ssl/corporate', readOnly: true }],
+      image: { digest: `sha256:${'0'.repeat(64)}` },
     },
   });
   const objects = chartObjects(files);

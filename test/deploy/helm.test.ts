@@ -179,6 +179,9 @@ describe('pod values', () => {
     securityContext: { runAsUser: 1001 },
     priorityClassName: 'system-cluster-critical',
     image: { digest: `sha256:${'a'.repeat(64)}` },
+    topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'augur' } } }],
+    extraVolumes: [{ name: 'ca', configMap: { name: 'corporate-ca' } }],
+    extraVolumeMounts: [{ name: 'ca', mountPath: '/etc/ssl/corporate', readOnly: true }],
   };
 
   it.each([
@@ -193,6 +196,9 @@ describe('pod values', () => {
     expect(pod.affinity).toEqual(values.affinity);
     expect(pod.imagePullSecrets).toEqual([{ name: 'registry' }]);
     expect(pod.priorityClassName).toBe('system-cluster-critical');
+    expect(pod.topologySpreadConstraints).toEqual(values.topologySpreadConstraints);
+    expect(pod.volumes.map((v: K8sObject) => v.name)).toEqual(['config', 'tmp', 'ca']);
+    expect(pod.volumes[2]).toEqual(values.extraVolumes[0]);
     expect(template.metadata.annotations).toMatchObject(values.podAnnotations);
     expect(template.metadata.labels).toEqual({ 'app.kubernetes.io/name': 'augur', 'app.kubernetes.io/instance': 'augur', team: 'platform' });
     const c = pod.containers[0];
@@ -202,6 +208,7 @@ describe('pod values', () => {
     expect(c.resources).toEqual({ requests: { cpu: '200m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } });
     expect(c.securityContext).toMatchObject({ runAsUser: 1001, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
     expect(c.image).toBe(`ghcr.io/augur-dev/augur@sha256:${'a'.repeat(64)}`);
+    expect(c.volumeMounts.map((m: K8sObject) => m.mountPath)).toEqual(['/etc/augur', '/tmp', '/etc/ssl/corporate']);
     expect(helm.flatMap(schemaProblems)).toEqual([]);
     // podLabels never reach a selector (a Deployment's selector cannot change on upgrade).
     if (kind === 'Deployment') expect(find(helm, 'Deployment').spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'augur', 'app.kubernetes.io/instance': 'augur' });
