@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { resolveFrom, type LoadedConfig } from '../config/load.js';
+import { isLocalGitPath } from '../config/paths.js';
 import type { ForgeContext } from '../forge/module.js';
 import { forgeModule } from '../forge/registry.js';
 import type { Forge } from '../domain/forge.js';
@@ -75,7 +76,7 @@ export function buildForge(loaded: LoadedConfig, log: Logger, budget?: RetryBudg
 
 export function buildWorkspace(loaded: LoadedConfig, log: Logger = silentLog, budget?: RetryBudget): GitWorkspace {
   const { git, forge } = loaded.config;
-  const isLocalPath = !/^[a-z][a-z0-9+.-]*:\/\//i.test(git.url) && !/^[^/]+@[^/]+:/.test(git.url);
+  const isLocalPath = isLocalGitPath(git.url);
   const url = isLocalPath ? resolveFrom(loaded, git.url) : git.url;
   const token = git.token ? readSecret(git.token, 'git.token') : undefined;
   // A local path needs no credentials unless git.token says otherwise.

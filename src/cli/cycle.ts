@@ -4,6 +4,7 @@ import { cycleDeadline, runCycle, type CycleReport } from '../agent/cycle.js';
 import { RetryBudget } from '../domain/budget.js';
 import { buildClusterDeps, buildForge, buildLogger, buildMetrics, buildWorkspace } from '../agent/wire.js';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.js';
+import { pathProblems } from '../config/paths.js';
 import type { SelectionCache } from '../forecast/registry.js';
 import type { Logger } from '../domain/ports.js';
 import { decisionsTable, jsonOutcome } from './format.js';
@@ -12,7 +13,10 @@ import { loadSelections, saveSelections, selectionsFile } from './state.js';
 
 export function load(file: string): LoadedConfig {
   try {
-    return loadConfig(file);
+    const loaded = loadConfig(file);
+    const missing = pathProblems(loaded);
+    if (missing.length > 0) throw new ConfigError(missing);
+    return loaded;
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`${file}: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}:\n${err.message}`);

@@ -31,8 +31,10 @@ const program = new Command()
 program
   .command('validate')
   .description('check a guardrails file and list every problem at once')
-  .argument('[file]', 'guardrails YAML file', DEFAULT_CONFIG)
-  .action((file: string) => {
+  .argument('[file]', 'guardrails YAML file (or -c, as the other commands take it)')
+  .option('-c, --config <file>', 'guardrails YAML file', DEFAULT_CONFIG)
+  .action((positional: string | undefined, opts: { config: string }) => {
+    const file = positional ?? opts.config;
     const loaded = load(file);
     console.log(`${file}: valid (${loaded.config.targets.length} targets, forge ${loaded.config.forge.type}, metrics ${loaded.config.prometheus ? 'prometheus' : 'files'})`);
   });
