@@ -13,6 +13,7 @@ import { withMeta } from '../forge/meta.js';
 import { describeNote } from '../forge/reasons.js';
 import { scheduleSummary, windowsInline } from '../forge/schedule.js';
 import { applyEdits } from '../manifests/index.js';
+import { redactText } from '../config/redact.js';
 import type { RepoView } from '../domain/workload.js';
 import type { BranchState } from '../domain/ports.js';
 import { FINGERPRINT_TRAILER } from '../workspace/git.js';
@@ -67,7 +68,8 @@ async function publishProposal(key: string, items: ProposalItem[], deps: CycleDe
   const { config, forge, workspace, now } = deps;
   const branch = branchFor(config, key);
   const proposal = buildProposal(key, branch, items, now);
-  const body = renderBody(proposal, { baseBranch: config.git.baseBranch, revertHint: forge.revertHint });
+  // A hold reason or a finding may quote an adapter's error, and an error may echo a secret.
+  const body = redactText(renderBody(proposal, { baseBranch: config.git.baseBranch, revertHint: forge.revertHint }));
   const files = applyEdits(repo, items.flatMap((i) => i.edits), items.flatMap((i) => i.blocks));
   const existing = prs.find((p) => p.state === 'open' && p.branch === branch);
   // Read back what the branch holds: it, not the PR's description, is what a merge would apply.
@@ -215,7 +217,7 @@ export async function publishDashboard(outcomes: TargetOutcome[], deps: CycleDep
     // Each instance (git.branchPrefix) and each shard keeps its own dashboard.
     const instance = config.git.branchPrefix !== 'augur' ? ` (${config.git.branchPrefix})` : '';
     const title = `${config.forge.dashboardTitle}${instance}${shard && shard.count > 1 ? ` (shard ${shard.index + 1} of ${shard.count})` : ''}`;
-    return await forge.upsertDashboard(title, renderDashboard(outcomes, { at: deps.now, forge: forge.name }));
+    return await forge.upsertDashboard(title, redactText(renderDashboard(outcomes, { at: deps.now, forge: forge.name })));
   } catch (err) {
     deps.log.error({ err: errorMessage(err) }, 'dashboard not updated');
     return undefined;

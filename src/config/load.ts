@@ -104,14 +104,41 @@ function syntaxProblem(doc: Document, text: string, lines: LineCounter, file: st
   const source = text.split(/\r?\n/);
   const width = String(Math.min(source.length, pos.line + 1)).length;
   const excerpt: string[] = [];
+  const secret = secretLines(source);
   for (let n = Math.max(1, pos.line - 1); n <= Math.min(source.length, pos.line + 1); n++) {
     if (n > pos.line && !source[n - 1]?.trim()) break;
-    excerpt.push(`${n === pos.line ? '>' : ' '} ${String(n).padStart(width)} | ${source[n - 1] ?? ''}`);
+    excerpt.push(`${n === pos.line ? '>' : ' '} ${String(n).padStart(width)} | ${secret.has(n - 1) ? redactLine(source[n - 1] ?? '') : (source[n - 1] ?? '')}`);
     if (n === pos.line) excerpt.push(`  ${' '.repeat(width)} | ${' '.repeat(Math.max(0, pos.col - 1))}^`);
   }
   const more = doc.errors.length - 1;
   const after = more > 0 ? ` (and ${more} more error${more === 1 ? '' : 's'} further on, most likely caused by this one: fix it and validate again)` : '';
   return { file, line: pos.line, column: pos.col, path: '', message: `YAML syntax: ${first!.message.split('\n')[0]}${hint(first!.code)}${after}`, excerpt };
+}
+
+/**
+ * The lines (0-based) that hold a value under a key that holds a secret, by indentation, as the
+ * file is written (it does not parse): a quoted line must not show a secret written there.
+ */
+function secretLines(source: string[]): Set<number> {
+  const out = new Set<number>();
+  const stack: { indent: number; secret: boolean }[] = [];
+  source.forEach((line, i) => {
+    if (!line.trim() || line.trim().startsWith('#')) return;
+    // A tab (not allowed, but what a syntax error often is) shown as the editor shows it: to the next multiple of 8.
+    const indent = [.../^[\s-]*/.exec(line)![0]].reduce((n, c) => (c === '\t' ? n + 8 - (n % 8) : n + 1), 0);
+    while (stack.length > 0 && stack[stack.length - 1]!.indent >= indent) stack.pop();
+    const key = /^[\s-]*["']?([^:"'#{}[\]]+?)["']?\s*:(\s|$)/.exec(line)?.[1];
+    const secret = stack.some((s) => s.secret) || (key !== undefined && SECRET_KEY.test(key));
+    if (secret) out.add(i);
+    stack.push({ indent, secret });
+  });
+  return out;
+}
+
+/** A quoted line with its value (after its key, or its list dash) redacted. */
+function redactLine(line: string): string {
+  const m = /^(\s*(?:-\s+)?(?:["']?[^:"'#{}[\]]+["']?\s*:\s*)?)(.*)$/.exec(line);
+  return m && m[2]!.trim() ? `${m[1]}${REDACTED}` : line;
 }
 
 /** What usually causes a YAML error, in the words of someone editing the file. */

@@ -18,5 +18,7 @@ export function gitUrlProblem(url: string): string | undefined {
     return 'credentials in the URL are not allowed (they would show in logs, errors and the process list): remove "user:password@" and set git.token ({ env: NAME } or { file: /path })';
   }
   if (u.protocol !== 'file:' && !u.hostname) return 'has no host, e.g. https://github.com/acme/manifests.git';
+  // git appends its own path and query to the URL; a token in a query would show in logs, errors and the process list.
+  if (/^https?:$/.test(u.protocol) && (u.search || u.hash)) return 'must not have a query or fragment (a token there would show in logs, errors and the process list): set git.token ({ env: NAME } or { file: /path }), e.g. https://github.com/acme/manifests.git';
   return undefined;
 }

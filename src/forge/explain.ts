@@ -134,7 +134,8 @@ export function describeFlag(f: RedFlag, unit?: string): string {
     case 'bursty':
       return `the high quantile's forecast peak is ${f.ratio.toFixed(1)}× the sized one: bursts set the size`;
     case 'oneHour':
-      return `one hour (${isoMinutes(f.start)}) peaked at ${u(f.peak)}, ${(f.peak / f.otherDays).toFixed(1)}× any other day's peak (${u(f.otherDays)}): one event sets the size`;
+      // Other days that peaked at 0 (or below) make no finite ratio: said in words.
+      return `one hour (${isoMinutes(f.start)}) peaked at ${u(f.peak)}, ${f.otherDays > 0 ? `${(f.peak / f.otherDays).toFixed(1)}× any other day's peak (${u(f.otherDays)})` : `while no other day's peak rose above ${u(Math.max(0, f.otherDays))}`}: one event sets the size`;
     case 'belowObserved':
       return (
         `the same hours a week ago peaked at ${u(f.observedPeak)}, above the ${u(f.capacity)} that ${f.replicas} replicas serve: ` +

@@ -13,7 +13,9 @@ export function stepLimit(field: FieldKey, current: number, bound: number, dir: 
   if (isWhole(field)) return dir === 'up' ? Math.max(current + 1, Math.floor(bound + 1e-9)) : Math.max(0, Math.min(current - 1, Math.ceil(bound - 1e-9)));
   const unit = field.startsWith('cpu.') ? 0.001 : 2 ** 20;
   const rounded = dir === 'up' ? Math.floor(bound / unit + 1e-9) * unit : Math.ceil(bound / unit - 1e-9) * unit;
-  return field.startsWith('cpu.') ? Math.round(rounded * 1000) / 1000 : rounded;
+  const limit = field.startsWith('cpu.') ? Math.round(rounded * 1000) / 1000 : rounded;
+  // A current value off the unit grid (1500M is 1430.5 MiB) never rounds to a move the other way.
+  return dir === 'up' ? Math.max(current, limit) : Math.min(current, limit);
 }
 
 /** The step bound in a direction: current × (1 ± percent/100). */

@@ -9,7 +9,8 @@ export const minChangePercent: Rule = {
   doc: 'drops changes too small to be worth a review',
   draft(draft, { policy }) {
     const percent = policy.minChangePercent;
-    const small = draft.changes.filter((c) => relChange(c) * 100 < percent);
+    // A change that moves nothing (a step limit that rounds back to the current value) is never proposed, even at 0 %.
+    const small = draft.changes.filter((c) => c.proposed === c.current || relChange(c) * 100 < percent);
     const moves = small.filter((c) => c.proposed !== c.current).map((c) => ({ field: c.field, from: c.current, to: c.proposed }));
     const notes: Note[] = [moves.length > 0 ? { rule: 'minChangePercent', effect: 'dropped', moves, percent } : { rule: 'minChangePercent', effect: 'passed', percent }];
     let schedule = draft.schedule;
