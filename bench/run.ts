@@ -4,6 +4,9 @@
 //   node --expose-gc --import tsx bench/run.ts            full run, writes BENCHMARKS.md
 //   node --expose-gc --import tsx bench/run.ts --quick    fewer repetitions, no section 5
 //                                                          (the backtest and simulate runs), prints only
+//   npm run bench -- --scale                               only the scale scenario (bench/scale.ts: a real
+//                                                          Prometheus, 100 to 5,000 workloads; BENCH_SCALE=100,1000
+//                                                          picks sizes); replaces only the "Scale" section
 //
 // Sections: 1. forecast throughput (bench/forecast.ts), 2. whole cycles on the demo
 // (bench/cycle.ts, in a child process so its peak RSS is its own), 3. memory per
@@ -20,6 +23,8 @@ import { BASELINE, CACHED, fitThroughput, memory, SELECT, throughput, unrolledFi
 import { fitExponentialSmoothing } from '../src/forecast/holtWinters.js';
 import { renderNeural, runNeural, type NeuralRuns } from './neural-report.js';
 import { renderTargets, runTargets, TARGETS, type TargetRuns } from './targets.js';
+import { runScale, scaleSizes } from './scale.js';
+import { currentScaleSection, renderScale, writeScaleSection } from './scale-report.js';
 import { bytes, hasGc, HISTORY_STEPS, HORIZON_STEPS, loadPool, num, QUANTILES, ROOT, spread, summarize, table, TRACE_DIRS, type Pool, type Summary } from './lib.js';
 
 const COMMAND = 'npm run bench   # = node --expose-gc --import tsx bench/run.ts';
@@ -50,7 +55,25 @@ async function runCycles(now: number): Promise<CycleResult> {
   return JSON.parse(line.slice('BENCH_JSON '.length)) as CycleResult;
 }
 
+async function scaleOnly(): Promise<void> {
+  const started = performance.now();
+  const loadStart = os.loadavg();
+  log(`augur bench --scale: sizes ${scaleSizes().join(', ')}`);
+  const res = await runScale();
+  const section = renderScale(res, {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    command: `${Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_SCALE')).map(([k, v]) => `${k}=${v} `).join('')}npm run bench -- --scale`,
+    seconds: (performance.now() - started) / 1000,
+    loadStart,
+    loadEnd: os.loadavg(),
+  });
+  process.stdout.write(`${section}\n`);
+  writeScaleSection(section);
+  log(`wrote the Scale section of ${join(ROOT, 'BENCHMARKS.md')}`);
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--scale')) return scaleOnly();
   const started = performance.now();
   const loadStart = os.loadavg();
   log(`augur bench${quick ? ' (quick: fewer repetitions, BENCHMARKS.md not written)' : ''}`);
@@ -85,7 +108,9 @@ async function main(): Promise<void> {
   const md = render({ pool, tp, fits, cycles, mem, neural, targets, loadStart, loadEnd, seconds });
   process.stdout.write(`${md}\n`);
   if (!quick) {
-    writeFileSync(join(ROOT, 'BENCHMARKS.md'), `${md}\n`);
+    // The Scale section takes its own run (--scale); a full run carries the last one over.
+    const scale = currentScaleSection();
+    writeFileSync(join(ROOT, 'BENCHMARKS.md'), `${md}\n${scale ? `\n${scale.trimEnd()}\n` : ''}`);
     log(`wrote ${join(ROOT, 'BENCHMARKS.md')} (${seconds.toFixed(0)} s)`);
   }
 }

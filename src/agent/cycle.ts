@@ -123,7 +123,10 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, view: CycleView, clust
       cluster = admitted.cluster;
     }
     const outcome: TargetOutcome = { target, decision: decided.decision, findings: decided.findings, ...(decided.scheduleSkipped ? { scheduleSkipped: decided.scheduleSkipped } : {}) };
-    const item = decided.evidence ? { target, decision: decided.decision, ...decided.evidence, ...(cluster ? { cluster } : {}) } : undefined;
+    // Only a proposal carries its evidence (the series and the forecast, for the PR body and chart) past
+    // this point: every other target keeps its decision alone, so a cycle's memory grows with its
+    // proposals, not with the fleet.
+    const item = decided.evidence && decided.decision.verdict === 'propose' ? { target, decision: decided.decision, ...decided.evidence, ...(cluster ? { cluster } : {}) } : undefined;
     return { outcome, key, ...(item ? { item } : {}), ...(live ? { live } : {}) };
   } catch (err) {
     deps.log.error({ target: targetId(target), err: errorMessage(err) }, 'target failed');

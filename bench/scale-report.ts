@@ -1,0 +1,134 @@
+// The "Scale" section of BENCHMARKS.md, from bench/scale.ts's result, and how `npm run bench`
+// keeps it: `npm run bench -- --scale` measures it and replaces only that section; a full run
+// rewrites the rest and carries the last measured Scale section over.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import { join } from 'node:path';
+import { num, ROOT, table } from './lib.js';
+import type { CycleRun, ScaleResult, ScaleRow } from './scale.js';
+
+export const SCALE_HEADING = '## Scale';
+
+/** The issue's targets (issue 12), on a 2-core machine. */
+export const SCALE_TARGETS = { size: 5000, firstWallSeconds: 120, steadyWallSeconds: 30, peakRssMiB: 512 };
+
+const mib = (x: number) => `${num(x)} MiB`;
+const ratio = (a: number, b: number | undefined) => (b === undefined || b === 0 ? '–' : `${num(a / b)}×`);
+
+function rowCells(size: number, which: string, r: CycleRun, base: CycleRun | undefined): string[] {
+  return [
+    String(size),
+    which,
+    num(r.wallSeconds),
+    ratio(r.wallSeconds, base?.wallSeconds),
+    num(r.cpuSeconds),
+    ratio(r.cpuSeconds, base?.cpuSeconds),
+    num((r.cpuSeconds / size) * 1000),
+    mib(r.peakRssMiB),
+    ratio(r.peakRssMiB, base?.peakRssMiB),
+    `${r.prom.requests.toLocaleString('en-US')} (${r.prom.repeated} repeated)`,
+    mib(r.prom.bytesIn / 2 ** 20),
+    num(r.prom.promCpuSeconds),
+    r.selected === undefined ? 'all (no state)' : `${r.selected.toLocaleString('en-US')} of ${(r.kept ?? 0).toLocaleString('en-US')}`,
+    Object.entries(r.outcomes)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') + (r.errors ? `; ${r.errors} errors` : ''),
+  ];
+}
+
+export function renderScale(res: ScaleResult, meta: { date: string; command: string; seconds: number; loadStart: number[]; loadEnd: number[] }): string {
+  const out: string[] = [SCALE_HEADING, ''];
+  const cpus = os.cpus();
+  out.push(
+    `Written by \`${meta.command}\` (\`bench/scale.ts\`, \`bench/scale-data.ts\`, \`bench/scale-report.ts\`); the rest of this file is left as the last full run wrote it.`,
+    '',
+    `- **Date:** ${meta.date}`,
+    `- **Machine:** ${cpus[0]?.model.trim() ?? 'unknown CPU'} × ${cpus.length} logical CPUs, ${num(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()} ${os.arch()}; Node ${process.version}`,
+    `- **Load average (1 min) at start / end:** ${num(meta.loadStart[0] ?? 0)} / ${num(meta.loadEnd[0] ?? 0)} on ${cpus.length} CPUs. **The machine was shared** with other engineers' test runs while this ran: wall times (and, less, CPU seconds) are inflated by the wait for a core; compare the ratios, measured against a baseline run in the same minutes on the same data.`,
+    `- **Code measured:** \`${res.currentRef.slice(0, 12)}\`${res.dirty ? ' plus uncommitted changes in src/ or bench/' : ''}; **baseline:** \`${res.baselineRef.slice(0, 12)}\` (main before issue 12's changes, extracted with \`git archive\` and run the same way).`,
+    `- **Run time:** ${num(meta.seconds)} s`,
+    '',
+    '**Scenario.** A real Prometheus (the Debian package, 2.42) backfilled with `promtool tsdb create-blocks-from openmetrics` with 14 days + 1 hour at 5-minute steps of three gauges per workload: load (requests/s), the busiest pod\'s CPU cores and its memory working set. Each workload takes one of the 37 real traces of `../shared/traces` (round robin), its own 14-day window into it (up to two weeks earlier), its own scale (mean load 5 to 2,000 log-uniform) and capacity per replica; CPU and memory follow the load per pod with ±5% noise. 50 workloads per namespace; one plain Deployment manifest per workload in a local git repository; the local forge; no cluster. `augur plan -c FILE --now T --json` (evaluates every target, writes nothing to Git, the forge or a cluster) runs as a child process under `/usr/bin/time -v`, through a counting HTTP proxy in front of Prometheus. Each target reads 4 series (load, CPU, memory from explicit queries; OOM kills from the kube-state-metrics preset, which answers `vector(0)` here), 4,032 points each. The guardrails file has two freeze windows (a weekly cron window and a date range), checked on every target and active at neither clock.',
+    '',
+    '**First cycle**: at 2026-11-30T06:00Z with no selection state: every workload selects its model (every candidate backtested at 3 origins, then the winner refit). **Steady-state cycle**: one hour later, on the same data (the history moved by 12 points). The current code keeps its selections in `state.dir` (`selections.json`), so its steady cycle refits; the baseline keeps none between processes, so its steady cycle selects every workload again.',
+    '',
+  );
+  out.push('**What each figure means.** *wall s*: elapsed time of the `augur plan` process, start to exit (Node start-up, git clone, every read, every decision, the JSON report). *CPU s*: user + system seconds of that process and the git processes it waited for. *CPU ms / workload*: CPU s ÷ workloads. *peak RSS*: the largest resident set of that process or of any one of its children (`/usr/bin/time`\'s maximum resident set size; git\'s are far smaller). *Prometheus requests*: HTTP requests the proxy forwarded during the cycle, and how many of the range queries had already been asked in the same cycle (same query, start, end, step). *MiB from Prometheus*: response bytes as sent (Prometheus compresses when asked). *Prometheus CPU s*: CPU seconds the Prometheus server used during the cycle (from /proc). *selected*: workloads that ran a full selection in the cycle (from the state file; the rest refitted their kept model). *× baseline*: the current code\'s figure ÷ the baseline\'s for the same cycle and size (for the steady cycle, the baseline\'s steady cycle where it ran, else its first cycle, which does the same work).');
+  out.push('');
+  const header = ['workloads', 'cycle', 'wall s', '× baseline', 'CPU s', '× baseline', 'CPU ms / workload', 'peak RSS', '× baseline', 'Prometheus requests', 'MiB from Prometheus', 'Prometheus CPU s', 'selected', 'outcomes'];
+  const align: ('l' | 'r')[] = ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'];
+  const rows: string[][] = [];
+  for (const r of res.rows) {
+    if (r.baseline) {
+      rows.push(rowCells(r.size, 'first (baseline)', r.baseline.first, undefined));
+      if (r.baseline.steady) rows.push(rowCells(r.size, 'steady (baseline)', r.baseline.steady, undefined));
+    }
+    rows.push(rowCells(r.size, '**first**', r.current.first, r.baseline?.first));
+    rows.push(rowCells(r.size, '**steady**', r.current.steady, r.baseline?.steady ?? r.baseline?.first));
+  }
+  out.push(table(header, rows, align), '');
+  out.push(...growth(res.rows), '');
+  out.push(...verdicts(res.rows), '');
+  return out.join('\n');
+}
+
+/** How each figure grows from the smallest to the largest size measured. */
+function growth(rows: ScaleRow[]): string[] {
+  if (rows.length < 2) return [];
+  const a = rows[0] as ScaleRow;
+  const b = rows[rows.length - 1] as ScaleRow;
+  const k = b.size / a.size;
+  const g = (f: (r: ScaleRow) => number) => `${num(f(b) / f(a))}×`;
+  return [
+    `**Growth from ${a.size.toLocaleString('en-US')} to ${b.size.toLocaleString('en-US')} workloads (${num(k)}× the fleet):**`,
+    '',
+    `- first cycle: wall ${g((r) => r.current.first.wallSeconds)}, CPU ${g((r) => r.current.first.cpuSeconds)}, peak RSS ${g((r) => r.current.first.peakRssMiB)}, Prometheus requests ${g((r) => r.current.first.prom.requests)}, bytes ${g((r) => r.current.first.prom.bytesIn)};`,
+    `- steady cycle: wall ${g((r) => r.current.steady.wallSeconds)}, CPU ${g((r) => r.current.steady.cpuSeconds)}, peak RSS ${g((r) => r.current.steady.peakRssMiB)}, Prometheus requests ${g((r) => r.current.steady.prom.requests)}, bytes ${g((r) => r.current.steady.prom.bytesIn)}.`,
+    `- Peak RSS per added workload (first cycle): ${num(((b.current.first.peakRssMiB - a.current.first.peakRssMiB) / (b.size - a.size)) * 1024)} KiB; the baseline: ${a.baseline && b.baseline ? `${num(((b.baseline.first.peakRssMiB - a.baseline.first.peakRssMiB) / (b.size - a.size)) * 1024)} KiB` : 'not measured at both sizes'}.`,
+  ];
+}
+
+function verdicts(rows: ScaleRow[]): string[] {
+  const t = SCALE_TARGETS;
+  const at = rows.find((r) => r.size === t.size);
+  const out = [`**Targets of issue 12** (${t.size.toLocaleString('en-US')} workloads on 2 cores: first cycle ≤ ${t.firstWallSeconds} s wall, steady ≤ ${t.steadyWallSeconds} s wall, peak RSS ≤ ${t.peakRssMiB} MiB in both, memory flat from 1,000 to 5,000; 1 workload ≤ 1.5 s; no series read twice):`, ''];
+  if (!at) {
+    out.push(`- ${t.size.toLocaleString('en-US')} workloads: **not measured in this run** (sizes run: ${rows.map((r) => r.size.toLocaleString('en-US')).join(', ')}); no verdict on the wall-time and memory targets.`);
+  } else {
+    const c = at.current;
+    const v = (ok: boolean, got: number, lim: number, unit: string) => (ok ? `**met** (${num(got)} ${unit} against ${lim})` : `**missed** by ${num(got - lim)} ${unit} (${num(got)} against ${lim}, ${num(got / lim)}×)`);
+    out.push(`- first cycle wall: ${v(c.first.wallSeconds <= t.firstWallSeconds, c.first.wallSeconds, t.firstWallSeconds, 's')}`);
+    out.push(`- steady cycle wall: ${v(c.steady.wallSeconds <= t.steadyWallSeconds, c.steady.wallSeconds, t.steadyWallSeconds, 's')}`);
+    out.push(`- peak RSS: first ${v(c.first.peakRssMiB <= t.peakRssMiB, c.first.peakRssMiB, t.peakRssMiB, 'MiB')}; steady ${v(c.steady.peakRssMiB <= t.peakRssMiB, c.steady.peakRssMiB, t.peakRssMiB, 'MiB')}`);
+  }
+  const repeated = rows.reduce((n, r) => n + r.current.first.prom.repeated + r.current.steady.prom.repeated, 0);
+  out.push(`- no series read twice in a cycle: ${repeated === 0 ? '**met** at every size measured (0 repeated range queries)' : `**missed**: ${repeated} range queries repeated`}.`);
+  out.push('- 1 workload ≤ 1.5 s: not measured by this section.');
+  return out;
+}
+
+/** Replaces (or appends) the Scale section of BENCHMARKS.md. */
+export function writeScaleSection(section: string): void {
+  const file = join(ROOT, 'BENCHMARKS.md');
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  writeFileSync(file, `${spliceScale(text, section).trimEnd()}\n`);
+}
+
+/** `text` with its Scale section (from its heading to the next "## " heading or the end) replaced by `section`, or `section` appended. */
+export function spliceScale(text: string, section: string): string {
+  const start = text.indexOf(`\n${SCALE_HEADING}\n`);
+  if (start < 0) return `${text.trimEnd()}\n\n${section.trimEnd()}\n`;
+  const next = text.indexOf('\n## ', start + SCALE_HEADING.length + 2);
+  return `${text.slice(0, start + 1)}${section.trimEnd()}\n${next < 0 ? '' : text.slice(next)}`;
+}
+
+/** The Scale section currently in BENCHMARKS.md, to carry over a full run that did not measure it. */
+export function currentScaleSection(): string | undefined {
+  const file = join(ROOT, 'BENCHMARKS.md');
+  if (!existsSync(file)) return undefined;
+  const text = readFileSync(file, 'utf8');
+  const start = text.indexOf(`\n${SCALE_HEADING}\n`);
+  if (start < 0) return undefined;
+  const next = text.indexOf('\n## ', start + SCALE_HEADING.length + 2);
+  return text.slice(start + 1, next < 0 ? undefined : next);
+}
