@@ -38,6 +38,7 @@ interface SimulateFlags {
   maxStepUp: number;
   maxStepDown: number;
   headroom: number;
+  targetUnder: number;
   warmupDays?: number;
   maxWindows: number;
   quiet?: boolean;
@@ -56,6 +57,7 @@ export function registerSimulate(program: Command): void {
     .option('--max-step-up <percent>', 'max increase per proposal', nonNegative('max-step-up'), DEFAULT_SIM_OPTIONS.stepLimits.up)
     .option('--max-step-down <percent>', 'max decrease per proposal', nonNegative('max-step-down'), DEFAULT_SIM_OPTIONS.stepLimits.down)
     .option('--headroom <fraction>', 'extra capacity on top of forecasts', nonNegative('headroom'), DEFAULT_SIM_OPTIONS.headroom)
+    .option('--target-under <share>', "Augur's sizing.targetUnderProvisioned: the share of intervals it sizes to be short at most", positive('target-under'), DEFAULT_SIM_OPTIONS.targetUnderProvisioned)
     .option('--warmup-days <days>', 'days of history before the first proposal (default: half the trace, 3..14)', positive('warmup-days'))
     .option('--max-windows <n>', 'most schedule windows per day', positive('max-windows'), DEFAULT_SIM_OPTIONS.maxWindows)
     .option('--jobs <n>', 'traces replayed in parallel (worker threads)', positive('jobs'), Math.min(2, availableParallelism()))
@@ -70,6 +72,7 @@ export function registerSimulate(program: Command): void {
         proposalHour: flags.proposalHour,
         stepLimits: { up: flags.maxStepUp, down: flags.maxStepDown },
         headroom: flags.headroom,
+        targetUnderProvisioned: flags.targetUnder,
         maxWindows: Math.floor(flags.maxWindows),
         ...(flags.capacity !== undefined ? { capacity: flags.capacity } : {}),
         ...(flags.warmupDays !== undefined ? { warmupDays: flags.warmupDays } : {}),

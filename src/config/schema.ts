@@ -136,7 +136,12 @@ const sizingFields = {
   reselectEvery: duration('24h', { allowZero: true }).describe("keep a workload's chosen model this long and only refit it each cycle (selection backtests every model); 0s selects every cycle"),
   quantile: z.number().gt(0).lt(1).describe('forecast quantile that replicas are sized for (0.9 = the p90 forecast)'),
   maxQuantile: z.number().gt(0).lt(1).describe('forecast quantile that an HPA maxReplicas must cover'),
-  headroomPercent: percent.describe('extra capacity on top of the sized forecast'),
+  headroomPercent: percent.describe('extra capacity on top of the sized forecast, when the workload has no backtest to size from (see targetUnderProvisioned)'),
+  targetUnderProvisioned: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .describe("share of intervals a workload may be expected to run short of capacity: replicas and schedule hours get the smallest capacity whose expected under-provisioned share, from the residuals of the workload's own backtest by lead time (split-conformal), stays within it (0.005 = 0.5%); bursts above the maxQuantile forecast on at least half the backtest's days add the margin they needed"),
   cpuPercentile: z.number().gt(0).max(100).describe('percentile of per-pod CPU usage a CPU request covers'),
   cpuMarginPercent: percent.describe('margin added to the CPU percentile'),
   memoryMarginPercent: percent.describe('margin added to the peak memory working set'),
@@ -158,6 +163,7 @@ const sizingDefaults = {
   quantile: 0.9,
   maxQuantile: 0.99,
   headroomPercent: 10,
+  targetUnderProvisioned: 0.005,
   cpuPercentile: 95,
   cpuMarginPercent: 15,
   memoryMarginPercent: 15,

@@ -12,6 +12,25 @@ export type Basis =
   | { kind: 'peak'; load: number; quantile: number; headroom: number; perReplica: number }
   /** spec.replicas: the high quantile's peak, when its bursts need more than the sized quantile with headroom. */
   | { kind: 'burst'; load: number; quantile: number; perReplica: number; sized: { load: number; quantile: number; headroom: number } }
+  /**
+   * spec.replicas from the workload's own backtest (recommend/sizing.ts): the smallest load whose
+   * expected under-provisioned share is within `target`, `margin` above the sized quantile's peak;
+   * `burst` when recurring bursts above the high quantile set it.
+   */
+  | {
+      kind: 'calibrated';
+      load: number;
+      quantile: number;
+      peak: number;
+      margin: number;
+      target: number;
+      expected: number;
+      equivalentQuantile?: number;
+      residuals: number;
+      buckets: number;
+      burst?: { days: number; of: number; ratio: number; quantile: number; load: number };
+      perReplica: number;
+    }
   /** HPA minReplicas: the forecast median's trough, so the HPA starts each ramp from there. */
   | { kind: 'trough'; load: number; headroom: number; perReplica: number }
   /** HPA maxReplicas: the high quantile's peak. */
@@ -71,6 +90,8 @@ export interface Recommendation {
     demand: number[];
     historySteps: number;
     oomKills?: number;
+    /** The day's capacity from the backtest (cost-aware sizing), when the forecast carried one. */
+    calibrated?: { load: number; quantile: number; peak: number; margin: number; target: number; expected: number; equivalentQuantile?: number; residuals: number; buckets: number; burst?: { days: number; of: number; ratio: number; quantile: number; load: number } };
   };
 }
 

@@ -15,7 +15,7 @@ import { renderCharts } from './chart.js';
 import { clusterLines } from './cluster.js';
 import { renderMeta } from './meta.js';
 import { describeNote } from './reasons.js';
-import { dataLines, decisionBox, describeBasis, withUnit } from './explain.js';
+import { calibratedWhy, dataLines, decisionBox, describeBasis, withUnit } from './explain.js';
 import { type ProposalMeta, type ScheduleMeta } from '../domain/forge.js';
 import { pinballSkill } from '../forecast/backtest.js';
 
@@ -158,7 +158,7 @@ function renderItem(item: ProposalItem, charts: string[], omittedCharts = 0): st
     const shaping = item.decision.notes.filter((n) => n.effect === 'clamped' && 'schedule' in n).map((n) => `${n.rule}: ${describeNote(n)}`);
     const e = item.recommendation.evidence;
     const need = item.recommendation.schedule?.hourlyNeed;
-    out.push(...renderScheduleSection({ ...sched, shaping, sizing: { quantile: e.quantile, maxQuantile: e.maxQuantile, headroomPercent: e.headroomPercent }, need }));
+    out.push(...renderScheduleSection({ ...sched, shaping, sizing: { quantile: e.quantile, maxQuantile: e.maxQuantile, headroomPercent: e.headroomPercent, ...(e.calibrated ? { target: e.calibrated.target } : {}) }, need }));
   }
   for (const chart of charts) out.push(chart, '');
   if (omittedCharts > 0) out.push(`_${omittedCharts === 1 ? 'The chart is' : `${omittedCharts} charts are`} left out: with ${omittedCharts === 1 ? 'it' : 'them'} this PR's description would pass GitHub's 65,536-character limit._`, '');
@@ -212,7 +212,9 @@ function whyLines(item: ProposalItem): string[] {
   const source = e.capacitySource.kind === 'given' ? 'given in the guardrails file' : `derived: median ${fmt(e.capacitySource.perCore)} per core used × ${fmt(e.capacitySource.cpuRequest)} cores requested × ${Math.round(e.capacitySource.targetUtilization * 100)}% target utilization`;
   const out = [
     `Forecast p${pct(e.quantile)} peak ${u(e.forecastPeak)} over the next ${Math.round(e.horizonSeconds / 3600)} h (model ${e.model}); observed peak of the last ${Math.round(e.observedSeconds / 86_400)} days: ${u(e.observedPeak)}.`,
-    `One replica serves ${u(e.capacityPerReplica)} (${source}); sized with ${e.headroomPercent}% headroom, and never below the forecast p${pct(e.maxQuantile)}.`,
+    e.calibrated
+      ? `One replica serves ${u(e.capacityPerReplica)} (${source}); sized from this workload's own backtest for at most ${Math.round(e.calibrated.target * 1000) / 10}% of intervals short: ${calibratedWhy({ kind: 'calibrated', ...e.calibrated, perReplica: e.capacityPerReplica }, u)}.`
+      : `One replica serves ${u(e.capacityPerReplica)} (${source}); sized with ${e.headroomPercent}% headroom, and never below the forecast p${pct(e.maxQuantile)} (no backtest to size from).`,
   ];
   if (e.owner.kind === 'hpa') out.push('An HPA owns the replica count: Augur sizes its minReplicas and maxReplicas, never spec.replicas.');
   if (e.owner.kind === 'keda') out.push(`${e.owner.label} (KEDA) owns the replica count: Augur proposes its cron windows (sizing.schedule), never spec.replicas.`);

@@ -24,6 +24,8 @@ export function describeBasis(b: Basis, unit: string | undefined, raw: number, f
       return `⌈${u(b.load)} (${q(b.quantile)} forecast peak) ${times(b.headroom)} ÷ ${per(b.perReplica)}⌉ = ${raw} replicas`;
     case 'burst':
       return `⌈${u(b.load)} (${q(b.quantile)} forecast peak) ÷ ${per(b.perReplica)}⌉ = ${raw} replicas, more than the ${q(b.sized.quantile)} ${u(b.sized.load)} ${times(b.sized.headroom)} needs: bursts`;
+    case 'calibrated':
+      return `⌈${u(b.load)} ÷ ${per(b.perReplica)}⌉ = ${raw} replicas: ${calibratedWhy(b, u)}`;
     case 'trough':
       return `⌈${u(b.load)} (the forecast median's trough) ${times(b.headroom)} ÷ ${per(b.perReplica)}⌉ = ${raw} replicas, so the HPA starts each ramp from there`;
     case 'ceiling':
@@ -37,6 +39,19 @@ export function describeBasis(b: Basis, unit: string | undefined, raw: number, f
     case 'limitRatio':
       return `the request × ${b.ratio.toFixed(2)}, the limit/request ratio kept = ${show(field, raw)}`;
   }
+}
+
+/** Why the backtest-sized load: which quantile it amounts to, the expected share short, and the burst guard when it set the size. */
+export function calibratedWhy(b: Extract<Basis, { kind: 'calibrated' }>, u: (v: number) => string): string {
+  const sign = b.margin >= 0 ? '+' : '−';
+  const pctText = (x: number) => `${Math.round(x * 1000) / 10}%`;
+  const eq = b.equivalentQuantile !== undefined && b.equivalentQuantile !== b.quantile ? `, at or above the ${q(b.equivalentQuantile)} forecast peak` : '';
+  const base =
+    `the smallest capacity whose expected share of intervals above it is at most ${pctText(b.target)} (${pctText(b.expected)} expected), ` +
+    `from this workload's backtest (${b.residuals} held-out steps; residuals of the ${q(b.quantile)} forecast in ${b.buckets} lead-time bucket${b.buckets === 1 ? '' : 's'}): ` +
+    `the ${q(b.quantile)} forecast peak ${u(b.peak)} ${sign} ${pctText(Math.abs(b.margin))}${eq}`;
+  if (!b.burst) return base;
+  return `${base}; raised by the burst guard: on ${b.burst.days} of ${b.burst.of} backtest days the actual peak went above the ${q(b.burst.quantile)} forecast's, by ×${b.burst.ratio.toFixed(2)} (median), so ${u(b.burst.load)} = the ${q(b.burst.quantile)} peak × ${b.burst.ratio.toFixed(2)}`;
 }
 
 /** The change a decision box explains: the replica count or HPA bound first, then requests, then limits. */
@@ -65,6 +80,12 @@ function problem(item: ProposalItem, c: Change): string {
   switch (c.field) {
     case 'replicas': {
       // The peak that sized it: the sized quantile's, or the high quantile's when bursts need more.
+      if (c.basis.kind === 'calibrated') {
+        const need = c.basis.load;
+        return c.proposed >= c.current
+          ? `the next ${hours(e.horizonSeconds)} need ${u(need)} to stay short at most ${Math.round(c.basis.target * 1000) / 10}% of the time, against ${u(c.current * cap)} that ${c.current === 1 ? '1 replica serves' : `${c.current} replicas serve`} today`
+          : `after the change, ${c.proposed === 1 ? '1 replica carries' : `${c.proposed} replicas carry`} ${u(need)} (short at most ${Math.round(c.basis.target * 1000) / 10}% of the time): ${u(need / c.proposed)} each, ${pctOf(need / c.proposed, cap)} of the ${u(cap)} one serves`;
+      }
       const [peak, level] = c.basis.kind === 'burst' ? [c.basis.load, c.basis.quantile] : [e.forecastPeak, e.quantile];
       return c.proposed >= c.current
         ? `${q(level)} forecast peak ${u(peak)} (next ${hours(e.horizonSeconds)}) against ${u(c.current * cap)} that ${c.current === 1 ? '1 replica serves' : `${c.current} replicas serve`} today`
@@ -101,6 +122,8 @@ function scheduleSizing(item: ProposalItem): string {
   const e = item.recommendation.evidence;
   const s = item.decision.schedule;
   const u = (v: number) => withUnit(v, item.unit);
+  if (e.calibrated)
+    return `each local hour: ⌈the smallest load whose expected share of that hour's intervals above it is at most ${Math.round(e.calibrated.target * 1000) / 10}%, from the residuals of the ${q(e.quantile)} forecast on this workload's backtest ÷ ${u(e.capacityPerReplica)} per replica⌉, cut into at most ${s?.maxWindows ?? '?'} windows above the floor of ${s?.floor ?? '?'}`;
   return `each local hour: ⌈the ${q(e.quantile)} forecast × ${(1 + e.headroomPercent / 100).toFixed(2)} headroom (at least the ${q(e.maxQuantile)}) ÷ ${u(e.capacityPerReplica)} per replica⌉, cut into at most ${s?.maxWindows ?? '?'} windows above the floor of ${s?.floor ?? '?'}`;
 }
 

@@ -15,7 +15,8 @@ export interface ScheduleView {
   /** Guardrail messages about the schedule (clamps), to explain hours left below the need. */
   shaping: string[];
   /** What each hour was sized for. */
-  sizing: { quantile: number; maxQuantile: number; headroomPercent: number };
+  /** target: sized from the backtest (cost-aware sizing) for at most this share of each hour's intervals short. */
+  sizing: { quantile: number; maxQuantile: number; headroomPercent: number; target?: number };
   /** What the forecast needs each local hour before the guardrails (the schedule's hourlyNeed is after them). */
   need?: readonly number[] | undefined;
 }
@@ -146,8 +147,12 @@ export function scheduleOf(item: ProposalItem): { schedule: NonNullable<Decision
 /** Why these windows: the cycle found, and what each hour is sized for. */
 export function scheduleReason(s: ScheduleChange, z: ScheduleView['sizing']): string {
   const cycle = s.cycle.period === 'daily' ? `daily cycle (autocorrelation ${s.cycle.autocorrelation.toFixed(2)} at 1 day)` : `weekly cycle (autocorrelation ${s.cycle.autocorrelation.toFixed(2)} at 7 days)`;
+  const covers =
+    z.target !== undefined
+      ? `each window covers its hours in ${s.timezone} with the smallest load expected short at most ${Math.round(z.target * 1000) / 10}% of the time, from the residuals of the forecast p${Math.round(z.quantile * 100)} on this workload's backtest`
+      : `each window covers the forecast p${Math.round(z.quantile * 100)} + ${z.headroomPercent}% (and at least the p${Math.round(z.maxQuantile * 100)}) of its hours in ${s.timezone}`;
   return (
-    `${cycle}; each window covers the forecast p${Math.round(z.quantile * 100)} + ${z.headroomPercent}% (and at least the p${Math.round(z.maxQuantile * 100)}) of its hours in ${s.timezone}, ` +
+    `${cycle}; ${covers}, ` +
     `at most ${s.maxWindows} windows above the floor of ${s.floor} (the ScaledObject's minReplicaCount)`
   );
 }

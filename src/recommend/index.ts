@@ -8,6 +8,7 @@ import type { Series } from '../domain/series.js';
 import { recommendSchedule } from './schedule.js';
 import type { ScheduleResult } from './schedule.js';
 import { max, mean, min, percentile, tail } from './stats.js';
+import { calibratedSize, calibrationOf, type CalibratedSize, type Calibration } from './sizing.js';
 
 export interface RecommendInput {
   target: WorkloadId;
@@ -54,6 +55,10 @@ interface Basis {
   observedPeak: number;
   /** Peak of the forecast band. */
   peak: number;
+  /** The backtest's residuals of the sized quantile (cost-aware sizing), when the forecast carries a backtest. */
+  calibration?: Calibration;
+  /** The day's capacity from them. */
+  sized?: CalibratedSize;
 }
 
 /** The replica count's changes from the strategy that owns it, with what it expects to run. */
@@ -88,7 +93,11 @@ function basisOf(input: RecommendInput): Basis {
   // The epsilon keeps float noise (3000 × 1.1 ÷ 100 = 33.000000000000004) from adding a replica.
   const replicasFor = (load: number) => Math.max(1, Math.ceil((load * headroom) / cap - 1e-9));
   const evidence = tail(input.load.values, Math.round(EVIDENCE_SECONDS / input.load.stepSeconds));
+  const calibration = calibrationOf(forecast.accuracy, sizing.quantile, sizing.maxQuantile);
+  const sized = calibration ? calibratedSize(forecast, calibration, sizing.targetUnderProvisioned) : undefined;
   return {
+    ...(calibration ? { calibration } : {}),
+    ...(sized ? { sized } : {}),
     input,
     sizing,
     forecast,
@@ -104,8 +113,14 @@ function basisOf(input: RecommendInput): Basis {
   };
 }
 
-/** spec.replicas when no autoscaler owns it: the quantile's peak plus headroom, or the high quantile's peak when that needs more. */
+/**
+ * spec.replicas when no autoscaler owns it. From the workload's own backtest when the forecast
+ * carries one (recommend/sizing.ts: the smallest capacity within sizing.targetUnderProvisioned,
+ * with the burst guard the data earned); otherwise the quantile's peak plus headroom, or the high
+ * quantile's peak when that needs more.
+ */
 function replicasWithoutAutoscaler(b: Basis): ReplicaPlan {
+  if (b.sized) return calibratedReplicas(b, b.sized);
   const { sizing, cap, headroom, peak, replicasFor } = b;
   // The quantile plus headroom, and never less than the high quantile itself: a bursty
   // workload's p99 is far above its p90, and its bursts need those replicas.
@@ -127,6 +142,38 @@ function replicasWithoutAutoscaler(b: Basis): ReplicaPlan {
             : { kind: 'peak', load: peak, quantile: sizing.quantile, headroom, perReplica: cap },
         };
   return { changes: change ? [change] : [], expectedReplicas: proposed };
+}
+
+/** spec.replicas from the backtest: ⌈the calibrated load ÷ capacity⌉; a decrease is supported by the last 7 days at the same target. */
+function calibratedReplicas(b: Basis, sized: CalibratedSize): ReplicaPlan {
+  const proposed = Math.max(1, Math.ceil(sized.load / b.cap - 1e-9));
+  const current = b.input.current.replicas;
+  if (current === undefined) return { changes: [], expectedReplicas: proposed };
+  const { load, quantile, peak, margin, target, expected, equivalentQuantile, residuals, buckets, burst } = sized;
+  return {
+    changes: [
+      {
+        field: 'replicas',
+        current,
+        proposed,
+        observed: observedAtTarget(b),
+        basis: { kind: 'calibrated', load, quantile, peak, margin, target, expected, ...(equivalentQuantile !== undefined ? { equivalentQuantile } : {}), residuals, buckets, ...(burst ? { burst } : {}), perReplica: b.cap },
+      },
+    ],
+    expectedReplicas: proposed,
+  };
+}
+
+/**
+ * What the last 7 days of load support at the sizing target: the replicas that would have kept
+ * them within sizing.targetUnderProvisioned (their (1 − target) quantile), so a decrease goes only
+ * as far as observed load allows at the same standard the forecast is held to.
+ */
+function observedAtTarget(b: Basis): number {
+  const finite = b.evidence.filter(Number.isFinite);
+  if (finite.length === 0) return b.replicasFor(b.observedPeak);
+  const load = percentile(finite, 100 * (1 - b.sizing.targetUnderProvisioned));
+  return Math.max(1, Math.ceil(load / b.cap - 1e-9));
 }
 
 /** What the HPA bounds are sized from. */
@@ -208,7 +255,13 @@ function scheduleFor(b: Basis): ScheduleResult | undefined {
     site: input.scaledObject,
     timezone: sizing.schedule.timezone ?? input.timezone ?? 'UTC',
     maxWindows: sizing.schedule.maxWindows,
+    ...(b.calibration ? { sizeSteps: sizeStepsWith(b.forecast, b.calibration, sizing.targetUnderProvisioned) } : {}),
   });
+}
+
+/** Each hour of a schedule sized as the day is: the smallest load within the target over that hour's steps. */
+function sizeStepsWith(forecast: Forecast, cal: Calibration, target: number): (steps: number[]) => number | undefined {
+  return (steps) => calibratedSize(forecast, cal, target, steps)?.load;
 }
 
 /** The figures the PR body and guardrails use. */
@@ -233,6 +286,7 @@ function evidenceOf(b: Basis, expectedReplicas: number): Recommendation['evidenc
     demand: median.map((v) => b.replicasFor(v)),
     historySteps: input.load.values.length,
     ...(oomKills !== undefined && Number.isFinite(oomKills) ? { oomKills } : {}),
+    ...(b.sized ? { calibrated: b.sized } : {}),
   };
 }
 

@@ -30,6 +30,11 @@ export interface ScheduleInput {
   /** IANA zone the windows are written in. */
   timezone: string;
   maxWindows: number;
+  /**
+   * The load a set of forecast steps needs (cost-aware sizing from the backtest, recommend/sizing.ts);
+   * when given, each local hour is sized by it over that hour's steps instead of by quantile × headroom.
+   */
+  sizeSteps?: (steps: number[]) => number | undefined;
 }
 
 export type ScheduleResult = { schedule: ScheduleChange } | { skipped: ScheduleSkip };
@@ -58,7 +63,16 @@ export function recommendSchedule(input: ScheduleInput): ScheduleResult {
   const headroom = 1 + input.headroomPercent / 100;
   const high = forecast.quantiles[String(input.maxQuantile)];
   const hourlyNeed = new Array<number>(24).fill(floor);
-  for (let i = 0; i < forecast.timestamps.length; i++) {
+  const byHour: number[][] = Array.from({ length: 24 }, () => []);
+  for (let i = 0; i < forecast.timestamps.length; i++) byHour[wallClock(forecast.timestamps[i] as number, timezone).hour]!.push(i);
+  const sized = input.sizeSteps ? byHour.map((steps) => (steps.length > 0 ? input.sizeSteps!(steps) : undefined)) : undefined;
+  if (sized && sized.every((v, h) => v !== undefined || (byHour[h] as number[]).length === 0)) {
+    for (let h = 0; h < 24; h++) {
+      const v = sized[h];
+      if (v === undefined || !Number.isFinite(v)) continue;
+      hourlyNeed[h] = Math.max(floor, Math.min(ceiling, Math.max(1, Math.ceil(v / input.capacityPerReplica - 1e-9))));
+    }
+  } else for (let i = 0; i < forecast.timestamps.length; i++) {
     const v = Math.max((band[i] as number) * headroom, high?.[i] ?? Number.NEGATIVE_INFINITY);
     if (!Number.isFinite(v)) continue;
     const need = Math.min(ceiling, Math.max(1, Math.ceil(v / input.capacityPerReplica - 1e-9)));

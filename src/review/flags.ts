@@ -119,7 +119,7 @@ function oneHour(r: ReviewInput): RedFlag | undefined {
   });
   // It sets the size only when the size needs more than any other day's peak did.
   const e = r.recommendation.evidence;
-  const sized = Math.max(e.forecastPeak * (1 + e.headroomPercent / 100), e.highPeak);
+  const sized = e.calibrated ? e.calibrated.load : Math.max(e.forecastPeak * (1 + e.headroomPercent / 100), e.highPeak);
   return Number.isFinite(other) && top > ONE_EVENT * other && sized > other ? { flag: 'oneHour', start: hour, peak: top, otherDays: other } : undefined;
 }
 

@@ -32,6 +32,8 @@ export interface ProposalContext {
   headroom: number;
   /** The p-level forecasts are sized at (0.9). */
   quantile: number;
+  /** Augur's sizing.targetUnderProvisioned. */
+  targetUnderProvisioned: number;
   /** The max-step guardrail and the schedule's window limit of the replay. */
   stepLimits: StepLimits;
   maxWindows: number;
@@ -186,7 +188,7 @@ export function augurPolicy(): Policy {
       const triggers = (inPlace.state as CronWindowTrigger[] | undefined) ?? [];
       const rec = recommend({
         target: SIM_TARGET,
-        sizing: { ...SIZING_DEFAULTS, quantile: ctx.quantile, headroomPercent: ctx.headroom * 100, schedule: { enabled: true, maxWindows: ctx.maxWindows, timezone: 'UTC' } },
+        sizing: { ...SIZING_DEFAULTS, quantile: ctx.quantile, headroomPercent: ctx.headroom * 100, targetUnderProvisioned: ctx.targetUnderProvisioned, schedule: { enabled: true, maxWindows: ctx.maxWindows, timezone: 'UTC' } },
         autoscaler: 'none',
         current: { replicas: inPlace.daily ?? 1 },
         load: history,
@@ -233,7 +235,9 @@ function sliceForecast(fc: Forecast, from: number, to: number): Forecast {
   const keep = fc.timestamps.map((t, i) => (t >= from && t < to ? i : -1)).filter((i) => i >= 0);
   const quantiles: Record<string, number[]> = {};
   for (const [k, v] of Object.entries(fc.quantiles)) quantiles[k] = keep.map((i) => v[i] as number);
-  return { ...fc, timestamps: keep.map((i) => fc.timestamps[i] as number), quantiles };
+  // The steps keep their lead: the sizing reads the backtest's residuals at the same lead.
+  const firstLead = (fc.firstLead ?? 1) + (keep[0] ?? 0);
+  return { ...fc, timestamps: keep.map((i) => fc.timestamps[i] as number), quantiles, firstLead };
 }
 
 /** The maximum of the history (at most the last `historyDays`), every hour. */

@@ -24,7 +24,7 @@
 // capacity)), both computed without cadence or guardrail, and the PRs.
 
 import type { Series } from '../domain/series.js';
-import { POLICY_DEFAULTS } from '../config/schema.js';
+import { POLICY_DEFAULTS, SIZING_DEFAULTS } from '../config/schema.js';
 import { clampStep } from '../guardrails/steps.js';
 import { DEFAULT_HPA, hpaReplicas, type HpaOptions } from './hpa.js';
 import { hourlyPeaks, indexRange, replicasFor, type GuardedProposal, type Policy, type StepLimits } from './policies.js';
@@ -43,6 +43,8 @@ export interface SimOptions {
   stepLimits: StepLimits;
   headroom: number;
   quantile: number;
+  /** Augur's sizing.targetUnderProvisioned (the share of intervals it sizes to be short at most). */
+  targetUnderProvisioned: number;
   historyDays: number;
   /** Warm-up days; default: half the trace, at least 3 and at most 14. */
   warmupDays?: number;
@@ -57,6 +59,7 @@ export const DEFAULT_SIM_OPTIONS: SimOptions = {
   stepLimits: POLICY_DEFAULTS.maxStepPercent,
   headroom: 0.1,
   quantile: 0.9,
+  targetUnderProvisioned: SIZING_DEFAULTS.targetUnderProvisioned,
   historyDays: 14,
   maxWindows: DEFAULT_MAX_WINDOWS,
   hpa: DEFAULT_HPA,
@@ -235,7 +238,7 @@ function proposeDaily(policy: Policy, series: Series, plan: ReplayPlan, o: SimOp
     const [, hEnd] = indexRange(series, p - historySteps * step, p);
     const hStart = Math.max(0, hEnd - historySteps);
     const history: Series = { timestamps: ts.slice(hStart, hEnd), values: values.slice(hStart, hEnd), stepSeconds: step };
-    const ctx = { series, history, proposalTime: p, windowStart: p + o.reviewDelaySeconds, capacity: plan.capacity, headroom: o.headroom, quantile: o.quantile, stepLimits: o.stepLimits, maxWindows: o.maxWindows };
+    const ctx = { series, history, proposalTime: p, windowStart: p + o.reviewDelaySeconds, capacity: plan.capacity, headroom: o.headroom, quantile: o.quantile, targetUnderProvisioned: o.targetUnderProvisioned, stepLimits: o.stepLimits, maxWindows: o.maxWindows };
     const prevDaily = out.daily[d - 1];
     const prevSchedule = out.schedules[d - 1];
     const g = policy.proposeGuarded

@@ -32,7 +32,7 @@ export function renderMarkdown(report: SimReport): string {
     `${report.traces.length} trace${report.traces.length === 1 ? '' : 's'}` +
       (report.skipped.length > 0 ? ` (${report.skipped.length} skipped: ${report.skipped.map((x) => `${x.trace}: ${x.reason}`).join('; ')})` : '') +
       `. One proposal a day at ${String(s.proposalHourUtc).padStart(2, '0')}:00 UTC, merged ${s.reviewDelayHours} h later, max step +${s.maxStepPercent.up}% / −${s.maxStepPercent.down}% (one replica always allowed). ` +
-      `Capacity per replica: ${s.capacity}. Every forecasting policy sees at most the last ${s.historyDays} days and is sized at its p${Math.round(s.quantile * 100)} forecast's hourly peak (Augur adds ${Math.round(s.headroom * 100)}% headroom; baselines keep their own margins); warm-up: ${s.warmup}.`,
+      `Capacity per replica: ${s.capacity}. Every forecasting policy sees at most the last ${s.historyDays} days and is sized at its p${Math.round(s.quantile * 100)} forecast's hourly peak (baselines keep their own margins), except Augur, which sizes each day and each hour from its backtest's residuals for at most ${Math.round((s.targetUnderProvisioned ?? 0.005) * 1000) / 10}% of intervals short (sizing.targetUnderProvisioned; ${Math.round(s.headroom * 100)}% headroom only without a backtest); warm-up: ${s.warmup}.`,
     '',
   );
   lines.push(

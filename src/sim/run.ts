@@ -17,6 +17,7 @@ export interface SimReport {
     maxStepPercent: { up: number; down: number };
     quantile: number;
     headroom: number;
+    targetUnderProvisioned: number;
     historyDays: number;
     warmup: string;
     maxWindows: number;
@@ -119,6 +120,7 @@ export async function simulateFiles(
       maxStepPercent: { ...o.stepLimits },
       quantile: o.quantile,
       headroom: o.headroom,
+      targetUnderProvisioned: o.targetUnderProvisioned,
       historyDays: o.historyDays,
       warmup: o.warmupDays !== undefined ? `${o.warmupDays} days` : 'half the trace, at least 3 and at most 14 days',
       maxWindows: o.maxWindows,

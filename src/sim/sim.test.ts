@@ -176,7 +176,7 @@ describe('simulateTrace', () => {
     expect(s.daily[1]?.traces).toBe(3);
     const report = { settings: {} as never, traces: a, skipped: [], summary: s };
     expect(renderJson(report)).toBe(renderJson({ ...report, traces: run(), summary: summarise(run()) }));
-    const md = renderMarkdown({ ...report, settings: { capacity: 'x', proposalHourUtc: 6, reviewDelayHours: 4, maxStepPercent: { up: 100, down: 30 }, quantile: 0.9, headroom: 0.1, historyDays: 14, warmup: 'w', maxWindows: 6, hpa: { targetUtilization: 0.8, stabilizationSeconds: 300, scaleUpLagSteps: 1 } } });
+    const md = renderMarkdown({ ...report, settings: { capacity: 'x', proposalHourUtc: 6, reviewDelayHours: 4, maxStepPercent: { up: 100, down: 30 }, quantile: 0.9, headroom: 0.1, targetUnderProvisioned: 0.005, historyDays: 14, warmup: 'w', maxWindows: 6, hpa: { targetUtilization: 0.8, stabilizationSeconds: 300, scaleUpLagSteps: 1 } } });
     expect(md).toContain('How to read this');
     expect(md).toContain('| oracle-daily | oracle | 0.0% | 1.00 |');
   });
