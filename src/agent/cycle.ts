@@ -14,7 +14,7 @@ import type { Headroom } from '../domain/cluster.js';
 import type { Decision } from '../domain/decision.js';
 import type { PullRequestInfo } from '../domain/forge.js';
 import type { CostDelta } from '../domain/money.js';
-import { targetId, type WorkloadId } from '../domain/workload.js';
+import { targetId, type RepoView, type WorkloadId } from '../domain/workload.js';
 import type { TargetOutcome } from '../forge/dashboard.js';
 import { selectAugur } from '../forecast/registry.js';
 import { applyLimits, type ForgeLoad } from '../guardrails/index.js';
@@ -83,7 +83,7 @@ async function cycleSteps(deps: CycleDeps): Promise<CycleReport> {
   // Only this instance's PRs: others sharing the repository use another git.branchPrefix.
   const prs = (await forge.listPullRequests(now - lookback(config))).filter((p) => p.branch.startsWith(branchPrefixOf(config)));
   const baseSha = await workspace.sync();
-  const view: CycleView = { repo: workspace.view(), prs };
+  const view: CycleView = { repo: readOnce(workspace.view()), prs };
   log.info({ baseSha, targets: config.targets.length, augurPRs: prs.length }, 'cycle started');
 
   const clusterRoom = deps.cluster?.clusterHeadroom().catch((err: unknown) => (log.warn({ err: errorMessage(err) }, 'cluster headroom unavailable'), undefined));
@@ -192,6 +192,28 @@ function lookback(config: Config): number {
       return Math.max(policy.cooldown, policy.rejectedBackoff, policy.budget.perNamespace?.period ?? 0, 3600);
     }),
   );
+}
+
+/**
+ * The base checkout with each file read (and each directory listed) once for the whole cycle: a
+ * plain manifest's HPA search reads the files beside it and, when none scales the workload, every
+ * file that could anywhere in the repository, so reading per target would grow with the square of
+ * the fleet. Holds the texts of the files read (the manifests), nothing per target.
+ */
+function readOnce(repo: RepoView): RepoView {
+  const texts = new Map<string, string | undefined>();
+  const lists = new Map<string, string[]>();
+  return {
+    read(path) {
+      if (!texts.has(path)) texts.set(path, repo.read(path));
+      return texts.get(path);
+    },
+    list(dir) {
+      let l = lists.get(dir);
+      if (!l) lists.set(dir, (l = repo.list(dir)));
+      return [...l];
+    },
+  };
 }
 
 const inShard = (deps: CycleDeps, t: TargetConfig) => !deps.shard || deps.shard.count <= 1 || shardOf(targetId(t), deps.shard.count) === deps.shard.index;
