@@ -104,10 +104,10 @@ function syntaxProblem(doc: Document, text: string, lines: LineCounter, file: st
   const source = text.split(/\r?\n/);
   const width = String(Math.min(source.length, pos.line + 1)).length;
   const excerpt: string[] = [];
-  const secret = secretLines(source);
+  const secret = secretCuts(source);
   for (let n = Math.max(1, pos.line - 1); n <= Math.min(source.length, pos.line + 1); n++) {
     if (n > pos.line && !source[n - 1]?.trim()) break;
-    excerpt.push(`${n === pos.line ? '>' : ' '} ${String(n).padStart(width)} | ${secret.has(n - 1) ? redactLine(source[n - 1] ?? '') : (source[n - 1] ?? '')}`);
+    excerpt.push(`${n === pos.line ? '>' : ' '} ${String(n).padStart(width)} | ${redactLine(source[n - 1] ?? '', secret.get(n - 1))}`);
     if (n === pos.line) excerpt.push(`  ${' '.repeat(width)} | ${' '.repeat(Math.max(0, pos.col - 1))}^`);
   }
   const more = doc.errors.length - 1;
@@ -116,29 +116,34 @@ function syntaxProblem(doc: Document, text: string, lines: LineCounter, file: st
 }
 
 /**
- * The lines (0-based) that hold a value under a key that holds a secret, by indentation, as the
- * file is written (it does not parse): a quoted line must not show a secret written there.
+ * Where each line (0-based) that shows a secret starts showing it: after a key that holds a secret
+ * (token, secret, password...), wherever on the line it is written, or from the start of a line
+ * nested under one (by indentation, as the file is written: it does not parse). A quoted line must
+ * not show a secret written there.
  */
-function secretLines(source: string[]): Set<number> {
-  const out = new Set<number>();
+function secretCuts(source: string[]): Map<number, number> {
+  const out = new Map<number, number>();
   const stack: { indent: number; secret: boolean }[] = [];
   source.forEach((line, i) => {
     if (!line.trim() || line.trim().startsWith('#')) return;
+    const lead = /^[\s-]*/.exec(line)![0];
     // A tab (not allowed, but what a syntax error often is) shown as the editor shows it: to the next multiple of 8.
-    const indent = [.../^[\s-]*/.exec(line)![0]].reduce((n, c) => (c === '\t' ? n + 8 - (n % 8) : n + 1), 0);
+    const indent = [...lead].reduce((n, c) => (c === '\t' ? n + 8 - (n % 8) : n + 1), 0);
     while (stack.length > 0 && stack[stack.length - 1]!.indent >= indent) stack.pop();
-    const key = /^[\s-]*["']?([^:"'#{}[\]]+?)["']?\s*:(\s|$)/.exec(line)?.[1];
-    const secret = stack.some((s) => s.secret) || (key !== undefined && SECRET_KEY.test(key));
-    if (secret) out.add(i);
-    stack.push({ indent, secret });
+    const inherited = stack.some((s) => s.secret);
+    const keys = [...line.matchAll(/(?:^|[\s{,-])["']?([^\s:"'#{}[\],]+)["']?\s*:(?=\s|$)/g)];
+    const secretKey = keys.find((m) => SECRET_KEY.test(m[1]!));
+    const own = keys[0] !== undefined && keys[0].index! <= lead.length ? keys[0].index! + keys[0][0].length : lead.length;
+    const cut = inherited ? own : secretKey ? secretKey.index! + secretKey[0].length : undefined;
+    if (cut !== undefined && line.slice(cut).trim()) out.set(i, cut);
+    stack.push({ indent, secret: inherited || (keys[0] !== undefined && SECRET_KEY.test(keys[0][1]!)) });
   });
   return out;
 }
 
-/** A quoted line with its value (after its key, or its list dash) redacted. */
-function redactLine(line: string): string {
-  const m = /^(\s*(?:-\s+)?(?:["']?[^:"'#{}[\]]+["']?\s*:\s*)?)(.*)$/.exec(line);
-  return m && m[2]!.trim() ? `${m[1]}${REDACTED}` : line;
+/** A quoted line with what it shows of a secret, from `cut` on, redacted. */
+function redactLine(line: string, cut: number | undefined): string {
+  return cut === undefined ? line : `${line.slice(0, cut)}${/^\s*/.exec(line.slice(cut))![0]}${REDACTED}`;
 }
 
 /** What usually causes a YAML error, in the words of someone editing the file. */

@@ -54,6 +54,11 @@ export function calibratedWhy(b: Extract<Basis, { kind: 'calibrated' }>, u: (v: 
   return `${base}; raised by the burst guard: on ${b.burst.days} of ${b.burst.of} backtest days the actual peak went above the ${q(b.burst.quantile)} forecast's, by ×${b.burst.ratio.toFixed(2)} (median), so ${u(b.burst.load)} = the ${q(b.burst.quantile)} peak × ${b.burst.ratio.toFixed(2)}`;
 }
 
+/** A ratio as a reader takes it in: "3.2×", and past a million (a peak next to one of about 0) not as 1e+300× or Infinity×. */
+function ratioText(r: number): string {
+  return Number.isFinite(r) && r < 1e6 ? `${r.toFixed(1)}×` : 'over 1,000,000×';
+}
+
 /** The change a decision box explains: the replica count or HPA bound first, then requests, then limits. */
 export function primaryChange(item: ProposalItem): Change | undefined {
   const order: FieldKey[] = ['replicas', 'hpa.maxReplicas', 'hpa.minReplicas', 'cpu.request', 'memory.request', 'cpu.limit', 'memory.limit'];
@@ -155,10 +160,10 @@ export function describeFlag(f: RedFlag, unit?: string): string {
     case 'inaccurate':
       return f.mase > 1 ? `the model forecast worse than "the same as last week" (MASE ${f.mase.toFixed(2)})` : `its ${q(f.quantile)} covered only ${pctOf(f.coverage ?? 0, 1)} of the backtest`;
     case 'bursty':
-      return `the high quantile's forecast peak is ${f.ratio.toFixed(1)}× the sized one: bursts set the size`;
+      return `the high quantile's forecast peak is ${ratioText(f.ratio)} the sized one: bursts set the size`;
     case 'oneHour':
       // Other days that peaked at 0 (or below) make no finite ratio: said in words.
-      return `one hour (${isoMinutes(f.start)}) peaked at ${u(f.peak)}, ${f.otherDays > 0 ? `${(f.peak / f.otherDays).toFixed(1)}× any other day's peak (${u(f.otherDays)})` : `while no other day's peak rose above ${u(Math.max(0, f.otherDays))}`}: one event sets the size`;
+      return `one hour (${isoMinutes(f.start)}) peaked at ${u(f.peak)}, ${f.otherDays > 0 ? `${ratioText(f.peak / f.otherDays)} any other day's peak (${u(f.otherDays)})` : `while no other day's peak rose above ${u(Math.max(0, f.otherDays))}`}: one event sets the size`;
     case 'belowObserved':
       return (
         `the same hours a week ago peaked at ${u(f.observedPeak)}, above the ${u(f.capacity)} that ${f.replicas} replicas serve: ` +

@@ -76,6 +76,15 @@ describe('numbers in a PR are finite', () => {
     }
     expect(describeFlag({ flag: 'oneHour', start: 0, peak: 156, otherDays: 12 })).toContain("13.0× any other day's peak (12)");
   });
+
+  it('a high quantile peak over a sized peak of about 0 (5e-324) is not "Infinity×" or "1e+300×" (it was)', () => {
+    for (const ratio of [Number.POSITIVE_INFINITY, 1e300]) {
+      const text = describeFlag({ flag: 'bursty', ratio });
+      expect(text).not.toMatch(/Infinity|e\+/);
+      expect(text).toBe("the high quantile's forecast peak is over 1,000,000× the sized one: bursts set the size");
+    }
+    expect(describeFlag({ flag: 'bursty', ratio: 2.54 })).toContain('2.5× the sized one');
+  });
 });
 
 describe('a config error never quotes a secret', () => {
@@ -101,6 +110,11 @@ describe('a config error never quotes a secret', () => {
     const m2 = errorOf(nested);
     expect(m2).toContain('value: (redacted)');
     expect(m2).not.toContain(SECRETS.webhook);
+    // A secret key written after another value on the same line (what a bad paste makes).
+    const midLine = ['git: { url: /tmp/x }', 'cluster:', '  required: true', `  dryRun: u  secret: "${SECRETS.webhook}pdate`, 'targets: []'].join('\n');
+    const m3 = errorOf(midLine);
+    expect(m3).toContain('|   dryRun: u  secret: (redacted)');
+    expect(m3).not.toContain(SECRETS.webhook);
     // Lines that hold no secret are quoted as written.
     expect(errorOf(['git: { url: /tmp/x }', 'forge:', '  type: local', '\tpath: f'].join('\n'))).toContain('|   type: local');
   });

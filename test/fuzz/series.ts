@@ -462,7 +462,7 @@ export async function checkSeries(drawn: SeriesCase): Promise<Failure | undefine
   for (const text of forge.texts) {
     // "all missing or NaN" is words about a series, not a number.
     // The hidden metadata block is for machines (full-precision JSON), not a reader.
-    const m = /NaN|Infinity|\d{22,}/.exec(text.replace(/missing or NaN/g, '').replace(/<!--[\s\S]*?-->/g, ''));
+    const m = /NaN|Infinity|\d{22,}|\de\+\d/.exec(text.replace(/missing or NaN/g, '').replace(/<!--[\s\S]*?-->/g, ''));
     if (m) return { kind: 'violation', message: `a number that is not finite and short in a PR or the dashboard: ${excerpt(text, m[0])}` };
   }
   return undefined;

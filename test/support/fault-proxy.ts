@@ -23,12 +23,20 @@ export type Fault =
   /** Forward and send the headers and the first `bytes` of the body, then drop the connection. */
   | { kind: 'cut'; bytes: number }
   /** Forward and rewrite the answer. */
-  | { kind: 'rewrite'; rewrite: (answer: Answer) => Answer };
+  | { kind: 'rewrite'; rewrite: (answer: Answer) => Answer }
+  /**
+   * Hold the request until the proxy is cleared or closed (or the client goes away): as it came
+   * in, or, with `forwardFirst`, after the server acted on it, its answer held. `onHold` says when
+   * it is held, so a test can SIGKILL the client at exactly this step.
+   */
+  | { kind: 'hold'; forwardFirst?: boolean };
 
 export interface Answer {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** The body's bytes as the server sent them (git's packs are binary); sent as they are unless `body` was rewritten. */
+  raw?: Buffer;
 }
 
 export interface FaultRule {
@@ -41,6 +49,8 @@ export interface FaultRule {
   times?: number;
   /** Called when it matches, before the fault (e.g. to SIGKILL the client at this step). */
   onMatch?: (req: SeenRequest) => void;
+  /** With a `hold` fault: called once the request is held (after the server acted, with forwardFirst). */
+  onHold?: (req: SeenRequest, answer?: Answer) => void;
 }
 
 export interface FaultProxy {
@@ -74,9 +84,17 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     hits.set(rule, (hits.get(rule) ?? 0) + 1);
     rule.onMatch?.(s);
     const f = rule.fault;
-    if (f.kind === 'hang') {
+    if (f.kind === 'hang' || (f.kind === 'hold' && !f.forwardFirst)) {
       hanging.add(res);
       res.on('close', () => hanging.delete(res));
+      if (f.kind === 'hold') rule.onHold?.(s);
+      return;
+    }
+    if (f.kind === 'hold') {
+      hanging.add(res);
+      res.on('close', () => hanging.delete(res));
+      const acted = await forward(req, url, body);
+      rule.onHold?.(s, acted);
       return;
     }
     if (f.kind === 'reply') {
@@ -106,7 +124,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         void readAll(r).then((b) => {
           const h: Record<string, string> = {};
           for (const [k, v] of Object.entries(r.headers)) if (v !== undefined && k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection') h[k] = Array.isArray(v) ? v.join(', ') : v;
-          resolve({ status: r.statusCode ?? 502, headers: h, body: b.toString('utf8') });
+          resolve({ status: r.statusCode ?? 502, headers: h, body: b.toString('utf8'), raw: b });
         }, reject);
       });
       out.on('error', reject);
@@ -137,7 +155,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
 }
 
 function pipe(a: Answer, res: ServerResponse): void {
-  res.writeHead(a.status, { ...a.headers, 'content-length': String(Buffer.byteLength(a.body)) }).end(a.body);
+  const body = a.raw && a.raw.toString('utf8') === a.body ? a.raw : Buffer.from(a.body);
+  res.writeHead(a.status, { ...a.headers, 'content-length': String(body.length) }).end(body);
 }
 
 function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {

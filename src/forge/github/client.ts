@@ -6,7 +6,7 @@ import { parseMeta } from '../meta.js';
 import { noRetries, type RetryBudget } from '../../domain/budget.js';
 import type { Forge, OpenPullRequest, PullRequestExtras, PullRequestInfo } from '../../domain/forge.js';
 import { createOctokit, GitHubError, type GitHubOctokit } from './http.js';
-import { isIssue, isLabel, isPull, isReview, listAll, type IssueItem, type PullItem } from './pages.js';
+import { isComment, isIssue, isLabel, isPull, isReview, listAll, type IssueItem, type PullItem } from './pages.js';
 
 export interface GitHubForgeOptions {
   owner: string;
@@ -123,13 +123,23 @@ export class GitHubForge implements Forge {
   }
 
   async commentOnPullRequest(number: number, comment: string, body: string): Promise<void> {
-    await this.octokit.rest.issues.createComment({ ...this.repoRef, issue_number: number, body: comment });
+    await this.commentOnce(number, comment);
     await this.octokit.rest.pulls.update({ ...this.repoRef, pull_number: number, body });
   }
 
   async closePullRequest(number: number, comment: string, body: string): Promise<void> {
-    await this.octokit.rest.issues.createComment({ ...this.repoRef, issue_number: number, body: comment });
+    await this.commentOnce(number, comment);
     await this.octokit.rest.pulls.update({ ...this.repoRef, pull_number: number, state: 'closed', body });
+  }
+
+  /**
+   * Posts the comment unless the PR has it already: a cycle stopped between the comment and the
+   * write after it (which records that it was said) says it again next cycle, but only once.
+   */
+  private async commentOnce(number: number, comment: string): Promise<void> {
+    const comments = await listAll(this.octokit, { route: 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments', params: { ...this.repoRef, issue_number: number }, perPage: this.perPage, check: isComment, what: 'comment' });
+    if (comments.some((c) => (c.body ?? '').trim() === comment.trim())) return;
+    await this.octokit.rest.issues.createComment({ ...this.repoRef, issue_number: number, body: comment });
   }
 
   async upsertDashboard(title: string, body: string): Promise<string> {

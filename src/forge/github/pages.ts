@@ -113,6 +113,10 @@ export function isLabel(v: unknown): v is { name: string } {
   return isObject(v) && isString(v.name);
 }
 
+export function isComment(v: unknown): v is { id: number; body?: string | null } {
+  return typeof v === 'object' && v !== null && typeof (v as { id?: unknown }).id === 'number';
+}
+
 export function isReview(v: unknown): v is { user?: { login?: string } | null; state: string } {
   return isObject(v) && isString(v.state);
 }
