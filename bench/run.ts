@@ -25,6 +25,7 @@ import { renderNeural, runNeural, type NeuralRuns } from './neural-report.js';
 import { renderTargets, runTargets, TARGETS, type TargetRuns } from './targets.js';
 import { runScale, scaleSizes } from './scale.js';
 import { currentScaleSection, renderScale, writeScaleSection } from './scale-report.js';
+import { currentSizingSection } from './sizing.js';
 import { bytes, hasGc, HISTORY_STEPS, HORIZON_STEPS, loadPool, num, QUANTILES, ROOT, spread, summarize, table, TRACE_DIRS, type Pool, type Summary } from './lib.js';
 
 const COMMAND = 'npm run bench   # = node --expose-gc --import tsx bench/run.ts';
@@ -110,7 +111,9 @@ async function main(): Promise<void> {
   if (!quick) {
     // The Scale section takes its own run (--scale); a full run carries the last one over.
     const scale = currentScaleSection();
-    writeFileSync(join(ROOT, 'BENCHMARKS.md'), `${md}\n${scale ? `\n${scale.trimEnd()}\n` : ''}`);
+    // So does the sizing section (bench/sizing.ts: two simulate runs of its own).
+    const sizing = currentSizingSection();
+    writeFileSync(join(ROOT, 'BENCHMARKS.md'), `${md}\n${sizing ? `\n${sizing.trimEnd()}\n` : ''}${scale ? `\n${scale.trimEnd()}\n` : ''}`);
     log(`wrote ${join(ROOT, 'BENCHMARKS.md')} (${seconds.toFixed(0)} s)`);
   }
 }

@@ -375,7 +375,7 @@ export function renderTargets(
   out.push('');
   const s = t.simulate.report.settings;
   out.push(
-    `Settings of the command's defaults: capacity ${s.capacity}, one proposal a day at ${String(s.proposalHourUtc).padStart(2, '0')}:00 UTC merged ${s.reviewDelayHours} h later, max step +${s.maxStepPercent.up}% / −${s.maxStepPercent.down}%, at most ${s.maxWindows} schedule windows. Augur runs as the agent does: its selection forecasts, the product's \`recommend()\` sizes the day's count at the p${Math.round(s.quantile * 100)} peak + ${Math.round(s.headroom * 100)}% and never below the p99 peak, and a KEDA schedule the same way per hour (only for series with a clear daily or weekly cycle; otherwise the day's count all day), and the product's \`guard()\` applies the guardrails file's defaults (a hold keeps the values in place); the baselines are sized at their quantile's hourly peak. ` +
+    `Settings of the command's defaults: capacity ${s.capacity}, one proposal a day at ${String(s.proposalHourUtc).padStart(2, '0')}:00 UTC merged ${s.reviewDelayHours} h later, max step +${s.maxStepPercent.up}% / −${s.maxStepPercent.down}%, at most ${s.maxWindows} schedule windows. Augur runs as the agent does: its selection forecasts, the product's \`recommend()\` sizes the day's count from its backtest (the smallest capacity expected to be short in at most \`sizing.targetUnderProvisioned\` of the intervals, from the residuals of the p${Math.round(s.quantile * 100)} forecast by lead time; section 6), and a KEDA schedule the same way per hour (only for series with a clear daily or weekly cycle; otherwise the day's count all day), and the product's \`guard()\` applies the guardrails file's defaults (a hold keeps the values in place); the baselines are sized at their quantile's hourly peak. ` +
       `The targets read the command's own summary: **medians over traces**. Means over traces, for comparison: daily ${pct(daily.meanUnder)}, schedules ${pct(sched.meanUnder)} under-provisioned.`,
   );
   out.push('');
@@ -408,12 +408,12 @@ export function renderTargets(
     if (bad.length > 14) out.push(`\n… and ${bad.length - 14} more above ${pct(tg.under, 1)}.`);
     out.push('');
     out.push(
-      `Why: ${burst.length} of these ${bad.length} traces run at under half the daily oracle's replica-hours — their daily peak is a burst above even the forecast p99, or the guardrails held the values in place (minimum accuracy: the backtest's 1 − WAPE below 50%); ` +
+      `Why: ${burst.length} of these ${bad.length} traces run at under half the daily oracle's replica-hours — their daily peak is a burst above even the forecast p99, or the guardrails held the values in place (minimum accuracy: the p90 did no better than seasonal naive on the backtest); ` +
         `the other ${bad.length - burst.length} are sized near or above the daily oracle and miss when the level moves or a peak lands between proposals, which a once-a-day proposal merged ${s.reviewDelayHours} h later cannot follow within the day. ` +
         `Budget: Augur spends ${num(v.cost)}× the daily oracle against ${tg.cost}×` +
         (title.startsWith('Daily')
           ? '.'
-          : `: each hour is sized at least at the p99 forecast, and a day-ahead p99 is wide, so the windows sit near the daily peak; traces without a clear cycle get no windows at all (the day's count all day, as the agent would propose). What would close it: sharper hourly bands (the p99 of a forecast a day ahead is what costs), or sizing the windows at the p90 + headroom alone, which trades the other way (not measured in this run).`) +
+          : `: each hour is sized within the target over its own steps and the windows repeat daily, so every hour takes the highest of the horizon's days; traces without a clear cycle get no windows at all (the day's count all day, as the agent would propose). Section 6 has the sizing's own figures and levers.`) +
         ` The shifts need a faster path than a daily PR: an HPA under the floor, scenario (b), where Augur is at ${pct(t.simulate.report.summary.hpa.find((x) => x.policy === 'augur')?.underProvisioned ?? Number.NaN)} under-provisioned.`,
     );
     out.push('');

@@ -15,7 +15,7 @@ import { renderCharts } from './chart.js';
 import { clusterLines } from './cluster.js';
 import { renderMeta } from './meta.js';
 import { describeNote } from './reasons.js';
-import { calibratedWhy, dataLines, decisionBox, describeBasis, withUnit } from './explain.js';
+import { dataLines, decisionBox, describeBasis, withUnit } from './explain.js';
 import { type ProposalMeta, type ScheduleMeta } from '../domain/forge.js';
 import { pinballSkill } from '../forecast/backtest.js';
 
@@ -213,7 +213,7 @@ function whyLines(item: ProposalItem): string[] {
   const out = [
     `Forecast p${pct(e.quantile)} peak ${u(e.forecastPeak)} over the next ${Math.round(e.horizonSeconds / 3600)} h (model ${e.model}); observed peak of the last ${Math.round(e.observedSeconds / 86_400)} days: ${u(e.observedPeak)}.`,
     e.calibrated
-      ? `One replica serves ${u(e.capacityPerReplica)} (${source}); sized from this workload's own backtest for at most ${Math.round(e.calibrated.target * 1000) / 10}% of intervals short: ${calibratedWhy({ kind: 'calibrated', ...e.calibrated, perReplica: e.capacityPerReplica }, u)}.`
+      ? `One replica serves ${u(e.capacityPerReplica)} (${source}); sized from this workload's own backtest for at most ${Math.round(e.calibrated.target * 1000) / 10}% of intervals short (sizing.targetUnderProvisioned), not with a fixed headroom: ${u(e.calibrated.load)}, the p${pct(e.calibrated.quantile)} forecast peak ${e.calibrated.margin >= 0 ? '+' : '−'} ${Math.round(Math.abs(e.calibrated.margin) * 1000) / 10}%${e.calibrated.burst ? `, raised by the burst guard (bursts above the p${pct(e.calibrated.burst.quantile)} on ${e.calibrated.burst.days} of ${e.calibrated.burst.of} backtest days)` : ''}.`
       : `One replica serves ${u(e.capacityPerReplica)} (${source}); sized with ${e.headroomPercent}% headroom, and never below the forecast p${pct(e.maxQuantile)} (no backtest to size from).`,
   ];
   if (e.owner.kind === 'hpa') out.push('An HPA owns the replica count: Augur sizes its minReplicas and maxReplicas, never spec.replicas.');

@@ -47,7 +47,7 @@ export function calibratedWhy(b: Extract<Basis, { kind: 'calibrated' }>, u: (v: 
   const pctText = (x: number) => `${Math.round(x * 1000) / 10}%`;
   const eq = b.equivalentQuantile !== undefined && b.equivalentQuantile !== b.quantile ? `, at or above the ${q(b.equivalentQuantile)} forecast peak` : '';
   const base =
-    `the smallest capacity whose expected share of intervals above it is at most ${pctText(b.target)} (${pctText(b.expected)} expected), ` +
+    `the smallest capacity whose expected share of intervals above it is at most ${pctText(b.target)} (${(b.expected * 100).toFixed(2)}% expected), ` +
     `from this workload's backtest (${b.residuals} held-out steps; residuals of the ${q(b.quantile)} forecast in ${b.buckets} lead-time bucket${b.buckets === 1 ? '' : 's'}): ` +
     `the ${q(b.quantile)} forecast peak ${u(b.peak)} ${sign} ${pctText(Math.abs(b.margin))}${eq}`;
   if (!b.burst) return base;

@@ -165,7 +165,7 @@ export function policyFromForecaster(f: Forecaster, kind: PolicyKind = 'baseline
  * the last 7 days of load support, minimum change, minimum accuracy and history. The cooldown
  * is off: the replay's daily cadence is the schedule. A hold keeps the values in place.
  */
-export function augurPolicy(): Policy {
+export function augurPolicy(policyOverrides: Partial<typeof POLICY_DEFAULTS> = {}): Policy {
   return {
     name: 'augur',
     kind: 'augur',
@@ -213,7 +213,7 @@ export function augurPolicy(): Policy {
       const decision = guard({
         recommendation: rec,
         // The replay's inputs agree by construction (capacity = peak ÷ 20): no unit or capacity can be wrong, so plausibility is off.
-        policy: { ...POLICY_DEFAULTS, cooldown: 0, maxReplicas: 1_000_000, maxRawChangeFactor: Number.POSITIVE_INFINITY, maxStepPercent: { up: ctx.stepLimits.up, down: ctx.stepLimits.down } },
+        policy: { ...POLICY_DEFAULTS, cooldown: 0, maxReplicas: 1_000_000, maxRawChangeFactor: Number.POSITIVE_INFINITY, maxStepPercent: { up: ctx.stepLimits.up, down: ctx.stepLimits.down }, ...policyOverrides },
         ...(fc.accuracy ? { accuracy: fc.accuracy } : {}),
         historySeconds: usableSteps(ctx.history) * step,
         now: ctx.proposalTime,
