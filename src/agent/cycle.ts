@@ -20,7 +20,11 @@ import { selectAugur } from '../forecast/registry.js';
 import { applyLimits, type ForgeLoad } from '../guardrails/index.js';
 import { shardOf } from '../cluster/shard.js';
 import { admit } from './admit.js';
-import { decide, type ForecastFn } from './decide.js';
+import { decide, type Decided, type ForecastFn, type Settings } from './decide.js';
+import { SelectionPool } from './selectionPool.js';
+import type { Facts } from '../domain/facts.js';
+import type { Series } from '../domain/series.js';
+import type { SelectOptions } from '../forecast/select.js';
 import { errorMessage, type CycleDeps } from './deps.js';
 import { gather, gatherCluster, type CycleView } from './gather.js';
 import { closeStale, logDecision, publishDashboard, publishProposals, type ProposalResult, type Publishable } from './publish.js';
@@ -113,7 +117,7 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, view: CycleView, clust
     const { policy, sizing } = effectiveSettings(deps.config, t);
     const loadUnit = t.metrics.load.unit ?? ('preset' in t.metrics.load ? 'cores' : undefined);
     const settings = { policy, sizing, capacity: t.capacity, timezone: deps.config.schedule.timezone, ...(loadUnit ? { loadUnit } : {}) };
-    let decided = decide(facts, settings, forecaster(deps, sizing.reselectEvery));
+    let decided = await decideWithPool(facts, settings, deps, sizing.reselectEvery);
     const live = facts.live && 'workload' in facts.live ? facts.live.workload : undefined;
     let cluster;
     const clusterFacts = decided.decision.verdict === 'propose' ? await gatherCluster(decided, facts.live, deps, clusterRoom) : undefined;
@@ -132,6 +136,29 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, view: CycleView, clust
     deps.log.error({ target: targetId(target), err: errorMessage(err) }, 'target failed');
     return { outcome: { target, findings: [], error: errorMessage(err) }, key };
   }
+}
+
+/**
+ * decide(), with a selection moved to a worker thread when there is a pool and a cache: a first
+ * pass refits a kept choice and finishes, or stops where a selection is needed (decide() holds
+ * when its forecaster throws, and that hold is dropped); the selection runs on a worker while other
+ * targets go on, and a second pass decides with it. Only targets that select pay the first pass.
+ */
+async function decideWithPool(facts: Facts, settings: Settings, deps: CycleDeps, maxAgeSeconds: number): Promise<Decided> {
+  const cache = deps.selections;
+  const pool = deps.selectionPool;
+  if (!cache || !pool) return decide(facts, settings, forecaster(deps, maxAgeSeconds));
+  const at = { now: deps.now, maxAgeSeconds };
+  let wanted: { key: string; history: Series; opts: SelectOptions } | undefined;
+  const first = decide(facts, settings, (key, history, opts) => {
+    if (!SelectionPool.canSelect(history, opts) || !cache.needsSelection(key, history, opts, at)) return cache.forecast(key, history, opts, at);
+    wanted = { key, history, opts };
+    throw new Error('the selection runs on a worker thread');
+  });
+  if (!wanted) return first;
+  const w = wanted;
+  const selected = await pool.select(w.history, w.opts);
+  return decide(facts, settings, (key, history, opts) => cache.forecast(key, history, opts, at, key === w.key ? selected : undefined));
 }
 
 function forecaster(deps: CycleDeps, maxAgeSeconds: number): ForecastFn {

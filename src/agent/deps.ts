@@ -4,6 +4,7 @@ import type { Cluster, DryRunMode } from '../domain/cluster.js';
 import type { Forge } from '../domain/forge.js';
 import type { Logger, MetricsSource, Workspace } from '../domain/ports.js';
 import type { SelectionCache } from '../forecast/registry.js';
+import type { SelectionPool } from './selectionPool.js';
 
 export interface CycleDeps {
   config: Config;
@@ -30,6 +31,8 @@ export interface CycleDeps {
   signal?: AbortSignal;
   /** Each workload's chosen model, kept across the cycles of a long-running process (serve); without it every cycle selects. */
   selections?: SelectionCache;
+  /** Worker threads for the selections of a cycle (with `selections`); without it they run on the event loop. */
+  selectionPool?: SelectionPool;
 }
 
 export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -5,11 +5,15 @@ import { RetryBudget } from '../domain/budget.js';
 import { buildClusterDeps, buildForge, buildLogger, buildMetrics, buildWorkspace } from '../agent/wire.js';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.js';
 import { pathProblems } from '../config/paths.js';
-import type { SelectionCache } from '../forecast/registry.js';
+import { SelectionCache } from '../forecast/registry.js';
 import type { Logger } from '../domain/ports.js';
 import { decisionsTable, jsonOutcome } from './format.js';
 import { needsAttention } from '../forge/reasons.js';
 import { loadSelections, saveSelections, selectionsFile } from './state.js';
+import { SelectionPool } from '../agent/selectionPool.js';
+
+/** Fewer targets than this select on the event loop: starting workers costs about a second. */
+const POOL_MIN_TARGETS = 16;
 
 export function load(file: string): LoadedConfig {
   try {
@@ -47,8 +51,11 @@ export async function once(
   };
   // With state.dir, the choices of earlier runs (a CronJob's, or serve's before a restart) are read and kept.
   const stateFile = selectionsFile(loaded);
-  const cache = selections ?? (stateFile ? loadSelections(stateFile, log) : undefined);
+  const large = loaded.config.targets.length >= POOL_MIN_TARGETS;
+  const cache = selections ?? (stateFile ? loadSelections(stateFile, log) : large ? new SelectionCache() : undefined);
   const before = cache ? { ...cache.counts } : undefined;
+  // Selections on worker threads, one per CPU, for fleets where they pay for the workers' start-up.
+  const pool = cache && large ? new SelectionPool() : undefined;
   const finish = () => {
     logRetries();
     if (!cache || !before) return;
@@ -67,8 +74,12 @@ export async function once(
     ...(only ? { only } : {}),
     ...(shard ? { shard } : {}),
     ...(cache ? { selections: cache } : {}),
+    ...(pool ? { selectionPool: pool } : {}),
     ...cluster,
-  }).finally(finish);
+  }).finally(async () => {
+    await pool?.close();
+    finish();
+  });
 }
 
 export function print(report: CycleReport, json?: boolean): void {

@@ -95,10 +95,15 @@ export class SelectionCache {
   /** Selections (full backtests) and refits done through this cache since it was made. */
   readonly counts = { selected: 0, refitted: 0 };
 
-  forecast(key: string, history: Series, opts: SelectOptions, at: { now: number; maxAgeSeconds: number }): Forecast {
+  /**
+   * The forecast for a workload: a refit of its kept choice while that is fresh, else a selection.
+   * `selected`: the result of selectAugur(history, opts) computed elsewhere (a worker thread), used
+   * instead of selecting here when one is needed (see needsSelection).
+   */
+  forecast(key: string, history: Series, opts: SelectOptions, at: { now: number; maxAgeSeconds: number }, selected?: Forecast): Forecast {
     const { now, maxAgeSeconds } = at;
     const { warmStart: _ignored, ...base } = opts;
-    const signature = JSON.stringify([history.stepSeconds, opts.horizonSteps, [...opts.quantiles].sort(), opts.seasonSteps ?? null, opts.origins ?? null, opts.timezone ?? null]);
+    const signature = signatureOf(history, opts);
     const e = this.entries.get(key);
     if (e && e.signature === signature && now < Math.min(e.due, e.at + maxAgeSeconds)) {
       const refit = this.refit(e.members, e.warm, history, base);
@@ -108,12 +113,22 @@ export class SelectionCache {
         return { ...refit, ...kept, selectedAt: e.at };
       }
     }
-    const fc = selectAugur(history, base);
+    const fc = selected ?? selectAugur(history, base);
     this.counts.selected++;
     const warm = new Map<string, unknown>();
     if (!fc.members && fc.warmStart !== undefined) warm.set(fc.model, fc.warmStart);
     this.entries.set(key, { at: now, due: now + maxAgeSeconds * (1 - 0.5 * spreadOf(key)), signature, members: fc.members ?? [fc.model], selected: selectionOf(fc), warm });
     return fc.members ? withoutWarmStart(fc) : fc;
+  }
+
+  /**
+   * Whether forecast() would select (no fresh entry for these options) rather than refit. A kept
+   * choice whose models can no longer forecast the history is only found out by the refit, which
+   * then selects in place.
+   */
+  needsSelection(key: string, history: Series, opts: SelectOptions, at: { now: number; maxAgeSeconds: number }): boolean {
+    const e = this.entries.get(key);
+    return !(e && e.signature === signatureOf(history, opts) && at.now < Math.min(e.due, e.at + at.maxAgeSeconds));
   }
 
   /** How many workloads have an entry. */
@@ -188,6 +203,10 @@ interface PersistedEntry {
 
 /** Bump when the persisted shape changes: older files are then ignored (every workload selects once more). */
 export const SELECTION_STATE_VERSION = 1;
+
+function signatureOf(history: Series, opts: SelectOptions): string {
+  return JSON.stringify([history.stepSeconds, opts.horizonSteps, [...opts.quantiles].sort(), opts.seasonSteps ?? null, opts.origins ?? null, opts.timezone ?? null]);
+}
 
 function selectionOf(fc: Forecast): Selection {
   const { timestamps: _t, quantiles: _q, warmStart: _w, ...rest } = fc;
