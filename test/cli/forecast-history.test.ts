@@ -15,6 +15,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TRACES = path.join(ROOT, 'test/fixtures/traces');
 const CPU = path.join(TRACES, 'nab_ec2_cpu_utilization_24ae8d.csv'); // 2014-02-14T14:30Z .. 2014-02-28T14:25Z, 5 min
 const ISP = path.join(TRACES, 'isp_uk_traffic.csv'); // 2004-11-19 .. 2005-01-27, 5 min, a clear daily cycle
+const DAY_STEPS = 288;
 
 interface Out {
   model: string;
@@ -129,5 +130,37 @@ describe('a series shorter than the backtest needs is reported, not passed over'
     expect(report.summary.augur_not_scored[0]!.reason).toMatch(/history too short/);
     expect(report.summary.models.augur!.series).toBe(1);
     expect(renderMarkdown(report)).toMatch(/Not scored for Augur, and left out of every median \(1 of 2 series\):\n\n- `short-bt`: history too short/);
+  });
+});
+
+describe('one history path: the agent forecasts from what prepareHistory makes of the load', () => {
+  it('decide() forecasts a counter with a gap and an incident from exactly prepareHistory(raw)', async () => {
+    const { decide } = await import('../../src/agent/decide.js');
+    const { POLICY_DEFAULTS, SIZING_DEFAULTS } = await import('../../src/config/schema.js');
+    const { locateWorkload } = await import('../../src/manifests/index.js');
+    const { memRepo } = await import('../../src/manifests/testing.js');
+    // 10 days of the ISP trace, its 2-hour dropout and a 40-minute gap, read as a counter (a *_total without rate()).
+    const isp = traceToSeries(readTraceFile(ISP), 300);
+    const n = isp.values.length;
+    const ts = isp.timestamps.slice(n - 10 * DAY_STEPS);
+    const rate = isp.values.slice(n - 10 * DAY_STEPS).map((v, i) => (i >= 8 * DAY_STEPS + 120 && i < 8 * DAY_STEPS + 144 ? v * 0.01 : v));
+    let total = 0;
+    const counter = rate.map((v, i) => (i >= 9 * DAY_STEPS && i < 9 * DAY_STEPS + 8 ? Number.NaN : (total += v * 300)));
+    const raw = { timestamps: ts, values: counter, stepSeconds: 300 };
+    const id = { kind: 'Deployment' as const, namespace: 'edge', name: 'isp' };
+    const file = 'apps/isp.yaml';
+    const yaml = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: isp\n  namespace: edge\nspec:\n  replicas: 4\n';
+    const site = locateWorkload(memRepo({ [file]: yaml }), id, { format: 'plain', path: file });
+    let seen: import('../../src/domain/series.js').Series | undefined;
+    const d = decide(
+      { id, now: ts.at(-1)! + 60, manifest: { site, files: new Map([[file, yaml]]) }, metrics: { load: { series: raw, source: 'q' } }, prs: [] },
+      { policy: POLICY_DEFAULTS, sizing: SIZING_DEFAULTS, capacity: { perReplica: 5000 }, timezone: 'UTC' },
+      (_key, history, opts) => ((seen = history), selectAugur(history, opts)),
+    );
+    const prepared = prepareHistory(raw);
+    expect(prepared.resets).toBe(0);
+    expect(prepared.report.incidentSteps).toBeGreaterThan(0);
+    expect(seen).toEqual(prepared.series);
+    expect(d.evidence?.history).toEqual(prepared.series);
   });
 });
