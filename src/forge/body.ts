@@ -274,4 +274,5 @@ function guardrailsSection(item: ProposalItem): string[] {
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 const signed = (n: number) => `${n >= 0 ? '+' : '−'}${fmt(Math.abs(n))}`;
-const pct = (x: number) => Math.round(x * 100);
+// A backtest on a load of about 0 makes percentages like −2e118: past ±1,000,000 said in words.
+const pct = (x: number) => (Math.abs(x) < 1e4 ? String(Math.round(x * 100)) : `${x < 0 ? 'below −' : 'over '}1,000,000`);

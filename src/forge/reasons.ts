@@ -251,7 +251,8 @@ function senseText(issue: SenseIssue, count: number, value: number, metric: stri
 
 const hourList = (hs: number[]) => hs.map((h) => `${String(h).padStart(2, '0')}:00`).join(', ');
 const acf = (x: number | undefined) => (x === undefined ? 'n/a (under two cycles of history)' : x.toFixed(2));
-const pct = (x: number) => `${Math.round(x * 100)}%`;
+// A backtest on a load of about 0 makes percentages like −2e118 %: past ±1,000,000 % said in words.
+const pct = (x: number) => (Math.abs(x) < 1e4 ? `${Math.round(x * 100)}%` : `${x < 0 ? 'below −' : 'over '}1,000,000%`);
 const ratio = (a: number, b: number) => Math.max(a, b) / Math.min(a, b);
 const days = (s: number) => `${(s / 86_400).toFixed(1)} days`;
 const hoursText = (s: number) => (s >= 86_400 ? `${(s / 86_400).toFixed(1)} d` : `${(s / 3600).toFixed(1)} h`);

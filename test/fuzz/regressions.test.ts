@@ -5,6 +5,7 @@ import { ConfigError, parseConfig } from '../../src/config/load.js';
 import { POLICY_DEFAULTS } from '../../src/config/schema.js';
 import type { Change } from '../../src/domain/decision.js';
 import { describeFlag } from '../../src/forge/explain.js';
+import { describeNote } from '../../src/forge/reasons.js';
 import { minChangePercent } from '../../src/guardrails/rules/minChangePercent.js';
 import { clampStep } from '../../src/guardrails/steps.js';
 import { READ_SECRETS, SECRETS } from './harness.js';
@@ -84,6 +85,15 @@ describe('numbers in a PR are finite', () => {
       expect(text).toBe("the high quantile's forecast peak is over 1,000,000× the sized one: bursts set the size");
     }
     expect(describeFlag({ flag: 'bursty', ratio: 2.54 })).toContain('2.5× the sized one');
+  });
+});
+
+describe('percentages in a hold reason are short', () => {
+  it('1 − WAPE of a median forecast of a load of about 0 (−2.3e116) is not printed as "-2.3277190500744915e+118%" (it was)', () => {
+    const text = describeNote({ rule: 'minAccuracy', effect: 'held', skill: -0.5, quantile: 0.9, reference: 'seasonal-naive(daily)', accuracy: -2.3277190500744915e116, min: 0 });
+    expect(text).not.toMatch(/e\+|Infinity|NaN/);
+    expect(text).toContain('(1 − WAPE of the median below −1,000,000%, shown only)');
+    expect(describeNote({ rule: 'minAccuracy', effect: 'passed', skill: 0.25, quantile: 0.9, accuracy: 0.8, min: 0 })).toContain('1 − WAPE of the median 80%');
   });
 });
 
