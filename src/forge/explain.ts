@@ -172,7 +172,8 @@ export function describeFlag(f: RedFlag, unit?: string): string {
     case 'clamped':
       return `${f.field}: the recommendation was ${show(f.field, f.raw)}, the guardrails made it ${show(f.field, f.proposed)}: the raw number says something is off`;
     case 'oomKills':
-      return `${f.count} OOM kill${f.count === 1 ? '' : 's'} in the history`;
+      // A count the query made fractional (increase() extrapolates) is rounded; under one is said so.
+      return f.count >= 0.5 ? `${Math.round(f.count)} OOM kill${Math.round(f.count) === 1 ? '' : 's'} in the history` : `a fraction of an OOM kill (${f.count.toPrecision(2)}) in the history: check the oomKills query`;
     case 'leak':
       return `the working set grows about ${fmtBytes(f.growthPerDay)} a day between restarts: looks like a leak, more memory only postpones the OOM`;
     case 'memoryAtLimit':

@@ -86,6 +86,12 @@ describe('numbers in a PR are finite', () => {
     }
     expect(describeFlag({ flag: 'bursty', ratio: 2.54 })).toContain('2.5× the sized one');
   });
+
+  it('a fractional OOM kill count (0.0000035425067055282386) is rounded or said to be a fraction (it was printed whole)', () => {
+    expect(describeFlag({ flag: 'oomKills', count: 0.0000035425067055282386 })).toBe('a fraction of an OOM kill (0.0000035) in the history: check the oomKills query');
+    expect(describeFlag({ flag: 'oomKills', count: 2.0034 })).toBe('2 OOM kills in the history');
+    expect(describeFlag({ flag: 'oomKills', count: 1 })).toBe('1 OOM kill in the history');
+  });
 });
 
 describe('percentages in a hold reason are short', () => {
