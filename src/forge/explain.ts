@@ -54,6 +54,11 @@ export function calibratedWhy(b: Extract<Basis, { kind: 'calibrated' }>, u: (v: 
   return `${base}; raised by the burst guard: on ${b.burst.days} of ${b.burst.of} backtest days the actual peak went above the ${q(b.burst.quantile)} forecast's, by ×${b.burst.ratio.toFixed(2)} (median), so ${u(b.burst.load)} = the ${q(b.burst.quantile)} peak × ${b.burst.ratio.toFixed(2)}`;
 }
 
+/** An OOM kill count as the query gave it, which may be fractional (increase() extrapolates): rounded, or two digits under a half. */
+function oomCount(n: number): string {
+  return n >= 0.5 ? String(Math.round(n)) : n.toPrecision(2);
+}
+
 /** A ratio as a reader takes it in: "3.2×", and past a million (a peak next to one of about 0) not as 1e+300× or Infinity×. */
 function ratioText(r: number): string {
   return Number.isFinite(r) && r < 1e6 ? `${r.toFixed(1)}×` : 'over 1,000,000×';
@@ -172,8 +177,7 @@ export function describeFlag(f: RedFlag, unit?: string): string {
     case 'clamped':
       return `${f.field}: the recommendation was ${show(f.field, f.raw)}, the guardrails made it ${show(f.field, f.proposed)}: the raw number says something is off`;
     case 'oomKills':
-      // A count the query made fractional (increase() extrapolates) is rounded; under one is said so.
-      return f.count >= 0.5 ? `${Math.round(f.count)} OOM kill${Math.round(f.count) === 1 ? '' : 's'} in the history` : `a fraction of an OOM kill (${f.count.toPrecision(2)}) in the history: check the oomKills query`;
+      return f.count >= 0.5 ? `${oomCount(f.count)} OOM kill${oomCount(f.count) === '1' ? '' : 's'} in the history` : `a fraction of an OOM kill (${oomCount(f.count)}) in the history: check the oomKills query`;
     case 'leak':
       return `the working set grows about ${fmtBytes(f.growthPerDay)} a day between restarts: looks like a leak, more memory only postpones the OOM`;
     case 'memoryAtLimit':
@@ -218,7 +222,7 @@ function memoryLines(item: ProposalItem): string[] {
     out.push(`Memory: peak working set ${fmtBytes(t.peak)}${req !== undefined ? ` (${pctOf(t.peak, req)} of the request ${fmtBytes(req)}` : ''}${lim !== undefined ? `${req !== undefined ? ', ' : ' ('}${pctOf(t.peak, lim)} of the limit ${fmtBytes(lim)}` : ''}${req !== undefined || lim !== undefined ? ')' : ''}; ${t.segments - 1} restart${t.segments === 2 ? '' : 's'} seen.${t.leak ? ` It grows about ${fmtBytes(t.growthPerDay)} a day between restarts: looks like a leak.` : ''}`);
   }
   const ooms = item.recommendation.evidence.oomKills;
-  if (ooms !== undefined && ooms > 0) out.push(`OOM kills: ${ooms}${item.container ? ` (container ${item.container})` : ''}${oomTimes(item)}.`);
+  if (ooms !== undefined && ooms > 0) out.push(`OOM kills: ${oomCount(ooms)}${item.container ? ` (container ${item.container})` : ''}${oomTimes(item)}.`);
   return out;
 }
 

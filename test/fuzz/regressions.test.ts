@@ -92,6 +92,14 @@ describe('numbers in a PR are finite', () => {
     expect(describeFlag({ flag: 'oomKills', count: 2.0034 })).toBe('2 OOM kills in the history');
     expect(describeFlag({ flag: 'oomKills', count: 1 })).toBe('1 OOM kill in the history');
   });
+
+  it('the fuzz\'s case (seed 7301, case 3753) through the cycle: its PR says "OOM kills: 0.0000035", not 22 digits', async () => {
+    const c = {"stepMinutes": 5, "historyDays": 2, "policy": {"minReplicas": 1, "maxReplicas": 2, "minCpuMilli": 6, "maxCpuMilli": 15696, "minMemoryMi": 142, "maxMemoryMi": 15924, "up": 100, "down": 89, "minChangePercent": 12, "scaleDownOnEvidenceOnly": false, "maxRawChangeFactor": 6.65704262290678, "minAccuracy": 0.5}, "perReplica": 1000000000000, "manifest": {"hpa": {"min": 58, "max": 107}, "replicas": 1, "memoryRequestMi": 13, "memoryLimitMi": 5, "style": "units"}, "metrics": {"load": {"kind": "trace", "trace": 3, "offset": 19635, "scale": 184.16278615769895, "mutations": [], "length": 0, "staleSteps": 0}, "cpu": {"kind": "trace", "trace": 0, "offset": 5590, "scale": 0.001, "mutations": [], "length": 0, "staleSteps": 0}, "memory": {"kind": "values", "values": [-1e+300, -2.5491002141536923e-179, 3.0336924310189616e-306, 1.3006049659446223e-104, -1e+300], "staleSteps": 0}, "oomKills": {"kind": "values", "values": [1e-12, 3.5425067055282386e-06], "staleSteps": 0}}, "match": {"load": 1.5043971844511994, "cpu": 0.3000000000000007, "memory": 1.0440551540230028}} as unknown as SeriesCase;
+    const { forge } = await runSeriesCase(c);
+    expect(forge.opened).toHaveLength(1);
+    expect(forge.opened[0]!.body).toContain('OOM kills: 0.0000035 (container web)');
+    expect(await checkSeries(c)).toBeUndefined();
+  });
 });
 
 describe('percentages in a hold reason are short', () => {
