@@ -12,9 +12,9 @@ const scale = Number(process.env.FUZZ_TEST_RUNS) > 0 ? Number(process.env.FUZZ_T
 
 describe('property-based fuzz (a few hundred cases per kind; npm run fuzz runs 10,000)', () => {
   it.each([
-    [configKind, 400],
-    [manifestKind, 150],
-    [seriesKind, 250],
+    [configKind, 600],
+    [manifestKind, 300],
+    [seriesKind, 400],
   ] as [FuzzKind<unknown>, number][])('$name: no crash, no violation', async (kind, runs) => {
     const report = await fuzz(kind, Math.round(runs * scale), SEED);
     expect(report.cases).toBe(Math.round(runs * scale));
