@@ -36,7 +36,7 @@ function rowCells(size: number, which: string, r: CycleRun, base: CycleRun | und
   ];
 }
 
-export function renderScale(res: ScaleResult, meta: { date: string; command: string; seconds: number; loadStart: number[]; loadEnd: number[]; startup?: { result: ScaleResult; command: string } }): string {
+export function renderScale(res: ScaleResult, meta: { date: string; command: string; seconds: number; loadStart: number[]; loadEnd: number[]; startup?: { result: ScaleResult; command: string }; note?: string }): string {
   const out: string[] = [SCALE_HEADING, ''];
   const cpus = os.cpus();
   out.push(
@@ -47,6 +47,7 @@ export function renderScale(res: ScaleResult, meta: { date: string; command: str
     `- **Load average (1 min) at start / end:** ${num(meta.loadStart[0] ?? 0)} / ${num(meta.loadEnd[0] ?? 0)} on ${cpus.length} CPUs. **The machine was shared** with other engineers' test runs while this ran: wall times (and, less, CPU seconds) are inflated by the wait for a core; compare the ratios, measured against a baseline run in the same minutes on the same data.`,
     `- **Code measured:** \`${res.currentRef.slice(0, 12)}\`${res.dirty ? ' plus uncommitted changes in src/ or bench/' : ''}; **baseline:** \`${res.baselineRef.slice(0, 12)}\` (main before issue 12's changes, extracted with \`git archive\` and run the same way).`,
     `- **Run time:** ${num(meta.seconds)} s`,
+    ...(meta.note ? [`- **Note:** ${meta.note}`] : []),
     '',
     '**Scenario.** A real Prometheus (the Debian package, 2.42) backfilled with `promtool tsdb create-blocks-from openmetrics` with 14 days + 1 hour at 5-minute steps of three gauges per workload: load (requests/s), the busiest pod\'s CPU cores and its memory working set. Each workload takes one of the 37 real traces of `../shared/traces` (round robin), its own 14-day window into it (up to two weeks earlier), its own scale (mean load 5 to 2,000 log-uniform) and capacity per replica; CPU and memory follow the load per pod with ±5% noise. 50 workloads per namespace; one plain Deployment manifest per workload in a local git repository; the local forge; no cluster. `augur plan -c FILE --now T --json` (evaluates every target, writes nothing to Git, the forge or a cluster) runs as a child process under `/usr/bin/time -v`, through a counting HTTP proxy in front of Prometheus. Each target reads 4 series (load, CPU, memory from explicit queries; OOM kills from the kube-state-metrics preset, which answers `vector(0)` here), 4,032 points each. The guardrails file has two freeze windows (a weekly cron window and a date range), checked on every target and active at neither clock.',
     '',
@@ -126,15 +127,22 @@ function verdicts(rows: ScaleRow[], one?: ScaleRow): string[] {
         `  Scaled linearly from ${big.size.toLocaleString('en-US')} workloads (an extrapolation, not a measurement; the growth above was close to linear): a first cycle would need about ${num(c.first.cpuSeconds * k)} CPU s (${num((c.first.cpuSeconds * k) / 2)} s wall at best on 2 cores, against ${t.firstWallSeconds} s), a steady cycle about ${num(c.steady.cpuSeconds * k)} CPU s (against ${t.steadyWallSeconds} s wall), and ${num((c.first.peakRssMiB / big.size) * t.size)} MiB at the per-workload RSS measured (against ${t.peakRssMiB} MiB): all three would be missed by far.`,
       );
     }
-    out.push(
-      `  Why: the steady cycle selected nothing and still cost the CPU per workload above, so keeping selections (this issue's persisted state) removes the selection's share and no more, and the steady cycle's ${num(((rows[rows.length - 1]?.current.steady.cpuSeconds ?? NaN) / (rows[rows.length - 1]?.size ?? NaN)) * 1000)} ms per workload is ${num(((rows[rows.length - 1]?.current.steady.cpuSeconds ?? NaN) / (rows[rows.length - 1]?.size ?? NaN)) * 1000 / ((t.steadyWallSeconds * 2 * 1000) / t.size))}× the ${num((t.steadyWallSeconds * 2 * 1000) / t.size)} ms that ${t.steadyWallSeconds} s for ${t.size.toLocaleString('en-US')} workloads leaves on 2 cores; what remains per target (the manifest search parses the YAML beside each workload, the history is cleaned and refitted, four JSON responses are decoded into objects per sample, the report) runs on the event loop, one core: the worker pool (one thread per CPU) takes only the selections, and adds each worker's heap to the first cycle's peak. Memory grows with the fleet because a cycle keeps each proposal's evidence (the series and forecast for the PR body) until publish, and here nearly every target proposes before the PRs-per-hour limit holds it, and because the selection state holds each workload's backtest calibration rows (about 5,000 numbers per workload).`,
-    );
   } else {
     const c = at.current;
     const v = (ok: boolean, got: number, lim: number, unit: string) => (ok ? `**met** (${num(got)} ${unit} against ${lim})` : `**missed** by ${num(got - lim)} ${unit} (${num(got)} against ${lim}, ${num(got / lim)}×)`);
     out.push(`- first cycle wall: ${v(c.first.wallSeconds <= t.firstWallSeconds, c.first.wallSeconds, t.firstWallSeconds, 's')}`);
     out.push(`- steady cycle wall: ${v(c.steady.wallSeconds <= t.steadyWallSeconds, c.steady.wallSeconds, t.steadyWallSeconds, 's')}`);
     out.push(`- peak RSS: first ${v(c.first.peakRssMiB <= t.peakRssMiB, c.first.peakRssMiB, t.peakRssMiB, 'MiB')}; steady ${v(c.steady.peakRssMiB <= t.peakRssMiB, c.steady.peakRssMiB, t.peakRssMiB, 'MiB')}`);
+    const k = rows.find((r) => r.size === 1000);
+    if (k) {
+      const g = c.first.peakRssMiB / k.current.first.peakRssMiB;
+      out.push(`- memory flat from 1,000 to 5,000 workloads: ${g <= 1.1 ? '**met**' : '**missed**'} (first-cycle peak RSS ${num(k.current.first.peakRssMiB)} → ${num(c.first.peakRssMiB)} MiB, ${num(g)}×; steady ${num(k.current.steady.peakRssMiB)} → ${num(c.steady.peakRssMiB)} MiB)`);
+    }
+  }
+  {
+    out.push(
+      `  Why: the steady cycle selected nothing and still cost the CPU per workload above, so keeping selections (this issue's persisted state) removes the selection's share and no more, and the steady cycle's ${num(((rows[rows.length - 1]?.current.steady.cpuSeconds ?? NaN) / (rows[rows.length - 1]?.size ?? NaN)) * 1000)} ms per workload is ${num(((rows[rows.length - 1]?.current.steady.cpuSeconds ?? NaN) / (rows[rows.length - 1]?.size ?? NaN)) * 1000 / ((t.steadyWallSeconds * 2 * 1000) / t.size))}× the ${num((t.steadyWallSeconds * 2 * 1000) / t.size)} ms that ${t.steadyWallSeconds} s for ${t.size.toLocaleString('en-US')} workloads leaves on 2 cores; what remains per target (the manifest search parses the YAML beside each workload, the history is cleaned and refitted, four JSON responses are decoded into objects per sample, the report) runs on the event loop, one core: the worker pool (one thread per CPU) takes only the selections, and adds each worker's heap to the first cycle's peak. Memory grows with the fleet because a cycle keeps each proposal's evidence (the series and forecast for the PR body) until publish, and here nearly every target proposes before the PRs-per-hour limit holds it, and because the selection state holds each workload's backtest calibration rows (about 5,000 numbers per workload).`,
+    );
   }
   const repeated = rows.reduce((n, r) => n + r.current.first.prom.repeated + r.current.steady.prom.repeated, 0);
   out.push(`- no series read twice in a cycle: ${repeated === 0 ? '**met** at every size measured (0 repeated range queries)' : `**missed**: ${repeated} range queries repeated`}.`);
@@ -179,6 +187,8 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
   const [file, startupFile] = process.argv.slice(2);
   if (!file) throw new Error('usage: bench/scale-report.ts RESULT.json [STARTUP.json]');
   const res = JSON.parse(readFileSync(file, 'utf8')) as ScaleResult;
+  // More results (e.g. a larger size run separately) join the table: SCALE_MORE=a.json,b.json.
+  for (const more of (process.env.SCALE_MORE ?? '').split(',').filter(Boolean)) res.rows.push(...(JSON.parse(readFileSync(more, 'utf8')) as ScaleResult).rows);
   if (process.env.SCALE_REF) Object.assign(res, { currentRef: process.env.SCALE_REF, dirty: false });
   const load = (process.env.SCALE_LOAD ?? '').split(',').map(Number);
   const section = renderScale(res, {
@@ -187,6 +197,7 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
     seconds: Number(process.env.SCALE_SECONDS ?? NaN),
     loadStart: [load[0] ?? NaN],
     loadEnd: [load[1] ?? NaN],
+    ...(process.env.SCALE_NOTE ? { note: process.env.SCALE_NOTE } : {}),
     ...(startupFile ? { startup: { result: JSON.parse(readFileSync(startupFile, 'utf8')) as ScaleResult, command: process.env.SCALE_STARTUP_COMMAND ?? 'BENCH_SCALE=1 npm run bench -- --scale' } } : {}),
   });
   writeScaleSection(section);
