@@ -46,10 +46,11 @@ export function calibratedWhy(b: Extract<Basis, { kind: 'calibrated' }>, u: (v: 
   const sign = b.margin >= 0 ? '+' : '−';
   const pctText = (x: number) => `${Math.round(x * 1000) / 10}%`;
   const eq = b.equivalentQuantile !== undefined && b.equivalentQuantile !== b.quantile ? `, at or above the ${q(b.equivalentQuantile)} forecast peak` : '';
+  // The arithmetic first, then where the margin comes from, so the row reads in one breath.
   const base =
-    `the smallest capacity whose expected share of intervals above it is at most ${pctText(b.target)} (${(b.expected * 100).toFixed(2)}% expected), ` +
-    `from this workload's backtest (${b.residuals} held-out steps; residuals of the ${q(b.quantile)} forecast in ${b.buckets} lead-time bucket${b.buckets === 1 ? '' : 's'}): ` +
-    `the ${q(b.quantile)} forecast peak ${u(b.peak)} ${sign} ${pctText(Math.abs(b.margin))}${eq}`;
+    `the ${q(b.quantile)} forecast peak ${u(b.peak)} ${sign} ${pctText(Math.abs(b.margin))}${eq}, ` +
+    `the margin this workload's backtest needed to run short at most ${pctText(b.target)} of the time ` +
+    `(${(b.expected * 100).toFixed(2)}% expected over ${b.residuals} held-out steps, ${b.buckets} lead-time bucket${b.buckets === 1 ? '' : 's'})`;
   if (!b.burst) return base;
   return `${base}; raised by the burst guard: on ${b.burst.days} of ${b.burst.of} backtest days the actual peak went above the ${q(b.burst.quantile)} forecast's, by ×${b.burst.ratio.toFixed(2)} (median), so ${u(b.burst.load)} = the ${q(b.burst.quantile)} peak × ${b.burst.ratio.toFixed(2)}`;
 }
