@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseTraceCsv, resampleLast } from '../src/metrics/file.js';
+import { prng } from '../src/forecast/test-support.js';
 import { freePort } from '../test/support/prometheus.js';
 import { ROOT } from './lib.js';
 
@@ -87,17 +88,6 @@ function loadBases(): Base[] {
   return out;
 }
 
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Gen {
   w: ScaleWorkload;
@@ -111,7 +101,7 @@ interface Gen {
 function workloads(size: number, bases: Base[]): Gen[] {
   const out: Gen[] = [];
   for (let i = 0; i < size; i++) {
-    const r = rng(1000 + i);
+    const r = prng(1000 + i);
     const b = bases[i % bases.length] as Base;
     const offset = Math.floor(r() * 2 * 2016); // its own window: up to two weeks earlier
     let sum = 0;

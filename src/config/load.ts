@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { configSchema, effectiveSettings, type Config } from './schema.js';
 import { targetId } from '../domain/workload.js';
 import { parseZoned } from '../guardrails/time.js';
+import { isTimeZone } from '../util/zoned.js';
 import { SECRET_KEY } from './fields.js';
 import { REDACTED, redactText, redactValue } from './redact.js';
 
@@ -344,14 +345,6 @@ type Located = { pathParts: PathPart[]; message: string };
 const obj = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-function tzOk(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 
 const ZONE = 'not an IANA time zone; e.g. "UTC" or "Europe/Berlin"';
@@ -367,7 +360,7 @@ function valueProblems(raw: unknown): Located[] {
   const cronAt = str(schedule?.cron);
   if (cronAt !== undefined && !cron.validate(cronAt)) out.push({ pathParts: ['schedule', 'cron'], message: 'not a valid cron expression; e.g. "0 */6 * * *" (every 6 hours)' });
   const zone = str(schedule?.timezone);
-  if (zone !== undefined && !tzOk(zone)) out.push({ pathParts: ['schedule', 'timezone'], message: ZONE });
+  if (zone !== undefined && !isTimeZone(zone)) out.push({ pathParts: ['schedule', 'timezone'], message: ZONE });
 
   // Freeze windows and schedule zones are checked where they are written (top level, namespace, target), once each.
   const checkWindows = (policy: unknown, base: PathPart[]) => {
@@ -380,12 +373,12 @@ function valueProblems(raw: unknown): Located[] {
       const c = str(w.cron);
       if (c !== undefined && !cron.validate(c)) out.push({ pathParts: [...at, 'cron'], message: 'not a valid cron expression; e.g. "0 18 * * 5" (Fridays 18:00)' });
       const tz = str(w.timezone);
-      if (tz !== undefined && !tzOk(tz)) out.push({ pathParts: [...at, 'timezone'], message: ZONE });
+      if (tz !== undefined && !isTimeZone(tz)) out.push({ pathParts: [...at, 'timezone'], message: ZONE });
       const from = str(w.from);
       const to = str(w.to);
       if (from === undefined || to === undefined) return;
       // Read as the freezeWindows guardrail reads them: in the window's zone, else the schedule's.
-      const readIn = [tz, zone, 'UTC'].find((z) => z !== undefined && tzOk(z))!;
+      const readIn = [tz, zone, 'UTC'].find((z) => z !== undefined && isTimeZone(z))!;
       const [a, b] = [parseZoned(from, readIn), parseZoned(to, readIn)];
       if (Number.isNaN(a) || Number.isNaN(b)) out.push({ pathParts: at, message: 'from/to must be ISO dates such as "2026-12-20" or "2026-12-20T18:00"' });
       else if (b <= a) out.push({ pathParts: [...at, 'to'], message: `ends ${b === a ? 'when' : 'before'} it starts (from ${from}): the window would never apply; swap from and to, or fix the date` });
@@ -393,7 +386,7 @@ function valueProblems(raw: unknown): Located[] {
   };
   const checkScheduleZone = (sizing: unknown, base: PathPart[]) => {
     const tz = str(obj(obj(sizing)?.schedule)?.timezone);
-    if (tz !== undefined && !tzOk(tz)) out.push({ pathParts: [...base, 'sizing', 'schedule', 'timezone'], message: ZONE });
+    if (tz !== undefined && !isTimeZone(tz)) out.push({ pathParts: [...base, 'sizing', 'schedule', 'timezone'], message: ZONE });
   };
   checkWindows(root.policy, ['policy']);
   checkScheduleZone(root.sizing, []);

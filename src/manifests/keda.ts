@@ -20,6 +20,7 @@ import type { Document, Pair, YAMLMap, YAMLSeq } from 'yaml';
 import type { BlockEdit, CronWindowTrigger, RepoView, ScaledObjectSite } from '../domain/workload.js';
 import { ManifestError } from '../domain/errors.js';
 import { normPath } from './paths.js';
+import { isTimeZone } from '../util/zoned.js';
 import type { Ctx, ParsedFile } from './yaml-util.js';
 import { describeNode, getKey, lineOf, parseText, str, strAt } from './yaml-util.js';
 import type { ResourceDoc } from './workload.js';
@@ -187,14 +188,6 @@ const TIMEZONE = /^[A-Za-z_+\-/0-9]+$/;
 /** Plain scalars YAML 1.1 or 1.2 would read as something other than a string. */
 const NOT_A_STRING = /^(?:y|yes|n|no|true|false|on|off|null|~|[-+]?\.?\d.*)$/i;
 
-function knownTimezone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function validateTriggers(site: ScaledObjectSite, triggers: CronWindowTrigger[]): void {
   if (!Array.isArray(triggers)) throw new ManifestError(`${site.label}: the cron triggers to write must be a list`);
@@ -225,7 +218,7 @@ function validateTriggers(site: ScaledObjectSite, triggers: CronWindowTrigger[])
       throw new ManifestError(`${label}: start and end are both ${JSON.stringify(t.start)}; KEDA rejects a window that opens and closes at once: give them different times`);
     }
     const tz: unknown = t.timezone;
-    if (typeof tz !== 'string' || !TIMEZONE.test(tz) || !knownTimezone(tz)) {
+    if (typeof tz !== 'string' || !TIMEZONE.test(tz) || !isTimeZone(tz)) {
       throw new ManifestError(
         `${label}: timezone ${JSON.stringify(tz)} is not an IANA time zone name (letters, digits, _ + - / only); use one such as "Europe/Berlin" or "UTC"`,
       );

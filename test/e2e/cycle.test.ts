@@ -1,14 +1,13 @@
 // End to end with real parts: a real Prometheus backfilled from a real trace, real git against a
 // bare repository, and the GitHub API served by a local server that checks every request and
 // response against GitHub's OpenAPI description. Nothing of ours is mocked.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ASSETS } from '../../src/cli/demo.js';
 import { branchSha, diffNames, pushFiles, showFile } from '../support/git.js';
-import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
-import { startWorld, type World } from '../support/world.js';
+import type { RunningPrometheus } from '../support/prometheus.js';
+import { startWebPrometheus, startWorld, type World } from '../support/world.js';
 import { heldBy } from '../../src/domain/decision.js';
 
 let prom: RunningPrometheus;
@@ -16,21 +15,8 @@ let now: number;
 const traces = join(DEMO_ASSETS, 'traces');
 
 beforeAll(async () => {
-  // A second copy of the web trace, 30% higher: "new data" for the update-in-place case.
-  const dir = mkdtempSync(join(tmpdir(), 'augur-e2e-traces-'));
-  const surge = join(dir, 'surge.csv');
-  const rows = readFileSync(join(traces, 'web-requests.csv'), 'utf8').trim().split('\n');
-  writeFileSync(surge, [rows[0], ...rows.slice(1).map((r) => { const [t, v] = r.split(','); return `${t},${(Number(v) * 1.3).toFixed(2)}`; })].join('\n') + '\n');
-  const realNow = Math.floor(Date.now() / 1000);
-  prom = await startPrometheus({
-    series: [
-      { name: 'http_requests_per_second', labels: { namespace: 'shop', service: 'web' }, csvPath: join(traces, 'web-requests.csv'), shiftToNow: realNow },
-      { name: 'http_requests_per_second', labels: { namespace: 'shop', service: 'web-surge' }, csvPath: surge, shiftToNow: realNow },
-      { name: 'http_requests_per_second', labels: { namespace: 'shop', service: 'api' }, csvPath: join(traces, 'api-requests.csv'), shiftToNow: realNow },
-    ],
-  });
-  // The cycle runs where every backfilled series still has data.
-  now = Math.floor(Math.min(...prom.series.map((s) => s.last)) / 300) * 300;
+  // web-surge is "new data" for the update-in-place case.
+  ({ prom, now } = await startWebPrometheus([{ name: 'http_requests_per_second', labels: { namespace: 'shop', service: 'api' }, csvPath: join(traces, 'api-requests.csv') }]));
 }, 120_000);
 
 afterAll(async () => {

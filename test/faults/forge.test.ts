@@ -2,37 +2,22 @@
 // repository, the OpenAPI-checked GitHub server, and a fault-injecting proxy in front of it for
 // what a real server does not do on demand (hang, cut a page, lose an answer after acting).
 // Each test failed before the fix it names.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CycleAbandonedError } from '../../src/agent/cycle.js';
-import { DEMO_ASSETS } from '../../src/cli/demo.js';
 import { parseMeta } from '../../src/forge/meta.js';
 import { branches, branchSha, pushFiles, showFile } from '../support/git.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
-import { startWorld, type RunOptions, type World } from '../support/world.js';
+import type { RunningPrometheus } from '../support/prometheus.js';
+import { startWebPrometheus, startWorld, type RunOptions, type World } from '../support/world.js';
 import { execFileSync } from 'node:child_process';
 
 let prom: RunningPrometheus;
 let now: number;
-const traces = join(DEMO_ASSETS, 'traces');
 const cleanup: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'augur-faults-'));
-  const surge = join(dir, 'surge.csv');
-  const rows = readFileSync(join(traces, 'web-requests.csv'), 'utf8').trim().split('\n');
-  writeFileSync(surge, [rows[0], ...rows.slice(1).map((r) => { const [t, v] = r.split(','); return `${t},${(Number(v) * 1.3).toFixed(2)}`; })].join('\n') + '\n');
-  const realNow = Math.floor(Date.now() / 1000);
-  prom = await startPrometheus({
-    series: [
-      { name: 'http_requests_per_second', labels: { namespace: 'shop', service: 'web' }, csvPath: join(traces, 'web-requests.csv'), shiftToNow: realNow },
-      { name: 'http_requests_per_second', labels: { namespace: 'shop', service: 'web-surge' }, csvPath: surge, shiftToNow: realNow },
-    ],
-  });
-  now = Math.floor(Math.min(...prom.series.map((s) => s.last)) / 300) * 300;
+  ({ prom, now } = await startWebPrometheus());
 }, 120_000);
 
 afterAll(async () => {

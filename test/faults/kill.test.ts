@@ -8,18 +8,16 @@
 // one PR per branch, the branch and the PR description proposing the same values, the labels and
 // reviewers on it, one dashboard issue, and no half-written branch.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_ASSETS } from '../../src/cli/demo.js';
 import { parseMeta } from '../../src/forge/meta.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../support/fault-proxy.js';
 import { startGitHttp, type GitHttpServer } from '../support/git-http.js';
 import { branches, showFile } from '../support/git.js';
-import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
-import { TOKEN, startWorld, type RunOptions, type World } from '../support/world.js';
+import type { RunningPrometheus } from '../support/prometheus.js';
+import { TOKEN, startWebPrometheus, startWorld, type RunOptions, type World } from '../support/world.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BRANCH = 'augur/shop/web';
@@ -28,19 +26,7 @@ let now: number;
 const cleanup: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'augur-kill-'));
-  const traces = join(DEMO_ASSETS, 'traces');
-  const surge = join(dir, 'surge.csv');
-  const rows = readFileSync(join(traces, 'web-requests.csv'), 'utf8').trim().split('\n');
-  writeFileSync(surge, [rows[0], ...rows.slice(1).map((r) => { const [t, v] = r.split(','); return `${t},${(Number(v) * 1.3).toFixed(2)}`; })].join('\n') + '\n');
-  const realNow = Math.floor(Date.now() / 1000);
-  prom = await startPrometheus({
-    series: [
-      { name: 'http_requests_per_second', labels: { namespace: 'shop', service: 'web' }, csvPath: join(traces, 'web-requests.csv'), shiftToNow: realNow },
-      { name: 'http_requests_per_second', labels: { namespace: 'shop', service: 'web-surge' }, csvPath: surge, shiftToNow: realNow },
-    ],
-  });
-  now = Math.floor(Math.min(...prom.series.map((s) => s.last)) / 300) * 300;
+  ({ prom, now } = await startWebPrometheus());
 }, 120_000);
 
 afterAll(async () => {

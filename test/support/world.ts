@@ -12,6 +12,27 @@ import { parseConfig } from '../../src/config/load.js';
 import { once } from '../../src/cli/cycle.js';
 import { startFakeGitHub, type FakeGitHub } from './github-api.js';
 import { makeRemote } from './git.js';
+import { startPrometheus, type BackfillSeries, type RunningPrometheus } from './prometheus.js';
+
+/**
+ * A real Prometheus with the demo's web trace as shop/web and a copy 30% higher as shop/web-surge
+ * ("new data" for the update cases), plus `extra` series, shifted to now; `now` is the last
+ * 5-minute step where every series still has data.
+ */
+export async function startWebPrometheus(extra: Omit<BackfillSeries, 'shiftToNow'>[] = []): Promise<{ prom: RunningPrometheus; now: number }> {
+  const traces = join(DEMO_ASSETS, 'traces');
+  const surge = join(mkdtempSync(join(tmpdir(), 'augur-web-traces-')), 'surge.csv');
+  const rows = readFileSync(join(traces, 'web-requests.csv'), 'utf8').trim().split('\n');
+  writeFileSync(surge, [rows[0], ...rows.slice(1).map((r) => { const [t, v] = r.split(','); return `${t},${(Number(v) * 1.3).toFixed(2)}`; })].join('\n') + '\n');
+  const realNow = Math.floor(Date.now() / 1000);
+  const series: BackfillSeries[] = [
+    { name: 'http_requests_per_second', labels: { namespace: 'shop', service: 'web' }, csvPath: join(traces, 'web-requests.csv') },
+    { name: 'http_requests_per_second', labels: { namespace: 'shop', service: 'web-surge' }, csvPath: surge },
+    ...extra,
+  ].map((s) => ({ ...s, shiftToNow: realNow }));
+  const prom = await startPrometheus({ series });
+  return { prom, now: Math.floor(Math.min(...prom.series.map((s) => s.last)) / 300) * 300 };
+}
 
 export const TOKEN = 'e2e-token';
 export const silent = { info() {}, warn() {}, error() {} };
