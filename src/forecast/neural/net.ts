@@ -27,26 +27,23 @@ export function buildNetwork(seed: number): tf.LayersModel {
 /** [N, INPUT_SIZE] scaled features -> [N, HORIZON_HOURS, 3] scaled monotone quantiles. */
 export function headQuantiles(model: tf.LayersModel, x: tf.Tensor2D, training = false): tf.Tensor3D {
   return tf.tidy(() => {
-    const raw = (training ? (model.apply(x, { training: true }) as tf.Tensor) : (model.predict(x) as tf.Tensor)).reshape([
-      -1,
-      HORIZON_HOURS,
-      LEVELS.length,
-    ]);
+    const out = training ? (model.apply(x, { training: true }) as tf.Tensor) : (model.predict(x) as tf.Tensor);
+    const raw = tf.reshape(out, [-1, HORIZON_HOURS, LEVELS.length]);
     const base = baseline(x);
     const [r0, r1, r2] = tf.split(raw, LEVELS.length, 2) as [tf.Tensor, tf.Tensor, tf.Tensor];
-    const p50 = base.add(r0.squeeze([2]));
-    const p90 = p50.add(tf.softplus(r1.squeeze([2])));
-    const p99 = p90.add(tf.softplus(r2.squeeze([2])));
+    const p50 = tf.add(base, tf.squeeze(r0, [2]));
+    const p90 = tf.add(p50, tf.softplus(tf.squeeze(r1, [2])));
+    const p99 = tf.add(p90, tf.softplus(tf.squeeze(r2, [2])));
     return tf.stack([p50, p90, p99], 2) as tf.Tensor3D;
   });
 }
 
 /** The scaled block means 24 hours before each lead hour: [N, HORIZON_HOURS]. */
 function baseline(x: tf.Tensor2D): tf.Tensor2D {
-  const day = x.slice([0, WINDOW_HOURS - 24], [-1, 24]);
+  const day = tf.slice(x, [0, WINDOW_HOURS - 24], [-1, 24]);
   const reps = Math.ceil(HORIZON_HOURS / 24);
   const tiled = reps > 1 ? tf.tile(day, [1, reps]) : day;
-  return tiled.slice([0, 0], [-1, HORIZON_HOURS]) as tf.Tensor2D;
+  return tf.slice(tiled, [0, 0], [-1, HORIZON_HOURS]);
 }
 
 /**
@@ -56,10 +53,10 @@ function baseline(x: tf.Tensor2D): tf.Tensor2D {
  */
 export function pinballLossTf(pred: tf.Tensor3D, target: tf.Tensor3D, mask: tf.Tensor3D): tf.Scalar {
   return tf.tidy(() => {
-    const q = tf.tensor1d([...LEVELS]).reshape([1, 1, 1, LEVELS.length]);
-    const d = target.expandDims(3).sub(pred.expandDims(2)); // [N, H, S, 3]
-    const loss = tf.maximum(d.mul(q), d.mul(q.sub(1)));
-    const m = mask.expandDims(3);
-    return loss.mul(m).sum().div(m.sum().mul(LEVELS.length).add(1e-9)) as tf.Scalar;
+    const q = tf.reshape(tf.tensor1d([...LEVELS]), [1, 1, 1, LEVELS.length]);
+    const d = tf.sub(tf.expandDims(target, 3), tf.expandDims(pred, 2)); // [N, H, S, 3]
+    const loss = tf.maximum(tf.mul(d, q), tf.mul(d, tf.sub(q, 1)));
+    const m = tf.expandDims(mask, 3);
+    return tf.div(tf.sum(tf.mul(loss, m)), tf.add(tf.mul(tf.sum(m), LEVELS.length), 1e-9));
   });
 }
