@@ -1,5 +1,16 @@
 # Augur agent image: multi-stage, small runtime, non-root, read-only-root-FS friendly.
-FROM node:20-bookworm-slim AS build
+#
+# Both stages run on one base image, pinned by tag and digest. The digest is the multi-arch index
+# of node:20.20.2-bookworm-slim as at least eight unrelated public projects pin it (the same
+# digest under node:20-bookworm-slim and node:20-slim there); it was not pulled when it was
+# written here, and need not be trusted: a pull by digest is verified against the content, so
+# `docker build` fails loudly if this digest does not exist or does not match, instead of
+# building on whatever the tag points at that day. Renovate (renovate.json: dockerfile manager,
+# pinDigests) keeps tag and digest current by pull request, within Node 20: the major the
+# project is developed and tested on (test/dockerfile.test.ts checks it and the digest).
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0
+
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -8,11 +19,13 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 # The native TensorFlow backend, only for images that run the neural model (sizing.neural) and
 # want it faster than the wasm backend: --build-arg TFJS_NODE=true. Its install downloads
-# libtensorflow (about 300 MB), which the default image does without.
+# libtensorflow (about 300 MB), and it depends on the umbrella @tensorflow/tfjs (webgl, converter,
+# data, core-js: about 190 MB more) that Augur itself no longer needs; the default image does
+# without both. Same version as the tfjs-core in package-lock.json: tfjs packages move together.
 ARG TFJS_NODE=false
-RUN if [ "$TFJS_NODE" = "true" ]; then npm install --no-save --omit=dev --no-audit --no-fund @tensorflow/tfjs-node@4.22.0; fi
+RUN if [ "$TFJS_NODE" = "true" ]; then npm install --no-save --omit=dev --no-audit --no-fund "@tensorflow/tfjs-node@$(node -p "require('@tensorflow/tfjs-core/package.json').version")"; fi
 
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 # OCI labels: docker build --build-arg VERSION=$(node -p "require('./package.json').version") --build-arg REVISION=$(git rev-parse HEAD) .
 ARG VERSION=dev
 ARG REVISION=unknown

@@ -52,7 +52,7 @@ export function renderNeural(n: NeuralRuns, target: { seriesPerSecond: number; f
   out.push(
     'The shipped model (`models/augur-quantile-v1`, `src/forecast/neural/`) on each tfjs backend, **each in its own child process** (`bench/neural.ts`): `initBackend` chooses once per process, and a loaded model does not move cleanly between backends. ' +
       'The **wasm** run is what the product picks here; the **cpu** run (plain JavaScript) hides `@tensorflow/tfjs-backend-wasm` from the module resolver (`bench/no-wasm.mjs`), so `initBackend` falls back exactly as on a machine without it. ' +
-      '**tfjs-node (the `tensorflow` backend) is not measured: it is not installed here and cannot be installed in this environment** (it is an optional, native package; the Docker image adds it). ' +
+      '**tfjs-node (the `tensorflow` backend) is not measured: it is not installed here and cannot be installed in this environment** (it is an optional, native package; the Docker image adds it only when built with `TFJS_NODE=true`). ' +
       `What \`initBackend\` logged in the wasm run: “${tensorflowNote.replace(/\|/g, '\\|')}”. ` +
       `Every speed figure has a **baseline measured in the same process: \`seasonal-naive(daily)\`'s \`forecast()\`** on the same pool (section 1's 10 series, 14 days × 5 minutes, horizon 288 steps, quantiles 0.5 / 0.9 / 0.99), interleaved with the neural model in each of ${n.wasm.inference.reps} repetitions.`,
   );

@@ -394,7 +394,7 @@ function render({ pool, tp, fits, cycles, mem, neural, targets, loadStart, loadE
   out.push('## What is not measured yet');
   out.push('');
   out.push(
-    '- the `tensorflow` backend (tfjs-node): not installed here and not installable in this environment; the Docker image adds it, so a run inside the image would show it;',
+    '- the `tensorflow` backend (tfjs-node): not installed here and not installable in this environment; an image built with `TFJS_NODE=true` adds it, so a run inside that image would show it;',
   );
   out.push('- the neural model inside `augur backtest` and `augur simulate` themselves (the commands score the statistical selection; section 5 backtests the neural model separately under the same protocol, but does not replay it through `simulate`);');
   out.push('- the full 30-epoch training in this run (section 4 times a 1-epoch run on a subset and projects; the full figure quoted is the MODEL_CARD\'s);');

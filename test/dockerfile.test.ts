@@ -13,9 +13,29 @@ const runtimeStart = dockerfile.getInstructions().indexOf(stages[stages.length -
 const runtime = instructions.slice(runtimeStart);
 
 describe('Dockerfile', () => {
-  it('builds in one stage and runs from another, on the same Node 20 base', () => {
-    expect(stages.map((f) => f.getImageName())).toEqual(['node', 'node']);
-    expect(new Set(stages.map((f) => f.getImageTag()))).toEqual(new Set(['20-bookworm-slim']));
+  it('builds in one stage and runs from another, on the same Node 20 base pinned by digest', () => {
+    // The FROM lines name ${NODE_IMAGE}: the image is what Docker (and Renovate) expand it to.
+    const images = stages.map((f) => f.getExpandedArguments()[0]?.getValue() ?? '');
+    expect(images).toHaveLength(2);
+    expect(new Set(images).size).toBe(1);
+    for (const image of images) {
+      // name:tag@sha256:<64 hex>: a pull by digest is verified, so the build cannot drift with the tag.
+      const ref = /^(?<name>[a-z0-9./-]+):(?<tag>[\w.-]+)@sha256:(?<digest>[0-9a-f]{64})$/.exec(image);
+      expect(ref, image).not.toBeNull();
+      expect(ref?.groups?.name).toBe('node');
+      expect(ref?.groups?.tag).toMatch(/^20\.\d+\.\d+-bookworm-slim$/);
+    }
+  });
+
+  it('is kept current by Renovate: base image tag and digest, and the npm packages', () => {
+    const renovate = JSON.parse(readFileSync(resolve(ROOT, 'renovate.json'), 'utf8')) as {
+      enabledManagers: string[];
+      packageRules: { matchManagers?: string[]; matchPackageNames?: string[]; pinDigests?: boolean; groupName?: string }[];
+    };
+    expect(renovate.enabledManagers).toEqual(expect.arrayContaining(['dockerfile', 'npm']));
+    expect(renovate.packageRules.some((r) => r.matchManagers?.includes('dockerfile') && r.pinDigests === true)).toBe(true);
+    // tfjs packages peer-depend on tfjs-core at their own exact version: one group, one PR.
+    expect(renovate.packageRules.find((r) => r.matchPackageNames?.includes('@tensorflow/**'))?.groupName).toBeDefined();
   });
 
   it('copies only what exists in the repository', () => {
@@ -34,6 +54,8 @@ describe('Dockerfile', () => {
     const tfjs = instructions.filter((i) => i.text.includes('@tensorflow/tfjs-node'));
     expect(tfjs).toHaveLength(1);
     expect(tfjs[0]!.text).toMatch(/if \[ "\$TFJS_NODE" = "true" \]/);
+    // At the version of the tfjs-core installed from package-lock.json, not a second copy of it.
+    expect(tfjs[0]!.text).toContain(`@tensorflow/tfjs-node@$(node -p "require('@tensorflow/tfjs-core/package.json').version")`);
     expect(instructions.find((i) => i.keyword === 'ARG' && i.args[0] === 'TFJS_NODE=false')).toBeDefined();
   });
 
