@@ -1,11 +1,14 @@
 // TensorFlow.js from its parts: tfjs-core, tfjs-layers and the wasm and cpu backends (tf.ts), not
 // the umbrella @tensorflow/tfjs, which adds webgl, the converter, the data API and core-js that
-// Augur never runs. Checked twice: the manifests do not bring the umbrella back, and the model
+// Augur never runs. Checked three ways: the manifests do not bring the umbrella back; the model
 // trains, fine-tunes, saves, loads and predicts with only the parts loaded, without the chained
-// ops (x.reshape()) that only the umbrella registers.
+// ops (x.reshape()) that only the umbrella registers; and where the wasm backend cannot load,
+// initBackend falls back to the cpu one that tf.ts registers.
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve, sep } from 'node:path';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Forecaster } from '../../domain/forecast.js';
 import { loadTrace } from '../test-support.js';
@@ -34,6 +37,25 @@ describe('the tfjs dependencies', () => {
     expect(versions.size).toBe(1);
     expect([...versions][0]).toMatch(/^\d+\.\d+\.\d+$/);
   });
+});
+
+describe('the backends', () => {
+  it('fall back to the plain-JS cpu backend, registered by tf.ts, where the wasm one cannot load', async () => {
+    // A fresh process in which bench/no-wasm.mjs makes the wasm package unresolvable, as on a
+    // machine without it; the model then loads and forecasts on cpu.
+    const script = `
+      const { loadNeuralForecaster } = await import('./src/models/neural.ts');
+      const { DEFAULT_MODEL_DIR } = await import('./src/models/files.ts');
+      const { loadTrace } = await import('./src/forecast/test-support.ts');
+      const f = await loadNeuralForecaster(DEFAULT_MODEL_DIR, { log: (m) => console.log(m) });
+      const fc = f.forecast(loadTrace('isp_uk_traffic', 300), { horizonSteps: 12, quantiles: [0.9] });
+      console.log('p90=' + JSON.stringify(fc.quantiles['0.9']));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', './bench/no-wasm.mjs', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT });
+    expect(stdout).toMatch(/tfjs backend "cpu"; not available: .*wasm \(Cannot find package @tensorflow\/tfjs-backend-wasm/);
+    const p90 = JSON.parse(/p90=(.*)/.exec(stdout)?.[1] ?? '[]') as number[];
+    expect(p90).toHaveLength(12);
+    for (const v of p90) expect(Number.isFinite(v) && v > 0).toBe(true);
+  }, 60_000);
 });
 
 describe('the neural model on tfjs-core + tfjs-layers', () => {
