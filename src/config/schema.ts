@@ -205,6 +205,9 @@ const target = z
         memory: metricRef.optional().describe('memory working set in bytes of the largest pod; preset cadvisor'),
         oomKills: metricRef.optional().describe('containers whose last termination was an OOM kill; preset kube-state-metrics'),
         throttling: metricRef.optional().describe('share of CPU periods throttled (0..1), checked after a merge; preset cadvisor'),
+        replicas: metricRef
+          .optional()
+          .describe('replicas the workload runs, read only to cost a KEDA schedule (sizing.schedule) above what its other triggers already run at each hour; preset kube-state-metrics'),
       })
       .strict(),
     capacity: z

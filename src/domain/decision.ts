@@ -113,6 +113,12 @@ export interface ScheduleChange {
   hourlyNeed: number[];
   /** The cycle found in the history that makes a schedule worth it. */
   cycle: { period: 'daily' | 'weekly'; autocorrelation: number };
+  /**
+   * Replicas the workload ran at each local hour over its history (the median over the days, from
+   * the replicas metric): what its other triggers already run. The schedule is costed above it;
+   * undefined without replica history (then against the floor).
+   */
+  running?: number[];
 }
 
 export interface Decision {

@@ -1,4 +1,7 @@
-// Scaling schedules as KEDA runs them: cron triggers over a floor, the highest active one wins.
+// Scaling schedules as KEDA runs them: cron triggers over a floor, the highest active one wins;
+// and what a schedule changes once the replicas the workload already runs (its other triggers,
+// an HPA-like cpu trigger, a queue...) are counted.
+import type { ScheduleChange } from './decision.js';
 import type { CronWindowTrigger } from './workload.js';
 
 /** The replicas each local hour gets from cron triggers over a floor (the highest trigger active wins, as in KEDA). */
@@ -18,4 +21,19 @@ function cronHour(expr: string): number | undefined {
   const m = /^0 (\d{1,2}) \* \* \*$/.exec(expr.trim());
   const h = m ? Number(m[1]) : Number.NaN;
   return Number.isInteger(h) && h >= 0 && h < 24 ? h : undefined;
+}
+
+/**
+ * The replicas each local hour runs before and after the schedule: what the triggers ask for over
+ * the floor, and never less than what the workload already runs at that hour (`running`, from its
+ * replica history), since KEDA runs the highest count any trigger asks for. A window under what
+ * already runs then changes nothing; one above it adds only the difference. Without a running
+ * curve, the triggers and the floor alone (the schedule costed against the floor).
+ */
+export function scheduleHours(s: Pick<ScheduleChange, 'current' | 'proposed' | 'floor' | 'running'>): { before: number[]; after: number[] } {
+  const run = (h: number) => s.running?.[h] ?? 0;
+  return {
+    before: hourlyFromTriggers(s.current, s.floor).map((r, h) => Math.max(r, run(h))),
+    after: hourlyFromTriggers(s.proposed, s.floor).map((r, h) => Math.max(r, run(h))),
+  };
 }

@@ -196,9 +196,9 @@ export function describeFinding(f: Finding): string {
       return `load history: ${parts.join('; ')}`;
     }
     case 'metricUnavailable':
-      return `${f.metric} metric unavailable, its changes are skipped: ${f.error}`;
+      return `${f.metric} metric unavailable, ${skipped(f.metric)}: ${f.error}`;
     case 'metricSenseless':
-      return `${f.metric} metric left out, its changes are skipped: ${senseText(f.issue, f.count, f.value, f.metric)}; check its query (the container and pod matchers, the unit)`;
+      return `${f.metric} metric left out, ${skipped(f.metric)}: ${senseText(f.issue, f.count, f.value, f.metric)}; check its query (the container and pod matchers, the unit)`;
     case 'absent':
       return `${f.file}: ${f.yamlPath} is not set, so ${f.source === 'cluster' ? `${show(f.field, f.value)}, as the cluster runs it now, is` : `${show(f.field, f.value)}, what Kubernetes does without it, is`} taken as today's value; Augur adds the key`;
   }
@@ -276,4 +276,9 @@ export function describeDenial(d: Denial): string {
     case 'other':
       return `refused (HTTP ${d.status}): ${d.message}`;
   }
+}
+
+/** What a metric that could not be used costs the decision: its changes, or (replicas) the schedule's cost basis. */
+function skipped(metric: string): string {
+  return metric === 'replicas' ? 'the schedule is costed against the floor' : 'its changes are skipped';
 }

@@ -2,7 +2,7 @@
 // laid out so a reviewer sees in seconds when the workload gets how many replicas, why, what else
 // in the ScaledObject stays as it is, and how to undo it. Pure rendering.
 import { fmt } from '../domain/units.js';
-import { hourlyFromTriggers } from '../domain/schedule.js';
+import { hourlyFromTriggers, scheduleHours } from '../domain/schedule.js';
 import type { CronWindowTrigger, ScaledObjectSite } from '../domain/workload.js';
 import type { ScheduleChange } from '../domain/decision.js';
 import type { Decision } from '../domain/decision.js';
@@ -46,6 +46,7 @@ export function renderScheduleSection(v: ScheduleView): string[] {
   const { schedule: s, site } = v;
   const now = hourlyFromTriggers(s.current, s.floor);
   const after = hourlyFromTriggers(s.proposed, s.floor);
+  const running = s.running;
   const others = site.otherTriggers;
   const out: string[] = ['### Scaling schedule (KEDA cron triggers)', ''];
   out.push(
@@ -59,19 +60,28 @@ export function renderScheduleSection(v: ScheduleView): string[] {
     '',
   );
   if (s.proposed.length > 0) {
-    out.push('| Window | Local time | Replicas now | Proposed |', '|---|---|---|---|');
+    out.push(`| Window | Local time | Replicas now |${running ? ' Runs today |' : ''} Proposed |`, `|---|---|---|${running ? '---|' : ''}---|`);
     for (const t of s.proposed) {
       const hours = hoursOf(t);
       const current = hours.length > 0 ? Math.max(...hours.map((h) => now[h] as number)) : s.floor;
-      out.push(`| \`${t.name}\` | ${windowTime(t)} | ${current} | **${t.desiredReplicas}** |`);
+      const runs = running ? ` ${span(hours.map((h) => running[h] as number))} |` : '';
+      out.push(`| \`${t.name}\` | ${windowTime(t)} | ${current} |${runs} **${t.desiredReplicas}** |`);
     }
     out.push('');
+    if (running) out.push('"Runs today" is what the workload ran in those hours (the median day of its replica history): the other triggers already run that many, so a window adds only what it asks above it.', '');
   } else out.push(`No window is needed any more: the ${count(s.current.length, 'trigger')} Augur wrote before ${s.current.length === 1 ? 'is' : 'are'} removed and the floor of ${s.floor} applies all day.`, '');
   if (s.current.length > 0 && s.proposed.length > 0) out.push(`These replace Augur's current windows: ${windowsInline(s.current)}.`, '');
 
   out.push(`**Why:** ${scheduleReason(s, v.sizing)}.`, '');
   const need = v.need ?? s.hourlyNeed;
-  out.push('Replicas per local hour: what the forecast needs (sized as in the reason above, before the guardrails), what the hours get now, and with this PR:', '', '```', ...hourlyGrid(need, now, after), '```', '');
+  out.push(
+    `Replicas per local hour: what the forecast needs (sized as in the reason above, before the guardrails),${running ? ' what the workload runs today (median day of its replica history),' : ''} what the cron windows and the floor give now, and with this PR:`,
+    '',
+    '```',
+    ...hourlyGrid(need, now, after, running),
+    '```',
+    '',
+  );
   const short = hourRanges(need.map((n, h) => (after[h] as number) < n));
   if (short.length > 0) {
     out.push(
@@ -81,8 +91,11 @@ export function renderScheduleSection(v: ScheduleView): string[] {
     );
   }
   const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const costed = scheduleHours(s);
   out.push(
-    `Replicas over the day: ${fmt(avg(now))} on average now, ${fmt(avg(after))} with the windows, at most ${Math.max(...after)} (the cost below includes this).`,
+    running
+      ? `Replicas over the day, counting what already runs: ${fmt(avg(costed.before))} on average now, ${fmt(avg(costed.after))} with the windows, at most ${fmt(Math.max(...costed.after))}; the windows add ${fmt(avg(costed.after) - avg(costed.before))} on average (the cost below is this).`
+      : `Replicas over the day: ${fmt(avg(now))} on average now, ${fmt(avg(after))} with the windows, at most ${Math.max(...after)} (the cost below includes this; costed against the floor, as no replica history was read).`,
     '',
     `To roll back: revert this PR, and the GitOps sync gives the ScaledObject its previous triggers (${s.current.length === 0 ? 'none of Augur\'s' : windowsInline(s.current)}). ` +
       `By hand: ${s.current.length === 0 ? `delete the \`augur-*\` triggers from \`${site.file}\`` : `set the \`augur-*\` triggers in \`${site.file}\` back to those`}; the floor and the other triggers are not touched either way.`,
@@ -92,15 +105,24 @@ export function renderScheduleSection(v: ScheduleView): string[] {
 }
 
 /** The hourly rows, one column per local hour, aligned for a monospace block. */
-export function hourlyGrid(need: readonly number[], now: readonly number[], proposed: readonly number[]): string[] {
-  const width = Math.max(2, ...[...need, ...now, ...proposed].map((n) => String(n).length)) + 1;
+export function hourlyGrid(need: readonly number[], now: readonly number[], proposed: readonly number[], running?: readonly number[]): string[] {
+  const runs = running?.map((r) => fmt(r));
+  const width = Math.max(2, ...[...need, ...now, ...proposed, ...(runs ?? [])].map((n) => String(n).length)) + 1;
   const row = (label: string, cells: readonly (number | string)[]) => label.padEnd(9) + cells.map((c) => String(c).padStart(width)).join('');
   return [
     row('hour', Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0'))),
     row('need', need),
+    ...(runs ? [row('runs', runs)] : []),
     row('now', now),
     row('proposed', proposed),
   ];
+}
+
+/** "3", "2–5": the range of a few replica counts. */
+function span(xs: readonly number[]): string {
+  if (xs.length === 0) return '–';
+  const [lo, hi] = [Math.min(...xs), Math.max(...xs)];
+  return lo === hi ? fmt(lo) : `${fmt(lo)}–${fmt(hi)}`;
 }
 
 /** "13:00–23:00", "from 22:00 to 02:00" style spans of the hours flagged true, for prose. */

@@ -5,7 +5,7 @@ import type { Forecast } from '../domain/forecast.js';
 import type { Series } from '../domain/series.js';
 import { recommend } from './index.js';
 import { hourlyFromTriggers } from '../domain/schedule.js';
-import { recommendSchedule, scheduleTriggers, type ScheduleInput } from './schedule.js';
+import { recommendSchedule, runningByHour, scheduleTriggers, type ScheduleInput } from './schedule.js';
 import { buildSchedule, expandSchedule } from './windows.js';
 
 const STEP = 300;
@@ -123,6 +123,33 @@ describe('recommendSchedule', () => {
     const skipped = 'skipped' in r ? r.skipped : undefined;
     expect(skipped).toMatchObject({ kind: 'noCycle', day: expect.any(Number) });
     expect(Math.abs((skipped as { day: number }).day)).toBeLessThan(0.3);
+  });
+});
+
+describe('runningByHour: the replica curve a schedule is costed above', () => {
+  it('takes the median day of each local hour, so one busy day does not raise every day', () => {
+    // 3 replicas in business hours, 1 otherwise; one day runs 20 all day (a load test).
+    const s = business(7, 1, 3);
+    for (let i = 2 * DAY; i < 3 * DAY; i++) s.values[i] = 20;
+    const r = recommendSchedule(input({ running: s }));
+    if (!('schedule' in r)) throw new Error(JSON.stringify(r.skipped));
+    expect(r.schedule.running).toEqual(Array.from({ length: 24 }, (_, h) => (h >= 9 && h < 17 ? 3 : 1)));
+  });
+
+  it('is in the schedule time zone, and averages within the hour before the median', () => {
+    // 4 replicas for the first half of 09:00 UTC, 2 for the second: 3 on average at 10:00 in Berlin (CET, UTC+1).
+    const s = business(3, 2, 2);
+    for (let i = 0; i < s.values.length; i++) if (Math.floor((i % DAY) / 12) === 9 && i % 12 < 6) s.values[i] = 4;
+    expect(runningByHour(s, 'Europe/Berlin')?.[10]).toBe(3);
+    expect(runningByHour(s, 'Europe/Berlin')?.[9]).toBe(2);
+  });
+
+  it('says nothing when an hour has no sample, and leaves the schedule without a curve', () => {
+    const s = business(1, 1, 3);
+    s.values.fill(Number.NaN, 0, 12);
+    expect(runningByHour(s, 'UTC')).toBeUndefined();
+    const r = recommendSchedule(input({ running: s }));
+    expect('schedule' in r && r.schedule.running).toBeUndefined();
   });
 });
 

@@ -10,6 +10,7 @@ import type { Forecast } from '../domain/forecast.js';
 import type { ScheduleChange } from '../domain/decision.js';
 import type { Series } from '../domain/series.js';
 import type { ScheduleSkip } from '../domain/reasons.js';
+import { quantileSorted } from '../forecast/loss.js';
 import { wallClock } from '../util/zoned.js';
 import { buildSchedule, type ScheduleWindow } from './windows.js';
 
@@ -35,6 +36,8 @@ export interface ScheduleInput {
    * when given, each local hour is sized by it over that hour's steps instead of by quantile × headroom.
    */
   sizeSteps?: (steps: number[]) => number | undefined;
+  /** Replicas the workload ran over the history (the replicas metric), to cost the windows above what already runs. */
+  running?: Series;
 }
 
 export type ScheduleResult = { schedule: ScheduleChange } | { skipped: ScheduleSkip };
@@ -81,6 +84,7 @@ export function recommendSchedule(input: ScheduleInput): ScheduleResult {
   }
   const proposed = scheduleTriggers(hourlyNeed, input.maxWindows, floor, timezone);
   const cycle = { period: found.period === day ? ('daily' as const) : ('weekly' as const), autocorrelation: acf(found.period) ?? 0 };
+  const running = input.running ? runningByHour(input.running, timezone) : undefined;
   return {
     schedule: {
       timezone,
@@ -91,8 +95,37 @@ export function recommendSchedule(input: ScheduleInput): ScheduleResult {
       proposed,
       hourlyNeed,
       cycle,
+      ...(running ? { running } : {}),
     },
   };
+}
+
+/**
+ * What the workload runs at each local hour: the mean of each day's hour, then the median over the
+ * days. The median, not a high quantile or the mean: the schedule is costed above this curve, and
+ * crediting every day with the replicas of its busiest days (or of a one-off surge, which pulls
+ * the mean up) would understate what the windows add on an ordinary day. Undefined when some hour
+ * has no sample (too little replica history to say).
+ */
+export function runningByHour(series: Series, timezone: string): number[] | undefined {
+  // Per local day: the sum and count of each hour's samples.
+  const days = new Map<string, { sum: number[]; n: number[] }>();
+  series.values.forEach((v, i) => {
+    if (!Number.isFinite(v) || v < 0) return;
+    const c = wallClock(series.timestamps[i] as number, timezone);
+    const key = `${c.year}-${c.month}-${c.day}`;
+    let d = days.get(key);
+    if (!d) days.set(key, (d = { sum: new Array<number>(24).fill(0), n: new Array<number>(24).fill(0) }));
+    d.sum[c.hour] = (d.sum[c.hour] as number) + v;
+    d.n[c.hour] = (d.n[c.hour] as number) + 1;
+  });
+  const out: number[] = [];
+  for (let h = 0; h < 24; h++) {
+    const means = [...days.values()].flatMap((d) => ((d.n[h] as number) > 0 ? [(d.sum[h] as number) / (d.n[h] as number)] : [])).sort((a, b) => a - b);
+    if (means.length === 0) return undefined;
+    out.push(Math.round(quantileSorted(means, 0.5) * 10) / 10);
+  }
+  return out;
 }
 
 /**
