@@ -5,7 +5,7 @@
 import type { AddedAtPeak, ClusterFacts, ClusterReport, PodRequests } from '../domain/proposal.js';
 import { verdictOf, type Decision } from '../domain/decision.js';
 import type { Prices } from '../domain/money.js';
-import { scheduleHours } from '../domain/schedule.js';
+import { scheduleHours, WEEK_HOURS } from '../domain/schedule.js';
 import { scheduleCost } from '../guardrails/cost.js';
 import { outsideLimitRange } from '../guardrails/rules/limitRange.js';
 import { checkCluster } from '../guardrails/run.js';
@@ -81,5 +81,5 @@ function busiestHour(s: NonNullable<Decision['schedule']>, pod: { cpu: number; m
   let hour = 0;
   for (let h = 1; h < after.length; h++) if ((after[h] as number) - (before[h] as number) > (after[hour] as number) - (before[hour] as number)) hour = h;
   const extra = Math.max(0, (after[hour] as number) - (before[hour] as number));
-  return { hour, timezone: s.timezone, before: before[hour] as number, after: after[hour] as number, cores: extra * pod.cpu, bytes: extra * pod.memory };
+  return { hour, timezone: s.timezone, before: before[hour] as number, after: after[hour] as number, cores: extra * pod.cpu, bytes: extra * pod.memory, ...(after.length === WEEK_HOURS ? { week: true } : {}) };
 }
