@@ -5,7 +5,7 @@ import type { Basis, Change } from '../domain/decision.js';
 import { money } from '../domain/money.js';
 import type { ProposalItem } from '../domain/proposal.js';
 import type { RedFlag } from '../domain/reasons.js';
-import { hourLabel, scheduleHours } from '../domain/schedule.js';
+import { hourLabel, scheduleHours, WEEK_HOURS } from '../domain/schedule.js';
 import { fmt, fmtBytes, show } from '../domain/units.js';
 import type { FieldKey } from '../domain/workload.js';
 import { isoMinutes } from '../util/zoned.js';
@@ -151,7 +151,8 @@ function costLine(item: ProposalItem): string {
   const dayMean = (r: number[]) => r.reduce((a, b) => a + b, 0) / r.length;
   const hours = s ? scheduleHours(s) : undefined;
   const [now, next] = hours ? [dayMean(hours.before), dayMean(hours.after)] : [item.expectedReplicasNow, item.expectedReplicas];
-  const basis = !s ? 'expected' : s.running ? 'over the day, each hour the most of the cron windows, the floor and what the workload runs then today' : 'over the day, from the cron windows and the floor: costed against the floor (no replica history)';
+  const over = s && s.hourlyNeed.length === WEEK_HOURS ? 'over the week' : 'over the day';
+  const basis = !s ? 'expected' : s.running ? `${over}, each hour the most of the cron windows, the floor and what the workload runs then today` : `${over}, from the cron windows and the floor: costed against the floor (no replica history)`;
   const avg = `${money(d.cost)}/month on average (${fmt(now)} → ${fmt(next)} replicas ${basis})`;
   return d.peakCost ? `${avg}, ${money(d.peakCost)}/month at peak` : avg;
 }
