@@ -149,11 +149,11 @@ const sizingFields = {
   schedule: z
     .object({
       enabled: z.boolean().default(false).describe('propose KEDA cron windows ahead of the forecast peaks (needs a KEDA ScaledObject for the workload in the manifests)'),
-      maxWindows: z.number().int().min(1).max(12).default(4).describe('at most this many windows a day (a reviewer reads them)'),
+      maxWindows: z.number().int().min(1).max(12).default(4).describe('at most this many windows a day (a reviewer reads them); with weekday and weekend sets, per day type'),
       timezone: z.string().optional().describe('IANA time zone the windows are written in; default: schedule.timezone'),
     })
     .strict()
-    .describe('scaling schedules: windows of the day with their own replica counts, as KEDA cron triggers'),
+    .describe('scaling schedules: windows of the day (or of weekdays and weekends, when the week shows its shape) with their own replica counts, as KEDA cron triggers'),
 };
 
 const sizingDefaults = {
