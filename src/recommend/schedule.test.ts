@@ -144,6 +144,16 @@ describe('runningByHour: the replica curve a schedule is costed above', () => {
     expect(runningByHour(s, 'Europe/Berlin')?.[9]).toBe(2);
   });
 
+  it('over the week, takes the median day of each day type', () => {
+    // Weekdays run 6 from 09 to 17, weekends 2 all day.
+    const s = weekdaysOnly(14, 2, 6);
+    const week = runningByHour(s, 'UTC', 168)!;
+    expect(week).toHaveLength(168);
+    expect(week[3 * 24 + 10]).toBe(6); // Wednesday 10:00
+    expect(week[6 * 24 + 10]).toBe(2); // Saturday 10:00
+    expect(runningByHour(s, 'UTC')![10]).toBe(6); // the median day over all days is a weekday
+  });
+
   it('says nothing when an hour has no sample, and leaves the schedule without a curve', () => {
     const s = business(1, 1, 3);
     s.values.fill(Number.NaN, 0, 12);
