@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { CronWindowTrigger } from '../domain/workload.js';
 import type { Decision } from '../domain/decision.js';
 import { addedAtPeak } from './admit.js';
+import { clusterLines } from '../forge/cluster.js';
+import type { ClusterReport } from '../domain/proposal.js';
 
 const prices = { coreHour: 0.031, gibHour: 0.0042, currency: 'USD' };
 const pod = { cpu: 0.5, memory: 256 * 2 ** 20 };
@@ -40,6 +42,17 @@ describe('addedAtPeak: what the headroom check must fit', () => {
     // 18..22: 2 → 4 (+2) beats 8..18: 5 → 6 (+1).
     const added = addedAtPeak(d, pod, prices);
     expect(added.busiest).toMatchObject({ hour: 18, timezone: 'UTC', before: 2, after: 4, cores: 1.2 });
+  });
+
+  it('names the busiest hour of the week for weekday and weekend windows, above what the workload already runs then', () => {
+    const wk = (start: string, end: string, desiredReplicas: number) => ({ name: 'augur-window-1', timezone: 'UTC', start, end, desiredReplicas });
+    // Weekdays 08–18 at 6, weekends 10–14 at 9; the cpu trigger already runs 7 on weekend middays.
+    const running = Array.from({ length: 168 }, (_, h) => ([0, 6].includes(Math.floor(h / 24)) && h % 24 >= 10 && h % 24 < 14 ? 7 : 2));
+    const schedule = { timezone: 'UTC', floor: 2, ceiling: 20, maxWindows: 4, current: [], proposed: [wk('0 8 * * 1-5', '0 18 * * 1-5', 6), wk('0 10 * * 0,6', '0 14 * * 0,6', 9)], hourlyNeed: new Array<number>(168).fill(2), cycle: { period: 'weekly' as const, autocorrelation: 0.9 }, running };
+    const added = addedAtPeak(decision({ schedule }), pod, prices);
+    // Monday 08:00 adds 4 (2 → 6); the weekend's 9 adds only 2 over the 7 that run then.
+    expect(added.busiest).toMatchObject({ hour: 24 + 8, week: true, before: 2, after: 6 });
+    expect(clusterLines({ namespace: 'shop', added, violations: [], schedule: true } as unknown as ClusterReport).join('\n')).toContain('(Mon 08:00 UTC): 4 replicas more than that hour runs now (2 → 6)');
   });
 
   it('says so when the schedule adds nothing at any hour', () => {

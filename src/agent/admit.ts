@@ -5,7 +5,7 @@
 import type { AddedAtPeak, ClusterFacts, ClusterReport, PodRequests } from '../domain/proposal.js';
 import { verdictOf, type Decision } from '../domain/decision.js';
 import type { Prices } from '../domain/money.js';
-import { hourlyFromTriggers } from '../domain/schedule.js';
+import { scheduleHours, WEEK_HOURS } from '../domain/schedule.js';
 import { scheduleCost } from '../guardrails/cost.js';
 import { outsideLimitRange } from '../guardrails/rules/limitRange.js';
 import { checkCluster } from '../guardrails/run.js';
@@ -64,7 +64,10 @@ export function addedAtPeak(decision: Decision, pod: PodRequests, prices: Prices
 /** The most replicas the workload may run before and after the decision, and what bounds them. */
 function peakReplicas(decision: Decision, current: Partial<Record<FieldKey, number>>): { what: 'replicas' | 'hpa.maxReplicas' | 'schedule'; before: number; after: number } | undefined {
   const s = decision.schedule;
-  if (s) return { what: 'schedule', before: Math.max(...hourlyFromTriggers(s.current, s.floor)), after: Math.max(...hourlyFromTriggers(s.proposed, s.floor)) };
+  if (s) {
+    const { before, after } = scheduleHours(s);
+    return { what: 'schedule', before: Math.max(...before), after: Math.max(...after) };
+  }
   const changed = (f: FieldKey) => decision.changes.find((c) => c.field === f);
   const what = current['hpa.maxReplicas'] !== undefined || changed('hpa.maxReplicas') ? 'hpa.maxReplicas' : 'replicas';
   const before = changed(what)?.current ?? current[what];
@@ -74,10 +77,9 @@ function peakReplicas(decision: Decision, current: Partial<Record<FieldKey, numb
 
 /** The schedule's local hour that adds the most replicas over what that hour runs now. */
 function busiestHour(s: NonNullable<Decision['schedule']>, pod: { cpu: number; memory: number }): NonNullable<AddedAtPeak['busiest']> {
-  const before = hourlyFromTriggers(s.current, s.floor);
-  const after = hourlyFromTriggers(s.proposed, s.floor);
+  const { before, after } = scheduleHours(s);
   let hour = 0;
-  for (let h = 1; h < 24; h++) if ((after[h] as number) - (before[h] as number) > (after[hour] as number) - (before[hour] as number)) hour = h;
+  for (let h = 1; h < after.length; h++) if ((after[h] as number) - (before[h] as number) > (after[hour] as number) - (before[hour] as number)) hour = h;
   const extra = Math.max(0, (after[hour] as number) - (before[hour] as number));
-  return { hour, timezone: s.timezone, before: before[hour] as number, after: after[hour] as number, cores: extra * pod.cpu, bytes: extra * pod.memory };
+  return { hour, timezone: s.timezone, before: before[hour] as number, after: after[hour] as number, cores: extra * pod.cpu, bytes: extra * pod.memory, ...(after.length === WEEK_HOURS ? { week: true } : {}) };
 }

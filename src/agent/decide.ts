@@ -79,7 +79,7 @@ export function decide(read: Facts, settings: Settings, forecastWith: ForecastFn
     capacityPerReplica: ctx.capacity.perReplica,
     capacitySource: ctx.capacity.source,
     floors: { cpu: settings.policy.minCpuPerPod, memory: settings.policy.minMemoryPerPod },
-    ...seriesOf(facts, 'cpu', 'memory', 'oomKills'),
+    ...seriesOf(facts, 'cpu', 'memory', 'oomKills', 'replicas'),
     ...(site.scaledObject ? { scaledObject: site.scaledObject } : {}),
     timezone: settings.timezone,
   });
@@ -247,14 +247,16 @@ function forecastOptions(stepSeconds: number, settings: Settings): SelectOptions
 }
 
 function optionalMetricFindings(facts: Facts): Finding[] {
-  return (['cpu', 'memory', 'oomKills', 'cpuTotal'] as const).flatMap((metric): Finding[] => {
+  return (['cpu', 'memory', 'oomKills', 'cpuTotal', 'replicas'] as const).flatMap((metric): Finding[] => {
     const m = facts.metrics[metric];
     return m && 'error' in m ? [{ kind: 'metricUnavailable', metric, error: m.error }] : [];
   });
 }
 
-function seriesOf(facts: Facts, ...names: ('cpu' | 'memory' | 'oomKills')[]): Partial<Record<'cpu' | 'memory' | 'oomKills', Series>> {
-  const out: Partial<Record<'cpu' | 'memory' | 'oomKills', Series>> = {};
+type UsageMetric = 'cpu' | 'memory' | 'oomKills' | 'replicas';
+
+function seriesOf(facts: Facts, ...names: UsageMetric[]): Partial<Record<UsageMetric, Series>> {
+  const out: Partial<Record<UsageMetric, Series>> = {};
   for (const n of names) {
     const m = facts.metrics[n];
     if (isRead(m)) out[n] = m.series;
@@ -263,7 +265,7 @@ function seriesOf(facts: Facts, ...names: ('cpu' | 'memory' | 'oomKills')[]): Pa
 }
 
 function queriesOf(facts: Facts): Evidence['queries'] {
-  return (['load', 'cpu', 'memory', 'oomKills', 'cpuTotal'] as const).flatMap((metric) => {
+  return (['load', 'cpu', 'memory', 'oomKills', 'cpuTotal', 'replicas'] as const).flatMap((metric) => {
     const m = facts.metrics[metric];
     return isRead(m) ? [{ metric, source: m.source }] : [];
   });

@@ -1,7 +1,7 @@
 // gather: all the I/O for one target, and nothing decided. Reads where its fields are written in
 // Git, its live state, its metrics and Augur's PRs that name it, and returns them as Facts; every
 // failure is a fact too (decide() turns it into a hold or a note).
-import type { TargetConfig } from '../config/schema.js';
+import { effectiveSettings, type TargetConfig } from '../config/schema.js';
 import type { Headroom } from '../domain/cluster.js';
 import type { Facts, MetricName, MetricRead } from '../domain/facts.js';
 import type { PullRequestInfo } from '../domain/forge.js';
@@ -33,13 +33,18 @@ export async function gather(t: TargetConfig, deps: CycleDeps, view: CycleView):
   if (!load) return facts;
   facts.metrics.load = load;
   if ('error' in load) return facts;
-  const optional: MetricName[] = ['cpu', 'memory', 'oomKills', ...('targetUtilization' in t.capacity ? (['cpuTotal'] as const) : [])];
+  const optional: MetricName[] = ['cpu', 'memory', 'oomKills', ...('targetUtilization' in t.capacity ? (['cpuTotal'] as const) : []), ...(costsSchedule(deps, t, manifest.site) ? (['replicas'] as const) : [])];
   const reads = await Promise.all(optional.map(read));
   optional.forEach((name, i) => {
     const r = reads[i];
     if (r) facts.metrics[name] = r;
   });
   return facts;
+}
+
+/** Whether the target may get a KEDA schedule, whose cost needs the replicas it runs today at each hour. */
+function costsSchedule(deps: CycleDeps, t: TargetConfig, site: WorkloadManifest): boolean {
+  return site.scaledObject !== undefined && effectiveSettings(deps.config, t).sizing.schedule.enabled;
 }
 
 /** The workload's fields in Git, with the text of every file read to find them (decide() writes the edits from these). */

@@ -35,7 +35,7 @@ export function resolveMetric(config: Config, t: TargetConfig, name: MetricName,
 
 function defaultPreset(name: MetricName, config: Config): TargetConfig['metrics']['cpu'] {
   if (!config.prometheus || name === 'load') return undefined;
-  return { preset: name === 'oomKills' ? 'kube-state-metrics' : 'cadvisor' };
+  return { preset: name === 'oomKills' || name === 'replicas' ? 'kube-state-metrics' : 'cadvisor' };
 }
 
 /** Grouping key of a target: per workload, per namespace, or per the target's group. */

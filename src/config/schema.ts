@@ -149,11 +149,11 @@ const sizingFields = {
   schedule: z
     .object({
       enabled: z.boolean().default(false).describe('propose KEDA cron windows ahead of the forecast peaks (needs a KEDA ScaledObject for the workload in the manifests)'),
-      maxWindows: z.number().int().min(1).max(12).default(4).describe('at most this many windows a day (a reviewer reads them)'),
+      maxWindows: z.number().int().min(1).max(12).default(4).describe('at most this many windows a day (a reviewer reads them); with weekday and weekend sets, per day type'),
       timezone: z.string().optional().describe('IANA time zone the windows are written in; default: schedule.timezone'),
     })
     .strict()
-    .describe('scaling schedules: windows of the day with their own replica counts, as KEDA cron triggers'),
+    .describe('scaling schedules: windows of the day (or of weekdays and weekends, when the week shows its shape) with their own replica counts, as KEDA cron triggers'),
 };
 
 const sizingDefaults = {
@@ -205,6 +205,9 @@ const target = z
         memory: metricRef.optional().describe('memory working set in bytes of the largest pod; preset cadvisor'),
         oomKills: metricRef.optional().describe('containers whose last termination was an OOM kill; preset kube-state-metrics'),
         throttling: metricRef.optional().describe('share of CPU periods throttled (0..1), checked after a merge; preset cadvisor'),
+        replicas: metricRef
+          .optional()
+          .describe('replicas the workload runs, read only to cost a KEDA schedule (sizing.schedule) above what its other triggers already run at each hour; preset kube-state-metrics'),
       })
       .strict(),
     capacity: z

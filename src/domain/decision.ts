@@ -109,10 +109,25 @@ export interface ScheduleChange {
   current: CronWindowTrigger[];
   /** The triggers proposed. */
   proposed: CronWindowTrigger[];
-  /** Replicas the forecast needs in each local hour 0..23 (the windows cover these). */
+  /**
+   * Replicas the forecast needs in each local hour (the windows cover these): 24 hours of a day, or
+   * the 168 of a week (Sunday 00:00 first) when the triggers name days of the week. Every other
+   * hourly array of the schedule (running) has this length.
+   */
   hourlyNeed: number[];
   /** The cycle found in the history that makes a schedule worth it. */
   cycle: { period: 'daily' | 'weekly'; autocorrelation: number };
+  /**
+   * Set when weekdays and weekends get windows of their own: their mean hourly profiles differ by
+   * `difference` of the mean load, more than the forecast's own error (`error`, the backtest's WAPE).
+   */
+  weekSets?: { difference: number; error: number };
+  /**
+   * Replicas the workload ran at each local hour over its history (the median over the days, from
+   * the replicas metric): what its other triggers already run. The schedule is costed above it;
+   * undefined without replica history (then against the floor).
+   */
+  running?: number[];
 }
 
 export interface Decision {

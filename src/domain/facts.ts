@@ -5,7 +5,7 @@ import type { PullRequestInfo } from './forge.js';
 import type { Series } from './series.js';
 import type { WorkloadId, WorkloadManifest } from './workload.js';
 
-export const METRIC_NAMES = ['load', 'cpu', 'cpuTotal', 'memory', 'oomKills', 'throttling'] as const;
+export const METRIC_NAMES = ['load', 'cpu', 'cpuTotal', 'memory', 'oomKills', 'throttling', 'replicas'] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
 /** One metric as read: the series and the query (or file) it came from, or why it could not be read. */

@@ -76,7 +76,8 @@ export interface AddedAtPeak {
   cores: number;
   bytes: number;
   peak?: { what: 'replicas' | 'hpa.maxReplicas' | 'schedule'; replicas: number; before: number; running: number; cores: number; bytes: number };
-  busiest?: { hour: number; timezone: string; before: number; after: number; cores: number; bytes: number };
+  /** hour: of the day, or of the week (0 = Sunday 00:00) when `week`. */
+  busiest?: { hour: number; timezone: string; before: number; after: number; cores: number; bytes: number; week?: boolean };
 }
 
 /** What the PR body's "What it could break" shows. */

@@ -88,12 +88,13 @@ export type Note =
   | { rule: 'scaleDownOnEvidenceOnly'; effect: 'clamped'; field: FieldKey; forecast: number; supported: number }
   | { rule: 'scaleDownOnEvidenceOnly'; effect: 'passed' }
   | ({ rule: 'minReplicas/maxReplicas'; effect: 'clamped'; min: number; max: number } & Move)
-  | { rule: 'minReplicas/maxReplicas'; effect: 'clamped'; schedule: true; hours: number[]; min: number; upper: number; max: number; ceiling: number }
+  /** hours: of the day, or of the week (0 = Sunday 00:00) when `week`. */
+  | { rule: 'minReplicas/maxReplicas'; effect: 'clamped'; schedule: true; hours: number[]; week?: true; min: number; upper: number; max: number; ceiling: number }
   | { rule: 'minReplicas/maxReplicas'; effect: 'passed'; min: number; max: number }
   | ({ rule: 'maxCpuPerPod' | 'maxMemoryPerPod'; effect: 'clamped' } & Move)
   | { rule: 'maxCpuPerPod/maxMemoryPerPod'; effect: 'passed'; cpu: number; memory: number }
   | ({ rule: 'maxStepPercent.up' | 'maxStepPercent.down'; effect: 'clamped'; percent: number; oneReplica: boolean } & Move)
-  | { rule: 'maxStepPercent'; effect: 'clamped'; schedule: true; hours: number[]; up: number; down: number }
+  | { rule: 'maxStepPercent'; effect: 'clamped'; schedule: true; hours: number[]; week?: true; up: number; down: number }
   | { rule: 'maxStepPercent'; effect: 'passed'; up: number; down: number }
   | ({ rule: 'consistency'; effect: 'clamped'; limit: 'request below limit' } & Move)
   | { rule: 'minChangePercent'; effect: 'dropped'; moves: Move[]; percent: number }

@@ -1,3 +1,4 @@
+import { fmt } from '../domain/units.js';
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import type { BlockEdit, CronWindowTrigger, Edit, ScaledObjectSite, WorkloadId } from '../domain/workload.js';
@@ -467,7 +468,50 @@ describe('a KEDA schedule in the proposal', () => {
     expect(grid[3]).toBe('proposed   4  4  2  2  2  2  2  6  6  6  2  2  2  2  2  2  2  2  2  2  2  2  4  4');
     expect(section).toContain('Below the forecast need in 07:00–10:00: the guardrails held the windows back (maxStepPercent: schedule: hours 07:00, 08:00, 09:00 moved at most +200% / −30% from what they run at now');
     expect(section).toContain('the other triggers (cpu, cron (business-hours)) still scale up when the load comes');
-    expect(section).toContain('Replicas over the day: 2 on average now, 2.83 with the windows, at most 6');
+    expect(section).toContain('Replicas over the day: 2 on average now, 2.83 with the windows, at most 6 (the cost below includes this; costed against the floor');
+  });
+
+  it('without replica history, says the cost was taken against the floor', () => {
+    expect(section).toContain('costed against the floor, as no replica history was read');
+    expect(body).toContain('from the cron windows and the floor: costed against the floor (no replica history)');
+    expect(section).not.toContain('Runs today');
+  });
+
+  it('with replica history, shows what runs today next to the windows and costs only what the windows add above it', () => {
+    // The cpu trigger runs 7 in the morning peak and 3 otherwise: the 07-10 window (6) adds nothing, 22-02 (4) adds 1.
+    const running = Array.from({ length: 24 }, (_, h) => (h >= 7 && h < 10 ? 7 : 3));
+    const text = renderBody(buildProposal('shop/web', 'b', [scheduleItem(scheduleOf({ running }))], NOW), { baseBranch: 'main' });
+    const part = text.slice(text.indexOf('### Scaling schedule'), text.indexOf('```mermaid'));
+    expect(part).toContain('| Window | Local time | Replicas now | Runs today | Proposed |');
+    expect(part).toContain('| `augur-window-1` | 07:00–10:00 | 2 | 7 | **6** |');
+    expect(part).toContain('| `augur-window-2` | 22:00–02:00 (next day) | 2 | 3 | **4** |');
+    expect(part).toContain('runs       3  3  3  3  3  3  3  7  7  7  3  3  3  3  3  3  3  3  3  3  3  3  3  3');
+    expect(part).toContain('Replicas over the day, counting what already runs: 3.5 on average now, 3.67 with the windows, at most 7; the windows add 0.167 on average (the cost below is this).');
+    expect(text).toContain('each hour the most of the cron windows, the floor and what the workload runs then today');
+  });
+
+  it('shows weekday and weekend windows as two sets, with a grid for each day type and the reason for them', () => {
+    const wk = (n: number, start: string, end: string, desiredReplicas: number): CronWindowTrigger => ({ name: `augur-window-${n}`, timezone: 'Europe/Berlin', start, end, desiredReplicas });
+    const weekNeed = Array.from({ length: 168 }, (_, h) => ([0, 6].includes(Math.floor(h / 24)) ? (h % 24 >= 20 ? 3 : 2) : h % 24 >= 7 && h % 24 < 10 ? 6 : 2));
+    const s = scheduleOf({
+      hourlyNeed: weekNeed,
+      proposed: [wk(1, '0 7 * * 1-5', '0 10 * * 1-5', 6), wk(2, '0 20 * * 0,6', '0 0 * * 0,1', 3)],
+      weekSets: { difference: 0.42, error: 0.08 },
+    });
+    const item = scheduleItem(s);
+    item.decision.notes = [{ rule: 'minHistory', effect: 'passed', haveSeconds: 20 * 86_400, needSeconds: 86_400 }];
+    const text = renderBody(buildProposal('shop/web', 'b', [item], NOW), { baseBranch: 'main' });
+    const part = text.slice(text.indexOf('### Scaling schedule'), text.indexOf('```mermaid'));
+    expect(part).toContain('| `augur-window-1` | 07:00–10:00 (days of week 1-5) | 2 | **6** |');
+    expect(part).toContain('| `augur-window-2` | 20:00–24:00 (days of week 0,6) | 2 | **3** |');
+    expect(part).toContain('weekdays and weekends get windows of their own, as their hourly profiles differ by 42% of the mean load, more than the forecast\'s own error (8%)');
+    expect(part).toContain('at most 4 windows per day type');
+    expect(part).toContain('Weekdays (Mon–Fri):');
+    expect(part).toContain('Weekends (Sat, Sun):');
+    expect(part).toContain('proposed   2  2  2  2  2  2  2  6  6  6  2  2  2  2  2  2  2  2  2  2  2  2  2  2');
+    expect(part).toContain('proposed   2  2  2  2  2  2  2  2  2  2  2  2  2  2  2  2  2  2  2  2  3  3  3  3');
+    // 5 days × 3 h × 4 + 2 days × 4 h × 1 = 68 replica-hours over 168.
+    expect(part).toContain(`Replicas over the week: 2 on average now, ${fmt(2 + 68 / 168)} with the windows, at most 6`);
   });
 
   it('says how to roll back the schedule, in the section and in the rollback table', () => {

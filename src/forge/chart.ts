@@ -20,7 +20,7 @@
 //   is in whole hours and every line has exactly one point per hour, which every version draws
 //   the same. A flat line costs as much as any other (about 1.8 kB over 15 days).
 import { fmt, fmtBytes } from '../domain/units.js';
-import { hourlyFromTriggers } from '../domain/schedule.js';
+import { triggerHours, WEEK_HOURS } from '../domain/schedule.js';
 import type { Change, ScheduleChange } from '../domain/decision.js';
 import type { Forecast } from '../domain/forecast.js';
 import type { PodRequests, ProposalItem } from '../domain/proposal.js';
@@ -41,7 +41,7 @@ export interface ChartItem {
   forecast: Pick<Forecast, 'stepSeconds' | 'timestamps' | 'quantiles'>;
   decision: {
     changes: readonly Pick<Change, 'field' | 'current' | 'proposed'>[];
-    schedule?: Pick<ScheduleChange, 'timezone' | 'floor' | 'ceiling' | 'current' | 'proposed'>;
+    schedule?: Pick<ScheduleChange, 'timezone' | 'floor' | 'ceiling' | 'current' | 'proposed' | 'hourlyNeed'>;
   };
   recommendation: { evidence: { quantile?: number; capacityPerReplica?: number } };
   autoscaler: ProposalItem['autoscaler'];
@@ -257,12 +257,14 @@ function schedulePlots(item: ChartItem, cap: number, n: number, endOf: (i: numbe
     Array.from({ length: n }, (_, i) => {
       const end = endOf(i);
       // The hour a point stands for starts an hour before its end.
-      return (end === undefined ? s.floor : (hours[wallClock(end - 3600, s.timezone).hour] ?? s.floor)) * cap;
+      if (end === undefined) return s.floor * cap;
+      const c = wallClock(end - 3600, s.timezone);
+      return (hours[hours.length === WEEK_HOURS ? c.weekday * 24 + c.hour : c.hour] ?? s.floor) * cap;
     });
   return {
     plots: [
-      { title: 'schedule now', colour: COLOURS.now, legend: `the capacity the schedule gives each local hour now (replicas × ${withUnit(cap, item.unit)} per replica)`, values: stepped(hourlyFromTriggers(s.current, s.floor)) },
-      { title: 'schedule proposed', colour: COLOURS.proposed, legend: 'the schedule\'s capacity with this PR', values: stepped(hourlyFromTriggers(s.proposed, s.floor)) },
+      { title: 'schedule now', colour: COLOURS.now, legend: `the capacity the schedule gives each local hour now (replicas × ${withUnit(cap, item.unit)} per replica)`, values: stepped(triggerHours(s, s.current)) },
+      { title: 'schedule proposed', colour: COLOURS.proposed, legend: 'the schedule\'s capacity with this PR', values: stepped(triggerHours(s, s.proposed)) },
     ],
     notes: [`The schedule's hours are in ${s.timezone}; the ScaledObject's other triggers add to them when the load rises, up to its ceiling of ${s.ceiling} replicas (not drawn).`],
   };

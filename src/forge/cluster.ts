@@ -1,6 +1,7 @@
 // The "What it could break" lines of a PR: the workload at its new peak against the namespace
 // quota and the cluster's allocatable (how much of each the peak would use), the LimitRanges, and
 // the dry run (what it was, who refused, what it could not check). Pure rendering.
+import { DAY_HOURS, hourLabel, WEEK_HOURS } from '../domain/schedule.js';
 import type { Headroom } from '../domain/cluster.js';
 import type { AddedAtPeak, ClusterReport } from '../domain/proposal.js';
 import { fmt, show } from '../domain/units.js';
@@ -48,7 +49,7 @@ function busiestLine(added: AddedAtPeak): string | undefined {
   if (!b) return undefined;
   const extra = Math.max(0, b.after - b.before);
   if (extra === 0) return 'The schedule adds no replicas at any hour over what runs now.';
-  const at = `${String(b.hour).padStart(2, '0')}:00 ${b.timezone}`;
+  const at = `${hourLabel(b.hour, b.week ? WEEK_HOURS : DAY_HOURS)} ${b.timezone}`;
   const lead = added.peak ? "The schedule's busiest hour" : "Headroom is checked at the schedule's busiest hour";
   return `${lead} (${at}): ${extra} replica${extra === 1 ? '' : 's'} more than that hour runs now (${b.before} → ${b.after}), ${fmt(b.cores)} cores and ${show('memory.request', b.bytes)} requested at once.`;
 }

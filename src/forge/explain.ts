@@ -5,7 +5,7 @@ import type { Basis, Change } from '../domain/decision.js';
 import { money } from '../domain/money.js';
 import type { ProposalItem } from '../domain/proposal.js';
 import type { RedFlag } from '../domain/reasons.js';
-import { hourlyFromTriggers } from '../domain/schedule.js';
+import { hourLabel, scheduleHours, WEEK_HOURS } from '../domain/schedule.js';
 import { fmt, fmtBytes, show } from '../domain/units.js';
 import type { FieldKey } from '../domain/workload.js';
 import { isoMinutes } from '../util/zoned.js';
@@ -121,12 +121,12 @@ function problem(item: ProposalItem, c: Change): string {
 function scheduleProblem(item: ProposalItem): string {
   const s = item.decision.schedule;
   if (!s) return 'no change';
-  const now = hourlyFromTriggers(s.current, s.floor);
+  const now = scheduleHours(s).before;
   // The need before the guardrails: what the forecast asks for, not what this PR gives.
   const need = item.recommendation.schedule?.hourlyNeed ?? s.hourlyNeed;
   let h = 0;
-  for (let i = 1; i < 24; i++) if ((need[i] as number) - (now[i] as number) > (need[h] as number) - (now[h] as number)) h = i;
-  return `at ${String(h).padStart(2, '0')}:00 ${s.timezone} the forecast needs ${need[h]} replicas; ${now[h]} run then today`;
+  for (let i = 1; i < need.length; i++) if ((need[i] as number) - (now[i] as number) > (need[h] as number) - (now[h] as number)) h = i;
+  return `at ${hourLabel(h, need.length)} ${s.timezone} the forecast needs ${need[h]} replicas; ${now[h]} run then today`;
 }
 
 function scheduleSizing(item: ProposalItem): string {
@@ -149,8 +149,11 @@ function costLine(item: ProposalItem): string {
   const d = item.decision;
   const s = d.schedule;
   const dayMean = (r: number[]) => r.reduce((a, b) => a + b, 0) / r.length;
-  const [now, next] = s ? [dayMean(hourlyFromTriggers(s.current, s.floor)), dayMean(hourlyFromTriggers(s.proposed, s.floor))] : [item.expectedReplicasNow, item.expectedReplicas];
-  const avg = `${money(d.cost)}/month on average (${fmt(now)} → ${fmt(next)} replicas ${s ? "over the day, from the cron windows and the floor" : 'expected'})`;
+  const hours = s ? scheduleHours(s) : undefined;
+  const [now, next] = hours ? [dayMean(hours.before), dayMean(hours.after)] : [item.expectedReplicasNow, item.expectedReplicas];
+  const over = s && s.hourlyNeed.length === WEEK_HOURS ? 'over the week' : 'over the day';
+  const basis = !s ? 'expected' : s.running ? `${over}, each hour the most of the cron windows, the floor and what the workload runs then today` : `${over}, from the cron windows and the floor: costed against the floor (no replica history)`;
+  const avg = `${money(d.cost)}/month on average (${fmt(now)} → ${fmt(next)} replicas ${basis})`;
   return d.peakCost ? `${avg}, ${money(d.peakCost)}/month at peak` : avg;
 }
 
@@ -208,7 +211,7 @@ export function dataLines(item: ProposalItem): string[] {
       if (f.outliers > 0) out.push(`Extreme samples kept: ${f.outliers} (a spike may be real load).`);
     }
     if (f.kind === 'counter') out.push(`The load only rises (a counter, ${f.resets} reset${f.resets === 1 ? '' : 's'}): its per-second rate was forecast.`);
-    if (f.kind === 'metricUnavailable') out.push(`${f.metric} could not be read, so its changes are left out: ${f.error}`);
+    if (f.kind === 'metricUnavailable') out.push(`${f.metric} could not be read, so ${f.metric === 'replicas' ? 'the schedule is costed against the floor' : 'its changes are left out'}: ${f.error}`);
   }
   out.push(...memoryLines(item));
   return out.map((l) => `- ${l}`);

@@ -62,6 +62,10 @@ const notes: [Note, string][] = [
   [{ rule: 'maxStepPercent.up', effect: 'clamped', field: 'replicas', from: 25, to: 15, percent: 50, oneReplica: false }, 'replicas: 25 → 15 (at most 50% up per PR)'],
   [{ rule: 'maxStepPercent.up', effect: 'clamped', field: 'replicas', from: 3, to: 2, percent: 50, oneReplica: true }, 'replicas: 3 → 2 (at most 50% up per PR; one replica is always allowed)'],
   [{ rule: 'maxStepPercent', effect: 'clamped', schedule: true, hours: [9], up: 100, down: 30 }, 'schedule: hours 09:00 moved at most +100% / −30% from what they run at now'],
+  [
+    { rule: 'maxStepPercent', effect: 'clamped', schedule: true, week: true, hours: [1, 2, 3, 4, 5].flatMap((d) => [d * 24 + 9, d * 24 + 10, d * 24 + 14]).concat([6 * 24 + 23]), up: 100, down: 30 },
+    'schedule: hours Mon–Fri 09:00–11:00, 14:00–15:00; Sat 23:00–24:00 moved at most +100% / −30% from what they run at now',
+  ],
   [{ rule: 'consistency', effect: 'clamped', limit: 'request below limit', field: 'cpu.request', from: 2, to: 1.5 }, 'cpu.request: 2 cores → 1.5 cores, the limit that stays in the manifest'],
   [{ rule: 'minChangePercent', effect: 'dropped', moves: [{ field: 'replicas', from: 20, to: 21 }], percent: 10 }, 'below 10%: replicas 20 → 21'],
   [{ rule: 'minChangePercent', effect: 'dropped', schedule: true, percent: 10 }, 'schedule: no hour moves 10% or more'],
@@ -122,6 +126,7 @@ describe('describeFinding and describeSkip', () => {
       'load history: 16 missing samples filled; 8 extreme samples kept (a spike may be real load)',
     ],
     [{ kind: 'metricUnavailable', metric: 'cpu', error: 'timeout' }, 'cpu metric unavailable, its changes are skipped: timeout'],
+    [{ kind: 'metricUnavailable', metric: 'replicas', error: 'timeout' }, 'replicas metric unavailable, the schedule is costed against the floor: timeout'],
     [{ kind: 'clusterUnread', error: 'forbidden' }, 'cluster state not read, drift and headroom not checked: forbidden'],
   ];
   it.each(findings.map(([f, text]) => [f.kind, f, text] as const))('%s', (_k, f, text) => expect(describeFinding(f)).toBe(text));

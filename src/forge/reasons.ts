@@ -1,5 +1,6 @@
 // Reasons in English: every guardrail note, finding and skipped schedule as a reviewer reads it
 // in a PR body, the dashboard and the CLI. The one place they become words.
+import { DAY_NAMES } from '../domain/schedule.js';
 import { heldBy, type Decision } from '../domain/decision.js';
 import { money } from '../domain/money.js';
 import type { BudgetRef, Finding, FreezeWindowRef, Note, Overflow, ScheduleSkip, SenseIssue } from '../domain/reasons.js';
@@ -83,7 +84,7 @@ function describeDraftNote(n: Note): string {
 function describeClampNote(n: Note): string {
   switch (n.rule) {
     case 'minReplicas/maxReplicas':
-      if ('hours' in n) return `schedule: hours ${hourList(n.hours)} kept within ${n.min}..${n.upper} (policy ${n.min}..${n.max}, the ScaledObject at most ${n.ceiling})`;
+      if ('hours' in n) return `schedule: hours ${hourList(n.hours, n.week)} kept within ${n.min}..${n.upper} (policy ${n.min}..${n.max}, the ScaledObject at most ${n.ceiling})`;
       return 'field' in n ? `${n.field}: ${n.from} → ${n.to} (policy allows ${n.min}..${n.max})` : `within ${n.min}..${n.max}`;
     case 'maxCpuPerPod':
     case 'maxMemoryPerPod':
@@ -96,7 +97,7 @@ function describeClampNote(n: Note): string {
       return `${n.field}: ${show(n.field, n.from)} → ${show(n.field, n.to)} (at most ${n.percent}% ${dir} per PR${n.oneReplica ? '; one replica is always allowed' : ''})`;
     }
     case 'maxStepPercent':
-      return 'hours' in n ? `schedule: hours ${hourList(n.hours)} moved at most +${n.up}% / −${n.down}% from what they run at now` : `within +${n.up}% / −${n.down}%`;
+      return 'hours' in n ? `schedule: hours ${hourList(n.hours, n.week)} moved at most +${n.up}% / −${n.down}% from what they run at now` : `within +${n.up}% / −${n.down}%`;
     case 'consistency':
       return `${n.field}: ${show(n.field, n.from)} → ${show(n.field, n.to)}, the limit that stays in the manifest`;
     case 'minChangePercent':
@@ -196,9 +197,9 @@ export function describeFinding(f: Finding): string {
       return `load history: ${parts.join('; ')}`;
     }
     case 'metricUnavailable':
-      return `${f.metric} metric unavailable, its changes are skipped: ${f.error}`;
+      return `${f.metric} metric unavailable, ${skipped(f.metric)}: ${f.error}`;
     case 'metricSenseless':
-      return `${f.metric} metric left out, its changes are skipped: ${senseText(f.issue, f.count, f.value, f.metric)}; check its query (the container and pod matchers, the unit)`;
+      return `${f.metric} metric left out, ${skipped(f.metric)}: ${senseText(f.issue, f.count, f.value, f.metric)}; check its query (the container and pod matchers, the unit)`;
     case 'absent':
       return `${f.file}: ${f.yamlPath} is not set, so ${f.source === 'cluster' ? `${show(f.field, f.value)}, as the cluster runs it now, is` : `${show(f.field, f.value)}, what Kubernetes does without it, is`} taken as today's value; Augur adds the key`;
   }
@@ -249,7 +250,30 @@ function senseText(issue: SenseIssue, count: number, value: number, metric: stri
   }
 }
 
-const hourList = (hs: number[]) => hs.map((h) => `${String(h).padStart(2, '0')}:00`).join(', ');
+/** "07:00, 08:00"; for hours of the week, each day's hours as spans, days with the same spans together: "Mon–Fri 09:00–21:00". */
+function hourList(hs: number[], week?: true): string {
+  const clock = (h: number) => `${String(h).padStart(2, '0')}:00`;
+  if (!week) return hs.map(clock).join(', ');
+  const set = new Set(hs);
+  const spans = DAY_NAMES.map((_, d) => {
+    const out: string[] = [];
+    for (let h = 0; h < 24; h++) {
+      if (!set.has(d * 24 + h) || (h > 0 && set.has(d * 24 + h - 1))) continue;
+      let e = h;
+      while (e < 24 && set.has(d * 24 + e)) e++;
+      out.push(`${clock(h)}–${e === 24 ? '24:00' : clock(e)}`);
+    }
+    return out.join(', ');
+  });
+  const groups: string[] = [];
+  for (let d = 0; d < 7; ) {
+    let e = d;
+    while (e + 1 < 7 && spans[e + 1] === spans[d]) e++;
+    if (spans[d]) groups.push(`${DAY_NAMES[d]}${e > d ? `–${DAY_NAMES[e]}` : ''} ${spans[d]}`);
+    d = e + 1;
+  }
+  return groups.join('; ');
+}
 const acf = (x: number | undefined) => (x === undefined ? 'n/a (under two cycles of history)' : x.toFixed(2));
 // A backtest on a load of about 0 makes percentages like −2e118 %: past ±1,000,000 % said in words.
 const pct = (x: number) => (Math.abs(x) < 1e4 ? `${Math.round(x * 100)}%` : `${x < 0 ? 'below −' : 'over '}1,000,000%`);
@@ -276,4 +300,9 @@ export function describeDenial(d: Denial): string {
     case 'other':
       return `refused (HTTP ${d.status}): ${d.message}`;
   }
+}
+
+/** What a metric that could not be used costs the decision: its changes, or (replicas) the schedule's cost basis. */
+function skipped(metric: string): string {
+  return metric === 'replicas' ? 'the schedule is costed against the floor' : 'its changes are skipped';
 }

@@ -1,11 +1,12 @@
 // What a draft adds per month: the replicas it runs on average times the pods' requests, before
-// and after, and a schedule's change of the day's average replicas times the pod's requests.
+// and after, and a schedule's change of the day's average replicas times the pod's requests (each
+// hour counted above what the workload already runs then, when its replica history is known).
 // Pure arithmetic at the policy's prices.
 import type { Change, Recommendation, ScheduleChange } from '../domain/decision.js';
 import type { FieldKey } from '../domain/workload.js';
 import { addCost, priced, type CostDelta, type Prices } from '../domain/money.js';
 import type { BudgetRef } from '../domain/reasons.js';
-import { hourlyFromTriggers } from '../domain/schedule.js';
+import { scheduleHours } from '../domain/schedule.js';
 import type { PodRequests } from '../domain/proposal.js';
 import type { Draft } from './rule.js';
 
@@ -40,12 +41,15 @@ export function averageReplicas(changes: readonly Change[], evidence: Evidence, 
   return demand.reduce((a, d) => a + Math.min(max, Math.max(min, d)), 0) / demand.length;
 }
 
-/** What the schedule adds per month: the change of the day's average replicas, times the pod's requests. */
+/**
+ * What the schedule adds per month: the mean over the hours of (after − before) replicas, times the
+ * pod's requests, where each hour runs the most of its triggers (or the floor) and what the
+ * workload already runs then (scheduleHours): a window under today's replica curve costs nothing.
+ */
 export function scheduleCost(s: ScheduleChange, pod: PodRequests, prices: Prices): CostDelta {
-  const before = hourlyFromTriggers(s.current, s.floor);
-  const after = hourlyFromTriggers(s.proposed, s.floor);
+  const { before, after } = scheduleHours(s);
   let delta = 0;
-  for (let h = 0; h < 24; h++) delta += ((after[h] as number) - (before[h] as number)) / 24;
+  for (let h = 0; h < after.length; h++) delta += ((after[h] as number) - (before[h] as number)) / after.length;
   return priced(delta * (pod.cpu ?? 0), (delta * (pod.memory ?? 0)) / 2 ** 30, prices);
 }
 
@@ -77,9 +81,8 @@ export function peakCost(draft: Draft, current: Partial<Record<FieldKey, number>
 }
 
 /** The schedule's busiest local hour: the most replicas it adds over what that hour runs now. */
-function schedulePeak(s: ScheduleChange, pod: { cpu: number; memory: number }, prices: Prices): CostDelta {
-  const before = hourlyFromTriggers(s.current, s.floor);
-  const after = hourlyFromTriggers(s.proposed, s.floor);
+export function schedulePeak(s: ScheduleChange, pod: { cpu: number; memory: number }, prices: Prices): CostDelta {
+  const { before, after } = scheduleHours(s);
   const extra = Math.max(0, ...after.map((r, h) => r - (before[h] as number)));
   return priced(extra * pod.cpu, (extra * pod.memory) / 2 ** 30, prices);
 }

@@ -748,6 +748,19 @@ describe('guard: a KEDA schedule', () => {
     expect(small.verdict).toBe('unchanged');
     expect(small.notes).toContainEqual({ rule: 'minChangePercent', effect: 'dropped', schedule: true, percent: 10 });
   });
+  it('guards and costs each hour of the week for weekday and weekend sets', () => {
+    // Now: 4 from 09 to 17 every day. Asked: 20 on weekdays 09–17, the floor on weekends.
+    const week = Array.from({ length: 168 }, (_, h) => (Math.floor(h / 24) % 6 !== 0 && h % 24 >= 9 && h % 24 < 17 ? 20 : 2));
+    const d = withSchedule([trig('augur-window-1', 9, 17, 4)], week);
+    // Weekdays may only double (8); weekend hours may fall 30% (4 → 2.8, so 3).
+    expect(d.schedule?.proposed.map((t) => [t.start, t.end, t.desiredReplicas])).toEqual([
+      ['0 9 * * 1-5', '0 17 * * 1-5', 8],
+      ['0 9 * * 0,6', '0 17 * * 0,6', 3],
+    ]);
+    expect(d.notes).toContainEqual(expect.objectContaining({ rule: 'maxStepPercent', effect: 'clamped', schedule: true, week: true }));
+    // Over the 168 hours: 5 × 8 h × +4 and 2 × 8 h × −1 = 144 replica-hours a week, × 0.5 cores.
+    expect(d.cost.cores).toBeCloseTo((144 / 168) * 0.5, 3);
+  });
   it('drops the schedule when allowedChanges leaves it out', () => {
     const d = withSchedule([], need(9, 17, 4), { allowedChanges: ['replicas', 'hpa'] });
     expect(d.schedule).toBeUndefined();

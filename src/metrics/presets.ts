@@ -13,6 +13,7 @@ export function podPattern(t: Pick<TargetConfig, 'kind' | 'name'>): string {
 
 /** `extra`: label matchers of the target's environment (environments.<name>.selector), e.g. cluster="prod-eu". */
 export function presetQuery(metric: MetricName, preset: 'cadvisor' | 'kube-state-metrics', t: TargetConfig, container: string | undefined, extra?: string): string {
+  if (metric === 'replicas') return replicasQuery(preset, t, extra);
   const sel = `namespace="${t.namespace}", pod=~"${podPattern(t)}"${container ? `, container="${container}"` : ', container!="", container!="POD"'}${extra ? `, ${extra}` : ''}`;
   return preset === 'cadvisor' ? cadvisorQuery(metric, sel) : kubeStateMetricsQuery(metric, sel);
 }
@@ -46,6 +47,17 @@ function kubeStateMetricsQuery(metric: MetricName, sel: string): string {
     return `sum(kube_pod_container_status_last_terminated_reason{${sel}, reason="OOMKilled"}) or vector(0)`;
   }
   throw new Error(`kube-state-metrics exports no ${metric === 'memory' ? 'memory' : 'CPU'} usage for ${metric}: use { preset: cadvisor } or a { query } for it`);
+}
+
+/**
+ * The replicas the workload runs, from kube-state-metrics' object state (the controller's count of
+ * its pods, whoever scaled it): the object is named by its own label (deployment= or statefulset=),
+ * not by a pod pattern. max() folds the series of several kube-state-metrics replicas into one.
+ */
+function replicasQuery(preset: 'cadvisor' | 'kube-state-metrics', t: TargetConfig, extra: string | undefined): string {
+  if (preset !== 'kube-state-metrics') throw new Error('cAdvisor exports no replica count: use { preset: kube-state-metrics } or a { query } for replicas');
+  const [metric, label] = t.kind === 'StatefulSet' ? ['kube_statefulset_status_replicas', 'statefulset'] : ['kube_deployment_status_replicas', 'deployment'];
+  return `max(${metric}{namespace="${t.namespace}", ${label}="${t.name}"${extra ? `, ${extra}` : ''}})`;
 }
 
 /** Resolves a configured metric to what a MetricsSource reads. */

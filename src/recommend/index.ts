@@ -24,6 +24,8 @@ export interface RecommendInput {
   cpu?: Series;
   memory?: Series;
   oomKills?: Series;
+  /** Replicas the workload ran over the history (the replicas metric): a schedule is costed above them. */
+  replicas?: Series;
   /** The KEDA ScaledObject of the workload, for schedules (sizing.schedule). */
   scaledObject?: ScaledObjectSite;
   /** Time zone of schedule windows when sizing.schedule.timezone is not set (the config's schedule.timezone). */
@@ -256,6 +258,7 @@ function scheduleFor(b: Basis): ScheduleResult | undefined {
     timezone: sizing.schedule.timezone ?? input.timezone ?? 'UTC',
     maxWindows: sizing.schedule.maxWindows,
     ...(b.calibration ? { sizeSteps: sizeStepsWith(b.forecast, b.calibration, sizing.targetUnderProvisioned) } : {}),
+    ...(input.replicas ? { running: input.replicas } : {}),
   });
 }
 

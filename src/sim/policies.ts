@@ -8,7 +8,7 @@ import { prepareHistory, usableSteps } from '../forecast/clean.js';
 import { allForecasters, selectAugur } from '../forecast/registry.js';
 import { guard } from '../guardrails/index.js';
 import { recommend } from '../recommend/index.js';
-import { hourlyFromTriggers } from '../domain/schedule.js';
+import { hourlyFromTriggers, WEEK_HOURS } from '../domain/schedule.js';
 import { scheduleTriggers } from '../recommend/schedule.js';
 import type { CronWindowTrigger } from '../domain/workload.js';
 import type { Forecast, Forecaster } from '../domain/forecast.js';
@@ -199,8 +199,13 @@ export function augurPolicy(policyOverrides: Partial<typeof POLICY_DEFAULTS> = {
       });
       const proposedDaily = rec.changes.find((c) => c.field === 'replicas')?.proposed;
       if (proposedDaily === undefined) return undefined;
-      const startHour = new Date(ctx.windowStart * 1000).getUTCHours();
-      const toDay = (byUtcHour: number[]) => byUtcHour.map((_, k) => byUtcHour[(startHour + k) % 24] as number);
+      // The applied day's 24 hours, from the schedule's hours of the week (daily triggers repeat every day).
+      const start = new Date(ctx.windowStart * 1000);
+      const startHour = start.getUTCDay() * 24 + start.getUTCHours();
+      const toDay = (triggers: CronWindowTrigger[]) => {
+        const week = hourlyFromTriggers(triggers, 1, WEEK_HOURS);
+        return Array.from({ length: 24 }, (_, k) => week[(startHour + k) % WEEK_HOURS] as number);
+      };
       // Without a clear cycle Augur writes no windows and sizes the count instead: in the
       // schedule scenario that is the day's count in every hour, kept as triggers so the next
       // schedule is guarded against what actually runs.
@@ -208,7 +213,7 @@ export function augurPolicy(policyOverrides: Partial<typeof POLICY_DEFAULTS> = {
       if (inPlace.daily === undefined) {
         // The first applied day sets the starting values, unguarded.
         const first = rec.schedule?.proposed ?? flat(proposedDaily);
-        return { daily: proposedDaily, schedule: toDay(hourlyFromTriggers(first, 1)), state: first };
+        return { daily: proposedDaily, schedule: toDay(first), state: first };
       }
       const decision = guard({
         recommendation: rec,
@@ -223,7 +228,7 @@ export function augurPolicy(policyOverrides: Partial<typeof POLICY_DEFAULTS> = {
       if (decision.verdict === 'hold') return undefined;
       const daily = decision.changes.find((c) => c.field === 'replicas')?.proposed ?? inPlace.daily;
       const next = rec.schedule ? (decision.schedule?.proposed ?? triggers) : flat(daily);
-      return { daily, schedule: toDay(hourlyFromTriggers(next, 1)), state: next };
+      return { daily, schedule: toDay(next), state: next };
     },
   };
 }

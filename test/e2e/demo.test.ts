@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 import { parseMeta } from '../../src/forge/meta.js';
+import { gatewayReplicasCsv } from '../../scripts/demo-replicas.js';
 
 const exec = promisify(execFile);
 
@@ -64,4 +65,19 @@ it('runs one cycle and writes PRs with every part of the body, branches and a da
   expect(gateway).toContain('### Scaling schedule (KEDA cron triggers)');
   expect(gateway).toContain('Times are local to **Europe/London**');
   expect(parseMeta(gateway)?.schedules?.[0]?.file).toBe('apps/gateway/scaledobject.yaml');
+  // Costed above what the cpu trigger already runs each hour (the demo's replica curve), shown next to the windows.
+  expect(gateway).toContain('each hour the most of the cron windows, the floor and what the workload runs then today');
+  expect(gateway).toMatch(/\| Window \| Local time \| Replicas now \| Runs today \| Proposed \|/);
+  expect(gateway).toMatch(/^runs(\s+\d+(\.\d)?){24}$/m);
+  expect(gateway).not.toContain('costed against the floor');
+  // Its trace is quieter on weekends: weekday and weekend windows, each with its own grid.
+  expect(gateway).toContain('weekdays and weekends get windows of their own');
+  expect(gateway).toMatch(/\| `augur-window-\d` \| \d\d:00–\d\d:00 \(days of week 1-5\) \|/);
+  expect(gateway).toMatch(/\| `augur-window-\d` \| \d\d:00–\d\d:00 \(days of week 0,6\) \|/);
+  expect(gateway).toContain('Weekends (Sat, Sun):');
 }, 120_000);
+
+it('ships the demo replica curve as scripts/demo-replicas.ts derives it from the load', () => {
+  const traces = join('config', 'demo', 'traces');
+  expect(readFileSync(join(traces, 'gateway-replicas.csv'), 'utf8')).toBe(gatewayReplicasCsv(readFileSync(join(traces, 'web-requests.csv'), 'utf8')));
+});

@@ -19,8 +19,8 @@ const base: SeriesCase = {
   historyDays: 14,
   policy: { minReplicas: 1, maxReplicas: 50, maxCpuMilli: 8000, minCpuMilli: 10, maxMemoryMi: 32_768, minMemoryMi: 100, up: 100, down: 30, minChangePercent: 10, scaleDownOnEvidenceOnly: true, maxRawChangeFactor: 4, minAccuracy: 0 },
   perReplica: 450,
-  manifest: { hpa: undefined, replicas: 4, cpuRequestMilli: 250, cpuLimitMilli: undefined, memoryRequestMi: 256, memoryLimitMi: undefined, style: 'units' },
-  metrics: { load: trace(1), cpu: { kind: 'absent' }, memory: { kind: 'absent' }, oomKills: { kind: 'absent' } },
+  manifest: { hpa: undefined, keda: undefined, replicas: 4, cpuRequestMilli: 250, cpuLimitMilli: undefined, memoryRequestMi: 256, memoryLimitMi: undefined, style: 'units' },
+  metrics: { load: trace(1), cpu: { kind: 'absent' }, memory: { kind: 'absent' }, oomKills: { kind: 'absent' }, replicas: { kind: 'absent' } },
   match: { load: 1.6 },
 };
 

@@ -10,6 +10,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
+import { parseAllDocuments } from 'yaml';
 import { runCycle } from '../../src/agent/cycle.js';
 import { readSecret } from '../../src/agent/wire.js';
 import type { SecretRef } from '../../src/config/fields.js';
@@ -17,10 +18,11 @@ import { parseConfig } from '../../src/config/load.js';
 import { redactValue } from '../../src/config/redact.js';
 import { effectiveSettings, type Config } from '../../src/config/schema.js';
 import { heldBy, type Change, type Decision } from '../../src/domain/decision.js';
+import { scheduleHours } from '../../src/domain/schedule.js';
 import type { Forge, OpenPullRequest, PullRequestInfo } from '../../src/domain/forge.js';
 import type { BranchState, Logger, MetricsSource, Workspace } from '../../src/domain/ports.js';
 import { MetricsError, type MetricRef, type RangeWindow, type Series } from '../../src/domain/series.js';
-import type { FieldKey } from '../../src/domain/workload.js';
+import type { BlockEdit, FieldKey } from '../../src/domain/workload.js';
 import { parseMeta } from '../../src/forge/meta.js';
 import { isWhole } from '../../src/guardrails/steps.js';
 import { memRepo } from '../../src/manifests/testing.js';
@@ -43,7 +45,8 @@ const traces: number[][] = readdirSync(TRACES)
 const NOW = Date.parse('2026-12-07T09:00:00Z') / 1000;
 const FILE = 'apps/web/deployment.yaml';
 const HPA_FILE = 'apps/web/hpa.yaml';
-const QUERIES = { load: 'fuzz_load', cpu: 'fuzz_cpu', memory: 'fuzz_memory', oomKills: 'fuzz_oom' } as const;
+const KEDA_FILE = 'apps/web/scaledobject.yaml';
+const QUERIES = { load: 'fuzz_load', cpu: 'fuzz_cpu', memory: 'fuzz_memory', oomKills: 'fuzz_oom', replicas: 'fuzz_replicas' } as const;
 type MetricName = keyof typeof QUERIES;
 
 /** How a metric answers: a series, a real trace mutated, an error (maybe echoing a secret), or no such metric configured. */
@@ -75,6 +78,8 @@ export interface SeriesCase {
   perReplica: number;
   manifest: {
     hpa: { min: number; max: number } | undefined;
+    /** A KEDA ScaledObject instead (with a cpu trigger), and sizing.schedule on with this many windows: the schedule and its cost above the replicas metric. */
+    keda: { min: number; max: number | undefined; maxWindows: number } | undefined;
     replicas: number | undefined;
     cpuRequestMilli: number | undefined;
     cpuLimitMilli: number | undefined;
@@ -137,13 +142,14 @@ export const seriesCase: fc.Arbitrary<SeriesCase> = fc
     minAccuracy: fc.oneof(fc.constant(0), fc.constant(0.5), fc.double({ min: 0, max: 1, noNaN: true })),
     perReplica: fc.oneof(fc.double({ min: 1e-3, max: 1e6, noNaN: true }), fc.constantFrom(450, 1, 1e-9, 1e12)),
     hpa: fc.option(fc.tuple(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 60 })), { nil: undefined }),
+    keda: fc.option(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }), fc.integer({ min: 1, max: 6 })), { nil: undefined, freq: 3 }),
     replicas: optionalInt(0, 200),
     cpuRequestMilli: optionalInt(1, 20_000),
     cpuLimitMilli: optionalInt(1, 20_000),
     memoryRequestMi: optionalInt(1, 70_000),
     memoryLimitMi: optionalInt(1, 70_000),
     style: fc.constantFrom<'units' | 'decimal'>('units', 'units', 'decimal'),
-    metrics: fc.record({ load: seriesSpec(false), cpu: seriesSpec(true), memory: seriesSpec(true), oomKills: seriesSpec(true) }),
+    metrics: fc.record({ load: seriesSpec(false), cpu: seriesSpec(true), memory: seriesSpec(true), oomKills: seriesSpec(true), replicas: seriesSpec(true) }),
     match: fc.record({ load: matchFactor, cpu: matchFactor, memory: matchFactor }),
   })
   .map((r): SeriesCase => {
@@ -168,7 +174,8 @@ export const seriesCase: fc.Arbitrary<SeriesCase> = fc
       },
       perReplica: r.perReplica,
       manifest: {
-        hpa: r.hpa ? { min: r.hpa[0], max: r.hpa[0] + r.hpa[1] } : undefined,
+        hpa: r.hpa && !r.keda ? { min: r.hpa[0], max: r.hpa[0] + r.hpa[1] } : undefined,
+        keda: r.keda ? { min: r.keda[0], max: r.keda[1] === undefined ? undefined : r.keda[0] + r.keda[1], maxWindows: r.keda[2] } : undefined,
         replicas: r.replicas,
         cpuRequestMilli: r.cpuRequestMilli,
         cpuLimitMilli: r.cpuLimitMilli,
@@ -248,7 +255,9 @@ function configYaml(c: SeriesCase): string {
     ...metric('cpu'),
     ...metric('memory'),
     ...metric('oomKills'),
+    ...(c.manifest.keda ? metric('replicas') : []),
     `    capacity: { perReplica: ${c.perReplica} }`,
+    ...(c.manifest.keda ? [`    sizing: { schedule: { enabled: true, maxWindows: ${c.manifest.keda.maxWindows} } }`] : []),
   ].join('\n');
 }
 
@@ -267,7 +276,7 @@ function manifestFiles(c: SeriesCase): Record<string, string> {
     '  name: web',
     '  namespace: shop',
     'spec:',
-    ...(m.replicas !== undefined && !m.hpa ? [`  replicas: ${m.replicas}`] : []),
+    ...(m.replicas !== undefined && !m.hpa && !m.keda ? [`  replicas: ${m.replicas}`] : []),
     '  template:',
     '    spec:',
     '      containers:',
@@ -288,6 +297,24 @@ function manifestFiles(c: SeriesCase): Record<string, string> {
       '  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: web }',
       `  minReplicas: ${m.hpa.min}`,
       `  maxReplicas: ${m.hpa.max}`,
+      '',
+    ].join('\n');
+  }
+  if (m.keda) {
+    files[KEDA_FILE] = [
+      'apiVersion: keda.sh/v1alpha1',
+      'kind: ScaledObject',
+      'metadata:',
+      '  name: web',
+      '  namespace: shop',
+      'spec:',
+      '  scaleTargetRef: { name: web }',
+      `  minReplicaCount: ${m.keda.min}`,
+      ...(m.keda.max !== undefined ? [`  maxReplicaCount: ${m.keda.max}`] : []),
+      '  triggers:',
+      '    - type: cpu',
+      '      metricType: Utilization',
+      '      metadata: { value: "60" }',
       '',
     ].join('\n');
   }
@@ -450,8 +477,12 @@ export async function checkSeries(drawn: SeriesCase): Promise<Failure | undefine
   }
   // What was pushed is what was decided, written only in the edited scalars.
   for (const push of workspace.pushed) {
-    const edits = report.proposals.flatMap((p) => p.proposal.items.flatMap((i) => i.edits));
-    const bad = checkEditedFiles(memRepo(files), edits, push.files);
+    const items = report.proposals.flatMap((p) => p.proposal.items);
+    const edits = items.flatMap((i) => i.edits);
+    // A schedule's trigger block: the file is the original with exactly its blocks replaced, and still parses.
+    const blocks = items.flatMap((i) => i.blocks);
+    const scalars = new Map([...push.files].filter(([file]) => !blocks.some((b) => b.file === file)));
+    const bad = checkEditedFiles(memRepo(files), edits, scalars) ?? blockViolation(files, blocks, push.files);
     if (bad) return { kind: 'violation', message: `pushed files: ${bad}` };
   }
   const outputs = [...forge.texts, ...log.lines, ...workspace.pushed.map((p) => p.message), ...report.outcomes.map((o) => o.error ?? '')];
@@ -508,6 +539,30 @@ export function decisionViolation(d: Decision, policy: Policy): string | undefin
     for (const t of d.schedule.proposed) {
       if (!Number.isFinite(t.desiredReplicas) || t.desiredReplicas < 0 || t.desiredReplicas > policy.maxReplicas) return `schedule window ${JSON.stringify(t)} outside [0, ${policy.maxReplicas}]`;
     }
+    // Counting what already runs never makes an hour's change bigger than the triggers' own change.
+    const running = d.schedule.running;
+    if (running && running.some((r) => !Number.isFinite(r) || r < 0)) return `replica curve ${JSON.stringify(running)} not finite and >= 0`;
+    const costed = scheduleHours(d.schedule);
+    const bare = scheduleHours({ ...d.schedule, running: undefined });
+    const h = costed.after.findIndex((a, i) => Math.abs(a - (costed.before[i] as number)) > Math.abs((bare.after[i] as number) - (bare.before[i] as number)) + 1e-9);
+    if (h >= 0) return `hour ${h}: costed above the replica curve it changes ${costed.before[h]} -> ${costed.after[h]}, more than the triggers' ${bare.before[h]} -> ${bare.after[h]}`;
+  }
+  return undefined;
+}
+
+/** What is wrong with the files a schedule's block edits wrote: bytes beyond the blocks, or YAML that no longer parses. */
+function blockViolation(files: Record<string, string>, blocks: BlockEdit[], out: Map<string, string>): string | undefined {
+  for (const file of new Set(blocks.map((b) => b.file))) {
+    const original = files[file];
+    if (original === undefined) return `${file}: a block edit names a file not in the repository`;
+    let expected = original;
+    for (const b of blocks.filter((x) => x.file === file).sort((x, y) => y.range[0] - x.range[0])) {
+      if (original.slice(b.range[0], b.range[1]) !== b.from) return `${file}: ${b.yamlPath}'s range does not hold the block it was located with`;
+      expected = expected.slice(0, b.range[0]) + b.to + expected.slice(b.range[1]);
+    }
+    if (out.get(file) !== expected) return `${file}: differs from the original beyond the trigger block`;
+    const broken = Array.from(parseAllDocuments(expected)).find((d) => d.errors.length > 0);
+    if (broken) return `${file}: no longer parses after the trigger block: ${broken.errors[0]?.message}`;
   }
   return undefined;
 }

@@ -39,6 +39,11 @@ beforeAll(async () => {
       { name: 'container_oom_events_total', labels: POD, csvPath: csv('cadvisor-oom', (t) => (t >= oomFrom ? 3 : 0), 15) },
       { name: 'container_memory_working_set_bytes', labels: POD, csvPath: csv('cadvisor-mem', () => 300 * 2 ** 20) },
       { name: 'container_memory_working_set_bytes', labels: OTHER, csvPath: csv('cadvisor-mem-other', () => 900 * 2 ** 20) },
+      // Replica counts: this Deployment (5, then 8), another Deployment, a StatefulSet of the same name, another cluster.
+      { name: 'kube_deployment_status_replicas', labels: { namespace: 'shop', deployment: 'web', cluster: 'prod-eu' }, csvPath: csv('ksm-replicas', (t) => (t >= oomFrom ? 8 : 5)) },
+      { name: 'kube_deployment_status_replicas', labels: { namespace: 'shop', deployment: 'web', cluster: 'prod-us' }, csvPath: csv('ksm-replicas-us', () => 40) },
+      { name: 'kube_deployment_status_replicas', labels: { namespace: 'shop', deployment: 'webhook', cluster: 'prod-eu' }, csvPath: csv('ksm-replicas-other', () => 30) },
+      { name: 'kube_statefulset_status_replicas', labels: { namespace: 'shop', statefulset: 'web', cluster: 'prod-eu' }, csvPath: csv('ksm-sts-replicas', () => 3) },
     ],
   });
 }, 60_000);
@@ -77,6 +82,17 @@ it('cadvisor reads OOM kills from container_oom_events_total (its own exporter),
 it('cadvisor reads the largest pod working set of this workload', async () => {
   const s = await read('memory', 'cadvisor');
   expect(new Set(s.values)).toEqual(new Set([300 * 2 ** 20]));
+});
+
+it('kube-state-metrics reads the replicas of this Deployment or StatefulSet by its own label, within the environment selector', async () => {
+  const source = new PrometheusSource({ url: prom.url, timeoutMs: 10_000, maxConcurrentQueries: 2 });
+  const window = { start: END - 20 * STEP, end: END, stepSeconds: STEP };
+  const deployment = await source.range(metricRef('replicas', { preset: 'kube-state-metrics' }, target, 'app', 'cluster="prod-eu"'), window);
+  expect(deployment.values.slice(0, 9)).toEqual(Array(9).fill(5));
+  expect(deployment.values.slice(10)).toEqual(Array(11).fill(8));
+  const sts = await source.range(metricRef('replicas', { preset: 'kube-state-metrics' }, { ...target, kind: 'StatefulSet' }, 'app', 'cluster="prod-eu"'), window);
+  expect(new Set(sts.values)).toEqual(new Set([3]));
+  expect(() => metricRef('replicas', { preset: 'cadvisor' }, target, 'app')).toThrow(/cAdvisor exports no replica count.*kube-state-metrics/);
 });
 
 it('kube-state-metrics has no usage metrics: asked for memory, it says which preset to use', () => {

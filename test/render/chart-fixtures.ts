@@ -75,7 +75,7 @@ export function scheduleItem(over: Partial<ChartItem> = {}): ChartItem {
   return replicasItem({
     decision: {
       changes: [],
-      schedule: { timezone: 'Europe/Berlin', floor: 2, ceiling: 20, current: [], proposed: [trigger(1, 7, 10, 6), trigger(2, 22, 2, 4)] },
+      schedule: { timezone: 'Europe/Berlin', floor: 2, ceiling: 20, current: [], proposed: [trigger(1, 7, 10, 6), trigger(2, 22, 2, 4)], hourlyNeed: new Array<number>(24).fill(2) },
     },
     scaledObject: {},
     blocks: [{}],

@@ -1,7 +1,7 @@
 import type { Note } from '../../domain/reasons.js';
-import { hourlyFromTriggers } from '../../domain/schedule.js';
+import { triggerHours } from '../../domain/schedule.js';
 import type { Rule } from '../rule.js';
-import { withHours } from '../scheduleHours.js';
+import { weekOf, withHours } from '../scheduleHours.js';
 import { clampStep, isWhole } from '../steps.js';
 
 /** How far one PR moves a value: fields against Git, a schedule's hours against what they run at now. */
@@ -22,10 +22,10 @@ export const maxStepPercent: Rule = {
     if (notes.length === 0) notes.push({ rule: 'maxStepPercent', effect: 'passed', up: step.up, down: step.down });
     let schedule = draft.schedule;
     if (schedule) {
-      const now = hourlyFromTriggers(schedule.current, schedule.floor);
+      const now = triggerHours(schedule, schedule.current);
       const hours = schedule.hourlyNeed.map((v, h) => clampStep('replicas', now[h] as number, v, step));
       const stepped = hours.flatMap((v, h) => (v !== schedule!.hourlyNeed[h] ? [h] : []));
-      if (stepped.length > 0) notes.push({ rule: 'maxStepPercent', effect: 'clamped', schedule: true, hours: stepped, up: step.up, down: step.down });
+      if (stepped.length > 0) notes.push({ rule: 'maxStepPercent', effect: 'clamped', schedule: true, hours: stepped, ...weekOf(hours), up: step.up, down: step.down });
       schedule = withHours(schedule, hours);
     }
     return { draft: { changes, schedule }, notes };

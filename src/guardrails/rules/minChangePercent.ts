@@ -1,5 +1,5 @@
 import type { Note } from '../../domain/reasons.js';
-import { hourlyFromTriggers } from '../../domain/schedule.js';
+import { triggerHours } from '../../domain/schedule.js';
 import { relChange } from '../../domain/units.js';
 import type { Rule } from '../rule.js';
 
@@ -16,8 +16,8 @@ export const minChangePercent: Rule = {
     let schedule = draft.schedule;
     if (schedule && JSON.stringify(schedule.proposed) === JSON.stringify(schedule.current)) schedule = undefined;
     if (schedule) {
-      const now = hourlyFromTriggers(schedule.current, schedule.floor);
-      const after = hourlyFromTriggers(schedule.proposed, schedule.floor);
+      const now = triggerHours(schedule, schedule.current);
+      const after = triggerHours(schedule, schedule.proposed);
       const moved = after.map((r, h) => Math.abs(r - (now[h] as number)) / Math.max(1, now[h] as number));
       if (Math.max(...moved) * 100 < percent) {
         notes.push({ rule: 'minChangePercent', effect: 'dropped', schedule: true, percent });

@@ -1,7 +1,7 @@
 import type { Note } from '../../domain/reasons.js';
 import { changeKindOf } from '../../domain/workload.js';
 import type { Rule } from '../rule.js';
-import { withHours } from '../scheduleHours.js';
+import { weekOf, withHours } from '../scheduleHours.js';
 
 /** Replica counts and HPA bounds stay within the policy; a schedule's hours also within the ScaledObject's maxReplicaCount. */
 export const minMaxReplicas: Rule = {
@@ -23,7 +23,7 @@ export const minMaxReplicas: Rule = {
       const upper = Math.min(max, schedule.ceiling);
       const hours = schedule.hourlyNeed.map((need) => Math.min(upper, Math.max(min, need)));
       const bounded = hours.flatMap((v, h) => (v !== schedule!.hourlyNeed[h] ? [h] : []));
-      if (bounded.length > 0) notes.push({ rule: 'minReplicas/maxReplicas', effect: 'clamped', schedule: true, hours: bounded, min, upper, max, ceiling: schedule.ceiling });
+      if (bounded.length > 0) notes.push({ rule: 'minReplicas/maxReplicas', effect: 'clamped', schedule: true, hours: bounded, ...weekOf(hours), min, upper, max, ceiling: schedule.ceiling });
       schedule = withHours(schedule, hours);
     }
     return { draft: { changes, schedule }, notes };

@@ -17,6 +17,7 @@ const MAX_SAMPLE: Record<MetricName, number> = {
   memory: 2 ** 50, // bytes of one pod's working set: 1 PiB
   oomKills: 1e6,
   throttling: 1e3, // a share (0..1), some slack for rates
+  replicas: 1e5, // pods of one workload, ten times the most a proposal may carry
 };
 
 /** Largest values a proposal may carry: beyond them the inputs are wrong, whatever the rules clamp to. */
@@ -53,7 +54,7 @@ export function senseOf(metric: MetricName, s: Series): { issue: SenseIssue; cou
 export function excludeSenseless(facts: Facts): { facts: Facts; excluded: Finding[] } {
   const excluded: Finding[] = [];
   const metrics = { ...facts.metrics };
-  for (const name of ['cpu', 'cpuTotal', 'memory', 'oomKills', 'throttling'] as const) {
+  for (const name of ['cpu', 'cpuTotal', 'memory', 'oomKills', 'throttling', 'replicas'] as const) {
     const m = metrics[name];
     if (!m || !('series' in m)) continue;
     const sense = senseOf(name, m.series);
