@@ -9,7 +9,7 @@ import { BODY_LIMIT, buildProposal, renderBody } from './body.js';
 import { renderCharts } from './chart.js';
 import type { ProposalItem } from '../domain/proposal.js';
 import { targetId } from '../domain/workload.js';
-import { hourRanges, hourlyGrid, windowTime } from './schedule.js';
+import { dayNames, hourRanges, hourlyGrid, windowTime } from './schedule.js';
 import { parseMeta } from './meta.js';
 
 const STEP = 300;
@@ -502,8 +502,8 @@ describe('a KEDA schedule in the proposal', () => {
     item.decision.notes = [{ rule: 'minHistory', effect: 'passed', haveSeconds: 20 * 86_400, needSeconds: 86_400 }];
     const text = renderBody(buildProposal('shop/web', 'b', [item], NOW), { baseBranch: 'main' });
     const part = text.slice(text.indexOf('### Scaling schedule'), text.indexOf('```mermaid'));
-    expect(part).toContain('| `augur-window-1` | 07:00–10:00 (days of week 1-5) | 2 | **6** |');
-    expect(part).toContain('| `augur-window-2` | 20:00–24:00 (days of week 0,6) | 2 | **3** |');
+    expect(part).toContain('| `augur-window-1` | 07:00–10:00 (Mon–Fri) | 2 | **6** |');
+    expect(part).toContain('| `augur-window-2` | 20:00–24:00 (Sat–Sun) | 2 | **3** |');
     expect(part).toContain('weekdays and weekends get windows of their own, as their hourly profiles differ by 42% of the mean load, more than the forecast\'s own error (8%)');
     expect(part).toContain('at most 4 windows per day type');
     expect(part).toContain('Weekdays (Mon–Fri):');
@@ -556,10 +556,19 @@ describe('a KEDA schedule in the proposal', () => {
 });
 
 describe('schedule rendering helpers', () => {
+  it('dayNames: cron days of week in words, Monday first, runs joined, the field itself when not plain', () => {
+    expect(dayNames('1-5')).toBe('Mon–Fri');
+    expect(dayNames('0,6')).toBe('Sat–Sun');
+    expect(dayNames('6,7')).toBe('Sat–Sun');
+    expect(dayNames('1,3,5')).toBe('Mon, Wed, Fri');
+    expect(dayNames('0-6')).toBe('Mon–Sun');
+    expect(dayNames('MON-FRI')).toBe('days of week MON-FRI');
+  });
+
   it('windowTime: local times, over midnight, days of week, and the cron text when it is not daily', () => {
     expect(windowTime({ start: '0 7 * * *', end: '30 17 * * *' })).toBe('07:00–17:30');
     expect(windowTime({ start: '0 22 * * *', end: '0 6 * * *' })).toBe('22:00–06:00 (next day)');
-    expect(windowTime({ start: '0 8 * * 1-5', end: '0 18 * * 1-5' })).toBe('08:00–18:00 (days of week 1-5)');
+    expect(windowTime({ start: '0 8 * * 1-5', end: '0 18 * * 1-5' })).toBe('08:00–18:00 (Mon–Fri)');
     expect(windowTime({ start: '*/5 * * * *', end: '0 18 * * *' })).toBe('`*/5 * * * *` to `0 18 * * *`');
   });
 

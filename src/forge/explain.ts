@@ -129,13 +129,19 @@ function scheduleProblem(item: ProposalItem): string {
   return `at ${hourLabel(h, need.length)} ${s.timezone} the forecast needs ${need[h]} replicas; ${now[h]} run then today`;
 }
 
+/** "3 windows", or "3 windows per day type (weekdays, weekends)" when the schedule covers the week's hours. */
+function windows(s: ProposalItem['decision']['schedule']): string {
+  const n = `${s?.maxWindows ?? '?'} windows`;
+  return s && s.hourlyNeed.length === WEEK_HOURS ? `${n} per day type (weekdays, weekends)` : n;
+}
+
 function scheduleSizing(item: ProposalItem): string {
   const e = item.recommendation.evidence;
   const s = item.decision.schedule;
   const u = (v: number) => withUnit(v, item.unit);
   if (e.calibrated)
-    return `each local hour: ⌈the smallest load whose expected share of that hour's intervals above it is at most ${Math.round(e.calibrated.target * 1000) / 10}%, from the residuals of the ${q(e.quantile)} forecast on this workload's backtest ÷ ${u(e.capacityPerReplica)} per replica⌉, cut into at most ${s?.maxWindows ?? '?'} windows above the floor of ${s?.floor ?? '?'}`;
-  return `each local hour: ⌈the ${q(e.quantile)} forecast × ${(1 + e.headroomPercent / 100).toFixed(2)} headroom (at least the ${q(e.maxQuantile)}) ÷ ${u(e.capacityPerReplica)} per replica⌉, cut into at most ${s?.maxWindows ?? '?'} windows above the floor of ${s?.floor ?? '?'}`;
+    return `each local hour: ⌈the smallest load whose expected share of that hour's intervals above it is at most ${Math.round(e.calibrated.target * 1000) / 10}%, from the residuals of the ${q(e.quantile)} forecast on this workload's backtest ÷ ${u(e.capacityPerReplica)} per replica⌉, cut into at most ${windows(s)} above the floor of ${s?.floor ?? '?'}`;
+  return `each local hour: ⌈the ${q(e.quantile)} forecast × ${(1 + e.headroomPercent / 100).toFixed(2)} headroom (at least the ${q(e.maxQuantile)}) ÷ ${u(e.capacityPerReplica)} per replica⌉, cut into at most ${windows(s)} above the floor of ${s?.floor ?? '?'}`;
 }
 
 /** The primary change's arithmetic, and what the guardrails made of it. */

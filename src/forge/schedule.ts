@@ -2,7 +2,7 @@
 // laid out so a reviewer sees in seconds when the workload gets how many replicas, why, what else
 // in the ScaledObject stays as it is, and how to undo it. Pure rendering.
 import { fmt } from '../domain/units.js';
-import { hourlyFromTriggers, scheduleHours, triggerHours, WEEK_HOURS } from '../domain/schedule.js';
+import { DAY_NAMES, hourlyFromTriggers, scheduleHours, triggerHours, WEEK_HOURS } from '../domain/schedule.js';
 import type { CronWindowTrigger, ScaledObjectSite } from '../domain/workload.js';
 import type { ScheduleChange } from '../domain/decision.js';
 import type { Decision } from '../domain/decision.js';
@@ -32,10 +32,31 @@ export function windowTime(t: Pick<CronWindowTrigger, 'start' | 'end'>): string 
   const a = dailyTime(t.start);
   const b = dailyTime(t.end);
   // A day-type window that ends at midnight ends on the next days: 22:00–24:00 on days 1-5 ends at 0:00 on days 2-6.
-  if (a && b && b.minutes === 0 && a.days !== '*' && NEXT_DAYS[a.days] === b.days) return `${clock(a.minutes)}–24:00 (days of week ${a.days})`;
+  if (a && b && b.minutes === 0 && a.days !== '*' && NEXT_DAYS[a.days] === b.days) return `${clock(a.minutes)}–24:00 (${dayNames(a.days)})`;
   if (!a || !b || a.days !== b.days) return `\`${t.start}\` to \`${t.end}\``;
   const overMidnight = b.minutes <= a.minutes;
-  return `${clock(a.minutes)}–${clock(b.minutes)}${overMidnight ? ' (next day)' : ''}${a.days === '*' ? '' : ` (days of week ${a.days})`}`;
+  return `${clock(a.minutes)}–${clock(b.minutes)}${overMidnight ? ' (next day)' : ''}${a.days === '*' ? '' : ` (${dayNames(a.days)})`}`;
+}
+
+/** A cron day-of-week field in words, Monday first: "1-5" → "Mon–Fri", "0,6" → "Sat–Sun"; the field itself when it is not plain numbers. */
+export function dayNames(days: string): string {
+  const set = new Set<number>();
+  for (const part of days.split(',')) {
+    const m = /^(\d)(?:-(\d))?$/.exec(part.trim());
+    if (!m) return `days of week ${days}`;
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    if (from > 7 || to > 7 || to < from) return `days of week ${days}`;
+    for (let d = from; d <= to; d++) set.add(d % 7);
+  }
+  const order = [1, 2, 3, 4, 5, 6, 0].filter((d) => set.has(d));
+  const runs: number[][] = [];
+  for (const d of order) {
+    const run = runs[runs.length - 1];
+    if (run && (run[run.length - 1]! + 1) % 7 === d) run.push(d);
+    else runs.push([d]);
+  }
+  return runs.map((r) => (r.length === 1 ? DAY_NAMES[r[0]!] : `${DAY_NAMES[r[0]!]}–${DAY_NAMES[r[r.length - 1]!]}`)).join(', ');
 }
 
 /** One line per window: "07:00–10:00 → 9". */

@@ -72,8 +72,8 @@ it('runs one cycle and writes PRs with every part of the body, branches and a da
   expect(gateway).not.toContain('costed against the floor');
   // Its trace is quieter on weekends: weekday and weekend windows, each with its own grid.
   expect(gateway).toContain('weekdays and weekends get windows of their own');
-  expect(gateway).toMatch(/\| `augur-window-\d` \| \d\d:00–\d\d:00 \(days of week 1-5\) \|/);
-  expect(gateway).toMatch(/\| `augur-window-\d` \| \d\d:00–\d\d:00 \(days of week 0,6\) \|/);
+  expect(gateway).toMatch(/\| `augur-window-\d` \| \d\d:00–\d\d:00 \(Mon–Fri\) \|/);
+  expect(gateway).toMatch(/\| `augur-window-\d` \| \d\d:00–\d\d:00 \(Sat–Sun\) \|/);
   expect(gateway).toContain('Weekends (Sat, Sun):');
 }, 120_000);
 
