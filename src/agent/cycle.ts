@@ -26,9 +26,10 @@ import type { Facts } from '../domain/facts.js';
 import type { Series } from '../domain/series.js';
 import type { SelectOptions } from '../forecast/select.js';
 import { errorMessage, type CycleDeps } from './deps.js';
-import { gather, gatherCluster, type CycleView } from './gather.js';
+import { gather, gatherCluster, plannedReads, type CycleView } from './gather.js';
+import { BatchedReads } from '../metrics/batch.js';
 import { closeStale, logDecision, publishDashboard, publishProposals, type ProposalResult, type Publishable } from './publish.js';
-import { branchFor, branchPrefixOf, groupKey, workloadIdOf } from './targets.js';
+import { branchFor, branchPrefixOf, environmentSelector, groupKey, workloadIdOf } from './targets.js';
 import { verifyMerged, type VerifyResult } from './verify.js';
 
 export type { CycleDeps } from './deps.js';
@@ -92,7 +93,10 @@ async function cycleSteps(deps: CycleDeps): Promise<CycleReport> {
 
   const clusterRoom = deps.cluster?.clusterHeadroom().catch((err: unknown) => (log.warn({ err: errorMessage(err) }, 'cluster headroom unavailable'), undefined));
   const selected = config.targets.filter((t) => inShard(deps, t) && (!deps.only || deps.only.includes(targetId(t))));
-  const evaluated = await mapBounded(selected, CONCURRENCY, (t) => evaluate(t, deps, view, clusterRoom));
+  // The cycle's preset reads, planned before the first one so a namespace's are read in a few queries.
+  const batched = new BatchedReads(deps.metrics, plannedReads(deps, selected), log);
+  const evaluated = await mapBounded(selected, CONCURRENCY, (t) => evaluate(t, { ...deps, metrics: batched }, view, clusterRoom, batched));
+  log.info({ batchedQueries: batched.counts.batched, perTargetQueries: batched.counts.perTarget }, 'metrics read');
   const keyOf = (id: WorkloadId) => groupKey(config, config.targets.find((t) => targetId(t) === targetId(id))!);
   const limited = limit(evaluated, prs, deps, keyOf);
   for (const t of limited) logDecision(deps, t.outcome);
@@ -109,11 +113,12 @@ async function cycleSteps(deps: CycleDeps): Promise<CycleReport> {
 }
 
 /** One target through gather, decide and admit; an unexpected failure is the target's error, not the cycle's. */
-async function evaluate(t: TargetConfig, deps: CycleDeps, view: CycleView, clusterRoom: Promise<Headroom | undefined> | undefined): Promise<Publishable> {
+async function evaluate(t: TargetConfig, deps: CycleDeps, view: CycleView, clusterRoom: Promise<Headroom | undefined> | undefined, batched?: BatchedReads): Promise<Publishable> {
   const target = workloadIdOf(t);
   const key = groupKey(deps.config, t);
   try {
-    const facts = await gather(t, deps, view);
+    const extra = environmentSelector(deps.config, t);
+    const facts = await gather(t, deps, view).finally(() => batched?.release({ ...t, ...(extra ? { extra } : {}) }));
     const { policy, sizing } = effectiveSettings(deps.config, t);
     const loadUnit = t.metrics.load.unit ?? ('preset' in t.metrics.load ? 'cores' : undefined);
     const settings = { policy, sizing, capacity: t.capacity, timezone: deps.config.schedule.timezone, ...(loadUnit ? { loadUnit } : {}) };
