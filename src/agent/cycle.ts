@@ -236,6 +236,7 @@ function readOnce(repo: RepoView): RepoView {
   const texts = new Map<string, string | undefined>();
   const lists = new Map<string, string[]>();
   return {
+    snapshot: true,
     read(path) {
       if (!texts.has(path)) texts.set(path, repo.read(path));
       return texts.get(path);

@@ -167,12 +167,12 @@ it('a batch that fails otherwise is the error of each of its members', async () 
 it('drops a batch once its members have read or let go, so a cycle holds only the batches in flight', async () => {
   const mem = (t: TargetConfig, c?: string) => metricRef('memory', { preset: 'cadvisor' }, t, c);
   const batched = new BatchedReads(source(), READERS.map(([t]) => ({ ref: mem(t), window: WINDOW })), silent);
-  const [[web], [api], [db]] = READERS;
-  await batched.range(mem(web!, 'app'), WINDOW);
-  batched.release(api!); // api's gather ended before its memory read (e.g. its load failed)
-  await batched.range(mem(db!, 'postgres'), WINDOW);
+  const [web, api, db] = READERS.map(([t]) => t) as [TargetConfig, TargetConfig, TargetConfig];
+  await batched.range(mem(web, 'app'), WINDOW);
+  batched.release(api); // api's gather ended before its memory read (e.g. its load failed)
+  await batched.range(mem(db, 'postgres'), WINDOW);
   // Every member is done: a read now (none is planned) is its own query, not a kept batch.
-  await batched.range(mem(web!, 'app'), WINDOW);
+  await batched.range(mem(web, 'app'), WINDOW);
   expect(proxy.seen.map((r) => r.method)).toEqual(['POST', 'GET']);
   expect(batched.counts).toEqual({ batched: 1, perTarget: 1 });
 });
