@@ -24,6 +24,7 @@ import { decide, type Decided, type ForecastFn, type Settings } from './decide.j
 import { SelectionPool } from './selectionPool.js';
 import type { Facts } from '../domain/facts.js';
 import type { Series } from '../domain/series.js';
+import type { Forecast } from '../domain/forecast.js';
 import type { SelectOptions } from '../forecast/select.js';
 import { errorMessage, type CycleDeps } from './deps.js';
 import { gather, gatherCluster, plannedReads, type CycleView } from './gather.js';
@@ -135,12 +136,23 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, view: CycleView, clust
     // Only a proposal carries its evidence (the series and the forecast, for the PR body and chart) past
     // this point: every other target keeps its decision alone, so a cycle's memory grows with its
     // proposals, not with the fleet.
-    const item = decided.evidence && decided.decision.verdict === 'propose' ? { target, decision: decided.decision, ...decided.evidence, ...(cluster ? { cluster } : {}) } : undefined;
+    const item = decided.evidence && decided.decision.verdict === 'propose' ? { target, decision: decided.decision, ...decided.evidence, forecast: withoutCalibration(decided.evidence.forecast), ...(cluster ? { cluster } : {}) } : undefined;
     return { outcome, key, ...(item ? { item } : {}), ...(live ? { live } : {}) };
   } catch (err) {
     deps.log.error({ target: targetId(target), err: errorMessage(err) }, 'target failed');
     return { outcome: { target, findings: [], error: errorMessage(err) }, key };
   }
+}
+
+/**
+ * The forecast as a PR shows it: without the backtest's held-out steps (Accuracy.calibration,
+ * about 5,000 numbers), which only the sizing reads and which would otherwise be kept for every
+ * proposal until the limits are applied after the last target.
+ */
+function withoutCalibration(fc: Forecast): Forecast {
+  if (!fc.accuracy?.calibration) return fc;
+  const { calibration: _dropped, ...accuracy } = fc.accuracy;
+  return { ...fc, accuracy };
 }
 
 /**

@@ -197,5 +197,7 @@ export function combine(columns: LabelledColumns, read: PresetRead, shape: Prese
     }
   }
   if (shape.orZero) for (let i = 0; i < n; i++) if (values[i] !== values[i]) values[i] = 0;
-  return { timestamps: columns.timestamps.slice(), values, stepSeconds: columns.stepSeconds };
+  // The grid is the batch's, shared by its members' series (nothing writes a series' timestamps):
+  // one array per window instead of one per workload and metric kept until the cycle's end.
+  return { timestamps: columns.timestamps, values, stepSeconds: columns.stepSeconds };
 }

@@ -92,6 +92,7 @@ export class PrometheusSource implements MetricsSource {
   private readonly retryBaseMs: number;
   private readonly maxPoints: number;
   private readonly semaphore: Semaphore;
+  private lastGrid?: { key: string; timestamps: number[] };
 
   constructor(private readonly opts: PrometheusSourceOptions) {
     const url = opts.url.trim().replace(/\/+$/, '');
@@ -165,7 +166,7 @@ export class PrometheusSource implements MetricsSource {
         ref,
       );
     }
-    return { timestamps: gridTimestamps(window, n), values, stepSeconds: step };
+    return { timestamps: this.grid(window, n), values, stepSeconds: step };
   }
 
   /**
@@ -212,7 +213,18 @@ export class PrometheusSource implements MetricsSource {
     } finally {
       signal?.removeEventListener('abort', onCallerAbort);
     }
-    return { stepSeconds: step, timestamps: gridTimestamps(window, n), series: [...columns.values()] };
+    return { stepSeconds: step, timestamps: this.grid(window, n), series: [...columns.values()] };
+  }
+
+  /**
+   * The window's timestamps, one array shared by every series read over the same window (a cycle
+   * reads every target over the same one; nothing writes a series' timestamps): a proposal's four
+   * series kept until publish hold one grid between them, not four.
+   */
+  private grid(window: RangeWindow, n: number): number[] {
+    const key = `${window.start}/${window.end}/${window.stepSeconds}`;
+    if (this.lastGrid?.key !== key) this.lastGrid = { key, timestamps: gridTimestamps(window, n) };
+    return this.lastGrid.timestamps;
   }
 
   /** One chunk: waits for a slot per attempt, retries transient failures with backoff. */
