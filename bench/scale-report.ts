@@ -36,7 +36,7 @@ function rowCells(size: number, which: string, r: CycleRun, base: CycleRun | und
   ];
 }
 
-export function renderScale(res: ScaleResult, meta: { date: string; command: string; seconds: number; loadStart: number[]; loadEnd: number[]; startup?: { result: ScaleResult; command: string }; note?: string }): string {
+export function renderScale(res: ScaleResult, meta: { date: string; command: string; seconds: number; loadStart: number[]; loadEnd: number[]; startup?: { result: ScaleResult; command: string }; note?: string; baseline?: string }): string {
   const out: string[] = [SCALE_HEADING, ''];
   const cpus = os.cpus();
   out.push(
@@ -44,14 +44,15 @@ export function renderScale(res: ScaleResult, meta: { date: string; command: str
     '',
     `- **Date:** ${meta.date}`,
     `- **Machine:** ${cpus[0]?.model.trim() ?? 'unknown CPU'} × ${cpus.length} logical CPUs, ${num(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()} ${os.arch()}; Node ${process.version}`,
-    `- **Load average (1 min) at start / end:** ${num(meta.loadStart[0] ?? 0)} / ${num(meta.loadEnd[0] ?? 0)} on ${cpus.length} CPUs. **The machine was shared** with other engineers' test runs while this ran: wall times (and, less, CPU seconds) are inflated by the wait for a core; compare the ratios, measured against a baseline run in the same minutes on the same data.`,
-    `- **Code measured:** \`${res.currentRef.slice(0, 12)}\`${res.dirty ? ' plus uncommitted changes in src/ or bench/' : ''}; **baseline:** \`${res.baselineRef.slice(0, 12)}\` (main before issue 12's changes, extracted with \`git archive\` and run the same way).`,
+    `- **Load average (1 min) at start / end:** ${num(meta.loadStart[0] ?? 0)} / ${num(meta.loadEnd[0] ?? 0)} on ${cpus.length} CPUs. **The machine was shared** with other engineers' test runs while this ran: wall times (and, less, CPU seconds) are inflated by the wait for a core; ${meta.baseline ? 'compare the CPU-second ratios first: the baseline is an earlier run (below), not one in the same minutes' : 'compare the ratios, measured against a baseline run in the same minutes on the same data'}.`,
+    `- **Code measured:** \`${res.currentRef.slice(0, 12)}\`${res.dirty ? ' plus uncommitted changes in src/ or bench/' : ''}; **baseline:** \`${res.baselineRef.slice(0, 12)}\` (${meta.baseline ?? "main before issue 12's changes, extracted with \`git archive\` and run the same way"}).`,
     `- **Run time:** ${num(meta.seconds)} s`,
     ...(meta.note ? [`- **Note:** ${meta.note}`] : []),
     '',
-    '**Scenario.** A real Prometheus (the Debian package, 2.42) backfilled with `promtool tsdb create-blocks-from openmetrics` with 14 days + 1 hour at 5-minute steps of three gauges per workload: load (requests/s), the busiest pod\'s CPU cores and its memory working set. Each workload takes one of the 37 real traces of `../shared/traces` (round robin), its own 14-day window into it (up to two weeks earlier), its own scale (mean load 5 to 2,000 log-uniform) and capacity per replica; CPU and memory follow the load per pod with ±5% noise. 50 workloads per namespace; one plain Deployment manifest per workload in a local git repository; the local forge; no cluster. `augur plan -c FILE --now T --json` (evaluates every target, writes nothing to Git, the forge or a cluster) runs as a child process under `/usr/bin/time -v`, through a counting HTTP proxy in front of Prometheus. Each target reads 4 series (load, CPU, memory from explicit queries; OOM kills from the kube-state-metrics preset, which answers `vector(0)` here), 4,032 points each. The guardrails file has two freeze windows (a weekly cron window and a date range), checked on every target and active at neither clock.',
+    '**Scenario.** A real Prometheus (the Debian package, 2.42) backfilled with `promtool tsdb create-blocks-from openmetrics` with 14 days + 1 hour at 5-minute steps of three gauges per workload: load (requests/s), the busiest pod\'s CPU cores and its memory working set. Each workload takes one of the 37 real traces of `../shared/traces` (round robin), its own 14-day window into it (up to two weeks earlier), its own scale (mean load 5 to 2,000 log-uniform) and capacity per replica; CPU and memory follow the load per pod with ±5% noise. 50 workloads per namespace; one plain Deployment manifest per workload in a local git repository; the local forge; no cluster. `augur plan -c FILE --now T --json` (evaluates every target, writes nothing to Git, the forge or a cluster) runs as a child process under `/usr/bin/time -v`, through a counting HTTP proxy in front of Prometheus. Each target reads 4 series (load, CPU, memory from explicit queries; OOM kills from the kube-state-metrics preset, which answers `vector(0)` here), 4,032 points each; the presets of a namespace\'s workloads are read in batches (one query per 24 workloads, `src/metrics/batch.ts`), the explicit queries one per target and metric. The guardrails file has two freeze windows (a weekly cron window and a date range), checked on every target and active at neither clock.',
     '',
-    '**First cycle**: at 2026-11-30T06:00Z with no selection state: every workload selects its model (every candidate backtested at 3 origins, then the winner refit). **Steady-state cycle**: one hour later, on the same data (the history moved by 12 points). The current code keeps its selections in `state.dir` (`selections.json`), so its steady cycle refits; the baseline keeps none between processes, so its steady cycle selects every workload again.',
+    '**First cycle**: at 2026-11-30T06:00Z with no selection state: every workload selects its model (every candidate backtested at 3 origins, then the winner refit). **Steady-state cycle**: one hour later, on the same data (the history moved by 12 points). The current code keeps its selections in `state.dir` (`selections.json`), so its steady cycle refits; ' +
+      (meta.baseline ? 'so did the baseline (an earlier run of code that keeps them too).' : 'the baseline keeps none between processes, so its steady cycle selects every workload again.'),
     '',
   );
   out.push('**What each figure means.** *wall s*: elapsed time of the `augur plan` process, start to exit (Node start-up, git clone, every read, every decision, the JSON report). *CPU s*: user + system seconds of that process and the git processes it waited for. *CPU ms / workload*: CPU s ÷ workloads. *peak RSS*: the largest resident set of that process or of any one of its children (`/usr/bin/time`\'s maximum resident set size; git\'s are far smaller). *Prometheus requests*: HTTP requests the proxy forwarded during the cycle, and how many of the range queries had already been asked in the same cycle (same query, start, end, step). *MiB from Prometheus*: response bytes as sent (Prometheus compresses when asked). *Prometheus CPU s*: CPU seconds the Prometheus server used during the cycle (from /proc). *selected*: workloads that ran a full selection in the cycle (from the state file; the rest refitted their kept model). *× baseline*: the current code\'s figure ÷ the baseline\'s for the same cycle and size (for the steady cycle, the baseline\'s steady cycle where it ran, else its first cycle, which does the same work).');
@@ -141,7 +142,7 @@ function verdicts(rows: ScaleRow[], one?: ScaleRow): string[] {
   }
   {
     out.push(
-      `  Why: the steady cycle selected nothing and still cost the CPU per workload above, so keeping selections (this issue's persisted state) removes the selection's share and no more, and the steady cycle's ${num(((rows[rows.length - 1]?.current.steady.cpuSeconds ?? NaN) / (rows[rows.length - 1]?.size ?? NaN)) * 1000)} ms per workload is ${num(((rows[rows.length - 1]?.current.steady.cpuSeconds ?? NaN) / (rows[rows.length - 1]?.size ?? NaN)) * 1000 / ((t.steadyWallSeconds * 2 * 1000) / t.size))}× the ${num((t.steadyWallSeconds * 2 * 1000) / t.size)} ms that ${t.steadyWallSeconds} s for ${t.size.toLocaleString('en-US')} workloads leaves on 2 cores; what remains per target (the manifest search parses the YAML beside each workload, the history is cleaned and refitted, four JSON responses are decoded into objects per sample, the report) runs on the event loop, one core: the worker pool (one thread per CPU) takes only the selections, and adds each worker's heap to the first cycle's peak. Memory grows with the fleet because a cycle keeps each proposal's evidence (the series and forecast for the PR body) until publish, and here nearly every target proposes before the PRs-per-hour limit holds it, and because the selection state holds each workload's backtest calibration rows (about 5,000 numbers per workload).`,
+      `  Why: the steady cycle selected nothing and still cost the CPU per workload above, so keeping selections (this issue's persisted state) removes the selection's share and no more, and the steady cycle's ${num(((rows[rows.length - 1]?.current.steady.cpuSeconds ?? NaN) / (rows[rows.length - 1]?.size ?? NaN)) * 1000)} ms per workload is ${num(((rows[rows.length - 1]?.current.steady.cpuSeconds ?? NaN) / (rows[rows.length - 1]?.size ?? NaN)) * 1000 / ((t.steadyWallSeconds * 2 * 1000) / t.size))}× the ${num((t.steadyWallSeconds * 2 * 1000) / t.size)} ms that ${t.steadyWallSeconds} s for ${t.size.toLocaleString('en-US')} workloads leaves on 2 cores; what remains per target (three explicit queries decoded by prometheus-query into an object per sample, as only preset reads are batched and decoded into typed arrays; the history cleaned and refitted; recommending, the guardrails, the report) runs on the event loop, one core: the worker pool (one thread per CPU) takes only the selections, and adds each worker's heap to the first cycle's peak. Memory grows with the fleet because a cycle keeps each proposal's evidence (four series of 4,032 points and the forecast, for the PR body) until the limits are applied after the last target, and here nearly every target proposes before the PRs-per-hour limit holds it, and because the selection state holds each workload's backtest calibration rows (about 5,000 numbers per workload).`,
     );
   }
   const repeated = rows.reduce((n, r) => n + r.current.first.prom.repeated + r.current.steady.prom.repeated, 0);
@@ -190,6 +191,17 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
   // More results (e.g. a larger size run separately) join the table: SCALE_MORE=a.json,b.json.
   for (const more of (process.env.SCALE_MORE ?? '').split(',').filter(Boolean)) res.rows.push(...(JSON.parse(readFileSync(more, 'utf8')) as ScaleResult).rows);
   if (process.env.SCALE_REF) Object.assign(res, { currentRef: process.env.SCALE_REF, dirty: false });
+  // An earlier run as the baseline (SCALE_BEFORE=file.json, SCALE_BEFORE_NOTE=what it was): its
+  // current code's rows, size by size, stand where a baseline run of this one would.
+  if (process.env.SCALE_BEFORE) {
+    const before = JSON.parse(readFileSync(process.env.SCALE_BEFORE, 'utf8')) as ScaleResult;
+    for (const r of res.rows) {
+      const b = before.rows.find((x) => x.size === r.size);
+      if (b) r.baseline = b.current;
+      else delete r.baseline;
+    }
+    res.baselineRef = before.currentRef;
+  }
   const load = (process.env.SCALE_LOAD ?? '').split(',').map(Number);
   const section = renderScale(res, {
     date: process.env.SCALE_DATE ?? new Date().toISOString(),
@@ -198,6 +210,7 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
     loadStart: [load[0] ?? NaN],
     loadEnd: [load[1] ?? NaN],
     ...(process.env.SCALE_NOTE ? { note: process.env.SCALE_NOTE } : {}),
+    ...(process.env.SCALE_BEFORE_NOTE ? { baseline: process.env.SCALE_BEFORE_NOTE } : {}),
     ...(startupFile ? { startup: { result: JSON.parse(readFileSync(startupFile, 'utf8')) as ScaleResult, command: process.env.SCALE_STARTUP_COMMAND ?? 'BENCH_SCALE=1 npm run bench -- --scale' } } : {}),
   });
   writeScaleSection(section);

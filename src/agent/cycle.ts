@@ -24,11 +24,13 @@ import { decide, type Decided, type ForecastFn, type Settings } from './decide.j
 import { SelectionPool } from './selectionPool.js';
 import type { Facts } from '../domain/facts.js';
 import type { Series } from '../domain/series.js';
+import type { Forecast } from '../domain/forecast.js';
 import type { SelectOptions } from '../forecast/select.js';
 import { errorMessage, type CycleDeps } from './deps.js';
-import { gather, gatherCluster, type CycleView } from './gather.js';
+import { gather, gatherCluster, plannedReads, type CycleView } from './gather.js';
+import { BatchedReads } from '../metrics/batch.js';
 import { closeStale, logDecision, publishDashboard, publishProposals, type ProposalResult, type Publishable } from './publish.js';
-import { branchFor, branchPrefixOf, groupKey, workloadIdOf } from './targets.js';
+import { branchFor, branchPrefixOf, environmentSelector, groupKey, workloadIdOf } from './targets.js';
 import { verifyMerged, type VerifyResult } from './verify.js';
 
 export type { CycleDeps } from './deps.js';
@@ -92,7 +94,10 @@ async function cycleSteps(deps: CycleDeps): Promise<CycleReport> {
 
   const clusterRoom = deps.cluster?.clusterHeadroom().catch((err: unknown) => (log.warn({ err: errorMessage(err) }, 'cluster headroom unavailable'), undefined));
   const selected = config.targets.filter((t) => inShard(deps, t) && (!deps.only || deps.only.includes(targetId(t))));
-  const evaluated = await mapBounded(selected, CONCURRENCY, (t) => evaluate(t, deps, view, clusterRoom));
+  // The cycle's preset reads, planned before the first one so a namespace's are read in a few queries.
+  const batched = new BatchedReads(deps.metrics, plannedReads(deps, selected), log);
+  const evaluated = await mapBounded(selected, CONCURRENCY, (t) => evaluate(t, { ...deps, metrics: batched }, view, clusterRoom, batched));
+  log.info({ batchedQueries: batched.counts.batched, perTargetQueries: batched.counts.perTarget }, 'metrics read');
   const keyOf = (id: WorkloadId) => groupKey(config, config.targets.find((t) => targetId(t) === targetId(id))!);
   const limited = limit(evaluated, prs, deps, keyOf);
   for (const t of limited) logDecision(deps, t.outcome);
@@ -109,11 +114,12 @@ async function cycleSteps(deps: CycleDeps): Promise<CycleReport> {
 }
 
 /** One target through gather, decide and admit; an unexpected failure is the target's error, not the cycle's. */
-async function evaluate(t: TargetConfig, deps: CycleDeps, view: CycleView, clusterRoom: Promise<Headroom | undefined> | undefined): Promise<Publishable> {
+async function evaluate(t: TargetConfig, deps: CycleDeps, view: CycleView, clusterRoom: Promise<Headroom | undefined> | undefined, batched?: BatchedReads): Promise<Publishable> {
   const target = workloadIdOf(t);
   const key = groupKey(deps.config, t);
   try {
-    const facts = await gather(t, deps, view);
+    const extra = environmentSelector(deps.config, t);
+    const facts = await gather(t, deps, view).finally(() => batched?.release({ ...t, ...(extra ? { extra } : {}) }));
     const { policy, sizing } = effectiveSettings(deps.config, t);
     const loadUnit = t.metrics.load.unit ?? ('preset' in t.metrics.load ? 'cores' : undefined);
     const settings = { policy, sizing, capacity: t.capacity, timezone: deps.config.schedule.timezone, ...(loadUnit ? { loadUnit } : {}) };
@@ -130,12 +136,23 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, view: CycleView, clust
     // Only a proposal carries its evidence (the series and the forecast, for the PR body and chart) past
     // this point: every other target keeps its decision alone, so a cycle's memory grows with its
     // proposals, not with the fleet.
-    const item = decided.evidence && decided.decision.verdict === 'propose' ? { target, decision: decided.decision, ...decided.evidence, ...(cluster ? { cluster } : {}) } : undefined;
+    const item = decided.evidence && decided.decision.verdict === 'propose' ? { target, decision: decided.decision, ...decided.evidence, forecast: withoutCalibration(decided.evidence.forecast), ...(cluster ? { cluster } : {}) } : undefined;
     return { outcome, key, ...(item ? { item } : {}), ...(live ? { live } : {}) };
   } catch (err) {
     deps.log.error({ target: targetId(target), err: errorMessage(err) }, 'target failed');
     return { outcome: { target, findings: [], error: errorMessage(err) }, key };
   }
+}
+
+/**
+ * The forecast as a PR shows it: without the backtest's held-out steps (Accuracy.calibration,
+ * about 5,000 numbers), which only the sizing reads and which would otherwise be kept for every
+ * proposal until the limits are applied after the last target.
+ */
+function withoutCalibration(fc: Forecast): Forecast {
+  if (!fc.accuracy?.calibration) return fc;
+  const { calibration: _dropped, ...accuracy } = fc.accuracy;
+  return { ...fc, accuracy };
 }
 
 /**
@@ -231,6 +248,7 @@ function readOnce(repo: RepoView): RepoView {
   const texts = new Map<string, string | undefined>();
   const lists = new Map<string, string[]>();
   return {
+    snapshot: true,
     read(path) {
       if (!texts.has(path)) texts.set(path, repo.read(path));
       return texts.get(path);

@@ -12,6 +12,8 @@ import type { Decided } from './decide.js';
 import { errorMessage, type CycleDeps } from './deps.js';
 import { locateWorkload } from '../manifests/index.js';
 import { describeRef } from '../metrics/grid.js';
+import type { PlannedRead } from '../metrics/batch.js';
+import type { RangeWindow } from '../domain/series.js';
 import { manifestSpecOf, resolveMetric, workloadIdOf } from './targets.js';
 
 /** What every target of a cycle shares: the checkout at the base commit and Augur's PRs. */
@@ -33,7 +35,8 @@ export async function gather(t: TargetConfig, deps: CycleDeps, view: CycleView):
   if (!load) return facts;
   facts.metrics.load = load;
   if ('error' in load) return facts;
-  const optional: MetricName[] = ['cpu', 'memory', 'oomKills', ...('targetUtilization' in t.capacity ? (['cpuTotal'] as const) : []), ...(costsSchedule(deps, t, manifest.site) ? (['replicas'] as const) : [])];
+  // The replica history is not planned for batching: it is one series per workload, not per pod.
+  const optional: MetricName[] = [...optionalMetrics(t), ...(costsSchedule(deps, t, manifest.site) ? (['replicas'] as const) : [])];
   const reads = await Promise.all(optional.map(read));
   optional.forEach((name, i) => {
     const r = reads[i];
@@ -63,14 +66,37 @@ function locate(repo: RepoView, id: WorkloadId, t: TargetConfig): Facts['manifes
   return { site, files };
 }
 
+/** The metrics gather reads after the load, when the load could be read. */
+function optionalMetrics(t: TargetConfig): MetricName[] {
+  return ['cpu', 'memory', 'oomKills', ...('targetUtilization' in t.capacity ? (['cpuTotal'] as const) : [])];
+}
+
+/** The window of a metric read: the configured history, ending at the cycle's clock. */
+function metricWindow(now: number, m: { step: number; history: number }): RangeWindow {
+  const end = Math.floor(now / m.step) * m.step;
+  return { start: end - m.history + m.step, end, stepSeconds: m.step };
+}
+
+/**
+ * Every metric read gather() will make for these targets this cycle (the container not yet known:
+ * it comes from the manifest), so a batching source can plan its queries before the first read.
+ */
+export function plannedReads(deps: Pick<CycleDeps, 'config' | 'now'>, targets: readonly TargetConfig[]): PlannedRead[] {
+  return targets.flatMap((t) =>
+    (['load', ...optionalMetrics(t)] as MetricName[]).flatMap((name) => {
+      const m = resolveMetric(deps.config, t, name, undefined);
+      return m ? [{ ref: m.ref, window: metricWindow(deps.now, m) }] : [];
+    }),
+  );
+}
+
 /** One metric over the configured history, ending at the cycle's clock; undefined when the target has none. */
 async function readMetric(deps: CycleDeps, t: TargetConfig, name: MetricName, container: string | undefined): Promise<MetricRead | undefined> {
   const m = resolveMetric(deps.config, t, name, container);
   if (!m) return undefined;
   const source = 'promql' in m.ref ? m.ref.promql : describeRef(m.ref);
-  const end = Math.floor(deps.now / m.step) * m.step;
   try {
-    return { series: await deps.metrics.range(m.ref, { start: end - m.history + m.step, end, stepSeconds: m.step }, deps.signal), source };
+    return { series: await deps.metrics.range(m.ref, metricWindow(deps.now, m), deps.signal), source };
   } catch (err) {
     return { error: errorMessage(err), source };
   }

@@ -28,9 +28,14 @@ export function manifestSpecOf(t: TargetConfig): ManifestSpec {
 export function resolveMetric(config: Config, t: TargetConfig, name: MetricName, container: string | undefined): { ref: MetricRef; step: number; history: number } | undefined {
   const configured = t.metrics[name] ?? defaultPreset(name, config);
   if (!configured) return undefined;
-  const ref = metricRef(name, configured, t, container, t.environment !== undefined ? config.environments[t.environment]?.selector : undefined);
+  const ref = metricRef(name, configured, t, container, environmentSelector(config, t));
   if ('file' in ref && config.metrics.file) return { ref, step: config.metrics.file.step, history: config.metrics.file.history };
   return { ref, step: config.prometheus?.step ?? 300, history: config.prometheus?.history ?? 14 * 86_400 };
+}
+
+/** The label matchers of the target's environment, added to its preset queries. */
+export function environmentSelector(config: Config, t: Pick<TargetConfig, 'environment'>): string | undefined {
+  return t.environment !== undefined ? config.environments[t.environment]?.selector : undefined;
 }
 
 function defaultPreset(name: MetricName, config: Config): TargetConfig['metrics']['cpu'] {

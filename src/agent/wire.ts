@@ -43,6 +43,11 @@ class RoutingSource implements MetricsSource {
     if (!source) throw new MetricsError(`no ${'file' in ref ? 'metrics.file' : 'prometheus'} section in the guardrails file for ${JSON.stringify(ref)}`, ref);
     return source.range(ref, window, signal);
   }
+  /** Grouped reads (metrics/batch.ts) are Prometheus': a file source has none, and its refs never batch. */
+  get rangeBy() {
+    const p = this.prometheus;
+    return p?.rangeBy ? (promql: string, window: RangeWindow, signal?: AbortSignal) => p.rangeBy!(promql, window, signal) : undefined;
+  }
 }
 
 /** The metrics of one cycle; `budget` is the cycle's retries, longest wait and deadline. */

@@ -1,5 +1,5 @@
 // The ports: what the core asks of the edges. One interface each; adapters implement them.
-import type { MetricRef, RangeWindow, Series } from './series.js';
+import type { LabelledColumns, MetricRef, RangeWindow, Series } from './series.js';
 import type { RepoView } from './workload.js';
 
 /**
@@ -9,6 +9,8 @@ import type { RepoView } from './workload.js';
  */
 export interface MetricsSource {
   range(ref: MetricRef, window: RangeWindow, signal?: AbortSignal): Promise<Series>;
+  /** Every series of one query, keyed by labels (what a batched read asks); sources that cannot leave it out. */
+  rangeBy?(promql: string, window: RangeWindow, signal?: AbortSignal): Promise<LabelledColumns>;
 }
 
 export interface Logger {

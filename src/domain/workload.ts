@@ -149,6 +149,8 @@ export interface RepoView {
   read(path: string): string | undefined;
   /** Repository-relative paths of the files and directories directly inside a directory ("" for the root), .git left out. */
   list(dir: string): string[];
+  /** Its files do not change while it lives (a cycle's view of the base commit): searches across it may be kept. */
+  readonly snapshot?: boolean;
 }
 
 /** One in-place scalar edit. */

@@ -49,7 +49,8 @@ export function fillGaps(series: Series): { series: Series; missing: number; int
 
   const m = n - first;
   const out = new Array<number>(m);
-  const ts = timestamps.slice(first, n);
+  // The grid itself when nothing is cut off: series read over one window share it (metrics/prometheus.ts).
+  const ts = first === 0 && n === timestamps.length ? timestamps : timestamps.slice(first, n);
   const day = dailySteps(stepSeconds);
   let interpolated = 0;
   let i = 0;

@@ -46,6 +46,37 @@ export function parseText(path: string, text: string): ParsedFile {
   return { path, text, docs, errors };
 }
 
+/**
+ * Files parsed from one RepoView (a cycle's checkout), shared by every Ctx over it: a file's YAML
+ * is parsed once per cycle, not once per target that reads it (a directory of 50 workloads was
+ * parsed 50 times, once per workload looking for its HPA among the siblings). Checked by text, so
+ * a view whose file changed parses it again. The parsed files are frozen (nothing edits a
+ * document: edits are text splices, see edit.ts) and the most recently used few hundred are kept,
+ * so memory follows the targets in flight, not the repository.
+ */
+const PARSED_PER_VIEW = 512;
+const parsedByView = new WeakMap<RepoView, Map<string, ParsedFile>>();
+/** Searches across a snapshot view (Ctx.yamlFilesMentioning), kept while the view lives. */
+const searchesByView = new WeakMap<RepoView, Map<string, readonly string[]>>();
+
+export function parseShared(repo: RepoView, path: string, text: string): ParsedFile {
+  let cache = parsedByView.get(repo);
+  if (!cache) parsedByView.set(repo, (cache = new Map()));
+  const hit = cache.get(path);
+  if (hit && hit.text === text) {
+    cache.delete(path); // most recently used last
+    cache.set(path, hit);
+    return hit;
+  }
+  const parsed = parseText(path, text);
+  Object.freeze(parsed.docs);
+  Object.freeze(parsed.errors);
+  Object.freeze(parsed);
+  cache.set(path, parsed);
+  if (cache.size > PARSED_PER_VIEW) cache.delete(cache.keys().next().value!);
+  return parsed;
+}
+
 /** Per-call state: the repository, the files read (in order) and notes collected on the way. */
 export class Ctx {
   readonly filesRead: string[] = [];
@@ -88,7 +119,7 @@ export class Ctx {
       this.cache.set(p, null);
       return undefined;
     }
-    const parsed = parseText(p, text);
+    const parsed = parseShared(this.repo, p, text);
     this.cache.set(p, parsed);
     if (!this.filesRead.includes(p)) this.filesRead.push(p);
     return parsed;
@@ -110,6 +141,25 @@ export class Ctx {
       .map(normPath)
       .filter(isYamlFile)
       .sort();
+  }
+
+  /**
+   * YAML files under a directory whose text mentions `word` and is at most `maxBytes` long: the
+   * candidates of a search across the repository. Kept per snapshot view, so a cycle walks the
+   * repository once for all its targets rather than once per target.
+   */
+  yamlFilesMentioning(dir: string, word: string, maxBytes: number): string[] {
+    const find = () => this.yamlFilesUnder(dir).filter((p) => {
+      const text = this.text(p);
+      return text !== undefined && text.length <= maxBytes && text.includes(word);
+    });
+    if (!this.repo.snapshot) return find();
+    let kept = searchesByView.get(this.repo);
+    if (!kept) searchesByView.set(this.repo, (kept = new Map()));
+    const key = JSON.stringify([dir, word, maxBytes]);
+    let found = kept.get(key);
+    if (!found) kept.set(key, (found = Object.freeze(find())));
+    return [...found];
   }
 
   /**

@@ -7,7 +7,8 @@
 // retried with exponential backoff; query errors (HTTP 4xx) fail at once with Prometheus' message.
 
 import { PrometheusDriver, type PrometheusConnectionOptions, type QueryResult } from 'prometheus-query';
-import { MetricsError, type MetricRef, type RangeWindow, type Series } from '../domain/series.js';
+import { MetricsError, type LabelledColumns, type MetricRef, type RangeWindow, type Series } from '../domain/series.js';
+import { decodeMatrix } from './matrix.js';
 import { type MetricsSource } from '../domain/ports.js';
 import {
   PROMETHEUS_MAX_POINTS,
@@ -72,7 +73,12 @@ interface Failure {
   /** What to do about it, appended after the attempt count. */
   hint?: string;
   retryAfterMs?: number;
+  /** Prometheus refused the query itself (HTTP 400 or 422: bad data, too many samples), not the request. */
+  rejected?: boolean;
 }
+
+/** Prometheus refused the query (HTTP 400 or 422), e.g. a batched read that would load too many samples. */
+export class QueryRejectedError extends MetricsError {}
 
 interface SeriesData {
   labels: string;
@@ -86,6 +92,7 @@ export class PrometheusSource implements MetricsSource {
   private readonly retryBaseMs: number;
   private readonly maxPoints: number;
   private readonly semaphore: Semaphore;
+  private lastGrid?: { key: string; timestamps: number[] };
 
   constructor(private readonly opts: PrometheusSourceOptions) {
     const url = opts.url.trim().replace(/\/+$/, '');
@@ -159,22 +166,81 @@ export class PrometheusSource implements MetricsSource {
         ref,
       );
     }
-    return { timestamps: gridTimestamps(window, n), values, stepSeconds: step };
+    return { timestamps: this.grid(window, n), values, stepSeconds: step };
+  }
+
+  /**
+   * A query whose many series are wanted (a batched read, `sum by (pod, container) (...)`), as
+   * columns on the window's grid. Read over HTTP directly rather than through prometheus-query,
+   * which builds an object per sample: the answer is decoded into Float64Arrays as it is scanned
+   * (metrics/matrix.ts). POST, so a long pod regex never meets a URL length limit. The same
+   * chunks, semaphore, retries and errors as range().
+   */
+  async rangeBy(query: string, window: RangeWindow, signal?: AbortSignal): Promise<LabelledColumns> {
+    const ref: MetricRef = { promql: query };
+    const n = windowPoints(window, ref);
+    const step = window.stepSeconds;
+    const columns = new Map<string, { labels: Record<string, string>; values: Float64Array }>();
+    const column = (labels: Record<string, string>): Float64Array => {
+      const key = labelSet(undefined, labels);
+      let c = columns.get(key);
+      if (!c) columns.set(key, (c = { labels, values: new Float64Array(n).fill(NaN) }));
+      return c.values;
+    };
+    if (signal?.aborted) throw this.abortedError(ref, signal);
+    const ac = new AbortController();
+    const onCallerAbort = () => ac.abort(abortReason(signal));
+    signal?.addEventListener('abort', onCallerAbort, { once: true });
+    try {
+      await Promise.all(
+        splitWindow(window, this.maxPoints).map(async (chunk) => {
+          try {
+            const text = await this.fetchChunk(ref, query, chunk, step, ac.signal, (q, c, st, sig) => this.requestText(q, c, st, sig));
+            try {
+              decodeMatrix(text, { start: chunk.start, stepSeconds: step, points: chunk.points, firstIndex: chunk.firstIndex, column });
+            } catch (err) {
+              throw new MetricsError(`the answer of Prometheus at ${this.url} to query ${JSON.stringify(query)} is not a Prometheus matrix: ${(err as Error).message}`, ref);
+            }
+          } catch (err) {
+            ac.abort(err);
+            throw err;
+          }
+        }),
+      );
+    } catch (err) {
+      if (signal?.aborted) throw this.abortedError(ref, signal);
+      throw err;
+    } finally {
+      signal?.removeEventListener('abort', onCallerAbort);
+    }
+    return { stepSeconds: step, timestamps: this.grid(window, n), series: [...columns.values()] };
+  }
+
+  /**
+   * The window's timestamps, one array shared by every series read over the same window (a cycle
+   * reads every target over the same one; nothing writes a series' timestamps): a proposal's four
+   * series kept until publish hold one grid between them, not four.
+   */
+  private grid(window: RangeWindow, n: number): number[] {
+    const key = `${window.start}/${window.end}/${window.stepSeconds}`;
+    if (this.lastGrid?.key !== key) this.lastGrid = { key, timestamps: gridTimestamps(window, n) };
+    return this.lastGrid.timestamps;
   }
 
   /** One chunk: waits for a slot per attempt, retries transient failures with backoff. */
-  private async fetchChunk(
+  private async fetchChunk<T = SeriesData[]>(
     ref: MetricRef,
     query: string,
     chunk: Chunk,
     step: number,
     signal: AbortSignal,
-  ): Promise<SeriesData[]> {
+    request: (query: string, chunk: Chunk, step: number, signal: AbortSignal) => Promise<T> = (q, c, st, sig) => this.request(q, c, st, sig) as Promise<T>,
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const release = await this.semaphore.acquire(signal);
       let failure: Failure;
       try {
-        return await this.request(query, chunk, step, signal);
+        return await request(query, chunk, step, signal);
       } catch (err) {
         if (signal.aborted) throw signal.reason;
         failure = this.classify(err, query);
@@ -184,7 +250,8 @@ export class PrometheusSource implements MetricsSource {
       if (!failure.retryable || attempt >= this.retries) {
         const tries = attempt + 1;
         const after = failure.retryable ? ` after ${tries} attempt${tries === 1 ? '' : 's'}` : '';
-        throw new MetricsError(`${failure.message}${after}${failure.hint ? `; ${failure.hint}` : ''}`, ref);
+        const message = `${failure.message}${after}${failure.hint ? `; ${failure.hint}` : ''}`;
+        throw failure.rejected ? new QueryRejectedError(message, ref) : new MetricsError(message, ref);
       }
       const backoff = this.retryBaseMs * 2 ** attempt;
       let delay = Math.min(MAX_BACKOFF_MS, backoff / 2 + (Math.random() * backoff) / 2);
@@ -241,6 +308,52 @@ export class PrometheusSource implements MetricsSource {
     }
   }
 
+  /**
+   * One HTTP range query with fetch, its body as text. Failures are thrown in prometheus-query's
+   * shape (DriverError) so classify() words and retries them as it does the driver's.
+   */
+  private async requestText(query: string, chunk: Chunk, step: number, signal: AbortSignal): Promise<string> {
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new Error(`timed out after ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
+    const body = new URLSearchParams({ query, start: String(chunk.start), end: String(chunk.end), step: String(step), timeout: `${Math.max(1, Math.ceil(this.opts.timeoutMs / 1000))}s` });
+    try {
+      let res: Response;
+      let text: string;
+      try {
+        res = await fetch(`${this.url}/api/v1/query_range`, {
+          method: 'POST',
+          headers: { 'User-Agent': USER_AGENT, 'Content-Type': 'application/x-www-form-urlencoded', ...this.opts.headers },
+          body,
+          signal: AbortSignal.any([signal, timeout.signal]),
+        });
+        text = await res.text();
+      } catch (err) {
+        if (timeout.signal.aborted && !signal.aborted) throw { status: 'error', errorType: 'timeout_error', error: `no answer within ${this.opts.timeoutMs} ms` } satisfies DriverError;
+        if (signal.aborted) throw err;
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        throw { status: 'error', errorType: 'network_error', error: cause?.message ?? (err as Error).message, ...(cause?.code ? { code: cause.code } : {}) } satisfies DriverError;
+      }
+      if (res.ok) return text;
+      const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+      let prom: { errorType?: string; error?: string } = {};
+      try {
+        prom = JSON.parse(text) as typeof prom;
+      } catch {
+        // Not Prometheus' JSON (a proxy's page): its start is the message.
+      }
+      const error = prom.error ?? `${res.statusText || 'error'}${text ? ` - ${text.replace(/\s+/g, ' ').trim().slice(0, 200)}` : ''}`;
+      throw {
+        status: 'error',
+        errorType: 'http_error',
+        error,
+        httpStatus: res.status,
+        prometheus: { ...(prom.errorType ? { errorType: prom.errorType } : {}), error, ...(retryAfterMs !== undefined ? { augurRetryAfterMs: retryAfterMs } : {}) },
+      } satisfies DriverError;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private classify(thrown: unknown, query: string): Failure {
     const where = `Prometheus at ${this.url}`;
     if (!isDriverError(thrown)) {
@@ -292,7 +405,7 @@ export class PrometheusSource implements MetricsSource {
             message: `${where} has no query API here (${detail}); the url must be the server's base URL (the API is read from <url>/api/v1)`,
           };
         }
-        return { retryable: false, message: `${where} rejected query ${JSON.stringify(query)}: ${err.error} (HTTP ${status}${promType})` };
+        return { retryable: false, message: `${where} rejected query ${JSON.stringify(query)}: ${err.error} (HTTP ${status}${promType})`, rejected: status === 400 || status === 422 };
       }
       case 'client_error': {
         const body = typeof err.data === 'string' ? ` (it starts with ${JSON.stringify(err.data.replace(/\s+/g, ' ').trim().slice(0, 80))})` : '';

@@ -76,7 +76,7 @@ it('cadvisor reads OOM kills from container_oom_events_total (its own exporter),
   const s = await read('oomKills', 'cadvisor');
   expect(Math.max(...s.values)).toBeGreaterThan(2); // the counter rose by 3
   expect(s.values.slice(0, 5)).toEqual(Array(5).fill(0));
-  expect(metricRef('oomKills', { preset: 'cadvisor' }, target, 'app')).toEqual({ promql: expect.stringContaining('container_oom_events_total') });
+  expect(metricRef('oomKills', { preset: 'cadvisor' }, target, 'app')).toMatchObject({ promql: expect.stringContaining('container_oom_events_total') });
 });
 
 it('cadvisor reads the largest pod working set of this workload', async () => {

@@ -8,7 +8,7 @@ import { scaledObjectSite } from '../keda.js';
 import type { ManifestSpec } from '../spec.js';
 import { dirOf, normPath } from '../paths.js';
 import type { Ctx, Lookup, ParsedFile } from '../yaml-util.js';
-import { NONE, asSeq, fileAt, getKey, insertionInMap, parseText, startOf } from '../yaml-util.js';
+import { NONE, asSeq, fileAt, getKey, insertionInMap, parseShared, startOf } from '../yaml-util.js';
 import type { ContainerChoice, HpaFound, ResourceDoc } from '../workload.js';
 import {
   CONTAINER_FIELDS,
@@ -199,11 +199,11 @@ function searchRepository(ctx: Ctx, id: WorkloadId, wl: ResourceDoc): HpaFound |
     return type && nsOk(doc.namespace) ? [{ doc, type }] : [];
   });
   const found: HpaFound[] = [];
-  for (const path of ctx.yamlFilesUnder('')) {
+  for (const path of ctx.yamlFilesMentioning('', 'scaleTargetRef', MAX_SEARCH_BYTES)) {
     if (dirOf(path) === dir) continue;
     const text = ctx.peek(path);
-    if (text === undefined || text.length > MAX_SEARCH_BYTES || !text.includes('scaleTargetRef') || !text.includes(id.name)) continue;
-    const quick = parseText(path, text);
+    if (text === undefined || !text.includes(id.name)) continue;
+    const quick = parseShared(ctx.repo, path, text);
     if (quick.errors.length > 0 || claims(quick).length === 0) continue;
     const f = ctx.parsed(path);
     if (f) found.push(...claims(f));

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { decodeMatrix, MatrixFormatError, type MatrixSink } from './matrix.js';
+
+/** A sink over a 4-point grid at 60 s from t=1000, columns by label set. */
+function sink(points = 4, firstIndex = 0) {
+  const cols = new Map<string, Float64Array>();
+  const s: MatrixSink = {
+    start: 1000,
+    stepSeconds: 60,
+    points,
+    firstIndex,
+    column: (labels) => {
+      const k = JSON.stringify(labels);
+      let c = cols.get(k);
+      if (!c) cols.set(k, (c = new Float64Array(points + firstIndex).fill(NaN)));
+      return c;
+    },
+  };
+  return { s, cols };
+}
+
+describe('decodeMatrix', () => {
+  it('writes each sample at its grid index, as JSON.parse would read it', () => {
+    const { s, cols } = sink();
+    const text = JSON.stringify({
+      status: 'success',
+      data: {
+        resultType: 'matrix',
+        result: [
+          { metric: { pod: 'web-a', container: 'app' }, values: [[1000, '1.5'], [1120, '2e-3'], [1180.000, '-4']] },
+          { metric: { pod: 'we"b}]-b', container: 'x\\y' }, values: [[1060, 'NaN'], [1120, '+Inf'], [1180, '7']] },
+        ],
+      },
+      warnings: ['a [warning] with {brackets}'],
+    });
+    expect(decodeMatrix(text, s)).toBe(2);
+    expect([...cols.get(JSON.stringify({ pod: 'web-a', container: 'app' }))!]).toEqual([1.5, NaN, 0.002, -4]);
+    // Non-finite values are missing samples; labels with quotes and brackets are read whole.
+    expect([...cols.get(JSON.stringify({ pod: 'we"b}]-b', container: 'x\\y' }))!]).toEqual([NaN, NaN, NaN, 7]);
+  });
+
+  it('places a later chunk after the earlier ones and drops samples off its grid; reads whitespace and any key order', () => {
+    const { s, cols } = sink(2, 3);
+    const text = ' { "data" : { "result" : [ { "values" : [ [ 940 , "9" ] , [ 1000 , "1" ] , [ 1060 , "2" ] , [ 1120 , "3" ] ] , "metric" : { } } ] , "resultType" : "matrix" } , "status" : "success" } ';
+    decodeMatrix(text, s);
+    expect([...cols.get('{}')!]).toEqual([NaN, NaN, NaN, 1, 2]);
+  });
+
+  it('an empty matrix is no series', () => {
+    expect(decodeMatrix('{"status":"success","data":{"resultType":"matrix","result":[]}}', sink().s)).toBe(0);
+  });
+
+  it('refuses what is not a matrix answer, saying where', () => {
+    expect(() => decodeMatrix('{"status":"success","data":{"resultType":"vector","result":[]}}', sink().s)).toThrow(/expected a matrix .*"vector"/);
+    expect(() => decodeMatrix('<html>502</html>', sink().s)).toThrow(MatrixFormatError);
+    expect(() => decodeMatrix('{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1000,"1"]', sink().s)).toThrow(/at character/);
+    expect(() => decodeMatrix('{"status":"success"}', sink().s)).toThrow(/no data.result/);
+  });
+});
