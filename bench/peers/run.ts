@@ -98,8 +98,9 @@ function score(acc: Accuracy | undefined, extra: Partial<ModelScore> = {}): Mode
 function scoreModel(f: Forecaster, series: Series, opts: { horizonSteps: number; quantiles: number[]; origins: number }, extra?: Partial<ModelScore>): ModelScore {
   const t0 = performance.now();
   try {
+    const acc = backtest(f, series, opts);
     // A peer's own fit time (extra.seconds, R's clock) wins over this replay's.
-    return { seconds: (performance.now() - t0) / 1000 / opts.origins, ...score(backtest(f, series, opts), extra) };
+    return { seconds: (performance.now() - t0) / 1000 / opts.origins, ...score(acc, extra) };
   } catch (e) {
     if (e instanceof ForecastError) return { error: e.message };
     throw e;
