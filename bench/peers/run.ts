@@ -179,7 +179,15 @@ export async function runPeers(argv: readonly string[]): Promise<void> {
     if (!file || !existsSync(file)) throw new Error(`--from needs a saved run (e.g. ${LAST_RUN})`);
     run = JSON.parse(readFileSync(file, 'utf8')) as PeerRun;
   } else {
-    const r = ensurePeerDeps();
+    let r: string;
+    try {
+      r = ensurePeerDeps();
+    } catch (e) {
+      // Said plainly, without a stack: nothing was measured and BENCHMARKS.md is left as it is.
+      process.stderr.write(`augur bench --peers: ${(e as Error).message.trim()}\n`);
+      process.exitCode = 1;
+      return;
+    }
     const origins = envNumber('BENCH_PEERS_ORIGINS', DEFAULT_ORIGINS);
     const jobs = envNumber('BENCH_PEERS_JOBS', 2);
     const timeout = envNumber('BENCH_PEERS_TIMEOUT', 180);
