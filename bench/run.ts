@@ -7,6 +7,10 @@
 //   npm run bench -- --scale                               only the scale scenario (bench/scale.ts: a real
 //                                                          Prometheus, 100 to 5,000 workloads; BENCH_SCALE=100,1000
 //                                                          picks sizes); replaces only the "Scale" section
+//   npm run bench -- --peers                               only the peer benchmark (bench/peers/: R's forecast
+//                                                          package and Prophet through Rscript against Augur on
+//                                                          ../shared/traces; installs R when missing); replaces
+//                                                          only the "Peers" section
 //
 // Sections: 1. forecast throughput (bench/forecast.ts), 2. whole cycles on the demo
 // (bench/cycle.ts, in a child process so its peak RSS is its own), 3. memory per
@@ -26,6 +30,7 @@ import { renderTargets, runTargets, TARGETS, type TargetRuns } from './targets.j
 import { runScale, scaleSizes } from './scale.js';
 import { currentScaleSection, renderScale, writeScaleSection } from './scale-report.js';
 import { currentSizingSection } from './sizing.js';
+import { currentPeersSection } from './peers/report.js';
 import { bytes, hasGc, HISTORY_STEPS, HORIZON_STEPS, loadPool, num, QUANTILES, ROOT, spread, summarize, table, TRACE_DIRS, type Pool, type Summary } from './lib.js';
 
 const COMMAND = 'npm run bench   # = node --expose-gc --import tsx bench/run.ts';
@@ -75,6 +80,7 @@ async function scaleOnly(): Promise<void> {
 
 async function main(): Promise<void> {
   if (process.argv.includes('--scale')) return scaleOnly();
+  if (process.argv.includes('--peers')) return (await import('./peers/run.js')).runPeers(process.argv);
   const started = performance.now();
   const loadStart = os.loadavg();
   log(`augur bench${quick ? ' (quick: fewer repetitions, BENCHMARKS.md not written)' : ''}`);
@@ -113,7 +119,9 @@ async function main(): Promise<void> {
     const scale = currentScaleSection();
     // So does the sizing section (bench/sizing.ts: two simulate runs of its own).
     const sizing = currentSizingSection();
-    writeFileSync(join(ROOT, 'BENCHMARKS.md'), `${md}\n${sizing ? `\n${sizing.trimEnd()}\n` : ''}${scale ? `\n${scale.trimEnd()}\n` : ''}`);
+    // And the peers section (bench/peers/: R and Prophet fits, a run of their own).
+    const peers = currentPeersSection();
+    writeFileSync(join(ROOT, 'BENCHMARKS.md'), `${md}\n${sizing ? `\n${sizing.trimEnd()}\n` : ''}${peers ? `\n${peers.trimEnd()}\n` : ''}${scale ? `\n${scale.trimEnd()}\n` : ''}`);
     log(`wrote ${join(ROOT, 'BENCHMARKS.md')} (${seconds.toFixed(0)} s)`);
   }
 }

@@ -11,7 +11,8 @@
 # - Go with the Sprig and yaml.v2 sources (golang-go, golang-github-masterminds-sprig-dev,
 #   golang-gopkg-yaml.v2-dev): test/deploy builds its Helm template engine
 #   (test/deploy/helm-engine) from them, as no helm binary can be installed here.
-# Whatever is missing is installed with apt-get, in one update and one install.
+# Whatever is missing is installed with apt-get, in one update and one install (scripts/apt.sh,
+# which also waits while another apt-get or dpkg holds a package lock).
 #
 # The prometheus and etcd-server packages' postinst scripts enable and try to start services (on
 # :9090 and :2379). The tests never use them (they start their own on free loopback ports), so the start is
@@ -19,19 +20,15 @@
 # deb-systemd-invoke) and, should a service be running anyway, it is stopped. Recommends
 # (prometheus-node-exporter, another service; chromium's extra fonts and drivers) are not installed.
 #
-# Another apt-get or dpkg may hold the package locks (an unattended upgrade, a second checkout
-# running the same script): apt-get waits for the dpkg lock (DPkg::Lock::Timeout), and a run that
-# still cannot get a lock (apt-get update never waits for the lists lock) is retried every
-# APT_LOCK_POLL_SECONDS (default 5) until APT_LOCK_WAIT_SECONDS (default 600) have passed, instead
-# of failing at once. test/scripts/ensure-test-deps.test.ts runs it against an apt-get that
-# holds the lock.
+# test/scripts/ensure-test-deps.test.ts runs it against an apt-get that holds the lock.
 #
 # Idempotent: when every tool is there it only prints what it found and exits.
 set -euo pipefail
 
+# shellcheck source=scripts/apt.sh
+. "${BASH_SOURCE[0]%/*}/apt.sh"
+
 CHROMIUM=/usr/bin/chromium
-LOCK_WAIT="${APT_LOCK_WAIT_SECONDS:-600}"
-LOCK_POLL="${APT_LOCK_POLL_SECONDS:-5}"
 GOCODE=/usr/share/gocode/src
 
 packages=()
@@ -76,23 +73,13 @@ if ! command -v apt-get >/dev/null 2>&1; then
     "install them by hand: Prometheus (>= 2.24, with promtool, both on PATH), Chromium (at $CHROMIUM), etcd, openssl, xz, curl, Go with Sprig v3 and yaml.v2 in $GOCODE" >&2
   exit 1
 fi
-
-SUDO=()
-if [ "$(id -u)" -ne 0 ]; then
-  if ! command -v sudo >/dev/null 2>&1; then
-    echo "ensure-test-deps: need root to install ${packages[*]}, and sudo is not available" >&2
-    exit 1
-  fi
-  SUDO=(sudo)
-fi
+apt_root ensure-test-deps "${packages[@]}" || exit 1
 
 # Keep the prometheus package's postinst from starting the service. Only create policy-rc.d when
 # there is none (container images often ship one already) and remove only what we created.
 policy="${POLICY_RC_D:-/usr/sbin/policy-rc.d}"
 created_policy=0
-log="$(mktemp)"
 cleanup() {
-  rm -f "$log"
   if [ "$created_policy" -eq 1 ]; then
     ${SUDO[@]+"${SUDO[@]}"} rm -f "$policy" || true
   fi
@@ -105,33 +92,8 @@ if [ ! -e "$policy" ]; then
   created_policy=1
 fi
 
-# apt-get with its arguments, retried while another process holds an apt or dpkg lock. Output
-# goes to $log; returns apt-get's status once it fails for another reason or the wait is over.
-apt_get() {
-  local deadline=$((SECONDS + LOCK_WAIT)) said=0
-  while :; do
-    if ${SUDO[@]+"${SUDO[@]}"} env DEBIAN_FRONTEND=noninteractive \
-      apt-get -q -o DPkg::Lock::Timeout="$LOCK_WAIT" "$@" >"$log" 2>&1; then
-      return 0
-    fi
-    if ! grep -qE 'Could not get lock|Unable to lock|Unable to acquire the dpkg frontend lock' "$log" \
-      || [ "$SECONDS" -ge "$deadline" ]; then
-      return 1
-    fi
-    if [ "$said" -eq 0 ]; then
-      echo "ensure-test-deps: another apt-get or dpkg holds a package lock; waiting up to ${LOCK_WAIT}s" >&2
-      said=1
-    fi
-    sleep "$LOCK_POLL"
-  done
-}
-
 export DEBIAN_FRONTEND=noninteractive
-if ! { apt_get update && apt_get install -y --no-install-recommends "${packages[@]}"; }; then
-  cat "$log" >&2
-  echo "ensure-test-deps: apt-get install ${packages[*]} failed (output above)" >&2
-  exit 1
-fi
+apt_install ensure-test-deps "${packages[@]}" || exit 1
 
 # Belt and braces: if a service got started anyway (policy ignored), stop it so nothing is left on
 # :9090. `systemctl is-active` fails harmlessly where systemd is not running.
