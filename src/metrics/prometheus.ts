@@ -129,34 +129,13 @@ export class PrometheusSource implements MetricsSource {
     const values = new Array<number>(n).fill(NaN);
     const seen = new Map<string, number>(); // label set -> samples
     let chunksDone = 0;
-
-    // One controller for this call: a failing chunk cancels its siblings, the caller's signal cancels all.
-    const ac = new AbortController();
-    const onCallerAbort = () => ac.abort(abortReason(signal));
-    if (signal?.aborted) throw this.abortedError(ref, signal);
-    signal?.addEventListener('abort', onCallerAbort, { once: true });
-
-    try {
-      await Promise.all(
-        chunks.map(async (chunk) => {
-          try {
-            const series = await this.fetchChunk(ref, query, chunk, step, ac.signal);
-            for (const s of series) seen.set(s.labels, (seen.get(s.labels) ?? 0) + s.timestamps.length);
-            chunksDone++;
-            if (seen.size > 1) throw this.tooManySeries(ref, window, seen, chunksDone < chunks.length);
-            for (const s of series) place(values, s, chunk, step);
-          } catch (err) {
-            ac.abort(err);
-            throw err;
-          }
-        }),
-      );
-    } catch (err) {
-      if (signal?.aborted) throw this.abortedError(ref, signal);
-      throw err;
-    } finally {
-      signal?.removeEventListener('abort', onCallerAbort);
-    }
+    await this.eachChunk(ref, chunks, signal, async (chunk, chunkSignal) => {
+      const series = await this.fetchChunk(ref, query, chunk, step, chunkSignal);
+      for (const s of series) seen.set(s.labels, (seen.get(s.labels) ?? 0) + s.timestamps.length);
+      chunksDone++;
+      if (seen.size > 1) throw this.tooManySeries(ref, window, seen, chunksDone < chunks.length);
+      for (const s of series) place(values, s, chunk, step);
+    });
 
     if (seen.size === 0) {
       throw new MetricsError(
@@ -187,20 +166,31 @@ export class PrometheusSource implements MetricsSource {
       if (!c) columns.set(key, (c = { labels, values: new Float64Array(n).fill(NaN) }));
       return c.values;
     };
+    await this.eachChunk(ref, splitWindow(window, this.maxPoints), signal, async (chunk, chunkSignal) => {
+      const text = await this.fetchChunk(ref, query, chunk, step, chunkSignal, (q, c, st, sig) => this.requestText(q, c, st, sig));
+      try {
+        decodeMatrix(text, { start: chunk.start, stepSeconds: step, points: chunk.points, firstIndex: chunk.firstIndex, column });
+      } catch (err) {
+        throw new MetricsError(`the answer of Prometheus at ${this.url} to query ${JSON.stringify(query)} is not a Prometheus matrix: ${(err as Error).message}`, ref);
+      }
+    });
+    return { stepSeconds: step, timestamps: this.grid(window, n), series: [...columns.values()] };
+  }
+
+  /**
+   * Runs `each` on every chunk of a read at once, under one controller for the call: a failing
+   * chunk cancels its siblings, the caller's signal cancels all (and is what the error then says).
+   */
+  private async eachChunk<C>(ref: MetricRef, chunks: readonly C[], signal: AbortSignal | undefined, each: (chunk: C, signal: AbortSignal) => Promise<void>): Promise<void> {
     if (signal?.aborted) throw this.abortedError(ref, signal);
     const ac = new AbortController();
     const onCallerAbort = () => ac.abort(abortReason(signal));
     signal?.addEventListener('abort', onCallerAbort, { once: true });
     try {
       await Promise.all(
-        splitWindow(window, this.maxPoints).map(async (chunk) => {
+        chunks.map(async (chunk) => {
           try {
-            const text = await this.fetchChunk(ref, query, chunk, step, ac.signal, (q, c, st, sig) => this.requestText(q, c, st, sig));
-            try {
-              decodeMatrix(text, { start: chunk.start, stepSeconds: step, points: chunk.points, firstIndex: chunk.firstIndex, column });
-            } catch (err) {
-              throw new MetricsError(`the answer of Prometheus at ${this.url} to query ${JSON.stringify(query)} is not a Prometheus matrix: ${(err as Error).message}`, ref);
-            }
+            await each(chunk, ac.signal);
           } catch (err) {
             ac.abort(err);
             throw err;
@@ -213,7 +203,6 @@ export class PrometheusSource implements MetricsSource {
     } finally {
       signal?.removeEventListener('abort', onCallerAbort);
     }
-    return { stepSeconds: step, timestamps: this.grid(window, n), series: [...columns.values()] };
   }
 
   /**
