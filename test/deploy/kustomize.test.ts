@@ -238,9 +238,11 @@ describe('the agent workload', () => {
     expect(strip(pod)).toEqual(strip(deployment.spec.template.spec));
   });
 
-  it('runs as the image user: the Dockerfile runs as `node` (uid 1000 in node:20-bookworm-slim)', () => {
+  it('runs as the image user: the Dockerfile runs as `node` (uid 1000 in the official node:20 bookworm-slim images)', () => {
     const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim\s*$/m);
+    // The runtime stage (the last FROM) is the official Node image, whose `node` user the pod's runAsUser names.
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20\.\d+\.\d+-bookworm-slim@sha256:[0-9a-f]{64}\s*$/m);
+    expect([...dockerfile.matchAll(/^FROM (.+)$/gm)].at(-1)?.[1]?.trim()).toBe('${NODE_IMAGE}');
     expect(dockerfile).toMatch(/^USER node\s*$/m);
     expect(dockerfile).toMatch(/TMPDIR=\/tmp/);
   });
