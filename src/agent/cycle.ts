@@ -17,7 +17,7 @@ import type { CostDelta } from '../domain/money.js';
 import { targetId, type RepoView, type WorkloadId } from '../domain/workload.js';
 import type { TargetOutcome } from '../forge/dashboard.js';
 import { selectAugur } from '../forecast/registry.js';
-import { applyLimits, type ForgeLoad } from '../guardrails/index.js';
+import { fleetLimiter, type ForgeLoad } from '../guardrails/index.js';
 import { shardOf } from '../cluster/shard.js';
 import { admit } from './admit.js';
 import { decide, type Decided, type ForecastFn, type Settings } from './decide.js';
@@ -32,6 +32,7 @@ import { BatchedReads } from '../metrics/batch.js';
 import { closeStale, logDecision, publishDashboard, publishProposals, type ProposalResult, type Publishable } from './publish.js';
 import { branchFor, branchPrefixOf, environmentSelector, groupKey, workloadIdOf } from './targets.js';
 import { verifyMerged, type VerifyResult } from './verify.js';
+import { mapBounded } from '../util/bounded.js';
 
 export type { CycleDeps } from './deps.js';
 export type { ProposalResult } from './publish.js';
@@ -96,15 +97,19 @@ async function cycleSteps(deps: CycleDeps): Promise<CycleReport> {
   const selected = config.targets.filter((t) => inShard(deps, t) && (!deps.only || deps.only.includes(targetId(t))));
   // The cycle's preset reads, planned before the first one so a namespace's are read in a few queries.
   const batched = new BatchedReads(deps.metrics, plannedReads(deps, selected), log);
-  const evaluated = await mapBounded(selected, CONCURRENCY, (t) => evaluate(t, { ...deps, metrics: batched }, view, clusterRoom, batched));
+  // The fleet's limits are applied as the decisions come, in the config's order, so a proposal the
+  // limits hold lets go of its evidence (series, forecast) at once: what the cycle keeps until
+  // publish grows with the PRs it may open, not with the fleet.
+  const keys = new Map(config.targets.map((t) => [targetId(t), groupKey(config, t)]));
+  const keyOf = (id: WorkloadId) => keys.get(targetId(id))!;
+  const limitOne = limiter(prs, deps, keyOf);
+  const limited = await mapBounded(selected, CONCURRENCY, (t) => evaluate(t, { ...deps, metrics: batched }, view, clusterRoom, batched), limitOne);
   log.info({ batchedQueries: batched.counts.batched, perTargetQueries: batched.counts.perTarget }, 'metrics read');
-  const keyOf = (id: WorkloadId) => groupKey(config, config.targets.find((t) => targetId(t) === targetId(id))!);
-  const limited = limit(evaluated, prs, deps, keyOf);
   for (const t of limited) logDecision(deps, t.outcome);
 
   const proposals = await publishProposals(limited, deps, view.repo, prs);
   const selectedIds = new Set(selected.map(targetId));
-  const closed = await closeStale(limited, prs, proposals, deps, (id) => selectedIds.has(id) || !config.targets.some((t) => targetId(t) === id));
+  const closed = await closeStale(limited, prs, proposals, deps, (id) => selectedIds.has(id) || !keys.has(id));
   linkOpenPRs(limited, prs, closed);
   // Merged PRs whose horizon has passed: compare with what happened, revert what hurt (full cycles only).
   const verified = deps.only ? [] : await verifyMerged(deps, prs, view.repo).catch((err: unknown) => (log.error({ err: errorMessage(err) }, 'post-merge checks failed'), []));
@@ -184,16 +189,16 @@ function forecaster(deps: CycleDeps, maxAgeSeconds: number): ForecastFn {
 }
 
 /** The decisions after the limits that span targets, in the config's order. */
-function limit(evaluated: Publishable[], prs: PullRequestInfo[], deps: CycleDeps, keyOf: (id: WorkloadId) => string): Publishable[] {
+/** The fleet's limits over one target's result at a time, in order (fleetLimiter); a proposal they hold keeps its decision only. */
+function limiter(prs: PullRequestInfo[], deps: CycleDeps, keyOf: (id: WorkloadId) => string): (e: Publishable) => Publishable {
   const { config } = deps;
-  const decisions = evaluated.flatMap((e) => (e.outcome.decision ? [e.outcome.decision] : []));
-  const limited = applyLimits(decisions, forgeLoad(prs, deps.now, config, keyOf), config.limits, (ns) => namespaceBudget(config, ns), (d) => keyOf(d.target));
-  const byTarget = new Map<string, Decision>(limited.map((d) => [targetId(d.target), d]));
-  return evaluated.map((e) => {
-    const d = byTarget.get(targetId(e.outcome.target));
-    if (!d) return e;
-    return { ...e, outcome: { ...e.outcome, decision: d }, ...(e.item ? { item: { ...e.item, decision: d } } : {}) };
-  });
+  const next = fleetLimiter(forgeLoad(prs, deps.now, config, keyOf), config.limits, (ns) => namespaceBudget(config, ns), (d) => keyOf(d.target));
+  return (e) => {
+    if (!e.outcome.decision) return e;
+    const decision = next(e.outcome.decision);
+    const { item, ...rest } = e;
+    return { ...rest, outcome: { ...e.outcome, decision }, ...(item && decision.verdict === 'propose' ? { item: { ...item, decision } } : {}) };
+  };
 }
 
 /** Targets without a PR this cycle show their open PR, or the one this cycle closed. */
@@ -263,17 +268,4 @@ function readOnce(repo: RepoView): RepoView {
 
 const inShard = (deps: CycleDeps, t: TargetConfig) => !deps.shard || deps.shard.count <= 1 || shardOf(targetId(t), deps.shard.count) === deps.shard.index;
 
-/** `fn` over `items` with at most `limit` in flight; results in input order. */
-async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 

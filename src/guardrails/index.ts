@@ -57,8 +57,22 @@ export function applyLimits(
   namespaceBudget: (namespace: string) => Policy['budget']['perNamespace'],
   key: (d: Decision) => string,
 ): Decision[] {
+  return decisions.map(fleetLimiter(load, limits, namespaceBudget, key));
+}
+
+/**
+ * applyLimits one decision at a time, in order, for a cycle that takes its decisions as they come
+ * (and lets go of a held proposal's evidence at once): each call judges the next decision against
+ * the ledger of those that passed before it.
+ */
+export function fleetLimiter(
+  load: ForgeLoad,
+  limits: { maxOpenPRs: number; maxPRsPerHour: number },
+  namespaceBudget: (namespace: string) => Policy['budget']['perNamespace'],
+  key: (d: Decision) => string,
+): (d: Decision) => Decision {
   let ledger: Ledger = { open: load.openPRs, openedLastHour: load.openedLastHour, namespaceCost: load.namespaceCost };
-  return decisions.map((d) => {
+  return (d) => {
     if (d.verdict !== 'propose') return d;
     const replaces = load.openCost[key(d)];
     const namespaceBudgetOf = namespaceBudget(d.target.namespace);
@@ -75,5 +89,5 @@ export function applyLimits(
     const all = [...d.notes, ...notes];
     if (!notes.some((n) => n.effect === 'held')) ledger = commit(ledger, ctx, notes);
     return { ...d, notes: all, verdict: verdictOf(all, d.changes, d.schedule) };
-  });
+  };
 }
