@@ -9,7 +9,7 @@ import type { MetricRef, RangeWindow, Series } from '../domain/series.js';
 import type { RepoView } from '../domain/workload.js';
 import { DEMO_ASSETS } from '../cli/demo.js';
 import type { CycleDeps } from './deps.js';
-import { gather } from './gather.js';
+import { gather, plannedReads } from './gather.js';
 
 const NOW = Date.parse('2026-12-05T06:00:00Z') / 1000;
 const FILES: Record<string, string> = Object.fromEntries(
@@ -28,14 +28,14 @@ class Recording implements MetricsSource {
   }
 }
 
-function deps(schedule: boolean, metrics: MetricsSource): CycleDeps {
+function deps(schedule: boolean, metrics: MetricsSource, extraMetrics = ''): CycleDeps {
   const yaml = [
     'prometheus: { url: http://prometheus.invalid:9090 }',
     'git: { url: /nonexistent.git }',
     'forge: { type: local, path: /nonexistent }',
     'environments: { prod: { selector: \'cluster="prod-eu"\' } }',
     'targets:',
-    '  - { namespace: edge, name: gateway, environment: prod, manifest: { format: plain, path: apps/gateway/deployment.yaml }, metrics: { load: { query: gateway_load } }, capacity: { perReplica: 1000 }' +
+    '  - { namespace: edge, name: gateway, environment: prod, manifest: { format: plain, path: apps/gateway/deployment.yaml }, metrics: { load: { query: gateway_load }' + extraMetrics + ' }, capacity: { perReplica: 1000 }' +
       (schedule ? ', sizing: { schedule: { enabled: true } } }' : ' }'),
     '  - { namespace: shop, name: web, manifest: { format: plain, path: apps/web/deployment.yaml }, metrics: { load: { query: web_load } }, capacity: { perReplica: 100 }, sizing: { schedule: { enabled: true } } }',
   ].join('\n');
@@ -61,5 +61,17 @@ describe('gather and the replicas metric', () => {
     expect(off.metrics.replicas).toBeUndefined();
     expect(noKeda.metrics.replicas).toBeUndefined();
     expect(m.asked).toContain('web_load'); // the web target was read
+  });
+
+  it("a preset its exporter does not export is that metric's error, never a throw out of gather or the cycle's plan", async () => {
+    const m = new Recording();
+    const d = deps(true, m, ", replicas: { preset: cadvisor }, memory: { preset: kube-state-metrics }");
+    // The cycle plans every target's reads before the first one: the bad target's are left out, the other's stay.
+    const planned = plannedReads(d, d.config.targets);
+    expect(planned.some((p) => 'promql' in p.ref && p.ref.promql === 'web_load')).toBe(true);
+    const facts = await gather(d.config.targets[0]!, d, { repo, prs: [] });
+    expect(facts.metrics.load).toMatchObject({ source: 'gateway_load' });
+    expect(facts.metrics.replicas).toMatchObject({ error: expect.stringContaining('cAdvisor exports no replica count') });
+    expect(facts.metrics.memory).toMatchObject({ error: expect.stringContaining('kube-state-metrics exports no memory usage') });
   });
 });

@@ -84,7 +84,14 @@ function metricWindow(now: number, m: { step: number; history: number }): RangeW
 export function plannedReads(deps: Pick<CycleDeps, 'config' | 'now'>, targets: readonly TargetConfig[]): PlannedRead[] {
   return targets.flatMap((t) =>
     (['load', ...optionalMetrics(t)] as MetricName[]).flatMap((name) => {
-      const m = resolveMetric(deps.config, t, name, undefined);
+      // A metric that cannot be resolved (a preset its exporter does not export) is not planned:
+      // gather() reads it alone and it becomes that target's error, never the cycle's.
+      let m: ReturnType<typeof resolveMetric>;
+      try {
+        m = resolveMetric(deps.config, t, name, undefined);
+      } catch {
+        return [];
+      }
       return m ? [{ ref: m.ref, window: metricWindow(deps.now, m) }] : [];
     }),
   );
@@ -92,7 +99,13 @@ export function plannedReads(deps: Pick<CycleDeps, 'config' | 'now'>, targets: r
 
 /** One metric over the configured history, ending at the cycle's clock; undefined when the target has none. */
 async function readMetric(deps: CycleDeps, t: TargetConfig, name: MetricName, container: string | undefined): Promise<MetricRead | undefined> {
-  const m = resolveMetric(deps.config, t, name, container);
+  let m: ReturnType<typeof resolveMetric>;
+  try {
+    m = resolveMetric(deps.config, t, name, container);
+  } catch (err) {
+    // A preset its exporter does not export (e.g. { preset: cadvisor } for replicas): this metric's error, as a failed read.
+    return { error: errorMessage(err), source: `{ preset } for ${name}` };
+  }
   if (!m) return undefined;
   const source = 'promql' in m.ref ? m.ref.promql : describeRef(m.ref);
   try {

@@ -129,10 +129,10 @@ function scheduleProblem(item: ProposalItem): string {
   return `at ${hourLabel(h, need.length)} ${s.timezone} the forecast needs ${need[h]} replicas; ${now[h]} run then today`;
 }
 
-/** "3 windows", or "3 windows per day type (weekdays, weekends)" when the schedule covers the week's hours. */
+/** "3 windows", or "3 windows per day type (weekdays, weekends)" when weekdays and weekends get windows of their own. */
 function windows(s: ProposalItem['decision']['schedule']): string {
   const n = `${s?.maxWindows ?? '?'} windows`;
-  return s && s.hourlyNeed.length === WEEK_HOURS ? `${n} per day type (weekdays, weekends)` : n;
+  return s?.weekSets ? `${n} per day type (weekdays, weekends)` : n;
 }
 
 function scheduleSizing(item: ProposalItem): string {

@@ -105,7 +105,10 @@ export class BatchedReads implements MetricsSource {
       return combine(columns, read, shape, ref, window, batch);
     } catch (err) {
       if (err instanceof MetricsError && err.ref === ref) throw err;
-      throw new MetricsError(`${err instanceof Error ? err.message : String(err)} (read in one query with other workloads of namespace ${batch.namespace})`, ref);
+      // The member's own query in the message, not the batch's (which names every neighbour in the namespace).
+      const own = 'promql' in ref ? ref.promql : '';
+      const message = (err instanceof Error ? err.message : String(err)).split(JSON.stringify(batch.query)).join(JSON.stringify(own));
+      throw new MetricsError(`${message} (read in one query with other workloads of namespace ${batch.namespace})`, ref);
     } finally {
       consume(batch, w, 1);
     }
@@ -123,7 +126,7 @@ export class BatchedReads implements MetricsSource {
       this.counts.batched++;
       batch.result = this.source.rangeBy!(batch.query, batch.window, signal).catch((err: unknown) => {
         if (!(err instanceof QueryRejectedError)) throw err;
-        this.log.warn({ namespace: batch.namespace, workloads: batch.pending.size, err: err.message }, 'Prometheus refused a batched preset read; reading those workloads per target');
+        this.log.warn({ namespace: batch.namespace, workloads: batch.pending.size, err: err.message }, 'a batched preset read was refused or timed out; reading those workloads per target');
         return 'per-target' as const;
       });
     }

@@ -73,11 +73,14 @@ interface Failure {
   /** What to do about it, appended after the attempt count. */
   hint?: string;
   retryAfterMs?: number;
-  /** Prometheus refused the query itself (HTTP 400 or 422: bad data, too many samples), not the request. */
+  /**
+   * The query is too heavy as asked: Prometheus refused it (HTTP 400 or 422: bad data, too many
+   * samples) or did not finish it in time (its query timeout, or ours); not the request or the server.
+   */
   rejected?: boolean;
 }
 
-/** Prometheus refused the query (HTTP 400 or 422), e.g. a batched read that would load too many samples. */
+/** A query too heavy as asked (refused with HTTP 400 or 422, or timed out), e.g. a batched read of too many samples. */
 export class QueryRejectedError extends MetricsError {}
 
 interface SeriesData {
@@ -358,6 +361,7 @@ export class PrometheusSource implements MetricsSource {
           retryable: true,
           message: `${where} did not answer query ${JSON.stringify(query)} within ${this.opts.timeoutMs} ms (timeoutMs)`,
           hint: 'make the query cheaper, the window shorter or timeoutMs longer',
+          rejected: true,
         };
       case 'network_error': {
         const code = err.code ? ` (${err.code})` : '';
@@ -382,6 +386,8 @@ export class PrometheusSource implements MetricsSource {
           return {
             retryable: true,
             message: `${where} failed query ${JSON.stringify(query)} (${detail})`,
+            // Prometheus' own query timeout (503, errorType "timeout"): the query is too heavy, not the server down.
+            ...(err.prometheus?.errorType === 'timeout' ? { rejected: true } : {}),
             ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
           };
         }

@@ -62,6 +62,17 @@ describe('recommendSchedule', () => {
     expect(hourlyFromTriggers(r.schedule.proposed, r.schedule.floor)).toEqual(r.schedule.hourlyNeed);
   });
 
+  it('skips a forecast step that is not finite instead of dropping its whole hour to the floor', () => {
+    const base = input();
+    const band = [...base.forecast.quantiles['0.9']!];
+    // The first 5-minute step of 10:00 (UTC; the forecast starts at midnight) is NaN: the hour keeps its window from the other eleven.
+    const i = base.forecast.timestamps.findIndex((t) => Math.floor((t % 86_400) / 3600) === 10);
+    band[i] = Number.NaN;
+    const r = recommendSchedule({ ...base, forecast: { ...base.forecast, quantiles: { ...base.forecast.quantiles, '0.9': band } } });
+    if (!('schedule' in r)) throw new Error(JSON.stringify(r.skipped));
+    expect(r.schedule.hourlyNeed[10]).toBe(11);
+  });
+
   it('writes the windows in the target time zone, correct across a DST change', () => {
     // Forecast for Sunday 29 March: Berlin is UTC+1 until 02:00 local, UTC+2 after.
     const load = business(6, 100, 1000);

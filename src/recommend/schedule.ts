@@ -129,8 +129,9 @@ function groupLoads(input: ScheduleInput, byDayType: boolean): (number | undefin
   if (sized && sized.every((v, g) => v !== undefined || groups[g]!.length === 0)) return sized.map((v) => (v !== undefined && Number.isFinite(v) ? v : undefined));
   return groups.map((steps) => {
     if (steps.length === 0) return undefined;
-    const v = Math.max(...steps.map((i) => Math.max((band[i] as number) * headroom, high?.[i] ?? Number.NEGATIVE_INFINITY)));
-    return Number.isFinite(v) ? v : undefined;
+    // A step without a finite value is skipped, not allowed to blank the whole hour to the floor.
+    const values = steps.map((i) => Math.max((band[i] as number) * headroom, high?.[i] ?? Number.NEGATIVE_INFINITY)).filter(Number.isFinite);
+    return values.length > 0 ? Math.max(...values) : undefined;
   });
 }
 
