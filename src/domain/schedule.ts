@@ -117,3 +117,17 @@ export function hourLabel(h: number, hours: number): string {
 }
 
 export const DAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
+
+/**
+ * The day types of a weekly schedule: their days (0 = Sunday), the same in cron's day-of-week
+ * field, the days moved one on (an end at midnight fires the next day), and how a PR names them.
+ */
+export const DAY_TYPES = [
+  { name: 'weekdays', label: 'Weekdays (Mon–Fri)', days: [1, 2, 3, 4, 5], cron: '1-5', next: '2-6' },
+  { name: 'weekends', label: 'Weekends (Sat, Sun)', days: [0, 6], cron: '0,6', next: '0,1' },
+] as const;
+
+/** A day's 24 hours from a week's 168: the highest of the given days at each hour. */
+export function ofDays(week: readonly number[], days: readonly number[]): number[] {
+  return Array.from({ length: 24 }, (_, h) => Math.max(...days.map((d) => week[d * 24 + h] as number)));
+}

@@ -2,7 +2,7 @@
 // laid out so a reviewer sees in seconds when the workload gets how many replicas, why, what else
 // in the ScaledObject stays as it is, and how to undo it. Pure rendering.
 import { fmt } from '../domain/units.js';
-import { DAY_NAMES, hourlyFromTriggers, scheduleHours, triggerHours, WEEK_HOURS } from '../domain/schedule.js';
+import { DAY_NAMES, DAY_TYPES, hourlyFromTriggers, ofDays, scheduleHours, triggerHours, WEEK_HOURS } from '../domain/schedule.js';
 import type { CronWindowTrigger, ScaledObjectSite } from '../domain/workload.js';
 import type { ScheduleChange } from '../domain/decision.js';
 import type { Decision } from '../domain/decision.js';
@@ -103,12 +103,12 @@ export function renderScheduleSection(v: ScheduleView): string[] {
       (n === WEEK_HOURS ? ' (for each day type, the highest of its days at each hour):' : ':'),
     '',
     ...(n === WEEK_HOURS
-      ? DAY_TYPE_VIEWS.flatMap((t) => [`${t.label}:`, '', '```', ...hourlyGrid(...([need, now, after].map((xs) => ofDays(xs, t.days)) as [number[], number[], number[]]), running && ofDays(running, t.days)), '```', ''])
+      ? DAY_TYPES.flatMap((t) => [`${t.label}:`, '', '```', ...hourlyGrid(...([need, now, after].map((xs) => ofDays(xs, t.days)) as [number[], number[], number[]]), running && ofDays(running, t.days)), '```', ''])
       : ['```', ...hourlyGrid(need, now, after, running), '```', '']),
   );
   const short =
     n === WEEK_HOURS
-      ? DAY_TYPE_VIEWS.flatMap((t) => hourRanges(ofDays(need, t.days).map((x, h) => (ofDays(after, t.days)[h] as number) < x)).map((r) => `on ${t.name} ${r}`))
+      ? DAY_TYPES.flatMap((t) => hourRanges(ofDays(need, t.days).map((x, h) => (ofDays(after, t.days)[h] as number) < x)).map((r) => `on ${t.name} ${r}`))
       : hourRanges(need.map((x, h) => (after[h] as number) < x));
   if (short.length > 0) {
     out.push(
@@ -173,17 +173,6 @@ export function hourRanges(flags: readonly boolean[]): string[] {
 /** The local hours (of the day, or of the week) a trigger covers. */
 function hoursOf(t: CronWindowTrigger, hours: number): number[] {
   return hourlyFromTriggers([{ ...t, desiredReplicas: 1 }], 0, hours).flatMap((r, h) => (r > 0 ? [h] : []));
-}
-
-/** The two day types of a weekly schedule, as the PR names them. */
-const DAY_TYPE_VIEWS = [
-  { label: 'Weekdays (Mon–Fri)', name: 'weekdays', days: [1, 2, 3, 4, 5] },
-  { label: 'Weekends (Sat, Sun)', name: 'weekends', days: [0, 6] },
-] as const;
-
-/** A day's 24 hours from a week's 168: the highest of the given days at each hour. */
-function ofDays(week: readonly number[], days: readonly number[]): number[] {
-  return Array.from({ length: 24 }, (_, h) => Math.max(...days.map((d) => week[d * 24 + h] as number)));
 }
 
 function dailyTime(expr: string): { minutes: number; days: string } | undefined {

@@ -11,7 +11,7 @@ import type { ScheduleChange } from '../domain/decision.js';
 import type { Series } from '../domain/series.js';
 import type { ScheduleSkip } from '../domain/reasons.js';
 import { quantileSorted } from '../forecast/loss.js';
-import { DAY_HOURS, WEEK_HOURS } from '../domain/schedule.js';
+import { DAY_HOURS, DAY_TYPES, ofDays, WEEK_HOURS } from '../domain/schedule.js';
 import { wallClock } from '../util/zoned.js';
 import { buildSchedule, type ScheduleWindow } from './windows.js';
 
@@ -43,10 +43,8 @@ export interface ScheduleInput {
 
 export type ScheduleResult = { schedule: ScheduleChange } | { skipped: ScheduleSkip };
 
-/** Weekend days (Saturday, Sunday) as cron and wallClock count them; the other five are weekdays. */
-const isWeekend = (weekday: number) => weekday === 0 || weekday === 6;
-/** Day type of a day of the week: 0 weekdays, 1 weekends. */
-const dayType = (weekday: number) => (isWeekend(weekday) ? 1 : 0);
+/** Day type of a day of the week (0 = Sunday, as cron and wallClock count): its index in DAY_TYPES, 0 weekdays, 1 weekends. */
+const dayType = (weekday: number) => DAY_TYPES.findIndex((t) => (t.days as readonly number[]).includes(weekday));
 
 /**
  * Windows for the forecast: the replicas each local hour needs (the quantile's peak in that hour
@@ -227,12 +225,6 @@ export function scheduleTriggers(hourly: readonly number[], maxWindows: number, 
   return toTriggers(joinAtCut(windows, cut, n), timezone);
 }
 
-/** The day types of a weekly schedule: their days in cron's day-of-week field, and the same days moved one on (an end at midnight fires the next day). */
-const DAY_TYPES = [
-  { name: 'weekdays', days: [1, 2, 3, 4, 5], cron: '1-5', next: '2-6' },
-  { name: 'weekends', days: [0, 6], cron: '0,6', next: '0,1' },
-] as const;
-
 /**
  * Triggers for the 168 hours of a week: one set of windows for weekdays and one for weekends, each
  * cut by buildSchedule from its type's hours (the highest of its days at each hour, so no hour
@@ -242,7 +234,7 @@ const DAY_TYPES = [
  * When both types need the same hours, daily triggers say it more simply.
  */
 function weekTriggers(hourly: readonly number[], maxWindows: number, floor: number, timezone: string): CronWindowTrigger[] {
-  const profiles = DAY_TYPES.map((t) => Array.from({ length: 24 }, (_, h) => Math.max(...t.days.map((d) => hourly[d * 24 + h] as number))));
+  const profiles = DAY_TYPES.map((t) => ofDays(hourly, t.days));
   if (profiles[0]!.every((v, h) => v === profiles[1]![h])) return scheduleTriggers(profiles[0]!, maxWindows, floor, timezone);
   const triggers: Omit<CronWindowTrigger, 'name'>[] = [];
   DAY_TYPES.forEach((t, i) => {
