@@ -7,6 +7,7 @@
 //
 //   node --import tsx bench/global-eval.ts <model dir> heldout [--days 28] [--shard i/n]
 //   node --import tsx bench/global-eval.ts <model dir> traces  [../shared/traces] [--shard i/n]
+// --no-select scores the models alone (no selection: seconds instead of minutes).
 //   node --import tsx bench/global-eval.ts --summarize <model dir> <BENCH_JSON files...>
 // --summarize writes models/augur-quantile-v1/global-experiment.json (the medians, the model's
 // training figures and split) and its section in models/augur-quantile-v1/MODEL_CARD.md.
@@ -98,9 +99,12 @@ async function evaluate(modelDir: string): Promise<void> {
       'seasonal-naive(weekly)': score(seasonalNaive(7 * day, 'seasonal-naive(weekly)'), s.series, opts),
       global: step > MAX_STEP_SECONDS ? tooCoarse : score(forStep(global, step), s.series, opts),
       v1: step > MAX_STEP_SECONDS ? tooCoarse : score(forStep(v1, step), s.series, opts),
-      augur: score(augurForecaster(step, statistical, 'augur', false), s.series, opts),
-      'augur+global': score(augurForecaster(step, withGlobal, 'augur+global', true), s.series, opts),
     };
+    // --no-select: the models alone (seconds, not minutes), to compare training budgets.
+    if (!args.includes('--no-select')) {
+      scores.augur = score(augurForecaster(step, statistical, 'augur', false), s.series, opts);
+      scores['augur+global'] = score(augurForecaster(step, withGlobal, 'augur+global', true), s.series, opts);
+    }
     rows.push({ name: s.name, step_s: step, scores, selectedWithGlobal: withGlobal, selectedStatistical: statistical });
     process.stderr.write(`  global eval: ${s.name} done\n`);
   }
