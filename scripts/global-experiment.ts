@@ -18,6 +18,8 @@ export interface GlobalExperiment {
   regression: { trace: string; p90Pinball: number; p90Coverage: number };
   /** Per evaluation set (heldout, traces): the medians and counts of bench/global-eval.ts. */
   sets: Record<string, Record<string, number | string>>;
+  /** The same training with more windows per series, scored alone (bench/global-eval.ts --no-select). */
+  largerBudget?: { note: string; commands: string[]; samples: number; seconds: number; finalTrainLoss: number; heldout: Record<string, number>; traces: Record<string, number> };
 }
 
 export function readGlobalExperiment(path = GLOBAL_EXPERIMENT_JSON): GlobalExperiment | undefined {
@@ -69,6 +71,12 @@ export function renderGlobalExperiment(e: GlobalExperiment, heading: string): st
     rowOf('p90 coverage (median): global / augur / augur + global', ['global p90 coverage (median)', 'augur p90 coverage (median)', 'augur+global p90 coverage (median)'], pct),
     row('origins where the selection took the global model (alone or in an ensemble)', 'origins where the selection with the global model chose it (alone or in an ensemble)', n),
     '',
+    ...(e.largerBudget
+      ? [
+          `**More data does not close it.** ${e.largerBudget.note} (${e.largerBudget.samples} windows, ${e.largerBudget.seconds.toFixed(0)} s, final loss ${e.largerBudget.finalTrainLoss.toFixed(4)}; \`${e.largerBudget.commands.join('`; `')}\`): p50 / p90 ÷ better seasonal naive ${x(e.largerBudget.heldout['global p50 ÷ better seasonal naive (median)'])} / ${x(e.largerBudget.heldout['global p90 ÷ better seasonal naive (median)'])} on the held-out VMs and ${x(e.largerBudget.traces['global p50 ÷ better seasonal naive (median)'])} / ${x(e.largerBudget.traces['global p90 ÷ better seasonal naive (median)'])} on \`../shared/traces\`: a sharper median, a p90 no closer to the selection's.`,
+          '',
+        ]
+      : []),
     `**Verdict: it does not beat the statistical selection, so it is not shipped and \`sizing.neural\` stays off (and keeps loading v1).** Trained on ${e.split.train.length} machines, the global model generalises to machines it never saw better than v1 does (held out p90 ${x(h['global p90 ÷ better seasonal naive (median)'])} against v1's ${x(h['v1 p90 ÷ better seasonal naive (median)'])} the better seasonal naive), but not as well as Augur's per-workload statistical selection (${x(h['augur p90 ÷ better seasonal naive (median)'])}); on \`../shared/traces\` ${x(t['global p90 ÷ better seasonal naive (median)'])} against v1's ${x(t['v1 p90 ÷ better seasonal naive (median)'])} and augur's ${x(t['augur p90 ÷ better seasonal naive (median)'])}. As a candidate, the selection's 3-origin backtest takes it where it happened to win the days before the origin, and on the held-out VMs that loses more series than it wins (${n(h['augur+global p90 better than augur (series)'])} better, ${n(h['augur+global p90 worse than augur (series)'])} worse; median ${x(h['augur+global p90 ÷ augur (median)'])} because most series tie). Regression figure of this model on \`${e.regression.trace}\` (never trained on): p90 pinball ${e.regression.p90Pinball.toFixed(2)} (coverage ${pct(e.regression.p90Coverage)}).`,
     '',
   ];
