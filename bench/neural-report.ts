@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { benchJson, runNode } from './child.js';
 import type { NeuralResult } from './neural.js';
 import { bytes, num, ROOT, spread, table, type Summary } from './lib.js';
+import { readGlobalExperiment, renderGlobalExperiment } from '../scripts/global-experiment.js';
 
 export interface NeuralRuns {
   wasm: NeuralResult;
@@ -162,5 +163,9 @@ export function renderNeural(n: NeuralRuns, target: { seriesPerSecond: number; f
   );
   out.push(`- Child wall times: wasm ${num(n.wallMs.wasm / 1000)} s, cpu ${num(n.wallMs.cpu / 1000)} s.`);
   out.push('');
+  // Not from this run (training and scoring it take ~15 min on 2 cores): the committed record of
+  // its own commands, with their date and machine.
+  const experiment = readGlobalExperiment();
+  if (experiment) out.push(...renderGlobalExperiment(experiment, '###'));
   return out;
 }

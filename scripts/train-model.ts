@@ -14,6 +14,7 @@ import { HIDDEN } from '../src/forecast/neural/net.js';
 import { DEFAULT_TRAIN_OPTIONS, trainModel, TRAIN_STEP_SECONDS, validate, VALIDATION_DAYS, type NamedSeries, type ValidationRow } from '../src/forecast/neural/train.js';
 import { loadTrace } from '../src/forecast/test-support.js';
 import type { Accuracy } from '../src/domain/forecast.js';
+import { readGlobalExperiment, renderGlobalExperiment, withGlobalSection } from './global-experiment.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -182,7 +183,9 @@ p90 pinball **${f(reg.pinball['0.9'] as number, 4)}**, coverage p90 ${f(reg.cove
 
 Inference: ${f(inferMs, 2)} ms per forecast (288 steps, 3 quantiles) on \`${backend}\`.
 `;
-writeFileSync(join(out, 'MODEL_CARD.md'), card);
+// The global-model experiment's section (scripts/global-experiment.ts) survives a retrain.
+const experiment = readGlobalExperiment();
+writeFileSync(join(out, 'MODEL_CARD.md'), experiment ? withGlobalSection(card, renderGlobalExperiment(experiment, '##')) : card);
 writeFileSync(join(out, 'regression.json'), `${JSON.stringify({ ...REGRESSION, p90Pinball: reg.pinball['0.9'], p90Coverage: reg.coverage['0.9'], backend }, null, 2)}\n`);
 console.log(card);
 tf.disposeVariables();

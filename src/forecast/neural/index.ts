@@ -19,6 +19,11 @@ export { backendName, initBackend } from './backend.js';
 
 export const NEURAL_MODEL_NAME = 'neural-quantile-mlp(v1)';
 
+/** A model's forecaster name carries its version, so a selection says which model it chose. */
+export function neuralModelName(meta: AugurModelMeta): string {
+  return meta.version === 'v1' ? NEURAL_MODEL_NAME : `neural-quantile-mlp(${meta.version})`;
+}
+
 export interface NeuralOptions {
   /** IANA zone for the calendar features (default UTC, as trained). */
   timezone?: string;
@@ -51,7 +56,7 @@ export async function neuralForecaster(files: ModelFiles, where: string, opts: N
     model.dispose();
     return { reason: `${where} was trained for a different feature layout (window ${meta.windowHours} h, horizon ${meta.horizonHours} h, ${meta.inputSize} inputs)` };
   }
-  return makeForecaster({ model, meta, timezone: opts.timezone }, NEURAL_MODEL_NAME);
+  return makeForecaster({ model, meta, timezone: opts.timezone }, neuralModelName(meta));
 }
 
 function makeForecaster(state: State, name: string, stepSeconds?: number): Forecaster {
@@ -226,7 +231,7 @@ export async function fineTune(forecaster: Forecaster, history: Series, opts: Fi
     m.dispose();
     optimizer.dispose();
   }
-  return makeForecaster({ model, meta: state.meta, timezone: state.timezone }, `${state.meta.version === 'v1' ? NEURAL_MODEL_NAME : forecaster.name}+fine-tuned`);
+  return makeForecaster({ model, meta: state.meta, timezone: state.timezone }, `${neuralModelName(state.meta)}+fine-tuned`);
 }
 
 /** The tf.Variables behind a model's trainable weights (so an optimizer touches this model only). */
@@ -253,5 +258,5 @@ export function modelOf(f: Forecaster): tf.LayersModel | undefined {
 
 /** A Forecaster around an in-memory model (the training script scores it before saving). */
 export function forecasterFromModel(model: tf.LayersModel, meta: AugurModelMeta, opts: NeuralOptions = {}): Forecaster {
-  return makeForecaster({ model, meta, timezone: opts.timezone }, NEURAL_MODEL_NAME);
+  return makeForecaster({ model, meta, timezone: opts.timezone }, neuralModelName(meta));
 }

@@ -79,8 +79,8 @@ export function csvSeries(name: string, text: string, stepSeconds = TRAIN_STEP_S
   };
 }
 
-/** mulberry32. */
-function prng(seed: number): () => number {
+/** mulberry32: the seeded stream of the training shuffle and of the corpus split (corpus.ts). */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
