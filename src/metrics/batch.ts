@@ -16,7 +16,7 @@ import { MetricsError, type LabelledColumns, type MetricRef, type PresetRead, ty
 import type { Logger, MetricsSource } from '../domain/ports.js';
 import { describeWindow, windowPoints } from './grid.js';
 import { batchShape, containerMatchers, podRegex, promString, type PresetShape } from './presets.js';
-import { QueryRejectedError } from './prometheus.js';
+import { QueryRejectedError, QueryUnreachableError } from './prometheus.js';
 
 /**
  * Points one batched query asks for at most, counted as workloads × window points (pods and
@@ -125,8 +125,11 @@ export class BatchedReads implements MetricsSource {
     if (!batch.result) {
       this.counts.batched++;
       batch.result = this.source.rangeBy!(batch.query, batch.window, signal).catch((err: unknown) => {
-        if (!(err instanceof QueryRejectedError)) throw err;
-        this.log.warn({ namespace: batch.namespace, workloads: batch.pending.size, err: err.message }, 'a batched preset read was refused or timed out; reading those workloads per target');
+        // Refused or timed out: too heavy as one query. Unreachable: the batch goes through Node's fetch,
+        // which ignores HTTP(S)_PROXY where the per-target reads' axios honours it; and if Prometheus
+        // is really down, the per-target reads say so for each target, as before batching.
+        if (!(err instanceof QueryRejectedError || err instanceof QueryUnreachableError)) throw err;
+        this.log.warn({ namespace: batch.namespace, workloads: batch.pending.size, err: err.message }, 'a batched preset read was refused, timed out or got no answer; reading those workloads per target');
         return 'per-target' as const;
       });
     }

@@ -78,10 +78,15 @@ interface Failure {
    * samples) or did not finish it in time (its query timeout, or ours); not the request or the server.
    */
   rejected?: boolean;
+  /** No HTTP answer came at all (connection refused or reset, DNS, a proxy in the way). */
+  unreachable?: boolean;
 }
 
 /** A query too heavy as asked (refused with HTTP 400 or 422, or timed out), e.g. a batched read of too many samples. */
 export class QueryRejectedError extends MetricsError {}
+
+/** No HTTP answer to a query at all (connection refused or reset, DNS; or an egress proxy that Node's fetch, unlike axios, does not use). */
+export class QueryUnreachableError extends MetricsError {}
 
 interface SeriesData {
   labels: string;
@@ -243,7 +248,7 @@ export class PrometheusSource implements MetricsSource {
         const tries = attempt + 1;
         const after = failure.retryable ? ` after ${tries} attempt${tries === 1 ? '' : 's'}` : '';
         const message = `${failure.message}${after}${failure.hint ? `; ${failure.hint}` : ''}`;
-        throw failure.rejected ? new QueryRejectedError(message, ref) : new MetricsError(message, ref);
+        throw failure.rejected ? new QueryRejectedError(message, ref) : failure.unreachable ? new QueryUnreachableError(message, ref) : new MetricsError(message, ref);
       }
       const backoff = this.retryBaseMs * 2 ** attempt;
       let delay = Math.min(MAX_BACKOFF_MS, backoff / 2 + (Math.random() * backoff) / 2);
@@ -369,6 +374,7 @@ export class PrometheusSource implements MetricsSource {
           retryable: true,
           message: `cannot reach ${where}: ${err.error}${code}`,
           hint: 'check the url and that the server is up and reachable from here',
+          unreachable: true,
         };
       }
       case 'ssl_error':

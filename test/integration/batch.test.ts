@@ -152,7 +152,7 @@ it('a batch Prometheus refuses (too many samples) is read per target, and says s
   const batched = new BatchedReads(source(), plan(), { info() {}, warn: (_o: object, msg?: string) => void warned.push(msg ?? '') });
   const s = await batched.range(metricRef('memory', { preset: 'cadvisor' }, READERS[0]![0], 'app'), WINDOW);
   expect(s.values.some((v) => v > 0)).toBe(true);
-  expect(warned).toEqual([expect.stringMatching(/a batched preset read was refused or timed out; reading those workloads per target/)]);
+  expect(warned).toEqual([expect.stringMatching(/a batched preset read was refused, timed out or got no answer; reading those workloads per target/)]);
   expect(proxy.seen.map((r) => r.method)).toEqual(['POST', 'GET']);
 });
 
@@ -164,6 +164,16 @@ it('a batch that fails otherwise is the error of each of its members', async () 
   // Each member's error names its own query, not the batch's (which lists every neighbour's pods).
   for (const r of reads) await expect(r).rejects.not.toThrow(/sum by \(pod, container\)/);
   expect(rangeQueries()).toBe(1);
+});
+
+it('a batch that gets no answer at all (the connection dropped) is read per target, as one that is refused', async () => {
+  proxy.add({ method: 'POST', path: /query_range/, fault: { kind: 'lose' } });
+  const warned: string[] = [];
+  const batched = new BatchedReads(source(), plan(), { info() {}, warn: (_o: object, msg?: string) => void warned.push(msg ?? '') });
+  const s = await batched.range(metricRef('memory', { preset: 'cadvisor' }, READERS[0]![0], 'app'), WINDOW);
+  expect(s.values.some((v) => v > 0)).toBe(true);
+  expect(warned).toHaveLength(1);
+  expect(proxy.seen.map((r) => r.method)).toEqual(['POST', 'GET']);
 });
 
 it('a batch that hits Prometheus\' query timeout is read per target, as one that is refused', async () => {
