@@ -5,7 +5,7 @@
 import type { AddedAtPeak, ClusterFacts, ClusterReport, PodRequests } from '../domain/proposal.js';
 import { verdictOf, type Decision } from '../domain/decision.js';
 import type { Prices } from '../domain/money.js';
-import { scheduleHours, WEEK_HOURS } from '../domain/schedule.js';
+import { largestRise, scheduleHours, WEEK_HOURS } from '../domain/schedule.js';
 import { scheduleCost } from '../guardrails/cost.js';
 import { outsideLimitRange } from '../guardrails/rules/limitRange.js';
 import { checkCluster } from '../guardrails/run.js';
@@ -78,8 +78,7 @@ function peakReplicas(decision: Decision, current: Partial<Record<FieldKey, numb
 /** The schedule's local hour that adds the most replicas over what that hour runs now. */
 function busiestHour(s: NonNullable<Decision['schedule']>, pod: { cpu: number; memory: number }): NonNullable<AddedAtPeak['busiest']> {
   const { before, after } = scheduleHours(s);
-  let hour = 0;
-  for (let h = 1; h < after.length; h++) if ((after[h] as number) - (before[h] as number) > (after[hour] as number) - (before[hour] as number)) hour = h;
+  const hour = largestRise(before, after);
   const extra = Math.max(0, (after[hour] as number) - (before[hour] as number));
   return { hour, timezone: s.timezone, before: before[hour] as number, after: after[hour] as number, cores: extra * pod.cpu, bytes: extra * pod.memory, ...(after.length === WEEK_HOURS ? { week: true } : {}) };
 }

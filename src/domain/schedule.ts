@@ -110,6 +110,13 @@ export function scheduleHours(s: Pick<ScheduleChange, 'current' | 'proposed' | '
   };
 }
 
+/** The hour at which `after` rises most above `before` (the first, on a tie): a schedule's busiest hour. */
+export function largestRise(before: readonly number[], after: readonly number[]): number {
+  let hour = 0;
+  for (let h = 1; h < after.length; h++) if ((after[h] as number) - (before[h] as number) > (after[hour] as number) - (before[hour] as number)) hour = h;
+  return hour;
+}
+
 /** "Mon 08:00", "08:00": an hour of a 24- or 168-hour schedule, for prose. */
 export function hourLabel(h: number, hours: number): string {
   const clock = `${String(h % 24).padStart(2, '0')}:00`;

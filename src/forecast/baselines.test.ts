@@ -13,6 +13,7 @@ import {
 } from './baselines.js';
 import { allForecasters, augurCandidates, extraCandidates, selectAugur } from './registry.js';
 import { selectAndForecast } from './select.js';
+import { prng } from '../util/prng.js';
 
 const STEP = 300;
 // 2024-01-01T00:00:00Z is a Monday.
@@ -22,17 +23,6 @@ function series(values: number[], stepSeconds = STEP, t0 = T0): Series {
   return { timestamps: values.map((_, i) => t0 + i * stepSeconds), values, stepSeconds };
 }
 
-/** Deterministic pseudo-random numbers in [0, 1). */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const OPTS = { horizonSteps: 12, quantiles: [0.5, 0.9, 0.99] };
 

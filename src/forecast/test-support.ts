@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Series } from '../domain/series.js';
+import { prng } from '../util/prng.js';
 
 // Real traces the tests ship with (copied from the shared collection; see its README).
 export const TRACES_DIR = fileURLToPath(new URL('../../test/fixtures/traces/', import.meta.url));
@@ -44,17 +45,8 @@ export function loadTrace(name: string, stepSeconds: number): Series {
   return resample(readTraceCsv(`${TRACES_DIR}/${name}.csv`), stepSeconds);
 }
 
-/** mulberry32: a small seeded PRNG returning floats in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (src/util/prng.ts), for the tests and benches that import it from here. */
+export { prng };
 
 /** Standard normal draws from a seeded PRNG (Box-Muller). */
 export function gaussian(seed: number): () => number {

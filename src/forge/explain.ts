@@ -5,7 +5,7 @@ import type { Basis, Change } from '../domain/decision.js';
 import { money } from '../domain/money.js';
 import type { ProposalItem } from '../domain/proposal.js';
 import type { RedFlag } from '../domain/reasons.js';
-import { hourLabel, scheduleHours, WEEK_HOURS } from '../domain/schedule.js';
+import { hourLabel, largestRise, scheduleHours, WEEK_HOURS } from '../domain/schedule.js';
 import { fmt, fmtBytes, show } from '../domain/units.js';
 import type { FieldKey } from '../domain/workload.js';
 import { isoMinutes } from '../util/zoned.js';
@@ -124,8 +124,7 @@ function scheduleProblem(item: ProposalItem): string {
   const now = scheduleHours(s).before;
   // The need before the guardrails: what the forecast asks for, not what this PR gives.
   const need = item.recommendation.schedule?.hourlyNeed ?? s.hourlyNeed;
-  let h = 0;
-  for (let i = 1; i < need.length; i++) if ((need[i] as number) - (now[i] as number) > (need[h] as number) - (now[h] as number)) h = i;
+  const h = largestRise(now, need);
   return `at ${hourLabel(h, need.length)} ${s.timezone} the forecast needs ${need[h]} replicas; ${now[h]} run then today`;
 }
 

@@ -6,7 +6,7 @@ import type { Change, Recommendation, ScheduleChange } from '../domain/decision.
 import type { FieldKey } from '../domain/workload.js';
 import { addCost, priced, type CostDelta, type Prices } from '../domain/money.js';
 import type { BudgetRef } from '../domain/reasons.js';
-import { scheduleHours } from '../domain/schedule.js';
+import { largestRise, scheduleHours } from '../domain/schedule.js';
 import type { PodRequests } from '../domain/proposal.js';
 import type { Draft } from './rule.js';
 
@@ -83,6 +83,7 @@ export function peakCost(draft: Draft, current: Partial<Record<FieldKey, number>
 /** The schedule's busiest local hour: the most replicas it adds over what that hour runs now. */
 export function schedulePeak(s: ScheduleChange, pod: { cpu: number; memory: number }, prices: Prices): CostDelta {
   const { before, after } = scheduleHours(s);
-  const extra = Math.max(0, ...after.map((r, h) => r - (before[h] as number)));
+  const h = largestRise(before, after);
+  const extra = Math.max(0, (after[h] as number) - (before[h] as number));
   return priced(extra * pod.cpu, (extra * pod.memory) / 2 ** 30, prices);
 }

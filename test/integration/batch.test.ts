@@ -146,11 +146,17 @@ it('a workload with no pods is "no data" as its own query would be, and its neig
   expect(rangeQueries()).toBe(1);
 });
 
-it('a batch Prometheus refuses (too many samples) is read per target, and says so', async () => {
-  proxy.add({ method: 'POST', path: /query_range/, fault: { kind: 'reply', status: 422, body: JSON.stringify({ status: 'error', errorType: 'execution', error: 'query processing would load too many samples into memory in query execution' }) } });
+/** web's memory, read through a batch whose query the test's fault spoils: what was warned, and the series. */
+async function readWebAfterBatchFault(): Promise<{ warned: string[]; s: Series }> {
   const warned: string[] = [];
   const batched = new BatchedReads(source(), plan(), { info() {}, warn: (_o: object, msg?: string) => void warned.push(msg ?? '') });
   const s = await batched.range(metricRef('memory', { preset: 'cadvisor' }, READERS[0]![0], 'app'), WINDOW);
+  return { warned, s };
+}
+
+it('a batch Prometheus refuses (too many samples) is read per target, and says so', async () => {
+  proxy.add({ method: 'POST', path: /query_range/, fault: { kind: 'reply', status: 422, body: JSON.stringify({ status: 'error', errorType: 'execution', error: 'query processing would load too many samples into memory in query execution' }) } });
+  const { warned, s } = await readWebAfterBatchFault();
   expect(s.values.some((v) => v > 0)).toBe(true);
   expect(warned).toEqual([expect.stringMatching(/a batched preset read was refused, timed out or got no answer; reading those workloads per target/)]);
   expect(proxy.seen.map((r) => r.method)).toEqual(['POST', 'GET']);
@@ -168,9 +174,7 @@ it('a batch that fails otherwise is the error of each of its members', async () 
 
 it('a batch that gets no answer at all (the connection dropped) is read per target, as one that is refused', async () => {
   proxy.add({ method: 'POST', path: /query_range/, fault: { kind: 'lose' } });
-  const warned: string[] = [];
-  const batched = new BatchedReads(source(), plan(), { info() {}, warn: (_o: object, msg?: string) => void warned.push(msg ?? '') });
-  const s = await batched.range(metricRef('memory', { preset: 'cadvisor' }, READERS[0]![0], 'app'), WINDOW);
+  const { warned, s } = await readWebAfterBatchFault();
   expect(s.values.some((v) => v > 0)).toBe(true);
   expect(warned).toHaveLength(1);
   expect(proxy.seen.map((r) => r.method)).toEqual(['POST', 'GET']);
@@ -178,9 +182,7 @@ it('a batch that gets no answer at all (the connection dropped) is read per targ
 
 it('a batch that hits Prometheus\' query timeout is read per target, as one that is refused', async () => {
   proxy.add({ method: 'POST', path: /query_range/, fault: { kind: 'reply', status: 503, body: JSON.stringify({ status: 'error', errorType: 'timeout', error: 'query timed out in expression evaluation' }) } });
-  const warned: string[] = [];
-  const batched = new BatchedReads(source(), plan(), { info() {}, warn: (_o: object, msg?: string) => void warned.push(msg ?? '') });
-  const s = await batched.range(metricRef('memory', { preset: 'cadvisor' }, READERS[0]![0], 'app'), WINDOW);
+  const { warned, s } = await readWebAfterBatchFault();
   expect(s.values.some((v) => v > 0)).toBe(true);
   expect(warned).toHaveLength(1);
   expect(proxy.seen.map((r) => r.method)).toEqual(['POST', 'GET']);

@@ -2,7 +2,7 @@
 // many series of many machines, split by machine so that no machine has a series on both sides.
 // Pure: the index and the excluded machines come in as data; reading the files is
 // src/models/files.ts's job.
-import { prng } from './train.js';
+import { prng } from '../../util/prng.js';
 
 /** One entry of a corpus's index.json (the fields Augur reads). */
 export interface CorpusEntry {

@@ -10,6 +10,7 @@ import { HORIZON_HOURS, INPUT_SIZE, LEVELS, makeSample, slotsPerHour, WINDOW_HOU
 import { forecasterFromModel, trainableVariables } from './index.js';
 import type { AugurModelMeta } from './io.js';
 import { buildNetwork, headQuantiles, pinballLossTf } from './net.js';
+import { prng } from '../../util/prng.js';
 
 export const TRAIN_STEP_SECONDS = 300;
 /** The last VALIDATION_DAYS of every series are held out (no training target falls in them). */
@@ -79,17 +80,6 @@ export function csvSeries(name: string, text: string, stepSeconds = TRAIN_STEP_S
   };
 }
 
-/** mulberry32: the seeded stream of the training shuffle and of the corpus split (corpus.ts). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Training origins of one series: every target before the validation days, evenly thinned. */
 export function trainingSamples(s: Series, maxSamples: number): Sample[] {
