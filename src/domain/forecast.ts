@@ -54,9 +54,11 @@ export interface Forecast {
    * The parameters this model fitted (e.g. Holt-Winters' smoothing weights), opaque to everyone
    * but the model: hand them back as ForecastOptions.warmStart to the same model on the same
    * workload to skip its parameter search. Absent for models without fitted parameters, and for
-   * ensembles (each member has its own).
+   * ensembles (each member has its own: memberWarmStarts).
    */
   warmStart?: unknown;
+  /** An ensemble's members' warmStart, by member name (those that have one). */
+  memberWarmStarts?: Record<string, unknown>;
 }
 
 export interface ForecastOptions {

@@ -161,14 +161,16 @@ export function excludeIncidents(values: readonly number[], stepSeconds: number)
   const out = values.slice();
   if (day === 0 || n < 3 * day || values.some((v) => !Number.isFinite(v))) return { values: out, runs: [] };
   const profile = new Float64Array(n);
-  const buf: number[] = [];
+  // The same time on up to INCIDENT_DAYS days either side, sorted in place in one scratch buffer
+  // (insertion sort of at most 14 values): a sample's median without an allocation per sample.
+  const buf = new Float64Array(2 * INCIDENT_DAYS);
   for (let i = 0; i < n; i++) {
-    buf.length = 0;
+    let m = 0;
     for (let k = 1; k <= INCIDENT_DAYS; k++) {
-      if (i - k * day >= 0) buf.push(values[i - k * day] as number);
-      if (i + k * day < n) buf.push(values[i + k * day] as number);
+      if (i - k * day >= 0) m = insertSorted(buf, m, values[i - k * day] as number);
+      if (i + k * day < n) m = insertSorted(buf, m, values[i + k * day] as number);
     }
-    profile[i] = medianSorted(Float64Array.from(buf).sort());
+    profile[i] = medianSorted(buf.subarray(0, m));
   }
   const diff = Float64Array.from(values, (v, i) => v - (profile[i] as number));
   const med = medianSorted(Float64Array.from(diff).sort());
@@ -237,6 +239,17 @@ export function counterToRate(series: Series): { series: Series; resets: number 
     return (b >= a ? b - a : b) / series.stepSeconds;
   });
   return { series: { ...series, values }, resets };
+}
+
+/** Inserts v into the ascending buf[0, m), returns the new length. */
+function insertSorted(buf: Float64Array, m: number, v: number): number {
+  let j = m;
+  while (j > 0 && (buf[j - 1] as number) > v) {
+    buf[j] = buf[j - 1] as number;
+    j--;
+  }
+  buf[j] = v;
+  return m + 1;
 }
 
 function medianSorted(a: Float64Array): number {

@@ -174,13 +174,14 @@ describe('SelectionCache warm starts', () => {
     expect(first.members).toEqual(['over', 'over-more', 'under']); // by backtest loss
     const chosen = first.members!;
     expect('warmStart' in first).toBe(false); // selectAndForecast's ensemble spreads its first member's
+    expect('memberWarmStarts' in first).toBe(false); // kept by the cache, not handed on
     expect(given.every((g) => g.warmStart === undefined)).toBe(true);
 
-    // First hit: no parameters yet (the selection does not say whose are whose).
+    // First hit: each member gets the parameters of its fit in the selection (none searches again).
     given.length = 0;
     const later = extend(history, 72);
     const second = cache.forecast('web', later, { ...opts, candidates: pool }, { ...age, now: 60 });
-    expect(given).toEqual(chosen.map((m) => ({ model: m, warmStart: undefined })));
+    expect(given).toEqual(chosen.map((m) => ({ model: m, warmStart: { model: m, steps: history.values.length } })));
     expect('warmStart' in second).toBe(false);
     expect(second.members).toEqual(first.members);
 
@@ -191,13 +192,13 @@ describe('SelectionCache warm starts', () => {
     expect(given).toEqual(chosen.map((m) => ({ model: m, warmStart: { model: m, steps: later.values.length } })));
     expect('warmStart' in third).toBe(false);
 
-    // Selected again (too old): the members' parameters are gone.
+    // Selected again (too old): the old parameters are gone, the new selection's fits are kept.
     given.length = 0;
     cache.forecast('web', later2, { ...opts, candidates: pool }, { ...age, now: 86_400 });
     expect(given.every((g) => g.warmStart === undefined)).toBe(true);
     given.length = 0;
     cache.forecast('web', later2, { ...opts, candidates: pool }, { ...age, now: 86_400 + 60 });
-    expect(given).toEqual(chosen.map((m) => ({ model: m, warmStart: undefined })));
+    expect(given).toEqual(chosen.map((m) => ({ model: m, warmStart: { model: m, steps: later2.values.length } })));
   });
 });
 

@@ -82,10 +82,9 @@ export function augurForecaster(stepSeconds: number, picked: string[], name = 'a
  *
  * A refit also reuses each member's fitted parameters (Forecast.warmStart, kept per member name
  * and replaced by what each refit returns), so a model with a parameter search (Holt-Winters,
- * damped trend) only runs its recursion. A single model's parameters are kept from the selection
- * itself; an ensemble's members search once more on the first hit (the selection's forecast does
- * not say which member's parameters are which). A new selection starts with no parameters, and the
- * selection itself (its backtests, its refit) never gets any.
+ * damped trend) only runs its recursion. They are kept from the selection itself (an ensemble's
+ * from its memberWarmStarts). A new selection starts with no parameters, and the selection itself
+ * (its backtests, its refit) never gets any.
  *
  * The entries survive a restart or a CronJob's next run through toJSON/fromJSON (the agent keeps
  * them in state.dir, src/cli/state.ts).
@@ -117,6 +116,7 @@ export class SelectionCache {
     this.counts.selected++;
     const warm = new Map<string, unknown>();
     if (!fc.members && fc.warmStart !== undefined) warm.set(fc.model, fc.warmStart);
+    for (const [member, w] of Object.entries(fc.memberWarmStarts ?? {})) warm.set(member, w);
     this.entries.set(key, { at: now, due: now + maxAgeSeconds * (1 - 0.5 * spreadOf(key)), signature, members: fc.members ?? [fc.model], selected: selectionOf(fc), warm });
     return fc.members ? withoutWarmStart(fc) : fc;
   }
@@ -180,7 +180,7 @@ export class SelectionCache {
 }
 
 /** What a selection found, kept between cycles: its result without the forecast values and without a model's parameters. */
-export type Selection = Omit<Forecast, 'timestamps' | 'quantiles' | 'warmStart'>;
+export type Selection = Omit<Forecast, 'timestamps' | 'quantiles' | 'warmStart' | 'memberWarmStarts'>;
 
 interface SelectionEntry {
   at: number;
@@ -209,7 +209,7 @@ function signatureOf(history: Series, opts: SelectOptions): string {
 }
 
 function selectionOf(fc: Forecast): Selection {
-  const { timestamps: _t, quantiles: _q, warmStart: _w, ...rest } = fc;
+  const { timestamps: _t, quantiles: _q, warmStart: _w, memberWarmStarts: _mw, ...rest } = fc;
   return rest;
 }
 
@@ -243,7 +243,7 @@ function unpackNumbers(_key: string, value: unknown): unknown {
 }
 
 function withoutWarmStart(fc: Forecast): Forecast {
-  if (!('warmStart' in fc)) return fc;
-  const { warmStart: _dropped, ...rest } = fc;
+  if (!('warmStart' in fc) && !('memberWarmStarts' in fc)) return fc;
+  const { warmStart: _dropped, memberWarmStarts: _members, ...rest } = fc;
   return rest;
 }

@@ -142,7 +142,8 @@ export function averageForecasts(fcs: readonly Forecast[]): Forecast {
   const quantiles: Record<string, number[]> = {};
   for (const key of Object.keys(first.quantiles)) quantiles[key] = meanOf(fcs.map((f) => f.quantiles[key] as number[]));
   const { warmStart: _warm, ...rest } = first; // one member's parameters are not the ensemble's
-  return { ...rest, model: `ensemble(${fcs.map((f) => f.model).join(' + ')})`, quantiles };
+  const warm = fcs.filter((f) => f.warmStart !== undefined).map((f) => [f.model, f.warmStart] as const);
+  return { ...rest, model: `ensemble(${fcs.map((f) => f.model).join(' + ')})`, quantiles, ...(warm.length > 0 ? { memberWarmStarts: Object.fromEntries(warm) } : {}) };
 }
 
 function meanOf(rows: readonly number[][]): number[] {
