@@ -77,6 +77,18 @@ function previousWallRun(cron: Cron, wall: number): number | undefined {
  * around now is turned into its instants (none, one or two) and the latest one not after now wins.
  */
 export function lastCronFire(expr: string, now: number, tz: string): number | undefined {
+  // A cycle checks the same windows at the same clock for every target: answered once.
+  const key = `${expr}\u0000${now}\u0000${tz}`;
+  if (fires.has(key)) return fires.get(key);
+  if (fires.size >= 1024) fires.clear();
+  const fire = lastCronFireUncached(expr, now, tz);
+  fires.set(key, fire);
+  return fire;
+}
+
+const fires = new Map<string, number | undefined>();
+
+function lastCronFireUncached(expr: string, now: number, tz: string): number | undefined {
   const cron = wallCron(expr);
   const wallNow = wallSeconds(now, tz);
   const offset = offsetOf(now, tz);
