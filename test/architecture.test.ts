@@ -14,7 +14,7 @@ const CORE = [/^domain\//, /^forecast\//, /^recommend\//, /^guardrails\//, /^man
 /** The edges: what talks to Prometheus, Kubernetes, git, a forge, disks, people. */
 const ADAPTERS = [/^metrics\//, /^cluster\//, /^workspace\//, /^server\//, /^cli\//, /^models\//, /^forge\/(github|local)\//, /^forge\/registry\.ts$/, /^agent\/(wire|gather|publish|cycle|verify|scheduler)\.ts$/];
 /** Modules that do I/O (or load a whole client that does). */
-const IO_MODULES = /^(node:)?(fs|fs\/promises|child_process|http|https|net|dgram|worker_threads)$|^(simple-git|@octokit\/|@kubernetes\/client-node|prometheus-query|pino)/;
+const IO_MODULES = /^(node:)?(fs|fs\/promises|child_process|http|https|net|dgram|worker_threads)$|^(simple-git|@octokit\/|@kubernetes\/client-node|undici|pino)/;
 
 interface Source {
   path: string;

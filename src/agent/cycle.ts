@@ -9,6 +9,7 @@
 // hour) are applied in the config's target order. Every target ends in an outcome (propose, hold,
 // unchanged, or error) that is logged, counted and listed in the dashboard; a failure of one
 // target never stops the others. Targets are gathered and decided a few at a time.
+import { setMaxListeners } from 'node:events';
 import { effectiveSettings, type Config, type TargetConfig } from '../config/schema.js';
 import type { Headroom } from '../domain/cluster.js';
 import type { Decision } from '../domain/decision.js';
@@ -66,6 +67,8 @@ export class CycleAbandonedError extends Error {
 export function cycleDeadline(seconds: number, outer?: AbortSignal): AbortSignal {
   const timeout = AbortSignal.timeout(seconds * 1000);
   const deadline = new AbortController();
+  // Every read of the cycle listens on it while in flight (up to the fleet's concurrency): not a leak.
+  setMaxListeners(0, deadline.signal);
   const onTimeout = () => deadline.abort(new Error(`it ran past schedule.cycleTimeout (${seconds} s)`));
   timeout.addEventListener('abort', onTimeout, { once: true });
   outer?.addEventListener('abort', () => deadline.abort(outer.reason ?? new Error('the process is stopping')), { once: true });

@@ -125,9 +125,9 @@ export class BatchedReads implements MetricsSource {
     if (!batch.result) {
       this.counts.batched++;
       batch.result = this.source.rangeBy!(batch.query, batch.window, signal).catch((err: unknown) => {
-        // Refused or timed out: too heavy as one query. Unreachable: the batch goes through Node's fetch,
-        // which ignores HTTP(S)_PROXY where the per-target reads' axios honours it; and if Prometheus
-        // is really down, the per-target reads say so for each target, as before batching.
+        // Refused or timed out: too heavy as one query. Unreachable: a large answer is what a load
+        // balancer or proxy in the way cuts first; and if Prometheus is really down, the per-target
+        // reads say so for each target, as before batching.
         if (!(err instanceof QueryRejectedError || err instanceof QueryUnreachableError)) throw err;
         this.log.warn({ namespace: batch.namespace, workloads: batch.pending.size, err: err.message }, 'a batched preset read was refused, timed out or got no answer; reading those workloads per target');
         return 'per-target' as const;

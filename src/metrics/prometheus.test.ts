@@ -26,17 +26,21 @@ let maxInFlight = 0;
 const held: ServerResponse[] = [];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  server = createServer(async (req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
     if (u.pathname !== '/api/v1/query_range') {
       res.writeHead(404).end('not found');
       return;
     }
+    // As Prometheus: the parameters from the URL or a form body (POST).
+    let body = '';
+    for await (const chunk of req) body += String(chunk);
+    const p = req.method === 'POST' ? new URLSearchParams(body) : u.searchParams;
     const r: Req = {
-      query: u.searchParams.get('query') ?? '',
-      start: Number(u.searchParams.get('start')),
-      end: Number(u.searchParams.get('end')),
-      step: Number(u.searchParams.get('step')),
+      query: p.get('query') ?? '',
+      start: Number(p.get('start')),
+      end: Number(p.get('end')),
+      step: Number(p.get('step')),
       headers: req.headers,
     };
     requests.push(r);

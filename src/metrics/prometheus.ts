@@ -6,9 +6,11 @@
 // maxConcurrentQueries requests from us at a time. Network errors, timeouts, HTTP 5xx and 429 are
 // retried with exponential backoff; query errors (HTTP 4xx) fail at once with Prometheus' message.
 
-import { PrometheusDriver, type PrometheusConnectionOptions, type QueryResult } from 'prometheus-query';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { EnvHttpProxyAgent, request as httpRequest, type Dispatcher } from 'undici';
 import { MetricsError, type LabelledColumns, type MetricRef, type RangeWindow, type Series } from '../domain/series.js';
-import { decodeMatrix } from './matrix.js';
+import { MatrixFormatError, decodeMatrix, type MatrixSink } from './matrix.js';
 import { type MetricsSource } from '../domain/ports.js';
 import {
   PROMETHEUS_MAX_POINTS,
@@ -51,18 +53,16 @@ const MAX_BACKOFF_MS = 10_000;
 const MAX_RETRY_AFTER_MS = 30_000;
 const MAX_LABEL_SETS_SHOWN = 5;
 
-/** What prometheus-query throws (a plain object, not an Error). See PrometheusDriver.handleResponse. */
-interface DriverError {
+/** A failed request, as requestText throws it (a plain object, not an Error): what classify() words. */
+interface RequestError {
   status: 'error';
-  errorType: string;
+  errorType: 'timeout_error' | 'network_error' | 'ssl_error' | 'http_error' | 'client_error';
   error: string;
   code?: string;
   httpStatus?: number;
   prometheus?: { errorType?: string; error?: string; augurRetryAfterMs?: number };
-  data?: unknown;
-  /** For network errors: what was thrown. prometheus-query re-wraps its own client_error (a 2xx
-   * answer without Prometheus' JSON envelope) as a network_error; it is found here. */
-  original?: unknown;
+  /** client_error: the start of an answer that is not Prometheus' JSON. */
+  data?: string;
 }
 
 /** A failed attempt, classified. */
@@ -85,14 +85,19 @@ interface Failure {
 /** A query too heavy as asked (refused with HTTP 400 or 422, or timed out), e.g. a batched read of too many samples. */
 export class QueryRejectedError extends MetricsError {}
 
-/** No HTTP answer to a query at all (connection refused or reset, DNS; or an egress proxy that Node's fetch, unlike axios, does not use). */
+/** No HTTP answer to a query at all (connection refused or reset, DNS, TLS). */
 export class QueryUnreachableError extends MetricsError {}
 
-interface SeriesData {
-  labels: string;
-  timestamps: number[];
-  values: number[];
+/**
+ * The HTTP client of every Prometheus read: undici (Node's own fetch is built on it), through
+ * HTTP_PROXY / HTTPS_PROXY / NO_PROXY when they are set, as the agent's other clients honour them.
+ */
+let dispatcher: Dispatcher | undefined;
+function httpDispatcher(): Dispatcher {
+  return (dispatcher ??= new EnvHttpProxyAgent());
 }
+
+const gunzipAsync = promisify(gunzip);
 
 export class PrometheusSource implements MetricsSource {
   private readonly url: string;
@@ -134,18 +139,23 @@ export class PrometheusSource implements MetricsSource {
     const n = windowPoints(window, ref);
     const step = window.stepSeconds;
     const chunks = splitWindow(window, this.maxPoints);
-    const values = new Array<number>(n).fill(NaN);
-    const seen = new Map<string, number>(); // label set -> samples
+    const seen = new Map<string, Float64Array>(); // label set -> its column
     let chunksDone = 0;
+    const column = (labels: Record<string, string>): Float64Array => {
+      const key = displayLabels(labels);
+      let c = seen.get(key);
+      if (!c) seen.set(key, (c = new Float64Array(n).fill(NaN)));
+      return c;
+    };
     await this.eachChunk(ref, chunks, signal, async (chunk, chunkSignal) => {
-      const series = await this.fetchChunk(ref, query, chunk, step, chunkSignal);
-      for (const s of series) seen.set(s.labels, (seen.get(s.labels) ?? 0) + s.timestamps.length);
+      const text = await this.fetchChunk(ref, query, chunk, step, chunkSignal);
+      this.decode(ref, query, text, { start: chunk.start, stepSeconds: step, points: chunk.points, firstIndex: chunk.firstIndex, column });
       chunksDone++;
       if (seen.size > 1) throw this.tooManySeries(ref, window, seen, chunksDone < chunks.length);
-      for (const s of series) place(values, s, chunk, step);
     });
 
-    if (seen.size === 0) {
+    const values = seen.values().next().value;
+    if (values === undefined) {
       throw new MetricsError(
         `no data: Prometheus at ${this.url} returned no series for query ${JSON.stringify(query)} ` +
           `over ${describeWindow(window)}. Check the metric name and label matchers (run the query in the ` +
@@ -153,15 +163,12 @@ export class PrometheusSource implements MetricsSource {
         ref,
       );
     }
-    return { timestamps: this.grid(window, n), values, stepSeconds: step };
+    return { timestamps: this.grid(window, n), values: Array.from(values), stepSeconds: step };
   }
 
   /**
    * A query whose many series are wanted (a batched read, `sum by (pod, container) (...)`), as
-   * columns on the window's grid. Read over HTTP directly rather than through prometheus-query,
-   * which builds an object per sample: the answer is decoded into Float64Arrays as it is scanned
-   * (metrics/matrix.ts). POST, so a long pod regex never meets a URL length limit. The same
-   * chunks, semaphore, retries and errors as range().
+   * columns on the window's grid: the same chunks, semaphore, retries, decoding and errors as range().
    */
   async rangeBy(query: string, window: RangeWindow, signal?: AbortSignal): Promise<LabelledColumns> {
     const ref: MetricRef = { promql: query };
@@ -175,14 +182,32 @@ export class PrometheusSource implements MetricsSource {
       return c.values;
     };
     await this.eachChunk(ref, splitWindow(window, this.maxPoints), signal, async (chunk, chunkSignal) => {
-      const text = await this.fetchChunk(ref, query, chunk, step, chunkSignal, (q, c, st, sig) => this.requestText(q, c, st, sig));
-      try {
-        decodeMatrix(text, { start: chunk.start, stepSeconds: step, points: chunk.points, firstIndex: chunk.firstIndex, column });
-      } catch (err) {
-        throw new MetricsError(`the answer of Prometheus at ${this.url} to query ${JSON.stringify(query)} is not a Prometheus matrix: ${(err as Error).message}`, ref);
-      }
+      const text = await this.fetchChunk(ref, query, chunk, step, chunkSignal);
+      this.decode(ref, query, text, { start: chunk.start, stepSeconds: step, points: chunk.points, firstIndex: chunk.firstIndex, column });
     });
     return { stepSeconds: step, timestamps: this.grid(window, n), series: [...columns.values()] };
+  }
+
+  /**
+   * A chunk's answer into the sink (metrics/matrix.ts: scanned once into Float64Arrays, with no
+   * object per sample, which is what JSON.parse and prometheus-query's Date per sample cost at
+   * thousands of series). An answer that is not Prometheus' JSON at all (a UI's login page behind
+   * the url) says so with its start.
+   */
+  private decode(ref: MetricRef, query: string, text: string, sink: MatrixSink): void {
+    try {
+      decodeMatrix(text, sink);
+    } catch (err) {
+      if (!(err instanceof MatrixFormatError)) throw err;
+      const where = `the answer of Prometheus at ${this.url} to query ${JSON.stringify(query)}`;
+      if (!/^\s*\{\s*"(status|data|warnings|infos)"/.test(text)) {
+        throw new MetricsError(
+          `${where} is not a Prometheus API response (it starts with ${JSON.stringify(text.replace(/\s+/g, ' ').trim().slice(0, 80))}); is the url the Prometheus base URL?`,
+          ref,
+        );
+      }
+      throw new MetricsError(`${where} is not a Prometheus matrix: ${err.message}`, ref);
+    }
   }
 
   /**
@@ -225,19 +250,12 @@ export class PrometheusSource implements MetricsSource {
   }
 
   /** One chunk: waits for a slot per attempt, retries transient failures with backoff. */
-  private async fetchChunk<T = SeriesData[]>(
-    ref: MetricRef,
-    query: string,
-    chunk: Chunk,
-    step: number,
-    signal: AbortSignal,
-    request: (query: string, chunk: Chunk, step: number, signal: AbortSignal) => Promise<T> = (q, c, st, sig) => this.request(q, c, st, sig) as Promise<T>,
-  ): Promise<T> {
+  private async fetchChunk(ref: MetricRef, query: string, chunk: Chunk, step: number, signal: AbortSignal): Promise<string> {
     for (let attempt = 0; ; attempt++) {
       const release = await this.semaphore.acquire(signal);
       let failure: Failure;
       try {
-        return await request(query, chunk, step, signal);
+        return await this.requestText(query, chunk, step, signal);
       } catch (err) {
         if (signal.aborted) throw signal.reason;
         failure = this.classify(err, query);
@@ -263,89 +281,57 @@ export class PrometheusSource implements MetricsSource {
     }
   }
 
-  /** One HTTP range query through prometheus-query, with its own time limit. */
-  private async request(query: string, chunk: Chunk, step: number, signal: AbortSignal): Promise<SeriesData[]> {
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new Error(`timed out after ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
-    const requestSignal = AbortSignal.any([signal, timeout.signal]);
-    const options: PrometheusConnectionOptions = {
-      endpoint: this.url,
-      headers: { 'User-Agent': USER_AGENT, ...this.opts.headers },
-      timeout: this.opts.timeoutMs,
-      // prometheus-query has no per-call AbortSignal; attach it to the axios request here.
-      requestInterceptor: {
-        onFulfilled: (config) => {
-          config.signal = requestSignal;
-          return config;
-        },
-      },
-      // Error bodies that are not Prometheus JSON (a proxy's HTML 502, a plain-text 429) would
-      // otherwise lose their HTTP status in prometheus-query; normalise them, keep Retry-After.
-      responseInterceptor: { onFulfilled: (res) => res, onRejected: normaliseErrorResponse },
-    };
-    const driver = new PrometheusDriver(options);
-    const serverTimeout = `${Math.max(1, Math.ceil(this.opts.timeoutMs / 1000))}s`;
-    try {
-      const result: QueryResult = await driver.rangeQuery(
-        query,
-        // Dates, not numbers: prometheus-query treats a 0 (the epoch) as "no time given".
-        new Date(chunk.start * 1000),
-        new Date(chunk.end * 1000),
-        step,
-        serverTimeout,
-      );
-      return toSeriesData(result);
-    } catch (err) {
-      if (timeout.signal.aborted && !signal.aborted) {
-        throw { status: 'error', errorType: 'timeout_error', error: `no answer within ${this.opts.timeoutMs} ms` } satisfies DriverError;
-      }
-      throw err;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   /**
-   * One HTTP range query with fetch, its body as text. Failures are thrown in prometheus-query's
-   * shape (DriverError) so classify() words and retries them as it does the driver's.
+   * One HTTP range query, its body as text: POST (a long pod regex never meets a URL length
+   * limit), gzip asked for and inflated off the event loop. Failures are thrown as RequestError
+   * for classify().
    */
   private async requestText(query: string, chunk: Chunk, step: number, signal: AbortSignal): Promise<string> {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new Error(`timed out after ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
-    const body = new URLSearchParams({ query, start: String(chunk.start), end: String(chunk.end), step: String(step), timeout: `${Math.max(1, Math.ceil(this.opts.timeoutMs / 1000))}s` });
+    const body = new URLSearchParams({ query, start: String(chunk.start), end: String(chunk.end), step: String(step), timeout: `${Math.max(1, Math.ceil(this.opts.timeoutMs / 1000))}s` }).toString();
+    const requestSignal = AbortSignal.any([signal, timeout.signal]);
+    let status = 0;
     try {
-      let res: Response;
-      let text: string;
-      try {
-        res = await fetch(`${this.url}/api/v1/query_range`, {
-          method: 'POST',
-          headers: { 'User-Agent': USER_AGENT, 'Content-Type': 'application/x-www-form-urlencoded', ...this.opts.headers },
-          body,
-          signal: AbortSignal.any([signal, timeout.signal]),
-        });
-        text = await res.text();
-      } catch (err) {
-        if (timeout.signal.aborted && !signal.aborted) throw { status: 'error', errorType: 'timeout_error', error: `no answer within ${this.opts.timeoutMs} ms` } satisfies DriverError;
-        if (signal.aborted) throw err;
-        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-        throw { status: 'error', errorType: 'network_error', error: cause?.message ?? (err as Error).message, ...(cause?.code ? { code: cause.code } : {}) } satisfies DriverError;
-      }
-      if (res.ok) return text;
-      const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+      const res = await httpRequest(`${this.url}/api/v1/query_range`, {
+        method: 'POST',
+        headers: { 'user-agent': USER_AGENT, 'content-type': 'application/x-www-form-urlencoded', 'accept-encoding': 'gzip', ...lowerKeys(this.opts.headers) },
+        body,
+        signal: requestSignal,
+        dispatcher: httpDispatcher(),
+      });
+      status = res.statusCode;
+      let bytes = Buffer.from(await res.body.arrayBuffer());
+      if (String(res.headers['content-encoding'] ?? '').toLowerCase() === 'gzip') bytes = await gunzipAsync(bytes);
+      const text = bytes.toString('utf8');
+      if (status >= 200 && status < 300) return text;
+      const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
       let prom: { errorType?: string; error?: string } = {};
       try {
         prom = JSON.parse(text) as typeof prom;
       } catch {
         // Not Prometheus' JSON (a proxy's page): its start is the message.
       }
-      const error = prom.error ?? `${res.statusText || 'error'}${text ? ` - ${text.replace(/\s+/g, ' ').trim().slice(0, 200)}` : ''}`;
+      const reason = STATUS_TEXT[status] ?? 'error';
+      const error = typeof prom.error === 'string' ? prom.error : `${reason}${text ? ` - ${text.replace(/\s+/g, ' ').trim().slice(0, 200)}` : ''}`;
       throw {
         status: 'error',
         errorType: 'http_error',
         error,
-        httpStatus: res.status,
+        httpStatus: status,
         prometheus: { ...(prom.errorType ? { errorType: prom.errorType } : {}), error, ...(retryAfterMs !== undefined ? { augurRetryAfterMs: retryAfterMs } : {}) },
-      } satisfies DriverError;
+      } satisfies RequestError;
+    } catch (err) {
+      if (isRequestError(err)) throw err;
+      if (timeout.signal.aborted && !signal.aborted) throw { status: 'error', errorType: 'timeout_error', error: `no answer within ${this.opts.timeoutMs} ms` } satisfies RequestError;
+      if (signal.aborted) throw err;
+      const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+      const code = e.code && e.code !== 'UND_ERR_SOCKET' ? e.code : (e.cause?.code ?? e.code);
+      const message = e.cause?.message ?? e.message ?? String(err);
+      // The status line came and the body broke off: nothing was rejected, and it is not "unreachable".
+      if (status >= 200 && status < 300) throw { status: 'error', errorType: 'http_error', error: message, httpStatus: status } satisfies RequestError;
+      const tls = code !== undefined && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(VERIFY|GET)/.test(code);
+      throw { status: 'error', errorType: tls ? 'ssl_error' : 'network_error', error: message, ...(code ? { code } : {}) } satisfies RequestError;
     } finally {
       clearTimeout(timer);
     }
@@ -353,13 +339,11 @@ export class PrometheusSource implements MetricsSource {
 
   private classify(thrown: unknown, query: string): Failure {
     const where = `Prometheus at ${this.url}`;
-    if (!isDriverError(thrown)) {
+    if (!isRequestError(thrown)) {
       const msg = thrown instanceof Error ? thrown.message : String(thrown);
       return { retryable: false, message: `unexpected answer from ${where} to query ${JSON.stringify(query)}: ${msg}` };
     }
-    const original = thrown.original;
-    const err: DriverError =
-      thrown.errorType === 'network_error' && isDriverError(original) && original.errorType === 'client_error' ? original : thrown;
+    const err = thrown;
     switch (err.errorType) {
       case 'timeout_error':
         return {
@@ -378,7 +362,7 @@ export class PrometheusSource implements MetricsSource {
         };
       }
       case 'ssl_error':
-        return { retryable: false, message: `TLS error talking to ${where}: ${err.error}${err.code ? ` (${err.code})` : ''}` };
+        return { retryable: false, message: `TLS error talking to ${where}: ${err.error}${err.code ? ` (${err.code})` : ''}`, hint: 'check the url and the CA (NODE_EXTRA_CA_CERTS)', unreachable: true };
       case 'http_error': {
         const status = err.httpStatus ?? 0;
         const promType = err.prometheus?.errorType ? ` ${err.prometheus.errorType}` : '';
@@ -408,19 +392,12 @@ export class PrometheusSource implements MetricsSource {
         }
         return { retryable: false, message: `${where} rejected query ${JSON.stringify(query)}: ${err.error} (HTTP ${status}${promType})`, rejected: status === 400 || status === 422 };
       }
-      case 'client_error': {
-        const body = typeof err.data === 'string' ? ` (it starts with ${JSON.stringify(err.data.replace(/\s+/g, ' ').trim().slice(0, 80))})` : '';
-        return {
-          retryable: false,
-          message: `the answer of ${where} to query ${JSON.stringify(query)} is not a Prometheus API response${body}; is the url the Prometheus base URL?`,
-        };
-      }
       default:
         return { retryable: false, message: `${where} failed query ${JSON.stringify(query)}: ${err.error}` };
     }
   }
 
-  private tooManySeries(ref: MetricRef, window: RangeWindow, seen: Map<string, number>, partial: boolean): MetricsError {
+  private tooManySeries(ref: MetricRef, window: RangeWindow, seen: Map<string, unknown>, partial: boolean): MetricsError {
     const sets = [...seen.keys()];
     const shown = sets.slice(0, MAX_LABEL_SETS_SHOWN).join(', ');
     const more = sets.length > MAX_LABEL_SETS_SHOWN ? `, and ${sets.length - MAX_LABEL_SETS_SHOWN} more` : '';
@@ -441,26 +418,34 @@ export class PrometheusSource implements MetricsSource {
   }
 }
 
-function isDriverError(err: unknown): err is DriverError {
+function isRequestError(err: unknown): err is RequestError {
   return typeof err === 'object' && err !== null && (err as { status?: unknown }).status === 'error' && typeof (err as { errorType?: unknown }).errorType === 'string';
 }
 
-/** Converts prometheus-query's matrix result to label sets and plain arrays (seconds; non-finite -> NaN). */
-function toSeriesData(result: QueryResult): SeriesData[] {
-  if (result.resultType !== 'matrix') {
-    throw new Error(`expected a matrix from a range query, got ${String(result.resultType)}`);
-  }
-  return (result.result as { metric: { name?: string; labels?: Record<string, string> } | null; values: { time: Date; value: number }[] }[]).map(
-    (rv) => {
-      const timestamps = new Array<number>(rv.values.length);
-      const values = new Array<number>(rv.values.length);
-      rv.values.forEach((sv, i) => {
-        timestamps[i] = sv.time.getTime() / 1000;
-        values[i] = Number.isFinite(sv.value) ? sv.value : NaN;
-      });
-      return { labels: labelSet(rv.metric?.name, rv.metric?.labels), timestamps, values };
-    },
-  );
+function lowerKeys(headers: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+/** Reason phrases of the statuses a Prometheus or a proxy in front of it answers with (HTTP/1.1 sends them, HTTP/2 does not). */
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Payload Too Large',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/** A series' labels as Prometheus shows them: `name{a="1", b="2"}`. */
+function displayLabels(labels: Record<string, string>): string {
+  const { __name__: name, ...rest } = labels;
+  return labelSet(name, rest);
 }
 
 export function labelSet(name: string | undefined, labels: Record<string, string> | undefined): string {
@@ -469,44 +454,6 @@ export function labelSet(name: string | undefined, labels: Record<string, string
     .map((k) => `${k}=${JSON.stringify(labels?.[k] ?? '')}`)
     .join(', ');
   return `${name ?? ''}{${inner}}`;
-}
-
-/** Writes a chunk's samples into the window's value array, by grid index. */
-function place(values: number[], s: SeriesData, chunk: Chunk, step: number): void {
-  for (let i = 0; i < s.timestamps.length; i++) {
-    const k = Math.round(((s.timestamps[i] ?? NaN) - chunk.start) / step);
-    if (!(k >= 0 && k < chunk.points)) continue; // not on this chunk's grid
-    values[chunk.firstIndex + k] = s.values[i] ?? NaN;
-  }
-}
-
-interface AxiosLikeError {
-  response?: { status: number; statusText?: string; data?: unknown; headers?: Record<string, unknown> & { get?: (h: string) => unknown } };
-}
-
-function normaliseErrorResponse(error: unknown): Promise<never> {
-  const res = (error as AxiosLikeError | null)?.response;
-  if (res) {
-    const rawRetryAfter = typeof res.headers?.get === 'function' ? res.headers.get('retry-after') : res.headers?.['retry-after'];
-    const retryAfterMs = parseRetryAfter(rawRetryAfter);
-    const data = res.data;
-    const extra = retryAfterMs !== undefined ? { augurRetryAfterMs: retryAfterMs } : {};
-    if (res.status < 400) {
-      // The status line was fine but reading the body failed: say how, not "OK".
-      const why = (error as { message?: unknown } | null)?.message;
-      res.data = { status: 'error', error: typeof why === 'string' && why ? why : 'the body ended early' };
-    } else if (data && typeof data === 'object' && (data as { status?: unknown }).status != null) {
-      res.data = { ...(data as object), ...extra };
-    } else {
-      const body = typeof data === 'string' ? data.replace(/\s+/g, ' ').trim().slice(0, 200) : '';
-      res.data = {
-        status: 'error',
-        error: `${res.statusText || 'error'}${body ? ` - ${body}` : ''}`,
-        ...extra,
-      };
-    }
-  }
-  return Promise.reject(error);
 }
 
 export function parseRetryAfter(v: unknown): number | undefined {

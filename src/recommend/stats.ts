@@ -21,9 +21,17 @@ export function mean(values: readonly number[]): number {
   return f.length === 0 ? NaN : f.reduce((a, b) => a + b, 0) / f.length;
 }
 
+/** The finite values, ascending (a typed array's numeric sort: no comparator call per pair). */
+export function sortedFinite(values: readonly number[]): Float64Array {
+  const out = new Float64Array(values.length);
+  let n = 0;
+  for (const v of values) if (Number.isFinite(v)) out[n++] = v;
+  return out.subarray(0, n).sort();
+}
+
 /** Percentile with linear interpolation, p in 0..100. NaN for an empty input. */
 export function percentile(values: readonly number[], p: number): number {
-  const f = finite(values).sort((a, b) => a - b);
+  const f = sortedFinite(values);
   if (f.length === 0) return NaN;
   const rank = (p / 100) * (f.length - 1);
   const lo = Math.floor(rank);

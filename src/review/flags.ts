@@ -7,6 +7,7 @@ import type { Finding, RedFlag } from '../domain/reasons.js';
 import type { Series } from '../domain/series.js';
 import type { FieldKey } from '../domain/workload.js';
 import type { MemoryTrend } from '../recommend/memory.js';
+import { sortedFinite } from '../recommend/stats.js';
 
 /** What the flags look at. */
 export interface ReviewInput {
@@ -163,14 +164,15 @@ function clamped(r: ReviewInput): RedFlag | undefined {
 function cpuOverRequest(r: ReviewInput): RedFlag | undefined {
   const c = r.decision.changes.find((x) => x.field === 'replicas');
   const request = r.decision.changes.find((x) => x.field === 'cpu.request')?.proposed ?? r.current['cpu.request'];
+  if (!c || !(c.proposed < c.current) || !(c.proposed > 0) || request === undefined || !(request > 0)) return undefined;
   const usage = r.cpu ? p95(r.cpu.values) : Number.NaN;
-  if (!c || !(c.proposed < c.current) || !(c.proposed > 0) || request === undefined || !(request > 0) || !Number.isFinite(usage)) return undefined;
+  if (!Number.isFinite(usage)) return undefined;
   const perPod = (usage * c.current) / c.proposed;
   return perPod > request ? { flag: 'cpuOverRequest', perPod, request, before: c.current, after: c.proposed } : undefined;
 }
 
 function p95(values: readonly number[]): number {
-  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  const v = sortedFinite(values);
   return v.length === 0 ? Number.NaN : (v[Math.min(v.length - 1, Math.floor(0.95 * v.length))] as number);
 }
 

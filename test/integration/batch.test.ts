@@ -13,7 +13,7 @@ import type { RangeWindow, Series } from '../../src/domain/series.js';
 import { BatchedReads } from '../../src/metrics/batch.js';
 import { metricRef } from '../../src/metrics/presets.js';
 import { PrometheusSource } from '../../src/metrics/prometheus.js';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { startFaultProxy, type FaultProxy, type SeenRequest } from '../support/fault-proxy.js';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 
 const STEP = 300;
@@ -97,6 +97,9 @@ const METRICS: [MetricName, 'cadvisor' | 'kube-state-metrics'][] = [
 ];
 
 const source = () => new PrometheusSource({ url: proxy.url, timeoutMs: 10_000, maxConcurrentQueries: 4, retries: 0 });
+/** A batched read is one `sum by (pod, container)` query for the namespace; a per-target read is the member's own query. */
+const isBatch = (r: SeenRequest) => /sum by \(pod, container\)/.test(r.query.query ?? '');
+const readKind = (r: SeenRequest) => (isBatch(r) ? 'batch' : 'target');
 const rangeQueries = () => proxy.seen.filter((r) => r.path === '/api/v1/query_range').length;
 
 /** The plan of a cycle: every reader's every metric, planned without its container (as gather's plan is). */
@@ -155,15 +158,15 @@ async function readWebAfterBatchFault(): Promise<{ warned: string[]; s: Series }
 }
 
 it('a batch Prometheus refuses (too many samples) is read per target, and says so', async () => {
-  proxy.add({ method: 'POST', path: /query_range/, fault: { kind: 'reply', status: 422, body: JSON.stringify({ status: 'error', errorType: 'execution', error: 'query processing would load too many samples into memory in query execution' }) } });
+  proxy.add({ path: /query_range/, when: isBatch, fault: { kind: 'reply', status: 422, body: JSON.stringify({ status: 'error', errorType: 'execution', error: 'query processing would load too many samples into memory in query execution' }) } });
   const { warned, s } = await readWebAfterBatchFault();
   expect(s.values.some((v) => v > 0)).toBe(true);
   expect(warned).toEqual([expect.stringMatching(/a batched preset read was refused, timed out or got no answer; reading those workloads per target/)]);
-  expect(proxy.seen.map((r) => r.method)).toEqual(['POST', 'GET']);
+  expect(proxy.seen.map(readKind)).toEqual(['batch', 'target']);
 });
 
 it('a batch that fails otherwise is the error of each of its members', async () => {
-  proxy.add({ method: 'POST', path: /query_range/, fault: { kind: 'reply', status: 503, body: 'upstream down' } });
+  proxy.add({ path: /query_range/, when: isBatch, fault: { kind: 'reply', status: 503, body: 'upstream down' } });
   const batched = new BatchedReads(source(), plan(), silent);
   const reads = READERS.map(([t, c]) => batched.range(metricRef('memory', { preset: 'cadvisor' }, t, c), WINDOW));
   for (const r of reads) await expect(r).rejects.toThrow(/HTTP 503.*upstream down.*other workloads of namespace shop/);
@@ -173,19 +176,19 @@ it('a batch that fails otherwise is the error of each of its members', async () 
 });
 
 it('a batch that gets no answer at all (the connection dropped) is read per target, as one that is refused', async () => {
-  proxy.add({ method: 'POST', path: /query_range/, fault: { kind: 'lose' } });
+  proxy.add({ path: /query_range/, when: isBatch, fault: { kind: 'lose' } });
   const { warned, s } = await readWebAfterBatchFault();
   expect(s.values.some((v) => v > 0)).toBe(true);
   expect(warned).toHaveLength(1);
-  expect(proxy.seen.map((r) => r.method)).toEqual(['POST', 'GET']);
+  expect(proxy.seen.map(readKind)).toEqual(['batch', 'target']);
 });
 
 it('a batch that hits Prometheus\' query timeout is read per target, as one that is refused', async () => {
-  proxy.add({ method: 'POST', path: /query_range/, fault: { kind: 'reply', status: 503, body: JSON.stringify({ status: 'error', errorType: 'timeout', error: 'query timed out in expression evaluation' }) } });
+  proxy.add({ path: /query_range/, when: isBatch, fault: { kind: 'reply', status: 503, body: JSON.stringify({ status: 'error', errorType: 'timeout', error: 'query timed out in expression evaluation' }) } });
   const { warned, s } = await readWebAfterBatchFault();
   expect(s.values.some((v) => v > 0)).toBe(true);
   expect(warned).toHaveLength(1);
-  expect(proxy.seen.map((r) => r.method)).toEqual(['POST', 'GET']);
+  expect(proxy.seen.map(readKind)).toEqual(['batch', 'target']);
 });
 
 it('drops a batch once its members have read or let go, so a cycle holds only the batches in flight', async () => {
@@ -197,6 +200,6 @@ it('drops a batch once its members have read or let go, so a cycle holds only th
   await batched.range(mem(db, 'postgres'), WINDOW);
   // Every member is done: a read now (none is planned) is its own query, not a kept batch.
   await batched.range(mem(web, 'app'), WINDOW);
-  expect(proxy.seen.map((r) => r.method)).toEqual(['POST', 'GET']);
+  expect(proxy.seen.map(readKind)).toEqual(['batch', 'target']);
   expect(batched.counts).toEqual({ batched: 1, perTarget: 1 });
 });

@@ -34,7 +34,10 @@ class CountingProxy {
   async start(): Promise<void> {
     const target = new URL(this.target);
     this.server = createServer((req, res) => {
-      this.requests.push(new URL(req.url ?? '/', this.target));
+      const url = new URL(req.url ?? '/', this.target);
+      this.requests.push(url);
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
       this.inFlight++;
       this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
       // 'finish' (answer handed to the OS) comes before the client can send its next request.
@@ -55,10 +58,14 @@ class CountingProxy {
           },
         );
         up.once('error', (e) => res.destroy(e));
-        req.pipe(up);
+        up.end(Buffer.concat(chunks));
       };
-      if (this.delayMs > 0) setTimeout(forward, this.delayMs);
-      else forward();
+      // The whole body first: a POSTed query's parameters are in its form body.
+      req.on('end', () => {
+        new URLSearchParams(Buffer.concat(chunks).toString('utf8')).forEach((v, k) => url.searchParams.set(k, v));
+        if (this.delayMs > 0) setTimeout(forward, this.delayMs);
+        else forward();
+      });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 export interface SeenRequest {
   method: string;
   path: string;
+  /** The URL's parameters, and a form body's (a POSTed query_range). */
   query: Record<string, string>;
   headers: IncomingHttpHeaders;
 }
@@ -77,7 +78,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://proxy.invalid');
     const body = await readAll(req);
-    const s: SeenRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers };
+    // As Prometheus reads them: the URL's parameters and a form body's.
+    const form = /application\/x-www-form-urlencoded/.test(req.headers['content-type'] ?? '') ? Object.fromEntries(new URLSearchParams(body.toString('utf8'))) : {};
+    const s: SeenRequest = { method: req.method ?? 'GET', path: url.pathname, query: { ...Object.fromEntries(url.searchParams), ...form }, headers: req.headers };
     seen.push(s);
     const rule = rules.find((r) => (r.times === undefined || (hits.get(r) ?? 0) < r.times) && (!r.method || r.method === s.method) && (!r.path || r.path.test(s.path)) && (!r.when || r.when(s)));
     if (!rule) return pipe(await forward(req, url, body), res);

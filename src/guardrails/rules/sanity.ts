@@ -33,16 +33,39 @@ const MAX_PROPOSED: Partial<Record<FieldKey, number>> = {
 
 /** What is physically wrong with a series, or undefined. Usage (cpu, memory) that is all zero is wrong too: a running container uses some. */
 export function senseOf(metric: MetricName, s: Series): { issue: SenseIssue; count: number; value: number } | undefined {
-  const finite = s.values.filter((v) => Number.isFinite(v));
-  const infinite = s.values.filter((v) => v === Infinity || v === -Infinity);
-  if (infinite.length > 0) return { issue: 'nonFinite', count: infinite.length, value: infinite[0]! };
-  if (finite.length === 0) return undefined; // nothing read: the metrics rule says so
-  const scale = Math.max(...finite.map(Math.abs));
-  const negative = finite.filter((v) => v < 0 && -v > 1e-9 * scale);
-  if (negative.length > 0) return { issue: 'negative', count: negative.length, value: Math.min(...negative) };
-  const absurd = finite.filter((v) => v > MAX_SAMPLE[metric]);
-  if (absurd.length > 0) return { issue: 'absurd', count: absurd.length, value: Math.max(...absurd), };
-  if ((metric === 'cpu' || metric === 'memory' || metric === 'cpuTotal') && scale === 0) return { issue: 'zero', count: finite.length, value: 0 };
+  // Two passes over the samples, no copies: every target's every series comes through here.
+  let infinite = 0;
+  let firstInfinite = 0;
+  let finite = 0;
+  let scale = 0;
+  for (const v of s.values) {
+    if (v === Infinity || v === -Infinity) {
+      if (infinite++ === 0) firstInfinite = v;
+    } else if (Number.isFinite(v)) {
+      finite++;
+      if (Math.abs(v) > scale) scale = Math.abs(v);
+    }
+  }
+  if (infinite > 0) return { issue: 'nonFinite', count: infinite, value: firstInfinite };
+  if (finite === 0) return undefined; // nothing read: the metrics rule says so
+  let negative = 0;
+  let lowest = Infinity;
+  let absurd = 0;
+  let highest = -Infinity;
+  for (const v of s.values) {
+    if (!Number.isFinite(v)) continue;
+    if (v < 0 && -v > 1e-9 * scale) {
+      negative++;
+      if (v < lowest) lowest = v;
+    }
+    if (v > MAX_SAMPLE[metric]) {
+      absurd++;
+      if (v > highest) highest = v;
+    }
+  }
+  if (negative > 0) return { issue: 'negative', count: negative, value: lowest };
+  if (absurd > 0) return { issue: 'absurd', count: absurd, value: highest };
+  if ((metric === 'cpu' || metric === 'memory' || metric === 'cpuTotal') && scale === 0) return { issue: 'zero', count: finite, value: 0 };
   return undefined;
 }
 
