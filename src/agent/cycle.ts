@@ -17,7 +17,8 @@ import type { PullRequestInfo } from '../domain/forge.js';
 import type { CostDelta } from '../domain/money.js';
 import { targetId, type RepoView, type WorkloadId } from '../domain/workload.js';
 import type { TargetOutcome } from '../forge/dashboard.js';
-import { selectAugur } from '../forecast/registry.js';
+import { selectAugur, type CacheClock } from '../forecast/registry.js';
+import { keepCalibration } from '../recommend/sizing.js';
 import { fleetLimiter, type ForgeLoad } from '../guardrails/index.js';
 import { shardOf } from '../cluster/shard.js';
 import { admit } from './admit.js';
@@ -158,8 +159,8 @@ async function evaluate(t: TargetConfig, deps: CycleDeps, view: CycleView, clust
  * proposal until the limits are applied after the last target.
  */
 function withoutCalibration(fc: Forecast): Forecast {
-  if (!fc.accuracy?.calibration) return fc;
-  const { calibration: _dropped, ...accuracy } = fc.accuracy;
+  if (!fc.accuracy?.calibration && !fc.accuracy?.keptCalibration) return fc;
+  const { calibration: _dropped, keptCalibration: _kept, ...accuracy } = fc.accuracy;
   return { ...fc, accuracy };
 }
 
@@ -172,8 +173,8 @@ function withoutCalibration(fc: Forecast): Forecast {
 async function decideWithPool(facts: Facts, settings: Settings, deps: CycleDeps, maxAgeSeconds: number): Promise<Decided> {
   const cache = deps.selections;
   const pool = deps.selectionPool;
-  if (!cache || !pool) return decide(facts, settings, forecaster(deps, maxAgeSeconds));
-  const at = { now: deps.now, maxAgeSeconds };
+  if (!cache || !pool) return decide(facts, settings, forecaster(deps, maxAgeSeconds, settings));
+  const at = clockOf(deps, maxAgeSeconds, settings);
   let wanted: { key: string; history: Series; opts: SelectOptions } | undefined;
   const first = decide(facts, settings, (key, history, opts) => {
     if (!SelectionPool.canSelect(history, opts) || !cache.needsSelection(key, history, opts, at)) return cache.forecast(key, history, opts, at);
@@ -186,9 +187,20 @@ async function decideWithPool(facts: Facts, settings: Settings, deps: CycleDeps,
   return decide(facts, settings, (key, history, opts) => cache.forecast(key, history, opts, at, key === w.key ? selected : undefined));
 }
 
-function forecaster(deps: CycleDeps, maxAgeSeconds: number): ForecastFn {
+function forecaster(deps: CycleDeps, maxAgeSeconds: number, settings: Settings): ForecastFn {
   const cache = deps.selections;
-  return cache ? (key, history, opts) => cache.forecast(key, history, opts, { now: deps.now, maxAgeSeconds }) : (_key, history, opts) => selectAugur(history, opts);
+  const at = clockOf(deps, maxAgeSeconds, settings);
+  return cache ? (key, history, opts) => cache.forecast(key, history, opts, at) : (_key, history, opts) => selectAugur(history, opts);
+}
+
+/** The cache's clock, keeping of each selection's backtest only what this target's sizing reads (keepCalibration). */
+function clockOf(deps: CycleDeps, maxAgeSeconds: number, settings: Settings): CacheClock {
+  const { quantile, maxQuantile } = settings.sizing;
+  return {
+    now: deps.now,
+    maxAgeSeconds,
+    keep: { id: `sizing ${quantile}/${maxQuantile}`, apply: (sel) => (sel.accuracy ? { ...sel, accuracy: keepCalibration(sel.accuracy, quantile, maxQuantile) } : sel) },
+  };
 }
 
 /** The decisions after the limits that span targets, in the config's order. */

@@ -30,6 +30,12 @@ export interface Accuracy {
    * first step after its origin), the actual value, and each quantile's forecast of it.
    */
   calibration?: { lead: number[]; actual: number[]; origin: number[]; predicted: Record<QuantileKey, number[]> };
+  /**
+   * What the sizing reads of `calibration` for one quantile and high quantile, kept instead of the
+   * rows between cycles (about a sixth of their numbers): the residuals per lead bucket, ascending,
+   * and the burst ratios per held-out day. See recommend/sizing.ts keepCalibration.
+   */
+  keptCalibration?: { quantile: number; maxQuantile: number; horizon: number; buckets: number[][]; burstRatios: number[]; residuals: number };
 }
 
 export interface Forecast {

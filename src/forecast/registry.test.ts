@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Forecast, ForecastOptions, Forecaster } from '../domain/forecast.js';
 import type { Series } from '../domain/series.js';
 import { holtWinters } from './holtWinters.js';
-import { SelectionCache, selectAugur } from './registry.js';
+import { SelectionCache, selectAugur, type Selection } from './registry.js';
 import { seasonalNaive } from './seasonalNaive.js';
 import { dailySine } from './test-support.js';
 
@@ -199,6 +199,22 @@ describe('SelectionCache warm starts', () => {
     given.length = 0;
     cache.forecast('web', later2, { ...opts, candidates: pool }, { ...age, now: 86_400 + 60 });
     expect(given).toEqual(chosen.map((m) => ({ model: m, warmStart: { model: m, steps: later2.values.length } })));
+  });
+});
+
+describe('SelectionCache keep', () => {
+  it('stores what keep.apply makes of a selection, returns it on a hit, and selects again when keep.id changes', () => {
+    const history = dailySine({ days: 6, seed: 3 });
+    const pool = [seasonalNaive(DAY, 'seasonal-naive(daily)')];
+    const keep = (id: string) => ({ id, apply: (sel: Selection) => ({ ...sel, candidates: [] }) });
+    const cache = new SelectionCache();
+    const at = { now: 0, maxAgeSeconds: 86_400, keep: keep('a') };
+    const first = cache.forecast('web', history, { ...opts, candidates: pool }, at);
+    expect(first.candidates?.length).toBe(1); // the selection itself is handed on whole
+    expect(JSON.parse(cache.toJSON()).entries.web.selected.candidates).toEqual([]);
+    expect(cache.forecast('web', history, { ...opts, candidates: pool }, { ...at, now: 60 }).candidates).toEqual([]);
+    expect(cache.needsSelection('web', history, { ...opts, candidates: pool }, { ...at, now: 60 })).toBe(false);
+    expect(cache.needsSelection('web', history, { ...opts, candidates: pool }, { ...at, now: 60, keep: keep('b') })).toBe(true);
   });
 });
 

@@ -99,10 +99,10 @@ export class SelectionCache {
    * `selected`: the result of selectAugur(history, opts) computed elsewhere (a worker thread), used
    * instead of selecting here when one is needed (see needsSelection).
    */
-  forecast(key: string, history: Series, opts: SelectOptions, at: { now: number; maxAgeSeconds: number }, selected?: Forecast): Forecast {
+  forecast(key: string, history: Series, opts: SelectOptions, at: CacheClock, selected?: Forecast): Forecast {
     const { now, maxAgeSeconds } = at;
     const { warmStart: _ignored, ...base } = opts;
-    const signature = signatureOf(history, opts);
+    const signature = signatureOf(history, opts, at.keep);
     const e = this.entries.get(key);
     if (e && e.signature === signature && now < Math.min(e.due, e.at + maxAgeSeconds)) {
       const refit = this.refit(e.members, e.warm, history, base);
@@ -117,7 +117,8 @@ export class SelectionCache {
     const warm = new Map<string, unknown>();
     if (!fc.members && fc.warmStart !== undefined) warm.set(fc.model, fc.warmStart);
     for (const [member, w] of Object.entries(fc.memberWarmStarts ?? {})) warm.set(member, w);
-    this.entries.set(key, { at: now, due: now + maxAgeSeconds * (1 - 0.5 * spreadOf(key)), signature, members: fc.members ?? [fc.model], selected: selectionOf(fc), warm });
+    const selection = selectionOf(fc);
+    this.entries.set(key, { at: now, due: now + maxAgeSeconds * (1 - 0.5 * spreadOf(key)), signature, members: fc.members ?? [fc.model], selected: at.keep ? at.keep.apply(selection) : selection, warm });
     return fc.members ? withoutWarmStart(fc) : fc;
   }
 
@@ -126,9 +127,9 @@ export class SelectionCache {
    * choice whose models can no longer forecast the history is only found out by the refit, which
    * then selects in place.
    */
-  needsSelection(key: string, history: Series, opts: SelectOptions, at: { now: number; maxAgeSeconds: number }): boolean {
+  needsSelection(key: string, history: Series, opts: SelectOptions, at: CacheClock): boolean {
     const e = this.entries.get(key);
-    return !(e && e.signature === signatureOf(history, opts) && at.now < Math.min(e.due, e.at + at.maxAgeSeconds));
+    return !(e && e.signature === signatureOf(history, opts, at.keep) && at.now < Math.min(e.due, e.at + at.maxAgeSeconds));
   }
 
   /** How many workloads have an entry. */
@@ -179,6 +180,17 @@ export class SelectionCache {
   }
 }
 
+/**
+ * When a cache lookup happens, how long a selection lasts and, optionally, what of a selection is
+ * kept: `keep.apply` shrinks it as it is stored (the agent keeps only what its sizing reads of the
+ * backtest's calibration), and `keep.id` names that choice, so a change of it selects again.
+ */
+export interface CacheClock {
+  now: number;
+  maxAgeSeconds: number;
+  keep?: { id: string; apply: (selection: Selection) => Selection };
+}
+
 /** What a selection found, kept between cycles: its result without the forecast values and without a model's parameters. */
 export type Selection = Omit<Forecast, 'timestamps' | 'quantiles' | 'warmStart' | 'memberWarmStarts'>;
 
@@ -204,8 +216,8 @@ interface PersistedEntry {
 /** Bump when the persisted shape changes: older files are then ignored (every workload selects once more). */
 export const SELECTION_STATE_VERSION = 1;
 
-function signatureOf(history: Series, opts: SelectOptions): string {
-  return JSON.stringify([history.stepSeconds, opts.horizonSteps, [...opts.quantiles].sort(), opts.seasonSteps ?? null, opts.origins ?? null, opts.timezone ?? null]);
+function signatureOf(history: Series, opts: SelectOptions, keep?: { id: string }): string {
+  return JSON.stringify([history.stepSeconds, opts.horizonSteps, [...opts.quantiles].sort(), opts.seasonSteps ?? null, opts.origins ?? null, opts.timezone ?? null, ...(keep ? [keep.id] : [])]);
 }
 
 function selectionOf(fc: Forecast): Selection {

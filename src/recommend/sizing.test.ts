@@ -5,7 +5,7 @@ import { readTraceFile, traceToSeries } from '../cli/forecast.js';
 import { prepareHistory } from '../forecast/clean.js';
 import { augurCandidates, selectAugur } from '../forecast/registry.js';
 import { recommend } from './index.js';
-import { calibratedSize, calibrationOf, expectedUnder } from './sizing.js';
+import { calibratedSize, calibrationOf, expectedUnder, keepCalibration } from './sizing.js';
 
 const H = 96;
 
@@ -113,6 +113,24 @@ describe('the burst guard is earned by the data', () => {
       expect(s.burst).toBeUndefined();
       expect(s.load).toBeLessThan(150);
     }
+  });
+});
+
+describe('keepCalibration: what a kept selection holds of its backtest', () => {
+  it('sizes exactly as the rows do, from a sixth of the numbers, through the state file', () => {
+    const acc = backtest((h, o) => ((h * 7 + o * 13) % 11) - 5 + (h > 60 ? 8 : 0), [1.4, 1.2, 0.9]);
+    const kept = keepCalibration(acc, 0.9, 0.99);
+    expect(kept.calibration).toBeUndefined();
+    // Through JSON, as state.dir keeps it (the numbers survive exactly).
+    const restored = JSON.parse(JSON.stringify(kept)) as Accuracy;
+    const fc = forecastOf(acc, Array.from({ length: H }, (_, i) => 100 + (i % 9)), new Array<number>(H).fill(150));
+    for (const target of [0.005, 0.05, 0.2]) {
+      expect(calibratedSize(fc, calibrationOf(restored, 0.9, 0.99)!, target)).toEqual(calibratedSize(fc, calibrationOf(acc, 0.9, 0.99)!, target));
+    }
+    const numbers = (a: Accuracy) => JSON.stringify(a).split(',').length;
+    expect(numbers(kept)).toBeLessThan(numbers(acc) / 3);
+    // Kept for another quantile pair: not read as this one's (the cache selects again on a change).
+    expect(calibrationOf(keepCalibration(acc, 0.5, 0.99), 0.9, 0.99)).toBeUndefined();
   });
 });
 

@@ -55,14 +55,39 @@ export interface Calibration {
   pooled: Float64Array;
   /** The bucket of a lead (1-based steps after the forecast's origin). */
   bucketOf: (lead: number) => number;
+  /** The longest lead held out: the buckets split 1..horizon in equal widths. */
+  horizon: number;
   residuals: number;
   /** Per held-out day (origin): actual peak ÷ the high quantile's forecast peak. */
   burstRatios: number[];
   maxQuantile: number;
 }
 
+/**
+ * The accuracy as a selection is kept between cycles (SelectionCache's `keep`): the calibration
+ * rows (every held-out step's lead, origin, actual and each quantile's forecast: about 5,000
+ * numbers) replaced by what calibrationOf makes of them for this quantile pair (about 900), so a
+ * fleet's kept selections stay small in memory and in state.dir. calibrationOf reads either.
+ */
+export function keepCalibration(acc: Accuracy, quantile: number, maxQuantile: number): Accuracy {
+  if (!acc.calibration) return acc;
+  const { calibration: _rows, ...rest } = acc;
+  const cal = calibrationOf(acc, quantile, maxQuantile);
+  if (!cal) return rest;
+  return { ...rest, keptCalibration: { quantile, maxQuantile, horizon: cal.horizon, buckets: cal.buckets.map((b) => Array.from(b)), burstRatios: cal.burstRatios, residuals: cal.residuals } };
+}
+
+function bucketsOver(horizon: number, count: number): (lead: number) => number {
+  return (lead) => Math.min(count - 1, Math.max(0, Math.floor(((lead - 1) * count) / horizon)));
+}
+
 /** The residuals of `quantile` in a backtest's calibration, split by lead; undefined when there are none. */
 export function calibrationOf(acc: Accuracy | undefined, quantile: number, maxQuantile: number): Calibration | undefined {
+  const kept = acc?.keptCalibration;
+  if (kept && kept.quantile === quantile && kept.maxQuantile === maxQuantile) {
+    const buckets = kept.buckets.map((b) => Float64Array.from(b));
+    return { quantile, buckets, pooled: Float64Array.from(kept.buckets.flat()).sort(), bucketOf: bucketsOver(kept.horizon, buckets.length), horizon: kept.horizon, residuals: kept.residuals, burstRatios: kept.burstRatios, maxQuantile };
+  }
   const cal = acc?.calibration;
   const pred = cal?.predicted[quantileKey(quantile)];
   if (!cal || !pred || cal.actual.length === 0) return undefined;
@@ -72,7 +97,7 @@ export function calibrationOf(acc: Accuracy | undefined, quantile: number, maxQu
   let count = LEAD_BUCKETS;
   // Pool the buckets when any would be too thin to say anything about a 0.5% tail.
   if (n / LEAD_BUCKETS < MIN_BUCKET_RESIDUALS) count = 1;
-  const bucketOf = (lead: number): number => Math.min(count - 1, Math.max(0, Math.floor(((lead - 1) * count) / horizon)));
+  const bucketOf = bucketsOver(horizon, count);
   const lists: number[][] = Array.from({ length: count }, () => []);
   for (let i = 0; i < n; i++) {
     const r = (cal.actual[i] as number) - (pred[i] as number);
@@ -92,7 +117,7 @@ export function calibrationOf(acc: Accuracy | undefined, quantile: number, maxQu
     }
     for (const p of peaks.values()) if (p.high > 0 && Number.isFinite(p.actual)) burstRatios.push(p.actual / p.high);
   }
-  return { quantile, buckets: lists.map((l) => Float64Array.from(l).sort()), pooled: Float64Array.from(lists.flat()).sort(), bucketOf, residuals: n, burstRatios, maxQuantile };
+  return { quantile, buckets: lists.map((l) => Float64Array.from(l).sort()), pooled: Float64Array.from(lists.flat()).sort(), bucketOf, horizon, residuals: n, burstRatios, maxQuantile };
 }
 
 /** How many of the ascending `sorted` are strictly above x. */
