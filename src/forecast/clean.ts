@@ -95,14 +95,16 @@ export function cleanHistory(series: Series): {
   report: CleanReport;
 } {
   const filled = fillGaps(series);
-  const finite = series.values.filter((v) => Number.isFinite(v));
   let extreme = 0;
-  if (finite.length >= 3) {
-    const sorted = Float64Array.from(finite).sort();
-    const med = medianSorted(sorted);
-    const dev = Float64Array.from(finite, (v) => Math.abs(v - med)).sort();
-    const sd = 1.4826 * medianSorted(dev);
-    if (sd > 0) for (const v of finite) if (v - med > OUTLIER_ROBUST_SDS * sd) extreme++;
+  const finite = new Float64Array(series.values.length);
+  let n = 0;
+  for (const v of series.values) if (Number.isFinite(v)) finite[n++] = v;
+  if (n >= 3) {
+    const dev = finite.slice(0, n);
+    const med = medianInPlace(finite.subarray(0, n));
+    for (let i = 0; i < n; i++) dev[i] = Math.abs((dev[i] as number) - med);
+    const sd = 1.4826 * medianInPlace(dev);
+    if (sd > 0) for (let i = 0; i < n; i++) if ((finite[i] as number) - med > OUTLIER_ROBUST_SDS * sd) extreme++;
   }
   const { values, runs } = excludeIncidents(filled.series.values, filled.series.stepSeconds);
   const ts = filled.series.timestamps;
@@ -172,9 +174,14 @@ export function excludeIncidents(values: readonly number[], stepSeconds: number)
     }
     profile[i] = medianSorted(buf.subarray(0, m));
   }
-  const diff = Float64Array.from(values, (v, i) => v - (profile[i] as number));
-  const med = medianSorted(Float64Array.from(diff).sort());
-  const sd = 1.4826 * medianSorted(Float64Array.from(diff, (d) => Math.abs(d - med)).sort());
+  // Filled by loops: Float64Array.from with a map function costs more than the sort after it.
+  const diff = new Float64Array(n);
+  for (let i = 0; i < n; i++) diff[i] = (values[i] as number) - (profile[i] as number);
+  const dev = new Float64Array(n);
+  for (let i = 0; i < n; i++) dev[i] = diff[i] as number;
+  const med = medianInPlace(diff);
+  for (let i = 0; i < n; i++) dev[i] = Math.abs((dev[i] as number) - med);
+  const sd = 1.4826 * medianInPlace(dev);
   if (!(sd > 0)) return { values: out, runs: [] };
   // Also below the same weekday and time, where the history has it: a quiet weekend is not an incident.
   const week = 7 * day;
@@ -250,6 +257,46 @@ function insertSorted(buf: Float64Array, m: number, v: number): number {
   }
   buf[j] = v;
   return m + 1;
+}
+
+/**
+ * The median of `a` (finite values), reordering it: quickselect (Hoare's partition, middle pivot)
+ * in linear time on average, where a sort of the whole history is n log n.
+ */
+function medianInPlace(a: Float64Array): number {
+  const n = a.length;
+  if (n === 0) return NaN;
+  const h = n >> 1;
+  const upper = selectInPlace(a, h);
+  if (n % 2 === 1) return upper;
+  // Everything before index h is at most a[h] now: the lower middle is their largest.
+  let lower = -Infinity;
+  for (let i = 0; i < h; i++) if ((a[i] as number) > lower) lower = a[i] as number;
+  return (lower + upper) / 2;
+}
+
+/** The k-th smallest of `a` (0-based), with a[k] set to it, everything before it at most it and everything after at least it. */
+function selectInPlace(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1] as number;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((a[i] as number) < pivot) i++;
+      while ((a[j] as number) > pivot) j--;
+      if (i <= j) {
+        const t = a[i] as number;
+        a[i++] = a[j] as number;
+        a[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k] as number;
 }
 
 function medianSorted(a: Float64Array): number {
