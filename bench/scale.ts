@@ -1,13 +1,15 @@
 // The scale scenario: `augur plan` (nothing written) as a child process against a real Prometheus
 // backfilled with 14 days at 5-minute steps of load, CPU and memory for N workloads
 // (bench/scale-data.ts), for a first cycle (no selection state) and a steady-state cycle one hour
-// later (on the state the first left, when the code keeps one). Each cycle is run twice: by the
+// later (on the state the first left, when the code keeps one), as the image runs it (compiled,
+// plain node; BENCH_SCALE_RUNNER=tsx for the sources through tsx). Each cycle is run twice: by the
 // code in this checkout and by the baseline (BASELINE_REF, extracted with `git archive` into a
 // temporary directory), against the same Prometheus and repository, so the ratios compare runs
 // on the same machine at the same time.
 //
 //   BENCH_SCALE=100,1000,5000           sizes (default 100,1000,5000)
 //   BENCH_SCALE_BASELINE=100,1000       sizes at which the baseline also runs (default: every size)
+//   BENCH_SCALE_BASELINE_REF=<commit>   the baseline (default: main before issue 12)
 //   BENCH_SCALE_BASELINE_STEADY=100     sizes at which the baseline's steady cycle runs too (default: every size;
 //                                       it keeps no selection, so that cycle repeats its first one's work)
 //
@@ -26,8 +28,8 @@ import { manifestRepo, scaleConfig, scaleData, startPrometheusOn, type ScaleData
 
 const execFileAsync = promisify(execFile);
 
-/** The code the figures are compared with: main before issue 12's changes. */
-export const BASELINE_REF = '259bb9c8de4b2e8af8a18d04b041a9d5c66d2c40';
+/** The code the figures are compared with: main before issue 12's changes, or BENCH_SCALE_BASELINE_REF. */
+export const BASELINE_REF = process.env.BENCH_SCALE_BASELINE_REF ?? '259bb9c8de4b2e8af8a18d04b041a9d5c66d2c40';
 
 export interface PromCounts {
   requests: number;
@@ -173,9 +175,26 @@ function withState(run: CycleRun, file: string, now: number): CycleRun {
   return r;
 }
 
+/**
+ * The tree's CLI as the image runs it: compiled (tsc -p tsconfig.build.json, into the tree's
+ * dist/) and started with plain node; BENCH_SCALE_RUNNER=tsx runs the sources through tsx instead
+ * (TypeScript compiled at every start, as `npm run augur` does).
+ */
+const built = new Set<string>();
+async function cli(root: string): Promise<string[]> {
+  if (process.env.BENCH_SCALE_RUNNER === 'tsx') return ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts')];
+  if (!built.has(root)) {
+    log(`  building ${root} (tsc -p tsconfig.build.json)`);
+    await execFileAsync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { cwd: root, maxBuffer: 16 << 20 });
+    built.add(root);
+  }
+  return [join(root, 'dist', 'cli', 'main.js')];
+}
+
 async function plan(root: string, config: string, now: number, proxy: Proxy, label: string): Promise<CycleRun> {
+  const entry = await cli(root);
   proxy.reset();
-  const args = ['-v', process.execPath, '--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), 'plan', '-c', config, '--now', new Date(now * 1000).toISOString(), '--json'];
+  const args = ['-v', process.execPath, ...entry, 'plan', '-c', config, '--now', new Date(now * 1000).toISOString(), '--json'];
   const child = spawn('/usr/bin/time', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AUGUR_LOG_LEVEL: 'error' } });
   let stdout = '';
   let stderr = '';
