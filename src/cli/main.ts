@@ -13,6 +13,7 @@ import { registerSimulate } from './simulate.js';
 import { loadConfig } from '../config/load.js';
 import { effectiveSettings } from '../config/schema.js';
 import { VERSION } from '../util/version.js';
+import { closePrometheusConnections } from '../metrics/prometheus.js';
 
 const DEFAULT_CONFIG = process.env.AUGUR_CONFIG ?? 'augur.yaml';
 
@@ -99,10 +100,14 @@ function usesNeural(name: string, configFile: string | undefined): boolean {
   }
 }
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  console.error(`augur: ${redactText(err instanceof Error ? err.message : String(err))}`);
-  process.exit(1);
-});
+program
+  .parseAsync(process.argv)
+  // Once a command is done, nothing of the reads may keep the process alive (a proxy's stalled CONNECT).
+  .then(() => closePrometheusConnections())
+  .catch((err: unknown) => {
+    console.error(`augur: ${redactText(err instanceof Error ? err.message : String(err))}`);
+    process.exit(1);
+  });
 
 /**
  * A cycle that fails as a whole (the forge's list is incomplete, the checkout cannot sync, the

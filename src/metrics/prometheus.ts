@@ -97,6 +97,16 @@ function httpDispatcher(): Dispatcher {
   return (dispatcher ??= new EnvHttpProxyAgent());
 }
 
+/**
+ * Closes every connection the reads opened (the CLI calls it when a command is done): a proxy that
+ * never answered a CONNECT would otherwise keep its socket, and the process, alive.
+ */
+export async function closePrometheusConnections(): Promise<void> {
+  const d = dispatcher;
+  dispatcher = undefined;
+  await d?.destroy();
+}
+
 const gunzipAsync = promisify(gunzip);
 
 export class PrometheusSource implements MetricsSource {
@@ -293,15 +303,19 @@ export class PrometheusSource implements MetricsSource {
     const requestSignal = AbortSignal.any([signal, timeout.signal]);
     let status = 0;
     try {
-      const res = await httpRequest(`${this.url}/api/v1/query_range`, {
-        method: 'POST',
-        headers: { 'user-agent': USER_AGENT, 'content-type': 'application/x-www-form-urlencoded', 'accept-encoding': 'gzip', ...lowerKeys(this.opts.headers) },
-        body,
-        signal: requestSignal,
-        dispatcher: httpDispatcher(),
-      });
+      // Raced with the signal: undici does not cancel a proxy's CONNECT that never answers.
+      const res = await abortable(
+        httpRequest(`${this.url}/api/v1/query_range`, {
+          method: 'POST',
+          headers: { 'user-agent': USER_AGENT, 'content-type': 'application/x-www-form-urlencoded', 'accept-encoding': 'gzip', ...lowerKeys(this.opts.headers) },
+          body,
+          signal: requestSignal,
+          dispatcher: httpDispatcher(),
+        }),
+        requestSignal,
+      );
       status = res.statusCode;
-      let bytes = Buffer.from(await res.body.arrayBuffer());
+      let bytes = Buffer.from(await abortable(res.body.arrayBuffer(), requestSignal));
       if (String(res.headers['content-encoding'] ?? '').toLowerCase() === 'gzip') bytes = await gunzipAsync(bytes);
       const text = bytes.toString('utf8');
       if (status >= 200 && status < 300) return text;
@@ -420,6 +434,28 @@ export class PrometheusSource implements MetricsSource {
 
 function isRequestError(err: unknown): err is RequestError {
   return typeof err === 'object' && err !== null && (err as { status?: unknown }).status === 'error' && typeof (err as { errorType?: unknown }).errorType === 'string';
+}
+
+/** `p`, or the signal's reason as soon as it aborts (whatever `p` then does is ignored). */
+function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    p.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 function lowerKeys(headers: Record<string, string> | undefined): Record<string, string> {
