@@ -10,8 +10,11 @@
 //   BENCH_SCALE=100,1000,5000           sizes (default 100,1000,5000)
 //   BENCH_SCALE_BASELINE=100,1000       sizes at which the baseline also runs (default: every size)
 //   BENCH_SCALE_BASELINE_REF=<commit>   the baseline (default: main before issue 12)
+//   BENCH_SCALE_HEAP=256                 --max-old-space-size for every cycle (MiB): the heap ceiling Node
+//                                       itself picks in a container limited to 512 MiB (default: none, the
+//                                       host's, 4 GiB here, so V8 collects lazily and RSS shows garbage too)
 //   BENCH_SCALE_BASELINE_STEADY=100     sizes at which the baseline's steady cycle runs too (default: every size;
-//                                       it keeps no selection, so that cycle repeats its first one's work)
+//                                       the default baseline keeps no selection, so that cycle repeats its first one's work)
 //
 // Measured from outside the child: /usr/bin/time -v (CPU seconds user + system of the child and
 // the git processes it waited for, wall time, peak RSS of the largest process), a counting HTTP
@@ -135,7 +138,8 @@ async function runSize(data: ScaleData, baselineDir: string | undefined): Promis
     // A warm-up query, so Prometheus has the blocks' indexes open before the first measured cycle.
     await fetch(`${prom.url}/api/v1/query?query=count(augur_bench_load)&time=${data.first}`).then((r) => r.arrayBuffer());
     const trees: { name: 'current' | 'baseline'; root: string; extra: string }[] = [
-      ...(baselineDir ? [{ name: 'baseline' as const, root: baselineDir, extra: '' }] : []),
+      // A baseline that keeps selections (state.dir) keeps them here too, so its steady cycle only refits.
+      ...(baselineDir ? [{ name: 'baseline' as const, root: baselineDir, extra: keepsState(baselineDir) ? 'state: { dir: state-baseline }' : '' }] : []),
       { name: 'current', root: ROOT, extra: keepsState(ROOT) ? 'state: { dir: state-current }' : '' },
     ];
     const out: Partial<ScaleRow> = { size: data.size, samples: data.samples, generatedSeconds: data.generatedSeconds };
@@ -146,7 +150,7 @@ async function runSize(data: ScaleData, baselineDir: string | undefined): Promis
       mkdirSync(join(dir, `state-${tree.name}`), { recursive: true });
       const stateFile = join(dir, `state-${tree.name}`, 'selections.json');
       const first = withState(await plan(tree.root, config, data.first, proxy, `${tree.name} first cycle`), stateFile, data.first);
-      // The baseline keeps no selection between runs: its steady cycle repeats its first one's work
+      // A baseline that keeps no selection (main before issue 12) repeats its first cycle's work in the steady one
       // (BENCH_SCALE_BASELINE_STEADY=100,... lists the sizes at which it still runs; default every size).
       const steadySizes = process.env.BENCH_SCALE_BASELINE_STEADY?.split(',').map((x) => Number(x.trim()));
       const skip = tree.name === 'baseline' && steadySizes !== undefined && !steadySizes.includes(data.size);
@@ -194,7 +198,9 @@ async function cli(root: string): Promise<string[]> {
 async function plan(root: string, config: string, now: number, proxy: Proxy, label: string): Promise<CycleRun> {
   const entry = await cli(root);
   proxy.reset();
-  const args = ['-v', process.execPath, ...entry, 'plan', '-c', config, '--now', new Date(now * 1000).toISOString(), '--json'];
+  // BENCH_SCALE_HEAP=256: the V8 heap ceiling Node picks itself in a container limited to 512 MiB (it sizes the heap from the cgroup limit).
+  const heap = process.env.BENCH_SCALE_HEAP ? [`--max-old-space-size=${Number(process.env.BENCH_SCALE_HEAP)}`] : [];
+  const args = ['-v', process.execPath, ...heap, ...entry, 'plan', '-c', config, '--now', new Date(now * 1000).toISOString(), '--json'];
   const child = spawn('/usr/bin/time', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AUGUR_LOG_LEVEL: 'error' } });
   let stdout = '';
   let stderr = '';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMatrix, MatrixFormatError, type MatrixSink } from './matrix.js';
+import { decodeMatrix, MatrixFormatError, parseDecimal, type MatrixSink } from './matrix.js';
+import { prng } from '../util/prng.js';
 
 /** A sink over a 4-point grid at 60 s from t=1000, columns by label set. */
 function sink(points = 4, firstIndex = 0) {
@@ -55,5 +56,20 @@ describe('decodeMatrix', () => {
     expect(() => decodeMatrix('<html>502</html>', sink().s)).toThrow(MatrixFormatError);
     expect(() => decodeMatrix('{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1000,"1"]', sink().s)).toThrow(/at character/);
     expect(() => decodeMatrix('{"status":"success"}', sink().s)).toThrow(/no data.result/);
+  });
+});
+
+describe('parseDecimal', () => {
+  it('reads every sample text as Number() does, to the bit', () => {
+    const rnd = prng(7);
+    const texts = ['0', '-0', '1', '1.', '.5', '-.5', '00012.50', '123456789012345', '1234567890123456', '0.1', '0.30000000000000004', '1e3', '-2.5E-3', 'NaN', '+Inf', '-Inf', '', '-', '.', '1.2.3', '9007199254740993'];
+    for (let k = 0; k < 20_000; k++) {
+      const x = (rnd() - 0.5) * 10 ** Math.floor(rnd() * 30 - 10);
+      texts.push(String(x), x.toFixed(Math.floor(rnd() * 12)), x.toPrecision(1 + Math.floor(rnd() * 17)), String(Math.round(x)));
+    }
+    for (const t of texts) {
+      const padded = `[${t}]`;
+      expect(Object.is(parseDecimal(padded, 1, padded.length - 1), Number(t)), t).toBe(true);
+    }
   });
 });

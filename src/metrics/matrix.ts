@@ -102,6 +102,36 @@ function readValues(s: Scanner, column: Float64Array, sink: MatrixSink): void {
   }
 }
 
+/** Exact powers of ten (10^0 .. 10^22 are all representable as doubles). */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * Number(text.slice(from, end)) without the substring, for the usual sample: an optional minus,
+ * at most 15 digits in all and an optional fraction. Such a mantissa and 10^k (k <= 22) are both
+ * exact doubles, so one division is correctly rounded: the same double as Number() (Clinger's fast
+ * path). Anything else (exponents, more digits, Inf, NaN) goes to Number().
+ */
+export function parseDecimal(t: string, from: number, end: number): number {
+  let i = from;
+  const negative = t.charCodeAt(i) === 45;
+  if (negative) i++;
+  let mantissa = 0;
+  let digits = 0;
+  let fraction = -1;
+  for (; i < end; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + (c - 48);
+      digits++;
+    } else if (c === 46 && fraction < 0) fraction = i;
+    else return Number(t.slice(from, end));
+  }
+  if (digits === 0 || digits > 15 || fraction === end - 1) return Number(t.slice(from, end));
+  const scale = fraction < 0 ? 0 : end - fraction - 1;
+  const v = scale === 0 ? mantissa : mantissa / (POW10[scale] as number);
+  return negative ? -v : v;
+}
+
 class Scanner {
   i = 0;
   constructor(readonly text: string) {}
@@ -147,7 +177,7 @@ class Scanner {
     let c = t.charCodeAt(this.i);
     while ((c >= 48 && c <= 57) || c === 46 || c === 45 || c === 43 || c === 101 || c === 69) c = t.charCodeAt(++this.i);
     if (this.i === from) throw new MatrixFormatError('expected a number', from, t);
-    return Number(t.slice(from, this.i));
+    return parseDecimal(t, from, this.i);
   }
 
   /** A sample value: Prometheus writes it as a string ("1.5", "NaN", "+Inf"). */
@@ -159,7 +189,7 @@ class Scanner {
     const end = t.indexOf('"', from);
     if (end < 0) throw new MatrixFormatError('unterminated sample value', from, t);
     this.i = end + 1;
-    return Number(t.slice(from, end)); // "+Inf", "-Inf", "NaN" -> NaN or ±Infinity, kept out by the caller
+    return parseDecimal(t, from, end); // "+Inf", "-Inf", "NaN" -> NaN or ±Infinity, kept out by the caller
   }
 
   private skipString(): void {

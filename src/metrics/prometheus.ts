@@ -56,13 +56,11 @@ const MAX_LABEL_SETS_SHOWN = 5;
 /** A failed request, as requestText throws it (a plain object, not an Error): what classify() words. */
 interface RequestError {
   status: 'error';
-  errorType: 'timeout_error' | 'network_error' | 'ssl_error' | 'http_error' | 'client_error';
+  errorType: 'timeout_error' | 'network_error' | 'ssl_error' | 'http_error';
   error: string;
   code?: string;
   httpStatus?: number;
   prometheus?: { errorType?: string; error?: string; augurRetryAfterMs?: number };
-  /** client_error: the start of an answer that is not Prometheus' JSON. */
-  data?: string;
 }
 
 /** A failed attempt, classified. */
