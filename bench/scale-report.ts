@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { num, ROOT, table } from './lib.js';
-import type { CycleRun, ScaleResult, ScaleRow } from './scale.js';
+import { DEFAULT_BASELINE_REF, type CycleRun, type ScaleResult, type ScaleRow } from './scale.js';
 
 export const SCALE_HEADING = '## Scale';
 
@@ -44,8 +44,8 @@ export function renderScale(res: ScaleResult, meta: { date: string; command: str
     '',
     `- **Date:** ${meta.date}`,
     `- **Machine:** ${cpus[0]?.model.trim() ?? 'unknown CPU'} × ${cpus.length} logical CPUs, ${num(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()} ${os.arch()}; Node ${process.version}`,
-    `- **Load average (1 min) at start / end:** ${num(meta.loadStart[0] ?? 0)} / ${num(meta.loadEnd[0] ?? 0)} on ${cpus.length} CPUs. **The machine was shared** with other engineers' test runs while this ran: wall times (and, less, CPU seconds) are inflated by the wait for a core; ${meta.baseline ? 'compare the CPU-second ratios first: the baseline is an earlier run (below), not one in the same minutes' : 'compare the ratios, measured against a baseline run in the same minutes on the same data'}.`,
-    `- **Code measured:** \`${res.currentRef.slice(0, 12)}\`${res.dirty ? ' plus uncommitted changes in src/ or bench/' : ''}; **baseline:** \`${res.baselineRef.slice(0, 12)}\` (${meta.baseline ?? "main before issue 12's changes, extracted with \`git archive\` and run the same way"}).`,
+    `- **Load average (1 min) at start / end:** ${Number.isFinite(meta.loadStart[0]) ? `${num(meta.loadStart[0] ?? 0)} / ${num(meta.loadEnd[0] ?? 0)}` : 'not recorded'} on ${cpus.length} CPUs. **The machine was shared** with other engineers' test runs while this ran: wall times (and, less, CPU seconds) are inflated by the wait for a core; ${meta.baseline ? 'compare the CPU-second ratios first: the baseline is an earlier run (below), not one in the same minutes' : 'compare the ratios, measured against a baseline run in the same minutes on the same data'}.`,
+    `- **Code measured:** \`${res.currentRef.slice(0, 12)}\`${res.dirty ? ' plus uncommitted changes in src/ or bench/' : ''}; **baseline:** \`${res.baselineRef.slice(0, 12)}\` (${meta.baseline ?? `${DEFAULT_BASELINE_REF.startsWith(res.baselineRef) ? "main before issue 12's changes" : 'the commit BENCH_SCALE_BASELINE_REF named'}, extracted with \`git archive\`, built and run the same way`}).`,
     `- **Run time:** ${num(meta.seconds)} s`,
     ...(meta.note ? [`- **Note:** ${meta.note}`] : []),
     '',
@@ -144,16 +144,22 @@ function verdicts(rows: ScaleRow[], one?: ScaleRow): string[] {
       out.push(`- memory flat from 1,000 to 5,000 workloads: ${g <= 1.1 ? '**met**' : '**missed**'} (first-cycle peak RSS ${num(k.current.first.peakRssMiB)} → ${num(c.first.peakRssMiB)} MiB, ${num(g)}×; steady ${num(k.current.steady.peakRssMiB)} → ${num(c.steady.peakRssMiB)} MiB)`);
     }
   }
-  {
+  const big = rows[rows.length - 1];
+  if (big) {
+    const c = big.current;
+    const perSteady = (c.steady.cpuSeconds / big.size) * 1000;
+    const perSelection = ((c.first.cpuSeconds - c.steady.cpuSeconds) / big.size) * 1000;
+    const budget = (t.steadyWallSeconds * 2 * 1000) / t.size;
     out.push(
-      `  Why: the steady cycle selected nothing and still cost the CPU per workload above, so keeping selections (this issue's persisted state) removes the selection's share and no more, and the steady cycle's ${num(((rows[rows.length - 1]?.current.steady.cpuSeconds ?? NaN) / (rows[rows.length - 1]?.size ?? NaN)) * 1000)} ms per workload is ${num(((rows[rows.length - 1]?.current.steady.cpuSeconds ?? NaN) / (rows[rows.length - 1]?.size ?? NaN)) * 1000 / ((t.steadyWallSeconds * 2 * 1000) / t.size))}× the ${num((t.steadyWallSeconds * 2 * 1000) / t.size)} ms that ${t.steadyWallSeconds} s for ${t.size.toLocaleString('en-US')} workloads leaves on 2 cores; what remains per target (three explicit queries decoded by prometheus-query into an object per sample, as only preset reads are batched and decoded into typed arrays; the history cleaned and refitted; recommending, the guardrails, the report) runs on the event loop, one core: the worker pool (one thread per CPU) takes only the selections, and adds each worker's heap to the first cycle's peak. Memory grows with the fleet because a cycle keeps each proposal's evidence (four series of 4,032 points and the forecast, for the PR body) until the limits are applied after the last target, and here nearly every target proposes before the PRs-per-hour limit holds it, and because the selection state holds each workload's backtest calibration rows (about 5,000 numbers per workload).`,
+      `  Why (at ${big.size.toLocaleString('en-US')} workloads): a steady cycle that selects nothing still costs ${num(perSteady)} ms of CPU per workload, ${num(perSteady / budget)}× the ${num(budget)} ms that ${t.steadyWallSeconds} s for ${t.size.toLocaleString('en-US')} workloads leaves on 2 cores, and all of it (reading and decoding the answers, cleaning the history, refitting the kept model, recommending, the guardrails, the report) runs on the event loop, one core: the worker pool (one thread per CPU) takes only the selections. A selection adds ${num(perSelection)} ms per workload (most of it Holt-Winters' parameter search at each backtest origin). Prometheus shares this machine: it used ${num(c.steady.prom.promCpuSeconds)} CPU s answering the steady cycle's reads (each reads all 14 days again), ${num(c.steady.prom.promCpuSeconds / (2 * t.steadyWallSeconds))}× what 2 cores give in ${t.steadyWallSeconds} s. Peak RSS is measured with the heap ceiling ${process.env.BENCH_SCALE_HEAP ? `set to ${process.env.BENCH_SCALE_HEAP} MiB (BENCH_SCALE_HEAP)` : "V8 picks from this host's 23.5 GiB (about 4 GiB), so it collects lazily and the figure holds garbage as well as what a cycle keeps; in a container Node sizes the heap from the memory limit (about half of it), see the capped run below"}.`,
     );
   }
   const repeated = rows.reduce((n, r) => n + r.current.first.prom.repeated + r.current.steady.prom.repeated, 0);
   out.push(`- no series read twice in a cycle: ${repeated === 0 ? '**met** at every size measured (0 repeated range queries)' : `**missed**: ${repeated} range queries repeated`}.`);
   if (one) {
     const w = one.current.first.wallSeconds;
-    out.push(`- 1 workload, \`augur plan\` start to finish ≤ 1.5 s: ${w <= 1.5 ? `**met** (${num(w)} s)` : `**missed** by ${num(w - 1.5)} s (${num(w)} s wall; steady ${num(one.current.steady.wallSeconds)} s), on a shared machine: it runs through tsx (TypeScript compiled at start-up), as the bench runs both trees; the built \`dist/\` was not measured`}.`);
+    const how = process.env.BENCH_SCALE_RUNNER === 'tsx' ? 'through tsx (TypeScript compiled at start-up)' : 'the compiled CLI, as the image runs it';
+    out.push(`- 1 workload, \`augur plan\` start to finish ≤ 1.5 s: ${w <= 1.5 ? `**met** (${num(w)} s first, ${num(one.current.steady.wallSeconds)} s steady; ${how})` : `**missed** by ${num(w - 1.5)} s (${num(w)} s wall; steady ${num(one.current.steady.wallSeconds)} s; ${how})`}.`);
   } else out.push('- 1 workload ≤ 1.5 s: not measured in this run.');
   return out;
 }
@@ -206,7 +212,7 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
     }
     res.baselineRef = before.currentRef;
   }
-  const load = (process.env.SCALE_LOAD ?? '').split(',').map(Number);
+  const load = (process.env.SCALE_LOAD ?? '').split(',').filter(Boolean).map(Number);
   const section = renderScale(res, {
     date: process.env.SCALE_DATE ?? new Date().toISOString(),
     command: process.env.SCALE_COMMAND ?? 'npm run bench -- --scale',

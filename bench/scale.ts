@@ -32,7 +32,8 @@ import { manifestRepo, scaleConfig, scaleData, startPrometheusOn, type ScaleData
 const execFileAsync = promisify(execFile);
 
 /** The code the figures are compared with: main before issue 12's changes, or BENCH_SCALE_BASELINE_REF. */
-export const BASELINE_REF = process.env.BENCH_SCALE_BASELINE_REF ?? '259bb9c8de4b2e8af8a18d04b041a9d5c66d2c40';
+export const DEFAULT_BASELINE_REF = '259bb9c8de4b2e8af8a18d04b041a9d5c66d2c40';
+export const BASELINE_REF = process.env.BENCH_SCALE_BASELINE_REF ?? DEFAULT_BASELINE_REF;
 
 export interface PromCounts {
   requests: number;
