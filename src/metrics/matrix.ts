@@ -103,7 +103,7 @@ function readValues(s: Scanner, column: Float64Array, sink: MatrixSink): void {
 }
 
 /** Exact powers of ten (10^0 .. 10^22 are all representable as doubles). */
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`)); // parsed, so each is the exact double
 
 /**
  * Number(text.slice(from, end)) without the substring, for the usual sample: an optional minus,
