@@ -2,7 +2,7 @@
 // fitted parameters, so a restart or the next CronJob run refits instead of selecting again.
 // Written atomically (a temporary file, then rename); a missing, unreadable or older-format file
 // is an empty state (every workload selects once more), never an error that stops a cycle.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveFrom, type LoadedConfig } from '../config/load.js';
 import { SelectionCache } from '../forecast/registry.js';
@@ -39,9 +39,24 @@ export function saveSelections(file: string, cache: SelectionCache, loaded: Load
   try {
     mkdirSync(join(file, '..'), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, cache.toJSON(now, maxAge));
+    const fd = openSync(tmp, 'w');
+    try {
+      // An entry at a time: the fleet's state is never one string in memory.
+      cache.writeJSON((chunk) => writeAll(fd, chunk), now, maxAge);
+      fsyncSync(fd);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, file);
   } catch (err) {
     log.warn({ file, err: String(err) }, 'could not write the selection state; the next run selects again');
   }
+}
+
+function writeAll(fd: number, chunk: string): void {
+  const bytes = Buffer.from(chunk, 'utf8');
+  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
 }
