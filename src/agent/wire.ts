@@ -62,7 +62,7 @@ export function buildMetrics(loaded: LoadedConfig, now: number, budget?: RetryBu
       const password = readSecret(p.auth.basic.password, 'prometheus.auth.basic.password');
       headers.Authorization = `Basic ${Buffer.from(`${p.auth.basic.username}:${password}`).toString('base64')}`;
     }
-    prometheus = new PrometheusSource({ url: p.url, headers, timeoutMs: p.timeout * 1000, maxConcurrentQueries: p.maxConcurrentQueries, ...(budget ? { budget } : {}) });
+    prometheus = new PrometheusSource({ url: p.url, headers, timeoutMs: p.timeout * 1000, maxConcurrentQueries: p.maxConcurrentQueries, compression: p.compression, ...(budget ? { budget } : {}) });
   }
   const f = config.metrics.file;
   const files = f ? new FileSource({ baseDir: resolveFrom(loaded, f.dir), ...(f.shiftToNow ? { shiftToNow: { now } } : {}) }) : undefined;

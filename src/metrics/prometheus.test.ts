@@ -3,6 +3,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MetricsError } from '../domain/series.js';
 import { PrometheusSource, parseRetryAfter, type PrometheusSourceOptions } from './prometheus.js';
@@ -118,6 +119,20 @@ describe('PrometheusSource', () => {
     handler = (r, res) => json(res, 200, matrix(r, [{ metric: {}, value: () => '1' }]));
     await source({ headers: { Authorization: 'Bearer s3cret' } }).range({ promql: 'up' }, { start: T0, end: T0 + 60, stepSeconds: 60 });
     expect(requests[0]?.headers.authorization).toBe('Bearer s3cret');
+  });
+
+  it('asks for plain answers unless compression is gzip, and reads a gzipped answer either way', async () => {
+    // As Prometheus: gzip when the request accepts it.
+    handler = (r, res) => {
+      const body = JSON.stringify(matrix(r, [{ metric: {}, value: (t) => String((t - T0) / 60) }]));
+      if (/gzip/.test(String(r.headers['accept-encoding']))) res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }).end(gzipSync(body));
+      else json(res, 200, JSON.parse(body));
+    };
+    const w = { start: T0, end: T0 + 180, stepSeconds: 60 };
+    expect((await source().range({ promql: 'up' }, w)).values).toEqual([0, 1, 2, 3]);
+    expect(requests[0]?.headers['accept-encoding']).toBe('identity');
+    expect((await source({ compression: 'gzip' }).range({ promql: 'up' }, w)).values).toEqual([0, 1, 2, 3]);
+    expect(requests[1]?.headers['accept-encoding']).toBe('gzip');
   });
 
   it('retries 5xx and 429 with backoff, then succeeds', async () => {
