@@ -251,7 +251,7 @@ export const configSchema = z
           .enum(['none', 'gzip'])
           .default('none')
           .describe(
-            "answers uncompressed (none) or gzipped: gzip costs Prometheus about 6x the CPU of a cycle's reads and Augur the inflating, for about a sixth of the bytes; set gzip for a Prometheus across a metered or slow link (a hosted service, another region)",
+            "answers uncompressed (none) or gzipped: gzip costs Prometheus about 6x the CPU of a cycle's reads and Augur the inflating, for about a quarter of the bytes; set gzip for a Prometheus across a metered or slow link (a hosted service, another region)",
           ),
       })
       .strict()
