@@ -1,6 +1,6 @@
 // Shared helpers of the benchmarks: the series pool (real traces on a 5-minute grid), robust
 // statistics over repetitions, heap accounting and markdown tables. No timing happens here.
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as v8 from 'node:v8';
@@ -10,6 +10,25 @@ import type { Series } from '../src/domain/series.js';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const TRACE_DIRS = ['test/fixtures/traces', 'config/demo/traces'];
+export const BENCHMARKS_FILE = join(ROOT, 'BENCHMARKS.md');
+
+/** A section of BENCHMARKS.md between its markers (included), or undefined (a full `npm run bench` carries it over). */
+export function markedSection(start: string, end: string): string | undefined {
+  if (!existsSync(BENCHMARKS_FILE)) return undefined;
+  const md = readFileSync(BENCHMARKS_FILE, 'utf8');
+  const a = md.indexOf(start);
+  const b = md.indexOf(end);
+  return a >= 0 && b > a ? md.slice(a, b + end.length) : undefined;
+}
+
+/** Replaces that section, or puts it before the Scale section (at the end when there is none). */
+export function writeMarkedSection(start: string, end: string, section: string): void {
+  const md = existsSync(BENCHMARKS_FILE) ? readFileSync(BENCHMARKS_FILE, 'utf8') : '# Benchmarks\n';
+  const current = markedSection(start, end);
+  if (current) return writeFileSync(BENCHMARKS_FILE, md.replace(current, () => section));
+  const at = md.indexOf('\n## Scale');
+  writeFileSync(BENCHMARKS_FILE, at >= 0 ? `${md.slice(0, at)}\n${section}\n${md.slice(at)}` : `${md.trimEnd()}\n\n${section}\n`);
+}
 
 export const STEP = 300;
 export const HISTORY_STEPS = 14 * 288; // 14 days at 5 minutes = 4032 points

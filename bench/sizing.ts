@@ -7,13 +7,13 @@
 //
 // `npm run bench` carries the section over (currentSizingSection), as it does the Scale section.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { SimReport } from '../src/sim/run.js';
+import { markedSection, writeMarkedSection } from './lib.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const FILE = join(ROOT, 'BENCHMARKS.md');
 const START = '<!-- sizing:start (bench/sizing.ts) -->';
 const END = '<!-- sizing:end -->';
 const TRACES = '../shared/traces';
@@ -21,11 +21,7 @@ const TARGETS = { daily: { under: 0.005, cost: 1.05 }, schedule: { under: 0.01, 
 
 /** The section as it stands in BENCHMARKS.md, markers included, or undefined. */
 export function currentSizingSection(): string | undefined {
-  if (!existsSync(FILE)) return undefined;
-  const md = readFileSync(FILE, 'utf8');
-  const a = md.indexOf(START);
-  const b = md.indexOf(END);
-  return a >= 0 && b > a ? md.slice(a, b + END.length) : undefined;
+  return markedSection(START, END);
 }
 
 const pct = (x: number, d = 2) => `${(x * 100).toFixed(d)}%`;
@@ -154,14 +150,7 @@ async function main(): Promise<void> {
     load: loadavg()[0]!.toFixed(2),
   };
   const section = renderSizing(runs, meta);
-  const md = readFileSync(FILE, 'utf8');
-  const current = currentSizingSection();
-  if (current) writeFileSync(FILE, md.replace(current, section));
-  else {
-    // Before the Scale section when there is one, else at the end.
-    const at = md.indexOf('\n## Scale');
-    writeFileSync(FILE, at >= 0 ? `${md.slice(0, at)}\n${section}\n${md.slice(at)}` : `${md.trimEnd()}\n\n${section}\n`);
-  }
+  writeMarkedSection(START, END, section);
   process.stdout.write(`${section}\n`);
 }
 

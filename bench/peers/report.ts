@@ -1,16 +1,13 @@
 // The "Peers" section of BENCHMARKS.md, from a run of bench/peers/run.ts (or a saved one): per
 // model the p90 pinball against the better seasonal-naive baseline and the p90 coverage, failures
 // counted, and Augur against the best peer per series, read against issue 13's target.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { num, quantile, ROOT, table } from '../lib.js';
+import { markedSection, num, quantile, table, writeMarkedSection } from '../lib.js';
 import { PEER_LEVEL, PEER_MODELS, PROTOCOL_ORIGINS } from './exchange.js';
 
 /** Issue 13: Augur's median p90 pinball at most this many times the best of the R and Prophet peers. */
 export const PEER_TARGET = 0.75;
 const START = '<!-- peers:start (bench/peers) -->';
 const END = '<!-- peers:end -->';
-const FILE = join(ROOT, 'BENCHMARKS.md');
 const SN = ['seasonal-naive(daily)', 'seasonal-naive(weekly)'];
 
 export interface ModelScore {
@@ -272,18 +269,10 @@ function countBy(xs: string[]): string {
 
 /** The section as it stands in BENCHMARKS.md, markers included, or undefined (a full `npm run bench` carries it over). */
 export function currentPeersSection(): string | undefined {
-  if (!existsSync(FILE)) return undefined;
-  const md = readFileSync(FILE, 'utf8');
-  const a = md.indexOf(START);
-  const b = md.indexOf(END);
-  return a >= 0 && b > a ? md.slice(a, b + END.length) : undefined;
+  return markedSection(START, END);
 }
 
 /** Replaces the section in BENCHMARKS.md, or puts it before the Scale section (at the end when there is none). */
 export function writePeersSection(section: string): void {
-  const md = existsSync(FILE) ? readFileSync(FILE, 'utf8') : '# Benchmarks\n';
-  const current = currentPeersSection();
-  if (current) return writeFileSync(FILE, md.replace(current, () => section));
-  const at = md.indexOf('\n## Scale');
-  writeFileSync(FILE, at >= 0 ? `${md.slice(0, at)}\n${section}\n${md.slice(at)}` : `${md.trimEnd()}\n\n${section}\n`);
+  writeMarkedSection(START, END, section);
 }
