@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Series } from '../domain/series.js';
-import { cleanHistory, counterToRate, excludeIncidents } from './clean.js';
+import { cleanHistory, counterToRate, excludeIncidents, sameTimeMedians } from './clean.js';
 import { dailySine } from './test-support.js';
 
 const DAY = 288;
@@ -36,6 +36,30 @@ describe('excludeIncidents', () => {
     const { report } = cleanHistory({ ...s, values });
     expect(report.incidentSteps).toBe(12);
     expect(report.incidents).toEqual([[s.timestamps[1500], s.timestamps[1511]]]);
+  });
+});
+
+describe('sameTimeMedians', () => {
+  it('is the median of sorting each window: the same time on up to 7 days either side, without the sample', () => {
+    let seed = 7;
+    const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    for (const [day, days] of [[24, 3], [24, 9.5], [288, 14], [96, 21.3], [4, 30]] as const) {
+      const n = Math.floor(day * days);
+      // Rounded values: ties, which a sort must order the same way.
+      const values = Array.from({ length: n }, () => Math.round(rnd() * 20) / 2);
+      const got = sameTimeMedians(values, day);
+      for (let i = 0; i < n; i++) {
+        const window: number[] = [];
+        for (let k = 1; k <= 7; k++) {
+          if (i - k * day >= 0) window.push(values[i - k * day]!);
+          if (i + k * day < n) window.push(values[i + k * day]!);
+        }
+        window.sort((a, b) => a - b);
+        const h = window.length >> 1;
+        const want = window.length % 2 === 1 ? window[h]! : (window[h - 1]! + window[h]!) / 2;
+        expect(got[i]).toBe(want);
+      }
+    }
   });
 });
 

@@ -162,18 +162,7 @@ export function excludeIncidents(values: readonly number[], stepSeconds: number)
   const day = dailySteps(stepSeconds);
   const out = values.slice();
   if (day === 0 || n < 3 * day || values.some((v) => !Number.isFinite(v))) return { values: out, runs: [] };
-  const profile = new Float64Array(n);
-  // The same time on up to INCIDENT_DAYS days either side, sorted in place in one scratch buffer
-  // (insertion sort of at most 14 values): a sample's median without an allocation per sample.
-  const buf = new Float64Array(2 * INCIDENT_DAYS);
-  for (let i = 0; i < n; i++) {
-    let m = 0;
-    for (let k = 1; k <= INCIDENT_DAYS; k++) {
-      if (i - k * day >= 0) m = insertSorted(buf, m, values[i - k * day] as number);
-      if (i + k * day < n) m = insertSorted(buf, m, values[i + k * day] as number);
-    }
-    profile[i] = medianSorted(buf.subarray(0, m));
-  }
+  const profile = sameTimeMedians(values, day);
   // Filled by loops: Float64Array.from with a map function costs more than the sort after it.
   const diff = new Float64Array(n);
   for (let i = 0; i < n; i++) diff[i] = (values[i] as number) - (profile[i] as number);
@@ -248,15 +237,54 @@ export function counterToRate(series: Series): { series: Series; resets: number 
   return { series: { ...series, values }, resets };
 }
 
-/** Inserts v into the ascending buf[0, m), returns the new length. */
-function insertSorted(buf: Float64Array, m: number, v: number): number {
-  let j = m;
-  while (j > 0 && (buf[j - 1] as number) > v) {
-    buf[j] = buf[j - 1] as number;
-    j--;
+/**
+ * For each sample, the median of the same time of day on up to INCIDENT_DAYS days either side (not
+ * the sample itself). Each time of day's samples (one a day) are sorted once; a sample's median is
+ * then found by walking that order and counting only the days in its window, so no sort per sample.
+ * The medians are those of sorting each window: the same values, in the same order.
+ */
+export function sameTimeMedians(values: readonly number[], day: number): Float64Array {
+  const n = values.length;
+  const profile = new Float64Array(n);
+  const days = Math.ceil(n / day);
+  const seq = new Float64Array(days);
+  const order = new Int32Array(days);
+  for (let p = 0; p < day && p < n; p++) {
+    let d = 0;
+    for (let i = p; i < n; i += day) seq[d++] = values[i] as number;
+    // Insertion sort of the day indices by value (at most a few dozen days).
+    for (let a = 0; a < d; a++) {
+      const v = seq[a] as number;
+      let j = a;
+      while (j > 0 && (seq[order[j - 1] as number] as number) > v) {
+        order[j] = order[j - 1] as number;
+        j--;
+      }
+      order[j] = a;
+    }
+    for (let j = 0; j < d; j++) {
+      const lo = Math.max(0, j - INCIDENT_DAYS);
+      const hi = Math.min(d - 1, j + INCIDENT_DAYS);
+      const m = hi - lo; // the window's days, without day j itself
+      const h = m >> 1;
+      let rank = 0;
+      let lower = NaN;
+      let median = NaN;
+      for (let r = 0; r < d; r++) {
+        const k = order[r] as number;
+        if (k === j || k < lo || k > hi) continue;
+        const v = seq[k] as number;
+        if (rank === h) {
+          median = m % 2 === 1 ? v : (lower + v) / 2;
+          break;
+        }
+        if (rank === h - 1) lower = v;
+        rank++;
+      }
+      profile[p + j * day] = median;
+    }
   }
-  buf[j] = v;
-  return m + 1;
+  return profile;
 }
 
 /**
