@@ -15,9 +15,10 @@ import { SelectionPool } from '../agent/selectionPool.js';
 /** Fewer targets than this select on the event loop: starting workers costs about a second. */
 const POOL_MIN_TARGETS = 16;
 
-export function load(file: string): LoadedConfig {
+/** The file's config with its paths checked, or the problems printed and exit 1; `parsed`: the file already read by loadConfig. */
+export function load(file: string, parsed?: LoadedConfig): LoadedConfig {
   try {
-    const loaded = loadConfig(file);
+    const loaded = parsed ?? loadConfig(file);
     const missing = pathProblems(loaded);
     if (missing.length > 0) throw new ConfigError(missing);
     return loaded;

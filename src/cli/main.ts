@@ -10,7 +10,7 @@ import { registerForecast } from './forecast.js';
 import { registerBacktest } from './backtest.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { effectiveSettings } from '../config/schema.js';
 import { VERSION } from '../util/version.js';
 import { closePrometheusConnections } from '../metrics/prometheus.js';
@@ -47,7 +47,7 @@ program
   .option('--now <iso>', 'evaluate as of this time (default: now)', parseTime)
   .option('--json', 'print the report as JSON')
   .action(async (opts: { config: string; now?: number; json?: boolean }) => {
-    const report = await cycleOrExit(() => once(load(opts.config), opts.now, true));
+    const report = await cycleOrExit(() => once(load(opts.config, parsedFor(opts.config)), opts.now, true));
     print(report, opts.json);
     process.exitCode = exitCodeOf(report);
   });
@@ -60,7 +60,7 @@ program
   .option('--now <iso>', 'evaluate as of this time (default: now)', parseTime)
   .option('--json', 'print the report as JSON')
   .action(async (opts: { config: string; now?: number; json?: boolean }) => {
-    const report = await cycleOrExit(() => once(load(opts.config), opts.now, false));
+    const report = await cycleOrExit(() => once(load(opts.config, parsedFor(opts.config)), opts.now, false));
     print(report, opts.json);
     process.exitCode = exitCodeOf(report);
   });
@@ -88,12 +88,18 @@ program.hook('preAction', async (_root, command) => {
     await registerNeuralCandidate(undefined, { log: (m) => log.info({}, m) });
   }
 });
+/** Configs usesNeural read, so plan and run do not parse the file a second time (about 1 ms per target). */
+const parsed = new Map<string, LoadedConfig>();
+const parsedFor = (file: string) => parsed.get(file);
+
 /** Whether a command runs the neural model: backtest always; plan, run and serve when a target opts in (sizing.neural). */
 function usesNeural(name: string, configFile: string | undefined): boolean {
   if (name === 'backtest') return true;
   if (!['plan', 'run', 'serve'].includes(name) || !configFile) return false;
   try {
-    const { config } = loadConfig(configFile);
+    const loaded = loadConfig(configFile);
+    parsed.set(configFile, loaded);
+    const { config } = loaded;
     return config.targets.some((t) => effectiveSettings(config, t).sizing.neural);
   } catch {
     return false; // the command reports the bad file itself
