@@ -31,6 +31,7 @@ import type { SelectOptions } from '../forecast/select.js';
 import { errorMessage, type CycleDeps } from './deps.js';
 import { gather, gatherCluster, plannedReads, type CycleView } from './gather.js';
 import { BatchedReads } from '../metrics/batch.js';
+import { HistorySource } from '../metrics/history.js';
 import { closeStale, logDecision, publishDashboard, publishProposals, type ProposalResult, type Publishable } from './publish.js';
 import { branchFor, branchPrefixOf, environmentSelector, groupKey, workloadIdOf } from './targets.js';
 import { verifyMerged, type VerifyResult } from './verify.js';
@@ -107,8 +108,9 @@ async function cycleSteps(deps: CycleDeps): Promise<CycleReport> {
   const keys = new Map(config.targets.map((t) => [targetId(t), groupKey(config, t)]));
   const keyOf = (id: WorkloadId) => keys.get(targetId(id))!;
   const limitOne = limiter(prs, deps, keyOf);
-  const limited = await mapBounded(selected, CONCURRENCY, (t) => evaluate(t, { ...deps, metrics: batched }, view, clusterRoom, batched), limitOne);
-  log.info({ batchedQueries: batched.counts.batched, perTargetQueries: batched.counts.perTarget }, 'metrics read');
+  const metrics = deps.history ? new HistorySource(batched, deps.history) : batched;
+  const limited = await mapBounded(selected, CONCURRENCY, (t) => evaluate(t, { ...deps, metrics }, view, clusterRoom, batched), limitOne);
+  log.info({ batchedQueries: batched.counts.batched, perTargetQueries: batched.counts.perTarget, ...(deps.history ? { history: deps.history.counts } : {}) }, 'metrics read');
   for (const t of limited) logDecision(deps, t.outcome);
 
   const proposals = await publishProposals(limited, deps, view.repo, prs);

@@ -5,6 +5,7 @@ import type { Forge } from '../domain/forge.js';
 import type { Logger, MetricsSource, Workspace } from '../domain/ports.js';
 import type { SelectionCache } from '../forecast/registry.js';
 import type { SelectionPool } from './selectionPool.js';
+import type { HistoryStore } from '../metrics/history.js';
 
 export interface CycleDeps {
   config: Config;
@@ -31,6 +32,8 @@ export interface CycleDeps {
   signal?: AbortSignal;
   /** Each workload's chosen model, kept across the cycles of a long-running process (serve); without it every cycle selects. */
   selections?: SelectionCache;
+  /** The series earlier cycles read (state.dir/history): only what is new is asked of Prometheus. */
+  history?: HistoryStore;
   /** Worker threads for the selections of a cycle (with `selections`); without it they run on the event loop. */
   selectionPool?: SelectionPool;
 }

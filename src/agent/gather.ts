@@ -81,7 +81,7 @@ function metricWindow(now: number, m: { step: number; history: number }): RangeW
  * Every metric read gather() will make for these targets this cycle (the container not yet known:
  * it comes from the manifest), so a batching source can plan its queries before the first read.
  */
-export function plannedReads(deps: Pick<CycleDeps, 'config' | 'now'>, targets: readonly TargetConfig[]): PlannedRead[] {
+export function plannedReads(deps: Pick<CycleDeps, 'config' | 'now' | 'history'>, targets: readonly TargetConfig[]): PlannedRead[] {
   return targets.flatMap((t) =>
     (['load', ...optionalMetrics(t)] as MetricName[]).flatMap((name) => {
       // A metric that cannot be resolved (a preset its exporter does not export) is not planned:
@@ -92,7 +92,10 @@ export function plannedReads(deps: Pick<CycleDeps, 'config' | 'now'>, targets: r
       } catch {
         return [];
       }
-      return m ? [{ ref: m.ref, window: metricWindow(deps.now, m) }] : [];
+      if (!m) return [];
+      // With a history, the window that will really be asked (its tail, when the rest is kept).
+      const window = metricWindow(deps.now, m);
+      return [{ ref: m.ref, window: deps.history?.windowFor(m.ref, window) ?? window }];
     }),
   );
 }

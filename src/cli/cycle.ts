@@ -9,7 +9,8 @@ import { SelectionCache } from '../forecast/registry.js';
 import type { Logger } from '../domain/ports.js';
 import { decisionsTable, jsonOutcome } from './format.js';
 import { needsAttention } from '../forge/reasons.js';
-import { loadSelections, saveSelections, selectionsFile } from './state.js';
+import { historyDir, loadSelections, saveSelections, selectionsFile } from './state.js';
+import { HistoryStore } from '../metrics/history.js';
 import { SelectionPool } from '../agent/selectionPool.js';
 
 /** Fewer targets than this select on the event loop: starting workers costs about a second. */
@@ -57,8 +58,11 @@ export async function once(
   const before = cache ? { ...cache.counts } : undefined;
   // Selections on worker threads, one per CPU, for fleets where they pay for the workers' start-up.
   const pool = cache && large ? new SelectionPool() : undefined;
-  const finish = () => {
+  const historyAt = historyDir(loaded);
+  const history = historyAt && loaded.config.prometheus ? new HistoryStore(historyAt, log, loaded.config.prometheus.url) : undefined;
+  const finish = async () => {
     logRetries();
+    await history?.save();
     if (!cache || !before) return;
     log.info({ selected: cache.counts.selected - before.selected, refitted: cache.counts.refitted - before.refitted, kept: cache.size }, 'model selection this cycle');
     if (stateFile) saveSelections(stateFile, cache, loaded, at, log);
@@ -76,10 +80,11 @@ export async function once(
     ...(shard ? { shard } : {}),
     ...(cache ? { selections: cache } : {}),
     ...(pool ? { selectionPool: pool } : {}),
+    ...(history ? { history } : {}),
     ...cluster,
   }).finally(async () => {
     await pool?.close();
-    finish();
+    await finish();
   });
 }
 

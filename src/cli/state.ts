@@ -17,6 +17,12 @@ export function selectionsFile(loaded: LoadedConfig): string | undefined {
   return dir ? join(resolveFrom(loaded, dir), SELECTIONS_FILE) : undefined;
 }
 
+/** The directory of the kept Prometheus series (metrics/history.ts), when the config sets state.dir and keeps them. */
+export function historyDir(loaded: LoadedConfig): string | undefined {
+  const state = loaded.config.state;
+  return state?.dir && state.history ? join(resolveFrom(loaded, state.dir), 'history') : undefined;
+}
+
 export function loadSelections(file: string, log: Logger): SelectionCache {
   let text: string;
   try {

@@ -373,6 +373,12 @@ export const configSchema = z
           .describe(
             'directory Augur keeps its selection state in (selections.json: the model chosen per workload and its fitted parameters), relative to this file; on a volume (an emptyDir survives container restarts, a PersistentVolumeClaim survives pods and CronJob runs) so a cycle refits instead of selecting again. Without it, plan and run --once select every workload every time, and serve only keeps them in memory',
           ),
+        history: z
+          .boolean()
+          .default(true)
+          .describe(
+            'keep the Prometheus series each cycle read in state.dir/history, so the next cycle asks only for what is new (the last 30 minutes again, each series whole once a day); about 8 bytes per point: 32 KB per workload and metric at 14 days of 5-minute steps, 640 MB at 5,000 workloads of four metrics. false reads the whole history every cycle',
+          ),
       })
       .strict()
       .optional()

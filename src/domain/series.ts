@@ -54,3 +54,6 @@ export class MetricsError extends Error {
     this.name = 'MetricsError';
   }
 }
+
+/** The query answered, with no series at all over the window. */
+export class NoDataError extends MetricsError {}

@@ -6,6 +6,7 @@ import type { Series } from '../domain/series.js';
 import { baselineForecasters } from './baselines.js';
 import { prepareHistory } from './clean.js';
 import { ForecastError } from './errors.js';
+import { spreadOf } from '../util/spread.js';
 import { averageForecasts, defaultForecasters, selectAndForecast, type SelectOptions } from './select.js';
 
 /** 'model': a registered extra model (the neural one), scored in backtests, selected only on request. */
@@ -236,19 +237,6 @@ function signatureOf(history: Series, opts: SelectOptions, keep?: { id: string }
 function selectionOf(fc: Forecast): Selection {
   const { timestamps: _t, quantiles: _q, warmStart: _w, memberWarmStarts: _mw, ...rest } = fc;
   return rest;
-}
-
-/** A stable number in [0, 1) per workload key (FNV-1a): where in the second half of reselectEvery it selects again. */
-export function spreadOf(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  // murmur3's finaliser: keys that differ in their last characters land far apart.
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-  return ((h ^ (h >>> 16)) >>> 0) / 2 ** 32;
 }
 
 /** JSON replacer: long arrays of numbers (backtest calibration rows and the like) as base64 float64, exact and a third of the text. */

@@ -12,7 +12,7 @@
 // memory follows the batches in flight, not the fleet. A read not in the plan (a custom query, a
 // ratio preset, another window) goes to the source as it is. A batch Prometheus refuses (too many
 // samples) is read per target, with a log line; any other failure is each member's error.
-import { MetricsError, type LabelledColumns, type MetricRef, type PresetRead, type RangeWindow, type Series } from '../domain/series.js';
+import { MetricsError, NoDataError, type LabelledColumns, type MetricRef, type PresetRead, type RangeWindow, type Series } from '../domain/series.js';
 import type { Logger, MetricsSource } from '../domain/ports.js';
 import { describeWindow, windowPoints } from './grid.js';
 import { batchShape, containerMatchers, podRegex, promString, type PresetShape } from './presets.js';
@@ -186,7 +186,7 @@ export function combine(columns: LabelledColumns, read: PresetRead, shape: Prese
   }
   if (perPod.size === 0 && !shape.orZero) {
     const query = 'promql' in ref ? ref.promql : '';
-    throw new MetricsError(
+    throw new NoDataError(
       `no data: Prometheus returned no series for query ${JSON.stringify(query)} over ${describeWindow(window)}` +
         `${batch ? ` (read in one query with other workloads of namespace ${batch.namespace})` : ''}. Check the metric name and label matchers ` +
         '(run the query in the Prometheus UI), and that Prometheus keeps data that far back (retention).',

@@ -9,7 +9,7 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { EnvHttpProxyAgent, request as httpRequest, type Dispatcher } from 'undici';
-import { MetricsError, type LabelledColumns, type MetricRef, type RangeWindow, type Series } from '../domain/series.js';
+import { MetricsError, NoDataError, type LabelledColumns, type MetricRef, type RangeWindow, type Series } from '../domain/series.js';
 import { MatrixFormatError, decodeMatrix, type MatrixSink } from './matrix.js';
 import { type MetricsSource } from '../domain/ports.js';
 import {
@@ -169,7 +169,7 @@ export class PrometheusSource implements MetricsSource {
 
     const values = seen.values().next().value;
     if (values === undefined) {
-      throw new MetricsError(
+      throw new NoDataError(
         `no data: Prometheus at ${this.url} returned no series for query ${JSON.stringify(query)} ` +
           `over ${describeWindow(window)}. Check the metric name and label matchers (run the query in the ` +
           'Prometheus UI), and that Prometheus keeps data that far back (retention).',

@@ -11,6 +11,7 @@ import { configSchema, type TargetConfig } from '../../src/config/schema.js';
 import type { MetricName } from '../../src/domain/facts.js';
 import type { RangeWindow, Series } from '../../src/domain/series.js';
 import { BatchedReads } from '../../src/metrics/batch.js';
+import { HistorySource, HistoryStore, REREAD_SECONDS } from '../../src/metrics/history.js';
 import { metricRef } from '../../src/metrics/presets.js';
 import { PrometheusSource } from '../../src/metrics/prometheus.js';
 import { startFaultProxy, type FaultProxy, type SeenRequest } from '../support/fault-proxy.js';
@@ -202,4 +203,35 @@ it('drops a batch once its members have read or let go, so a cycle holds only th
   await batched.range(mem(web, 'app'), WINDOW);
   expect(proxy.seen.map(readKind)).toEqual(['batch', 'target']);
   expect(batched.counts).toEqual({ batched: 1, perTarget: 1 });
+});
+
+it('with a history, a later cycle asks the batch for the tail only and gets, sample for sample, what whole reads get', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'augur-history-'));
+  const earlier: RangeWindow = { start: WINDOW.start - 6 * STEP, end: WINDOW.end - 6 * STEP, stepSeconds: STEP };
+  /** One cycle: the plan with the windows the history will ask, every reader's every metric, the index saved. */
+  const cycle = async (window: RangeWindow) => {
+    const store = new HistoryStore(dir, silent);
+    const planned = plan().map((p) => ({ ref: p.ref, window: store.windowFor(p.ref, window) }));
+    const batched = new BatchedReads(source(), planned, silent);
+    const reads = new HistorySource(batched, store);
+    const out = await Promise.all(READERS.flatMap(([t, container]) => METRICS.map(([m, p]) => reads.range(metricRef(m, { preset: p }, t, container), window))));
+    await store.save();
+    return { out, batched, store };
+  };
+  await cycle(earlier);
+  proxy.seen.length = 0;
+  const later = await cycle(WINDOW);
+  // The same three batched queries as a cycle without history, each over the tail only.
+  expect(later.batched.counts).toEqual({ batched: 3, perTarget: 0 });
+  expect(later.store.counts).toMatchObject({ full: 0, tail: READERS.length * METRICS.length });
+  const starts = proxy.seen.filter((r) => r.path === '/api/v1/query_range').map((r) => Number(r.query.start));
+  expect(starts).toEqual([0, 0, 0].map(() => earlier.end - REREAD_SECONDS + STEP));
+  // What whole reads of each workload's batch make, exactly.
+  const whole = new BatchedReads(source(), plan(), silent);
+  const want = await Promise.all(READERS.flatMap(([t, container]) => METRICS.map(([m, p]) => whole.range(metricRef(m, { preset: p }, t, container), WINDOW))));
+  later.out.forEach((s, i) => {
+    expect(s.timestamps).toEqual(want[i]!.timestamps);
+    expect(s.values.map(String)).toEqual(want[i]!.values.map(String));
+  });
+  rmSync(dir, { recursive: true, force: true });
 });
