@@ -149,7 +149,7 @@ async function runSize(data: ScaleData, baselineDir: string | undefined): Promis
       writeFileSync(config, scaleConfig(proxy.url, data.workloads, tree.extra));
       rmSync(join(dir, `state-${tree.name}`), { recursive: true, force: true });
       mkdirSync(join(dir, `state-${tree.name}`), { recursive: true });
-      const stateFile = join(dir, `state-${tree.name}`, 'selections.json');
+      const stateFile = join(dir, `state-${tree.name}`);
       const first = withState(await plan(tree.root, config, data.first, proxy, `${tree.name} first cycle`), stateFile, data.first);
       // A baseline that keeps no selection (main before issue 12) repeats its first cycle's work in the steady one
       // (BENCH_SCALE_BASELINE_STEADY=100,... lists the sizes at which it still runs; default every size).
@@ -166,14 +166,21 @@ async function runSize(data: ScaleData, baselineDir: string | undefined): Promis
   }
 }
 
-/** The run with how many workloads it selected (entries of the state file dated `now`), when there is a state file. */
-function withState(run: CycleRun, file: string, now: number): CycleRun {
-  let entries: Record<string, { at: number }>;
-  try {
-    entries = (JSON.parse(readFileSync(file, 'utf8')) as { entries: Record<string, { at: number }> }).entries;
-  } catch {
-    return run;
+/**
+ * The run with how many workloads it selected (entries of the selection state dated `now`), when
+ * state.dir has one: selections/index.json, or an earlier version's selections.json.
+ */
+function withState(run: CycleRun, stateDir: string, now: number): CycleRun {
+  let entries: Record<string, { at: number }> | undefined;
+  for (const file of [join(stateDir, 'selections', 'index.json'), join(stateDir, 'selections.json')]) {
+    try {
+      entries = (JSON.parse(readFileSync(file, 'utf8')) as { entries: Record<string, { at: number }> }).entries;
+      break;
+    } catch {
+      // not this version's
+    }
   }
+  if (!entries) return run;
   const all = Object.values(entries);
   const r = { ...run, selected: all.filter((e) => e.at === now).length, kept: all.length };
   log(`    selected ${r.selected} of ${r.kept} workloads this cycle (the rest refitted)`);

@@ -9,7 +9,7 @@ import { SelectionCache } from '../forecast/registry.js';
 import type { Logger } from '../domain/ports.js';
 import { decisionsTable, jsonOutcome } from './format.js';
 import { needsAttention } from '../forge/reasons.js';
-import { historyDir, loadSelections, saveSelections, selectionsFile } from './state.js';
+import { historyDir, openSelections, saveSelections, selectionsDir } from './state.js';
 import { HistoryStore } from '../metrics/history.js';
 import { SelectionPool } from '../agent/selectionPool.js';
 
@@ -52,9 +52,9 @@ export async function once(
     if (budget.used > 0) log.warn({ retries: budget.used, budget: budget.limit, for: [...new Set(budget.spentOn)].slice(0, 10) }, 'calls were retried this cycle (retries.budget)');
   };
   // With state.dir, the choices of earlier runs (a CronJob's, or serve's before a restart) are read and kept.
-  const stateFile = selectionsFile(loaded);
+  const stateDir = selectionsDir(loaded);
   const large = loaded.config.targets.length >= POOL_MIN_TARGETS;
-  const cache = selections ?? (stateFile ? loadSelections(stateFile, log) : large ? new SelectionCache() : undefined);
+  const cache = selections ?? (stateDir ? openSelections(stateDir, log) : large ? new SelectionCache() : undefined);
   const before = cache ? { ...cache.counts } : undefined;
   // Selections on worker threads, one per CPU, for fleets where they pay for the workers' start-up.
   const pool = cache && large ? new SelectionPool() : undefined;
@@ -65,7 +65,7 @@ export async function once(
     await history?.save();
     if (!cache || !before) return;
     log.info({ selected: cache.counts.selected - before.selected, refitted: cache.counts.refitted - before.refitted, kept: cache.size }, 'model selection this cycle');
-    if (stateFile) saveSelections(stateFile, cache, loaded, at, log);
+    if (stateDir) await saveSelections(cache, loaded, at);
   };
   return runCycle({
     config: loaded.config,

@@ -11,7 +11,7 @@ import { ConfigError, formatProblem, parseConfig, resolveFrom, type LoadedConfig
 import type { Logger } from '../domain/ports.js';
 import { targetId } from '../domain/workload.js';
 import { SelectionCache } from '../forecast/registry.js';
-import { loadSelections, selectionsFile } from './state.js';
+import { openSelections, selectionsDir } from './state.js';
 import { forgeModule } from '../forge/registry.js';
 import { AgentMetrics, startServer } from '../server/http.js';
 import { createWebhookHandler, type WebhookHandler } from '../server/webhooks.js';
@@ -65,8 +65,8 @@ async function serve(initial: LoadedConfig, opts: ServeOptions): Promise<void> {
   metrics.watchLeader(() => leader.leading);
   // The models chosen per workload, kept between cycles (sizing.reselectEvery).
   // With state.dir the choices made before a restart are kept; once() writes them back after each cycle.
-  const stateFile = selectionsFile(initial);
-  const selections = stateFile ? loadSelections(stateFile, log) : new SelectionCache();
+  const stateDir = selectionsDir(initial);
+  const selections = stateDir ? openSelections(stateDir, log) : new SelectionCache();
   // Aborted when SIGTERM gives up waiting: the running cycle's calls are cancelled.
   const stopping = new AbortController();
   const scheduler = startScheduler({

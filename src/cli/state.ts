@@ -1,20 +1,30 @@
-// The selection state on disk (state.dir/selections.json): each workload's chosen model and its
-// fitted parameters, so a restart or the next CronJob run refits instead of selecting again.
-// Written atomically (a temporary file, then rename); a missing, unreadable or older-format file
-// is an empty state (every workload selects once more), never an error that stops a cycle.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+// The selection state on disk (state.dir/selections/): each workload's chosen model and its fitted
+// parameters, so a restart or the next CronJob run refits instead of selecting again. One JSON file
+// per workload, read when its forecast needs it and written (in place) when it changes, and an
+// index of what each file holds (written whole, then renamed), so a fleet's selections are never all in memory:
+// at 5,000 workloads they were about 50 MB of text and several times that as objects, held for
+// the whole cycle. A missing, unreadable or older-format file is no entry (the workload selects
+// once more), never an error that stops a cycle.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveFrom, type LoadedConfig } from '../config/load.js';
-import { SelectionCache } from '../forecast/registry.js';
+import { SelectionCache, entryFrom, entryToJSON, parsePacked, type SelectionEntry, type SelectionStore } from '../forecast/registry.js';
 import { effectiveSettings } from '../config/schema.js';
 import type { Logger } from '../domain/ports.js';
+import { removeTemporaries, writeInPlace, writeWhole } from '../util/files.js';
 
-export const SELECTIONS_FILE = 'selections.json';
+export const SELECTIONS_DIR = 'selections';
+/** The single file earlier versions kept every selection in; read once into the directory. */
+const OLD_FILE = 'selections.json';
+const INDEX_FILE = 'index.json';
+const INDEX_VERSION = 1;
 
-/** The file of the selection state, when the config sets state.dir. */
-export function selectionsFile(loaded: LoadedConfig): string | undefined {
+/** The directory of the selection state, when the config sets state.dir. */
+export function selectionsDir(loaded: LoadedConfig): string | undefined {
   const dir = loaded.config.state?.dir;
-  return dir ? join(resolveFrom(loaded, dir), SELECTIONS_FILE) : undefined;
+  return dir ? join(resolveFrom(loaded, dir), SELECTIONS_DIR) : undefined;
 }
 
 /** The directory of the kept Prometheus series (metrics/history.ts), when the config sets state.dir and keeps them. */
@@ -23,46 +33,121 @@ export function historyDir(loaded: LoadedConfig): string | undefined {
   return state?.dir && state.history ? join(resolveFrom(loaded, state.dir), 'history') : undefined;
 }
 
-export function loadSelections(file: string, log: Logger): SelectionCache {
+/** The selection cache over the files in `dir` (taking in an older version's selections.json beside it, once). */
+export function openSelections(dir: string, log: Logger): SelectionCache {
+  const files = new SelectionFiles(dir, log);
+  const old = join(dir, '..', OLD_FILE);
+  if (files.size === 0) {
+    let text: string | undefined;
+    try {
+      text = readFileSync(old, 'utf8');
+    } catch {
+      // none: nothing to take in
+    }
+    if (text !== undefined) {
+      try {
+        for (const [key, e] of SelectionCache.entriesFromJSON(text)) files.set(key, e);
+      } catch (err) {
+        log.warn({ file: old, err: String(err) }, 'the selection state of an earlier version is not valid JSON; every workload selects again');
+      }
+      files.retire(old);
+    }
+  }
+  return new SelectionCache(files);
+}
+
+/** Writes what the cycle changed and the index, without entries older than the longest sizing.reselectEvery; a failure is logged, not thrown. */
+export async function saveSelections(cache: SelectionCache, loaded: LoadedConfig, now: number): Promise<void> {
+  const maxAge = Math.max(0, ...loaded.config.targets.map((t) => effectiveSettings(loaded.config, t).sizing.reselectEvery));
+  await cache.flush(now, maxAge);
+}
+
+interface Indexed {
+  file: string;
+  at: number;
+}
+
+/** The entries as files in `dir`: read on get, written on set, the index written on flush. */
+class SelectionFiles implements SelectionStore {
+  private readonly index: Map<string, Indexed>;
+  /** A file to delete once the directory holds what it held. */
+  private retired?: string;
+
+  constructor(
+    private readonly dir: string,
+    private readonly log: Logger,
+  ) {
+    removeTemporaries(dir);
+    this.index = readIndex(dir, log);
+  }
+
+  get(key: string): SelectionEntry | undefined {
+    const i = this.index.get(key);
+    if (!i) return undefined;
+    try {
+      const parsed = parsePacked(readFileSync(join(this.dir, i.file), 'utf8')) as { key?: unknown; entry?: unknown };
+      return parsed.key === key ? entryFrom(parsed.entry) : undefined;
+    } catch {
+      return undefined; // gone or damaged: the workload selects again
+    }
+  }
+
+  set(key: string, entry: SelectionEntry): void {
+    const file = `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`;
+    try {
+      // In place: a write cut short is JSON that does not parse, and the workload selects again.
+      writeInPlace(join(this.dir, file), `{"key":${JSON.stringify(key)},"entry":${entryToJSON(entry)}}`);
+      this.index.set(key, { file, at: entry.at });
+    } catch (err) {
+      this.index.delete(key);
+      this.log.warn({ dir: this.dir, err: String(err) }, "could not write a workload's selection; it selects again next run");
+    }
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  *entries(): Iterable<[string, SelectionEntry]> {
+    for (const key of this.index.keys()) {
+      const e = this.get(key);
+      if (e) yield [key, e];
+    }
+  }
+
+  retire(file: string): void {
+    this.retired = file;
+  }
+
+  async flush(now: number, maxAgeSeconds: number): Promise<void> {
+    try {
+      for (const [key, i] of this.index) {
+        if (now - i.at < maxAgeSeconds) continue;
+        this.index.delete(key);
+        await rm(join(this.dir, i.file), { force: true });
+      }
+      await writeWhole(join(this.dir, INDEX_FILE), JSON.stringify({ version: INDEX_VERSION, entries: Object.fromEntries(this.index) }));
+      if (this.retired) await rm(this.retired, { force: true });
+    } catch (err) {
+      this.log.warn({ dir: this.dir, err: String(err) }, 'could not write the selection index; the next run selects again');
+    }
+  }
+}
+
+function readIndex(dir: string, log: Logger): Map<string, Indexed> {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(join(dir, INDEX_FILE), 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ file, err: String(err) }, 'selection state unreadable; every workload selects again');
-    return new SelectionCache();
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ dir, err: String(err) }, 'selection index unreadable; every workload selects again');
+    return new Map();
   }
   try {
-    return SelectionCache.fromJSON(text);
-  } catch (err) {
-    log.warn({ file, err: String(err) }, 'selection state is not valid JSON; every workload selects again');
-    return new SelectionCache();
+    const parsed = JSON.parse(text) as { version?: unknown; entries?: Record<string, Indexed> };
+    if (parsed.version !== INDEX_VERSION || typeof parsed.entries !== 'object' || parsed.entries === null) return new Map();
+    return new Map(Object.entries(parsed.entries).filter(([, i]) => typeof i?.file === 'string' && /^[0-9a-f]{32}\.json$/.test(i.file) && typeof i.at === 'number'));
+  } catch {
+    log.warn({ dir }, 'selection index is not valid JSON; every workload selects again');
+    return new Map();
   }
-}
-
-/** Writes the cache (without entries older than the longest sizing.reselectEvery); a failure is logged, not thrown. */
-export function saveSelections(file: string, cache: SelectionCache, loaded: LoadedConfig, now: number, log: Logger): void {
-  const maxAge = Math.max(0, ...loaded.config.targets.map((t) => effectiveSettings(loaded.config, t).sizing.reselectEvery));
-  try {
-    mkdirSync(join(file, '..'), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    const fd = openSync(tmp, 'w');
-    try {
-      // An entry at a time: the fleet's state is never one string in memory.
-      cache.writeJSON((chunk) => writeAll(fd, chunk), now, maxAge);
-      fsyncSync(fd);
-    } catch (err) {
-      rmSync(tmp, { force: true });
-      throw err;
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-  } catch (err) {
-    log.warn({ file, err: String(err) }, 'could not write the selection state; the next run selects again');
-  }
-}
-
-function writeAll(fd: number, chunk: string): void {
-  const bytes = Buffer.from(chunk, 'utf8');
-  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
 }

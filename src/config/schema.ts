@@ -371,7 +371,7 @@ export const configSchema = z
           .string()
           .min(1)
           .describe(
-            'directory Augur keeps its selection state in (selections.json: the model chosen per workload and its fitted parameters), relative to this file; on a volume (an emptyDir survives container restarts, a PersistentVolumeClaim survives pods and CronJob runs) so a cycle refits instead of selecting again. Without it, plan and run --once select every workload every time, and serve only keeps them in memory',
+            'directory Augur keeps its state in (selections/: the model chosen per workload and its fitted parameters, one file each; history/: see state.history), relative to this file; on a volume (an emptyDir survives container restarts, a PersistentVolumeClaim survives pods and CronJob runs) so a cycle refits instead of selecting again. Without it, plan and run --once select every workload every time, and serve only keeps them in memory',
           ),
         history: z
           .boolean()

@@ -87,13 +87,15 @@ export function augurForecaster(stepSeconds: number, picked: string[], name = 'a
  * from its memberWarmStarts). A new selection starts with no parameters, and the selection itself
  * (its backtests, its refit) never gets any.
  *
- * The entries survive a restart or a CronJob's next run through toJSON/fromJSON (the agent keeps
- * them in state.dir, src/cli/state.ts).
+ * The entries live in a SelectionStore: a Map (in memory, for one process), or files in state.dir
+ * (src/cli/state.ts), read when a workload's forecast needs its entry and written when it changes,
+ * so they survive a restart or a CronJob's next run and a fleet's entries are never all in memory.
  */
 export class SelectionCache {
-  private readonly entries = new Map<string, SelectionEntry>();
   /** Selections (full backtests) and refits done through this cache since it was made. */
   readonly counts = { selected: 0, refitted: 0 };
+
+  constructor(private readonly entries: SelectionStore = new Map<string, SelectionEntry>()) {}
 
   /**
    * The forecast for a workload: a refit of its kept choice while that is fresh, else a selection.
@@ -109,6 +111,7 @@ export class SelectionCache {
       const refit = this.refit(e.members, e.warm, history, base);
       if (refit) {
         this.counts.refitted++;
+        this.entries.set(key, e); // the refit's parameters replaced the kept ones
         const { model: _m, stepSeconds: _s, members: _mm, firstLead: _f, selectedAt: _a, ...kept } = e.selected;
         return { ...refit, ...kept, selectedAt: e.at };
       }
@@ -138,39 +141,37 @@ export class SelectionCache {
     return this.entries.size;
   }
 
-  /** The entries as JSON text, without those not due to be used again (older than `maxAgeSeconds` at `now`). */
+  /** Writes what the store has not written yet (a store of files), without entries older than `maxAgeSeconds` at `now`. */
+  async flush(now: number, maxAgeSeconds: number): Promise<void> {
+    await this.entries.flush?.(now, maxAgeSeconds);
+  }
+
+  /** The entries as JSON text (selectionsFromJSON reads it back), without those older than `maxAgeSeconds` at `now`. */
   toJSON(now?: number, maxAgeSeconds?: number): string {
     const parts: string[] = [];
-    this.writeJSON((chunk) => parts.push(chunk), now, maxAgeSeconds);
-    return parts.join('');
-  }
-
-  /**
-   * toJSON's text handed to `write` an entry at a time, so a fleet's state is never one string in
-   * memory (at 5,000 workloads it is about 50 MB, written at the end of a cycle, when the heap is fullest).
-   */
-  writeJSON(write: (chunk: string) => void, now?: number, maxAgeSeconds?: number): void {
-    write(`{"version":${SELECTION_STATE_VERSION},"entries":{`);
-    let first = true;
-    for (const [key, e] of this.entries) {
+    for (const [key, e] of this.entries.entries()) {
       if (now !== undefined && maxAgeSeconds !== undefined && now - e.at >= maxAgeSeconds) continue;
-      const entry: PersistedEntry = { at: e.at, due: e.due, signature: e.signature, members: e.members, selected: e.selected, warm: Object.fromEntries(e.warm) };
-      write(`${first ? '' : ','}${JSON.stringify(key)}:${JSON.stringify(entry, packNumbers)}`);
-      first = false;
+      parts.push(`${JSON.stringify(key)}:${entryToJSON(e)}`);
     }
-    write('}}');
+    return `{"version":${SELECTION_STATE_VERSION},"entries":{${parts.join(',')}}}`;
   }
 
-  /** A cache holding the entries of toJSON's text; entries it cannot read are left out (they are selected again). */
+  /** A cache (in memory) holding the entries of toJSON's text; entries it cannot read are left out (they are selected again). */
   static fromJSON(text: string): SelectionCache {
-    const cache = new SelectionCache();
-    const parsed = JSON.parse(text, unpackNumbers) as { version?: unknown; entries?: Record<string, PersistedEntry> };
-    if (parsed.version !== SELECTION_STATE_VERSION || typeof parsed.entries !== 'object' || parsed.entries === null) return cache;
-    for (const [key, e] of Object.entries(parsed.entries)) {
-      if (typeof e?.at !== 'number' || typeof e.due !== 'number' || typeof e.signature !== 'string' || !Array.isArray(e.members) || typeof e.selected?.model !== 'string') continue;
-      cache.entries.set(key, { at: e.at, due: e.due, signature: e.signature, members: e.members.map(String), selected: e.selected, warm: new Map(Object.entries(e.warm ?? {})) });
+    return new SelectionCache(SelectionCache.entriesFromJSON(text));
+  }
+
+  /** The entries of toJSON's text (an older version's selections.json is that text). */
+  static entriesFromJSON(text: string): Map<string, SelectionEntry> {
+    const entries = new Map<string, SelectionEntry>();
+    const parsed = parsePacked(text) as { version?: unknown; entries?: Record<string, unknown> };
+    if (parsed.version === SELECTION_STATE_VERSION && typeof parsed.entries === 'object' && parsed.entries !== null) {
+      for (const [key, e] of Object.entries(parsed.entries)) {
+        const entry = entryFrom(e);
+        if (entry) entries.set(key, entry);
+      }
     }
-    return cache;
+    return entries;
   }
 
   private refit(members: string[], warm: Map<string, unknown>, history: Series, opts: SelectOptions): Forecast | undefined {
@@ -208,7 +209,16 @@ export interface CacheClock {
 /** What a selection found, kept between cycles: its result without the forecast values and without a model's parameters. */
 export type Selection = Omit<Forecast, 'timestamps' | 'quantiles' | 'warmStart' | 'memberWarmStarts'>;
 
-interface SelectionEntry {
+/** Where a cache keeps its entries: a Map, or a store of files that also writes them out (flush). */
+export interface SelectionStore {
+  get(key: string): SelectionEntry | undefined;
+  set(key: string, entry: SelectionEntry): void;
+  readonly size: number;
+  entries(): Iterable<[string, SelectionEntry]>;
+  flush?(now: number, maxAgeSeconds: number): Promise<void>;
+}
+
+export interface SelectionEntry {
   at: number;
   /** When it is selected again (see spreadOf). */
   due: number;
@@ -225,6 +235,24 @@ interface PersistedEntry {
   members: string[];
   selected: Selection;
   warm?: Record<string, unknown>;
+}
+
+/** One entry as JSON text: long arrays of numbers as base64 float64 (exact, a third of the text). */
+export function entryToJSON(e: SelectionEntry): string {
+  const entry: PersistedEntry = { at: e.at, due: e.due, signature: e.signature, members: e.members, selected: e.selected, warm: Object.fromEntries(e.warm) };
+  return JSON.stringify(entry, packNumbers);
+}
+
+/** JSON text written with entryToJSON's packing, parsed with the numbers unpacked. */
+export function parsePacked(text: string): unknown {
+  return JSON.parse(text, unpackNumbers);
+}
+
+/** A parsed entryToJSON as an entry again; undefined when it is not one (it is selected again). */
+export function entryFrom(value: unknown): SelectionEntry | undefined {
+  const e = value as Partial<PersistedEntry> | null;
+  if (typeof e?.at !== 'number' || typeof e.due !== 'number' || typeof e.signature !== 'string' || !Array.isArray(e.members) || typeof e.selected?.model !== 'string') return undefined;
+  return { at: e.at, due: e.due, signature: e.signature, members: e.members.map(String), selected: e.selected, warm: new Map(Object.entries(e.warm ?? {})) };
 }
 
 /** Bump when the persisted shape changes: older files are then ignored (every workload selects once more). */

@@ -1,7 +1,7 @@
 // The incremental history against a source that answers any window of a fixed series, as
 // Prometheus does (each step on its own), and records what it was asked: a kept series and a tail
 // make the same series as a whole read, and anything unusual reads the whole window.
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -110,11 +110,13 @@ describe('HistorySource', () => {
   });
 
   it('reads the whole window when the kept file is gone or damaged, or the index is', async () => {
-    for (const damage of ['file', 'index'] as const) {
+    for (const damage of ['file', 'truncated', 'index'] as const) {
       const { dir, source, open } = setup();
       await cycle(open(), source, preset('app'), windowAt(T0));
       for (const f of readdirSync(dir)) {
         if (damage === 'file' && f.endsWith('.bin')) writeFileSync(join(dir, f), 'not a series');
+        // A write cut short (the files are written in place): the first half of the file.
+        if (damage === 'truncated' && f.endsWith('.bin')) writeFileSync(join(dir, f), readFileSync(join(dir, f)).subarray(0, 20_000));
         if (damage === 'index' && f === 'index.json') writeFileSync(join(dir, f), '{"version":1,"entries":');
       }
       source.asked = [];

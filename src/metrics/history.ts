@@ -14,18 +14,20 @@
 // are spread over the day. Anything unusual (no kept series, another grid or window length, a file
 // that cannot be read, a tail with no data) reads the whole window, as without this store.
 //
-// On disk: one file per query and step (v8-serialized, a Float64Array of the values) and an index
-// of what each holds, read when a cycle starts, so the batched reads can be planned with the
+// On disk: one file per query and step (v8-serialized, a Float64Array of the values; written in
+// place, and refused when a write was cut short) and an index of what each holds (written whole,
+// then renamed), read when a cycle starts, so the batched reads can be planned with the
 // windows that will really be asked. About 8 bytes per point: 32 KB per workload and metric at 14
 // days of 5-minute steps. Files not read for REREAD_AFTER_GONE are deleted when the index is saved.
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { NoDataError, type MetricRef, type RangeWindow, type Series } from '../domain/series.js';
 import type { Logger, MetricsSource } from '../domain/ports.js';
 import { spreadOf } from '../util/spread.js';
+import { removeTemporaries, writeInPlace, writeWhole } from '../util/files.js';
 import { gridTimestamps, windowPoints } from './grid.js';
 
 /** The newest part of a kept series that is read again: samples may still have been arriving. */
@@ -35,8 +37,6 @@ export const FULL_READ_EVERY = 24 * 3600;
 /** A kept series no cycle has read for this long is deleted (its target left the config). */
 const REREAD_AFTER_GONE = 2 * 24 * 3600;
 const INDEX_FILE = 'index.json';
-/** Series written at once at most. */
-const MAX_WRITING = 64;
 const VERSION = 1;
 
 interface Kept {
@@ -62,11 +62,10 @@ interface KeptFile {
   values: Float64Array;
 }
 
-/** What a cycle did with the store: reads of the whole window, reads of a tail only, and why a kept series was not used. */
+/** What a cycle read through the store: series read whole, series read as a tail, and the points asked in all. */
 export interface HistoryCounts {
   full: number;
   tail: number;
-  /** Points asked of the source in all. */
   points: number;
 }
 
@@ -76,9 +75,6 @@ export class HistoryStore {
   /** The index as it is now (saved at the end). */
   private readonly index: Map<string, Kept>;
   readonly counts: HistoryCounts = { full: 0, tail: 0, points: 0 };
-  /** Series being written. */
-  private readonly writes = new Set<Promise<void>>();
-  private written = 0;
 
   /** `source`: where the series come from (the Prometheus url): another source keeps nothing of this one's. */
   constructor(
@@ -135,9 +131,8 @@ export class HistoryStore {
     return { timestamps: this.grid(window, n), values, stepSeconds: step };
   }
 
-  /** Waits for the series being written, then writes the index (what each file holds), without series not read for REREAD_AFTER_GONE, whose files are deleted. */
+  /** Writes the index (what each file holds), without series not read for REREAD_AFTER_GONE, whose files are deleted. */
   async save(): Promise<void> {
-    await this.settle(0);
     try {
       const newest = Math.max(0, ...[...this.index.values()].map((k) => k.end));
       for (const [key, k] of this.index) {
@@ -145,11 +140,7 @@ export class HistoryStore {
         this.index.delete(key);
         await rm(join(this.dir, k.file), { force: true });
       }
-      await mkdir(this.dir, { recursive: true });
-      const file = join(this.dir, INDEX_FILE);
-      const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify({ version: VERSION, entries: Object.fromEntries(this.index) }));
-      await rename(tmp, file);
+      await writeWhole(join(this.dir, INDEX_FILE), JSON.stringify({ version: VERSION, entries: Object.fromEntries(this.index) }));
     } catch (err) {
       this.log.warn({ dir: this.dir, err: String(err) }, 'could not write the history index; the next cycle reads every series whole');
     }
@@ -160,43 +151,25 @@ export class HistoryStore {
     if (!k) return undefined;
     try {
       const f = deserialize(readFileSync(join(this.dir, k.file))) as KeptFile;
-      return f.version === VERSION && f.key === key && typeof f.query === 'string' && f.values instanceof Float64Array ? f : undefined;
+      const whole = f.values instanceof Float64Array && f.values.length === Math.round((f.end - f.start) / f.step) + 1;
+      return f.version === VERSION && f.key === key && typeof f.query === 'string' && whole ? f : undefined;
     } catch {
       return undefined; // gone or damaged: the whole window is read
     }
   }
 
-  /**
-   * Writes the series (a temporary file, then a rename) off the event loop: done synchronously, the
-   * renames alone took 0.7 ms each on an ext4 volume, a sixth of a steady cycle. The index names
-   * the file once it is written; save() waits for every write.
-   */
+  /** Writes the series over its file (writeInPlace: a write cut short is a file readKept refuses). */
   private keep(key: string, query: string, window: RangeWindow, values: number[], full: boolean): void {
     const file = `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.bin`;
     const kept: KeptFile = { version: VERSION, key, query, start: window.start, end: window.start + (values.length - 1) * window.stepSeconds, step: window.stepSeconds, values: Float64Array.from(values) };
     const before = this.index.get(key);
-    const entry: Kept = { query, start: kept.start, end: kept.end, step: kept.step, fullAt: full || !before ? window.end : before.fullAt, file };
-    // Until it is written, the file may be the old one or a new one: the index names neither.
-    this.index.delete(key);
-    const path = join(this.dir, file);
-    const tmp = `${path}.${process.pid}.${this.written++}.tmp`;
-    const write: Promise<void> = mkdir(this.dir, { recursive: true })
-        .then(() => writeFile(tmp, serialize(kept)))
-        .then(() => rename(tmp, path))
-        .then(
-          () => void this.index.set(key, entry),
-          (err: unknown) => {
-            this.log.warn({ dir: this.dir, err: String(err) }, 'could not keep a series in the history; it is read whole next cycle');
-            return rm(tmp, { force: true });
-          },
-        )
-      .finally(() => this.writes.delete(write));
-    this.writes.add(write);
-  }
-
-  /** Waits while more than `most` series are being written, so a slow volume cannot make them pile up in memory. */
-  async settle(most = MAX_WRITING): Promise<void> {
-    while (this.writes.size > most) await Promise.race(this.writes);
+    try {
+      writeInPlace(join(this.dir, file), serialize(kept));
+      this.index.set(key, { query, start: kept.start, end: kept.end, step: kept.step, fullAt: full || !before ? window.end : before.fullAt, file });
+    } catch (err) {
+      this.index.delete(key);
+      this.log.warn({ dir: this.dir, err: String(err) }, 'could not keep a series in the history; it is read whole next cycle');
+    }
   }
 
   private lastGrid?: { key: string; timestamps: number[] };
@@ -223,16 +196,13 @@ export class HistorySource implements MetricsSource {
     if (asked !== window) {
       try {
         const merged = this.store.merge(ref, window, asked, await this.source.range(ref, asked, signal));
-        await this.store.settle();
         if (merged) return merged;
       } catch (err) {
         // No sample in the tail: the series may still have some before it; a whole read says which.
         if (!(err instanceof NoDataError)) throw err;
       }
     }
-    const whole = this.store.merge(ref, window, window, await this.source.range(ref, window, signal))!;
-    await this.store.settle();
-    return whole;
+    return this.store.merge(ref, window, window, await this.source.range(ref, window, signal))!;
   }
 }
 
@@ -272,14 +242,5 @@ function readIndex(dir: string, log: Pick<Logger, 'warn'>): Map<string, Kept> {
   } catch {
     log.warn({ dir }, 'history index is not valid JSON; every series is read whole this cycle');
     return new Map();
-  }
-}
-
-/** Leftover temporary files of a process that died while writing. */
-function removeTemporaries(dir: string): void {
-  try {
-    for (const f of readdirSync(dir)) if (f.endsWith('.tmp')) rmSync(join(dir, f), { force: true });
-  } catch {
-    // no directory yet
   }
 }

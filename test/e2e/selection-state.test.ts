@@ -1,7 +1,7 @@
 // Selection that persists (state.dir): `plan` and `run --once` are one process per cycle (a
 // CronJob), so the model chosen per workload must survive on disk for the next run to refit it
 // instead of backtesting every candidate again. Real demo world: bundled traces, real git.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { parse, stringify } from 'yaml';
 import { once } from '../../src/cli/cycle.js';
 import { prepareDemo } from '../../src/cli/demo.js';
 import { loadConfig } from '../../src/config/load.js';
+import { SelectionCache } from '../../src/forecast/registry.js';
 
 const NOW = Math.floor(Date.parse('2026-12-05T06:00:00Z') / 1000);
 
@@ -25,7 +26,20 @@ async function demoWithState() {
   const raw = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   raw.state = { dir: 'state' };
   writeFileSync(file, stringify(raw));
-  return { dir, file, stateFile: join(dir, 'state', 'selections.json') };
+  return { dir, file, stateDir: join(dir, 'state', 'selections'), index: join(dir, 'state', 'selections', 'index.json') };
+}
+
+/** The entries on disk: the index, and each workload's file. */
+function entriesOnDisk(stateDir: string): Record<string, { at: number; due: number; members: string[] }> {
+  const index = JSON.parse(readFileSync(join(stateDir, 'index.json'), 'utf8')) as { version: number; entries: Record<string, { file: string; at: number }> };
+  return Object.fromEntries(
+    Object.entries(index.entries).map(([key, i]) => {
+      const f = JSON.parse(readFileSync(join(stateDir, i.file), 'utf8')) as { key: string; entry: { at: number; due: number; members: string[] } };
+      expect(f.key).toBe(key);
+      expect(f.entry.at).toBe(i.at);
+      return [key, f.entry];
+    }),
+  );
 }
 
 it('plan keeps each workload\'s selection in state.dir: the next run refits, and selects again once due', async () => {
@@ -36,10 +50,10 @@ it('plan keeps each workload\'s selection in state.dir: the next run refits, and
   expect(r1.selection()).toEqual([{ selected: expect.any(Number), refitted: 0, kept: expect.any(Number) }]);
   const selected = r1.selection()[0]!.selected as number;
   expect(selected).toBeGreaterThan(2);
-  expect(existsSync(d.stateFile)).toBe(true);
-  const state = JSON.parse(readFileSync(d.stateFile, 'utf8')) as { version: number; entries: Record<string, { at: number; due: number; members: string[] }> };
-  expect(Object.keys(state.entries)).toHaveLength(selected);
-  for (const e of Object.values(state.entries)) {
+  expect(existsSync(d.index)).toBe(true);
+  const entries = entriesOnDisk(d.stateDir);
+  expect(Object.keys(entries)).toHaveLength(selected);
+  for (const e of Object.values(entries)) {
     expect(e.at).toBe(NOW);
     // Due between half a day and a day (sizing.reselectEvery) later: spread, not all at once.
     expect(e.due).toBeGreaterThanOrEqual(NOW + 43_200);
@@ -59,15 +73,45 @@ it('plan keeps each workload\'s selection in state.dir: the next run refits, and
   expect(r3.selection()).toEqual([{ selected, refitted: 0, kept: selected }]);
 }, 120_000);
 
-it('a damaged state file is an empty state: every workload selects, and the file is rewritten', async () => {
+it('a damaged index is an empty state: every workload selects, and the index is rewritten', async () => {
   const d = await demoWithState();
   await once(loadConfig(d.file), NOW, true, recorder().log);
-  writeFileSync(d.stateFile, '{"version": 1, "entries": {"broken');
+  writeFileSync(d.index, '{"version": 1, "entries": {"broken');
   const r = recorder();
   const report = await once(loadConfig(d.file), NOW + 3600, true, r.log);
   expect(report.outcomes.some((o) => o.error)).toBe(false);
   expect(r.lines.some((l) => l.msg?.includes('not valid JSON'))).toBe(true);
   expect(r.selection()[0]!.refitted).toBe(0);
   expect((r.selection()[0]!.selected as number) > 0).toBe(true);
-  expect(() => JSON.parse(readFileSync(d.stateFile, 'utf8'))).not.toThrow();
+  expect(Object.keys(entriesOnDisk(d.stateDir))).toHaveLength(r.selection()[0]!.selected as number);
+}, 120_000);
+
+it('a damaged workload file selects that workload again, and only it', async () => {
+  const d = await demoWithState();
+  const r1 = recorder();
+  await once(loadConfig(d.file), NOW, true, r1.log);
+  const selected = r1.selection()[0]!.selected as number;
+  const index = JSON.parse(readFileSync(d.index, 'utf8')) as { entries: Record<string, { file: string }> };
+  writeFileSync(join(d.stateDir, Object.values(index.entries)[0]!.file), '{"key": "not this');
+  const r2 = recorder();
+  await once(loadConfig(d.file), NOW + 3600, true, r2.log);
+  expect(r2.selection()).toEqual([{ selected: 1, refitted: selected - 1, kept: selected }]);
+}, 120_000);
+
+it("an earlier version's selections.json is taken in once: the next run refits, and the file is gone", async () => {
+  const d = await demoWithState();
+  const r1 = recorder();
+  const cache = new SelectionCache();
+  await once(loadConfig(d.file), NOW, true, r1.log, undefined, undefined, cache);
+  const selected = cache.size;
+  // What an earlier version wrote: every entry in one file, beside where the directory now goes.
+  const old = join(d.stateDir, '..', 'selections.json');
+  rmSync(d.stateDir, { recursive: true, force: true });
+  mkdirSync(join(d.stateDir, '..'), { recursive: true });
+  writeFileSync(old, cache.toJSON());
+  const r2 = recorder();
+  await once(loadConfig(d.file), NOW + 3600, true, r2.log);
+  expect(r2.selection()).toEqual([{ selected: 0, refitted: selected, kept: selected }]);
+  expect(existsSync(old)).toBe(false);
+  expect(Object.keys(entriesOnDisk(d.stateDir))).toHaveLength(selected);
 }, 120_000);
