@@ -5,7 +5,6 @@
 // at 5,000 workloads they were about 50 MB of text and several times that as objects, held for
 // the whole cycle. A missing, unreadable or older-format file is no entry (the workload selects
 // once more), never an error that stops a cycle.
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,12 +12,11 @@ import { resolveFrom, type LoadedConfig } from '../config/load.js';
 import { SelectionCache, entryFrom, entryToJSON, parsePacked, type SelectionEntry, type SelectionStore } from '../forecast/registry.js';
 import { effectiveSettings } from '../config/schema.js';
 import type { Logger } from '../domain/ports.js';
-import { removeTemporaries, writeInPlace, writeWhole } from '../util/files.js';
+import { fileOf, readIndex, removeTemporaries, writeIndex, writeInPlace } from '../util/files.js';
 
 export const SELECTIONS_DIR = 'selections';
 /** The single file earlier versions kept every selection in; read once into the directory. */
 const OLD_FILE = 'selections.json';
-const INDEX_FILE = 'index.json';
 const INDEX_VERSION = 1;
 
 /** The directory of the selection state, when the config sets state.dir. */
@@ -78,7 +76,8 @@ class SelectionFiles implements SelectionStore {
     private readonly log: Logger,
   ) {
     removeTemporaries(dir);
-    this.index = readIndex(dir, log);
+    const ok = (i: Indexed) => typeof i.file === 'string' && /^[0-9a-f]{32}\.json$/.test(i.file) && typeof i.at === 'number';
+    this.index = readIndex(dir, INDEX_VERSION, ok, log, { name: 'selection index', otherwise: 'every workload selects again' });
   }
 
   get(key: string): SelectionEntry | undefined {
@@ -93,7 +92,7 @@ class SelectionFiles implements SelectionStore {
   }
 
   set(key: string, entry: SelectionEntry): void {
-    const file = `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`;
+    const file = fileOf(key, 'json');
     try {
       // In place: a write cut short is JSON that does not parse, and the workload selects again.
       writeInPlace(join(this.dir, file), `{"key":${JSON.stringify(key)},"entry":${entryToJSON(entry)}}`);
@@ -126,28 +125,10 @@ class SelectionFiles implements SelectionStore {
         this.index.delete(key);
         await rm(join(this.dir, i.file), { force: true });
       }
-      await writeWhole(join(this.dir, INDEX_FILE), JSON.stringify({ version: INDEX_VERSION, entries: Object.fromEntries(this.index) }));
+      await writeIndex(this.dir, INDEX_VERSION, this.index);
       if (this.retired) await rm(this.retired, { force: true });
     } catch (err) {
       this.log.warn({ dir: this.dir, err: String(err) }, 'could not write the selection index; the next run selects again');
     }
-  }
-}
-
-function readIndex(dir: string, log: Logger): Map<string, Indexed> {
-  let text: string;
-  try {
-    text = readFileSync(join(dir, INDEX_FILE), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ dir, err: String(err) }, 'selection index unreadable; every workload selects again');
-    return new Map();
-  }
-  try {
-    const parsed = JSON.parse(text) as { version?: unknown; entries?: Record<string, Indexed> };
-    if (parsed.version !== INDEX_VERSION || typeof parsed.entries !== 'object' || parsed.entries === null) return new Map();
-    return new Map(Object.entries(parsed.entries).filter(([, i]) => typeof i?.file === 'string' && /^[0-9a-f]{32}\.json$/.test(i.file) && typeof i.at === 'number'));
-  } catch {
-    log.warn({ dir }, 'selection index is not valid JSON; every workload selects again');
-    return new Map();
   }
 }

@@ -19,7 +19,6 @@
 // then renamed), read when a cycle starts, so the batched reads can be planned with the
 // windows that will really be asked. About 8 bytes per point: 32 KB per workload and metric at 14
 // days of 5-minute steps. Files not read for REREAD_AFTER_GONE are deleted when the index is saved.
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -27,7 +26,7 @@ import { deserialize, serialize } from 'node:v8';
 import { NoDataError, type MetricRef, type RangeWindow, type Series } from '../domain/series.js';
 import type { Logger, MetricsSource } from '../domain/ports.js';
 import { spreadOf } from '../util/spread.js';
-import { removeTemporaries, writeInPlace, writeWhole } from '../util/files.js';
+import { fileOf, readIndex, removeTemporaries, writeIndex, writeInPlace } from '../util/files.js';
 import { gridTimestamps, windowPoints } from './grid.js';
 
 /** The newest part of a kept series that is read again: samples may still have been arriving. */
@@ -36,7 +35,6 @@ export const REREAD_SECONDS = 30 * 60;
 export const FULL_READ_EVERY = 24 * 3600;
 /** A kept series no cycle has read for this long is deleted (its target left the config). */
 const REREAD_AFTER_GONE = 2 * 24 * 3600;
-const INDEX_FILE = 'index.json';
 const VERSION = 1;
 
 interface Kept {
@@ -83,7 +81,8 @@ export class HistoryStore {
     private readonly source = '',
   ) {
     removeTemporaries(dir);
-    this.index = readIndex(dir, log);
+    const ok = (k: Kept) => typeof k.query === 'string' && [k.start, k.end, k.step, k.fullAt].every(Number.isFinite) && typeof k.file === 'string' && /^[0-9a-f]{32}\.bin$/.test(k.file);
+    this.index = readIndex(dir, VERSION, ok, log, { name: 'history index', otherwise: 'every series is read whole this cycle' });
     this.planned = new Map(this.index);
   }
 
@@ -140,7 +139,7 @@ export class HistoryStore {
         this.index.delete(key);
         await rm(join(this.dir, k.file), { force: true });
       }
-      await writeWhole(join(this.dir, INDEX_FILE), JSON.stringify({ version: VERSION, entries: Object.fromEntries(this.index) }));
+      await writeIndex(this.dir, VERSION, this.index);
     } catch (err) {
       this.log.warn({ dir: this.dir, err: String(err) }, 'could not write the history index; the next cycle reads every series whole');
     }
@@ -160,7 +159,7 @@ export class HistoryStore {
 
   /** Writes the series over its file (writeInPlace: a write cut short is a file readKept refuses). */
   private keep(key: string, query: string, window: RangeWindow, values: number[], full: boolean): void {
-    const file = `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.bin`;
+    const file = fileOf(key, 'bin');
     const kept: KeptFile = { version: VERSION, key, query, start: window.start, end: window.start + (values.length - 1) * window.stepSeconds, step: window.stepSeconds, values: Float64Array.from(values) };
     const before = this.index.get(key);
     try {
@@ -224,23 +223,4 @@ function usable(k: Kept, window: RangeWindow, key: string): boolean {
   if (k.step !== step || k.start > window.start || (window.start - k.start) % step !== 0) return false;
   if (k.end < window.start || k.end > window.end) return false;
   return window.end < k.fullAt + FULL_READ_EVERY * (0.5 + 0.5 * spreadOf(key));
-}
-
-function readIndex(dir: string, log: Pick<Logger, 'warn'>): Map<string, Kept> {
-  let text: string;
-  try {
-    text = readFileSync(join(dir, INDEX_FILE), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ dir, err: String(err) }, 'history index unreadable; every series is read whole this cycle');
-    return new Map();
-  }
-  try {
-    const parsed = JSON.parse(text) as { version?: number; entries?: Record<string, Kept> };
-    if (parsed.version !== VERSION || typeof parsed.entries !== 'object' || parsed.entries === null) return new Map();
-    const ok = (k: Kept) => typeof k.query === 'string' && [k.start, k.end, k.step, k.fullAt].every(Number.isFinite) && typeof k.file === 'string' && /^[0-9a-f]{32}\.bin$/.test(k.file);
-    return new Map(Object.entries(parsed.entries).filter(([, k]) => ok(k)));
-  } catch {
-    log.warn({ dir }, 'history index is not valid JSON; every series is read whole this cycle');
-    return new Map();
-  }
 }

@@ -1,6 +1,7 @@
 // The state Augur keeps in state.dir (the kept series, the selections): an index written whole or
 // not at all, and one file per series or workload written in place.
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -44,4 +45,39 @@ export function writeInPlace(path: string, data: string | Uint8Array): void {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, data);
   }
+}
+
+const INDEX_FILE = 'index.json';
+
+/** The file of a key in a store's directory: a hash, so any key (a query, a workload) makes a safe name. */
+export function fileOf(key: string, extension: string): string {
+  return `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.${extension}`;
+}
+
+/**
+ * A store's index (dir/index.json: what each of its files holds), keeping the entries `ok` accepts.
+ * Missing, unreadable, of another version or not JSON: empty, with a warning naming `what` and what
+ * happens `otherwise`, never an error that stops a cycle.
+ */
+export function readIndex<T>(dir: string, version: number, ok: (entry: T) => boolean, log: { warn(obj: object, msg?: string): void }, what: { name: string; otherwise: string }): Map<string, T> {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, INDEX_FILE), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ dir, err: String(err) }, `${what.name} unreadable; ${what.otherwise}`);
+    return new Map();
+  }
+  try {
+    const parsed = JSON.parse(text) as { version?: unknown; entries?: Record<string, T> };
+    if (parsed.version !== version || typeof parsed.entries !== 'object' || parsed.entries === null) return new Map();
+    return new Map(Object.entries(parsed.entries).filter(([, e]) => typeof e === 'object' && e !== null && ok(e)));
+  } catch {
+    log.warn({ dir }, `${what.name} is not valid JSON; ${what.otherwise}`);
+    return new Map();
+  }
+}
+
+/** Writes a store's index whole (readIndex reads it). */
+export function writeIndex<T>(dir: string, version: number, index: ReadonlyMap<string, T>): Promise<void> {
+  return writeWhole(join(dir, INDEX_FILE), JSON.stringify({ version, entries: Object.fromEntries(index) }));
 }
