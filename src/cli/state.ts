@@ -1,10 +1,10 @@
 // The selection state on disk (state.dir/selections/): each workload's chosen model and its fitted
 // parameters, so a restart or the next CronJob run refits instead of selecting again. One JSON file
 // per workload, read when its forecast needs it and written (in place) when it changes, and an
-// index of what each file holds (written whole, then renamed), so a fleet's selections are never all in memory:
-// at 5,000 workloads they were about 50 MB of text and several times that as objects, held for
-// the whole cycle. A missing, unreadable or older-format file is no entry (the workload selects
-// once more), never an error that stops a cycle.
+// index of what each file holds (written whole, then renamed), so a fleet's selections are never
+// all in memory: at 5,000 workloads they were about 50 MB of text and several times that as
+// objects, held for the whole cycle. A missing, unreadable or older-format file is no entry (the
+// workload selects once more), never an error that stops a cycle.
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { effectiveSettings } from '../config/schema.js';
 import type { Logger } from '../domain/ports.js';
 import { fileOf, readIndex, removeTemporaries, writeIndex, writeInPlace } from '../util/files.js';
 
-export const SELECTIONS_DIR = 'selections';
+const SELECTIONS_DIR = 'selections';
 /** The single file earlier versions kept every selection in; read once into the directory. */
 const OLD_FILE = 'selections.json';
 const INDEX_VERSION = 1;
@@ -70,6 +70,8 @@ class SelectionFiles implements SelectionStore {
   private readonly index: Map<string, Indexed>;
   /** A file to delete once the directory holds what it held. */
   private retired?: string;
+  /** The entry read or written last. */
+  private last?: { key: string; entry: SelectionEntry | undefined };
 
   constructor(
     private readonly dir: string,
@@ -81,24 +83,31 @@ class SelectionFiles implements SelectionStore {
   }
 
   get(key: string): SelectionEntry | undefined {
+    // A target asks twice in a row (whether it must select, then its forecast): read the file once.
+    if (this.last?.key === key) return this.last.entry;
     const i = this.index.get(key);
     if (!i) return undefined;
+    let entry: SelectionEntry | undefined;
     try {
       const parsed = parsePacked(readFileSync(join(this.dir, i.file), 'utf8')) as { key?: unknown; entry?: unknown };
-      return parsed.key === key ? entryFrom(parsed.entry) : undefined;
+      entry = parsed.key === key ? entryFrom(parsed.entry) : undefined;
     } catch {
-      return undefined; // gone or damaged: the workload selects again
+      entry = undefined; // gone or damaged: the workload selects again
     }
+    this.last = { key, entry };
+    return entry;
   }
 
   set(key: string, entry: SelectionEntry): void {
     const file = fileOf(key, 'json');
+    this.last = { key, entry };
     try {
       // In place: a write cut short is JSON that does not parse, and the workload selects again.
       writeInPlace(join(this.dir, file), `{"key":${JSON.stringify(key)},"entry":${entryToJSON(entry)}}`);
       this.index.set(key, { file, at: entry.at });
     } catch (err) {
       this.index.delete(key);
+      this.last = undefined;
       this.log.warn({ dir: this.dir, err: String(err) }, "could not write a workload's selection; it selects again next run");
     }
   }

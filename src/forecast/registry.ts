@@ -141,12 +141,12 @@ export class SelectionCache {
     return this.entries.size;
   }
 
-  /** Writes what the store has not written yet (a store of files), without entries older than `maxAgeSeconds` at `now`. */
+  /** Lets the store finish a cycle: a store of files deletes entries older than `maxAgeSeconds` at `now` and writes its index. */
   async flush(now: number, maxAgeSeconds: number): Promise<void> {
     await this.entries.flush?.(now, maxAgeSeconds);
   }
 
-  /** The entries as JSON text (selectionsFromJSON reads it back), without those older than `maxAgeSeconds` at `now`. */
+  /** The entries as JSON text (fromJSON reads it back), without those older than `maxAgeSeconds` at `now`. */
   toJSON(now?: number, maxAgeSeconds?: number): string {
     const parts: string[] = [];
     for (const [key, e] of this.entries.entries()) {
