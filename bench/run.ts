@@ -31,7 +31,7 @@ import { runScale, scaleSizes } from './scale.js';
 import { currentScaleSection, renderScale, writeScaleSection } from './scale-report.js';
 import { currentSizingSection } from './sizing.js';
 import { currentPeersSection } from './peers/report.js';
-import { bytes, hasGc, HISTORY_STEPS, HORIZON_STEPS, loadPool, num, QUANTILES, ROOT, spread, summarize, table, TRACE_DIRS, type Pool, type Summary } from './lib.js';
+import { BENCHMARKS_FILE, bytes, hasGc, HISTORY_STEPS, HORIZON_STEPS, loadPool, num, QUANTILES, ROOT, spread, summarize, table, TRACE_DIRS, type Pool, type Summary } from './lib.js';
 
 const COMMAND = 'npm run bench   # = node --expose-gc --import tsx bench/run.ts';
 /** The inference target of a later issue. */
@@ -75,7 +75,7 @@ async function scaleOnly(): Promise<void> {
   });
   process.stdout.write(`${section}\n`);
   writeScaleSection(section);
-  log(`wrote the Scale section of ${join(ROOT, 'BENCHMARKS.md')}`);
+  log(`wrote the Scale section of ${BENCHMARKS_FILE}`);
 }
 
 async function main(): Promise<void> {
@@ -121,8 +121,8 @@ async function main(): Promise<void> {
     const sizing = currentSizingSection();
     // And the peers section (bench/peers/: R and Prophet fits, a run of their own).
     const peers = currentPeersSection();
-    writeFileSync(join(ROOT, 'BENCHMARKS.md'), `${md}\n${sizing ? `\n${sizing.trimEnd()}\n` : ''}${peers ? `\n${peers.trimEnd()}\n` : ''}${scale ? `\n${scale.trimEnd()}\n` : ''}`);
-    log(`wrote ${join(ROOT, 'BENCHMARKS.md')} (${seconds.toFixed(0)} s)`);
+    writeFileSync(BENCHMARKS_FILE, `${md}\n${sizing ? `\n${sizing.trimEnd()}\n` : ''}${peers ? `\n${peers.trimEnd()}\n` : ''}${scale ? `\n${scale.trimEnd()}\n` : ''}`);
+    log(`wrote ${BENCHMARKS_FILE} (${seconds.toFixed(0)} s)`);
   }
 }
 

@@ -3,8 +3,7 @@
 // rewrites the rest and carries the last measured Scale section over.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
-import { join } from 'node:path';
-import { num, ROOT, table } from './lib.js';
+import { BENCHMARKS_FILE, num, table } from './lib.js';
 import { DEFAULT_BASELINE_REF, type CycleRun, type ScaleResult, type ScaleRow } from './scale.js';
 
 export const SCALE_HEADING = '## Scale';
@@ -166,7 +165,7 @@ function verdicts(rows: ScaleRow[], one?: ScaleRow): string[] {
 
 /** Replaces (or appends) the Scale section of BENCHMARKS.md. */
 export function writeScaleSection(section: string): void {
-  const file = join(ROOT, 'BENCHMARKS.md');
+  const file = BENCHMARKS_FILE;
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
   writeFileSync(file, `${spliceScale(text, section).trimEnd()}\n`);
 }
@@ -181,7 +180,7 @@ export function spliceScale(text: string, section: string): string {
 
 /** The Scale section currently in BENCHMARKS.md, to carry over a full run that did not measure it. */
 export function currentScaleSection(): string | undefined {
-  const file = join(ROOT, 'BENCHMARKS.md');
+  const file = BENCHMARKS_FILE;
   if (!existsSync(file)) return undefined;
   const text = readFileSync(file, 'utf8');
   const start = text.indexOf(`\n${SCALE_HEADING}\n`);

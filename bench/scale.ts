@@ -147,15 +147,15 @@ async function runSize(data: ScaleData, baselineDir: string | undefined): Promis
     for (const tree of trees) {
       const config = join(dir, `augur-${tree.name}.yaml`);
       writeFileSync(config, scaleConfig(proxy.url, data.workloads, tree.extra));
-      rmSync(join(dir, `state-${tree.name}`), { recursive: true, force: true });
-      mkdirSync(join(dir, `state-${tree.name}`), { recursive: true });
-      const stateFile = join(dir, `state-${tree.name}`);
-      const first = withState(await plan(tree.root, config, data.first, proxy, `${tree.name} first cycle`), stateFile, data.first);
+      const stateDir = join(dir, `state-${tree.name}`);
+      rmSync(stateDir, { recursive: true, force: true });
+      mkdirSync(stateDir, { recursive: true });
+      const first = withState(await plan(tree.root, config, data.first, proxy, `${tree.name} first cycle`), stateDir, data.first);
       // A baseline that keeps no selection (main before issue 12) repeats its first cycle's work in the steady one
       // (BENCH_SCALE_BASELINE_STEADY=100,... lists the sizes at which it still runs; default every size).
       const steadySizes = process.env.BENCH_SCALE_BASELINE_STEADY?.split(',').map((x) => Number(x.trim()));
       const skip = tree.name === 'baseline' && steadySizes !== undefined && !steadySizes.includes(data.size);
-      const steady = skip ? undefined : withState(await plan(tree.root, config, data.steady, proxy, `${tree.name} steady cycle`), stateFile, data.steady);
+      const steady = skip ? undefined : withState(await plan(tree.root, config, data.steady, proxy, `${tree.name} steady cycle`), stateDir, data.steady);
       out[tree.name] = { first, ...(steady ? { steady } : {}) } as { first: CycleRun; steady: CycleRun };
     }
     return out as ScaleRow;

@@ -11,9 +11,8 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { SimReport } from '../src/sim/run.js';
-import { markedSection, writeMarkedSection } from './lib.js';
+import { markedSection, ROOT, writeMarkedSection } from './lib.js';
 
-const ROOT = new URL('..', import.meta.url).pathname;
 const START = '<!-- sizing:start (bench/sizing.ts) -->';
 const END = '<!-- sizing:end -->';
 const TRACES = '../shared/traces';

@@ -55,6 +55,20 @@ export function gridTimestamps(w: RangeWindow, n = windowPoints(w)): number[] {
   return out;
 }
 
+/**
+ * gridTimestamps that hands back the same array for the same window as last time: a cycle reads
+ * every target over the same window and nothing writes a series' timestamps, so the series kept
+ * until publish share one grid rather than one each.
+ */
+export function sharedGrid(): (w: RangeWindow, n: number) => number[] {
+  let last: { key: string; timestamps: number[] } | undefined;
+  return (w, n) => {
+    const key = `${w.start}/${w.end}/${w.stepSeconds}`;
+    if (last?.key !== key) last = { key, timestamps: gridTimestamps(w, n) };
+    return last.timestamps;
+  };
+}
+
 /** One range request: grid points [firstIndex, firstIndex + points) of the window. */
 export interface Chunk {
   /** Unix seconds of the chunk's first grid point. */

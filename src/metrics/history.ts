@@ -28,7 +28,7 @@ import { NoDataError, type MetricRef, type RangeWindow, type Series } from '../d
 import type { Logger, MetricsSource } from '../domain/ports.js';
 import { spreadOf } from '../util/spread.js';
 import { fileOf, readIndex, removeTemporaries, writeIndex, writeInPlace } from '../util/files.js';
-import { gridTimestamps, windowPoints } from './grid.js';
+import { sharedGrid, windowPoints } from './grid.js';
 
 /** The newest part of a kept series that is read again: samples may still have been arriving. */
 export const REREAD_SECONDS = 30 * 60;
@@ -116,12 +116,9 @@ export class HistoryStore {
     const firstAsked = Math.round((asked.start - window.start) / step);
     if (firstAsked > 0) {
       const kept = key === undefined ? undefined : this.readKept(key);
-      if (!kept || kept.query !== query || kept.step !== step || kept.start > window.start || (window.start - kept.start) % step !== 0 || kept.end < asked.start - step) return undefined;
+      if (!kept || kept.query !== query || !startsOnGrid(kept, window) || kept.end < asked.start - step) return undefined;
       const offset = (window.start - kept.start) / step;
-      for (let i = 0; i < firstAsked; i++) {
-        const j = offset + i;
-        values[i] = j < kept.values.length ? (kept.values[j] as number) : NaN;
-      }
+      for (let i = 0; i < firstAsked; i++) values[i] = kept.values[offset + i] as number;
     }
     for (let i = firstAsked; i < n; i++) values[i] = answer.values[i - firstAsked] ?? NaN;
     if (firstAsked > 0) this.counts.tail++;
@@ -172,12 +169,7 @@ export class HistoryStore {
     }
   }
 
-  private lastGrid?: { key: string; timestamps: number[] };
-  private grid(window: RangeWindow, n: number): number[] {
-    const key = `${window.start}/${window.end}/${window.stepSeconds}`;
-    if (this.lastGrid?.key !== key) this.lastGrid = { key, timestamps: gridTimestamps(window, n) };
-    return this.lastGrid.timestamps;
-  }
+  private readonly grid = sharedGrid();
 }
 
 /**
@@ -213,15 +205,18 @@ export class HistorySource implements MetricsSource {
  */
 function keyOf(ref: MetricRef, window: RangeWindow, source: string): string | undefined {
   if (!('promql' in ref)) return undefined;
-  if (!ref.preset) return JSON.stringify([source, 'query', ref.promql, window.stepSeconds]);
-  const { container: _c, ...read } = ref.preset;
-  return JSON.stringify([source, 'preset', read.metric, read.preset, read.namespace, read.kind, read.name, read.extra ?? '', window.stepSeconds]);
+  const p = ref.preset;
+  if (!p) return JSON.stringify([source, 'query', ref.promql, window.stepSeconds]);
+  return JSON.stringify([source, 'preset', p.metric, p.preset, p.namespace, p.kind, p.name, p.extra ?? '', window.stepSeconds]);
 }
 
 /** Whether a kept series can stand for the start of `window`: the same grid, covering it, and not due for a full read. */
 function usable(k: Kept, window: RangeWindow, key: string): boolean {
-  const step = window.stepSeconds;
-  if (k.step !== step || k.start > window.start || (window.start - k.start) % step !== 0) return false;
-  if (k.end < window.start || k.end > window.end) return false;
+  if (!startsOnGrid(k, window) || k.end < window.start || k.end > window.end) return false;
   return window.end < k.fullAt + FULL_READ_EVERY * (0.5 + 0.5 * spreadOf(key));
+}
+
+/** Whether kept values (an index entry or its file) start at or before `window` on its grid. */
+function startsOnGrid(k: { start: number; step: number }, window: RangeWindow): boolean {
+  return k.step === window.stepSeconds && k.start <= window.start && (window.start - k.start) % k.step === 0;
 }

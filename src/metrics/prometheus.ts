@@ -15,7 +15,7 @@ import { type MetricsSource } from '../domain/ports.js';
 import {
   PROMETHEUS_MAX_POINTS,
   describeWindow,
-  gridTimestamps,
+  sharedGrid,
   splitWindow,
   windowPoints,
   type Chunk,
@@ -118,7 +118,6 @@ export class PrometheusSource implements MetricsSource {
   private readonly retryBaseMs: number;
   private readonly maxPoints: number;
   private readonly semaphore: Semaphore;
-  private lastGrid?: { key: string; timestamps: number[] };
 
   constructor(private readonly opts: PrometheusSourceOptions) {
     const url = opts.url.trim().replace(/\/+$/, '');
@@ -251,16 +250,8 @@ export class PrometheusSource implements MetricsSource {
     }
   }
 
-  /**
-   * The window's timestamps, one array shared by every series read over the same window (a cycle
-   * reads every target over the same one; nothing writes a series' timestamps): a proposal's four
-   * series kept until publish hold one grid between them, not four.
-   */
-  private grid(window: RangeWindow, n: number): number[] {
-    const key = `${window.start}/${window.end}/${window.stepSeconds}`;
-    if (this.lastGrid?.key !== key) this.lastGrid = { key, timestamps: gridTimestamps(window, n) };
-    return this.lastGrid.timestamps;
-  }
+  /** The window's timestamps, one array for every series read over the same window (sharedGrid). */
+  private readonly grid = sharedGrid();
 
   /** One chunk: waits for a slot per attempt, retries transient failures with backoff. */
   private async fetchChunk(ref: MetricRef, query: string, chunk: Chunk, step: number, signal: AbortSignal): Promise<string> {
