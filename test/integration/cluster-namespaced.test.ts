@@ -125,8 +125,11 @@ describe('leader election on a real Lease, under the leader-election Role and th
     const a = elector('augur-0', clock);
     const b = elector('augur-1', clock);
 
-    // Both race for a missing Lease: one create wins, the other gets 409 and does not lead.
-    const [ra, rb] = await Promise.all([a.tryAcquireOrRenew(), b.tryAcquireOrRenew()]);
+    // Both race for a missing Lease: one create wins, the other gets 409 and does not lead. The
+    // creates are held 2 s, so both replicas have read the Lease missing before either is made: on a
+    // loaded machine the second read could otherwise find the first replica's Lease and never create.
+    const release = proxy.fault({ verb: 'create', resource: 'leases' }, { delayMs: 2000 });
+    const [ra, rb] = await Promise.all([a.tryAcquireOrRenew(), b.tryAcquireOrRenew()]).finally(release);
     expect([ra, rb].filter(Boolean)).toHaveLength(1);
     const [leader, other] = ra ? [a, b] : [b, a];
     expect(proxy.requests.some((r) => r.resource === 'leases' && r.status === 409)).toBe(true);
