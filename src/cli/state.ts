@@ -1,18 +1,20 @@
 // The selection state on disk (state.dir/selections/): each workload's chosen model and its fitted
 // parameters, so a restart or the next CronJob run refits instead of selecting again. One JSON file
-// per workload, read when its forecast needs it and written (in place) when it changes, and an
+// per workload (.sel: written over in place with a check, util/files.ts; .json: the unchecked
+// files of the previous version, read until the workload's next write), read when its forecast
+// needs it and written when it changes, and an
 // index of what each file holds (written whole, then renamed), so a fleet's selections are never
 // all in memory: at 5,000 workloads they were about 50 MB of text and several times that as
 // objects, held for the whole cycle. A missing, unreadable or older-format file is no entry (the
 // workload selects once more), never an error that stops a cycle.
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveFrom, type LoadedConfig } from '../config/load.js';
 import { SelectionCache, entryFrom, entryToJSON, parsePacked, type SelectionEntry, type SelectionStore } from '../forecast/registry.js';
 import { effectiveSettings } from '../config/schema.js';
 import type { Logger } from '../domain/ports.js';
-import { fileOf, readIndex, removeTemporaries, writeIndex, writeInPlace } from '../util/files.js';
+import { fileOf, readChecked, readIndex, removeTemporaries, writeChecked, writeIndex } from '../util/files.js';
 
 const SELECTIONS_DIR = 'selections';
 /** The single file earlier versions kept every selection in; read once into the directory. */
@@ -78,7 +80,7 @@ class SelectionFiles implements SelectionStore {
     private readonly log: Logger,
   ) {
     removeTemporaries(dir);
-    const ok = (i: Indexed) => typeof i.file === 'string' && /^[0-9a-f]{32}\.json$/.test(i.file) && typeof i.at === 'number';
+    const ok = (i: Indexed) => typeof i.file === 'string' && /^[0-9a-f]{32}\.(sel|json)$/.test(i.file) && typeof i.at === 'number';
     this.index = readIndex(dir, INDEX_VERSION, ok, log, { name: 'selection index', otherwise: 'every workload selects again' });
   }
 
@@ -89,8 +91,10 @@ class SelectionFiles implements SelectionStore {
     if (!i) return undefined;
     let entry: SelectionEntry | undefined;
     try {
-      const parsed = parsePacked(readFileSync(join(this.dir, i.file), 'utf8')) as { key?: unknown; entry?: unknown };
-      entry = parsed.key === key ? entryFrom(parsed.entry) : undefined;
+      const path = join(this.dir, i.file);
+      const text = i.file.endsWith('.json') ? readFileSync(path, 'utf8') : readChecked(path)?.toString('utf8');
+      const parsed = text === undefined ? undefined : (parsePacked(text) as { key?: unknown; entry?: unknown });
+      entry = parsed?.key === key ? entryFrom(parsed.entry) : undefined;
     } catch {
       entry = undefined; // gone or damaged: the workload selects again
     }
@@ -99,11 +103,13 @@ class SelectionFiles implements SelectionStore {
   }
 
   set(key: string, entry: SelectionEntry): void {
-    const file = fileOf(key, 'json');
+    const file = fileOf(key, 'sel');
     this.last = { key, entry };
     try {
-      // In place: a write cut short is JSON that does not parse, and the workload selects again.
-      writeInPlace(join(this.dir, file), `{"key":${JSON.stringify(key)},"entry":${entryToJSON(entry)}}`);
+      // A write cut short fails its check, and the workload selects again.
+      writeChecked(join(this.dir, file), `{"key":${JSON.stringify(key)},"entry":${entryToJSON(entry)}}`);
+      const before = this.index.get(key)?.file;
+      if (before !== undefined && before !== file) rmSync(join(this.dir, before), { force: true });
       this.index.set(key, { file, at: entry.at });
     } catch (err) {
       this.index.delete(key);

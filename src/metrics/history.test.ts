@@ -1,7 +1,7 @@
 // The incremental history against a source that answers any window of a fixed series, as
 // Prometheus does (each step on its own), and records what it was asked: a kept series and a tail
 // make the same series as a whole read, and anything unusual reads the whole window.
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,7 +41,7 @@ const preset = (container?: string): MetricRef => ({
 
 /** A store in a fresh directory and a way to open it again, as the next process would. */
 function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'augur-history-'));
+  const dir = join(mkdtempSync(join(tmpdir(), 'augur-history-')), 'history'); // made by the first write
   const source = new Fake();
   return { dir, source, open: () => new HistoryStore(dir, silent) };
 }
@@ -59,7 +59,7 @@ const same = (a: Series, b: Series) => {
 
 describe('HistorySource', () => {
   it('reads the whole window once, then only the tail, and makes the series a whole read makes', async () => {
-    const { source, open } = setup();
+    const { dir, source, open } = setup();
     const ref = preset('app');
     same(await cycle(open(), source, ref, windowAt(T0)), await new Fake().range(ref, windowAt(T0)));
     expect(source.asked).toEqual([windowAt(T0)]);
@@ -74,6 +74,29 @@ describe('HistorySource', () => {
       expect(store.counts).toEqual({ full: 0, tail: 1, points: windowPoints(source.asked[0]!) });
       kept = later;
     }
+    // Each tail was written over the file's end: one point per step from the first window's start.
+    const [bin] = readdirSync(dir).filter((f) => f.endsWith('.bin'));
+    expect(statSync(join(dir, bin!)).size).toBe(32 + 8 * ((kept - windowAt(T0).start) / STEP + 1));
+  });
+
+  it('a process that died before saving the index: the next reads the tail from the index, or the whole window once a file was rewritten', async () => {
+    const { dir, source, open } = setup();
+    const ref = preset('app');
+    await cycle(open(), source, ref, windowAt(T0));
+    const index = readFileSync(join(dir, 'index.json'));
+    // Tails written, the index not saved: the file holds more than the index says.
+    await new HistorySource(source, open()).range(ref, windowAt(T0 + 3600));
+    source.asked = [];
+    same(await cycle(open(), source, ref, windowAt(T0 + 7200)), await new Fake().range(ref, windowAt(T0 + 7200)));
+    expect(source.asked).toEqual([{ start: T0 - REREAD_SECONDS + STEP, end: T0 + 7200, stepSeconds: STEP }]);
+    // A full read rewrote the file from a later start; the index saved before it says otherwise.
+    writeFileSync(join(dir, 'index.json'), index);
+    const full = windowAt(T0 + FULL_READ_EVERY);
+    await new HistorySource(source, open()).range(ref, full);
+    writeFileSync(join(dir, 'index.json'), index);
+    source.asked = [];
+    same(await cycle(open(), source, ref, windowAt(T0 + 3600)), await new Fake().range(ref, windowAt(T0 + 3600)));
+    expect(source.asked.at(-1)).toEqual(windowAt(T0 + 3600));
   });
 
   it('asks the plan the window it will read, from the index as the cycle started, whatever the container', async () => {
@@ -115,7 +138,7 @@ describe('HistorySource', () => {
       await cycle(open(), source, preset('app'), windowAt(T0));
       for (const f of readdirSync(dir)) {
         if (damage === 'file' && f.endsWith('.bin')) writeFileSync(join(dir, f), 'not a series');
-        // A write cut short (the files are written in place): the first half of the file.
+        // A full write cut short: the first part of the file.
         if (damage === 'truncated' && f.endsWith('.bin')) writeFileSync(join(dir, f), readFileSync(join(dir, f)).subarray(0, 20_000));
         if (damage === 'index' && f === 'index.json') writeFileSync(join(dir, f), '{"version":1,"entries":');
       }

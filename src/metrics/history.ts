@@ -15,19 +15,24 @@
 // are spread over the day. Anything unusual (no kept series, another grid or window length, a file
 // that cannot be read, a tail with no data) reads the whole window, as without this store.
 //
-// On disk: one file per query and step (v8-serialized, a Float64Array of the values; written in
-// place, and refused when a write was cut short) and an index of what each holds (written whole,
-// then renamed), read when a cycle starts, so the batched reads can be planned with the
-// windows that will really be asked. About 8 bytes per point: 32 KB per workload and metric at 14
-// days of 5-minute steps. Files not read for GONE_AFTER are deleted when the index is saved.
-import { readFileSync } from 'node:fs';
+// On disk: one file per query and step, and an index of what each holds (written whole, then
+// renamed), read when a cycle starts, so the batched reads can be planned with the windows that
+// will really be asked. A file is a header (format, first point, step, a check of the key and the
+// query) and then one float64 per step of the grid from its first point: the value of point i is
+// at byte HEADER + 8i. A tail read writes only its points, over the file's end (writeOver): about
+// 100 bytes a cycle, not the whole series, and a write cut short leaves each point either its old
+// or its new reading of the same instant. A full read writes the file whole again, from the
+// window's start; the file holds at most the window and a day. 8 bytes per point: 32 KB per
+// workload and metric at 14 days of 5-minute steps. Files not read for GONE_AFTER are deleted when
+// the index is saved.
+import { closeSync, openSync, readSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { deserialize, serialize } from 'node:v8';
+import { crc32 } from 'node:zlib';
 import { NoDataError, type MetricRef, type RangeWindow, type Series } from '../domain/series.js';
 import type { Logger, MetricsSource } from '../domain/ports.js';
 import { spreadOf } from '../util/spread.js';
-import { fileOf, readIndex, removeTemporaries, writeIndex, writeInPlace } from '../util/files.js';
+import { fileOf, readIndex, removeTemporaries, writeIndex, writeOver, writeTruncated } from '../util/files.js';
 import { sharedGrid, windowPoints } from './grid.js';
 
 /** The newest part of a kept series that is read again: samples may still have been arriving. */
@@ -36,11 +41,11 @@ export const REREAD_SECONDS = 30 * 60;
 export const FULL_READ_EVERY = 24 * 3600;
 /** A kept series no cycle has read for this long is deleted (its target left the config). */
 const GONE_AFTER = 2 * 24 * 3600;
-const VERSION = 1;
+const VERSION = 2;
+/** A file's header: VERSION, first point, step, checkOf(key, query); float64 each. */
+const HEADER_BYTES = 32;
 
 interface Kept {
-  /** The PromQL the kept values answer. */
-  query: string;
   /** The grid of the kept values: first and last point (Unix seconds) and step. */
   start: number;
   end: number;
@@ -49,16 +54,6 @@ interface Kept {
   fullAt: number;
   /** The file, under the store's directory. */
   file: string;
-}
-
-interface KeptFile {
-  version: number;
-  key: string;
-  query: string;
-  start: number;
-  end: number;
-  step: number;
-  values: Float64Array;
 }
 
 /** What a cycle read through the store: series read whole, series read as a tail, and the points asked in all. */
@@ -82,7 +77,7 @@ export class HistoryStore {
     private readonly source = '',
   ) {
     removeTemporaries(dir);
-    const ok = (k: Kept) => typeof k.query === 'string' && [k.start, k.end, k.step, k.fullAt].every(Number.isFinite) && typeof k.file === 'string' && /^[0-9a-f]{32}\.bin$/.test(k.file);
+    const ok = (k: Kept) => [k.start, k.end, k.step, k.fullAt].every(Number.isFinite) && typeof k.file === 'string' && /^[0-9a-f]{32}\.bin$/.test(k.file);
     this.index = readIndex(dir, VERSION, ok, log, { name: 'history index', otherwise: 'every series is read whole this cycle' });
     this.planned = new Map(this.index);
   }
@@ -114,17 +109,18 @@ export class HistoryStore {
     const step = window.stepSeconds;
     const values = new Array<number>(n);
     const firstAsked = Math.round((asked.start - window.start) / step);
+    const before = key === undefined ? undefined : this.index.get(key);
     if (firstAsked > 0) {
-      const kept = key === undefined ? undefined : this.readKept(key);
-      if (!kept || kept.query !== query || !startsOnGrid(kept, window) || kept.end < asked.start - step) return undefined;
-      const offset = (window.start - kept.start) / step;
-      for (let i = 0; i < firstAsked; i++) values[i] = kept.values[offset + i] as number;
+      if (!before || !startsOnGrid(before, window) || before.end < asked.start - step) return undefined;
+      const kept = this.readKept(before, checkOf(key!, query), (window.start - before.start) / step, firstAsked);
+      if (!kept) return undefined;
+      for (let i = 0; i < firstAsked; i++) values[i] = kept[i] as number;
     }
     for (let i = firstAsked; i < n; i++) values[i] = answer.values[i - firstAsked] ?? NaN;
     if (firstAsked > 0) this.counts.tail++;
     else this.counts.full++;
     this.counts.points += answer.values.length;
-    if (key !== undefined) this.keep(key, query, window, values, firstAsked === 0);
+    if (key !== undefined) this.keep(key, checkOf(key, query), window, values, firstAsked, before);
     return { timestamps: this.grid(window, n), values, stepSeconds: step };
   }
 
@@ -143,26 +139,47 @@ export class HistoryStore {
     }
   }
 
-  private readKept(key: string): KeptFile | undefined {
-    const k = this.index.get(key);
-    if (!k) return undefined;
+  /**
+   * `count` kept values from point `from` of `k`'s file; undefined when the file is gone, shorter,
+   * or holds another grid, key or query (`check`): the whole window is read.
+   */
+  private readKept(k: Kept, check: number, from: number, count: number): Float64Array | undefined {
+    let fd: number | undefined;
     try {
-      const f = deserialize(readFileSync(join(this.dir, k.file))) as KeptFile;
-      const whole = f.values instanceof Float64Array && f.values.length === Math.round((f.end - f.start) / f.step) + 1;
-      return f.version === VERSION && f.key === key && typeof f.query === 'string' && whole ? f : undefined;
+      fd = openSync(join(this.dir, k.file), 'r');
+      const header = new Float64Array(HEADER_BYTES / 8);
+      if (readSync(fd, header, 0, HEADER_BYTES, 0) !== HEADER_BYTES) return undefined;
+      if (header[0] !== VERSION || header[1] !== k.start || header[2] !== k.step || header[3] !== check) return undefined;
+      const values = new Float64Array(count);
+      return readSync(fd, values, 0, count * 8, HEADER_BYTES + from * 8) === count * 8 ? values : undefined;
     } catch {
-      return undefined; // gone or damaged: the whole window is read
+      return undefined;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
   }
 
-  /** Writes the series over its file (writeInPlace: a write cut short is a file readKept refuses). */
-  private keep(key: string, query: string, window: RangeWindow, values: number[], full: boolean): void {
+  /**
+   * Keeps the series for the next cycle: after a tail read (`firstAsked` > 0) only the points asked,
+   * written over the end of the file; after a full read the whole file again, from the window's start.
+   */
+  private keep(key: string, check: number, window: RangeWindow, values: number[], firstAsked: number, before: Kept | undefined): void {
     const file = fileOf(key, 'bin');
-    const kept: KeptFile = { version: VERSION, key, query, start: window.start, end: window.start + (values.length - 1) * window.stepSeconds, step: window.stepSeconds, values: Float64Array.from(values) };
-    const before = this.index.get(key);
+    const step = window.stepSeconds;
+    const end = window.start + (values.length - 1) * step;
     try {
-      writeInPlace(join(this.dir, file), serialize(kept));
-      this.index.set(key, { query, start: kept.start, end: kept.end, step: kept.step, fullAt: full || !before ? window.end : before.fullAt, file });
+      if (firstAsked > 0 && before) {
+        const from = (window.start - before.start) / step + firstAsked;
+        writeOver(join(this.dir, file), Float64Array.from(values.slice(firstAsked)), HEADER_BYTES + from * 8);
+        this.index.set(key, { ...before, end });
+      } else {
+        const data = new Float64Array(HEADER_BYTES / 8 + values.length);
+        data.set([VERSION, window.start, step, check]);
+        data.set(values, HEADER_BYTES / 8);
+        // A write cut short leaves a file too short for the index.
+        writeTruncated(join(this.dir, file), data);
+        this.index.set(key, { start: window.start, end, step, fullAt: window.end, file });
+      }
     } catch (err) {
       this.index.delete(key);
       this.log.warn({ dir: this.dir, err: String(err) }, 'could not keep a series in the history; it is read whole next cycle');
@@ -208,6 +225,11 @@ function keyOf(ref: MetricRef, window: RangeWindow, source: string): string | un
   const p = ref.preset;
   if (!p) return JSON.stringify([source, 'query', ref.promql, window.stepSeconds]);
   return JSON.stringify([source, 'preset', p.metric, p.preset, p.namespace, p.kind, p.name, p.extra ?? '', window.stepSeconds]);
+}
+
+/** What a file's header holds of its key and query (a preset read's query names the container, which its key does not). */
+function checkOf(key: string, query: string): number {
+  return crc32(query, crc32(key));
 }
 
 /** Whether a kept series can stand for the start of `window`: the same grid, covering it, and not due for a full read. */

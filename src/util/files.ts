@@ -1,15 +1,16 @@
 // The state Augur keeps in state.dir (the kept series, the selections): an index written whole or
-// not at all, and one file per series or workload written in place.
+// not at all, and one file per series or workload written over in place.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { crc32 } from 'node:zlib';
 
 let temporaries = 0;
 
 /**
  * Writes `data` to `path` whole or not at all: a temporary file beside it, then a rename. For the
- * indexes; the per-workload files are written in place (writeInPlace), since a rename cost 0.3 to
+ * indexes; the per-workload files are written over in place (writeOver), since a rename cost 0.3 to
  * 0.5 ms on this machine's ext4, ten times the write, and there are thousands of them a cycle.
  */
 export async function writeWhole(path: string, data: string | Uint8Array): Promise<void> {
@@ -34,10 +35,10 @@ export function removeTemporaries(dir: string): void {
 }
 
 /**
- * Writes `data` over `path` (created with its directory when missing). A write cut short leaves a
- * truncated file, so its reader must refuse one that does not parse whole (JSON, v8.deserialize).
+ * Writes `data` as the whole of `path` (truncated, then written; created with its directory when
+ * missing). A write cut short leaves a file shorter than `data`.
  */
-export function writeInPlace(path: string, data: string | Uint8Array): void {
+export function writeTruncated(path: string, data: NodeJS.ArrayBufferView): void {
   try {
     writeFileSync(path, data);
   } catch (err) {
@@ -46,6 +47,53 @@ export function writeInPlace(path: string, data: string | Uint8Array): void {
     writeFileSync(path, data);
   }
 }
+
+/**
+ * Writes `data` into `path` from byte `position`, over what is there: the file is not truncated
+ * first (it is created, with its directory, when missing). ext4 writes back a file that was
+ * truncated and written again as soon as it is closed (auto_da_alloc): 0.03 to 0.15 ms a file on
+ * this machine, 0.3 ms in a cycle writing thousands, against 0.015 ms for a write over it.
+ */
+export function writeOver(path: string, data: NodeJS.ArrayBufferView, position = 0, length?: number): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    mkdirSync(dirname(path), { recursive: true });
+    fd = openSync(path, 'w');
+  }
+  try {
+    writeSync(fd, data, 0, data.byteLength, position);
+    if (length !== undefined) ftruncateSync(fd, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes `data` over `path` (writeOver) followed by its check: its CRC-32 and length. A write cut
+ * short leaves new bytes over old ones; readChecked refuses such a file.
+ */
+export function writeChecked(path: string, data: string | Uint8Array): void {
+  const body = typeof data === 'string' ? Buffer.from(data) : data;
+  const whole = Buffer.allocUnsafe(body.byteLength + CHECK_BYTES);
+  whole.set(body, 0);
+  whole.writeUInt32LE(crc32(body), body.byteLength);
+  whole.writeUInt32LE(body.byteLength, body.byteLength + 4);
+  writeOver(path, whole, 0, whole.byteLength);
+}
+
+/** What writeChecked wrote to `path`; undefined when its check fails (a write cut short). Throws when the file cannot be read. */
+export function readChecked(path: string): Buffer | undefined {
+  const all = readFileSync(path);
+  const n = all.byteLength - CHECK_BYTES;
+  if (n < 0 || all.readUInt32LE(n + 4) !== n) return undefined;
+  const body = all.subarray(0, n);
+  return all.readUInt32LE(n) === crc32(body) ? body : undefined;
+}
+
+const CHECK_BYTES = 8;
 
 const INDEX_FILE = 'index.json';
 

@@ -1,7 +1,7 @@
 // Selection that persists (state.dir): `plan` and `run --once` are one process per cycle (a
 // CronJob), so the model chosen per workload must survive on disk for the next run to refit it
 // instead of backtesting every candidate again. Real demo world: bundled traces, real git.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { once } from '../../src/cli/cycle.js';
 import { prepareDemo } from '../../src/cli/demo.js';
 import { loadConfig } from '../../src/config/load.js';
 import { SelectionCache } from '../../src/forecast/registry.js';
+import { readChecked } from '../../src/util/files.js';
 
 const NOW = Math.floor(Date.parse('2026-12-05T06:00:00Z') / 1000);
 
@@ -34,7 +35,8 @@ function entriesOnDisk(stateDir: string): Record<string, { at: number; due: numb
   const index = JSON.parse(readFileSync(join(stateDir, 'index.json'), 'utf8')) as { version: number; entries: Record<string, { file: string; at: number }> };
   return Object.fromEntries(
     Object.entries(index.entries).map(([key, i]) => {
-      const f = JSON.parse(readFileSync(join(stateDir, i.file), 'utf8')) as { key: string; entry: { at: number; due: number; members: string[] } };
+      expect(i.file).toMatch(/\.sel$/);
+      const f = JSON.parse(readChecked(join(stateDir, i.file))!.toString('utf8')) as { key: string; entry: { at: number; due: number; members: string[] } };
       expect(f.key).toBe(key);
       expect(f.entry.at).toBe(i.at);
       return [key, f.entry];
@@ -92,10 +94,36 @@ it('a damaged workload file selects that workload again, and only it', async () 
   await once(loadConfig(d.file), NOW, true, r1.log);
   const selected = r1.selection()[0]!.selected as number;
   const index = JSON.parse(readFileSync(d.index, 'utf8')) as { entries: Record<string, { file: string }> };
-  writeFileSync(join(d.stateDir, Object.values(index.entries)[0]!.file), '{"key": "not this');
+  const [one, two] = Object.values(index.entries).map((i) => join(d.stateDir, i.file));
+  writeFileSync(one!, '{"key": "not this');
+  // A write cut short: the start of the file written again, its end (and length) the old one's.
+  const text = readFileSync(two!);
+  text.write('{"key":"x","entry":{}}      ', 0);
+  writeFileSync(two!, text);
   const r2 = recorder();
   await once(loadConfig(d.file), NOW + 3600, true, r2.log);
-  expect(r2.selection()).toEqual([{ selected: 1, refitted: selected - 1, kept: selected }]);
+  expect(r2.selection()).toEqual([{ selected: 2, refitted: selected - 2, kept: selected }]);
+}, 120_000);
+
+it("the previous version's unchecked workload files are read, then replaced by checked ones", async () => {
+  const d = await demoWithState();
+  const r1 = recorder();
+  await once(loadConfig(d.file), NOW, true, r1.log);
+  const selected = r1.selection()[0]!.selected as number;
+  // What the previous version wrote: <hash>.json files without a check.
+  const index = JSON.parse(readFileSync(d.index, 'utf8')) as { version: number; entries: Record<string, { file: string; at: number }> };
+  for (const i of Object.values(index.entries)) {
+    const json = i.file.replace(/\.sel$/, '.json');
+    writeFileSync(join(d.stateDir, json), readChecked(join(d.stateDir, i.file))!);
+    rmSync(join(d.stateDir, i.file));
+    i.file = json;
+  }
+  writeFileSync(d.index, JSON.stringify(index));
+  const r2 = recorder();
+  await once(loadConfig(d.file), NOW + 3600, true, r2.log);
+  expect(r2.selection()).toEqual([{ selected: 0, refitted: selected, kept: selected }]);
+  expect(Object.keys(entriesOnDisk(d.stateDir))).toHaveLength(selected);
+  expect(readdirSync(d.stateDir).filter((f) => f.endsWith('.json'))).toEqual(['index.json']);
 }, 120_000);
 
 it("an earlier version's selections.json is taken in once: the next run refits, and the file is gone", async () => {
