@@ -5,7 +5,8 @@ import { readTraceFile, traceToSeries } from '../cli/forecast.js';
 import { prepareHistory } from '../forecast/clean.js';
 import { augurCandidates, selectAugur } from '../forecast/registry.js';
 import { recommend } from './index.js';
-import { calibratedSize, calibrationOf, expectedUnder, keepCalibration } from './sizing.js';
+import { prng } from '../util/prng.js';
+import { calibratedSize, calibrationOf, expectedUnder, keepCalibration, underAt } from './sizing.js';
 
 const H = 96;
 
@@ -90,6 +91,21 @@ describe('calibratedSize: the smallest capacity within the target share', () => 
     const uncut = forecastOf(growing, new Array<number>(10).fill(100));
     expect(calibratedSize(cut, c, 0.01)!.load).toBeGreaterThan(calibratedSize(uncut, c, 0.01)!.load);
   });
+});
+
+it('underAt is expectedUnder to the last bit, for any capacity (ties, leads in every bucket, a pooled list)', () => {
+  const rand = prng(11);
+  for (let trial = 0; trial < 40; trial++) {
+    const acc = backtest((h, o) => Math.round(rand() * 40 - 10) + (trial % 2 === 0 ? h / 10 : 0) + o);
+    const cal = calibrationOf(acc, 0.9, 0.99)!;
+    const steps = Array.from({ length: 1 + Math.floor(rand() * H) }, () => ({ value: Math.round(rand() * 50) * 2, lead: 1 + Math.floor(rand() * H) }));
+    const under = underAt(cal, steps);
+    for (let k = 0; k < 50; k++) {
+      const c = k < 5 ? [-1e9, 0, 100, 120, 1e9][k]! : steps[k % steps.length]!.value + cal.pooled[k % cal.pooled.length]! + (k % 3) - 1;
+      expect(Object.is(under(c), expectedUnder(cal, steps, c)), `trial ${trial}, c ${c}`).toBe(true);
+    }
+  }
+  expect(underAt(calibrationOf(backtest(() => 1), 0.9, 0.99)!, [])(5)).toBe(0);
 });
 
 describe('the burst guard is earned by the data', () => {

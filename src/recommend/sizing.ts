@@ -152,6 +152,45 @@ export function expectedUnder(cal: Calibration, steps: readonly { value: number;
 }
 
 /**
+ * expectedUnder(cal, steps, c) for many capacities c over the same steps (a bisection asks about
+ * 35): the steps are ordered once by value, so each c's counts come from one walk up each residual
+ * list, not two binary searches per step. The same counts, summed in the steps' order: the same
+ * number to the last bit, in about a third of the time.
+ */
+export function underAt(cal: Calibration, steps: readonly { value: number; lead: number }[]): (c: number) => number {
+  const n = steps.length;
+  const values = Float64Array.from(steps, (s) => s.value);
+  // Descending values: c - value ascends, and so does each list's count of residuals at or below it.
+  const order = Int32Array.from(steps.keys()).sort((a, b) => (values[b] as number) - (values[a] as number));
+  const bucket = Int32Array.from(steps, (s) => cal.bucketOf(s.lead));
+  const byBucket = cal.buckets.map((_, k) => order.filter((i) => bucket[i] === k));
+  const pooledShare = new Float64Array(n);
+  const share = new Float64Array(n);
+  return (c) => {
+    if (n === 0) return 0;
+    const all = cal.pooled;
+    let p = 0;
+    for (const i of order) {
+      const x = c - (values[i] as number);
+      while (p < all.length && (all[p] as number) <= x) p++;
+      pooledShare[i] = (all.length - p) / all.length;
+    }
+    for (let k = 0; k < byBucket.length; k++) {
+      const b = cal.buckets[k] as Float64Array;
+      let q = 0;
+      for (const i of byBucket[k] as Int32Array) {
+        const x = c - (values[i] as number);
+        while (q < b.length && (b[q] as number) <= x) q++;
+        share[i] = Math.max((b.length - q) / b.length, pooledShare[i] as number);
+      }
+    }
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += share[i] as number;
+    return sum / n;
+  };
+}
+
+/**
  * The smallest capacity whose expected under-provisioned share over `steps` (indices into the
  * forecast) is within `target`, with the burst guard; undefined when the forecast lacks the
  * quantile or there is nothing to size.
@@ -172,19 +211,20 @@ export function calibratedSize(forecast: Forecast, cal: Calibration, target: num
     hi = Math.max(hi, p.value + Math.max(cal.pooled[cal.pooled.length - 1] as number, 0));
   }
   // E is non-increasing in C: bisect between a capacity everything exceeds and one nothing does.
+  const under = underAt(cal, pts);
   let load = hi;
-  if (expectedUnder(cal, pts, lo) > target) {
+  if (under(lo) > target) {
     let a = lo;
     let b = hi;
     for (let k = 0; k < 60 && b - a > 1e-9 * Math.max(1, Math.abs(b)); k++) {
       const m = (a + b) / 2;
-      if (expectedUnder(cal, pts, m) <= target) b = m;
+      if (under(m) <= target) b = m;
       else a = m;
     }
     load = b;
   } else load = lo;
   load = Math.max(0, load);
-  const expected = expectedUnder(cal, pts, load);
+  const expected = under(load);
   const out: CalibratedSize = { load, expected, target, quantile: cal.quantile, peak, margin: peak > 0 ? load / peak - 1 : 0, residuals: cal.residuals, buckets: cal.buckets.length };
   const burst = burstGuard(forecast, cal, idx);
   if (burst && burst.load > load) {
