@@ -25,6 +25,7 @@ function rowCells(size: number, which: string, r: CycleRun, base: CycleRun | und
     num((r.cpuSeconds / size) * 1000),
     mib(r.peakRssMiB),
     ratio(r.peakRssMiB, base?.peakRssMiB),
+    r.liveHeapMiB === undefined ? '–' : mib(r.liveHeapMiB),
     `${r.prom.requests.toLocaleString('en-US')} (${r.prom.repeated} repeated)`,
     mib(r.prom.bytesIn / 2 ** 20),
     num(r.prom.promCpuSeconds),
@@ -58,10 +59,10 @@ export function renderScale(res: ScaleResult, meta: { date: string; command: str
           : 'the baseline keeps none between processes, so its steady cycle selects every workload again.'),
     '',
   );
-  out.push('**What each figure means.** *wall s*: elapsed time of the `augur plan` process, start to exit (Node start-up, git clone, every read, every decision, the JSON report). *CPU s*: user + system seconds of that process and the git processes it waited for. *CPU ms / workload*: CPU s ÷ workloads. *peak RSS*: the largest resident set of that process or of any one of its children (`/usr/bin/time`\'s maximum resident set size; git\'s are far smaller). *Prometheus requests*: HTTP requests the proxy forwarded during the cycle, and how many of the range queries had already been asked in the same cycle (same query, start, end, step). *MiB from Prometheus*: response bytes as sent (Prometheus compresses when asked). *Prometheus CPU s*: CPU seconds the Prometheus server used during the cycle (from /proc). *selected*: workloads that ran a full selection in the cycle (from the state file; the rest refitted their kept model). *× baseline*: the current code\'s figure ÷ the baseline\'s for the same cycle and size (for the steady cycle, the baseline\'s steady cycle where it ran, else its first cycle, which does the same work).');
+  out.push('**What each figure means.** *wall s*: elapsed time of the `augur plan` process, start to exit (Node start-up, git clone, every read, every decision, the JSON report). *CPU s*: user + system seconds of that process and the git processes it waited for. *CPU ms / workload*: CPU s ÷ workloads. *peak RSS*: the largest resident set of that process or of any one of its children (`/usr/bin/time`\'s maximum resident set size; git\'s are far smaller). *live heap*: the largest heap the main thread still held just after a full collection (`bench/heap-probe.mjs`; – when none ran): what the cycle keeps, without the garbage V8 lets build up before it collects, which peak RSS also counts. *Prometheus requests*: HTTP requests the proxy forwarded during the cycle, and how many of the range queries had already been asked in the same cycle (same query, start, end, step). *MiB from Prometheus*: response bytes as sent (Prometheus compresses when asked). *Prometheus CPU s*: CPU seconds the Prometheus server used during the cycle (from /proc). *selected*: workloads that ran a full selection in the cycle (from the state file; the rest refitted their kept model). *× baseline*: the current code\'s figure ÷ the baseline\'s for the same cycle and size (for the steady cycle, the baseline\'s steady cycle where it ran, else its first cycle, which does the same work).');
   out.push('');
-  const header = ['workloads', 'cycle', 'wall s', '× baseline', 'CPU s', '× baseline', 'CPU ms / workload', 'peak RSS', '× baseline', 'Prometheus requests', 'MiB from Prometheus', 'Prometheus CPU s', 'selected', 'outcomes'];
-  const align: ('l' | 'r')[] = ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'];
+  const header = ['workloads', 'cycle', 'wall s', '× baseline', 'CPU s', '× baseline', 'CPU ms / workload', 'peak RSS', '× baseline', 'live heap', 'Prometheus requests', 'MiB from Prometheus', 'Prometheus CPU s', 'selected', 'outcomes'];
+  const align: ('l' | 'r')[] = ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'];
   const rows: string[][] = [];
   for (const r of res.rows) {
     if (r.baseline) {
@@ -140,7 +141,11 @@ function verdicts(rows: ScaleRow[], one?: ScaleRow): string[] {
     const k = rows.find((r) => r.size === 1000);
     if (k) {
       const g = c.first.peakRssMiB / k.current.first.peakRssMiB;
-      out.push(`- memory flat from 1,000 to 5,000 workloads: ${g <= 1.1 ? '**met**' : '**missed**'} (first-cycle peak RSS ${num(k.current.first.peakRssMiB)} → ${num(c.first.peakRssMiB)} MiB, ${num(g)}×; steady ${num(k.current.steady.peakRssMiB)} → ${num(c.steady.peakRssMiB)} MiB)`);
+      const live = (r: CycleRun) => (r.liveHeapMiB === undefined ? '–' : num(r.liveHeapMiB));
+      out.push(
+        `- memory flat from 1,000 to 5,000 workloads: ${g <= 1.1 ? '**met**' : '**missed**'} (first-cycle peak RSS ${num(k.current.first.peakRssMiB)} → ${num(c.first.peakRssMiB)} MiB, ${num(g)}×; steady ${num(k.current.steady.peakRssMiB)} → ${num(c.steady.peakRssMiB)} MiB). ` +
+          `Live heap after a full collection: first ${live(k.current.first)} → ${live(c.first)} MiB, steady ${live(k.current.steady)} → ${live(c.steady)} MiB.`,
+      );
     }
   }
   const big = rows[rows.length - 1];

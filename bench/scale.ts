@@ -21,10 +21,11 @@
 // proxy in front of Prometheus (requests, bytes received by Augur, range queries read twice), and
 // Prometheus' own CPU seconds from /proc.
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import * as os from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { ROOT } from './lib.js';
 import { manifestRepo, scaleConfig, scaleData, startPrometheusOn, type ScaleData } from './scale-data.js';
@@ -52,6 +53,8 @@ export interface CycleRun {
   userSeconds: number;
   systemSeconds: number;
   peakRssMiB: number;
+  /** The largest main-thread heap in use just after a full collection (bench/heap-probe.mjs); undefined when none ran. */
+  liveHeapMiB?: number;
   exitCode: number;
   prom: PromCounts;
   /** What the plan said: outcomes per verdict, errors, and how many targets ran a selection. */
@@ -208,8 +211,10 @@ async function plan(root: string, config: string, now: number, proxy: Proxy, lab
   proxy.reset();
   // BENCH_SCALE_HEAP=256: the V8 heap ceiling Node picks itself in a container limited to 512 MiB (it sizes the heap from the cgroup limit).
   const heap = process.env.BENCH_SCALE_HEAP ? [`--max-old-space-size=${Number(process.env.BENCH_SCALE_HEAP)}`] : [];
-  const args = ['-v', process.execPath, ...heap, ...entry, 'plan', '-c', config, '--now', new Date(now * 1000).toISOString(), '--json'];
-  const child = spawn('/usr/bin/time', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AUGUR_LOG_LEVEL: 'error' } });
+  const heapFile = join(os.tmpdir(), 'augur-bench-scale', 'live-heap');
+  rmSync(heapFile, { force: true });
+  const args = ['-v', process.execPath, ...heap, '--import', pathToFileURL(join(ROOT, 'bench', 'heap-probe.mjs')).href, ...entry, 'plan', '-c', config, '--now', new Date(now * 1000).toISOString(), '--json'];
+  const child = spawn('/usr/bin/time', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AUGUR_LOG_LEVEL: 'error', AUGUR_BENCH_HEAP_FILE: heapFile } });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -231,6 +236,7 @@ async function plan(root: string, config: string, now: number, proxy: Proxy, lab
   const user = Number(field('User time'));
   const system = Number(field('System time'));
   const peak = Number(field('Maximum resident set size')) / 1024;
+  const live = existsSync(heapFile) ? Number(readFileSync(heapFile, 'utf8')) / 2 ** 20 : 0;
   const outcomes: Record<string, number> = {};
   let errors = 0;
   let firstError: string | undefined;
@@ -247,9 +253,9 @@ async function plan(root: string, config: string, now: number, proxy: Proxy, lab
   } catch {
     throw new Error(`${label}: augur plan printed no JSON report (exit ${exitCode}); stderr:\n${stderr.slice(-4000)}`);
   }
-  const run: CycleRun = { wallSeconds: wall, cpuSeconds: user + system, userSeconds: user, systemSeconds: system, peakRssMiB: peak, exitCode, prom, outcomes, errors, ...(firstError ? { firstError } : {}) };
+  const run: CycleRun = { wallSeconds: wall, cpuSeconds: user + system, userSeconds: user, systemSeconds: system, peakRssMiB: peak, ...(live > 0 ? { liveHeapMiB: live } : {}), exitCode, prom, outcomes, errors, ...(firstError ? { firstError } : {}) };
   log(
-    `  ${label}: ${wall.toFixed(1)} s wall, ${(user + system).toFixed(1)} CPU-s, peak RSS ${peak.toFixed(0)} MiB, ` +
+    `  ${label}: ${wall.toFixed(1)} s wall, ${(user + system).toFixed(1)} CPU-s, peak RSS ${peak.toFixed(0)} MiB, live heap ${live.toFixed(0)} MiB, ` +
       `${prom.requests} Prometheus requests (${prom.repeated} repeated), ${(prom.bytesIn / 2 ** 20).toFixed(1)} MiB in, exit ${exitCode}, ${JSON.stringify(outcomes)}`,
   );
   return run;
