@@ -83,7 +83,7 @@ export function renderScale(res: ScaleResult, meta: { date: string; command: str
     rs.push(rowCells(1, '**first**', one.current.first, one.baseline?.first), rowCells(1, '**steady**', one.current.steady, one.baseline?.steady ?? one.baseline?.first));
     out.push(table(header, rs, align), '');
   }
-  out.push(...verdicts(res.rows, one), '');
+  out.push(...verdicts(res.rows, one ?? res.rows.find((r) => r.size === 1)), '');
   return out.join('\n');
 }
 
