@@ -155,7 +155,7 @@ export function expectedUnder(cal: Calibration, steps: readonly { value: number;
  * expectedUnder(cal, steps, c) for many capacities c over the same steps (a bisection asks about
  * 35): the steps are ordered once by value, so each c's counts come from one walk up each residual
  * list, not two binary searches per step. The same counts, summed in the steps' order: the same
- * number to the last bit, in about a third of the time.
+ * number to the last bit, 1.5 to 1.8 times faster on a day of 288 steps and 864 residuals.
  */
 export function underAt(cal: Calibration, steps: readonly { value: number; lead: number }[]): (c: number) => number {
   const n = steps.length;

@@ -32,8 +32,8 @@ export function sortedFinite(values: readonly number[]): Float64Array {
 
 /**
  * Percentile with linear interpolation, p in 0..100. NaN for an empty input. The two order
- * statistics are found by selection (quantilesOf), not by sorting: the same number, in a fifth of
- * the time on a 14-day series.
+ * statistics are found by selection (quantilesOf), not by sorting: the same number, 1.2 to 2.7
+ * times faster on a 14-day series (4,032 points, measured on a busy machine).
  */
 export function percentile(values: readonly number[], p: number): number {
   const out = new Float64Array(values.length);
