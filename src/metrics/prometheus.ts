@@ -8,7 +8,7 @@
 
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { EnvHttpProxyAgent, request as httpRequest, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { MetricsError, NoDataError, type LabelledColumns, type MetricRef, type RangeWindow, type Series } from '../domain/series.js';
 import { MatrixFormatError, decodeMatrix, type MatrixSink } from './matrix.js';
 import { type MetricsSource } from '../domain/ports.js';
@@ -94,10 +94,15 @@ export class QueryUnreachableError extends MetricsError {}
 /**
  * The HTTP client of every Prometheus read: undici (Node's own fetch is built on it), through
  * HTTP_PROXY / HTTPS_PROXY / NO_PROXY when they are set, as the agent's other clients honour them.
+ * Loaded when a PrometheusSource is made, not when the CLI starts: its 130 ms of loading then
+ * overlap the cycle's wait for git, which comes before the first read.
  */
+let undici: Promise<typeof import('undici')> | undefined;
+const loadUndici = () => (undici ??= import('undici'));
 let dispatcher: Dispatcher | undefined;
-function httpDispatcher(): Dispatcher {
-  return (dispatcher ??= new EnvHttpProxyAgent());
+async function httpClient(): Promise<{ request: (typeof import('undici'))['request']; dispatcher: Dispatcher }> {
+  const { request, EnvHttpProxyAgent } = await loadUndici();
+  return { request, dispatcher: (dispatcher ??= new EnvHttpProxyAgent()) };
 }
 
 /**
@@ -120,6 +125,7 @@ export class PrometheusSource implements MetricsSource {
   private readonly semaphore: Semaphore;
 
   constructor(private readonly opts: PrometheusSourceOptions) {
+    loadUndici().catch(() => undefined); // a failure is the first read's
     const url = opts.url.trim().replace(/\/+$/, '');
     if (!/^https?:\/\/[^/]/.test(url)) {
       throw new MetricsError(`Prometheus url must start with http:// or https:// (got ${JSON.stringify(opts.url)})`);
@@ -297,14 +303,15 @@ export class PrometheusSource implements MetricsSource {
     const requestSignal = AbortSignal.any([signal, timeout.signal]);
     let status = 0;
     try {
+      const http = await httpClient();
       // Raced with the signal: undici does not cancel a proxy's CONNECT that never answers.
       const res = await abortable(
-        httpRequest(`${this.url}/api/v1/query_range`, {
+        http.request(`${this.url}/api/v1/query_range`, {
           method: 'POST',
           headers: { 'user-agent': USER_AGENT, 'content-type': 'application/x-www-form-urlencoded', 'accept-encoding': this.opts.compression === 'gzip' ? 'gzip' : 'identity', ...lowerKeys(this.opts.headers) },
           body,
           signal: requestSignal,
-          dispatcher: httpDispatcher(),
+          dispatcher: http.dispatcher,
         }),
         requestSignal,
       );
