@@ -297,13 +297,14 @@ export class PrometheusSource implements MetricsSource {
    * off the event loop. Failures are thrown as RequestError for classify().
    */
   private async requestText(query: string, chunk: Chunk, step: number, signal: AbortSignal): Promise<string> {
+    // The client first: loading it (once per process) is not the query's time.
+    const http = await httpClient();
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new Error(`timed out after ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
     const body = new URLSearchParams({ query, start: String(chunk.start), end: String(chunk.end), step: String(step), timeout: `${Math.max(1, Math.ceil(this.opts.timeoutMs / 1000))}s` }).toString();
     const requestSignal = AbortSignal.any([signal, timeout.signal]);
     let status = 0;
     try {
-      const http = await httpClient();
       // Raced with the signal: undici does not cancel a proxy's CONNECT that never answers.
       const res = await abortable(
         http.request(`${this.url}/api/v1/query_range`, {
