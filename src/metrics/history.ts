@@ -110,9 +110,10 @@ export class HistoryStore {
     const values = new Array<number>(n);
     const firstAsked = Math.round((asked.start - window.start) / step);
     const before = key === undefined ? undefined : this.index.get(key);
+    const check = key === undefined ? 0 : checkOf(key, query);
     if (firstAsked > 0) {
       if (!before || !startsOnGrid(before, window) || before.end < asked.start - step) return undefined;
-      const kept = this.readKept(before, checkOf(key!, query), (window.start - before.start) / step, firstAsked);
+      const kept = this.readKept(before, check, (window.start - before.start) / step, firstAsked);
       if (!kept) return undefined;
       for (let i = 0; i < firstAsked; i++) values[i] = kept[i] as number;
     }
@@ -120,7 +121,7 @@ export class HistoryStore {
     if (firstAsked > 0) this.counts.tail++;
     else this.counts.full++;
     this.counts.points += answer.values.length;
-    if (key !== undefined) this.keep(key, checkOf(key, query), window, values, firstAsked, before);
+    if (key !== undefined) this.keep(key, check, window, values, firstAsked, before);
     return { timestamps: this.grid(window, n), values, stepSeconds: step };
   }
 

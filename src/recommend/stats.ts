@@ -22,12 +22,17 @@ export function mean(values: readonly number[]): number {
   return f.length === 0 ? NaN : f.reduce((a, b) => a + b, 0) / f.length;
 }
 
-/** The finite values, ascending (a typed array's numeric sort: no comparator call per pair). */
-export function sortedFinite(values: readonly number[]): Float64Array {
+/** The finite values, in order, as a typed array. */
+function finiteArray(values: readonly number[]): Float64Array {
   const out = new Float64Array(values.length);
   let n = 0;
   for (const v of values) if (Number.isFinite(v)) out[n++] = v;
-  return out.subarray(0, n).sort();
+  return out.subarray(0, n);
+}
+
+/** The finite values, ascending (a typed array's numeric sort: no comparator call per pair). */
+export function sortedFinite(values: readonly number[]): Float64Array {
+  return finiteArray(values).sort();
 }
 
 /**
@@ -36,10 +41,8 @@ export function sortedFinite(values: readonly number[]): Float64Array {
  * times faster on a 14-day series (4,032 points, measured on a busy machine).
  */
 export function percentile(values: readonly number[], p: number): number {
-  const out = new Float64Array(values.length);
-  let n = 0;
-  for (const v of values) if (Number.isFinite(v)) out[n++] = v;
-  return n === 0 ? NaN : (quantilesOf(out.subarray(0, n), [p / 100])[0] as number);
+  const f = finiteArray(values);
+  return f.length === 0 ? NaN : (quantilesOf(f, [p / 100])[0] as number);
 }
 
 /** The last `count` values (all when fewer). */

@@ -1,7 +1,7 @@
 // The state Augur keeps in state.dir (the kept series, the selections): an index written whole or
 // not at all, and one file per series or workload written over in place.
 import { createHash } from 'node:crypto';
-import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -39,13 +39,7 @@ export function removeTemporaries(dir: string): void {
  * missing). A write cut short leaves a file shorter than `data`.
  */
 export function writeTruncated(path: string, data: NodeJS.ArrayBufferView): void {
-  try {
-    writeFileSync(path, data);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, data);
-  }
+  writeInto(path, 'w', data, 0);
 }
 
 /**
@@ -55,16 +49,22 @@ export function writeTruncated(path: string, data: NodeJS.ArrayBufferView): void
  * this machine, 0.3 ms in a cycle writing thousands, against 0.015 ms for a write over it.
  */
 export function writeOver(path: string, data: NodeJS.ArrayBufferView, position = 0, length?: number): void {
+  writeInto(path, 'r+', data, position, length);
+}
+
+/** Opens `path` with `flags` ('w' truncates, 'r+' keeps what is there), creating it and its directory when missing; writes `data` at `position`, then cuts the file to `length` when given. */
+function writeInto(path: string, flags: 'w' | 'r+', data: NodeJS.ArrayBufferView, position: number, length?: number): void {
   let fd: number;
   try {
-    fd = openSync(path, 'r+');
+    fd = openSync(path, flags);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     mkdirSync(dirname(path), { recursive: true });
     fd = openSync(path, 'w');
   }
   try {
-    writeSync(fd, data, 0, data.byteLength, position);
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    for (let at = 0; at < bytes.byteLength; ) at += writeSync(fd, bytes, at, bytes.byteLength - at, position + at);
     if (length !== undefined) ftruncateSync(fd, length);
   } finally {
     closeSync(fd);
