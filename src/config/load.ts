@@ -9,6 +9,7 @@ import { parseZoned } from '../guardrails/time.js';
 import { isTimeZone } from '../util/zoned.js';
 import { SECRET_KEY } from './fields.js';
 import { REDACTED, redactText, redactValue } from './redact.js';
+import { aliasExpansionProblem, quickValues } from './values.js';
 
 /** One thing wrong with a guardrails file: where, what was found, and what would be valid. */
 export interface ConfigProblem {
@@ -64,6 +65,20 @@ export function loadConfig(file: string): LoadedConfig {
  * makes of the rest of the file is not what was meant.
  */
 export function parseConfig(text: string, file: string): LoadedConfig {
+  // Most files are valid: read with js-yaml, which builds no document, and checked; the `yaml`
+  // document that places each problem at its line is built only when there is one (values.ts).
+  const quick = quickValues(text);
+  if (quick !== undefined) {
+    const result = configSchema.safeParse(quick.value ?? {});
+    if (result.success && valueProblems(quick.value).length === 0 && crossFieldProblems(result.data, result.data.targets.map((_, i) => i), []).length === 0) {
+      return { config: result.data, file, baseDir: dirname(resolve(file)) };
+    }
+  }
+  return parseConfigLocated(text, file);
+}
+
+/** parseConfig through the `yaml` document, every problem at its line; exported for the test that both ways read a file alike. */
+export function parseConfigLocated(text: string, file: string): LoadedConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) throw new ConfigError([syntaxProblem(doc, text, lines, file)]);
@@ -166,22 +181,28 @@ function hint(code: string): string {
  * much (an alias bomb), are config problems at the alias's line, not a bare ReferenceError.
  */
 function toJS(doc: Document, lines: LineCounter, file: string): unknown {
-  try {
-    return doc.toJS({ maxAliasCount: 100 });
-  } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    const aliases: Alias[] = [];
-    visit(doc, { Alias: (_, node) => void aliases.push(node) });
-    const unresolved = aliases.find((a) => a.resolve(doc) === undefined);
-    const at = unresolved ?? aliases[0];
+  const aliasProblem = (message: string, at: Alias | undefined): ConfigError => {
     const pos = at?.range ? lines.linePos(at.range[0]) : undefined;
-    const message = unresolved
-      ? `YAML alias *${unresolved.source} has no anchor &${unresolved.source} before it; define the anchor first, or write the value out`
-      : /alias count/i.test(msg)
-        ? 'YAML aliases expand into too many nodes (more than 100; an alias bomb?); write the values out instead of nesting aliases'
-        : `YAML: ${msg.split('\n')[0]}`;
-    throw new ConfigError([{ file, ...(pos ? { line: pos.line, column: pos.col } : {}), path: '', message }]);
+    return new ConfigError([{ file, ...(pos ? { line: pos.line, column: pos.col } : {}), path: '', message }]);
+  };
+  const aliases = (): Alias[] => {
+    const found: Alias[] = [];
+    visit(doc, { Alias: (_, node) => void found.push(node) });
+    return found;
+  };
+  let raw: unknown;
+  try {
+    // Aliases are bounded by what they expand into (aliasExpansionProblem), not by their count.
+    raw = doc.toJS({ maxAliasCount: -1 });
+  } catch (err) {
+    const all = aliases();
+    const unresolved = all.find((a) => a.resolve(doc) === undefined);
+    if (unresolved) throw aliasProblem(`YAML alias *${unresolved.source} has no anchor &${unresolved.source} before it; define the anchor first, or write the value out`, unresolved);
+    throw aliasProblem(`YAML: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`, all[0]);
   }
+  const expansion = aliasExpansionProblem(raw);
+  if (expansion) throw aliasProblem(expansion, aliases()[0]);
+  return raw;
 }
 
 /** Resolves a path written in the config against the config file's directory. */

@@ -5,12 +5,14 @@
 // parseConfig (what `augur validate`, run and serve load). Properties: nothing escapes but a
 // ConfigError, and every ConfigError names the file; no planted secret is in its message (what
 // validate prints); a file that validates holds no planted secret, only finite numbers, positive
-// durations where zero is not "off", and coherent bounds (quantile <= maxQuantile, min <= max).
+// durations where zero is not "off", and coherent bounds (quantile <= maxQuantile, min <= max); and
+// a file that validates is read the same with and without the `yaml` document (src/config/values.ts).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
-import { ConfigError, parseConfig, type LoadedConfig } from '../../src/config/load.js';
+import { ConfigError, parseConfig, parseConfigLocated, type LoadedConfig } from '../../src/config/load.js';
 import { SECRET_KEY } from '../../src/config/fields.js';
 import { effectiveSettings } from '../../src/config/schema.js';
 import { SECRETS, describeError, leaked, tally, type Failure, type FuzzKind } from './harness.js';
@@ -250,6 +252,8 @@ function underSecretKey(text: string, secret: string): boolean {
   });
 }
 
+const truncated = (v: unknown) => (JSON.stringify(v) ?? String(v)).slice(0, 300);
+
 /** Durations where 0 means "off"; every other must be more than 0. */
 const ZERO_OK = /(cooldown|rejectedBackoff|minHistory|reselectEvery|perTargetInterval)$/;
 
@@ -268,6 +272,14 @@ export function checkConfig(c: ConfigCase): Failure | undefined {
   }
   tally(configKind, 'valid');
   const config = loaded.config;
+  // A valid file is read without the `yaml` document (js-yaml); the document must read the same.
+  let located: unknown;
+  try {
+    located = parseConfigLocated(text, 'fuzz/augur.yaml').config;
+  } catch (err) {
+    located = err instanceof Error ? err.message : String(err);
+  }
+  if (!isDeepStrictEqual(located, config)) return { kind: 'violation', message: `read without the document: ${truncated(config)}; with it: ${truncated(located)}` };
   const secrets = leaked(JSON.stringify(config));
   if (secrets.length > 0) return { kind: 'violation', message: `a file with a secret written in it validates: ${secrets.join(', ')}` };
   for (const p of paths(config)) {
