@@ -1,7 +1,7 @@
 // The incremental history against a source that answers any window of a fixed series, as
 // Prometheus does (each step on its own), and records what it was asked: a kept series and a tail
 // make the same series as a whole read, and anything unusual reads the whole window.
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -170,6 +170,24 @@ describe('HistorySource', () => {
     await cycle(store, source, preset('app'), windowAt(T0 + 3 * 86_400));
     expect(readdirSync(dir).filter((f) => f.endsWith('.bin'))).toHaveLength(1);
     expect(open().windowFor({ promql: 'up' }, windowAt(T0 + 3 * 86_400))).toEqual(windowAt(T0 + 3 * 86_400));
+  });
+
+  it('deletes the files no index lists once nothing has written them for two days: an earlier format\'s, a crashed cycle\'s', async () => {
+    const { dir, source, open } = setup();
+    await cycle(open(), source, preset('app'), windowAt(T0));
+    const [kept] = readdirSync(dir).filter((f) => f.endsWith('.bin'));
+    const threeDaysAgo = Date.now() / 1000 - 3 * 86_400;
+    const stray = (name: string, old: boolean) => {
+      writeFileSync(join(dir, name), 'x');
+      if (old) utimesSync(join(dir, name), threeDaysAgo, threeDaysAgo);
+    };
+    stray('0123456789abcdef0123456789abcdef.bin', true); // a series of a target removed before the index's format changed
+    stray('fedcba9876543210fedcba9876543210.bin', false); // written just now by another process, not yet in its index
+    stray('notes.txt', true); // not a store's file
+    stray(`index.json.${process.pid}.0.tmp`, false); // a write of the index cut short
+    utimesSync(join(dir, kept!), threeDaysAgo, threeDaysAgo); // listed: stays however old
+    open();
+    expect(readdirSync(dir).sort()).toEqual([kept, 'fedcba9876543210fedcba9876543210.bin', 'index.json', 'notes.txt'].sort());
   });
 
   it('keeps nothing of one Prometheus for another', async () => {

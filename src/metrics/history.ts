@@ -24,7 +24,8 @@
 // or its new reading of the same instant. A full read writes the file whole again, from the
 // window's start; the file holds at most the window and a day. 8 bytes per point: 32 KB per
 // workload and metric at 14 days of 5-minute steps. Files not read for GONE_AFTER are deleted when
-// the index is saved.
+// the index is saved, and files no index lists (an earlier format's, or a crashed cycle's) once
+// nothing has written them for as long (removeStrays).
 import { closeSync, openSync, readSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -32,7 +33,7 @@ import { crc32 } from 'node:zlib';
 import { NoDataError, type MetricRef, type RangeWindow, type Series } from '../domain/series.js';
 import type { Logger, MetricsSource } from '../domain/ports.js';
 import { spreadOf } from '../util/spread.js';
-import { fileOf, readIndex, removeTemporaries, writeIndex, writeOver, writeTruncated } from '../util/files.js';
+import { fileOf, readIndex, removeStrays, writeIndex, writeOver, writeTruncated } from '../util/files.js';
 import { sharedGrid, windowPoints } from './grid.js';
 
 /** The newest part of a kept series that is read again: samples may still have been arriving. */
@@ -42,6 +43,8 @@ export const FULL_READ_EVERY = 24 * 3600;
 /** A kept series no cycle has read for this long is deleted (its target left the config). */
 const GONE_AFTER = 2 * 24 * 3600;
 const VERSION = 2;
+/** A kept series' file (fileOf): its key's hash. */
+const FILE = /^[0-9a-f]{32}\.bin$/;
 /** A file's header: VERSION, first point, step, checkOf(key, query); float64 each. */
 const HEADER_BYTES = 32;
 
@@ -76,9 +79,9 @@ export class HistoryStore {
     private readonly log: Pick<Logger, 'warn'>,
     private readonly source = '',
   ) {
-    removeTemporaries(dir);
-    const ok = (k: Kept) => [k.start, k.end, k.step, k.fullAt].every(Number.isFinite) && typeof k.file === 'string' && /^[0-9a-f]{32}\.bin$/.test(k.file);
+    const ok = (k: Kept) => [k.start, k.end, k.step, k.fullAt].every(Number.isFinite) && typeof k.file === 'string' && FILE.test(k.file);
     this.index = readIndex(dir, VERSION, ok, log, { name: 'history index', otherwise: 'every series is read whole this cycle' });
+    removeStrays(dir, new Set([...this.index.values()].map((k) => k.file)), FILE, GONE_AFTER);
     this.planned = new Map(this.index);
   }
 

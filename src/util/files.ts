@@ -1,7 +1,7 @@
 // The state Augur keeps in state.dir (the kept series, the selections): an index written whole or
 // not at all, and one file per series or workload written over in place.
 import { createHash } from 'node:crypto';
-import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -25,12 +25,30 @@ export async function writeWhole(path: string, data: string | Uint8Array): Promi
   }
 }
 
-/** Leftover temporary files of a process that died while writing into `dir`. */
-export function removeTemporaries(dir: string): void {
+/**
+ * Removes what a store's directory holds beyond its index: temporary files of a process that died
+ * while writing, at once; and files named as the store names them (`ours`) that the index does not
+ * list and nothing has written for `graceSeconds`. Those are left by an index of an earlier format
+ * (ignored once the format changed), an index that could not be read, or a process that died
+ * before saving its index; no cycle reads them again. A recent file stays: another process on the
+ * same directory may be about to list it. Anything else in the directory is left alone.
+ */
+export function removeStrays(dir: string, listed: ReadonlySet<string>, ours: RegExp, graceSeconds: number): void {
+  let names: string[];
   try {
-    for (const f of readdirSync(dir)) if (f.endsWith('.tmp')) rmSync(join(dir, f), { force: true });
+    names = readdirSync(dir);
   } catch {
-    // no directory yet
+    return; // no directory yet
+  }
+  const before = Date.now() - graceSeconds * 1000;
+  for (const name of names) {
+    if (listed.has(name)) continue;
+    const path = join(dir, name);
+    try {
+      if (name.endsWith('.tmp') || (ours.test(name) && statSync(path).mtimeMs < before)) rmSync(path, { force: true });
+    } catch {
+      // removed meanwhile
+    }
   }
 }
 
