@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import cron from 'node-cron';
-import { LineCounter, isMap, isSeq, parseDocument, visit, type Alias, type Document, type Node } from 'yaml';
+import { LineCounter, isAlias, isMap, isSeq, parseDocument, visit, type Alias, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, effectiveSettings, type Config } from './schema.js';
 import { targetId } from '../domain/workload.js';
@@ -185,9 +185,19 @@ function toJS(doc: Document, lines: LineCounter, file: string): unknown {
     const pos = at?.range ? lines.linePos(at.range[0]) : undefined;
     return new ConfigError([{ file, ...(pos ? { line: pos.line, column: pos.col } : {}), path: '', message }]);
   };
-  const aliases = (): Alias[] => {
-    const found: Alias[] = [];
-    visit(doc, { Alias: (_, node) => void found.push(node) });
+  /** The first alias, and the first whose anchor is not defined before it: one walk, in the file's order. */
+  const aliases = (): { first?: Alias; unresolved?: Alias } => {
+    const defined = new Set<string>();
+    const found: { first?: Alias; unresolved?: Alias } = {};
+    visit(doc, {
+      Node: (_, node) => {
+        if (!isAlias(node)) return void (node.anchor && defined.add(node.anchor));
+        found.first ??= node;
+        if (defined.has(node.source)) return undefined;
+        found.unresolved = node;
+        return visit.BREAK;
+      },
+    });
     return found;
   };
   let raw: unknown;
@@ -195,13 +205,13 @@ function toJS(doc: Document, lines: LineCounter, file: string): unknown {
     // Aliases are bounded by what they expand into (aliasExpansionProblem), not by their count.
     raw = doc.toJS({ maxAliasCount: -1 });
   } catch (err) {
-    const all = aliases();
-    const unresolved = all.find((a) => a.resolve(doc) === undefined);
+    const { first, unresolved } = aliases();
     if (unresolved) throw aliasProblem(`YAML alias *${unresolved.source} has no anchor &${unresolved.source} before it; define the anchor first, or write the value out`, unresolved);
-    throw aliasProblem(`YAML: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`, all[0]);
+    throw aliasProblem(`YAML: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`, first);
   }
+  // Placed at the file's first alias: which of them multiplies is not known from the values.
   const expansion = aliasExpansionProblem(raw);
-  if (expansion) throw aliasProblem(expansion, aliases()[0]);
+  if (expansion) throw aliasProblem(`${expansion} (the first alias is on this line)`, aliases().first);
   return raw;
 }
 

@@ -35,16 +35,35 @@ const float = new jsyaml.Type('tag:yaml.org,2002:float', {
 const CORE = jsyaml.FAILSAFE_SCHEMA.extend({ implicit: [nul, bool, int, float] });
 
 /**
+ * What only the `yaml` document reads as `yaml` does, found by looking at the text (a false alarm
+ * only costs the document): a directive (`%YAML 1.1` makes `yaml` read `010` as 8 and `no` as
+ * false; js-yaml reads YAML 1.2 whatever it says), after a byte-order mark too; a tag (`!`, `!!map`
+ * on an empty node, custom ones: the two differ on some); a key that is not a plain string (`? `,
+ * a null key such as `~:` or `: x`, a list or map as a key: js-yaml names them with String(), as
+ * `null` and `a,b`, `yaml` as `` and `[ a, b ]`); a carriage return alone (a line break to js-yaml,
+ * not to `yaml`); a tab in a line's indentation (`yaml` refuses some that js-yaml takes, such as a
+ * line of only a tab).
+ */
+const DOCUMENT_ONLY = /^\uFEFF?%|^ *\t|(?:^|[\s[{,])(?:!|\?(?:\s|$)|(?:~|null|Null|NULL)?\s*:(?:\s|$))|[\]}]\s*:(?:\s|$)|\r(?!\n)/m;
+
+/**
  * The file's values, or undefined when only the `yaml` document can say: js-yaml refused the text
- * (a syntax error, a duplicate key, an alias without its anchor, an unknown tag: the document names
- * the line), the file has a directive (`%YAML 1.1` changes how `yaml` reads scalars; js-yaml does
- * not follow it), or its aliases expand past `aliasExpansionProblem`'s bound.
+ * or warned (a syntax error, a line indented less than its block, a duplicate key, an alias
+ * without its anchor: the document names the line), the text has what the two read differently
+ * (DOCUMENT_ONLY), or its aliases expand past `aliasExpansionProblem`'s bound. js-yaml still takes
+ * a few forms `yaml` calls syntax errors, with the same values: a comment right after a quoted
+ * value or a flow list (`"x"#c`), an anchor touching a flow collection (`&a[1]`).
  */
 export function quickValues(text: string): { value: unknown } | undefined {
-  if (/^%/m.test(text)) return undefined;
+  if (DOCUMENT_ONLY.test(text)) return undefined;
   let value: unknown;
   try {
-    value = jsyaml.load(text, { schema: CORE });
+    value = jsyaml.load(text, {
+      schema: CORE,
+      onWarning: (w) => {
+        throw w;
+      },
+    });
   } catch {
     return undefined;
   }
@@ -52,7 +71,7 @@ export function quickValues(text: string): { value: unknown } | undefined {
 }
 
 /** At least this many values are allowed however small the file. */
-const MIN_EXPANSION = 10_000;
+const MIN_EXPANSION = 1_000_000;
 /** How many times the values a file writes out its aliases may make it. */
 const EXPANSION = 10;
 
@@ -60,10 +79,10 @@ const EXPANSION = 10;
  * Why the values are too many once their aliases are expanded, or undefined. An alias is the same
  * object as its anchor in the parsed values (with either reader), so it costs nothing until
  * something walks the values, and the schema's check copies every path: a file of ten nested
- * lists of ten aliases each (an alias bomb) would be 10^10 values. The bound is on what the file
- * writes out: its aliases may make at most ten times as many values as it has (at least 10,000).
- * A policy anchored once and aliased by every one of 5,000 targets is about twice the values.
- * (`yaml`'s own guard, maxAliasCount 100, refused such a file past the 100th alias.)
+ * lists of ten aliases each (an alias bomb) would be 10^10 values. The bound: a million values,
+ * or ten times as many as the file writes out when that is more: a policy of 250 values (60 freeze
+ * windows) anchored once and aliased by each of 3,000 targets expands to 750,000. (`yaml`'s own guard, maxAliasCount 100, refused any anchor
+ * aliased more than 100 times.)
  */
 export function aliasExpansionProblem(value: unknown): string | undefined {
   const seen = new Set<object>();
@@ -86,7 +105,7 @@ export function aliasExpansionProblem(value: unknown): string | undefined {
   for (const stack: unknown[] = [value]; stack.length > 0; ) {
     const v = stack.pop();
     if (++expanded > limit) {
-      return `YAML aliases expand the file's ${written.toLocaleString('en-US')} values into more than ${limit.toLocaleString('en-US')} (ten times as many, at least ${MIN_EXPANSION.toLocaleString('en-US')}: an alias bomb, or an alias inside its own anchor?); write the values out instead of nesting aliases`;
+      return `YAML aliases expand the file's ${written.toLocaleString('en-US')} values into more than ${limit.toLocaleString('en-US')} (a million, or ten times the values written: an alias bomb, or an alias inside its own anchor?); write the values out instead of nesting aliases`;
     }
     if (v !== null && typeof v === 'object') push(stack, v);
   }

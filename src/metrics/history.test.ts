@@ -184,10 +184,11 @@ describe('HistorySource', () => {
     stray('0123456789abcdef0123456789abcdef.bin', true); // a series of a target removed before the index's format changed
     stray('fedcba9876543210fedcba9876543210.bin', false); // written just now by another process, not yet in its index
     stray('notes.txt', true); // not a store's file
-    stray(`index.json.${process.pid}.0.tmp`, false); // a write of the index cut short
+    stray(`index.json.1.0.tmp`, true); // a write of the index cut short
+    stray(`index.json.${process.pid}.0.tmp`, false); // one another process is writing
     utimesSync(join(dir, kept!), threeDaysAgo, threeDaysAgo); // listed: stays however old
     open();
-    expect(readdirSync(dir).sort()).toEqual([kept, 'fedcba9876543210fedcba9876543210.bin', 'index.json', 'notes.txt'].sort());
+    expect(readdirSync(dir).sort()).toEqual([kept, 'fedcba9876543210fedcba9876543210.bin', 'index.json', `index.json.${process.pid}.0.tmp`, 'notes.txt'].sort());
   });
 
   it('keeps nothing of one Prometheus for another', async () => {

@@ -26,12 +26,12 @@ export async function writeWhole(path: string, data: string | Uint8Array): Promi
 }
 
 /**
- * Removes what a store's directory holds beyond its index: temporary files of a process that died
- * while writing, at once; and files named as the store names them (`ours`) that the index does not
- * list and nothing has written for `graceSeconds`. Those are left by an index of an earlier format
- * (ignored once the format changed), an index that could not be read, or a process that died
- * before saving its index; no cycle reads them again. A recent file stays: another process on the
- * same directory may be about to list it. Anything else in the directory is left alone.
+ * Removes what a store's directory holds beyond its index, once nothing has written it for
+ * `graceSeconds`: files named as the store names them (`ours`) that the index does not list (left
+ * by an index of an earlier format, ignored once the format changed, an index that could not be
+ * read, or a process that died before saving its index; no cycle reads them again), and temporary
+ * files (a process died while writing). A recent one stays: another process on the same directory
+ * may be about to list it, or to rename it. Anything else in the directory is left alone.
  */
 export function removeStrays(dir: string, listed: ReadonlySet<string>, ours: RegExp, graceSeconds: number): void {
   let names: string[];
@@ -45,7 +45,7 @@ export function removeStrays(dir: string, listed: ReadonlySet<string>, ours: Reg
     if (listed.has(name)) continue;
     const path = join(dir, name);
     try {
-      if (name.endsWith('.tmp') || (ours.test(name) && statSync(path).mtimeMs < before)) rmSync(path, { force: true });
+      if ((ours.test(name) || name.endsWith('.tmp')) && statSync(path).mtimeMs < before) rmSync(path, { force: true });
     } catch {
       // removed meanwhile
     }

@@ -197,7 +197,8 @@ function applyText(text: string, m: TextMutation): string {
       return lines.join('\n');
     }
     case 'aliasBomb':
-      return ['x1: &a [z, z, z, z, z, z, z, z, z, z]', 'x2: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'x3: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'x4: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]', text].join('\n');
+      // 10^7 values from seven lines.
+      return ['x1: &a1 [z, z, z, z, z, z, z, z, z, z]', ...[2, 3, 4, 5, 6, 7].map((i) => `x${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`), text].join('\n');
     case 'danglingAlias': {
       const i = line(m.line);
       lines[i] = lines[i]!.replace(/:\s+\S.*$/, ': *nowhere');
