@@ -88,13 +88,31 @@ export async function once(
   });
 }
 
-export function print(report: CycleReport, json?: boolean): void {
-  if (json) {
-    console.log(JSON.stringify({ at: report.at, baseSha: report.baseSha, outcomes: report.outcomes.map(jsonOutcome), closed: report.closed, dashboard: report.dashboard }, null, 2));
-    return;
-  }
-  console.log(decisionsTable(report));
-  if (report.dashboard) console.log(`\ndashboard: ${report.dashboard}`);
+export function print(report: CycleReport, json?: boolean, write: (text: string) => void = (t) => void process.stdout.write(t)): void {
+  if (json) return writeJSONReport(report, write);
+  write(`${decisionsTable(report)}\n`);
+  if (report.dashboard) write(`\ndashboard: ${report.dashboard}\n`);
+}
+
+/** The text of the JSON report (`--json`) is written in pieces of about this many characters. */
+const JSON_PIECE = 1 << 20;
+
+/**
+ * The report as JSON, indented by 2, one outcome at a time: the same text as JSON.stringify of the
+ * whole report, without holding it. At 5,000 workloads that text is 25 MB, and building it (every
+ * outcome copied with its messages, the string, its bytes for stdout) took the heap from 93 to
+ * 159 MB and the RSS from 226 to 336 MiB at the very end of a steady cycle: its peak.
+ */
+function writeJSONReport(report: CycleReport, write: (text: string) => void): void {
+  const whole = JSON.stringify({ at: report.at, baseSha: report.baseSha, outcomes: [], closed: report.closed, dashboard: report.dashboard }, null, 2);
+  // The key comes before any value that could hold the same text, and a string value escapes its quotes.
+  const at = whole.indexOf('"outcomes": []') + '"outcomes": ['.length;
+  let piece = whole.slice(0, at);
+  report.outcomes.forEach((o, i) => {
+    piece += `${i > 0 ? ',' : ''}\n    ${JSON.stringify(jsonOutcome(o), null, 2).replaceAll('\n', '\n    ')}`;
+    if (piece.length >= JSON_PIECE) (write(piece), (piece = ''));
+  });
+  write(`${piece}${report.outcomes.length > 0 ? '\n  ' : ''}${whole.slice(at)}\n`);
 }
 
 /**
