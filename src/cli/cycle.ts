@@ -88,10 +88,10 @@ export async function once(
   });
 }
 
-export function print(report: CycleReport, json?: boolean, write: (text: string) => void = (t) => void process.stdout.write(t)): void {
-  if (json) return writeJSONReport(report, write);
-  write(`${decisionsTable(report)}\n`);
-  if (report.dashboard) write(`\ndashboard: ${report.dashboard}\n`);
+export async function print(report: CycleReport, json?: boolean, out: Pick<NodeJS.WritableStream, 'write' | 'once'> = process.stdout): Promise<void> {
+  if (json) return writeJSONReport(report, out);
+  out.write(`${decisionsTable(report)}\n`);
+  if (report.dashboard) out.write(`\ndashboard: ${report.dashboard}\n`);
 }
 
 /** The text of the JSON report (`--json`) is written in pieces of about this many characters. */
@@ -101,18 +101,25 @@ const JSON_PIECE = 1 << 20;
  * The report as JSON, indented by 2, one outcome at a time: the same text as JSON.stringify of the
  * whole report, without holding it. At 5,000 workloads that text is 25 MB, and building it (every
  * outcome copied with its messages, the string, its bytes for stdout) took the heap from 93 to
- * 159 MB and the RSS from 226 to 336 MiB at the very end of a steady cycle: its peak.
+ * 159 MB and the RSS from 226 to 336 MiB at the very end of a steady cycle: its peak. A piece
+ * waits for the one before to drain: stdout to a pipe is asynchronous, and pieces written without
+ * waiting would all be held in its queue until the reader took them.
  */
-function writeJSONReport(report: CycleReport, write: (text: string) => void): void {
+async function writeJSONReport(report: CycleReport, out: Pick<NodeJS.WritableStream, 'write' | 'once'>): Promise<void> {
+  const send = async (text: string) => {
+    if (!out.write(Buffer.from(text))) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  };
   const whole = JSON.stringify({ at: report.at, baseSha: report.baseSha, outcomes: [], closed: report.closed, dashboard: report.dashboard }, null, 2);
   // The key comes before any value that could hold the same text, and a string value escapes its quotes.
   const at = whole.indexOf('"outcomes": []') + '"outcomes": ['.length;
   let piece = whole.slice(0, at);
-  report.outcomes.forEach((o, i) => {
+  for (const [i, o] of report.outcomes.entries()) {
     piece += `${i > 0 ? ',' : ''}\n    ${JSON.stringify(jsonOutcome(o), null, 2).replaceAll('\n', '\n    ')}`;
-    if (piece.length >= JSON_PIECE) (write(piece), (piece = ''));
-  });
-  write(`${piece}${report.outcomes.length > 0 ? '\n  ' : ''}${whole.slice(at)}\n`);
+    if (piece.length < JSON_PIECE) continue;
+    await send(piece);
+    piece = '';
+  }
+  await send(`${piece}${report.outcomes.length > 0 ? '\n  ' : ''}${whole.slice(at)}\n`);
 }
 
 /**

@@ -48,7 +48,7 @@ program
   .option('--json', 'print the report as JSON')
   .action(async (opts: { config: string; now?: number; json?: boolean }) => {
     const report = await cycleOrExit(() => once(load(opts.config, parsedFor(opts.config)), opts.now, true));
-    print(report, opts.json);
+    await print(report, opts.json);
     process.exitCode = exitCodeOf(report);
   });
 
@@ -61,7 +61,7 @@ program
   .option('--json', 'print the report as JSON')
   .action(async (opts: { config: string; now?: number; json?: boolean }) => {
     const report = await cycleOrExit(() => once(load(opts.config, parsedFor(opts.config)), opts.now, false));
-    print(report, opts.json);
+    await print(report, opts.json);
     process.exitCode = exitCodeOf(report);
   });
 
