@@ -80,9 +80,9 @@ const EXPANSION = 10;
  * object as its anchor in the parsed values (with either reader), so it costs nothing until
  * something walks the values, and the schema's check copies every path: a file of ten nested
  * lists of ten aliases each (an alias bomb) would be 10^10 values. The bound: a million values,
- * or ten times as many as the file writes out when that is more: a policy of 250 values (60 freeze
- * windows) anchored once and aliased by each of 3,000 targets expands to 750,000. (`yaml`'s own guard, maxAliasCount 100, refused any anchor
- * aliased more than 100 times.)
+ * or ten times as many as the file writes out when that is more (a policy of 250 values, 60 freeze
+ * windows, anchored once and aliased by each of 3,000 targets expands to 750,000). `yaml`'s own
+ * guard, maxAliasCount 100, refused any anchor aliased more than 100 times.
  */
 export function aliasExpansionProblem(value: unknown): string | undefined {
   const seen = new Set<object>();
