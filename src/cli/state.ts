@@ -14,7 +14,7 @@ import { resolveFrom, type LoadedConfig } from '../config/load.js';
 import { SelectionCache, entryFrom, entryToJSON, parsePacked, type SelectionEntry, type SelectionStore } from '../forecast/registry.js';
 import { effectiveSettings } from '../config/schema.js';
 import type { Logger } from '../domain/ports.js';
-import { fileOf, readChecked, readIndex, removeStrays, writeChecked, writeIndex } from '../util/files.js';
+import { fileOf, readChecked, readIndex, writeChecked, writeIndex } from '../util/files.js';
 
 const SELECTIONS_DIR = 'selections';
 /** The single file earlier versions kept every selection in; read once into the directory. */
@@ -22,8 +22,6 @@ const OLD_FILE = 'selections.json';
 const INDEX_VERSION = 1;
 /** A workload's selection file (fileOf): its key's hash; .json for the previous version's. */
 const FILE = /^[0-9a-f]{32}\.(sel|json)$/;
-/** A selection file no index lists is deleted once nothing has written it for this long (removeStrays). */
-const STRAY_AFTER = 2 * 24 * 3600;
 
 /** The directory of the selection state, when the config sets state.dir. */
 export function selectionsDir(loaded: LoadedConfig): string | undefined {
@@ -83,9 +81,8 @@ class SelectionFiles implements SelectionStore {
     private readonly dir: string,
     private readonly log: Logger,
   ) {
-    const ok = (i: Indexed) => typeof i.file === 'string' && FILE.test(i.file) && typeof i.at === 'number';
-    this.index = readIndex(dir, INDEX_VERSION, ok, log, { name: 'selection index', otherwise: 'every workload selects again' });
-    removeStrays(dir, new Set([...this.index.values()].map((i) => i.file)), FILE, STRAY_AFTER);
+    const ok = (i: Indexed) => typeof i.at === 'number';
+    this.index = readIndex(dir, INDEX_VERSION, FILE, ok, log, { name: 'selection index', otherwise: 'every workload selects again' });
   }
 
   get(key: string): SelectionEntry | undefined {

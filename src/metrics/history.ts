@@ -25,7 +25,7 @@
 // window's start; the file holds at most the window and a day. 8 bytes per point: 32 KB per
 // workload and metric at 14 days of 5-minute steps. Files not read for GONE_AFTER are deleted when
 // the index is saved, and files no index lists (an earlier format's, or a crashed cycle's) once
-// nothing has written them for as long (removeStrays).
+// nothing has written them for as long (readIndex).
 import { closeSync, openSync, readSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -33,7 +33,7 @@ import { crc32 } from 'node:zlib';
 import { NoDataError, type MetricRef, type RangeWindow, type Series } from '../domain/series.js';
 import type { Logger, MetricsSource } from '../domain/ports.js';
 import { spreadOf } from '../util/spread.js';
-import { fileOf, readIndex, removeStrays, writeIndex, writeOver, writeTruncated } from '../util/files.js';
+import { fileOf, readIndex, writeIndex, writeOver, writeTruncated } from '../util/files.js';
 import { sharedGrid, windowPoints } from './grid.js';
 
 /** The newest part of a kept series that is read again: samples may still have been arriving. */
@@ -79,9 +79,8 @@ export class HistoryStore {
     private readonly log: Pick<Logger, 'warn'>,
     private readonly source = '',
   ) {
-    const ok = (k: Kept) => [k.start, k.end, k.step, k.fullAt].every(Number.isFinite) && typeof k.file === 'string' && FILE.test(k.file);
-    this.index = readIndex(dir, VERSION, ok, log, { name: 'history index', otherwise: 'every series is read whole this cycle' });
-    removeStrays(dir, new Set([...this.index.values()].map((k) => k.file)), FILE, GONE_AFTER);
+    const ok = (k: Kept) => [k.start, k.end, k.step, k.fullAt].every(Number.isFinite);
+    this.index = readIndex(dir, VERSION, FILE, ok, log, { name: 'history index', otherwise: 'every series is read whole this cycle' });
     this.planned = new Map(this.index);
   }
 

@@ -25,22 +25,25 @@ export async function writeWhole(path: string, data: string | Uint8Array): Promi
   }
 }
 
+/** A file no index lists, or a temporary, is deleted once nothing has written it for this long (removeStrays). */
+const STRAY_AFTER_SECONDS = 2 * 24 * 3600;
+
 /**
  * Removes what a store's directory holds beyond its index, once nothing has written it for
- * `graceSeconds`: files named as the store names them (`ours`) that the index does not list (left
- * by an index of an earlier format, ignored once the format changed, an index that could not be
- * read, or a process that died before saving its index; no cycle reads them again), and temporary
- * files (a process died while writing). A recent one stays: another process on the same directory
- * may be about to list it, or to rename it. Anything else in the directory is left alone.
+ * STRAY_AFTER_SECONDS: files named as the store names them (`ours`) that the index does not list
+ * (left by an index of an earlier format, ignored once the format changed, an index that could not
+ * be read, or a process that died before saving its index; no cycle reads them again), and
+ * temporary files (a process died while writing). A recent one stays: another process on the same
+ * directory may be about to list it, or to rename it. Anything else in the directory is left alone.
  */
-export function removeStrays(dir: string, listed: ReadonlySet<string>, ours: RegExp, graceSeconds: number): void {
+function removeStrays(dir: string, listed: ReadonlySet<string>, ours: RegExp): void {
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch {
     return; // no directory yet
   }
-  const before = Date.now() - graceSeconds * 1000;
+  const before = Date.now() - STRAY_AFTER_SECONDS * 1000;
   for (const name of names) {
     if (listed.has(name)) continue;
     const path = join(dir, name);
@@ -121,11 +124,18 @@ export function fileOf(key: string, extension: string): string {
 }
 
 /**
- * A store's index (dir/index.json: what each of its files holds), keeping the entries `ok` accepts.
- * Missing, unreadable, of another version or not JSON: empty, with a warning naming `what` and what
- * happens `otherwise`, never an error that stops a cycle.
+ * A store's index (dir/index.json: which of its files, named as `files` matches, holds what),
+ * keeping the entries `ok` accepts; then the directory's strays are removed (removeStrays). Missing,
+ * unreadable, of another version or not JSON: empty, with a warning naming `what` and what happens
+ * `otherwise`, never an error that stops a cycle.
  */
-export function readIndex<T>(dir: string, version: number, ok: (entry: T) => boolean, log: { warn(obj: object, msg?: string): void }, what: { name: string; otherwise: string }): Map<string, T> {
+export function readIndex<T extends { file: string }>(dir: string, version: number, files: RegExp, ok: (entry: T) => boolean, log: { warn(obj: object, msg?: string): void }, what: { name: string; otherwise: string }): Map<string, T> {
+  const index = parseIndex(dir, version, (e: T) => typeof e.file === 'string' && files.test(e.file) && ok(e), log, what);
+  removeStrays(dir, new Set([...index.values()].map((e) => e.file)), files);
+  return index;
+}
+
+function parseIndex<T>(dir: string, version: number, ok: (entry: T) => boolean, log: { warn(obj: object, msg?: string): void }, what: { name: string; otherwise: string }): Map<string, T> {
   let text: string;
   try {
     text = readFileSync(join(dir, INDEX_FILE), 'utf8');
