@@ -426,7 +426,7 @@ export function renderTargets(
     `- **Inference:** the neural model's own \`forecast()\` ${nSp !== undefined ? `runs at ${num(nSp)} series/s on wasm, ${nSp >= TARGETS.seriesPerSecond ? 'meeting' : 'missing'} the ≥ ${TARGETS.seriesPerSecond} target` : 'was not measured (--quick)'}; of the statistical models' single \`forecast()\` (section 1), ${fastSingles.length ? `${fastSingles.join(', ')} meet it too` : 'none meets it'}. ` +
       `Between selections a cycle refits the chosen model or ensemble (\`SelectionCache\`) at ${num(cached.seriesPerSecond)} series/s; once a day per workload it selects again — every candidate backtested at 3 origins, then the winner refit — at ${num(sp)} series/s` +
       (neural ? ` (${num(neural.wasm.inference.selectWithNeural.seriesPerSecond.median)} series/s with the neural candidate added)` : '') +
-      '. What would speed selection further: cache the per-candidate backtests between cycles (the history moves by one cycle, the origins by as much), and share the smoothing runs across the nested backtest folds.',
+      '. What would speed selection further: cache the per-candidate backtests between cycles (the history moves by one cycle, the origins by as much); a selection already runs each Holt-Winters grid once for all its origins and its fit on the whole history, `forecastPrefixes`.',
   );
   if (neural) {
     out.push(

@@ -90,4 +90,11 @@ export interface Forecaster {
   /** Smallest history (in steps) this model needs; below it the model is not applicable. */
   minHistorySteps(opts: ForecastOptions): number;
   forecast(history: Series, opts: ForecastOptions): Forecast;
+  /**
+   * Forecasts from nested prefixes of one history, history[0, cut) for each cut (ascending): a
+   * backtest's origins, then the end. Each function returns forecast(that prefix, opts) with the
+   * levels it is given, computed when it is called; a model that can shares work between the
+   * prefixes (prefixForecasts in backtest.ts falls back to forecast for one that does not).
+   */
+  forecastPrefixes?(history: Series, cuts: readonly number[], opts: ForecastOptions): ((quantiles: number[]) => Forecast)[];
 }

@@ -1,9 +1,9 @@
-import type { Accuracy, ForecastOptions, Forecaster } from '../domain/forecast.js';
+import type { Accuracy, Forecast, ForecastOptions, Forecaster } from '../domain/forecast.js';
 import type { Series } from '../domain/series.js';
 import { dailySteps, fillGaps, usableSteps } from './clean.js';
 import { describeSteps, ForecastError } from './errors.js';
 import { pinballLoss, quantileKey, quantileSorted, selectionLevels } from './loss.js';
-import { validateOptions } from './model.js';
+import { prefixOf, validateOptions } from './model.js';
 
 export type BacktestOptions = ForecastOptions & { origins: number };
 
@@ -67,8 +67,17 @@ export function backtest(f: Forecaster, history: Series, opts: BacktestOptions):
   return p && scoreBacktest(p, history, opts.quantiles);
 }
 
-/** The forecasts of a rolling-origin backtest (see backtest), unscored. */
-export function backtestPredictions(f: Forecaster, history: Series, opts: BacktestOptions): BacktestPredictions | undefined {
+/**
+ * The forecasts of a rolling-origin backtest (see backtest), unscored. `at`: the forecasts from
+ * each origin, oldest first, as prefixForecasts(f, history, originCuts(history, opts), opts)
+ * makes them (the default), or a longer list from the same call with more cuts after them.
+ */
+export function backtestPredictions(
+  f: Forecaster,
+  history: Series,
+  opts: BacktestOptions,
+  at: readonly ((quantiles: number[]) => Forecast)[] = prefixForecasts(f, history, originCuts(history, opts), opts),
+): BacktestPredictions | undefined {
   validateOptions(opts, history.stepSeconds);
   if (!Number.isInteger(opts.origins) || opts.origins < 1) {
     throw new ForecastError(`origins must be a positive integer, got ${opts.origins}`);
@@ -78,7 +87,7 @@ export function backtestPredictions(f: Forecaster, history: Series, opts: Backte
   const first = n - opts.origins * H;
   if (first <= 0) return undefined;
   const need = f.minHistorySteps(opts);
-  const firstTrain = slice(history, 0, first);
+  const firstTrain = prefixOf(history, first);
   if (usableSteps(firstTrain) < need) return undefined;
 
   const levels = [...new Set([...opts.quantiles, ...selectionLevels(opts.quantiles)])].sort((a, b) => a - b);
@@ -90,7 +99,7 @@ export function backtestPredictions(f: Forecaster, history: Series, opts: Backte
   for (const q of levels) predicted[quantileKey(q)] = [];
   for (let k = opts.origins; k >= 1; k--) {
     const cut = n - k * H;
-    const fc = f.forecast(slice(history, 0, cut), { ...opts, quantiles: levels });
+    const fc = (at[opts.origins - k] as (q: number[]) => Forecast)(levels);
     for (let h = 0; h < H; h++) {
       const y = history.values[cut + h] as number;
       if (!Number.isFinite(y)) continue;
@@ -106,6 +115,17 @@ export function backtestPredictions(f: Forecaster, history: Series, opts: Backte
   }
   if (actual.length === 0) return undefined;
   return { actual, origin, lead, index, predicted, levels, firstTrain, origins: opts.origins, horizonSteps: H };
+}
+
+/** Where a backtest's origins cut the history, oldest first: n - origins * H, ..., n - H. */
+export function originCuts(history: Series, opts: BacktestOptions): number[] {
+  const n = Math.min(history.values.length, history.timestamps.length);
+  return Array.from({ length: opts.origins }, (_, i) => n - (opts.origins - i) * opts.horizonSteps);
+}
+
+/** f's forecasts from history[0, cut) for each cut (ascending), through its forecastPrefixes when it has one. */
+export function prefixForecasts(f: Forecaster, history: Series, cuts: readonly number[], opts: ForecastOptions): ((quantiles: number[]) => Forecast)[] {
+  return f.forecastPrefixes?.(history, cuts, opts) ?? cuts.map((cut) => (quantiles: number[]) => f.forecast(prefixOf(history, cut), { ...opts, quantiles }));
 }
 
 /** Accuracy of backtest predictions on `history` (the series they were made on). */
@@ -234,10 +254,6 @@ function computeReference(p: BacktestPredictions, history: Series): Accuracy['re
   const pinball: Record<string, number> = {};
   p.levels.forEach((q, k) => (pinball[quantileKey(q)] = (sums[k] as number) / count));
   return { model: S === 1 ? 'naive' : 'seasonal-naive(daily)', pinball };
-}
-
-function slice(s: Series, from: number, to: number): Series {
-  return { timestamps: s.timestamps.slice(from, to), values: s.values.slice(from, to), stepSeconds: s.stepSeconds };
 }
 
 /** Mean absolute value of the finite samples; 1 when that is 0 (so a loss is never divided by 0). */

@@ -447,3 +447,58 @@ describe('warm start (ForecastOptions.warmStart)', () => {
     expect(sn.forecast(sine, { ...opts(), warmStart: { alpha: 0.2, beta: 0, gamma: 0.1, phi: 0.9 } })).toEqual(fc);
   });
 });
+
+describe('forecasts from nested prefixes (Forecaster.forecastPrefixes)', () => {
+  const sine = dailySine({ days: 8, level: 100, amplitude: 40, noise: 5, seed: 21 });
+  // Near zero at night, deeper in the later days: each prefix of a multiplicative model needs its own shift.
+  const dips = makeSeries(sine.values.map((v, i) => Math.max(0, v - 60 - (i > 5 * DAY ? 30 : 0))));
+  const gappy = makeSeries(sine.values.map((v, i) => (i % 500 === 7 || (i > 6 * DAY && i < 6 * DAY + 40) ? Number.NaN : v)));
+  // A gap that spans a cut: filled one way in the prefix that ends inside it, another in the longer ones.
+  const cutGap = makeSeries(sine.values.map((v, i) => (i >= 7 * DAY - 3 && i < 7 * DAY + 3 ? Number.NaN : v)));
+  const g = gaussian(9);
+  let x = 300;
+  const walk = makeSeries(Array.from({ length: 8 * DAY }, () => (x += g())));
+  const models = [
+    holtWinters({ seasonSteps: DAY, mode: 'additive' }),
+    holtWinters({ seasonSteps: DAY, mode: 'multiplicative' }),
+    holtWinters({ seasonSteps: 96, mode: 'additive' }),
+    holtWinters({ seasonSteps: DAY, mode: 'additive', criterion: 'one-step' }),
+    dampedTrend(),
+  ];
+  const histories: [string, Series][] = [['a noisy daily sine', sine], ['one that dips to zero', dips], ['one with gaps', gappy], ['a gap across a cut', cutGap], ['a random walk', walk]];
+  const cuts = [5 * DAY, 6 * DAY, 7 * DAY, 8 * DAY];
+
+  for (const f of models) {
+    it(`${f.name}: each is the prefix's own forecast, to the bit, on every kind of history`, () => {
+      expect(f.forecastPrefixes).toBeTypeOf('function');
+      for (const [, h] of histories) {
+        const at = f.forecastPrefixes!(h, cuts, opts());
+        // Asked out of order and with other levels: each is computed when asked, with its levels.
+        for (const i of [2, 0, 3, 1]) {
+          const levels = i % 2 === 0 ? Q : [0.5, 0.8];
+          const prefix = { timestamps: h.timestamps.slice(0, cuts[i]), values: h.values.slice(0, cuts[i]), stepSeconds: h.stepSeconds };
+          expect(at[i]!(levels)).toEqual(f.forecast(prefix, opts(DAY, levels))); // toEqual compares numbers with Object.is
+        }
+      }
+    });
+  }
+
+  it('a selection is the same with the shared fits as with each fit on its own', () => {
+    const alone = (f: Forecaster): Forecaster => ({ name: f.name, minHistorySteps: (o) => f.minHistorySteps(o), forecast: (h, o) => f.forecast(h, o) });
+    for (const [, h] of histories) {
+      const candidates = defaultForecasters(300);
+      expect(candidates.filter((c) => c.forecastPrefixes).length).toBeGreaterThanOrEqual(4);
+      const shared = selectAndForecast(h, { ...opts(), candidates });
+      expect(shared).toEqual(selectAndForecast(h, { ...opts(), candidates: candidates.map(alone) }));
+      const two = selectAndForecast(h, { ...opts(96, [0.9]), origins: 2, candidates });
+      expect(two).toEqual(selectAndForecast(h, { ...opts(96, [0.9]), origins: 2, candidates: candidates.map(alone) }));
+    }
+  });
+
+  it('a prefix too short for the model fails on its own, as its forecast would', () => {
+    const f = holtWinters({ seasonSteps: DAY, mode: 'additive' });
+    const at = f.forecastPrefixes!(sine, [DAY, 3 * DAY], opts());
+    expect(() => at[0]!(Q)).toThrow(ForecastError);
+    expect(at[1]!(Q)).toEqual(f.forecast({ timestamps: sine.timestamps.slice(0, 3 * DAY), values: sine.values.slice(0, 3 * DAY), stepSeconds: 300 }, opts()));
+  });
+});

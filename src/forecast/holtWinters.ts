@@ -47,8 +47,8 @@ export function holtWinters(opts: HoltWintersOptions): Forecaster {
   return pointForecaster({
     name: opts.name ?? `holt-winters-${mode}(${seasonLabel(m)})`,
     minHistorySteps: () => Math.max(2 * m, MIN_HISTORY_STEPS),
-    fit: (values, ctx) =>
-      fitExponentialSmoothing(values, m, mode === 'multiplicative', opts.criterion === 'one-step' ? [1] : fitLeads(ctx.horizonSteps), ctx.warm),
+    fit: (values, ctx) => fitExponentialSmoothing(values, m, mode === 'multiplicative', leadsOf(opts.criterion, ctx.horizonSteps), ctx.warm),
+    fitPrefixes: (values, lengths, ctx) => fitExponentialSmoothingPrefixes(values, lengths, m, mode === 'multiplicative', leadsOf(opts.criterion, ctx.horizonSteps)),
   });
 }
 
@@ -60,8 +60,13 @@ export function dampedTrend(name?: string, criterion: FitCriterion = 'horizon'):
   return pointForecaster({
     name: name ?? 'damped-trend',
     minHistorySteps: () => MIN_HISTORY_STEPS,
-    fit: (values, ctx) => fitExponentialSmoothing(values, 0, false, criterion === 'one-step' ? [1] : fitLeads(ctx.horizonSteps), ctx.warm),
+    fit: (values, ctx) => fitExponentialSmoothing(values, 0, false, leadsOf(criterion, ctx.horizonSteps), ctx.warm),
+    fitPrefixes: (values, lengths, ctx) => fitExponentialSmoothingPrefixes(values, lengths, 0, false, leadsOf(criterion, ctx.horizonSteps)),
   });
+}
+
+function leadsOf(criterion: FitCriterion | undefined, horizonSteps: number): number[] {
+  return criterion === 'one-step' ? [1] : fitLeads(horizonSteps);
 }
 
 const GRID = {
@@ -132,6 +137,8 @@ interface Problem {
   damp: Float64Array;
   /** run's loop for this shape and these leads. */
   kernel: Kernel;
+  /** runPrefixes' loop, the same with cuts. */
+  prefixKernel: () => PrefixKernel;
 }
 
 function problem(y: Float64Array, m: number, mult: boolean, init: Init, leads: readonly number[]): Problem {
@@ -141,7 +148,12 @@ function problem(y: Float64Array, m: number, mult: boolean, init: Init, leads: r
   for (let i = 0; i < K; i++) back[i] = m * Math.ceil((lead[i] as number) / Math.max(m, 1));
   const shape: Shape = m === 0 ? 'trend' : mult ? 'multiplicative' : 'additive';
   const withinSeason = m > 0 && back.every((k) => k === m);
-  return { y, m, init, lead, back, damp: new Float64Array(K), kernel: kernel(shape, K, withinSeason) };
+  return { y, m, init, lead, back, damp: new Float64Array(K), kernel: kernel(shape, K, withinSeason), prefixKernel: () => kernel(shape, K, withinSeason, true) };
+}
+
+/** The same problem on the prefix y[0, n): the same initial state, leads and loops. */
+function prefixProblem(pr: Problem, n: number): Problem {
+  return { ...pr, y: pr.y.subarray(0, n), damp: new Float64Array(pr.lead.length) };
 }
 
 /**
@@ -152,14 +164,32 @@ function problem(y: Float64Array, m: number, mult: boolean, init: Init, leads: r
 function run(pr: Problem, p: Params, bound: number, st: States): number {
   const { y, m, init, lead, back, damp } = pr;
   const phi = p.phi;
-  for (let i = 0; i < lead.length; i++) {
-    const h = lead[i] as number;
-    damp[i] = phi === 1 ? h : (phi * (1 - Math.pow(phi, h))) / (1 - phi);
-  }
+  fillDamp(lead, damp, phi);
   // Only numbers and arrays: optimised code that reads objects' fields is discarded when V8
   // revises their shapes (the search writes Params fields), and run loops that read pr, p and st
   // were seen to stay about 3 times slower after that.
   return pr.kernel(y, st.L, st.B, st.S, lead, back, damp, m, init.start, init.level, init.trend, p.alpha, p.beta, p.gamma, phi, bound);
+}
+
+/**
+ * run for every prefix y[0, cuts[c]) at once: out[c] is what run(prefix c, p, bound c) returns,
+ * with bounds[c] the bound of prefix c. One pass over y instead of one per prefix.
+ */
+function runPrefixes(pr: Problem, p: Params, cuts: Int32Array, bounds: Float64Array, out: Float64Array, st: States): void {
+  const { y, m, init, lead, back, damp } = pr;
+  fillDamp(lead, damp, p.phi);
+  // A prefix's sum only grows with more steps: the pass stops once it is over every bound still ahead.
+  const ahead = Float64Array.from(bounds);
+  for (let c = ahead.length - 2; c >= 0; c--) ahead[c] = Math.max(ahead[c] as number, ahead[c + 1] as number);
+  pr.prefixKernel()(y, st.L, st.B, st.S, lead, back, damp, m, init.start, init.level, init.trend, p.alpha, p.beta, p.gamma, p.phi, cuts, ahead, out);
+}
+
+/** Damping sum phi + ... + phi^h for each lead. */
+function fillDamp(lead: Int32Array, damp: Float64Array, phi: number): void {
+  for (let i = 0; i < lead.length; i++) {
+    const h = lead[i] as number;
+    damp[i] = phi === 1 ? h : (phi * (1 - Math.pow(phi, h))) / (1 - phi);
+  }
 }
 
 type Shape = 'trend' | 'additive' | 'multiplicative';
@@ -171,7 +201,19 @@ type Kernel = (
 ) => number;
 const KERNEL_PARAMS = ['y', 'L', 'B', 'S', 'lead', 'back', 'damp', 'm', 'start', 'level', 'trend', 'alpha', 'beta', 'gamma', 'phi', 'bound'];
 
-const kernels = new Map<string, Kernel>();
+/**
+ * runPrefixes' loop: the same recursion over y, writing into out[c] the sum run would return for
+ * the prefix y[0, cuts[c]) with bound bounds[c] (cuts ascending, bounds[c] already the largest
+ * bound of the cuts from c on, so the run stops only once every prefix still open is over its own).
+ */
+type PrefixKernel = (
+  y: Float64Array, L: Float64Array, B: Float64Array, S: Float64Array, lead: Int32Array, back: Int32Array, damp: Float64Array,
+  m: number, start: number, level: number, trend: number, alpha: number, beta: number, gamma: number, phi: number,
+  cuts: Int32Array, bounds: Float64Array, out: Float64Array,
+) => void;
+const PREFIX_KERNEL_PARAMS = [...KERNEL_PARAMS.slice(0, -1), 'cuts', 'bounds', 'out'];
+
+const kernels = new Map<string, Kernel | PrefixKernel>();
 
 /**
  * The run loop for a shape, a lead count and whether every lead is within a season, compiled
@@ -180,11 +222,13 @@ const kernels = new Map<string, Kernel>();
  * and as a loop over lead arrays they make a run 2 to 3 times slower (unrolled, each lead keeps
  * its lead and damping in registers). Generating the unrolled source keeps one copy of it.
  */
-function kernel(shape: Shape, leads: number, withinSeason: boolean): Kernel {
-  const key = `${shape} ${leads} ${withinSeason}`;
+function kernel(shape: Shape, leads: number, withinSeason: boolean): Kernel;
+function kernel(shape: Shape, leads: number, withinSeason: boolean, prefixes: true): PrefixKernel;
+function kernel(shape: Shape, leads: number, withinSeason: boolean, prefixes = false): Kernel | PrefixKernel {
+  const key = `${shape} ${leads} ${withinSeason}${prefixes ? ' prefixes' : ''}`;
   let k = kernels.get(key);
   if (k === undefined) {
-    k = new Function(...KERNEL_PARAMS, kernelSource(shape, leads, withinSeason)) as Kernel;
+    k = new Function(...(prefixes ? PREFIX_KERNEL_PARAMS : KERNEL_PARAMS), kernelSource(shape, leads, withinSeason, prefixes)) as Kernel | PrefixKernel;
     Object.defineProperty(k, 'name', { value: `holtWintersRun ${key}` }); // for profiles
     kernels.set(key, k);
   }
@@ -214,12 +258,40 @@ const ERROR: Record<Shape, (i: number, s: string) => string> = {
 /**
  * A Kernel's body: the plain recursions, with lead i's error added once its origin t - h_i has
  * a state (t >= t_i). The arithmetic and its order are the plain recursion's (the sum adds step
- * by step, each step's leads in order), so the sum is the same to the last bit.
+ * by step, each step's leads in order), so the sum is the same to the last bit. A PrefixKernel's
+ * body runs the same steps in segments, one per cut: the sum at a cut is the sum a run over that
+ * prefix returns, as the steps before it are the same steps.
  */
-function kernelSource(shape: Shape, leads: number, withinSeason: boolean): string {
+function kernelSource(shape: Shape, leads: number, withinSeason: boolean, prefixes: boolean): string {
   const ids = Array.from({ length: leads }, (_, i) => i);
   // Within a season every lead's seasonal index is S[t - m], which the step has just read (so).
   const season = (i: number) => (withinSeason ? 'so' : `S[t - k${i}]`);
+  const step = `const yt = y[t];
+      ${STEP[shape]}
+      b = beta * (nl - l) + bp * b;
+      l = nl;
+      L[t] = l;
+      B[t] = b;
+      ${ids.map((i) => `if (t >= t${i}) { e = ${ERROR[shape](i, season(i))}; total += e * e; }`).join('\n      ')}`;
+  const loop = prefixes
+    ? `let t = start;
+    for (let c = 0; c < cuts.length; c++) {
+      const end = cuts[c];
+      const bound = bounds[c];
+      for (; t < end; t++) {
+        ${step}
+        if (total > bound) {
+          for (let j = c; j < cuts.length; j++) out[j] = Infinity;
+          return;
+        }
+      }
+      out[c] = total;
+    }`
+    : `for (let t = start; t < n; t++) {
+      ${step}
+      if (total > bound) return Infinity;
+    }
+    return total;`;
   return `
     'use strict';
     const n = y.length;
@@ -232,17 +304,7 @@ function kernelSource(shape: Shape, leads: number, withinSeason: boolean): strin
     B[first] = b;
     let total = 0;
     let e;
-    for (let t = start; t < n; t++) {
-      const yt = y[t];
-      ${STEP[shape]}
-      b = beta * (nl - l) + bp * b;
-      l = nl;
-      L[t] = l;
-      B[t] = b;
-      ${ids.map((i) => `if (t >= t${i}) { e = ${ERROR[shape](i, season(i))}; total += e * e; }`).join('\n      ')}
-      if (total > bound) return Infinity;
-    }
-    return total;`;
+    ${loop}`;
 }
 
 /**
@@ -280,8 +342,58 @@ function sameParams(a: Params, b: Params): boolean {
   return Object.is(a.alpha, b.alpha) && Object.is(a.beta, b.beta) && Object.is(a.gamma, b.gamma) && Object.is(a.phi, b.phi);
 }
 
+/** The grid's parameter sets that pass `valid`, in the order the search runs them. */
+function gridParams(m: number): Params[] {
+  const out: Params[] = [];
+  const gammas = m === 0 ? [0] : GRID.gamma;
+  for (const alpha of GRID.alpha)
+    for (const beta of GRID.beta)
+      for (const gamma of gammas)
+        for (const phi of GRID.phi) {
+          const p = { alpha, beta, gamma, phi };
+          if (valid(p)) out.push(p);
+        }
+  return out;
+}
+
+/** The parameters the search starts from, and keeps when no run beats Infinity. */
+function defaultParams(m: number): Params {
+  return { alpha: 0.2, beta: 0, gamma: m === 0 ? 0 : 0.1, phi: 0.9 };
+}
+
+/** One fit's search: the best parameters so far and their sum, every set run, and the states of the best run. */
+interface Search {
+  pr: Problem;
+  best: Params;
+  bestSse: number;
+  tried: Params[];
+  st: States;
+  spare: States;
+  /** Whether st holds the states of a run with `best`. */
+  haveStates: boolean;
+}
+
+function newSearch(pr: Problem, best = defaultParams(pr.m), bestSse = Number.POSITIVE_INFINITY, tried: Params[] = []): Search {
+  const n = pr.y.length;
+  return { pr, best, bestSse, tried, st: newStates(n, pr.init), spare: newStates(n, pr.init), haveStates: false };
+}
+
+/** Runs p into the spare states; true when it becomes the best (its states are then kept). */
+function tryParams(s: Search, p: Params): boolean {
+  s.tried.push(p);
+  const sse = run(s.pr, p, s.bestSse, s.spare);
+  if (!(sse < s.bestSse)) return false;
+  s.bestSse = sse;
+  s.best = p;
+  const t = s.st;
+  s.st = s.spare;
+  s.spare = t;
+  s.haveStates = true;
+  return true;
+}
+
 /**
- * The fitted parameters, and the states of a full run with them.
+ * The fitted parameters, and the states of a full run with them: the grid, then refine.
  *
  * Two things make this cheaper than running every candidate and then the winner once more, without
  * changing the result. The states of the best run so far are kept (runs go to a spare set of
@@ -292,39 +404,18 @@ function sameParams(a: Params, b: Params): boolean {
  * MAX_REFINE_EVALS.
  */
 function fitParams(pr: Problem): { p: Params; st: States } {
-  const { m, init } = pr;
-  const n = pr.y.length;
-  let st = newStates(n, init);
-  let spare = newStates(n, init);
-  let haveStates = false;
-  let best: Params = { alpha: 0.2, beta: 0, gamma: m === 0 ? 0 : 0.1, phi: 0.9 };
-  let bestSse = Number.POSITIVE_INFINITY;
-  const tried: Params[] = [];
-  /** Runs p into the spare states; true when it becomes the best. */
-  const tryParams = (p: Params): boolean => {
-    tried.push(p);
-    const s = run(pr, p, bestSse, spare);
-    if (!(s < bestSse)) return false;
-    bestSse = s;
-    best = p;
-    const t = st;
-    st = spare;
-    spare = t;
-    haveStates = true;
-    return true;
-  };
-  const gammas = m === 0 ? [0] : GRID.gamma;
-  for (const alpha of GRID.alpha)
-    for (const beta of GRID.beta)
-      for (const gamma of gammas)
-        for (const phi of GRID.phi) {
-          const p = { alpha, beta, gamma, phi };
-          if (!valid(p)) continue;
-          tryParams(p);
-        }
-  // Pattern search around the best grid point: try +-step on each parameter, halve the steps
-  // when nothing improves. Deterministic, with a bounded number of evaluations.
-  const keys: (keyof Params)[] = m === 0 ? ['alpha', 'beta', 'phi'] : ['alpha', 'gamma', 'beta', 'phi'];
+  const s = newSearch(pr);
+  for (const p of gridParams(pr.m)) tryParams(s, p);
+  return refine(s);
+}
+
+/**
+ * Pattern search around the best point so far: try +-step on each parameter, halve the steps
+ * when nothing improves. Deterministic, with a bounded number of evaluations. Returns the best
+ * parameters with the states of a full run with them.
+ */
+function refine(s: Search): { p: Params; st: States } {
+  const keys: (keyof Params)[] = s.pr.m === 0 ? ['alpha', 'beta', 'phi'] : ['alpha', 'gamma', 'beta', 'phi'];
   const step: Params = { alpha: 0.05, beta: 0.01, gamma: 0.05, phi: 0.02 };
   let evals = 0;
   for (let round = 0; round < 4 && evals < MAX_REFINE_EVALS; round++) {
@@ -333,13 +424,14 @@ function fitParams(pr: Problem): { p: Params; st: States } {
       improved = false;
       for (const key of keys) {
         for (const dir of [1, -1]) {
+          const best = s.best;
           // Written out (not spread) so every Params has the same shape for the run loops.
           const p: Params = { alpha: best.alpha, beta: best.beta, gamma: best.gamma, phi: best.phi };
           p[key] = best[key] + dir * step[key];
           if (!valid(p)) continue;
           evals++;
-          if (tried.some((q) => sameParams(q, p))) continue;
-          if (tryParams(p)) {
+          if (s.tried.some((q) => sameParams(q, p))) continue;
+          if (tryParams(s, p)) {
             improved = true;
             break;
           }
@@ -348,9 +440,11 @@ function fitParams(pr: Problem): { p: Params; st: States } {
     }
     for (const key of keys) step[key] /= 2;
   }
-  // No run beat Infinity (every sum overflowed or was NaN): the states of the default parameters.
-  if (!haveStates) run(pr, best, Number.POSITIVE_INFINITY, st);
-  return { p: best, st };
+  // The best run's states were not kept (a grid run over several prefixes), or no run beat
+  // Infinity (every sum overflowed or was NaN: the default parameters): one run without a bound.
+  // A best run never stopped early, so this run's states are the ones it had.
+  if (!s.haveStates) run(s.pr, s.best, Number.POSITIVE_INFINITY, s.st);
+  return { p: s.best, st: s.st };
 }
 
 /**
@@ -403,11 +497,70 @@ function positiveShift(values: Float64Array): number {
 export function fitExponentialSmoothing(values: Float64Array, m: number, mult: boolean, leads: readonly number[], warm?: unknown): FittedModel {
   const shift = mult ? positiveShift(values) : 0;
   const y = shift > 0 ? values.map((v) => v + shift) : values;
-  const n = y.length;
-  const init = initialise(y, m, mult);
-  const pr = problem(y, m, mult, init, leads);
+  const pr = problem(y, m, mult, initialise(y, m, mult), leads);
   const given = warm === undefined ? undefined : warmParams(warm, m);
   const { p, st } = given ? { p: given, st: runWith(pr, given) } : fitParams(pr);
+  return fittedModel(pr, mult, shift, p, st);
+}
+
+/**
+ * fitExponentialSmoothing(values.subarray(0, n), m, mult, leads) for each n of `lengths`
+ * (ascending), the same to the last bit, with the grid shared: each grid point runs once over the
+ * longest prefix, its sum read at every length on the way (runPrefixes), and only the pattern
+ * search runs per prefix. A backtest fits one model to nested prefixes of one history (each origin,
+ * then the end), and the grid is about 70% of a search's runs. The grid runs when the first fit
+ * is asked for, a prefix's pattern search when its own is; undefined when the prefixes are not
+ * one problem (a multiplicative model whose prefixes need different shifts towards zero).
+ */
+export function fitExponentialSmoothingPrefixes(values: Float64Array, lengths: readonly number[], m: number, mult: boolean, leads: readonly number[]): ((index: number) => FittedModel) | undefined {
+  const longest = lengths[lengths.length - 1] as number;
+  const shift = mult ? positiveShift(values.subarray(0, longest)) : 0;
+  if (mult && lengths.some((n) => positiveShift(values.subarray(0, n)) !== shift)) return undefined;
+  const y = shift > 0 ? values.subarray(0, longest).map((v) => v + shift) : values.subarray(0, longest);
+  const pr = problem(y, m, mult, initialise(y, m, mult), leads);
+  let searches: Search[] | undefined;
+  const fitted = new Map<number, FittedModel>();
+  return (index) => {
+    let f = fitted.get(index);
+    if (f === undefined) {
+      searches ??= gridPrefixes(pr, lengths);
+      const { p, st } = refine(searches[index] as Search);
+      fitted.set(index, (f = fittedModel((searches[index] as Search).pr, mult, shift, p, st)));
+    }
+    return f;
+  };
+}
+
+/**
+ * The grid run once over pr.y for every prefix length: a search per prefix holding what its own
+ * grid would have left (the best point and sum, every point tried), without the best run's
+ * states (refine runs the best once more when no refinement beats it).
+ */
+function gridPrefixes(pr: Problem, lengths: readonly number[]): Search[] {
+  const cuts = Int32Array.from(lengths);
+  const searches = lengths.map((n) => newSearch(prefixProblem(pr, n)));
+  const bounds = new Float64Array(cuts.length);
+  const sums = new Float64Array(cuts.length);
+  const st = newStates(pr.y.length, pr.init);
+  for (const p of gridParams(pr.m)) {
+    for (let c = 0; c < searches.length; c++) bounds[c] = (searches[c] as Search).bestSse;
+    runPrefixes(pr, p, cuts, bounds, sums, st);
+    for (let c = 0; c < searches.length; c++) {
+      const s = searches[c] as Search;
+      s.tried.push(p);
+      if ((sums[c] as number) < s.bestSse) {
+        s.bestSse = sums[c] as number;
+        s.best = p;
+      }
+    }
+  }
+  return searches;
+}
+
+/** The model fitted with `p`, from the states of a full run with it: forecasts from the end and from past origins. */
+function fittedModel(pr: Problem, mult: boolean, shift: number, p: Params, st: States): FittedModel {
+  const { m, init } = pr;
+  const n = pr.y.length;
   const { L, B, S } = st;
   const phi = p.phi;
   // Cumulative damping: damp[h] = phi + phi^2 + ... + phi^h.

@@ -18,7 +18,19 @@ export interface PointModel {
    * parameters this model returned as FittedModel.params from an earlier fit; a model that can
    * use them skips its parameter search, any other value is ignored.
    */
-  fit(values: Float64Array, ctx: { stepSeconds: number; horizonSteps: number; warm?: unknown }): FittedModel;
+  fit(values: Float64Array, ctx: FitContext): FittedModel;
+  /**
+   * Optional: fit(values.subarray(0, n), ctx) for each n of `lengths` (ascending), the same, with
+   * work shared between them; the fit of index i is made when asked for. Undefined when this
+   * model cannot share it for these values (they are then fitted one by one).
+   */
+  fitPrefixes?(values: Float64Array, lengths: readonly number[], ctx: FitContext): ((index: number) => FittedModel) | undefined;
+}
+
+export interface FitContext {
+  stepSeconds: number;
+  horizonSteps: number;
+  warm?: unknown;
 }
 
 export interface FittedModel {
@@ -249,65 +261,121 @@ export function validateOptions(opts: ForecastOptions, stepSeconds?: number): vo
  * history is non-negative every value is clamped at 0, which keeps them monotone.
  */
 export function pointForecaster(model: PointModel): Forecaster {
-  return {
+  const forecaster: Forecaster = {
     name: model.name,
     minHistorySteps: (opts) => model.minHistorySteps(opts),
     forecast(history: Series, opts: ForecastOptions): Forecast {
-      validateOptions(opts, history.stepSeconds);
-      const step = history.stepSeconds;
-      const need = model.minHistorySteps(opts);
-      const clean = fillGaps(history).series;
-      const n = clean.values.length;
-      if (n < need) {
-        throw new ForecastError(
-          `${model.name} needs ${describeSteps(need, step)} of history; ${describeSteps(n, step)} usable`,
-          n,
-          need,
-        );
-      }
-      const cap = Math.max(need, maxFitSteps(step));
-      const values = Float64Array.from(n > cap ? clean.values.slice(n - cap) : clean.values);
-      const fitted = model.fit(values, { stepSeconds: step, horizonSteps: opts.horizonSteps, warm: opts.warmStart });
-      const H = opts.horizonSteps;
-      const point = fitted.forecast(H);
-      const last = values[values.length - 1] as number;
-      for (let i = 0; i < H; i++) if (!Number.isFinite(point[i] as number)) point[i] = last;
-      const nonNegative = clean.values.every((v) => v >= 0);
-      const errors = bucketErrors(fitted, values, H, step);
-      const buckets = leadBuckets(H);
-      const levels = [...new Set(opts.quantiles)].sort((a, b) => a - b);
-      const quantiles: Record<string, number[]> = {};
-      // Buckets that borrow share an array: its quantiles are found once.
-      const found = new Map<Float64Array, number[]>();
-      const offsets = errors.map((e) => {
-        let o = found.get(e);
-        if (!o) found.set(e, (o = quantilesOf(e, levels)));
-        return o;
-      });
-      let prev: number[] | undefined;
-      for (let li = 0; li < levels.length; li++) {
-        const out = new Array<number>(H);
-        let b = 0;
-        for (let h = 1; h <= H; h++) {
-          while (h > (buckets[b] as [number, number])[1]) b++;
-          let v = (point[h - 1] as number) + ((offsets[b] as number[])[li] as number);
-          if (nonNegative && v < 0) v = 0;
-          if (prev && v < (prev[h - 1] as number)) v = prev[h - 1] as number; // guard; holds by construction
-          out[h - 1] = v;
-        }
-        quantiles[quantileKey(levels[li] as number)] = out;
-        prev = out;
-      }
-      const t0 = history.timestamps[history.timestamps.length - 1] as number;
-      return {
-        model: model.name,
-        stepSeconds: step,
-        timestamps: Array.from({ length: H }, (_, i) => t0 + (i + 1) * step),
-        quantiles,
-        ...(fitted.params !== undefined ? { warmStart: fitted.params } : {}),
-      };
+      const input = prepare(model, history, opts);
+      return finish(model, model.fit(input.values, fitContext(history, opts)), input, opts);
     },
   };
+  const fitPrefixes = model.fitPrefixes?.bind(model);
+  if (!fitPrefixes) return forecaster;
+  forecaster.forecastPrefixes = (history, cuts, opts) => {
+    const alone = cuts.map((cut) => (quantiles: number[]) => forecaster.forecast(prefixOf(history, cut), { ...opts, quantiles }));
+    // Shared only when every prefix's values are a prefix of the longest one's (no gap filled
+    // differently at a cut, no window cut off at the front) and the search runs from scratch.
+    let shared: { inputs: Prepared[]; fit: (index: number) => FittedModel } | null | undefined = opts.warmStart !== undefined || cuts.length < 2 ? null : undefined;
+    const share = () => {
+      if (shared !== undefined) return shared;
+      try {
+        const inputs = cuts.map((cut) => prepare(model, prefixOf(history, cut), opts));
+        const longest = (inputs[inputs.length - 1] as Prepared).values;
+        const nested = inputs.every((p) => startsWith(longest, p.values));
+        const fit = nested ? fitPrefixes(longest, inputs.map((p) => p.values.length), fitContext(history, opts)) : undefined;
+        shared = fit ? { inputs, fit } : null;
+      } catch (err) {
+        if (!(err instanceof ForecastError)) throw err;
+        shared = null; // a prefix too short: each fails (or not) on its own
+      }
+      return shared;
+    };
+    return cuts.map((_, i) => (quantiles) => {
+      const s = share();
+      return s ? finish(model, s.fit(i), s.inputs[i] as Prepared, { ...opts, quantiles }) : (alone[i] as (q: number[]) => Forecast)(quantiles);
+    });
+  };
+  return forecaster;
+}
+
+/** What a point model is fitted to: the history with its gaps filled, the values it fits (at most maxFitSteps). */
+interface Prepared {
+  history: Series;
+  clean: Series;
+  values: Float64Array;
+}
+
+function prepare(model: PointModel, history: Series, opts: ForecastOptions): Prepared {
+  validateOptions(opts, history.stepSeconds);
+  const step = history.stepSeconds;
+  const need = model.minHistorySteps(opts);
+  const clean = fillGaps(history).series;
+  const n = clean.values.length;
+  if (n < need) {
+    throw new ForecastError(`${model.name} needs ${describeSteps(need, step)} of history; ${describeSteps(n, step)} usable`, n, need);
+  }
+  const cap = Math.max(need, maxFitSteps(step));
+  return { history, clean, values: Float64Array.from(n > cap ? clean.values.slice(n - cap) : clean.values) };
+}
+
+function fitContext(history: Series, opts: ForecastOptions): FitContext {
+  return { stepSeconds: history.stepSeconds, horizonSteps: opts.horizonSteps, warm: opts.warmStart };
+}
+
+/** The forecast of a fitted model: its point forecast, and the quantiles of its own in-sample errors around it. */
+function finish(model: PointModel, fitted: FittedModel, input: Prepared, opts: ForecastOptions): Forecast {
+  const { history, clean, values } = input;
+  const step = history.stepSeconds;
+  const H = opts.horizonSteps;
+  const point = fitted.forecast(H);
+  const last = values[values.length - 1] as number;
+  for (let i = 0; i < H; i++) if (!Number.isFinite(point[i] as number)) point[i] = last;
+  const nonNegative = clean.values.every((v) => v >= 0);
+  const errors = bucketErrors(fitted, values, H, step);
+  const buckets = leadBuckets(H);
+  const levels = [...new Set(opts.quantiles)].sort((a, b) => a - b);
+  const quantiles: Record<string, number[]> = {};
+  // Buckets that borrow share an array: its quantiles are found once.
+  const found = new Map<Float64Array, number[]>();
+  const offsets = errors.map((e) => {
+    let o = found.get(e);
+    if (!o) found.set(e, (o = quantilesOf(e, levels)));
+    return o;
+  });
+  let prev: number[] | undefined;
+  for (let li = 0; li < levels.length; li++) {
+    const out = new Array<number>(H);
+    let b = 0;
+    for (let h = 1; h <= H; h++) {
+      while (h > (buckets[b] as [number, number])[1]) b++;
+      let v = (point[h - 1] as number) + ((offsets[b] as number[])[li] as number);
+      if (nonNegative && v < 0) v = 0;
+      if (prev && v < (prev[h - 1] as number)) v = prev[h - 1] as number; // guard; holds by construction
+      out[h - 1] = v;
+    }
+    quantiles[quantileKey(levels[li] as number)] = out;
+    prev = out;
+  }
+  const t0 = history.timestamps[history.timestamps.length - 1] as number;
+  return {
+    model: model.name,
+    stepSeconds: step,
+    timestamps: Array.from({ length: H }, (_, i) => t0 + (i + 1) * step),
+    quantiles,
+    ...(fitted.params !== undefined ? { warmStart: fitted.params } : {}),
+  };
+}
+
+/** history[0, cut). */
+export function prefixOf(s: Series, cut: number): Series {
+  return { timestamps: s.timestamps.slice(0, cut), values: s.values.slice(0, cut), stepSeconds: s.stepSeconds };
+}
+
+/** Whether `a` begins with every value of `b`, in order. */
+function startsWith(a: Float64Array, b: Float64Array): boolean {
+  if (b.length > a.length) return false;
+  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Season names for model names: "daily", "weekly", or "N steps". */

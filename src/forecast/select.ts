@@ -1,6 +1,6 @@
 import type { Accuracy, Forecast, ForecastOptions, Forecaster } from '../domain/forecast.js';
 import type { Series } from '../domain/series.js';
-import { backtestPredictions, scoreBacktest, type BacktestPredictions } from './backtest.js';
+import { backtestPredictions, originCuts, prefixForecasts, scoreBacktest, type BacktestPredictions } from './backtest.js';
 import { usableSteps } from './clean.js';
 import { describeSteps, ForecastError } from './errors.js';
 import { dampedTrend, holtWinters } from './holtWinters.js';
@@ -94,13 +94,21 @@ export function selectAndForecast(history: Series, opts: SelectOptions): Forecas
     );
   }
 
+  const n = Math.min(history.values.length, history.timestamps.length);
+  // The end's forecast comes with the origins' when the history is whole: as many timestamps as values.
+  const whole = history.values.length === history.timestamps.length;
   const wanted = origins ?? DEFAULT_ORIGINS;
   if (!Number.isInteger(wanted) || wanted < 1) throw new ForecastError(`origins must be a positive integer, got ${wanted}`);
   for (let o = wanted; o >= 1; o--) {
     const scored: Scored[] = [];
     for (const f of applicable) {
-      const p = tryBacktest(f, history, { ...base, origins: o });
-      if (p) scored.push({ f, p, acc: scoreBacktest(p, history, base.quantiles) });
+      // Each candidate's forecasts from the origins and from the end come from one call, which
+      // shares what it can between them (a Holt-Winters grid runs once, not once per origin).
+      const cuts = originCuts(history, { ...base, origins: o });
+      const at = prefixForecasts(f, history, [...cuts, n], base);
+      const p = tryBacktest(f, history, { ...base, origins: o }, at);
+      const end = whole ? (at[o] as (q: number[]) => Forecast) : (q: number[]) => f.forecast(history, { ...base, quantiles: q });
+      if (p) scored.push({ f, p, acc: scoreBacktest(p, history, base.quantiles), end: () => end(base.quantiles) });
     }
     if (scored.length === 0) continue;
     const byLoss = scored.map((s, i) => ({ s, i })).sort((a, b) => lossOrder(a.s.acc.selectionLoss, b.s.acc.selectionLoss) || a.i - b.i).map((x) => x.s);
@@ -110,10 +118,10 @@ export function selectAndForecast(history: Series, opts: SelectOptions): Forecas
     if (top.length === ENSEMBLE_SIZE) {
       const acc = scoreBacktest(averagePredictions(top.map((s) => s.p)), history, base.quantiles);
       if (acc.selectionLoss < best.acc.selectionLoss) {
-        return { ...averageForecasts(top.map((s) => s.f.forecast(history, base))), members: top.map((s) => s.f.name), accuracy: acc, candidates: ranked };
+        return { ...averageForecasts(top.map((s) => s.end())), members: top.map((s) => s.f.name), accuracy: acc, candidates: ranked };
       }
     }
-    return { ...best.f.forecast(history, base), accuracy: best.acc, candidates: ranked };
+    return { ...best.end(), accuracy: best.acc, candidates: ranked };
   }
   // Nothing can be backtested: the first applicable model, untested.
   return (applicable[0] as Forecaster).forecast(history, base);
@@ -126,6 +134,8 @@ interface Scored {
   f: Forecaster;
   p: BacktestPredictions;
   acc: Accuracy;
+  /** The candidate's forecast from the end of the history. */
+  end: () => Forecast;
 }
 
 /** Backtest predictions averaged level by level (the same held-out steps in each). */
@@ -160,9 +170,9 @@ function lossOrder(a: number, b: number): number {
 }
 
 /** A candidate that cannot forecast this history (ForecastError) is not scored; other errors propagate. */
-function tryBacktest(f: Forecaster, history: Series, opts: ForecastOptions & { origins: number }): BacktestPredictions | undefined {
+function tryBacktest(f: Forecaster, history: Series, opts: ForecastOptions & { origins: number }, at: readonly ((q: number[]) => Forecast)[]): BacktestPredictions | undefined {
   try {
-    return backtestPredictions(f, history, opts);
+    return backtestPredictions(f, history, opts, at);
   } catch (e) {
     if (e instanceof ForecastError) return undefined;
     throw e;
