@@ -89,7 +89,7 @@ export function decide(read: Facts, settings: Settings, forecastWith: ForecastFn
     recommendation,
     policy: settings.policy,
     ...(forecast.accuracy ? { accuracy: forecast.accuracy } : {}),
-    historySeconds: cleaned.series.values.filter(Number.isFinite).length * cleaned.series.stepSeconds,
+    historySeconds: finiteCount(cleaned.series.values) * cleaned.series.stepSeconds,
     now: facts.now,
     timezone: settings.timezone,
     ...pastPRs(facts),
@@ -307,4 +307,11 @@ function blocksOf(decision: Decision, write: ReturnType<typeof scheduleWriter>):
   if (!decision.schedule) return [];
   const w = write(decision.schedule);
   return 'edit' in w && w.edit ? [w.edit] : [];
+}
+
+/** How many of the values are finite (counted, not filtered into a copy: every target comes through here). */
+function finiteCount(values: readonly number[]): number {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) n++;
+  return n;
 }

@@ -98,7 +98,10 @@ export function cleanHistory(series: Series): {
   let extreme = 0;
   const finite = new Float64Array(series.values.length);
   let n = 0;
-  for (const v of series.values) if (Number.isFinite(v)) finite[n++] = v;
+  for (let i = 0; i < series.values.length; i++) {
+    const v = series.values[i] as number;
+    if (Number.isFinite(v)) finite[n++] = v;
+  }
   if (n >= 3) {
     const dev = finite.slice(0, n);
     const med = medianInPlace(finite.subarray(0, n));

@@ -10,8 +10,8 @@ import type { Forecast, ForecastOptions, Forecaster } from '../domain/forecast.j
 import type { Series } from '../domain/series.js';
 import { fillGaps } from './clean.js';
 import { describeSteps, ForecastError } from './errors.js';
-import { quantileKey, quantileSorted } from './loss.js';
-import { MIN_HISTORY_STEPS, validateOptions } from './model.js';
+import { quantileKey } from './loss.js';
+import { MIN_HISTORY_STEPS, quantilesOf, validateOptions } from './model.js';
 
 const DAY = 86400;
 
@@ -37,9 +37,10 @@ export function recentQuantiles(days = 3, name = `recent-quantiles(${days}d)`): 
     forecast(history, opts) {
       const values = clean(name, history, opts, MIN_HISTORY_STEPS);
       const keep = Math.max(MIN_HISTORY_STEPS, Math.round((days * DAY) / history.stepSeconds));
-      const sorted = Float64Array.from(values.slice(-keep)).sort();
+      // quantilesOf finds only the order statistics the levels need: the numbers a sort would give.
+      const at = quantilesOf(Float64Array.from(values.slice(-keep)), opts.quantiles);
       const quantiles: Record<string, number[]> = {};
-      for (const q of opts.quantiles) quantiles[quantileKey(q)] = new Array<number>(opts.horizonSteps).fill(quantileSorted(sorted, q));
+      opts.quantiles.forEach((q, i) => (quantiles[quantileKey(q)] = new Array<number>(opts.horizonSteps).fill(at[i] as number)));
       return result(name, history, opts.horizonSteps, quantiles);
     },
   };
@@ -62,21 +63,22 @@ export function profileQuantiles(stepSeconds: number, days = 7, halfWindowSecond
       const quantiles: Record<string, number[]> = {};
       for (const q of levels) quantiles[quantileKey(q)] = new Array<number>(H);
       // The same time of day repeats every daySteps; a future step's samples sit at whole days before it.
-      const byPhase = new Map<number, Float64Array>();
-      const buf: number[] = [];
+      // Each phase's quantiles, found by selection in a reused buffer (quantilesOf: the numbers a sort would give).
+      const byPhase = new Map<number, number[]>();
+      const buf = new Float64Array(days * (2 * half + 1));
       for (let h = 1; h <= H; h++) {
         const phase = (n - 1 + h) % daySteps;
-        let sorted = byPhase.get(phase);
-        if (!sorted) {
-          buf.length = 0;
+        let at = byPhase.get(phase);
+        if (!at) {
+          let k = 0;
           for (let d = 1; d <= days; d++) {
             const centre = n - 1 + h - d * daySteps;
-            for (let i = centre - half; i <= centre + half; i++) if (i >= 0 && i < n) buf.push(values[i] as number);
+            for (let i = centre - half; i <= centre + half; i++) if (i >= 0 && i < n) buf[k++] = values[i] as number;
           }
-          sorted = Float64Array.from(buf.length > 0 ? buf : values).sort();
-          byPhase.set(phase, sorted);
+          at = quantilesOf(k > 0 ? buf.subarray(0, k) : Float64Array.from(values), levels);
+          byPhase.set(phase, at);
         }
-        for (const q of levels) (quantiles[quantileKey(q)] as number[])[h - 1] = quantileSorted(sorted, q);
+        for (let li = 0; li < levels.length; li++) (quantiles[quantileKey(levels[li] as number)] as number[])[h - 1] = at[li] as number;
       }
       return result(name, history, H, quantiles);
     },

@@ -86,7 +86,7 @@ export function calibrationOf(acc: Accuracy | undefined, quantile: number, maxQu
   const kept = acc?.keptCalibration;
   if (kept && kept.quantile === quantile && kept.maxQuantile === maxQuantile) {
     const buckets = kept.buckets.map((b) => Float64Array.from(b));
-    return { quantile, buckets, pooled: Float64Array.from(kept.buckets.flat()).sort(), bucketOf: bucketsOver(kept.horizon, buckets.length), horizon: kept.horizon, residuals: kept.residuals, burstRatios: kept.burstRatios, maxQuantile };
+    return { quantile, buckets, pooled: joined(buckets).sort(), bucketOf: bucketsOver(kept.horizon, buckets.length), horizon: kept.horizon, residuals: kept.residuals, burstRatios: kept.burstRatios, maxQuantile };
   }
   const cal = acc?.calibration;
   const pred = cal?.predicted[quantileKey(quantile)];
@@ -118,6 +118,17 @@ export function calibrationOf(acc: Accuracy | undefined, quantile: number, maxQu
     for (const p of peaks.values()) if (p.high > 0 && Number.isFinite(p.actual)) burstRatios.push(p.actual / p.high);
   }
   return { quantile, buckets: lists.map((l) => Float64Array.from(l).sort()), pooled: Float64Array.from(lists.flat()).sort(), bucketOf, horizon, residuals: n, burstRatios, maxQuantile };
+}
+
+/** The arrays one after the other, in one typed array. */
+function joined(parts: readonly Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /** How many of the ascending `sorted` are strictly above x. */
@@ -170,7 +181,9 @@ export function underAt(cal: Calibration, steps: readonly { value: number; lead:
     if (n === 0) return 0;
     const all = cal.pooled;
     let p = 0;
-    for (const i of order) {
+    // Indexed loops: a for-of over a typed array is several times slower, and this runs ~60 times per sizing.
+    for (let o = 0; o < n; o++) {
+      const i = order[o] as number;
       const x = c - (values[i] as number);
       while (p < all.length && (all[p] as number) <= x) p++;
       pooledShare[i] = (all.length - p) / all.length;
@@ -178,7 +191,9 @@ export function underAt(cal: Calibration, steps: readonly { value: number; lead:
     for (let k = 0; k < byBucket.length; k++) {
       const b = cal.buckets[k] as Float64Array;
       let q = 0;
-      for (const i of byBucket[k] as Int32Array) {
+      const mine = byBucket[k] as Int32Array;
+      for (let o = 0; o < mine.length; o++) {
+        const i = mine[o] as number;
         const x = c - (values[i] as number);
         while (q < b.length && (b[q] as number) <= x) q++;
         share[i] = Math.max((b.length - q) / b.length, pooledShare[i] as number);

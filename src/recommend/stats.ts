@@ -7,13 +7,19 @@ export function finite(values: readonly number[]): number[] {
 
 export function max(values: readonly number[]): number {
   let m = -Infinity;
-  for (const v of values) if (Number.isFinite(v) && v > m) m = v;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (Number.isFinite(v) && v > m) m = v;
+  }
   return m;
 }
 
 export function min(values: readonly number[]): number {
   let m = Infinity;
-  for (const v of values) if (Number.isFinite(v) && v < m) m = v;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (Number.isFinite(v) && v < m) m = v;
+  }
   return m;
 }
 
@@ -26,7 +32,10 @@ export function mean(values: readonly number[]): number {
 function finiteArray(values: readonly number[]): Float64Array {
   const out = new Float64Array(values.length);
   let n = 0;
-  for (const v of values) if (Number.isFinite(v)) out[n++] = v;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (Number.isFinite(v)) out[n++] = v;
+  }
   return out.subarray(0, n);
 }
 

@@ -33,12 +33,16 @@ const MAX_PROPOSED: Partial<Record<FieldKey, number>> = {
 
 /** What is physically wrong with a series, or undefined. Usage (cpu, memory) that is all zero is wrong too: a running container uses some. */
 export function senseOf(metric: MetricName, s: Series): { issue: SenseIssue; count: number; value: number } | undefined {
-  // Two passes over the samples, no copies: every target's every series comes through here.
+  // Two passes over the samples, no copies, indexed (a for-of over both arrays and typed arrays is
+  // several times slower): every target's every series comes through here.
   let infinite = 0;
   let firstInfinite = 0;
   let finite = 0;
   let scale = 0;
-  for (const v of s.values) {
+  const values = s.values;
+  const n = values.length;
+  for (let i = 0; i < n; i++) {
+    const v = values[i] as number;
     if (v === Infinity || v === -Infinity) {
       if (infinite++ === 0) firstInfinite = v;
     } else if (Number.isFinite(v)) {
@@ -52,13 +56,15 @@ export function senseOf(metric: MetricName, s: Series): { issue: SenseIssue; cou
   let lowest = Infinity;
   let absurd = 0;
   let highest = -Infinity;
-  for (const v of s.values) {
+  const cap = MAX_SAMPLE[metric];
+  for (let i = 0; i < n; i++) {
+    const v = values[i] as number;
     if (!Number.isFinite(v)) continue;
     if (v < 0 && -v > 1e-9 * scale) {
       negative++;
       if (v < lowest) lowest = v;
     }
-    if (v > MAX_SAMPLE[metric]) {
+    if (v > cap) {
       absurd++;
       if (v > highest) highest = v;
     }
