@@ -22,7 +22,7 @@ import { keepCalibration } from '../recommend/sizing.js';
 import { fleetLimiter, type ForgeLoad } from '../guardrails/index.js';
 import { shardOf } from '../cluster/shard.js';
 import { admit } from './admit.js';
-import { decide, type Decided, type ForecastFn, type Settings } from './decide.js';
+import { decide, decideUntilForecast, type Decided, type ForecastFn, type Settings } from './decide.js';
 import { SelectionPool } from './selectionPool.js';
 import type { Facts } from '../domain/facts.js';
 import type { Series } from '../domain/series.js';
@@ -167,26 +167,26 @@ function withoutCalibration(fc: Forecast): Forecast {
 }
 
 /**
- * decide(), with a selection moved to a worker thread when there is a pool and a cache: a first
- * pass refits a kept choice and finishes, or stops where a selection is needed (decide() holds
- * when its forecaster throws, and that hold is dropped); the selection runs on a worker while other
- * targets go on, and a second pass decides with it. Only targets that select pay the first pass.
+ * decide(), with a selection moved to a worker thread when there is a pool and a cache: decide
+ * runs up to its forecast (decideUntilForecast); a kept choice is refitted here at once, and a
+ * selection runs on a worker while other targets go on, decide then finishing with it.
  */
 async function decideWithPool(facts: Facts, settings: Settings, deps: CycleDeps, maxAgeSeconds: number): Promise<Decided> {
   const cache = deps.selections;
   const pool = deps.selectionPool;
   if (!cache || !pool) return decide(facts, settings, forecaster(deps, maxAgeSeconds, settings));
   const at = clockOf(deps, maxAgeSeconds, settings);
-  let wanted: { key: string; history: Series; opts: SelectOptions } | undefined;
-  const first = decide(facts, settings, (key, history, opts) => {
-    if (!SelectionPool.canSelect(history, opts) || !cache.needsSelection(key, history, opts, at)) return cache.forecast(key, history, opts, at);
-    wanted = { key, history, opts };
-    throw new Error('the selection runs on a worker thread');
-  });
-  if (!wanted) return first;
-  const w = wanted;
-  const selected = await pool.select(w.history, w.opts);
-  return decide(facts, settings, (key, history, opts) => cache.forecast(key, history, opts, at, key === w.key ? selected : undefined));
+  const started = decideUntilForecast(facts, settings);
+  if ('decided' in started) return started.decided;
+  const { key, history, opts } = started.wants;
+  let forecast: Forecast;
+  try {
+    const selected = SelectionPool.canSelect(history, opts) && cache.needsSelection(key, history, opts, at) ? await pool.select(history, opts) : undefined;
+    forecast = cache.forecast(key, history, opts, at, selected);
+  } catch (err) {
+    return started.failed(err);
+  }
+  return started.finish(forecast);
 }
 
 function forecaster(deps: CycleDeps, maxAgeSeconds: number, settings: Settings): ForecastFn {

@@ -48,6 +48,28 @@ export interface Decided {
 }
 
 export function decide(read: Facts, settings: Settings, forecastWith: ForecastFn): Decided {
+  const started = decideUntilForecast(read, settings);
+  if ('decided' in started) return started.decided;
+  const { key, history, opts } = started.wants;
+  let forecast: Forecast;
+  try {
+    forecast = forecastWith(key, history, opts);
+  } catch (err) {
+    return started.failed(err);
+  }
+  return started.finish(forecast);
+}
+
+/**
+ * decide() in two halves around its one forecast, for a caller that makes the forecast elsewhere
+ * (a worker thread) and meanwhile decides other targets: the decision when it needs none (a
+ * hold), or what to forecast, with the rest of the decision from the forecast (`finish`) or from
+ * its failure (`failed`: a hold that names it).
+ */
+export function decideUntilForecast(
+  read: Facts,
+  settings: Settings,
+): { decided: Decided } | { wants: { key: string; history: Series; opts: SelectOptions }; finish: (forecast: Forecast) => Decided; failed: (err: unknown) => Decided } {
   // Usage that makes no physical sense (all zero, negative, absurd) sizes nothing; the load is judged by the sanity rule.
   const { facts, excluded } = excludeSenseless(read);
   const prepared = prepare(facts, settings);
@@ -55,20 +77,37 @@ export function decide(read: Facts, settings: Settings, forecastWith: ForecastFn
   findings.push(...excluded);
   const factNotes = checkFacts(ctx);
   const hold = (notes: Note[]): Decided => ({ decision: { target: facts.id, verdict: 'hold', changes: [], notes, cost: zeroCost(settings.policy.prices.currency) }, findings });
-  if (factNotes.some((n) => n.effect === 'held') || !prepared.site || !ctx.load || !ctx.capacity) return hold(factNotes);
+  if (factNotes.some((n) => n.effect === 'held') || !prepared.site || !ctx.load || !ctx.capacity) return { decided: hold(factNotes) };
   const { site } = prepared;
+  const capacity = ctx.capacity;
   const cleaned = cleanHistory(ctx.load);
   const r = cleaned.report;
   if (r.interpolated > 0 || r.incidentSteps > 0 || r.outliers > 0) {
     findings.push({ kind: 'history', steps: ctx.load.values.length, filled: r.interpolated, incidents: r.incidents, excluded: r.incidentSteps, outliers: r.outliers });
   }
   findings.push(...optionalMetricFindings(facts));
-  let forecast: Forecast;
-  try {
-    forecast = forecastWith(targetId(facts.id), cleaned.series, forecastOptions(cleaned.series.stepSeconds, settings));
-  } catch (err) {
-    return hold([...factNotes, forecastFailed(errorMessage(err))]);
-  }
+  return {
+    wants: { key: targetId(facts.id), history: cleaned.series, opts: forecastOptions(cleaned.series.stepSeconds, settings) },
+    failed: (err) => hold([...factNotes, forecastFailed(errorMessage(err))]),
+    finish: (forecast) => decideFrom(forecast, { facts, settings, prepared, site, capacity, cleaned, findings, factNotes }),
+  };
+}
+
+/** decide()'s second half: from the forecast, recommend, then the rules. */
+function decideFrom(
+  forecast: Forecast,
+  { facts, settings, prepared, site, capacity, cleaned, findings, factNotes }: {
+    facts: Facts;
+    settings: Settings;
+    prepared: ReturnType<typeof prepare>;
+    site: WorkloadManifest;
+    capacity: NonNullable<FactsContext['capacity']>;
+    cleaned: ReturnType<typeof cleanHistory>;
+    findings: Finding[];
+    factNotes: Note[];
+  },
+): Decided {
+  const { ctx } = prepared;
   const recommendation = recommend({
     target: facts.id,
     sizing: settings.sizing,
@@ -76,8 +115,8 @@ export function decide(read: Facts, settings: Settings, forecastWith: ForecastFn
     current: ctx.current,
     load: cleaned.series,
     forecast,
-    capacityPerReplica: ctx.capacity.perReplica,
-    capacitySource: ctx.capacity.source,
+    capacityPerReplica: capacity.perReplica,
+    capacitySource: capacity.source,
     floors: { cpu: settings.policy.minCpuPerPod, memory: settings.policy.minMemoryPerPod },
     ...seriesOf(facts, 'cpu', 'memory', 'oomKills', 'replicas'),
     ...(site.scaledObject ? { scaledObject: site.scaledObject } : {}),
