@@ -518,43 +518,45 @@ export function fitExponentialSmoothingPrefixes(values: Float64Array, lengths: r
   if (mult && lengths.some((n) => positiveShift(values.subarray(0, n)) !== shift)) return undefined;
   const y = shift > 0 ? values.subarray(0, longest).map((v) => v + shift) : values.subarray(0, longest);
   const pr = problem(y, m, mult, initialise(y, m, mult), leads);
-  let searches: Search[] | undefined;
-  const fitted = new Map<number, FittedModel>();
+  let grid: GridResult[] | undefined;
+  // Nothing of a prefix's search is kept after its fit: each call searches again from the grid's
+  // result (the same search, so the same fit), and the states die with the fitted model.
   return (index) => {
-    let f = fitted.get(index);
-    if (f === undefined) {
-      searches ??= gridPrefixes(pr, lengths);
-      const { p, st } = refine(searches[index] as Search);
-      fitted.set(index, (f = fittedModel((searches[index] as Search).pr, mult, shift, p, st)));
-    }
-    return f;
+    grid ??= gridPrefixes(pr, lengths);
+    const g = grid[index] as GridResult;
+    const s = newSearch(prefixProblem(pr, lengths[index] as number), g.best, g.bestSse, [...g.tried]);
+    const { p, st } = refine(s);
+    return fittedModel(s.pr, mult, shift, p, st);
   };
 }
 
-/**
- * The grid run once over pr.y for every prefix length: a search per prefix holding what its own
- * grid would have left (the best point and sum, every point tried), without the best run's
- * states (refine runs the best once more when no refinement beats it).
- */
-function gridPrefixes(pr: Problem, lengths: readonly number[]): Search[] {
+/** What a prefix's own grid would have left: the best point and its sum, and every point run. */
+interface GridResult {
+  best: Params;
+  bestSse: number;
+  tried: readonly Params[];
+}
+
+/** The grid run once over pr.y for every prefix length (runPrefixes): each prefix's GridResult. */
+function gridPrefixes(pr: Problem, lengths: readonly number[]): GridResult[] {
   const cuts = Int32Array.from(lengths);
-  const searches = lengths.map((n) => newSearch(prefixProblem(pr, n)));
+  const points = gridParams(pr.m);
+  const out = lengths.map(() => ({ best: defaultParams(pr.m), bestSse: Number.POSITIVE_INFINITY, tried: points }));
   const bounds = new Float64Array(cuts.length);
   const sums = new Float64Array(cuts.length);
   const st = newStates(pr.y.length, pr.init);
-  for (const p of gridParams(pr.m)) {
-    for (let c = 0; c < searches.length; c++) bounds[c] = (searches[c] as Search).bestSse;
+  for (const p of points) {
+    for (let c = 0; c < out.length; c++) bounds[c] = (out[c] as GridResult).bestSse;
     runPrefixes(pr, p, cuts, bounds, sums, st);
-    for (let c = 0; c < searches.length; c++) {
-      const s = searches[c] as Search;
-      s.tried.push(p);
-      if ((sums[c] as number) < s.bestSse) {
-        s.bestSse = sums[c] as number;
-        s.best = p;
+    for (let c = 0; c < out.length; c++) {
+      const g = out[c] as GridResult;
+      if ((sums[c] as number) < g.bestSse) {
+        g.bestSse = sums[c] as number;
+        g.best = p;
       }
     }
   }
-  return searches;
+  return out;
 }
 
 /** The model fitted with `p`, from the states of a full run with it: forecasts from the end and from past origins. */

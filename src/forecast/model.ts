@@ -275,24 +275,27 @@ export function pointForecaster(model: PointModel): Forecaster {
     const alone = cuts.map((cut) => (quantiles: number[]) => forecaster.forecast(prefixOf(history, cut), { ...opts, quantiles }));
     // Shared only when every prefix's values are a prefix of the longest one's (no gap filled
     // differently at a cut, no window cut off at the front) and the search runs from scratch.
-    let shared: { inputs: Prepared[]; fit: (index: number) => FittedModel } | null | undefined = opts.warmStart !== undefined || cuts.length < 2 ? null : undefined;
+    // Only the shared fit is kept between calls (each prefix's input is prepared again when its
+    // forecast is asked for): a selection holds these for every candidate until it ends.
+    let shared: ((index: number) => FittedModel) | null | undefined = opts.warmStart !== undefined || cuts.length < 2 ? null : undefined;
     const share = () => {
       if (shared !== undefined) return shared;
       try {
-        const inputs = cuts.map((cut) => prepare(model, prefixOf(history, cut), opts));
-        const longest = (inputs[inputs.length - 1] as Prepared).values;
-        const nested = inputs.every((p) => startsWith(longest, p.values));
-        const fit = nested ? fitPrefixes(longest, inputs.map((p) => p.values.length), fitContext(history, opts)) : undefined;
-        shared = fit ? { inputs, fit } : null;
+        const values = cuts.map((cut) => prepare(model, prefixOf(history, cut), opts).values);
+        const longest = values[values.length - 1] as Float64Array;
+        const nested = values.every((v) => startsWith(longest, v));
+        shared = (nested ? fitPrefixes(longest, values.map((v) => v.length), fitContext(history, opts)) : undefined) ?? null;
       } catch (err) {
         if (!(err instanceof ForecastError)) throw err;
         shared = null; // a prefix too short: each fails (or not) on its own
       }
       return shared;
     };
-    return cuts.map((_, i) => (quantiles) => {
-      const s = share();
-      return s ? finish(model, s.fit(i), s.inputs[i] as Prepared, { ...opts, quantiles }) : (alone[i] as (q: number[]) => Forecast)(quantiles);
+    return cuts.map((cut, i) => (quantiles) => {
+      const fit = share();
+      if (!fit) return (alone[i] as (q: number[]) => Forecast)(quantiles);
+      const withLevels = { ...opts, quantiles };
+      return finish(model, fit(i), prepare(model, prefixOf(history, cut), withLevels), withLevels);
     });
   };
   return forecaster;
