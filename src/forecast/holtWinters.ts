@@ -273,20 +273,25 @@ function kernelSource(shape: Shape, leads: number, withinSeason: boolean, prefix
       L[t] = l;
       B[t] = b;
       ${ids.map((i) => `if (t >= t${i}) { e = ${ERROR[shape](i, season(i))}; total += e * e; }`).join('\n      ')}`;
+  // One loop, as run's, that breaks out to stop early: a loop that stopped with a return inside its
+  // body had its numbers boxed (8.7 MB of heap numbers per grid, against 0.1 MB this way).
   const loop = prefixes
-    ? `let t = start;
-    for (let c = 0; c < cuts.length; c++) {
-      const end = cuts[c];
-      const bound = bounds[c];
-      for (; t < end; t++) {
-        ${step}
-        if (total > bound) {
-          for (let j = c; j < cuts.length; j++) out[j] = Infinity;
-          return;
-        }
+    ? `let c = 0;
+    let end = cuts[0];
+    let bound = bounds[0];
+    for (let t = start; t < n; t++) {
+      ${step}
+      if (total > bound) break;
+      if (t + 1 === end) {
+        out[c] = total;
+        c++;
+        if (c === cuts.length) return;
+        end = cuts[c];
+        bound = bounds[c];
       }
-      out[c] = total;
-    }`
+    }
+    // Stopped early: every cut not reached is over its bound.
+    for (let j = c; j < cuts.length; j++) out[j] = Infinity;`
     : `for (let t = start; t < n; t++) {
       ${step}
       if (total > bound) return Infinity;

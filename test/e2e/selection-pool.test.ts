@@ -43,6 +43,22 @@ it('a cycle with the pool decides exactly as one without, selecting on the worke
   }
 }, 180_000);
 
+it('a selection that fails on the workers holds its target, naming why, as a forecast failing on the event loop does', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'augur-pool-')), 'demo');
+  const { config: file } = await prepareDemo(dir);
+  const loaded = loadConfig(file);
+  const pool = new SelectionPool(1);
+  await pool.close(); // every selection asked of it fails
+  const report = await runCycle({ config: loaded.config, metrics: buildMetrics(loaded, NOW), workspace: buildWorkspace(loaded), forge: new LocalForge(join(dir, 'forge'), () => NOW), now: NOW, log: silent, dryRun: true, selections: new SelectionCache(), selectionPool: pool });
+  const forecasted = report.outcomes.filter((o) => o.decision?.notes.some((n) => 'forecastError' in n));
+  expect(forecasted.length).toBeGreaterThan(2);
+  for (const o of forecasted) {
+    expect(o.error).toBeUndefined();
+    expect(o.decision?.verdict).toBe('hold');
+    expect(o.decision?.notes.find((n) => 'forecastError' in n)).toMatchObject({ rule: 'minHistory', effect: 'held', forecastError: expect.stringMatching(/selection pool is closed/) });
+  }
+}, 120_000);
+
 it('returns what selectAugur returns in the main thread, and fails what is pending when closed', async () => {
   const history = dailySine({ days: 6, seed: 5 });
   const opts = { horizonSteps: 288, quantiles: [0.5, 0.9] };
