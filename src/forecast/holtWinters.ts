@@ -203,8 +203,9 @@ const KERNEL_PARAMS = ['y', 'L', 'B', 'S', 'lead', 'back', 'damp', 'm', 'start',
 
 /**
  * runPrefixes' loop: the same recursion over y, writing into out[c] the sum run would return for
- * the prefix y[0, cuts[c]) with bound bounds[c] (cuts ascending, bounds[c] already the largest
- * bound of the cuts from c on, so the run stops only once every prefix still open is over its own).
+ * the prefix y[0, cuts[c]) with bound bounds[c] (cuts ascending, each past `start`, the last
+ * y.length; bounds[c] already the largest bound of the cuts from c on, so the run stops only once
+ * every prefix still open is over its own).
  */
 type PrefixKernel = (
   y: Float64Array, L: Float64Array, B: Float64Array, S: Float64Array, lead: Int32Array, back: Int32Array, damp: Float64Array,
@@ -259,7 +260,7 @@ const ERROR: Record<Shape, (i: number, s: string) => string> = {
  * A Kernel's body: the plain recursions, with lead i's error added once its origin t - h_i has
  * a state (t >= t_i). The arithmetic and its order are the plain recursion's (the sum adds step
  * by step, each step's leads in order), so the sum is the same to the last bit. A PrefixKernel's
- * body runs the same steps in segments, one per cut: the sum at a cut is the sum a run over that
+ * body runs the same steps once and writes the sum as it passes each cut: the sum a run over that
  * prefix returns, as the steps before it are the same steps.
  */
 function kernelSource(shape: Shape, leads: number, withinSeason: boolean, prefixes: boolean): string {
