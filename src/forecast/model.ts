@@ -272,7 +272,6 @@ export function pointForecaster(model: PointModel): Forecaster {
   const fitPrefixes = model.fitPrefixes?.bind(model);
   if (!fitPrefixes) return forecaster;
   forecaster.forecastPrefixes = (history, cuts, opts) => {
-    const alone = cuts.map((cut) => (quantiles: number[]) => forecaster.forecast(prefixOf(history, cut), { ...opts, quantiles }));
     // Shared only when every prefix's values are a prefix of the longest one's (no gap filled
     // differently at a cut, no window cut off at the front) and the search runs from scratch.
     // Only the shared fit is kept between calls (each prefix's input is prepared again when its
@@ -293,9 +292,9 @@ export function pointForecaster(model: PointModel): Forecaster {
     };
     return cuts.map((cut, i) => (quantiles) => {
       const fit = share();
-      if (!fit) return (alone[i] as (q: number[]) => Forecast)(quantiles);
       const withLevels = { ...opts, quantiles };
-      return finish(model, fit(i), prepare(model, prefixOf(history, cut), withLevels), withLevels);
+      const prefix = prefixOf(history, cut);
+      return fit ? finish(model, fit(i), prepare(model, prefix, withLevels), withLevels) : forecaster.forecast(prefix, withLevels);
     });
   };
   return forecaster;
