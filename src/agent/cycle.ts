@@ -179,7 +179,8 @@ async function decideWithPool(facts: Facts, settings: Settings, deps: CycleDeps,
   const { key, history, opts } = started.wants;
   let forecast: Forecast;
   try {
-    const selected = SelectionPool.canSelect(history, opts) && cache.needsSelection(key, history, opts, at) ? await pool.select(history, opts) : undefined;
+    const step = cache.nextStep(key, history, opts, at);
+    const selected = !step.refit && SelectionPool.canSelect(history, opts) ? await pool.select(history, opts, step.prune) : undefined;
     forecast = cache.forecast(key, history, opts, at, selected);
   } catch (err) {
     return started.failed(err);
@@ -195,10 +196,11 @@ function forecaster(deps: CycleDeps, maxAgeSeconds: number, settings: Settings):
 
 /** The cache's clock, keeping of each selection's backtest only what this target's sizing reads (keepCalibration). */
 function clockOf(deps: CycleDeps, maxAgeSeconds: number, settings: Settings): CacheClock {
-  const { quantile, maxQuantile } = settings.sizing;
+  const { quantile, maxQuantile, fullSelectionEvery } = settings.sizing;
   return {
     now: deps.now,
     maxAgeSeconds,
+    fullEverySeconds: fullSelectionEvery,
     keep: { id: `sizing ${quantile}/${maxQuantile}`, apply: (sel) => (sel.accuracy ? { ...sel, accuracy: keepCalibration(sel.accuracy, quantile, maxQuantile) } : sel) },
   };
 }

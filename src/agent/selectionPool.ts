@@ -3,20 +3,21 @@
 // cycle that only refits never starts one: handing refits over was measured, and on two cores
 // shared with Prometheus the workers took the event loop's core as much as they saved it), hands
 // each one selection at a time, and is closed at the end of the cycle. This module is also the
-// workers' entry: in a worker it answers selections with selectAugur, the same pure function the
+// workers' entry: in a worker it answers selections with selectPruned, the same pure function the
 // main thread would run, so the results are identical.
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { Forecast } from '../domain/forecast.js';
 import type { Series } from '../domain/series.js';
-import { augurCandidates, selectAugur } from '../forecast/registry.js';
+import { augurCandidates, selectPruned, type Prune } from '../forecast/registry.js';
 import type { SelectOptions } from '../forecast/select.js';
 import { serveTasks, startModuleWorker, workerDataOf } from '../util/workers.js';
 
-/** What a worker is given: the history and the options without candidates (the worker's own defaults). */
+/** What a worker is given: the history, the options without candidates (the worker's own defaults) and which of them to backtest. */
 interface Task {
   history: PackedSeries;
   opts: Omit<SelectOptions, 'candidates' | 'warmStart'>;
+  prune?: Prune;
 }
 
 /**
@@ -57,11 +58,11 @@ export class SelectionPool {
     return given.length === defaults.length && given.every((n, i) => n === defaults[i]);
   }
 
-  /** selectAugur(history, opts) on a worker thread. */
-  select(history: Series, opts: SelectOptions): Promise<Forecast> {
+  /** selectPruned(history, opts, prune) on a worker thread. */
+  select(history: Series, opts: SelectOptions, prune?: Prune): Promise<Forecast> {
     if (this.closed) return Promise.reject(new Error('the selection pool is closed'));
     const { candidates: _c, warmStart: _w, ...rest } = opts;
-    const task: Task = { history: packed(history), opts: rest };
+    const task: Task = { history: packed(history), opts: rest, ...(prune ? { prune } : {}) };
     return new Promise<Forecast>((resolve, reject) => {
       this.queue.push({ task, resolve, reject });
       this.dispatch();
@@ -137,5 +138,5 @@ function unpacked(s: PackedSeries): Series {
 }
 
 if (workerDataOf<{ role?: string }>()?.role === 'augur-select') {
-  serveTasks<Task, Forecast>((t) => selectAugur(unpacked(t.history), t.opts));
+  serveTasks<Task, Forecast>((t) => selectPruned(unpacked(t.history), t.opts, t.prune));
 }

@@ -133,7 +133,8 @@ const sizingFields = {
   neural: z
     .boolean()
     .describe('let the shipped neural model compete in the per-workload selection (measured on ../shared/traces it does not improve the median yet: BENCHMARKS.md section 5)'),
-  reselectEvery: duration('24h', { allowZero: true }).describe("keep a workload's chosen model this long and only refit it each cycle (selection backtests every model); 0s selects every cycle"),
+  reselectEvery: duration('24h', { allowZero: true }).describe("keep a workload's chosen model this long and only refit it each cycle (selection backtests the models); 0s selects every cycle"),
+  fullSelectionEvery: duration('7d', { allowZero: true }).describe("backtest every candidate model at a workload's selection at least this often; the selections in between backtest only the 5 that ranked best at the last full one (0s: every model at every selection)"),
   quantile: z.number().gt(0).lt(1).describe('forecast quantile that replicas are sized for (0.9 = the p90 forecast)'),
   maxQuantile: z.number().gt(0).lt(1).describe('forecast quantile that an HPA maxReplicas must cover'),
   headroomPercent: percent.describe('extra capacity on top of the sized forecast, when the workload has no backtest to size from (see targetUnderProvisioned)'),
@@ -160,6 +161,7 @@ const sizingDefaults = {
   horizon: '24h',
   neural: false,
   reselectEvery: '24h',
+  fullSelectionEvery: '7d',
   quantile: 0.9,
   maxQuantile: 0.99,
   headroomPercent: 10,

@@ -50,6 +50,11 @@ export interface Forecast {
   accuracy?: Accuracy;
   /** Other models that were scored, for the PR body. */
   candidates?: { model: string; selectionLoss: number }[];
+  /**
+   * Candidates this selection did not backtest: they ranked below the best at the workload's full
+   * selection of `since` (unix seconds), which backtested every candidate (see SelectionCache).
+   */
+  notScored?: { models: string[]; since: number };
   /** The models an ensemble averages (model is then "ensemble(a + b + c)"). */
   members?: string[];
   /** Lead (in steps after the last history sample) of timestamps[0]: 1 unless the forecast was cut to a later window (the replay keeps only the applied day). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Forecast, ForecastOptions, Forecaster } from '../domain/forecast.js';
 import type { Series } from '../domain/series.js';
 import { holtWinters } from './holtWinters.js';
-import { SelectionCache, selectAugur, type Selection } from './registry.js';
+import { PRUNE_KEEP, PRUNE_REGRESSION, SelectionCache, selectAugur, selectPruned, type Selection } from './registry.js';
 import { seasonalNaive } from './seasonalNaive.js';
 import { dailySine } from './test-support.js';
 
@@ -213,8 +213,8 @@ describe('SelectionCache keep', () => {
     expect(first.candidates?.length).toBe(1); // the selection itself is handed on whole
     expect(JSON.parse(cache.toJSON()).entries.web.selected.candidates).toEqual([]);
     expect(cache.forecast('web', history, { ...opts, candidates: pool }, { ...at, now: 60 }).candidates).toEqual([]);
-    expect(cache.needsSelection('web', history, { ...opts, candidates: pool }, { ...at, now: 60 })).toBe(false);
-    expect(cache.needsSelection('web', history, { ...opts, candidates: pool }, { ...at, now: 60, keep: keep('b') })).toBe(true);
+    expect(cache.nextStep('web', history, { ...opts, candidates: pool }, { ...at, now: 60 })).toEqual({ refit: true });
+    expect(cache.nextStep('web', history, { ...opts, candidates: pool }, { ...at, now: 60, keep: keep('b') })).toEqual({ refit: false });
   });
 });
 
@@ -283,5 +283,92 @@ describe('SelectionCache across processes (toJSON / fromJSON)', () => {
     const before = cache.counts.selected;
     for (const k of keys) cache.forecast(k, history, { ...opts, candidates: pool }, { ...age, now: 43_200 + 3600 });
     expect(cache.counts.selected - before).toBe(perHour[0]);
+  });
+});
+
+describe('SelectionCache reselection among the best of the last full selection', () => {
+  const history = dailySine({ days: 6, seed: 3 });
+  const DAY_S = 86_400;
+  const age = { maxAgeSeconds: DAY_S };
+  // Seven candidates that the backtest tells apart (by how far each is off).
+  const offsets = [3, 0, 6, 1, 5, 2, 4];
+  const models = () => offsets.map((o) => offsetNaive(`o${o}`, o * 5));
+  const backtested = (calls: Map<string, number>) => [...calls.keys()].sort();
+
+  it('backtests only the PRUNE_KEEP best again, names the others, and backtests every model once the full selection is fullEverySeconds old', () => {
+    const { pool, calls } = counting(models());
+    const cache = new SelectionCache();
+    const first = cache.forecast('web', history, { ...opts, candidates: pool }, { ...age, now: 0 });
+    expect(backtested(calls)).toHaveLength(7);
+    expect(first.notScored).toBeUndefined();
+    const ranked = first.candidates!.map((c) => c.model);
+    expect(ranked).toHaveLength(7);
+    const best = ranked.slice(0, PRUNE_KEEP);
+    const rest = pool.map((c) => c.name).filter((n) => !best.includes(n)); // in the pool's order
+
+    calls.clear();
+    const next = cache.nextStep('web', history, { ...opts, candidates: pool }, { ...age, now: DAY_S });
+    expect(next).toEqual({ refit: false, prune: { only: best, since: 0, bestLoss: first.candidates![0]!.selectionLoss } });
+    const pruned = cache.forecast('web', history, { ...opts, candidates: pool }, { ...age, now: DAY_S });
+    expect(backtested(calls)).toEqual([...best].sort());
+    expect(pruned.notScored).toEqual({ models: rest, since: 0 });
+    expect(pruned.selectedAt).toBeUndefined();
+    // The same selection as among those five alone, with the others named.
+    const alone = selectAugur(history, { ...opts, candidates: pool.filter((c) => best.includes(c.name)) });
+    expect(pruned).toEqual({ ...alone, notScored: { models: rest, since: 0 } });
+    // A refit carries the note on: the choice still stands on that selection.
+    expect(cache.forecast('web', history, { ...opts, candidates: pool }, { ...age, now: DAY_S + 60 }).notScored).toEqual(pruned.notScored);
+
+    // Still counted from the full selection at 0, not from the pruned one: at 7 days every model again.
+    calls.clear();
+    const full = cache.forecast('web', history, { ...opts, candidates: pool }, { ...age, now: 7 * DAY_S, fullEverySeconds: 7 * DAY_S });
+    expect(backtested(calls)).toHaveLength(7);
+    expect(full.notScored).toBeUndefined();
+    expect(cache.nextStep('web', history, { ...opts, candidates: pool }, { ...age, now: 8 * DAY_S })).toMatchObject({ refit: false, prune: { only: best, since: 7 * DAY_S } });
+  });
+
+  it('backtests every model when fullEverySeconds is 0, after a change of options, and for an entry written before fullAt was kept', () => {
+    const { pool, calls } = counting(models());
+    const cache = new SelectionCache();
+    cache.forecast('web', history, { ...opts, candidates: pool }, { ...age, now: 0 });
+    expect(cache.nextStep('web', history, { ...opts, candidates: pool }, { ...age, now: DAY_S, fullEverySeconds: 0 })).toEqual({ refit: false });
+    expect(cache.nextStep('web', history, { ...opts, quantiles: [0.5, 0.99], candidates: pool }, { ...age, now: DAY_S })).toEqual({ refit: false });
+    const text = cache.toJSON();
+    expect(JSON.parse(text).entries.web.fullAt).toBe(0);
+    expect(SelectionCache.fromJSON(text).nextStep('web', history, { ...opts, candidates: pool }, { ...age, now: DAY_S })).toMatchObject({ prune: { since: 0 } });
+    const older = SelectionCache.fromJSON(text.replace('"fullAt":0', '"x":0'));
+    calls.clear();
+    older.forecast('web', history, { ...opts, candidates: pool }, { ...age, now: DAY_S });
+    expect(backtested(calls)).toHaveLength(7);
+  });
+
+  it('selects among every model when none of the kept best can forecast the history any more', () => {
+    const best = new Set<string>(); // from the first selection on, these need 100 days of history
+    const { pool, calls } = counting(models().map((m) => ({ ...m, minHistorySteps: () => (best.has(m.name) ? 100 * DAY : DAY) })));
+    const cache = new SelectionCache();
+    const first = cache.forecast('web', history, { ...opts, candidates: pool }, { ...age, now: 0 });
+    for (const c of first.candidates!.slice(0, PRUNE_KEEP)) best.add(c.model);
+    calls.clear();
+    const fc = cache.forecast('web', history, { ...opts, candidates: pool }, { ...age, now: DAY_S });
+    expect(backtested(calls)).toEqual(first.candidates!.slice(PRUNE_KEEP).map((c) => c.model).sort());
+    expect(fc.notScored).toBeUndefined();
+    expect(cache.nextStep('web', history, { ...opts, candidates: pool }, { ...age, now: 2 * DAY_S })).toEqual({ refit: false }); // two ranked: no pruning
+  });
+});
+
+describe('selectPruned', () => {
+  const history = dailySine({ days: 6, seed: 3 });
+  const pool = [holtWinters({ seasonSteps: DAY, mode: 'additive', name: 'hw' }), seasonalNaive(DAY, 'sn'), seasonalNaive(1, 'naive'), offsetNaive('over', 30)];
+  const o = { ...opts, candidates: pool };
+
+  it('selects among the kept best while the best of them scores within PRUNE_REGRESSION times its last loss', () => {
+    const full = selectAugur(history, o);
+    const only = ['sn', 'naive', 'over'];
+    const among = selectAugur(history, { ...o, candidates: pool.slice(1) });
+    const best = among.candidates![0]!.selectionLoss;
+    expect(selectPruned(history, o, { only, since: 5, bestLoss: best / PRUNE_REGRESSION })).toEqual({ ...among, notScored: { models: ['hw'], since: 5 } });
+    // The workload changed (here: it scored 0 before, a flat series on which every model was exact): every model again.
+    expect(selectPruned(history, o, { only, since: 5, bestLoss: best / PRUNE_REGRESSION / 1.01 })).toEqual(full);
+    expect(selectPruned(history, o, { only, since: 5, bestLoss: 0 })).toEqual(full);
   });
 });

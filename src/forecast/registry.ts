@@ -7,7 +7,7 @@ import { baselineForecasters } from './baselines.js';
 import { prepareHistory } from './clean.js';
 import { ForecastError } from './errors.js';
 import { spreadOf } from '../util/spread.js';
-import { averageForecasts, defaultForecasters, selectAndForecast, type SelectOptions } from './select.js';
+import { averageForecasts, defaultForecasters, ENSEMBLE_SIZE, selectAndForecast, type SelectOptions } from './select.js';
 
 /** 'model': a registered extra model (the neural one), scored in backtests, selected only on request. */
 export type ForecasterKind = 'augur-candidate' | 'model' | 'baseline';
@@ -81,6 +81,14 @@ export function augurForecaster(stepSeconds: number, picked: string[], name = 'a
  * after a first cycle that selects the whole fleet the next selections fall a slice per cycle
  * across the day rather than all in one cycle.
  *
+ * A selection when an entry is due reuses what the last one measured: only the PRUNE_KEEP
+ * candidates that ranked best at the workload's last full selection are backtested again (the
+ * others are named in Forecast.notScored), and every candidate again once that full selection is
+ * `fullEverySeconds` old (sizing.fullSelectionEvery, a week by default), when the options changed,
+ * or when none of the kept ones can forecast the history. Measured on the 37 traces over ten daily
+ * reselections, keeping five chose the same model 346 times in 366 for the same next-day loss
+ * (BENCHMARKS.md); a candidate that ranked below the five best seldom wins a day later.
+ *
  * A refit also reuses each member's fitted parameters (Forecast.warmStart, kept per member name
  * and replaced by what each refit returns), so a model with a parameter search (Holt-Winters,
  * damped trend) only runs its recursion. They are kept from the selection itself (an ensemble's
@@ -107,7 +115,8 @@ export class SelectionCache {
     const { warmStart: _ignored, ...base } = opts;
     const signature = signatureOf(history, opts, at.keep);
     const e = this.entries.get(key);
-    if (e && e.signature === signature && now < Math.min(e.due, e.at + maxAgeSeconds)) {
+    const step = this.next(e, signature, history, opts, at);
+    if (step.refit && e) {
       const refit = this.refit(e.members, e.warm, history, base);
       if (refit) {
         this.counts.refitted++;
@@ -116,24 +125,45 @@ export class SelectionCache {
         return { ...refit, ...kept, selectedAt: e.at };
       }
     }
-    const fc = selected ?? selectAugur(history, base);
+    const fc = selected ?? selectPruned(history, base, step.refit ? undefined : step.prune);
     this.counts.selected++;
     const warm = new Map<string, unknown>();
     if (!fc.members && fc.warmStart !== undefined) warm.set(fc.model, fc.warmStart);
     for (const [member, w] of Object.entries(fc.memberWarmStarts ?? {})) warm.set(member, w);
     const selection = selectionOf(fc);
-    this.entries.set(key, { at: now, due: now + maxAgeSeconds * (1 - 0.5 * spreadOf(key)), signature, members: fc.members ?? [fc.model], selected: at.keep ? at.keep.apply(selection) : selection, warm });
+    this.entries.set(key, {
+      at: now,
+      due: now + maxAgeSeconds * (1 - 0.5 * spreadOf(key)),
+      signature,
+      members: fc.members ?? [fc.model],
+      selected: at.keep ? at.keep.apply(selection) : selection,
+      warm,
+      fullAt: fc.notScored?.since ?? now,
+    });
     return fc.members ? withoutWarmStart(fc) : fc;
   }
 
   /**
-   * Whether forecast() would select (no fresh entry for these options) rather than refit. A kept
-   * choice whose models can no longer forecast the history is only found out by the refit, which
-   * then selects in place.
+   * What forecast() will do for these options: refit the kept choice (`refit: true`), or select
+   * (selectPruned with `prune`: among the candidates that ranked best at the last full selection,
+   * or, without it, among all). A kept choice whose models can no longer forecast the history is
+   * only found out by the refit, which then selects in place.
    */
-  needsSelection(key: string, history: Series, opts: SelectOptions, at: CacheClock): boolean {
-    const e = this.entries.get(key);
-    return !(e && e.signature === signatureOf(history, opts, at.keep) && at.now < Math.min(e.due, e.at + at.maxAgeSeconds));
+  nextStep(key: string, history: Series, opts: SelectOptions, at: CacheClock): NextStep {
+    return this.next(this.entries.get(key), signatureOf(history, opts, at.keep), history, opts, at);
+  }
+
+  private next(e: SelectionEntry | undefined, signature: string, history: Series, opts: SelectOptions, at: CacheClock): NextStep {
+    if (!e || e.signature !== signature) return { refit: false };
+    if (at.now < Math.min(e.due, e.at + at.maxAgeSeconds)) return { refit: true };
+    const fullEvery = at.fullEverySeconds ?? DEFAULT_FULL_SELECTION_EVERY;
+    if (e.fullAt === undefined || at.now - e.fullAt >= fullEvery) return { refit: false };
+    const names = new Set(pool(history, opts).map((c) => c.name));
+    const ranked = (e.selected.candidates ?? []).filter((c) => Number.isFinite(c.selectionLoss) && names.has(c.model));
+    // Keeping every candidate would be a full selection; fewer than an ensemble's worth cannot stand in for one.
+    if (ranked.length < ENSEMBLE_SIZE) return { refit: false };
+    const only = ranked.slice(0, PRUNE_KEEP).map((c) => c.model);
+    return only.length < names.size ? { refit: false, prune: { only, since: e.fullAt, bestLoss: (ranked[0] as { selectionLoss: number }).selectionLoss } } : { refit: false };
   }
 
   /** How many workloads have an entry. */
@@ -175,8 +205,8 @@ export class SelectionCache {
   }
 
   private refit(members: string[], warm: Map<string, unknown>, history: Series, opts: SelectOptions): Forecast | undefined {
-    const pool = opts.candidates ?? augurCandidates(history.stepSeconds, opts.seasonSteps);
-    const models = members.map((m) => pool.find((c) => c.name === m));
+    const candidates = pool(history, opts);
+    const models = members.map((m) => candidates.find((c) => c.name === m));
     if (models.some((m) => m === undefined)) return undefined;
     try {
       const fcs = (models as Forecaster[]).map((m) => {
@@ -203,6 +233,8 @@ export class SelectionCache {
 export interface CacheClock {
   now: number;
   maxAgeSeconds: number;
+  /** How often a selection backtests every candidate, not only the best of the last full one (default DEFAULT_FULL_SELECTION_EVERY; 0: always). */
+  fullEverySeconds?: number;
   keep?: { id: string; apply: (selection: Selection) => Selection };
 }
 
@@ -226,6 +258,8 @@ export interface SelectionEntry {
   members: string[];
   selected: Selection;
   warm: Map<string, unknown>;
+  /** When every candidate was last backtested (undefined: unknown, so the next selection is a full one). */
+  fullAt?: number;
 }
 
 interface PersistedEntry {
@@ -235,11 +269,12 @@ interface PersistedEntry {
   members: string[];
   selected: Selection;
   warm?: Record<string, unknown>;
+  fullAt?: number;
 }
 
 /** One entry as JSON text: long arrays of numbers as base64 float64 (exact, a third of the text). */
 export function entryToJSON(e: SelectionEntry): string {
-  const entry: PersistedEntry = { at: e.at, due: e.due, signature: e.signature, members: e.members, selected: e.selected, warm: Object.fromEntries(e.warm) };
+  const entry: PersistedEntry = { at: e.at, due: e.due, signature: e.signature, members: e.members, selected: e.selected, warm: Object.fromEntries(e.warm), ...(e.fullAt !== undefined ? { fullAt: e.fullAt } : {}) };
   return JSON.stringify(entry, packNumbers);
 }
 
@@ -252,11 +287,70 @@ export function parsePacked(text: string): unknown {
 export function entryFrom(value: unknown): SelectionEntry | undefined {
   const e = value as Partial<PersistedEntry> | null;
   if (typeof e?.at !== 'number' || typeof e.due !== 'number' || typeof e.signature !== 'string' || !Array.isArray(e.members) || typeof e.selected?.model !== 'string') return undefined;
-  return { at: e.at, due: e.due, signature: e.signature, members: e.members.map(String), selected: e.selected, warm: new Map(Object.entries(e.warm ?? {})) };
+  return {
+    at: e.at,
+    due: e.due,
+    signature: e.signature,
+    members: e.members.map(String),
+    selected: e.selected,
+    warm: new Map(Object.entries(e.warm ?? {})),
+    ...(typeof e.fullAt === 'number' ? { fullAt: e.fullAt } : {}),
+  };
 }
 
 /** Bump when the persisted shape changes: older files are then ignored (every workload selects once more). */
 export const SELECTION_STATE_VERSION = 1;
+
+/** Candidates a reselection backtests again between full selections: the best of the last full one. */
+export const PRUNE_KEEP = 5;
+
+/** How much worse than at the last selection the best kept candidate may score before a pruned reselection backtests every candidate. */
+export const PRUNE_REGRESSION = 2;
+
+/** How often a selection backtests every candidate by default (sizing.fullSelectionEvery): a week. */
+export const DEFAULT_FULL_SELECTION_EVERY = 7 * 86_400;
+
+/** The candidates a selection with these options chooses among. */
+function pool(history: Series, opts: SelectOptions): Forecaster[] {
+  return opts.candidates ?? augurCandidates(history.stepSeconds, opts.seasonSteps);
+}
+
+/** What SelectionCache.forecast does next (nextStep). */
+export type NextStep = { refit: true } | { refit: false; prune?: Prune };
+
+/**
+ * A reselection among the candidates `only` (the best at the full selection of `since`, unix
+ * seconds), `bestLoss` the selection loss of the best of them at the last selection.
+ */
+export interface Prune {
+  only: string[];
+  since: number;
+  bestLoss: number;
+}
+
+/**
+ * selectAugur, among `prune.only` when given (in the pool's order, which breaks ties), the
+ * other candidates then named in Forecast.notScored. A full selection instead when none of `only`
+ * can forecast the history, or when the best of them now scores more than PRUNE_REGRESSION times
+ * its loss at the last selection: the workload changed, and a model the kept ranking left out may
+ * now be the one that follows it (a series flat at the full selection, every model tied, that
+ * then starts to move).
+ */
+export function selectPruned(history: Series, opts: SelectOptions, prune?: Prune): Forecast {
+  if (prune) {
+    const candidates = pool(history, opts);
+    try {
+      const fc = selectAugur(history, { ...opts, candidates: candidates.filter((c) => prune.only.includes(c.name)) });
+      const best = fc.candidates?.[0]?.selectionLoss ?? Number.NaN;
+      if (best <= prune.bestLoss * PRUNE_REGRESSION) {
+        return { ...fc, notScored: { models: candidates.map((c) => c.name).filter((n) => !prune.only.includes(n)), since: prune.since } };
+      }
+    } catch (err) {
+      if (!(err instanceof ForecastError)) throw err;
+    }
+  }
+  return selectAugur(history, opts);
+}
 
 function signatureOf(history: Series, opts: SelectOptions, keep?: { id: string }): string {
   return JSON.stringify([history.stepSeconds, opts.horizonSteps, [...opts.quantiles].sort(), opts.seasonSteps ?? null, opts.origins ?? null, opts.timezone ?? null, ...(keep ? [keep.id] : [])]);

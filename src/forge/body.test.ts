@@ -294,6 +294,13 @@ describe('renderBody', () => {
     expect(b).toContain('(the backtest of 2026-06-01T01:00Z; this cycle refitted the model on the newest history):');
   });
 
+  it('names the models a pruned selection did not backtest, and the full selection they ranked below the best at', () => {
+    const f = { ...itemOf().forecast, notScored: { models: ['naive', 'recent-quantiles(3d)'], since: T0 + 7200 } };
+    const b = renderBody(buildProposal('shop/web', 'augur/shop/web', [itemOf({ forecast: f })], NOW), { baseBranch: 'main' });
+    expect(b).toContain('Not backtested at this selection: naive, recent-quantiles(3d). They ranked below the best at the full selection of 2026-06-01T02:00Z, which backtested every model;');
+    expect(body).not.toContain('Not backtested');
+  });
+
   it('lists the guardrails that shaped it, and folds the ones that passed', () => {
     expect(body).toContain('### Guardrails that shaped this');
     expect(body).toContain('- **maxStepPercent.up** (clamped): replicas: 9 → 6 (at most 50% up per PR)');

@@ -248,6 +248,12 @@ function modelSection(item: ProposalItem): string[] {
     const score = (x: number) => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
     out.push(`Other models scored (mean pinball loss over the forecast quantiles, in % of the mean load; lower is better): ${f.candidates.map((c) => `${c.model} ${score(c.selectionLoss)}`).join(', ')}.`, '');
   }
+  if (f.notScored) {
+    out.push(
+      `Not backtested at this selection: ${f.notScored.models.join(', ')}. They ranked below the best at the full selection of ${isoMinutes(f.notScored.since)}, which backtested every model; the next full one is due \`sizing.fullSelectionEvery\` after it.`,
+      '',
+    );
+  }
   return out;
 }
 

@@ -10,7 +10,7 @@ import { buildMetrics, buildWorkspace } from '../../src/agent/wire.js';
 import { jsonOutcome } from '../../src/cli/format.js';
 import { prepareDemo } from '../../src/cli/demo.js';
 import { loadConfig } from '../../src/config/load.js';
-import { SelectionCache, selectAugur } from '../../src/forecast/registry.js';
+import { SelectionCache, selectAugur, selectPruned } from '../../src/forecast/registry.js';
 import { dailySine } from '../../src/forecast/test-support.js';
 import { LocalForge } from '../../src/forge/local/forge.js';
 import { silent } from '../support/world.js';
@@ -38,6 +38,15 @@ it('a cycle with the pool decides exactly as one without, selecting on the worke
     expect(pool.selections).toBe(viaPool.counts.selected);
     expect(viaPool.counts.refitted).toBeGreaterThan(2);
     expect(c.outcomes.filter((o) => o.error)).toEqual([]);
+    // A day later every workload selects again, among the best of its full selection, on the workers as here.
+    const before = pool.selections;
+    const d = await cycle(viaPool, pool, NOW + 86_400);
+    const e = await cycle(inThread, undefined, NOW + 86_400);
+    expect(pool.selections - before).toBeGreaterThan(2);
+    expect(d.outcomes.map(jsonOutcome)).toEqual(e.outcomes.map(jsonOutcome));
+    const entries = Object.values((JSON.parse(viaPool.toJSON()) as { entries: Record<string, { fullAt: number; selected: { notScored?: { since: number } } }> }).entries);
+    expect(entries.filter((x) => x.selected.notScored?.since === NOW && x.fullAt === NOW).length).toBeGreaterThan(2);
+    expect(JSON.parse(viaPool.toJSON())).toEqual(JSON.parse(inThread.toJSON()));
   } finally {
     await pool.close();
   }
@@ -65,6 +74,10 @@ it('returns what selectAugur returns in the main thread, and fails what is pendi
   const pool = new SelectionPool(1);
   try {
     expect(await pool.select(history, opts)).toEqual(selectAugur(history, opts));
+    const prune = { only: ['seasonal-naive(daily)', 'naive', 'recent-quantiles(3d)'], since: 1, bestLoss: 10 };
+    const pruned = await pool.select(history, opts, prune);
+    expect(pruned).toEqual(selectPruned(history, opts, prune));
+    expect(pruned.notScored?.models).toContain('holt-winters-additive(daily)');
     const pending = Promise.allSettled([pool.select(history, opts), pool.select(history, opts)]);
     await pool.close();
     expect((await pending).map((r) => (r.status === 'rejected' ? String(r.reason) : 'fulfilled'))).toEqual([expect.stringMatching(/closed/), expect.stringMatching(/closed/)]);
