@@ -38,6 +38,19 @@ export function resourceDocs(file: ParsedFile): ResourceDoc[] {
   return out;
 }
 
+/**
+ * The autoscalers (HorizontalPodAutoscaler, KEDA ScaledObject) among resourceDocs(file), found once
+ * per parsed file (parsed files are shared by a cycle's targets, see parseShared): a workload's
+ * HPA search scans every file beside it, so a directory of N workloads had each file's documents
+ * read N times.
+ */
+const autoscalersOf = new WeakMap<ParsedFile, readonly ResourceDoc[]>();
+export function autoscalerDocs(file: ParsedFile): readonly ResourceDoc[] {
+  let docs = autoscalersOf.get(file);
+  if (!docs) autoscalersOf.set(file, (docs = Object.freeze(resourceDocs(file).filter((r) => r.kind === 'HorizontalPodAutoscaler' || r.kind === 'ScaledObject'))));
+  return docs;
+}
+
 export function where(r: ResourceDoc): string {
   const range = r.root.range;
   const line = range ? lineOf(r.file.text, range[0]) : 1;

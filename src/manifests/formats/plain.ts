@@ -14,6 +14,7 @@ import {
   CONTAINER_FIELDS,
   HPA_FIELDS,
   assemble,
+  autoscalerDocs,
   autoscalerInfo,
   chooseContainer,
   idText,
@@ -148,7 +149,8 @@ function findHpa(ctx: Ctx, id: WorkloadId, wl: ResourceDoc, spec: ManifestSpec):
   const scan = (files: ParsedFile[]): HpaFound[] => {
     const found: HpaFound[] = [];
     for (const f of files) {
-      for (const r of resourceDocs(f)) {
+      // Only autoscalers can scale it, or be named like it and scale something else (the note).
+      for (const r of autoscalerDocs(f)) {
         const type = scalesWorkload(r, id.kind, names);
         if (type && nsMatches(r.namespace, wlNs)) found.push({ doc: r, type });
         else if (!type && nsMatches(r.namespace, wlNs)) mismatchedHpaNote(ctx, id, r);
@@ -194,7 +196,7 @@ function searchRepository(ctx: Ctx, id: WorkloadId, wl: ResourceDoc): HpaFound |
   const names = nameSet(id.name);
   const dir = dirOf(wl.file.path);
   const nsOk = (ns: string | undefined) => (wl.namespace !== undefined ? ns === wl.namespace : nsMatches(ns, id.namespace));
-  const claims = (f: ParsedFile) => resourceDocs(f).flatMap((doc) => {
+  const claims = (f: ParsedFile) => autoscalerDocs(f).flatMap((doc) => {
     const type = scalesWorkload(doc, id.kind, names);
     return type && nsOk(doc.namespace) ? [{ doc, type }] : [];
   });
