@@ -7,6 +7,8 @@
 //   npm run bench -- --scale                               only the scale scenario (bench/scale.ts: a real
 //                                                          Prometheus, 100 to 5,000 workloads; BENCH_SCALE=100,1000
 //                                                          picks sizes); replaces only the "Scale" section
+//   node --import tsx bench/reselect.ts                    only the reselection replay (bench/reselect.ts); replaces
+//                                                          only the "Reselection among the best" section
 //   npm run bench -- --peers                               only the peer benchmark (bench/peers/: R's forecast
 //                                                          package and Prophet through Rscript against Augur on
 //                                                          ../shared/traces; installs R when missing); replaces
@@ -31,6 +33,7 @@ import { runScale, scaleSizes } from './scale.js';
 import { currentScaleSection, renderScale, writeScaleSection } from './scale-report.js';
 import { currentSizingSection } from './sizing.js';
 import { currentPeersSection } from './peers/report.js';
+import { currentReselectSection } from './reselect.js';
 import { BENCHMARKS_FILE, bytes, hasGc, HISTORY_STEPS, HORIZON_STEPS, loadPool, num, QUANTILES, ROOT, spread, summarize, table, TRACE_DIRS, type Pool, type Summary } from './lib.js';
 
 const COMMAND = 'npm run bench   # = node --expose-gc --import tsx bench/run.ts';
@@ -121,7 +124,10 @@ async function main(): Promise<void> {
     const sizing = currentSizingSection();
     // And the peers section (bench/peers/: R and Prophet fits, a run of their own).
     const peers = currentPeersSection();
-    writeFileSync(BENCHMARKS_FILE, `${md}\n${sizing ? `\n${sizing.trimEnd()}\n` : ''}${peers ? `\n${peers.trimEnd()}\n` : ''}${scale ? `\n${scale.trimEnd()}\n` : ''}`);
+    // And the reselection section (bench/reselect.ts: daily reselections replayed on the traces).
+    const reselect = currentReselectSection();
+    const kept = [sizing, peers, reselect, scale].filter((s): s is string => s !== undefined);
+    writeFileSync(BENCHMARKS_FILE, `${md}\n${kept.map((s) => `\n${s.trimEnd()}\n`).join('')}`);
     log(`wrote ${BENCHMARKS_FILE} (${seconds.toFixed(0)} s)`);
   }
 }
