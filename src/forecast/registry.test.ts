@@ -308,7 +308,7 @@ describe('SelectionCache reselection among the best of the last full selection',
 
     calls.clear();
     const next = cache.nextStep('web', history, { ...opts, candidates: pool }, { ...age, now: DAY_S });
-    expect(next).toEqual({ refit: false, prune: { only: best, since: 0, bestLoss: first.candidates![0]!.selectionLoss } });
+    expect(next).toEqual({ refit: false, prune: { only: best, skipped: rest, since: 0, bestLoss: first.candidates![0]!.selectionLoss } });
     const pruned = cache.forecast('web', history, { ...opts, candidates: pool }, { ...age, now: DAY_S });
     expect(backtested(calls)).toEqual([...best].sort());
     expect(pruned.notScored).toEqual({ models: rest, since: 0 });
@@ -318,6 +318,8 @@ describe('SelectionCache reselection among the best of the last full selection',
     expect(pruned).toEqual({ ...alone, notScored: { models: rest, since: 0 } });
     // A refit carries the note on: the choice still stands on that selection.
     expect(cache.forecast('web', history, { ...opts, candidates: pool }, { ...age, now: DAY_S + 60 }).notScored).toEqual(pruned.notScored);
+    // The next reselection still leaves out what the full one ranked below the best, though the last one did not rank it.
+    expect(cache.nextStep('web', history, { ...opts, candidates: pool }, { ...age, now: 2 * DAY_S })).toMatchObject({ prune: { only: best, skipped: rest, since: 0 } });
 
     // Still counted from the full selection at 0, not from the pruned one: at 7 days every model again.
     calls.clear();
@@ -366,9 +368,10 @@ describe('selectPruned', () => {
     const only = ['sn', 'naive', 'over'];
     const among = selectAugur(history, { ...o, candidates: pool.slice(1) });
     const best = among.candidates![0]!.selectionLoss;
-    expect(selectPruned(history, o, { only, since: 5, bestLoss: best / PRUNE_REGRESSION })).toEqual({ ...among, notScored: { models: ['hw'], since: 5 } });
+    const prune = { only, skipped: ['hw'], since: 5 };
+    expect(selectPruned(history, o, { ...prune, bestLoss: best / PRUNE_REGRESSION })).toEqual({ ...among, notScored: { models: ['hw'], since: 5 } });
     // The workload changed (here: it scored 0 before, a flat series on which every model was exact): every model again.
-    expect(selectPruned(history, o, { only, since: 5, bestLoss: best / PRUNE_REGRESSION / 1.01 })).toEqual(full);
-    expect(selectPruned(history, o, { only, since: 5, bestLoss: 0 })).toEqual(full);
+    expect(selectPruned(history, o, { ...prune, bestLoss: best / PRUNE_REGRESSION / 1.01 })).toEqual(full);
+    expect(selectPruned(history, o, { ...prune, bestLoss: 0 })).toEqual(full);
   });
 });

@@ -85,9 +85,9 @@ export function augurForecaster(stepSeconds: number, picked: string[], name = 'a
  * candidates that ranked best at the workload's last full selection are backtested again (the
  * others are named in Forecast.notScored), and every candidate again once that full selection is
  * `fullEverySeconds` old (sizing.fullSelectionEvery, a week by default), when the options changed,
- * or when none of the kept ones can forecast the history. Measured on the 37 traces over ten daily
- * reselections, keeping five chose the same model 346 times in 366 for the same next-day loss
- * (BENCHMARKS.md); a candidate that ranked below the five best seldom wins a day later.
+ * or when the kept ones no longer do (selectPruned). Replayed daily on the shared traces, that is
+ * about a fifth less selection CPU for the same next-day p90 loss (BENCHMARKS.md section 8,
+ * bench/reselect.ts): a candidate that ranked below the five best seldom wins a day later.
  *
  * A refit also reuses each member's fitted parameters (Forecast.warmStart, kept per member name
  * and replaced by what each refit returns), so a model with a parameter search (Holt-Winters,
@@ -158,12 +158,17 @@ export class SelectionCache {
     if (at.now < Math.min(e.due, e.at + at.maxAgeSeconds)) return { refit: true };
     const fullEvery = at.fullEverySeconds ?? DEFAULT_FULL_SELECTION_EVERY;
     if (e.fullAt === undefined || at.now - e.fullAt >= fullEvery) return { refit: false };
-    const names = new Set(pool(history, opts).map((c) => c.name));
-    const ranked = (e.selected.candidates ?? []).filter((c) => Number.isFinite(c.selectionLoss) && names.has(c.model));
-    // Keeping every candidate would be a full selection; fewer than an ensemble's worth cannot stand in for one.
+    const names = pool(history, opts).map((c) => c.name);
+    const ranked = (e.selected.candidates ?? []).filter((c) => Number.isFinite(c.selectionLoss) && names.includes(c.model));
+    // Fewer than an ensemble's worth cannot stand in for a full selection.
     if (ranked.length < ENSEMBLE_SIZE) return { refit: false };
     const only = ranked.slice(0, PRUNE_KEEP).map((c) => c.model);
-    return only.length < names.size ? { refit: false, prune: { only, since: e.fullAt, bestLoss: (ranked[0] as { selectionLoss: number }).selectionLoss } } : { refit: false };
+    // Left out: those ranked below them now, and those a pruned selection since the full one left out.
+    const below = new Set([...ranked.slice(PRUNE_KEEP).map((c) => c.model), ...(e.selected.notScored?.models ?? [])]);
+    const skipped = names.filter((n) => below.has(n) && !only.includes(n));
+    // Keeping every candidate ranked would be a full selection.
+    if (skipped.length === 0) return { refit: false };
+    return { refit: false, prune: { only, skipped, since: e.fullAt, bestLoss: (ranked[0] as { selectionLoss: number }).selectionLoss } };
   }
 
   /** How many workloads have an entry. */
@@ -320,10 +325,12 @@ export type NextStep = { refit: true } | { refit: false; prune?: Prune };
 
 /**
  * A reselection among the candidates `only` (the best at the full selection of `since`, unix
- * seconds), `bestLoss` the selection loss of the best of them at the last selection.
+ * seconds), leaving out `skipped` (those that ranked below them), `bestLoss` the selection loss of
+ * the best of them at the last selection.
  */
 export interface Prune {
   only: string[];
+  skipped: string[];
   since: number;
   bestLoss: number;
 }
@@ -343,7 +350,7 @@ export function selectPruned(history: Series, opts: SelectOptions, prune?: Prune
       const fc = selectAugur(history, { ...opts, candidates: candidates.filter((c) => prune.only.includes(c.name)) });
       const best = fc.candidates?.[0]?.selectionLoss ?? Number.NaN;
       if (best <= prune.bestLoss * PRUNE_REGRESSION) {
-        return { ...fc, notScored: { models: candidates.map((c) => c.name).filter((n) => !prune.only.includes(n)), since: prune.since } };
+        return { ...fc, notScored: { models: prune.skipped, since: prune.since } };
       }
     } catch (err) {
       if (!(err instanceof ForecastError)) throw err;

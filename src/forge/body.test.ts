@@ -297,7 +297,7 @@ describe('renderBody', () => {
   it('names the models a pruned selection did not backtest, and the full selection they ranked below the best at', () => {
     const f = { ...itemOf().forecast, notScored: { models: ['naive', 'recent-quantiles(3d)'], since: T0 + 7200 } };
     const b = renderBody(buildProposal('shop/web', 'augur/shop/web', [itemOf({ forecast: f })], NOW), { baseBranch: 'main' });
-    expect(b).toContain('Not backtested at this selection: naive, recent-quantiles(3d). They ranked below the best at the full selection of 2026-06-01T02:00Z, which backtested every model;');
+    expect(b).toContain("Not backtested at this selection: naive, recent-quantiles(3d). They ranked below those above at the workload's full selection of 2026-06-01T02:00Z, which backtested every model;");
     expect(body).not.toContain('Not backtested');
   });
 

@@ -250,7 +250,7 @@ function modelSection(item: ProposalItem): string[] {
   }
   if (f.notScored) {
     out.push(
-      `Not backtested at this selection: ${f.notScored.models.join(', ')}. They ranked below the best at the full selection of ${isoMinutes(f.notScored.since)}, which backtested every model; the next full one is due \`sizing.fullSelectionEvery\` after it.`,
+      `Not backtested at this selection: ${f.notScored.models.join(', ')}. They ranked below those above at the workload's full selection of ${isoMinutes(f.notScored.since)}, which backtested every model; the next full one is due \`sizing.fullSelectionEvery\` after it.`,
       '',
     );
   }

@@ -74,7 +74,7 @@ it('returns what selectAugur returns in the main thread, and fails what is pendi
   const pool = new SelectionPool(1);
   try {
     expect(await pool.select(history, opts)).toEqual(selectAugur(history, opts));
-    const prune = { only: ['seasonal-naive(daily)', 'naive', 'recent-quantiles(3d)'], since: 1, bestLoss: 10 };
+    const prune = { only: ['seasonal-naive(daily)', 'naive', 'recent-quantiles(3d)'], skipped: ['holt-winters-additive(daily)'], since: 1, bestLoss: 10 };
     const pruned = await pool.select(history, opts, prune);
     expect(pruned).toEqual(selectPruned(history, opts, prune));
     expect(pruned.notScored?.models).toContain('holt-winters-additive(daily)');
