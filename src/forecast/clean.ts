@@ -1,4 +1,5 @@
 import type { Series } from '../domain/series.js';
+import { packedNumbers } from '../util/numbers.js';
 
 /** Gaps up to this many steps are filled by linear interpolation. */
 export const SHORT_GAP_STEPS = 3;
@@ -48,7 +49,7 @@ export function fillGaps(series: Series): { series: Series; missing: number; int
   if (first < 0) return { series: { timestamps: [], values: [], stepSeconds }, missing, interpolated: 0, nonFinite };
 
   const m = n - first;
-  const out = new Array<number>(m);
+  const out = packedNumbers(m);
   // The grid itself when nothing is cut off: series read over one window share it (metrics/prometheus.ts).
   const ts = first === 0 && n === timestamps.length ? timestamps : timestamps.slice(first, n);
   const day = dailySteps(stepSeconds);

@@ -12,6 +12,7 @@ import { fillGaps } from './clean.js';
 import { describeSteps, ForecastError } from './errors.js';
 import { quantileKey } from './loss.js';
 import { MIN_HISTORY_STEPS, quantilesOf, validateOptions } from './model.js';
+import { packedNumbers } from '../util/numbers.js';
 
 const DAY = 86400;
 
@@ -40,7 +41,7 @@ export function recentQuantiles(days = 3, name = `recent-quantiles(${days}d)`): 
       // quantilesOf finds only the order statistics the levels need: the numbers a sort would give.
       const at = quantilesOf(Float64Array.from(values.slice(-keep)), opts.quantiles);
       const quantiles: Record<string, number[]> = {};
-      opts.quantiles.forEach((q, i) => (quantiles[quantileKey(q)] = new Array<number>(opts.horizonSteps).fill(at[i] as number)));
+      opts.quantiles.forEach((q, i) => (quantiles[quantileKey(q)] = packedNumbers(opts.horizonSteps, at[i] as number)));
       return result(name, history, opts.horizonSteps, quantiles);
     },
   };
@@ -61,7 +62,7 @@ export function profileQuantiles(stepSeconds: number, days = 7, halfWindowSecond
       const levels = [...new Set(opts.quantiles)].sort((a, b) => a - b);
       const H = opts.horizonSteps;
       const quantiles: Record<string, number[]> = {};
-      for (const q of levels) quantiles[quantileKey(q)] = new Array<number>(H);
+      for (const q of levels) quantiles[quantileKey(q)] = packedNumbers(H);
       // The same time of day repeats every daySteps; a future step's samples sit at whole days before it.
       // Each phase's quantiles, found by selection in a reused buffer (quantilesOf: the numbers a sort would give).
       const byPhase = new Map<number, number[]>();

@@ -28,7 +28,7 @@ const flatMean: Forecaster = pointForecaster({
     let sum = 0;
     for (const v of values) sum += v;
     const mean = sum / values.length;
-    return { firstOrigin: 0, forecast: (h) => new Float64Array(h).fill(mean), inSample: () => mean };
+    return { firstOrigin: 0, forecast: (h) => new Float64Array(h).fill(mean), inSample: (_origin, leads, out) => out.fill(mean, 0, leads.length) };
   },
 });
 

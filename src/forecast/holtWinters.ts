@@ -592,6 +592,8 @@ function fittedModel(pr: Problem, mult: boolean, shift: number, p: Params, st: S
       for (let i = 1; i <= h; i++) out[i - 1] = predict(n - 1, i);
       return out;
     },
-    inSample: (origin, lead) => (origin >= init.start - 1 ? predict(origin, lead) : Number.NaN),
+    inSample(origin, leads, out) {
+      for (let j = 0; j < leads.length; j++) out[j] = origin >= init.start - 1 ? predict(origin, leads[j] as number) : Number.NaN;
+    },
   };
 }

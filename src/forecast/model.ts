@@ -3,6 +3,7 @@ import type { Series } from '../domain/series.js';
 import { fillGaps } from './clean.js';
 import { describeSteps, ForecastError } from './errors.js';
 import { quantileKey, quantileSorted } from './loss.js';
+import { packedNumbers } from '../util/numbers.js';
 
 /**
  * A point-forecasting model fitted to one gap-free history. Everything else a Forecaster does
@@ -37,11 +38,13 @@ export interface FittedModel {
   /** Point forecasts for leads 1..horizonSteps after the last value. */
   forecast(horizonSteps: number): Float64Array;
   /**
-   * The point forecast the fitted model made at `origin` (having seen values[0..origin]) for
-   * `lead` steps later, for origin >= firstOrigin. Used for the model's in-sample error
-   * distribution at each lead, from which the quantiles come.
+   * The point forecasts the fitted model made at `origin` (having seen values[0..origin]) for
+   * each of `leads` steps later, into out[0, leads.length), for origin >= firstOrigin. Used for
+   * the model's in-sample error distribution at each lead, from which the quantiles come. Written
+   * into `out` rather than returned one by one: a number returned through a call that several
+   * models share is boxed, a heap object per forecast (about 13,000 per forecast).
    */
-  inSample(origin: number, lead: number): number;
+  inSample(origin: number, leads: Int32Array, out: Float64Array): void;
   /** The first origin whose in-sample forecasts are meaningful (after initialisation). */
   readonly firstOrigin: number;
   /** The parameters fitted (or taken from `warm`), returned as Forecast.warmStart; opaque outside the model. */
@@ -105,7 +108,8 @@ function bucketErrors(fitted: FittedModel, values: Float64Array, horizonSteps: n
   const buckets = leadBuckets(horizonSteps);
   const window = errorWindowSteps(stepSeconds);
   const raw: Float64Array[] = buckets.map(([a, b]) => {
-    const leads = sampleLeads(a, b);
+    const leads = Int32Array.from(sampleLeads(a, b));
+    const predicted = new Float64Array(leads.length);
     const hi = n - 1 - b; // last origin for which every sampled lead has an actual
     const lo = Math.max(fitted.firstOrigin, hi - window);
     if (hi < lo) return new Float64Array(0);
@@ -114,8 +118,9 @@ function bucketErrors(fitted: FittedModel, values: Float64Array, horizonSteps: n
     const out = new Float64Array(Math.ceil(origins / stride) * leads.length);
     let k = 0;
     for (let t = hi; t >= lo; t -= stride) {
-      for (const h of leads) {
-        const e = (values[t + h] as number) - fitted.inSample(t, h);
+      fitted.inSample(t, leads, predicted);
+      for (let j = 0; j < leads.length; j++) {
+        const e = (values[t + (leads[j] as number)] as number) - (predicted[j] as number);
         if (Number.isFinite(e)) out[k++] = e;
       }
     }
@@ -346,7 +351,7 @@ function finish(model: PointModel, fitted: FittedModel, input: Prepared, opts: F
   });
   let prev: number[] | undefined;
   for (let li = 0; li < levels.length; li++) {
-    const out = new Array<number>(H);
+    const out = packedNumbers(H);
     let b = 0;
     for (let h = 1; h <= H; h++) {
       while (h > (buckets[b] as [number, number])[1]) b++;

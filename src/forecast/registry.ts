@@ -8,6 +8,7 @@ import { prepareHistory } from './clean.js';
 import { ForecastError } from './errors.js';
 import { spreadOf } from '../util/spread.js';
 import { averageForecasts, defaultForecasters, ENSEMBLE_SIZE, selectAndForecast, type SelectOptions } from './select.js';
+import { numbersOf } from '../util/numbers.js';
 
 /** 'model': a registered extra model (the neural one), scored in backtests, selected only on request. */
 export type ForecasterKind = 'augur-candidate' | 'model' | 'baseline';
@@ -379,7 +380,7 @@ function packNumbers(_key: string, value: unknown): unknown {
 function unpackNumbers(_key: string, value: unknown): unknown {
   if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as { f64?: unknown }).f64 === 'string') {
     const bytes = new Uint8Array(Buffer.from((value as { f64: string }).f64, 'base64')); // a copy: aligned for Float64Array
-    return Array.from(new Float64Array(bytes.buffer, 0, Math.floor(bytes.byteLength / 8)));
+    return numbersOf(new Float64Array(bytes.buffer, 0, Math.floor(bytes.byteLength / 8)));
   }
   return value;
 }

@@ -25,7 +25,9 @@ export function seasonalNaive(seasonSteps: number, name?: string): Forecaster {
           for (let i = 1; i <= h; i++) out[i - 1] = at(n - 1, i);
           return out;
         },
-        inSample: (origin, lead) => (origin - m + 1 >= 0 ? at(origin, lead) : Number.NaN),
+        inSample(origin, leads, out) {
+          for (let j = 0; j < leads.length; j++) out[j] = origin - m + 1 >= 0 ? at(origin, leads[j] as number) : Number.NaN;
+        },
       };
     },
   });

@@ -7,6 +7,7 @@ import { dampedTrend, holtWinters } from './holtWinters.js';
 import { seasonLabel, validateOptions } from './model.js';
 import { seasonalNaive } from './seasonalNaive.js';
 import { profileQuantiles, recentQuantiles } from './empirical.js';
+import { packedNumbers } from '../util/numbers.js';
 
 /** Default number of backtest origins. */
 export const DEFAULT_ORIGINS = 3;
@@ -158,7 +159,7 @@ export function averageForecasts(fcs: readonly Forecast[]): Forecast {
 
 function meanOf(rows: readonly number[][]): number[] {
   const n = (rows[0] as number[]).length;
-  const out = new Array<number>(n).fill(0);
+  const out = packedNumbers(n, 0);
   for (const r of rows) for (let i = 0; i < n; i++) out[i] = (out[i] as number) + (r[i] as number) / rows.length;
   return out;
 }

@@ -17,6 +17,7 @@ import type { Logger, MetricsSource } from '../domain/ports.js';
 import { describeWindow, windowPoints } from './grid.js';
 import { batchShape, containerMatchers, podRegex, promString, type PresetShape } from './presets.js';
 import { QueryRejectedError, QueryUnreachableError } from './prometheus.js';
+import { packedNumbers } from '../util/numbers.js';
 
 /**
  * Points one batched query asks for at most, counted as workloads × window points (pods and
@@ -193,7 +194,7 @@ export function combine(columns: LabelledColumns, read: PresetRead, shape: Prese
       ref,
     );
   }
-  const values = new Array<number>(n).fill(NaN);
+  const values = packedNumbers(n);
   for (const sum of perPod.values()) {
     for (let i = 0; i < n; i++) {
       const v = sum[i]!;

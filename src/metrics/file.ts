@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { MetricsError, type MetricRef, type RangeWindow, type Series } from '../domain/series.js';
 import { type MetricsSource } from '../domain/ports.js';
 import { WEEK_SECONDS, describeWindow, gridTime, isoSeconds, windowPoints } from './grid.js';
+import { packedNumbers } from '../util/numbers.js';
 
 /** Samples of a trace file: ascending, unique timestamps (Unix seconds); NaN for non-finite values. */
 export interface TraceData {
@@ -141,7 +142,7 @@ export function resampleLast(
   offset = 0,
 ): { values: number[]; hits: number } {
   const ts = data.timestamps;
-  const values = new Array<number>(grid.length).fill(NaN);
+  const values = packedNumbers(grid.length);
   let hits = 0;
   // j = index of the last sample at or before the current grid time (grid is ascending).
   let j = upperBound(ts, (grid[0] ?? 0) - offset) - 1;

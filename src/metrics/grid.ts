@@ -50,8 +50,8 @@ export function gridTime(w: RangeWindow, i: number): number {
 }
 
 export function gridTimestamps(w: RangeWindow, n = windowPoints(w)): number[] {
-  const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) out[i] = gridTime(w, i);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(gridTime(w, i));
   return out;
 }
 

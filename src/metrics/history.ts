@@ -35,6 +35,7 @@ import type { Logger, MetricsSource } from '../domain/ports.js';
 import { spreadOf } from '../util/spread.js';
 import { fileOf, readIndex, writeIndex, writeOver, writeTruncated } from '../util/files.js';
 import { sharedGrid, windowPoints } from './grid.js';
+import { packedNumbers } from '../util/numbers.js';
 
 /** The newest part of a kept series that is read again: samples may still have been arriving. */
 export const REREAD_SECONDS = 30 * 60;
@@ -109,7 +110,7 @@ export class HistoryStore {
     const query = 'promql' in ref ? ref.promql : '';
     const n = windowPoints(window, ref);
     const step = window.stepSeconds;
-    const values = new Array<number>(n);
+    const values = packedNumbers(n);
     const firstAsked = Math.round((asked.start - window.start) / step);
     const before = key === undefined ? undefined : this.index.get(key);
     const check = key === undefined ? 0 : checkOf(key, query);

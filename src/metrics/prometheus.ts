@@ -23,6 +23,7 @@ import {
 import { Semaphore, abortReason } from './semaphore.js';
 import type { RetryBudget } from '../domain/budget.js';
 import { USER_AGENT } from '../util/version.js';
+import { numbersOf } from '../util/numbers.js';
 
 export interface PrometheusSourceOptions {
   /** Base URL of the Prometheus server, e.g. "http://prometheus:9090" (without /api/v1). */
@@ -181,7 +182,7 @@ export class PrometheusSource implements MetricsSource {
         ref,
       );
     }
-    return { timestamps: this.grid(window, n), values: Array.from(values), stepSeconds: step };
+    return { timestamps: this.grid(window, n), values: numbersOf(values), stepSeconds: step };
   }
 
   /**

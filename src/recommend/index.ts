@@ -172,9 +172,9 @@ function calibratedReplicas(b: Basis, sized: CalibratedSize): ReplicaPlan {
  * as far as observed load allows at the same standard the forecast is held to.
  */
 function observedAtTarget(b: Basis): number {
-  const finite = b.evidence.filter(Number.isFinite);
-  if (finite.length === 0) return b.replicasFor(b.observedPeak);
-  const load = percentile(finite, 100 * (1 - b.sizing.targetUnderProvisioned));
+  // observedPeak is the evidence's largest finite value: -Infinity when it has none. percentile skips what is not finite.
+  if (b.observedPeak === Number.NEGATIVE_INFINITY) return b.replicasFor(b.observedPeak);
+  const load = percentile(b.evidence, 100 * (1 - b.sizing.targetUnderProvisioned));
   return Math.max(1, Math.ceil(load / b.cap - 1e-9));
 }
 

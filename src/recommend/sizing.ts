@@ -170,10 +170,18 @@ export function expectedUnder(cal: Calibration, steps: readonly { value: number;
  */
 export function underAt(cal: Calibration, steps: readonly { value: number; lead: number }[]): (c: number) => number {
   const n = steps.length;
-  const values = Float64Array.from(steps, (s) => s.value);
+  // Filled by loops: TypedArray.from walks an iterator and boxes every number it hands on.
+  const values = new Float64Array(n);
+  const order = new Int32Array(n);
+  const bucket = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = steps[i] as { value: number; lead: number };
+    values[i] = s.value;
+    order[i] = i;
+    bucket[i] = cal.bucketOf(s.lead);
+  }
   // Descending values: c - value ascends, and so does each list's count of residuals at or below it.
-  const order = Int32Array.from(steps.keys()).sort((a, b) => (values[b] as number) - (values[a] as number));
-  const bucket = Int32Array.from(steps, (s) => cal.bucketOf(s.lead));
+  order.sort((a, b) => (values[b] as number) - (values[a] as number));
   const byBucket = cal.buckets.map((_, k) => order.filter((i) => bucket[i] === k));
   const pooledShare = new Float64Array(n);
   const share = new Float64Array(n);

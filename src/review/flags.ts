@@ -108,16 +108,22 @@ function oneHour(r: ReviewInput): RedFlag | undefined {
   const { values, timestamps } = r.history;
   let top = -Infinity;
   let at = 0;
-  values.forEach((v, i) => {
-    if (v > top) [top, at] = [v, timestamps[i] as number];
-  });
+  // Indexed loops: forEach hands its callback each number boxed, an allocation per sample.
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (v > top) {
+      top = v;
+      at = timestamps[i] as number;
+    }
+  }
   if (!Number.isFinite(top) || top <= 0) return undefined;
   const hour = Math.floor(at / 3600) * 3600;
   const day = Math.floor(at / 86_400);
   let other = -Infinity;
-  values.forEach((v, i) => {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
     if (Math.floor((timestamps[i] as number) / 86_400) !== day && v > other) other = v;
-  });
+  }
   // It sets the size only when the size needs more than any other day's peak did.
   const e = r.recommendation.evidence;
   const sized = e.calibrated ? e.calibrated.load : Math.max(e.forecastPeak * (1 + e.headroomPercent / 100), e.highPeak);
@@ -138,10 +144,12 @@ function belowObserved(r: ReviewInput): RedFlag | undefined {
   if (replicas === undefined || recommended === undefined || ts.length === 0) return undefined;
   const [from, to] = [(ts[0] as number) - WEEK, (ts[ts.length - 1] as number) - WEEK];
   let peak = -Infinity;
-  r.history.values.forEach((v, i) => {
-    const t = r.history.timestamps[i] as number;
+  const { values, timestamps } = r.history;
+  for (let i = 0; i < values.length; i++) {
+    const t = timestamps[i] as number;
+    const v = values[i] as number;
     if (t >= from && t <= to && v > peak) peak = v;
-  });
+  }
   const capacity = replicas * e.capacityPerReplica;
   if (!(peak > capacity * OBSERVED_MARGIN)) return undefined;
   return { flag: 'belowObserved', observedPeak: peak, capacity, replicas, days: 7, recommended };
