@@ -161,11 +161,17 @@ const INCIDENT_MAX_SECONDS = 12 * 3600;
  * incident), and a run longer than INCIDENT_MAX_SECONDS is a change of level, kept. Needs three
  * days of gap-free history; drops only: a spike may be real load.
  */
+/** Whether every value is finite (an indexed loop: some() hands its callback each number boxed). */
+function allFinite(values: readonly number[]): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i] as number)) return false;
+  return true;
+}
+
 export function excludeIncidents(values: readonly number[], stepSeconds: number): { values: number[]; runs: [number, number][] } {
   const n = values.length;
   const day = dailySteps(stepSeconds);
   const out = values.slice();
-  if (day === 0 || n < 3 * day || values.some((v) => !Number.isFinite(v))) return { values: out, runs: [] };
+  if (day === 0 || n < 3 * day || !allFinite(values)) return { values: out, runs: [] };
   const profile = sameTimeMedians(values, day);
   // Filled by loops: Float64Array.from with a map function costs more than the sort after it.
   const diff = new Float64Array(n);

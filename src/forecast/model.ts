@@ -156,16 +156,24 @@ export function quantilesOf(xs: Float64Array, levels: readonly number[]): number
       return levels.map((q) => quantileSorted(sorted, q));
     }
   }
-  const ranks = new Set<number>();
+  const ranks: number[] = [];
   for (const q of levels) {
     const lo = Math.floor((n - 1) * q);
-    ranks.add(lo);
-    ranks.add(Math.min(n - 1, lo + 1));
+    ranks.push(lo, Math.min(n - 1, lo + 1));
+  }
+  // Insertion sort: a handful of ranks, and Array.prototype.sort with a comparator allocates a work array each call.
+  for (let i = 1; i < ranks.length; i++) {
+    const v = ranks[i] as number;
+    let j = i - 1;
+    for (; j >= 0 && (ranks[j] as number) > v; j--) ranks[j + 1] = ranks[j] as number;
+    ranks[j + 1] = v;
   }
   // Ascending ranks: each selection leaves everything before its rank no larger and everything
-  // after no smaller, so the next one only searches what follows.
+  // after no smaller, so the next one only searches what follows (and a repeated rank is in place).
   let from = 0;
-  for (const k of Int32Array.from(ranks).sort()) {
+  for (let i = 0; i < ranks.length; i++) {
+    const k = ranks[i] as number;
+    if (k < from) continue;
     selectRank(xs, from, n - 1, k);
     from = k + 1;
   }
