@@ -149,6 +149,12 @@ const INCIDENT_DAYS = 7;
 /** A longer run is a change of level (or of regime), not an incident: it is kept. */
 const INCIDENT_MAX_SECONDS = 12 * 3600;
 
+/** Whether every value is finite (an indexed loop: some() hands its callback each number boxed). */
+function allFinite(values: readonly number[]): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i] as number)) return false;
+  return true;
+}
+
 /**
  * Incidents: runs of load far below what the same time of day carries on the other days (an
  * outage, a broken exporter, a deploy that took the service down). Trained on, they teach a model
@@ -161,12 +167,6 @@ const INCIDENT_MAX_SECONDS = 12 * 3600;
  * incident), and a run longer than INCIDENT_MAX_SECONDS is a change of level, kept. Needs three
  * days of gap-free history; drops only: a spike may be real load.
  */
-/** Whether every value is finite (an indexed loop: some() hands its callback each number boxed). */
-function allFinite(values: readonly number[]): boolean {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i] as number)) return false;
-  return true;
-}
-
 export function excludeIncidents(values: readonly number[], stepSeconds: number): { values: number[]; runs: [number, number][] } {
   const n = values.length;
   const day = dailySteps(stepSeconds);
