@@ -50,6 +50,8 @@ interface TraceRow {
   pruned: number;
   /** Full selections because the kept best regressed or could not forecast (not the first or weekly one). */
   regressed: number;
+  /** CPU milliseconds of each arm's selections. */
+  cpuMs: { full: number; pruned: number };
 }
 
 function replay(file: string): TraceRow | undefined {
@@ -93,12 +95,8 @@ function replay(file: string): TraceRow | undefined {
     if (chosen.pruned?.notScored) pruned++;
     else if ((day * DAY) % FULL_EVERY !== 0) regressed++;
   }
-  totals.full += arms.full.cpuMs;
-  totals.pruned += arms.pruned.cpuMs;
-  return { trace: file, days, ratio: arms.pruned.loss / arms.full.loss, same, pruned, regressed };
+  return { trace: file, days, ratio: arms.pruned.loss / arms.full.loss, same, pruned, regressed, cpuMs: { full: arms.full.cpuMs, pruned: arms.pruned.cpuMs } };
 }
-
-const totals = { full: 0, pruned: 0 };
 
 function median(xs: number[]): number {
   const a = [...xs].sort((x, y) => x - y);
@@ -113,6 +111,7 @@ export function renderReselect(rows: TraceRow[], skipped: string[], meta: { date
   const same = rows.reduce((s, r) => s + r.same, 0);
   const pruned = rows.reduce((s, r) => s + r.pruned, 0);
   const regressed = rows.reduce((s, r) => s + r.regressed, 0);
+  const totals = { full: rows.reduce((s, r) => s + r.cpuMs.full, 0), pruned: rows.reduce((s, r) => s + r.cpuMs.pruned, 0) };
   const ratios = rows.map((r) => r.ratio).filter(Number.isFinite);
   const mean = ratios.reduce((s, r) => s + r, 0) / ratios.length;
   const out: string[] = [START, '## 8. Reselection among the best (issue 12)', ''];

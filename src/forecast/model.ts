@@ -108,7 +108,7 @@ function bucketErrors(fitted: FittedModel, values: Float64Array, horizonSteps: n
   const buckets = leadBuckets(horizonSteps);
   const window = errorWindowSteps(stepSeconds);
   const raw: Float64Array[] = buckets.map(([a, b]) => {
-    const leads = Int32Array.from(sampleLeads(a, b));
+    const leads = sampleLeads(a, b);
     const predicted = new Float64Array(leads.length);
     const hi = n - 1 - b; // last origin for which every sampled lead has an actual
     const lo = Math.max(fitted.firstOrigin, hi - window);
@@ -241,12 +241,11 @@ function selectRank(a: Float64Array, left: number, right: number, k: number): vo
   }
 }
 
-function sampleLeads(a: number, b: number): number[] {
+/** The leads of bucket [a, b] whose errors are sampled: all of them, or LEADS_PER_BUCKET spread evenly. */
+function sampleLeads(a: number, b: number): Int32Array {
   const width = b - a + 1;
-  if (width <= LEADS_PER_BUCKET) return Array.from({ length: width }, (_, i) => a + i);
-  const out: number[] = [];
-  for (let i = 0; i < LEADS_PER_BUCKET; i++) out.push(a + Math.round((i * (width - 1)) / (LEADS_PER_BUCKET - 1)));
-  return out;
+  if (width <= LEADS_PER_BUCKET) return Int32Array.from({ length: width }, (_, i) => a + i);
+  return Int32Array.from({ length: LEADS_PER_BUCKET }, (_, i) => a + Math.round((i * (width - 1)) / (LEADS_PER_BUCKET - 1)));
 }
 
 function spreadAroundMedian(values: Float64Array): Float64Array {

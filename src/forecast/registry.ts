@@ -108,8 +108,8 @@ export class SelectionCache {
 
   /**
    * The forecast for a workload: a refit of its kept choice while that is fresh, else a selection.
-   * `selected`: the result of selectAugur(history, opts) computed elsewhere (a worker thread), used
-   * instead of selecting here when one is needed (see needsSelection).
+   * `selected`: the result of selectPruned(history, opts, prune) computed elsewhere (a worker
+   * thread), used instead of selecting here when one is needed (see nextStep).
    */
   forecast(key: string, history: Series, opts: SelectOptions, at: CacheClock, selected?: Forecast): Forecast {
     const { now, maxAgeSeconds } = at;
