@@ -47,6 +47,14 @@ describe('decodeMatrix', () => {
     expect([...cols.get('{}')!]).toEqual([NaN, NaN, NaN, 1, 2]);
   });
 
+  it('reads the answer as bytes: labels beyond ASCII and escapes come out as JSON.parse gives them', () => {
+    const { s, cols } = sink();
+    const labels = { pod: 'wéb-ü-日本', note: 'tab\there "quoted" \u00e9' };
+    const body = Buffer.from(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: labels, values: [[1060, '2.25']] }] } }));
+    expect(decodeMatrix(body, s)).toBe(1);
+    expect([...cols.get(JSON.stringify(labels))!]).toEqual([NaN, 2.25, NaN, NaN]);
+  });
+
   it('an empty matrix is no series', () => {
     expect(decodeMatrix('{"status":"success","data":{"resultType":"matrix","result":[]}}', sink().s)).toBe(0);
   });
@@ -54,7 +62,7 @@ describe('decodeMatrix', () => {
   it('refuses what is not a matrix answer, saying where', () => {
     expect(() => decodeMatrix('{"status":"success","data":{"resultType":"vector","result":[]}}', sink().s)).toThrow(/expected a matrix .*"vector"/);
     expect(() => decodeMatrix('<html>502</html>', sink().s)).toThrow(MatrixFormatError);
-    expect(() => decodeMatrix('{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1000,"1"]', sink().s)).toThrow(/at character/);
+    expect(() => decodeMatrix('{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1000,"1"]', sink().s)).toThrow(/at byte/);
     expect(() => decodeMatrix('{"status":"success"}', sink().s)).toThrow(/no data.result/);
   });
 });
@@ -68,7 +76,7 @@ describe('parseDecimal', () => {
       texts.push(String(x), x.toFixed(Math.floor(rnd() * 12)), x.toPrecision(1 + Math.floor(rnd() * 17)), String(Math.round(x)));
     }
     for (const t of texts) {
-      const padded = `[${t}]`;
+      const padded = Buffer.from(`[${t}]`);
       expect(Object.is(parseDecimal(padded, 1, padded.length - 1), Number(t)), t).toBe(true);
     }
   });

@@ -2,9 +2,11 @@
 //
 // prometheus-query (and JSON.parse) build an object or array per sample: a [time, "value"] pair,
 // then a { time: Date, value } per sample in the driver; at thousands of series of 4,000 points a
-// batched read makes millions of them for the garbage collector. This scanner walks the text once
-// and writes each sample into a Float64Array by its grid index; only each series' label object is
-// parsed with JSON.parse (one small object per series). Pure, no I/O.
+// batched read makes millions of them for the garbage collector. This scanner walks the answer's
+// bytes once, as they came (no text made of them: a batched answer is megabytes, and a string
+// that size lives in V8's old generation, each one moving the next full collection closer), and
+// writes each sample into a Float64Array by its grid index; only each series' label object is
+// decoded and parsed with JSON.parse (one small object per series). Pure, no I/O.
 
 /** Where a chunk's samples go: the column of a label set (created on first use) at index firstIndex + k. */
 export interface MatrixSink {
@@ -18,58 +20,63 @@ export interface MatrixSink {
 }
 
 export class MatrixFormatError extends Error {
-  constructor(why: string, at: number, text: string) {
-    super(`${why} at character ${at} (it reads ${JSON.stringify(text.slice(Math.max(0, at - 20), at + 20))})`);
+  constructor(why: string, at: number, bytes: Uint8Array) {
+    super(`${why} at byte ${at} (it reads ${JSON.stringify(utf8(bytes, Math.max(0, at - 20), Math.min(bytes.length, at + 20)))})`);
     this.name = 'MatrixFormatError';
   }
 }
 
-/** Decodes `{"status":"success","data":{"resultType":"matrix","result":[...]}}` into the sink; returns the number of series. */
-export function decodeMatrix(text: string, sink: MatrixSink): number {
+const decoder = new TextDecoder();
+/** bytes[from, end) as text (UTF-8; a sequence cut at either end becomes U+FFFD). */
+const utf8 = (bytes: Uint8Array, from: number, end: number): string => decoder.decode(bytes.subarray(from, end));
+
+/** Decodes `{"status":"success","data":{"resultType":"matrix","result":[...]}}` (UTF-8 bytes, or text) into the sink; returns the number of series. */
+export function decodeMatrix(body: Uint8Array | string, sink: MatrixSink): number {
+  const text = typeof body === 'string' ? new TextEncoder().encode(body) : body;
   const s = new Scanner(text);
   let series = 0;
-  s.expect('{');
+  s.expect(OPEN_BRACE);
   let sawResult = false;
-  while (!s.eat('}')) {
+  while (!s.eat(CLOSE_BRACE)) {
     const key = s.key();
     if (key === 'status') {
       const status = s.string();
       if (status !== 'success') throw new MatrixFormatError(`status ${JSON.stringify(status)}`, s.i, text);
     } else if (key === 'data') {
-      s.expect('{');
-      while (!s.eat('}')) {
+      s.expect(OPEN_BRACE);
+      while (!s.eat(CLOSE_BRACE)) {
         const dk = s.key();
         if (dk === 'resultType') {
           const type = s.string();
           if (type !== 'matrix') throw new MatrixFormatError(`expected a matrix from a range query, got ${JSON.stringify(type)}`, s.i, text);
         } else if (dk === 'result') {
           sawResult = true;
-          s.expect('[');
-          while (!s.eat(']')) {
+          s.expect(OPEN_BRACKET);
+          while (!s.eat(CLOSE_BRACKET)) {
             readSeries(s, sink);
             series++;
-            s.eat(',');
+            s.eat(COMMA);
           }
         } else s.skipValue();
-        s.eat(',');
+        s.eat(COMMA);
       }
     } else s.skipValue();
-    s.eat(',');
+    s.eat(COMMA);
   }
   if (!sawResult) throw new MatrixFormatError('no data.result in the answer', s.i, text);
   return series;
 }
 
 function readSeries(s: Scanner, sink: MatrixSink): void {
-  s.expect('{');
+  s.expect(OPEN_BRACE);
   let labels: Record<string, string> | undefined;
   let valuesAt = -1;
-  while (!s.eat('}')) {
+  while (!s.eat(CLOSE_BRACE)) {
     const key = s.key();
     if (key === 'metric') {
       const from = s.i;
       s.skipValue();
-      labels = JSON.parse(s.text.slice(from, s.i)) as Record<string, string>;
+      labels = JSON.parse(utf8(s.bytes, from, s.i)) as Record<string, string>;
     } else if (key === 'values' && labels) {
       readValues(s, sink.column(labels), sink);
     } else if (key === 'values') {
@@ -77,7 +84,7 @@ function readSeries(s: Scanner, sink: MatrixSink): void {
       valuesAt = s.i;
       s.skipValue();
     } else s.skipValue();
-    s.eat(',');
+    s.eat(COMMA);
   }
   if (valuesAt >= 0) {
     const end = s.i;
@@ -89,14 +96,14 @@ function readSeries(s: Scanner, sink: MatrixSink): void {
 
 /** `[[1700000000,"1.5"],[1700000300.5,"NaN"],...]` into the column by grid index; non-finite values stay NaN. */
 function readValues(s: Scanner, column: Float64Array, sink: MatrixSink): void {
-  s.expect('[');
-  while (!s.eat(']')) {
-    s.expect('[');
+  s.expect(OPEN_BRACKET);
+  while (!s.eat(CLOSE_BRACKET)) {
+    s.expect(OPEN_BRACKET);
     const t = s.number();
-    s.expect(',');
+    s.expect(COMMA);
     const v = s.numberString();
-    s.expect(']');
-    s.eat(',');
+    s.expect(CLOSE_BRACKET);
+    s.eat(COMMA);
     const k = Math.round((t - sink.start) / sink.stepSeconds);
     if (k >= 0 && k < sink.points && Number.isFinite(v)) column[sink.firstIndex + k] = v;
   }
@@ -106,76 +113,84 @@ function readValues(s: Scanner, column: Float64Array, sink: MatrixSink): void {
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`)); // parsed, so each is the exact double
 
 /**
- * Number(text.slice(from, end)) without the substring, for the usual sample: an optional minus,
- * at most 15 digits in all and an optional fraction. Such a mantissa and 10^k (k <= 22) are both
- * exact doubles, so one division is correctly rounded: the same double as Number() (Clinger's fast
- * path). Anything else (exponents, more digits, Inf, NaN) goes to Number().
+ * Number() of the text of bytes[from, end), without the text, for the usual sample: an optional
+ * minus, at most 15 digits in all and an optional fraction. Such a mantissa and 10^k (k <= 22) are
+ * both exact doubles, so one division is correctly rounded: the same double as Number() (Clinger's
+ * fast path). Anything else (exponents, more digits, Inf, NaN) goes to Number().
  */
-export function parseDecimal(t: string, from: number, end: number): number {
+export function parseDecimal(t: Uint8Array, from: number, end: number): number {
   let i = from;
-  const negative = t.charCodeAt(i) === 45;
+  const negative = t[i] === 45;
   if (negative) i++;
   let mantissa = 0;
   let digits = 0;
   let fraction = -1;
   for (; i < end; i++) {
-    const c = t.charCodeAt(i);
+    const c = t[i] as number;
     if (c >= 48 && c <= 57) {
       mantissa = mantissa * 10 + (c - 48);
       digits++;
     } else if (c === 46 && fraction < 0) fraction = i;
-    else return Number(t.slice(from, end));
+    else return Number(utf8(t, from, end));
   }
-  if (digits === 0 || digits > 15 || fraction === end - 1) return Number(t.slice(from, end));
+  if (digits === 0 || digits > 15 || fraction === end - 1) return Number(utf8(t, from, end));
   const scale = fraction < 0 ? 0 : end - fraction - 1;
   const v = scale === 0 ? mantissa : mantissa / (POW10[scale] as number);
   return negative ? -v : v;
 }
 
+const QUOTE = 34;
+const BACKSLASH = 92;
+const COMMA = 44;
+const COLON = 58;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+
 class Scanner {
   i = 0;
-  constructor(readonly text: string) {}
+  constructor(readonly bytes: Uint8Array) {}
 
   private ws(): void {
-    const t = this.text;
-    let c = t.charCodeAt(this.i);
-    while (c === 32 || c === 10 || c === 13 || c === 9) c = t.charCodeAt(++this.i);
+    const t = this.bytes;
+    let c = t[this.i];
+    while (c === 32 || c === 10 || c === 13 || c === 9) c = t[++this.i];
   }
 
-  eat(ch: string): boolean {
+  eat(ch: number): boolean {
     this.ws();
-    if (this.text[this.i] === ch) {
+    if (this.bytes[this.i] === ch) {
       this.i++;
       return true;
     }
     return false;
   }
 
-  expect(ch: string): void {
-    if (!this.eat(ch)) throw new MatrixFormatError(`expected ${JSON.stringify(ch)}`, this.i, this.text);
+  expect(ch: number): void {
+    if (!this.eat(ch)) throw new MatrixFormatError(`expected ${JSON.stringify(String.fromCharCode(ch))}`, this.i, this.bytes);
   }
 
   key(): string {
     const k = this.string();
-    this.expect(':');
+    this.expect(COLON);
     return k;
   }
 
   string(): string {
     this.ws();
     const from = this.i;
-    this.skipString();
-    const raw = this.text.slice(from, this.i);
-    return raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+    const escaped = this.skipString();
+    return escaped ? (JSON.parse(utf8(this.bytes, from, this.i)) as string) : utf8(this.bytes, from + 1, this.i - 1);
   }
 
   /** A JSON number (the sample's time), parsed in place. */
   number(): number {
     this.ws();
-    const t = this.text;
+    const t = this.bytes;
     const from = this.i;
-    let c = t.charCodeAt(this.i);
-    while ((c >= 48 && c <= 57) || c === 46 || c === 45 || c === 43 || c === 101 || c === 69) c = t.charCodeAt(++this.i);
+    let c = t[this.i] as number;
+    while ((c >= 48 && c <= 57) || c === 46 || c === 45 || c === 43 || c === 101 || c === 69) c = t[++this.i] as number;
     if (this.i === from) throw new MatrixFormatError('expected a number', from, t);
     return parseDecimal(t, from, this.i);
   }
@@ -183,55 +198,63 @@ class Scanner {
   /** A sample value: Prometheus writes it as a string ("1.5", "NaN", "+Inf"). */
   numberString(): number {
     this.ws();
-    const t = this.text;
-    if (t.charCodeAt(this.i) !== 34) throw new MatrixFormatError('expected a quoted sample value', this.i, t);
+    const t = this.bytes;
+    if (t[this.i] !== QUOTE) throw new MatrixFormatError('expected a quoted sample value', this.i, t);
     const from = ++this.i;
-    const end = t.indexOf('"', from);
+    const end = t.indexOf(QUOTE, from);
     if (end < 0) throw new MatrixFormatError('unterminated sample value', from, t);
     this.i = end + 1;
     return parseDecimal(t, from, end); // "+Inf", "-Inf", "NaN" -> NaN or ±Infinity, kept out by the caller
   }
 
-  private skipString(): void {
-    const t = this.text;
-    if (t.charCodeAt(this.i) !== 34) throw new MatrixFormatError('expected a string', this.i, t);
+  /** Skips a string (UTF-8 bytes of a character beyond ASCII are never a quote or a backslash); true when it holds an escape. */
+  private skipString(): boolean {
+    const t = this.bytes;
+    if (t[this.i] !== QUOTE) throw new MatrixFormatError('expected a string', this.i, t);
     let i = this.i + 1;
+    let escaped = false;
     for (;;) {
-      const c = t.charCodeAt(i);
-      if (Number.isNaN(c)) throw new MatrixFormatError('unterminated string', this.i, t);
-      if (c === 92) i += 2;
-      else if (c === 34) break;
+      const c = t[i];
+      if (c === undefined) throw new MatrixFormatError('unterminated string', this.i, t);
+      if (c === BACKSLASH) {
+        escaped = true;
+        i += 2;
+      } else if (c === QUOTE) break;
       else i++;
     }
     this.i = i + 1;
+    return escaped;
   }
 
   /** Skips any JSON value (strings read for their quotes, so brackets inside them do not count). */
   skipValue(): void {
     this.ws();
-    const t = this.text;
+    const t = this.bytes;
     const c = t[this.i];
-    if (c === '"') return this.skipString();
-    if (c === '{' || c === '[') {
+    if (c === QUOTE) {
+      this.skipString();
+      return;
+    }
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
       let depth = 0;
       for (;;) {
         this.ws();
         const d = t[this.i];
         if (d === undefined) throw new MatrixFormatError('unterminated value', this.i, t);
-        if (d === '"') {
+        if (d === QUOTE) {
           this.skipString();
           continue;
         }
         this.i++;
-        if (d === '{' || d === '[') depth++;
-        else if (d === '}' || d === ']') {
+        if (d === OPEN_BRACE || d === OPEN_BRACKET) depth++;
+        else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) {
           if (--depth === 0) return;
         }
       }
     }
     // A number, true, false or null.
     const from = this.i;
-    while (this.i < t.length && !',}] \n\r\t'.includes(t[this.i]!)) this.i++;
+    for (let d = t[this.i]; d !== undefined && d !== COMMA && d !== CLOSE_BRACE && d !== CLOSE_BRACKET && d !== 32 && d !== 10 && d !== 13 && d !== 9; d = t[++this.i]);
     if (this.i === from) throw new MatrixFormatError('expected a value', from, t);
   }
 }

@@ -59,7 +59,7 @@ const MAX_BACKOFF_MS = 10_000;
 const MAX_RETRY_AFTER_MS = 30_000;
 const MAX_LABEL_SETS_SHOWN = 5;
 
-/** A failed request, as requestText throws it (a plain object, not an Error): what classify() words. */
+/** A failed request, as requestBody throws it (a plain object, not an Error): what classify() words. */
 interface RequestError {
   status: 'error';
   errorType: 'timeout_error' | 'network_error' | 'ssl_error' | 'http_error';
@@ -167,8 +167,8 @@ export class PrometheusSource implements MetricsSource {
       return c;
     };
     await this.eachChunk(ref, chunks, signal, async (chunk, chunkSignal) => {
-      const text = await this.fetchChunk(ref, query, chunk, step, chunkSignal);
-      this.decode(ref, query, text, { start: chunk.start, stepSeconds: step, points: chunk.points, firstIndex: chunk.firstIndex, column });
+      const body = await this.fetchChunk(ref, query, chunk, step, chunkSignal);
+      this.decode(ref, query, body, { start: chunk.start, stepSeconds: step, points: chunk.points, firstIndex: chunk.firstIndex, column });
       chunksDone++;
       if (seen.size > 1) throw this.tooManySeries(ref, window, seen, chunksDone < chunks.length);
     });
@@ -201,8 +201,8 @@ export class PrometheusSource implements MetricsSource {
       return c.values;
     };
     await this.eachChunk(ref, splitWindow(window, this.maxPoints), signal, async (chunk, chunkSignal) => {
-      const text = await this.fetchChunk(ref, query, chunk, step, chunkSignal);
-      this.decode(ref, query, text, { start: chunk.start, stepSeconds: step, points: chunk.points, firstIndex: chunk.firstIndex, column });
+      const body = await this.fetchChunk(ref, query, chunk, step, chunkSignal);
+      this.decode(ref, query, body, { start: chunk.start, stepSeconds: step, points: chunk.points, firstIndex: chunk.firstIndex, column });
     });
     return { stepSeconds: step, timestamps: this.grid(window, n), series: [...columns.values()] };
   }
@@ -213,12 +213,13 @@ export class PrometheusSource implements MetricsSource {
    * thousands of series). An answer that is not Prometheus' JSON at all (a UI's login page behind
    * the url) says so with its start.
    */
-  private decode(ref: MetricRef, query: string, text: string, sink: MatrixSink): void {
+  private decode(ref: MetricRef, query: string, body: Buffer, sink: MatrixSink): void {
     try {
-      decodeMatrix(text, sink);
+      decodeMatrix(body, sink);
     } catch (err) {
       if (!(err instanceof MatrixFormatError)) throw err;
       const where = `the answer of Prometheus at ${this.url} to query ${JSON.stringify(query)}`;
+      const text = body.toString('utf8', 0, 400);
       if (!/^\s*\{\s*"(status|data|warnings|infos)"/.test(text)) {
         throw new MetricsError(
           `${where} is not a Prometheus API response (it starts with ${JSON.stringify(text.replace(/\s+/g, ' ').trim().slice(0, 80))}); is the url the Prometheus base URL?`,
@@ -261,12 +262,12 @@ export class PrometheusSource implements MetricsSource {
   private readonly grid = sharedGrid();
 
   /** One chunk: waits for a slot per attempt, retries transient failures with backoff. */
-  private async fetchChunk(ref: MetricRef, query: string, chunk: Chunk, step: number, signal: AbortSignal): Promise<string> {
+  private async fetchChunk(ref: MetricRef, query: string, chunk: Chunk, step: number, signal: AbortSignal): Promise<Buffer> {
     for (let attempt = 0; ; attempt++) {
       const release = await this.semaphore.acquire(signal);
       let failure: Failure;
       try {
-        return await this.requestText(query, chunk, step, signal);
+        return await this.requestBody(query, chunk, step, signal);
       } catch (err) {
         if (signal.aborted) throw signal.reason;
         failure = this.classify(err, query);
@@ -293,11 +294,11 @@ export class PrometheusSource implements MetricsSource {
   }
 
   /**
-   * One HTTP range query, its body as text: POST (a long pod regex never meets a URL length
-   * limit); a gzipped answer (compression: 'gzip', or a proxy that compresses anyway) is inflated
-   * off the event loop. Failures are thrown as RequestError for classify().
+   * One HTTP range query, its body as bytes (decodeMatrix reads them as they are): POST (a long
+   * pod regex never meets a URL length limit); a gzipped answer (compression: 'gzip', or a proxy
+   * that compresses anyway) is inflated off the event loop. Failures are thrown as RequestError for classify().
    */
-  private async requestText(query: string, chunk: Chunk, step: number, signal: AbortSignal): Promise<string> {
+  private async requestBody(query: string, chunk: Chunk, step: number, signal: AbortSignal): Promise<Buffer> {
     // The client first: loading it (once per process) is not the query's time.
     const http = await httpClient();
     const timeout = new AbortController();
@@ -320,8 +321,8 @@ export class PrometheusSource implements MetricsSource {
       status = res.statusCode;
       let bytes = Buffer.from(await abortable(res.body.arrayBuffer(), requestSignal));
       if (String(res.headers['content-encoding'] ?? '').toLowerCase() === 'gzip') bytes = await gunzipAsync(bytes);
+      if (status >= 200 && status < 300) return bytes;
       const text = bytes.toString('utf8');
-      if (status >= 200 && status < 300) return text;
       const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
       let prom: { errorType?: string; error?: string } = {};
       try {
