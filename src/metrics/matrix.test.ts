@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMatrix, MatrixFormatError, parseDecimal, type MatrixSink } from './matrix.js';
+import { decodeMatrix as decodeBytes, MatrixFormatError, parseDecimal, type MatrixSink } from './matrix.js';
 import { prng } from '../util/prng.js';
 
 /** A sink over a 4-point grid at 60 s from t=1000, columns by label set. */
@@ -19,6 +19,9 @@ function sink(points = 4, firstIndex = 0) {
   };
   return { s, cols };
 }
+
+/** decodeMatrix on the UTF-8 bytes of `text`, as an answer arrives. */
+const decodeMatrix = (text: string, s: MatrixSink) => decodeBytes(Buffer.from(text), s);
 
 describe('decodeMatrix', () => {
   it('writes each sample at its grid index, as JSON.parse would read it', () => {
@@ -50,8 +53,7 @@ describe('decodeMatrix', () => {
   it('reads the answer as bytes: labels beyond ASCII and escapes come out as JSON.parse gives them', () => {
     const { s, cols } = sink();
     const labels = { pod: 'wéb-ü-日本', note: 'tab\there "quoted" \u00e9' };
-    const body = Buffer.from(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: labels, values: [[1060, '2.25']] }] } }));
-    expect(decodeMatrix(body, s)).toBe(1);
+    expect(decodeMatrix(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: labels, values: [[1060, '2.25']] }] } }), s)).toBe(1);
     expect([...cols.get(JSON.stringify(labels))!]).toEqual([NaN, 2.25, NaN, NaN]);
   });
 
