@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Forecast, ForecastOptions, Forecaster } from '../domain/forecast.js';
 import type { Series } from '../domain/series.js';
 import { holtWinters } from './holtWinters.js';
-import { PRUNE_KEEP, PRUNE_REGRESSION, SelectionCache, selectAugur, selectPruned, type Selection } from './registry.js';
+import { PRUNE_KEEP, PRUNE_REGRESSION, SelectionCache, selectAugur, selectPruned, type Selection, type SelectionEntry } from './registry.js';
 import { seasonalNaive } from './seasonalNaive.js';
 import { dailySine } from './test-support.js';
 
@@ -163,6 +163,32 @@ describe('SelectionCache warm starts', () => {
     given.length = 0;
     cache.forecast('web', other, { ...opts, candidates: pool }, { ...age, now: 86_400 + 60 });
     expect(given).toEqual([{ model: hw.name, warmStart: reselected.warmStart }]);
+  });
+
+  it('a refit stores the entry again only when its parameters changed', () => {
+    const writes: string[] = [];
+    class Store extends Map<string, SelectionEntry> {
+      override set(key: string, e: SelectionEntry): this {
+        writes.push(key);
+        return super.set(key, e);
+      }
+    }
+    // Holt-Winters gives back the parameters it was given; `drifting` returns new ones on every fit.
+    const hw = holtWinters({ seasonSteps: DAY, mode: 'additive', name: 'holt-winters-additive(daily)' });
+    let fits = 0;
+    const naive = seasonalNaive(DAY, 'drifting');
+    const drifting: Forecaster = { ...naive, name: 'drifting', minHistorySteps: naive.minHistorySteps.bind(naive), forecast: (h, o) => ({ ...naive.forecast(h, o), warmStart: { fits: ++fits } }) };
+    const cache = new SelectionCache(new Store());
+    for (const [key, f] of [['hw', hw], ['drifting', drifting]] as const) {
+      cache.forecast(key, history, { ...opts, candidates: [f] }, { ...age, now: 0 });
+      expect(writes).toEqual([key]); // the selection
+      writes.length = 0;
+      cache.forecast(key, extend(history, 12), { ...opts, candidates: [f] }, { ...age, now: 3600 });
+      cache.forecast(key, extend(history, 24), { ...opts, candidates: [f] }, { ...age, now: 7200 });
+      expect(writes).toEqual(f === hw ? [] : [key, key]);
+      writes.length = 0;
+    }
+    expect(cache.counts).toEqual({ selected: 2, refitted: 4 });
   });
 
   it("an ensemble keeps each member's parameters apart and carries none itself", () => {

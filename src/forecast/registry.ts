@@ -121,9 +121,12 @@ export class SelectionCache {
       const refit = this.refit(e.members, e.warm, history, base);
       if (refit) {
         this.counts.refitted++;
-        this.entries.set(key, e); // the refit's parameters replaced the kept ones
+        // Stored again only when a refit's parameters replaced kept ones: a warm-started refit gives
+        // back the parameters it was given, and rewriting every workload's entry each cycle (a file
+        // in state.dir) would change nothing in it.
+        if (refit.changed) this.entries.set(key, e);
         const { model: _m, stepSeconds: _s, members: _mm, firstLead: _f, selectedAt: _a, ...kept } = e.selected;
-        return { ...refit, ...kept, selectedAt: e.at };
+        return { ...refit.forecast, ...kept, selectedAt: e.at };
       }
     }
     const fc = selected ?? selectPruned(history, base, step.refit ? undefined : step.prune);
@@ -210,20 +213,24 @@ export class SelectionCache {
     return entries;
   }
 
-  private refit(members: string[], warm: Map<string, unknown>, history: Series, opts: SelectOptions): Forecast | undefined {
+  /** The refitted forecast, and whether any member's kept parameters changed (as they are stored: their JSON). */
+  private refit(members: string[], warm: Map<string, unknown>, history: Series, opts: SelectOptions): { forecast: Forecast; changed: boolean } | undefined {
     const candidates = pool(history, opts);
     const models = members.map((m) => candidates.find((c) => c.name === m));
     if (models.some((m) => m === undefined)) return undefined;
     try {
+      let changed = false;
       const fcs = (models as Forecaster[]).map((m) => {
         const w = warm.get(m.name);
         const fc = m.forecast(history, w === undefined ? opts : { ...opts, warmStart: w });
+        if (JSON.stringify(fc.warmStart) !== JSON.stringify(w)) changed = true;
         if (fc.warmStart !== undefined) warm.set(m.name, fc.warmStart);
         else warm.delete(m.name);
         return fc;
       });
       // An ensemble's forecast carries no member's parameters (averageForecasts keeps the first's fields).
-      return fcs.length === 1 ? (fcs[0] as Forecast) : { ...withoutWarmStart(averageForecasts(fcs)), members };
+      const forecast = fcs.length === 1 ? (fcs[0] as Forecast) : { ...withoutWarmStart(averageForecasts(fcs)), members };
+      return { forecast, changed };
     } catch (err) {
       if (err instanceof ForecastError) return undefined;
       throw err;
