@@ -1,7 +1,7 @@
 // The selection state on disk (state.dir/selections/): each workload's chosen model and its fitted
 // parameters, so a restart or the next CronJob run refits instead of selecting again. One JSON file
 // per workload (.sel: written over in place with a check, util/files.ts; .json: the unchecked
-// files of the previous version, read until the workload's next write), read when its forecast
+// files of the previous version, written again as .sel when first read), read when its forecast
 // needs it and written when it changes, and an
 // index of what each file holds (written whole, then renamed), so a fleet's selections are never
 // all in memory: at 5,000 workloads they were about 50 MB of text and several times that as
@@ -99,6 +99,9 @@ class SelectionFiles implements SelectionStore {
     } catch {
       entry = undefined; // gone or damaged: the workload selects again
     }
+    // The previous version's unchecked file is written again as a checked one as soon as it is read:
+    // a refit writes its entry only when the parameters change, which may not be for a day.
+    if (entry && i.file.endsWith('.json')) this.set(key, entry);
     this.last = { key, entry };
     return entry;
   }
