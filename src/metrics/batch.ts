@@ -70,7 +70,13 @@ export class BatchedReads implements MetricsSource {
     }
     for (const [key, g] of groups) {
       if (g.members.size < 2) continue; // nothing to share: its own query
-      const size = Math.floor(batchPoints / windowPoints(g.window));
+      let points: number;
+      try {
+        points = windowPoints(g.window);
+      } catch {
+        continue; // a window that cannot be read: each target's own read says so, as without batching
+      }
+      const size = Math.floor(batchPoints / points);
       if (size < 2) {
         log.info({ namespace: g.read.namespace, workloads: g.members.size, window: describeWindow(g.window) }, 'window too long to batch preset reads; reading them per target');
         continue;

@@ -13,7 +13,10 @@ export interface MatrixSink {
   /** Unix seconds of the chunk's first grid point. */
   start: number;
   stepSeconds: number;
-  /** Grid points of the chunk; samples off this grid are ignored. */
+  /**
+   * Grid points of the chunk; samples outside them are ignored, and each point takes the sample
+   * nearest to it (an answer on a finer grid than asked gives each point its own sample, not a neighbour's).
+   */
   points: number;
   firstIndex: number;
   column(labels: Record<string, string>): Float64Array;
@@ -93,9 +96,14 @@ function readSeries(s: Scanner, sink: MatrixSink): void {
   }
 }
 
-/** `[[1700000000,"1.5"],[1700000300.5,"NaN"],...]` into the column by grid index; non-finite values stay NaN. */
+/**
+ * `[[1700000000,"1.5"],[1700000300.5,"NaN"],...]` into the column by grid index; non-finite values stay NaN.
+ * A series' samples come in time order, so those nearest one grid point are consecutive: the closest is kept.
+ */
 function readValues(s: Scanner, column: Float64Array, sink: MatrixSink): void {
   s.expect(OPEN_BRACKET);
+  let lastK = -1;
+  let lastOff = Infinity;
   while (!s.eat(CLOSE_BRACKET)) {
     s.expect(OPEN_BRACKET);
     const t = s.number();
@@ -103,8 +111,14 @@ function readValues(s: Scanner, column: Float64Array, sink: MatrixSink): void {
     const v = s.numberString();
     s.expect(CLOSE_BRACKET);
     s.eat(COMMA);
-    const k = Math.round((t - sink.start) / sink.stepSeconds);
-    if (k >= 0 && k < sink.points && Number.isFinite(v)) column[sink.firstIndex + k] = v;
+    const x = (t - sink.start) / sink.stepSeconds;
+    const k = Math.round(x);
+    if (k < 0 || k >= sink.points || !Number.isFinite(v)) continue;
+    const off = Math.abs(x - k);
+    if (k === lastK && off >= lastOff) continue;
+    lastK = k;
+    lastOff = off;
+    column[sink.firstIndex + k] = v;
   }
 }
 
