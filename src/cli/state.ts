@@ -14,7 +14,7 @@ import { resolveFrom, type LoadedConfig } from '../config/load.js';
 import { SelectionCache, entryFrom, entryToJSON, parsePacked, type SelectionEntry, type SelectionStore } from '../forecast/registry.js';
 import { effectiveSettings } from '../config/schema.js';
 import type { Logger } from '../domain/ports.js';
-import { fileOf, readChecked, readIndex, writeChecked, writeIndex } from '../util/files.js';
+import { fileOf, indexOnDisk, readChecked, readIndex, writeChecked, writeIndex } from '../util/files.js';
 
 const SELECTIONS_DIR = 'selections';
 /** The single file earlier versions kept every selection in; read once into the directory. */
@@ -69,9 +69,19 @@ interface Indexed {
   at: number;
 }
 
-/** The entries as files in `dir`: read on get, written on set, the index written on flush. */
+/** What an index entry must hold besides its file (readIndex checks the file's name). */
+const indexedOk = (i: Indexed) => typeof i.at === 'number';
+
+/**
+ * The entries as files in `dir`: read on get, written on set, the index written on flush (with
+ * what other processes on the directory listed since, the newer of each key's). An entry whose
+ * file cannot be written (a read-only or full volume) is kept in memory instead, for this
+ * process's next cycles.
+ */
 class SelectionFiles implements SelectionStore {
   private readonly index: Map<string, Indexed>;
+  /** Entries whose file could not be written: what they are, while this process runs. */
+  private readonly unsaved = new Map<string, SelectionEntry>();
   /** A file to delete once the directory holds what it held. */
   private retired?: string;
   /** The entry read or written last. */
@@ -81,13 +91,14 @@ class SelectionFiles implements SelectionStore {
     private readonly dir: string,
     private readonly log: Logger,
   ) {
-    const ok = (i: Indexed) => typeof i.at === 'number';
-    this.index = readIndex(dir, INDEX_VERSION, FILE, ok, log, { name: 'selection index', otherwise: 'every workload selects again' });
+    this.index = readIndex(dir, INDEX_VERSION, FILE, indexedOk, log, { name: 'selection index', otherwise: 'every workload selects again' });
   }
 
   get(key: string): SelectionEntry | undefined {
     // A target asks twice in a row (whether it must select, then its forecast): read the file once.
     if (this.last?.key === key) return this.last.entry;
+    const kept = this.unsaved.get(key);
+    if (kept) return kept;
     const i = this.index.get(key);
     if (!i) return undefined;
     let entry: SelectionEntry | undefined;
@@ -102,6 +113,9 @@ class SelectionFiles implements SelectionStore {
     // The previous version's unchecked file is written again as a checked one as soon as it is read:
     // a refit writes its entry only when the parameters change, which may not be for a day.
     if (entry && i.file.endsWith('.json')) this.set(key, entry);
+    // An index written before a run that selected again died (its file written, its index not):
+    // the entry's own time, or the flush would delete a fresh selection as old.
+    else if (entry && entry.at !== i.at) this.index.set(key, { file: i.file, at: entry.at });
     this.last = { key, entry };
     return entry;
   }
@@ -115,19 +129,24 @@ class SelectionFiles implements SelectionStore {
       const before = this.index.get(key)?.file;
       if (before !== undefined && before !== file) rmSync(join(this.dir, before), { force: true });
       this.index.set(key, { file, at: entry.at });
+      this.unsaved.delete(key);
     } catch (err) {
       this.index.delete(key);
-      this.last = undefined;
-      this.log.warn({ dir: this.dir, err: String(err) }, "could not write a workload's selection; it selects again next run");
+      this.unsaved.set(key, entry);
+      this.log.warn({ dir: this.dir, err: String(err) }, "could not write a workload's selection; kept in memory, it selects again next run");
     }
   }
 
   get size(): number {
-    return this.index.size;
+    let size = this.index.size;
+    for (const key of this.unsaved.keys()) if (!this.index.has(key)) size++;
+    return size;
   }
 
   *entries(): Iterable<[string, SelectionEntry]> {
+    yield* this.unsaved;
     for (const key of this.index.keys()) {
+      if (this.unsaved.has(key)) continue;
       const e = this.get(key);
       if (e) yield [key, e];
     }
@@ -138,7 +157,19 @@ class SelectionFiles implements SelectionStore {
   }
 
   async flush(now: number, maxAgeSeconds: number): Promise<void> {
+    for (const [key, e] of this.unsaved) if (now - e.at >= maxAgeSeconds) this.unsaved.delete(key);
     try {
+      // What another process listed since this one read the index: its keys, and its newer entries of ours.
+      for (const [key, d] of indexOnDisk(this.dir, INDEX_VERSION, FILE, indexedOk)) {
+        const mine = this.unsaved.get(key)?.at ?? this.index.get(key)?.at;
+        if (mine !== undefined && d.at <= mine) {
+          if (!this.index.has(key)) this.index.set(key, d);
+          continue;
+        }
+        this.index.set(key, d);
+        this.unsaved.delete(key);
+        if (this.last?.key === key) this.last = undefined;
+      }
       for (const [key, i] of this.index) {
         if (now - i.at < maxAgeSeconds) continue;
         this.index.delete(key);

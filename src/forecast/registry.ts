@@ -74,8 +74,8 @@ export function augurForecaster(stepSeconds: number, picked: string[], name = 'a
  * ensemble's members) with what its selection measured (the accuracy, the candidates' ranking and
  * any other field of the selection's result, but not the forecast values), and until the entry is
  * due a forecast only refits those models on the new history. It selects again when the entry is
- * due, when the forecast options or the step changed, or when a chosen model can no longer
- * forecast the history.
+ * due, when the forecast options (the candidates among them) or the step changed, or when a
+ * chosen model can no longer forecast the history.
  *
  * An entry is due at most `maxAgeSeconds` (sizing.reselectEvery) after its selection, and at the
  * earliest half of that: each workload's own point in that span (a stable hash of its key), so
@@ -159,9 +159,12 @@ export class SelectionCache {
 
   private next(e: SelectionEntry | undefined, signature: string, history: Series, opts: SelectOptions, at: CacheClock): NextStep {
     if (!e || e.signature !== signature) return { refit: false };
-    if (at.now < Math.min(e.due, e.at + at.maxAgeSeconds)) return { refit: true };
+    // A selection made more than the maximum age after now (a clock that was ahead, then put right)
+    // is due, not fresh until its own time comes round again.
+    const ahead = e.at - at.now > at.maxAgeSeconds;
+    if (at.now < Math.min(e.due, e.at + at.maxAgeSeconds) && !ahead) return { refit: true };
     const fullEvery = at.fullEverySeconds ?? DEFAULT_FULL_SELECTION_EVERY;
-    if (e.fullAt === undefined || at.now - e.fullAt >= fullEvery) return { refit: false };
+    if (e.fullAt === undefined || at.now - e.fullAt >= fullEvery || ahead) return { refit: false };
     const names = pool(history, opts).map((c) => c.name);
     const ranked = (e.selected.candidates ?? []).filter((c) => Number.isFinite(c.selectionLoss) && names.includes(c.model));
     // Fewer than an ensemble's worth cannot stand in for a full selection.
@@ -367,8 +370,22 @@ export function selectPruned(history: Series, opts: SelectOptions, prune?: Prune
   return selectAugur(history, opts);
 }
 
+/** defaultForecasters' names for a step and seasons, made once (a signature is computed twice per target and cycle). */
+const defaultNamesBy = new Map<string, readonly string[]>();
+function defaultNames(stepSeconds: number, seasonSteps?: readonly number[]): readonly string[] {
+  const key = JSON.stringify([stepSeconds, seasonSteps ?? null]);
+  let names = defaultNamesBy.get(key);
+  if (!names) defaultNamesBy.set(key, (names = defaultForecasters(stepSeconds, seasonSteps).map((c) => c.name)));
+  return names;
+}
+
 function signatureOf(history: Series, opts: SelectOptions, keep?: { id: string }): string {
-  return JSON.stringify([history.stepSeconds, opts.horizonSteps, [...opts.quantiles].sort(), opts.seasonSteps ?? null, opts.origins ?? null, opts.timezone ?? null, ...(keep ? [keep.id] : [])]);
+  // The candidates' names when they are not the default ones (sizing.neural adds one), so a
+  // candidate that joins or leaves selects again; entries kept with the default ones still match.
+  const names = pool(history, opts).map((c) => c.name);
+  const defaults = defaultNames(history.stepSeconds, opts.seasonSteps);
+  const candidates = names.length === defaults.length && names.every((n, i) => n === defaults[i]) ? [] : [names];
+  return JSON.stringify([history.stepSeconds, opts.horizonSteps, [...opts.quantiles].sort(), opts.seasonSteps ?? null, opts.origins ?? null, opts.timezone ?? null, ...(keep ? [keep.id] : []), ...candidates]);
 }
 
 function selectionOf(fc: Forecast): Selection {

@@ -135,12 +135,22 @@ export function readIndex<T extends { file: string }>(dir: string, version: numb
   return index;
 }
 
-function parseIndex<T>(dir: string, version: number, ok: (entry: T) => boolean, log: { warn(obj: object, msg?: string): void }, what: { name: string; otherwise: string }): Map<string, T> {
+/**
+ * The index as it is on disk now, with the entries readIndex would keep, but no warning and no
+ * stray removed: empty when missing or unreadable. For what another process on the same directory
+ * (a shard, serve beside a CronJob) wrote since this one read it.
+ */
+export function indexOnDisk<T extends { file: string }>(dir: string, version: number, files: RegExp, ok: (entry: T) => boolean): Map<string, T> {
+  return parseIndex(dir, version, (e: T) => typeof e.file === 'string' && files.test(e.file) && ok(e));
+}
+
+/** The index's entries that `ok` accepts; with `warn`, a warning when it is unreadable or not JSON. */
+function parseIndex<T>(dir: string, version: number, ok: (entry: T) => boolean, log?: { warn(obj: object, msg?: string): void }, what?: { name: string; otherwise: string }): Map<string, T> {
   let text: string;
   try {
     text = readFileSync(join(dir, INDEX_FILE), 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ dir, err: String(err) }, `${what.name} unreadable; ${what.otherwise}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && what) log?.warn({ dir, err: String(err) }, `${what.name} unreadable; ${what.otherwise}`);
     return new Map();
   }
   try {
@@ -148,7 +158,7 @@ function parseIndex<T>(dir: string, version: number, ok: (entry: T) => boolean, 
     if (parsed.version !== version || typeof parsed.entries !== 'object' || parsed.entries === null) return new Map();
     return new Map(Object.entries(parsed.entries).filter(([, e]) => typeof e === 'object' && e !== null && ok(e)));
   } catch {
-    log.warn({ dir }, `${what.name} is not valid JSON; ${what.otherwise}`);
+    if (what) log?.warn({ dir }, `${what.name} is not valid JSON; ${what.otherwise}`);
     return new Map();
   }
 }
