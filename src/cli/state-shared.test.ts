@@ -6,11 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import type { Logger } from '../domain/ports.js';
-import type { Forecast, ForecastOptions, Forecaster } from '../domain/forecast.js';
 import type { Series } from '../domain/series.js';
 import { SelectionCache } from '../forecast/registry.js';
 import { seasonalNaive } from '../forecast/seasonalNaive.js';
-import { dailySine } from '../forecast/test-support.js';
+import { dailySine, offsetNaive } from '../forecast/test-support.js';
 import { openSelections } from './state.js';
 
 const DAY = 288;
@@ -135,19 +134,3 @@ it('a model that joins the candidates (sizing.neural turned on) competes at the 
   const scored = (later.candidates ?? []).map((c) => c.model);
   expect(scored.includes('neural') || (later.notScored?.models ?? []).includes('neural')).toBe(true);
 });
-
-/** The last day repeated plus `offset`, every quantile alike (registry.test.ts). */
-function offsetNaive(name: string, offset: number): Forecaster {
-  return {
-    name,
-    minHistorySteps: () => DAY,
-    forecast(h: Series, o: ForecastOptions): Forecast {
-      const n = h.values.length;
-      const v = Array.from({ length: o.horizonSteps }, (_, i) => h.values[n - DAY + (i % DAY)]! + offset);
-      const t0 = h.timestamps.at(-1)!;
-      const quantiles: Record<string, number[]> = {};
-      for (const q of o.quantiles) quantiles[String(q)] = v;
-      return { model: name, stepSeconds: h.stepSeconds, timestamps: Array.from({ length: o.horizonSteps }, (_, i) => t0 + (i + 1) * h.stepSeconds), quantiles };
-    },
-  };
-}

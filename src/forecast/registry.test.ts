@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Forecast, ForecastOptions, Forecaster } from '../domain/forecast.js';
+import type { ForecastOptions, Forecaster } from '../domain/forecast.js';
 import type { Series } from '../domain/series.js';
 import { holtWinters } from './holtWinters.js';
 import { PRUNE_KEEP, PRUNE_REGRESSION, SelectionCache, selectAugur, selectPruned, type Selection, type SelectionEntry } from './registry.js';
 import { seasonalNaive } from './seasonalNaive.js';
-import { dailySine } from './test-support.js';
+import { dailySine, offsetNaive } from './test-support.js';
 
 const DAY = 288;
 const opts = { horizonSteps: DAY, quantiles: [0.5, 0.9] };
@@ -92,31 +92,6 @@ function recording(fs: Forecaster[]): { pool: Forecaster[]; given: { model: stri
     },
   }));
   return { pool, given };
-}
-
-/**
- * The last day repeated plus `offset`, every quantile alike. Its "parameters" say which model
- * and history made them, so a test can see whose come back.
- */
-function offsetNaive(name: string, offset: number): Forecaster {
-  return {
-    name,
-    minHistorySteps: () => DAY,
-    forecast(h: Series, o: ForecastOptions): Forecast {
-      const n = h.values.length;
-      const v = Array.from({ length: o.horizonSteps }, (_, i) => h.values[n - DAY + (i % DAY)]! + offset);
-      const t0 = h.timestamps.at(-1)!;
-      const quantiles: Record<string, number[]> = {};
-      for (const q of o.quantiles) quantiles[String(q)] = v;
-      return {
-        model: name,
-        stepSeconds: h.stepSeconds,
-        timestamps: Array.from({ length: o.horizonSteps }, (_, i) => t0 + (i + 1) * h.stepSeconds),
-        quantiles,
-        warmStart: { model: name, steps: h.values.length },
-      };
-    },
-  };
 }
 
 describe('SelectionCache warm starts', () => {

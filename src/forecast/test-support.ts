@@ -2,6 +2,7 @@
 // (The production CSV reader lives elsewhere; the tests do not depend on it.)
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { Forecast, ForecastOptions, Forecaster } from '../domain/forecast.js';
 import type { Series } from '../domain/series.js';
 import { prng } from '../util/prng.js';
 
@@ -74,4 +75,29 @@ export function dailySine(opts: { days: number; stepSeconds?: number; level?: nu
   const noise = opts.noise ?? 5;
   const values = Array.from({ length: n }, (_, i) => level + amp * Math.sin((2 * Math.PI * i) / perDay) + noise * g());
   return makeSeries(values, step);
+}
+
+/**
+ * A model that forecasts the last day (`season` steps) repeated plus `offset`, every quantile
+ * alike. Its "parameters" say which model and history made them, so a test can see whose come back.
+ */
+export function offsetNaive(name: string, offset: number, season = 288): Forecaster {
+  return {
+    name,
+    minHistorySteps: () => season,
+    forecast(h: Series, o: ForecastOptions): Forecast {
+      const n = h.values.length;
+      const v = Array.from({ length: o.horizonSteps }, (_, i) => h.values[n - season + (i % season)]! + offset);
+      const t0 = h.timestamps.at(-1)!;
+      const quantiles: Record<string, number[]> = {};
+      for (const q of o.quantiles) quantiles[String(q)] = v;
+      return {
+        model: name,
+        stepSeconds: h.stepSeconds,
+        timestamps: Array.from({ length: o.horizonSteps }, (_, i) => t0 + (i + 1) * h.stepSeconds),
+        quantiles,
+        warmStart: { model: name, steps: h.values.length },
+      };
+    },
+  };
 }
