@@ -33,8 +33,22 @@ const decoder = new TextDecoder();
 /** bytes[from, end) as text (UTF-8; a sequence cut at either end becomes U+FFFD). */
 const utf8 = (bytes: Uint8Array, from: number, end: number): string => decoder.decode(bytes.subarray(from, end));
 
-/** Decodes `{"status":"success","data":{"resultType":"matrix","result":[...]}}` (its UTF-8 bytes) into the sink; returns the number of series. */
-export function decodeMatrix(bytes: Uint8Array, sink: MatrixSink): number {
+/**
+ * What an answer says about itself besides its data, filled by decodeMatrix when given: the entries
+ * of its `warnings` (a Thanos store or a remote-read endpoint that did not answer, PromQL warning
+ * annotations; `infos`, Prometheus' info-level annotations, are skipped), and VictoriaMetrics'
+ * `"isPartial": true` (a vmstorage node did not answer). What to make of them is the caller's.
+ */
+export interface AnswerNotes {
+  warnings: string[];
+  isPartial: boolean;
+}
+
+/**
+ * Decodes `{"status":"success","data":{"resultType":"matrix","result":[...]}}` (its UTF-8 bytes) into
+ * the sink; returns the number of series. With `notes`, its warnings and isPartial are collected there.
+ */
+export function decodeMatrix(bytes: Uint8Array, sink: MatrixSink, notes?: AnswerNotes): number {
   const s = new Scanner(bytes);
   let series = 0;
   s.expect(OPEN_BRACE);
@@ -62,6 +76,12 @@ export function decodeMatrix(bytes: Uint8Array, sink: MatrixSink): number {
         } else s.skipValue();
         s.eat(COMMA);
       }
+    } else if (key === 'warnings' && notes) {
+      s.strings(notes.warnings);
+    } else if (key === 'isPartial' && notes) {
+      const from = s.i;
+      s.skipValue();
+      if (utf8(bytes, from, s.i).trim() === 'true') notes.isPartial = true;
     } else s.skipValue();
     s.eat(COMMA);
   }
@@ -195,6 +215,36 @@ class Scanner {
     const from = this.i;
     const escaped = this.skipString();
     return escaped ? (JSON.parse(utf8(this.bytes, from, this.i)) as string) : utf8(this.bytes, from + 1, this.i - 1);
+  }
+
+  /**
+   * An array's entries (or a lone value) into `into`: strings as they are, anything else as its JSON
+   * text; `null` (what a server that does not omit an empty list may write) adds nothing.
+   */
+  strings(into: string[]): void {
+    this.ws();
+    if (this.bytes[this.i] === QUOTE) {
+      into.push(this.string());
+      return;
+    }
+    if (this.bytes[this.i] !== OPEN_BRACKET) {
+      const from = this.i;
+      this.skipValue();
+      const text = utf8(this.bytes, from, this.i).trim();
+      if (text !== 'null') into.push(text);
+      return;
+    }
+    this.i++;
+    while (!this.eat(CLOSE_BRACKET)) {
+      this.ws();
+      if (this.bytes[this.i] === QUOTE) into.push(this.string());
+      else {
+        const from = this.i;
+        this.skipValue();
+        into.push(utf8(this.bytes, from, this.i).trim());
+      }
+      this.eat(COMMA);
+    }
   }
 
   /** A JSON number (the sample's time), parsed in place. */

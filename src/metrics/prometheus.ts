@@ -5,12 +5,18 @@
 // every range() call of one instance share a small semaphore so the server never sees more than
 // maxConcurrentQueries requests from us at a time. Network errors, timeouts, HTTP 5xx and 429 are
 // retried with exponential backoff; query errors (HTTP 4xx) fail at once with Prometheus' message.
+//
+// No partial answers: Thanos Query (a sidecar or store gateway that did not answer) and
+// VictoriaMetrics cluster (a vmstorage node down) answer HTTP 200 with what the others had, and a
+// partial sum reads low, which is a scale-down. Every query asks for none (NO_PARTIAL_RESPONSE), so
+// those answer with an error instead, classified as any other; an answer that comes with a warning
+// or "isPartial": true anyway fails the read (partialAnswer).
 
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import { MetricsError, NoDataError, type LabelledColumns, type MetricRef, type RangeWindow, type Series } from '../domain/series.js';
-import { MatrixFormatError, decodeMatrix, type MatrixSink } from './matrix.js';
+import { MatrixFormatError, decodeMatrix, type AnswerNotes, type MatrixSink } from './matrix.js';
 import { type MetricsSource } from '../domain/ports.js';
 import {
   PROMETHEUS_MAX_POINTS,
@@ -214,11 +220,12 @@ export class PrometheusSource implements MetricsSource {
    * the url) says so with its start.
    */
   private decode(ref: MetricRef, query: string, body: Buffer, sink: MatrixSink): void {
+    const notes: AnswerNotes = { warnings: [], isPartial: false };
+    const where = `the answer of Prometheus at ${this.url} to query ${JSON.stringify(query)}`;
     try {
-      decodeMatrix(body, sink);
+      decodeMatrix(body, sink, notes);
     } catch (err) {
       if (!(err instanceof MatrixFormatError)) throw err;
-      const where = `the answer of Prometheus at ${this.url} to query ${JSON.stringify(query)}`;
       const text = body.toString('utf8', 0, 400);
       if (!/^\s*\{\s*"(status|data|warnings|infos)"/.test(text)) {
         throw new MetricsError(
@@ -227,6 +234,11 @@ export class PrometheusSource implements MetricsSource {
         );
       }
       throw new MetricsError(`${where} is not a Prometheus matrix: ${err.message}`, ref);
+    }
+    const partial = partialAnswer(notes);
+    if (partial) {
+      // Not retried: the answer came, and it says what is wrong with it (as a decoding error is not).
+      throw new MetricsError(`${where} ${partial}`, ref);
     }
   }
 
@@ -295,15 +307,23 @@ export class PrometheusSource implements MetricsSource {
 
   /**
    * One HTTP range query, its body as bytes (decodeMatrix reads them as they are): POST (a long
-   * pod regex never meets a URL length limit); a gzipped answer (compression: 'gzip', or a proxy
-   * that compresses anyway) is inflated off the event loop. Failures are thrown as RequestError for classify().
+   * pod regex never meets a URL length limit), asking for no partial response; a gzipped answer
+   * (compression: 'gzip', or a proxy that compresses anyway) is inflated off the event loop.
+   * Failures are thrown as RequestError for classify().
    */
   private async requestBody(query: string, chunk: Chunk, step: number, signal: AbortSignal): Promise<Buffer> {
     // The client first: loading it (once per process) is not the query's time.
     const http = await httpClient();
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new Error(`timed out after ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
-    const body = new URLSearchParams({ query, start: String(chunk.start), end: String(chunk.end), step: String(step), timeout: `${Math.max(1, Math.ceil(this.opts.timeoutMs / 1000))}s` }).toString();
+    const body = new URLSearchParams({
+      query,
+      start: String(chunk.start),
+      end: String(chunk.end),
+      step: String(step),
+      timeout: `${Math.max(1, Math.ceil(this.opts.timeoutMs / 1000))}s`,
+      ...NO_PARTIAL_RESPONSE,
+    }).toString();
     const requestSignal = AbortSignal.any([signal, timeout.signal]);
     let status = 0;
     try {
@@ -434,6 +454,44 @@ export class PrometheusSource implements MetricsSource {
     (err as Error).cause = signal.reason;
     return err;
   }
+}
+
+/**
+ * Form parameters of every query: an error rather than a partial answer, from Thanos Query
+ * (`partial_response`, whose default is its --query.partial-response flag, on unless turned off)
+ * and from VictoriaMetrics cluster's vmselect (`deny_partial_response`). Prometheus ignores
+ * parameters it does not know (test/integration/prometheus.test.ts reads a real one with them).
+ */
+const NO_PARTIAL_RESPONSE = { partial_response: 'false', deny_partial_response: '1' } as const;
+
+/**
+ * Why an answer (HTTP 200) cannot be used, and what to check, in words that follow "the answer ...
+ * to query q"; undefined when it can be used.
+ *
+ * Conservative: every warning fails the read except Prometheus' info-level PromQL annotations
+ * ("PromQL info: metric might not be a counter ...", "PromQL info: input to histogram_quantile
+ * needed to be fixed for monotonicity"). Prometheus 2.46 to 2.53 put them in `warnings` with the
+ * rest; 2.54 and later put them in `infos` (which decodeMatrix skips). They flag a query that may
+ * be unusual, over data that was all there. Everything else is taken to mean missing data: a
+ * Thanos store or a remote-read endpoint that did not answer, "No StoreAPIs matched for this
+ * query", and PromQL warning annotations as well ("PromQL warning: encountered a mix of histograms
+ * and floats ...", a malformed bucket label, a quantile out of range): the engine dropped or could
+ * not compute some series or points, and a sum over the rest reads low just as a partial answer
+ * does. "N more (warning) annotations omitted" may stand for warnings, so it counts as one.
+ * VictoriaMetrics' "isPartial": true (which deny_partial_response=1 should rule out) fails too.
+ */
+function partialAnswer(notes: AnswerNotes): string | undefined {
+  const serious = notes.warnings.filter((w) => !/^PromQL info: /.test(w));
+  if (serious.length > 0) {
+    const first = serious[0] as string;
+    const more = serious.length > 1 ? ` (and ${serious.length - 1} more warning${serious.length > 2 ? 's' : ''})` : '';
+    const fix = /^PromQL warning: /.test(first) ? 'fix the query or the series it reads' : 'check that every store behind the query API answers';
+    return `came with the warning ${JSON.stringify(first)}${more}, so its data may be partial (a sum over part of the series reads low); Augur does not use it: ${fix}`;
+  }
+  if (notes.isPartial) {
+    return 'is marked "isPartial": true, so its data may be partial (a sum over part of the series reads low); Augur does not use it: check that every vmstorage node answers';
+  }
+  return undefined;
 }
 
 function isRequestError(err: unknown): err is RequestError {
