@@ -6,7 +6,7 @@ import { fmt } from '../domain/units.js';
 import { addCost, money } from '../domain/money.js';
 import { relChange, show } from '../domain/units.js';
 import { hourlyFromTriggers } from '../domain/schedule.js';
-import type { ScaledObjectSite } from '../domain/workload.js';
+import type { Edit, ScaledObjectSite } from '../domain/workload.js';
 import type { Decision } from '../domain/decision.js';
 import type { ProposalItem } from '../domain/proposal.js';
 import { wallClock } from '../util/zoned.js';
@@ -92,11 +92,13 @@ export const BODY_LIMIT = 60_000;
 
 /**
  * The body, under BODY_LIMIT: every item in full when it fits. Otherwise charts are kept, in item order, while they fit,
- * and if the text alone is still too long the last items fold to their decision box and change table.
+ * and if the text alone is still too long the last items fold to their decision box and change table; past that (a
+ * group of many workloads) the last items are left out, named in one note, their fields still in the rollback table.
  */
 export function renderBody(p: Proposal, ctx: { baseBranch: string; revertHint?: string | undefined }): string {
   const sections = p.items.map((item) => renderItem(item, renderCharts(item)));
-  const render = () => assembleBody(p, ctx, sections);
+  const left: string[] = [];
+  const render = () => assembleBody(p, ctx, left.length > 0 ? [...sections, leftOutNote(left)] : sections);
   if (render().length <= BODY_LIMIT) return render();
   const charts = p.items.map((item) => renderCharts(item));
   p.items.forEach((item, i) => (sections[i] = renderItem(item, [], charts[i]!.length)));
@@ -110,7 +112,21 @@ export function renderBody(p: Proposal, ctx: { baseBranch: string; revertHint?: 
     sections[i] = foldedItem(p.items[i]!);
     size = render().length;
   }
+  for (let i = p.items.length - 1; i >= 0 && size > BODY_LIMIT; i--) {
+    sections[i] = [];
+    left.unshift(workloadName(p.items[i]!.target));
+    size = render().length;
+  }
   return render();
+}
+
+/** The workloads left out whole: named, with where their changes are. */
+function leftOutNote(names: string[]): string[] {
+  return [
+    `_${names.length === 1 ? '1 more workload is' : `${names.length} more workloads are`} left out of this description, which would pass GitHub's 65,536-character limit: ${names.map((n) => `\`${n}\``).join(', ')}. ` +
+      'Their fields are in the rollback table below; `augur plan --json` prints their decision, evidence and guardrail notes._',
+    '',
+  ];
 }
 
 function assembleBody(p: Proposal, ctx: { baseBranch: string; revertHint?: string | undefined }, sections: string[][]): string {
@@ -133,7 +149,7 @@ function assembleBody(p: Proposal, ctx: { baseBranch: string; revertHint?: strin
     '',
     '| File | Field | Restore |',
     '|---|---|---|',
-    ...p.items.flatMap((i) => i.edits.map((e) => `| \`${e.file}\` | \`${e.yamlPath}\` | ${e.insert ? 'delete the line Augur added' : `\`${e.from}\``} |`)),
+    ...p.items.flatMap((i) => i.edits.map((e) => `| \`${e.file}\` | \`${e.yamlPath}\` | ${e.insert ? deleteInserted(e) : `\`${e.from}\``} |`)),
     ...p.items.flatMap((i) => {
       const s = scheduleOf(i);
       if (!s) return [];
@@ -147,6 +163,12 @@ function assembleBody(p: Proposal, ctx: { baseBranch: string; revertHint?: strin
     '',
   );
   return out.join('\n');
+}
+
+/** How to undo an insertion: its one line, or every line of it (a kustomization's new `replicas:` entry is three). */
+function deleteInserted(e: Edit): string {
+  const lines = `${e.insert!.prefix}${e.to}${e.insert!.suffix}`.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  return lines.length <= 1 ? 'delete the line Augur added' : `delete the ${lines.length} lines Augur added: ${lines.map((l) => `\`${l}\``).join(', ')}`;
 }
 
 /** One workload's section; `omittedCharts` says how many charts were left out to keep the body under GitHub's limit. */
@@ -234,6 +256,8 @@ function modelSection(item: ProposalItem): string[] {
   const out = ['### Model and its accuracy on this workload', ''];
   if (!a) return [...out, `Model **${f.model}** (not enough history for a backtest).`, ''];
   const q = String(item.recommendation.evidence.quantile);
+  // In a table cell: a | in the unit would end the cell.
+  const u = (v: number) => withUnit(v, item.unit).replace(/\|/g, '\\|');
   out.push(
     `Model **${f.model}**${f.members ? ` (the average of the ${f.members.length} best models' quantiles)` : ''}, chosen by a rolling-origin backtest over ${a.origins} origins of ${Math.round(a.horizonSeconds / 3600)} h each on this workload's own history` +
       (f.selectedAt !== undefined ? ` (the backtest of ${isoMinutes(f.selectedAt)}; this cycle refitted the model on the newest history)` : '') +
@@ -241,7 +265,7 @@ function modelSection(item: ProposalItem): string[] {
     '',
     '| p' + pct(Number(q)) + ' pinball skill vs ' + (a.reference?.model ?? 'seasonal naive') + ' (the trust guard) | p' + pct(Number(q)) + ' pinball loss | Accuracy (1 − WAPE of the median) | MASE | p' + pct(Number(q)) + ' coverage |',
     '|---|---|---|---|---|',
-    `| ${skillText(pinballSkill(a, Number(q)))} | ${a.pinball[q] !== undefined ? withUnit(a.pinball[q], item.unit) : 'n/a'}${a.reference?.pinball[q] !== undefined ? ` (seasonal naive ${withUnit(a.reference.pinball[q], item.unit)})` : ''} | ${pct(1 - a.wape)}% | ${a.mase.toFixed(2)} | ${a.coverage[q] !== undefined ? `${pct(a.coverage[q])}% (ideal ${pct(Number(q))}%)` : 'n/a'} |`,
+    `| ${skillText(pinballSkill(a, Number(q)))} | ${a.pinball[q] !== undefined ? u(a.pinball[q]) : 'n/a'}${a.reference?.pinball[q] !== undefined ? ` (seasonal naive ${u(a.reference.pinball[q])})` : ''} | ${pct(1 - a.wape)}% | ${a.mase.toFixed(2)} | ${a.coverage[q] !== undefined ? `${pct(a.coverage[q])}% (ideal ${pct(Number(q))}%)` : 'n/a'} |`,
     '',
   );
   if (f.candidates && f.candidates.length > 1) {
@@ -261,6 +285,8 @@ function modelSection(item: ProposalItem): string[] {
 function skillText(skill: number | undefined): string {
   if (skill === undefined) return 'n/a';
   if (!Number.isFinite(skill)) return '−∞ (seasonal naive was exact)';
+  // Past ±1,000,000 % pct says it in words, with its own sign.
+  if (Math.abs(skill) >= 1e4) return `${pct(skill)}%`;
   return `${skill >= 0 ? '+' : '−'}${pct(Math.abs(skill))}%`;
 }
 

@@ -104,6 +104,9 @@ function renderXYChart(c: XYChart, notes: string[]): string {
   const uneven = plots.find((p) => p.values.length !== n);
   if (uneven) throw new Error(`chart line "${uneven.title}" has ${uneven.values.length} points for ${n} hours`);
   const yMax = niceCeil(Math.max(0, ...plots.flatMap((p) => p.values)) * 1.08);
+  // Two decimals, or more on an axis under 0.1 (a load of 0.004 is not drawn, nor its axis ends, at 0);
+  // at most six, as from 1e-7 on a number's text is in exponent form.
+  const decimals = yMax > 0 ? Math.min(6, Math.max(2, 1 - Math.floor(Math.log10(yMax)))) : 2;
   const init = {
     xyChart: { width: WIDTH, height: HEIGHT, showLegend: true },
     themeVariables: { xyChart: { plotColorPalette: plots.map((p) => p.colour.hex).join(', ') } },
@@ -117,8 +120,8 @@ function renderXYChart(c: XYChart, notes: string[]): string {
     `  title "${text(c.title)}"`,
     // Point i at hour i + 1 - hoursBack: the last observed hour ends at 0.
     `  x-axis "hours from now (a point per hour${c.hoursBack > 168 ? '; -168 is a week ago' : ''})" ${1 - c.hoursBack} --> ${c.hoursAhead}`,
-    `  y-axis "${text(c.yTitle)}" 0 --> ${num(yMax || 1, 2)}`,
-    ...plots.map((p) => `  line${p.title ? ` "${text(p.title)}"` : ''} [${p.values.map((v) => num(v, 2)).join(',')}]`),
+    `  y-axis "${text(c.yTitle)}" 0 --> ${num(yMax || 1, decimals)}`,
+    ...plots.map((p) => `  line${p.title ? ` "${text(p.title)}"` : ''} [${p.values.map((v) => num(v, decimals)).join(',')}]`),
     '```',
     '',
     legend + '.',

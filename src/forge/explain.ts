@@ -78,9 +78,28 @@ export function decisionBox(item: ProposalItem): string[] {
     ['Problem', c ? problem(item, c) : scheduleProblem(item)],
     ['Sizing', c ? sizing(item, c) : scheduleSizing(item)],
     ['Cost', costLine(item)],
-    ['Red flags', item.flags.length === 0 ? 'none' : `⚠️ ${item.flags.map((f) => describeFlag(f, item.unit)).join('; ')}`],
+    ['Red flags', redFlagsText(item)],
   ];
   return ['| | |', '|---|---|', ...rows.map(([k, v]) => `| **${k}** | ${v.replace(/\|/g, '\\|')} |`), ''];
+}
+
+/** The red flags in words, with what only the whole item shows: an HPA left with its floor above its ceiling, a scale-down below last week's peak. */
+function redFlagsText(item: ProposalItem): string {
+  const flags = item.flags.map((f) => describeFlag(f, item.unit) + (f.flag === 'scaleDown' && !item.flags.some((x) => x.flag === 'belowObserved') ? belowWeekPeak(item) : ''));
+  const after = (f: FieldKey) => item.decision.changes.find((c) => c.field === f)?.proposed ?? item.current[f];
+  const [min, max] = [after('hpa.minReplicas'), after('hpa.maxReplicas')];
+  const bound = item.decision.changes.some((c) => c.field === 'hpa.minReplicas' || c.field === 'hpa.maxReplicas');
+  if (bound && min !== undefined && max !== undefined && min > max) flags.unshift(`after this change the HPA's minReplicas (${min}) is above its maxReplicas (${max}): the API server rejects the HPA`);
+  return flags.length === 0 ? 'none' : `⚠️ ${flags.join('; ')}`;
+}
+
+/** A scale-down of the replicas or the HPA ceiling to less than the last days' observed peak: that peak and what the new count serves. */
+function belowWeekPeak(item: ProposalItem): string {
+  const e = item.recommendation.evidence;
+  const c = item.decision.changes.find((x) => (x.field === 'replicas' || x.field === 'hpa.maxReplicas') && x.proposed < x.current);
+  if (!c || !(e.observedPeak > c.proposed * e.capacityPerReplica)) return '';
+  const u = (v: number) => withUnit(v, item.unit);
+  return `: the last ${Math.round(e.observedSeconds / 86_400)} days peaked at ${u(e.observedPeak)}, above the ${u(c.proposed * e.capacityPerReplica)} that ${c.proposed} replica${c.proposed === 1 ? '' : 's'} serve${c.proposed === 1 ? 's' : ''}`;
 }
 
 /** The one number that shows what this change fixes (or, for a decrease, what each pod carries afterwards). */
@@ -102,10 +121,16 @@ function problem(item: ProposalItem, c: Change): string {
         ? `${q(level)} forecast peak ${u(peak)} (next ${hours(e.horizonSeconds)}) against ${u(c.current * cap)} that ${c.current === 1 ? '1 replica serves' : `${c.current} replicas serve`} today`
         : `after the change, ${c.proposed === 1 ? '1 replica carries' : `${c.proposed} replicas carry`} the ${q(level)} forecast peak ${u(peak)}: ${u(peak / c.proposed)} each, ${pctOf(peak / c.proposed, cap)} of the ${u(cap)} one serves`;
     }
-    case 'hpa.maxReplicas':
-      return `${q(e.maxQuantile)} forecast peak ${u(e.highPeak)} against ${u(c.current * cap)} at today's ceiling of ${c.current} replicas`;
-    case 'hpa.minReplicas':
-      return `the forecast median's trough needs ${c.proposed} replicas; the HPA's floor is ${c.current} today`;
+    case 'hpa.maxReplicas': {
+      const today = `${q(e.maxQuantile)} forecast peak ${u(e.highPeak)} against ${u(c.current * cap)} at today's ceiling of ${c.current} replicas`;
+      // A lower ceiling: what it serves, so one below the peak shows.
+      return c.proposed >= c.current ? today : `${today}; the proposed ceiling of ${c.proposed} serves ${u(c.proposed * cap)}`;
+    }
+    case 'hpa.minReplicas': {
+      // What the trough needs is the recommendation; the guardrails may have moved the floor proposed (Sizing says so).
+      const need = item.recommendation.changes.find((x) => x.field === c.field)?.proposed ?? c.proposed;
+      return `the forecast median's trough needs ${need} replicas; the HPA's floor is ${c.current} today`;
+    }
     case 'cpu.request':
     case 'memory.request': {
       const usage = c.basis.kind === 'cpuPercentile' ? c.basis.usage : c.basis.kind === 'memoryPeak' || c.basis.kind === 'oomBump' ? c.basis.peak : undefined;
@@ -208,7 +233,8 @@ export function describeFlag(f: RedFlag, unit?: string): string {
 export function dataLines(item: ProposalItem): string[] {
   const h = item.history;
   const days = item.historySeconds / 86_400;
-  const out = [`Load: ${days.toFixed(1)} days of history at ${Math.round(h.stepSeconds / 60)} min (${h.values.length} samples); observed peak of the last ${Math.round(item.recommendation.evidence.observedSeconds / 86_400)} days ${withUnit(item.recommendation.evidence.observedPeak, item.unit)}.`];
+  const step = h.stepSeconds % 60 === 0 ? `${h.stepSeconds / 60} min` : `${h.stepSeconds} s`;
+  const out = [`Load: ${days.toFixed(1)} days of history at ${step} (${h.values.length} samples); observed peak of the last ${Math.round(item.recommendation.evidence.observedSeconds / 86_400)} days ${withUnit(item.recommendation.evidence.observedPeak, item.unit)}.`];
   for (const f of item.findings) {
     if (f.kind === 'history') {
       if (f.filled > 0) out.push(`Missing samples filled: ${f.filled} (${pctOf(f.filled, f.steps)}).`);
@@ -244,5 +270,6 @@ function oomTimes(item: ProposalItem): string {
   return at.length > 0 ? `, first seen ${at.slice(0, 3).join(', ')}${at.length > 3 ? ', …' : ''}` : '';
 }
 
-const pctOf = (a: number, b: number) => (b > 0 ? `${Math.round((a / b) * 100)}%` : 'n/a');
+// A share above 0 that rounds to 0% (18 samples of 4032) reads "<1%".
+const pctOf = (a: number, b: number) => (b > 0 ? (a > 0 && a / b < 0.005 ? '<1%' : `${Math.round((a / b) * 100)}%`) : 'n/a');
 const hours = (s: number) => (s % 86_400 === 0 ? `${s / 86_400 === 1 ? '24 h' : `${s / 86_400} d`}` : `${Math.round(s / 3600)} h`);
