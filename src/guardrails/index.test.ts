@@ -432,6 +432,17 @@ describe('guard: each rule in GUARDRAIL_ORDER', () => {
       expect(d.changes.map((c) => c.field)).toEqual(['cpu.request']);
     });
 
+    it('keeps a small change of one HPA bound when dropping it would leave minReplicas above maxReplicas', () => {
+      // min 15 → 21 is large; max 20 → 21 is 5%, but without it the HPA's floor would be above its ceiling.
+      const up = guard(input([change('hpa.minReplicas', 15, 21, 21), change('hpa.maxReplicas', 20, 21, 21)], {}, { minChangePercent: 10, maxStepPercent: { up: 100, down: 100 } }));
+      expect(proposedOf(up, 'hpa.minReplicas')).toBe(21);
+      expect(proposedOf(up, 'hpa.maxReplicas')).toBe(21);
+      // max 20 → 10 is large; min 11 → 10 is small (9%), and a floor left at 11 would sit above the new ceiling.
+      const down = guard(input([change('hpa.minReplicas', 11, 10, 10), change('hpa.maxReplicas', 20, 10, 10)], {}, { minChangePercent: 10, maxStepPercent: { up: 100, down: 100 } }));
+      expect(proposedOf(down, 'hpa.maxReplicas')).toBe(10);
+      expect(proposedOf(down, 'hpa.minReplicas')).toBe(10);
+    });
+
     it('drops a no-op change silently', () => {
       const d = guard(input([change('replicas', 4, 4, 4)]));
       expect(d.verdict).toBe('unchanged');
