@@ -53,7 +53,8 @@ function brief(s: string): string {
 /**
  * Applies scalar edits and block edits to the files they name, together, one pass per file.
  * Returns the new content of every file edited. Each edit's range must still hold its `from` (for
- * scalar edits in their quote style, which is kept); edits whose ranges overlap are refused (an
+ * scalar edits in their quote style, which is kept, except that a bare number in a .json file gets
+ * double quotes when the new value has a unit); edits whose ranges overlap are refused (an
  * exact duplicate is applied once; an insertion may touch a neighbouring range but two insertions
  * may not share an offset). The edited file must still be valid YAML when it was before.
  */
@@ -65,7 +66,9 @@ export function applyEdits(repo: RepoView, edits: Edit[], blocks: BlockEdit[] = 
     byFile.set(file, list);
   };
   for (const e of edits) {
-    const text = e.insert ? `${e.insert.prefix}${quote(e.to, e.style)}${e.insert.suffix}` : quote(e.to, e.style);
+    // A JSON file (kubectl and Argo CD read one starting with { as JSON) holds a bare number, not `1500m`: that goes in quotes.
+    const style = e.style === 'plain' && /\.json$/i.test(e.file) && !/^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/.test(e.to) ? 'double' : e.style;
+    const text = e.insert ? `${e.insert.prefix}${quote(e.to, style)}${e.insert.suffix}` : quote(e.to, style);
     add(e.file, { kind: 'scalar', edit: e, range: e.range, yamlPath: e.yamlPath, expected: e.insert ? '' : quote(e.from, e.style), text });
   }
   for (const b of blocks) {

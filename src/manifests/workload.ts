@@ -1,6 +1,6 @@
 // What a workload, an HPA and a patch look like, and where each field sits in them.
-import { isMap, isScalar, isSeq } from 'yaml';
-import type { YAMLMap, YAMLSeq } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq } from 'yaml';
+import type { Alias, YAMLMap, YAMLSeq } from 'yaml';
 import type { FieldKey, FieldLocation, WorkloadId, WorkloadManifest } from '../domain/workload.js';
 import { ManifestError } from '../domain/errors.js';
 import type { Ctx, Lookup, ParsedFile } from './yaml-util.js';
@@ -110,8 +110,28 @@ export function lookupResourceDoc(r: ResourceDoc, field: FieldKey, container: Co
   if (!container) return NONE;
   const item = asSeq(getKey(getKey(getKey(spec, 'template'), 'spec'), 'containers'))?.items[container.index];
   const [kind, res] = resourceKeys(field);
-  const node = getKey(getKey(getKey(item, 'resources'), kind), res);
-  return scalarAt({ ...site, yamlPath: `spec.template.spec.containers[${container.index}].resources.${kind}.${res}` }, node);
+  const yamlPath = `spec.template.spec.containers[${container.index}].resources.${kind}.${res}`;
+  // An alias on the way holds the value at its anchor, where editing it would change every place that uses it.
+  const doc = r.file.docs[r.docIndex];
+  let node: unknown = item;
+  let path = `spec.template.spec.containers[${container.index}]`;
+  let via: { alias: Alias; path: string } | undefined;
+  for (const key of ['resources', kind, res]) {
+    if (isAlias(node)) {
+      via ??= { alias: node, path };
+      node = doc ? node.resolve(doc) : undefined;
+    }
+    node = getKey(node, key);
+    path = `${path}.${key}`;
+  }
+  if (via && node !== undefined) {
+    const { alias } = via;
+    return {
+      kind: 'blocked',
+      note: `${field}: ${fileAt(r.file, r.docIndex, alias.range?.[0])}: ${yamlPath} goes through ${via.path}, the alias *${alias.source}, which Augur does not follow: editing the anchor &${alias.source} would change every place that uses it; write the values out in place of the alias to let Augur edit them here, or change them by hand`,
+    };
+  }
+  return scalarAt({ ...site, yamlPath }, via ? undefined : node);
 }
 
 type Seg = string | { containerName: string };
@@ -208,12 +228,31 @@ export function lookupJsonPatch(
   const target = jsonSegs(field, container);
   if (!target) return NONE;
   const pointer = `/${target.join('/')}`;
+  // The index of the container an operation's path names (or is in), when it names one.
+  const itemOf = (op: unknown): number | undefined => {
+    const s = decodePointer(strAt(op, 'path') ?? '');
+    return container && strAt(op, 'op') !== 'test' && s && s.length >= 5 && s.slice(0, 4).every((x, k) => x === target[k]) && /^\d+$/.test(s[4] ?? '') ? Number(s[4]) : undefined;
+  };
+  // An add, or a remove of another container, at or before the container's index shifts it: that
+  // operation sets none of its values, and the operations after it name it by another index.
+  const shifts = (op: unknown): boolean => {
+    const name = strAt(op, 'op');
+    const n = itemOf(op);
+    const item = decodePointer(strAt(op, 'path') ?? '')?.length === 5;
+    return container !== undefined && n !== undefined && item && n <= container.index && (name === 'add' || (name === 'remove' && n < container.index));
+  };
+  const firstShift = ops.items.findIndex(shifts);
   for (let i = ops.items.length - 1; i >= 0; i--) {
     const op = ops.items[i];
     const name = strAt(op, 'op');
     const segs = decodePointer(strAt(op, 'path') ?? '');
-    if (!segs || segs.length > target.length || segs.some((s, k) => s !== target[k])) continue;
     const at = `${fileAt(file, docIndex, isMap(op) ? op.range?.[0] : undefined)}: JSON patch operation [${i}] (${name ?? '?'} ${strAt(op, 'path')})`;
+    if (firstShift >= 0 && i > firstShift && itemOf(op) !== undefined) {
+      const shift = `[${firstShift}] (${strAt(ops.items[firstShift], 'op')} ${strAt(ops.items[firstShift], 'path')})`;
+      return { kind: 'blocked', note: `${field}: ${at} comes after operation ${shift}, which moves container ${container?.name} from containers[${container?.index}], so Augur cannot tell which container it sets and does not edit ${pointer}; edit it by hand` };
+    }
+    if (shifts(op)) continue;
+    if (!segs || segs.length > target.length || segs.some((s, k) => s !== target[k])) continue;
     if (name === 'test') continue;
     if (name === 'remove') {
       return { kind: 'blocked', note: `${field}: ${at} removes ${pointer}, so Augur does not edit it; change the operation to replace ${pointer} with a value, or edit it by hand` };

@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import { isAlias, isCollection, isMap, isScalar, isSeq, parseAllDocuments, visit } from 'yaml';
 import type { Document, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import type { FieldKey, FieldLocation, RepoView } from '../domain/workload.js';
 import { ManifestError } from '../domain/errors.js';
@@ -267,6 +267,45 @@ function blockedAt(site: ScalarSite, offset: number | undefined, what: string, f
   return { kind: 'blocked', note: `${site.field}: ${fileAt(site.file, site.docIndex, offset)}: ${site.yamlPath} ${what}; ${fix}${alt}` };
 }
 
+/** Anchor names some alias of the document uses, found once per (frozen, shared) document. */
+const aliasedByDoc = new WeakMap<Document.Parsed, ReadonlySet<string>>();
+function aliased(doc: Document.Parsed): ReadonlySet<string> {
+  let used = aliasedByDoc.get(doc);
+  if (!used) {
+    const names = new Set<string>();
+    visit(doc, { Alias: (_k, a) => void names.add(a.source) });
+    aliasedByDoc.set(doc, (used = names));
+  }
+  return used;
+}
+
+/**
+ * The anchored map or list holding `node` (with `self`, `node` too) whose anchor an alias of the
+ * document reuses: a value edited or a key added inside it would change the alias's place as well.
+ */
+function sharedHolder(file: ParsedFile, node: unknown, self: boolean): { anchor: string; line?: number } | undefined {
+  for (const doc of file.docs) {
+    const used = aliased(doc);
+    let found: readonly unknown[] | undefined;
+    if (used.size > 0) {
+      visit(doc, (_k, n, path) => {
+        if (n !== node) return undefined;
+        found = self ? [...path, n] : path;
+        return visit.BREAK;
+      });
+    }
+    if (!found) continue;
+    for (const a of found) {
+      if (!isCollection(a) || !a.anchor || !used.has(a.anchor)) continue;
+      // A block map or list starts on the line after its anchor: the line of the `&name` itself.
+      const at = a.range ? file.text.lastIndexOf(`&${a.anchor}`, a.range[0]) : -1;
+      return { anchor: a.anchor, ...(a.range ? { line: lineOf(file.text, at < 0 ? a.range[0] : at) } : {}) };
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
 /** Why a node that is not a plain scalar cannot be edited, with the fix. */
 function notScalar(site: ScalarSite, node: unknown): Lookup {
   const { field, file, yamlPath } = site;
@@ -318,6 +357,10 @@ export function scalarAt(site: ScalarSite, node: unknown): Lookup {
   if (node.anchor && !site.anchorFree) {
     return blockedAt(site, start, `carries the anchor &${node.anchor} and may be shared through aliases`, `edit it by hand, or remove the anchor if no alias (*${node.anchor}) uses it`);
   }
+  const holder = sharedHolder(file, node, false);
+  if (holder) {
+    return blockedAt(site, start, `is inside the anchor &${holder.anchor} (line ${holder.line ?? '?'}), which an alias *${holder.anchor} reuses, so editing it would change that too`, 'write the values out separately (drop the anchor or the alias) to let Augur edit this one, or change it by hand');
+  }
   const end = node.range[1];
   const src = file.text.slice(start, end);
   const t = scalarText(site, node, start, src);
@@ -337,8 +380,8 @@ export function scalarAt(site: ScalarSite, node: unknown): Lookup {
 /**
  * Where `key: <value>` can be added to a block map that lacks it: on a line of its own, before the
  * first key that starts a line, with that key's indentation (`spec:` gets `replicas:` first, as
- * people write it). A flow map (`{}`), an empty value or a map whose keys never start a line
- * cannot take a key this way: blocked, with why and the fix.
+ * people write it). A flow map (`{}`), an empty value, a map whose keys never start a line or one
+ * inside an anchor an alias reuses cannot take a key this way: blocked, with why and the fix.
  */
 export function insertionInMap(site: ScalarSite, map: unknown, key: string): Lookup {
   const { field, file, yamlPath } = site;
@@ -350,14 +393,19 @@ export function insertionInMap(site: ScalarSite, map: unknown, key: string): Loo
   if (map.flow) {
     return { kind: 'blocked', note: `${field}: ${at}: ${parent} is a flow map (${text.slice(map.range?.[0] ?? 0, map.range?.[1] ?? 0).trim()}), where Augur adds no key; write it as a block map (one key per line), or ${by}` };
   }
+  const holder = sharedHolder(file, map, true);
+  if (holder) {
+    return { kind: 'blocked', note: `${field}: ${at}: ${yamlPath} would be added inside the anchor &${holder.anchor} (line ${holder.line ?? '?'}), which an alias *${holder.anchor} reuses, so it would change that too; write the values out separately (drop the anchor or the alias), or ${by}` };
+  }
   for (const pair of map.items) {
     const k = pair.key;
     if (!isScalar(k) || !k.range) continue;
     const lineStart = text.lastIndexOf('\n', k.range[0] - 1) + 1;
     const indent = text.slice(lineStart, k.range[0]);
     if (!/^[ ]*$/.test(indent)) continue;
-    // The line break of the key's own line, so a CRLF file stays CRLF.
-    const eol = text.charAt(text.indexOf('\n', k.range[0]) - 1) === '\r' ? '\r\n' : '\n';
+    // The line break of the key's own line (of the line before, when it is the last line), so a CRLF file stays CRLF.
+    const nl = text.indexOf('\n', k.range[0]);
+    const eol = text.charAt((nl < 0 ? lineStart - 1 : nl) - 1) === '\r' ? '\r\n' : '\n';
     return {
       kind: 'found',
       loc: { field, file: file.path, yamlPath, documentIndex: site.docIndex, range: [lineStart, lineStart], raw: '', style: 'plain', insert: { prefix: `${indent}${key}: `, suffix: eol } },

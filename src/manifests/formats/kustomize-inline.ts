@@ -16,7 +16,10 @@ function mapInsertion(loc: FieldLocation, inline: Inline, text: string): FieldLo
   const lineStart = text.lastIndexOf('\n', at[0] - 1) + 1;
   const pad = text.slice(lineStart, at[0]);
   if (!/^ *$/.test(pad)) return undefined;
-  return { ...loc, range: [lineStart, lineStart], insert: { prefix: `${pad}${loc.insert.prefix}`, suffix: loc.insert.suffix } };
+  // The string's lines end in \n; the file's line there may end in \r\n (a CRLF kustomization).
+  const crlf = text.charAt(text.indexOf('\n', at[0]) - 1) === '\r';
+  const suffix = crlf && loc.insert.suffix === '\n' ? '\r\n' : loc.insert.suffix;
+  return { ...loc, range: [lineStart, lineStart], insert: { prefix: `${pad}${loc.insert.prefix}`, suffix } };
 }
 
 /**

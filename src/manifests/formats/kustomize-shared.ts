@@ -57,18 +57,14 @@ function sharersOf(env: ShareEnv, file: string): Sharers {
 
 const isShared = (s: Sharers) => s === 'unknown' || s.length > 0;
 
-/** The workload comes from another kustomization than the target's (a base). */
-function inherited(env: ShareEnv, o: Occ): boolean {
-  return o.chain.length > 1 || !isUnder(o.doc.file.path, env.dir);
-}
-
 /** The lookup of one field after the sharing rules. */
 export function placeField(env: ShareEnv, field: FieldKey, r: Resolved, o: Occ): Lookup {
   if (field === 'replicas' && env.autoscaled) return r.res;
   if (r.res.kind === 'blocked') return r.res;
   if (r.res.kind === 'none') {
-    // Nothing sets replicas (the default, 1): the overlay says it, as it would override a base.
-    return field === 'replicas' && inherited(env, o) && !env.targetShared ? override(env, field, r, o) : r.res;
+    // Nothing sets replicas (the default, 1): the target's kustomization says it (a replicas: entry),
+    // as an overlay would override a base, unless others build from it.
+    return field === 'replicas' && !env.targetShared ? override(env, field, r, o) : r.res;
   }
   const sharers = sharersOf(env, r.res.loc.file);
   if (!isShared(sharers)) return r.res;
