@@ -52,13 +52,15 @@ export class GitHubForge implements Forge {
     const list = (state: 'open' | 'closed', extra: Record<string, unknown> = {}, enough?: (page: PullItem[]) => boolean) =>
       listAll(this.octokit, { route: 'GET /repos/{owner}/{repo}/pulls', params: { ...this.repoRef, state, ...extra }, perPage: this.perPage, check: isPull, what: 'pull request', ...(enough ? { enough } : {}) });
     const open = await list('open');
-    // Closed PRs, most recently updated first, until they are older than needed.
+    // Closed PRs, most recently updated first, until they were last updated before the look-back
+    // (closing updates a PR, so the rest closed before it too). An old PR updated today (a comment,
+    // a label) says nothing about the ones after it.
     const closed = await list('closed', { sort: 'updated', direction: 'desc' }, (page) => {
       const last = page[page.length - 1]!;
-      return Date.parse(last.closed_at ?? last.created_at) / 1000 < closedSince;
+      return Date.parse(last.updated_at ?? last.closed_at ?? last.created_at) / 1000 < closedSince;
     });
     return [...open, ...closed]
-      .filter((p) => parseMeta(p.body) !== undefined)
+      .filter((p) => parseMeta(p.body) !== undefined && fromThisRepository(p))
       .filter((p) => p.state === 'open' || toUnix(p.closed_at)! >= closedSince)
       .map((p) => toInfo(p));
   }
@@ -144,7 +146,7 @@ export class GitHubForge implements Forge {
 
   async upsertDashboard(title: string, body: string): Promise<string> {
     const marker = dashboardMarker(title);
-    const text = `${body}\n\n${marker}\n`;
+    const text = `${fitBody(body, marker.length + 3)}\n\n${marker}\n`;
     let found = await this.dashboards(title, marker);
     if (found.length === 0) {
       await this.ensureLabels(['augur']);
@@ -195,6 +197,18 @@ export function dashboardMarker(title: string): string {
   return `<!-- augur:dashboard ${slug} -->`;
 }
 
+/** GitHub refuses an issue body over 65,536 characters (JavaScript's length counts no fewer). */
+const BODY_LIMIT = 65_536;
+
+/** The body cut at a line end, with a note, so that `reserve` more characters stay under GitHub's limit. */
+function fitBody(body: string, reserve: number): string {
+  if (body.length + reserve <= BODY_LIMIT) return body;
+  const note = "\n\n_The rest is left out: it would pass GitHub's 65,536-character limit._";
+  const room = BODY_LIMIT - reserve - note.length;
+  const cut = body.lastIndexOf('\n', room);
+  return `${body.slice(0, cut > 0 ? cut : room)}${note}`;
+}
+
 function expectPull(data: unknown, call: string): PullItem {
   if (!isPull(data)) throw new GitHubError(`GitHub API ${call}: the answer is not a pull request`);
   return data;
@@ -203,6 +217,20 @@ function expectPull(data: unknown, call: string): PullItem {
 function expectIssue(data: unknown, call: string): IssueItem {
   if (!isIssue(data)) throw new GitHubError(`GitHub API ${call}: the answer is not an issue`);
   return data;
+}
+
+/**
+ * Whether the PR's head branch is in the repository itself. Anyone can open (and close) a PR from a
+ * fork on a branch named like Augur's with its metadata block copied: not Augur's PR, not a rejection.
+ */
+function fromThisRepository(p: PullItem): boolean {
+  const head = p.head.repo;
+  const base = p.base?.repo;
+  // null: the head's fork was deleted. Absent from the answer (not GitHub's API): nothing to tell.
+  if (head === null) return false;
+  if (!head || !base) return true;
+  if (typeof head.id === 'number' && typeof base.id === 'number') return head.id === base.id;
+  return typeof head.full_name === 'string' && head.full_name === base.full_name;
 }
 
 function toUnix(iso: string | null | undefined): number | undefined {

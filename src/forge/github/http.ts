@@ -61,6 +61,8 @@ async function withRetries<T>(request: (o: CallOptions) => Promise<T>, options: 
       return await request(options);
     } catch (err) {
       const failure = classify(err, options.method, expand(options), opts, (opts.backoffMs ?? 1000) * 2 ** (attempt - 1));
+      // fetch quotes a header value it refuses (a token with a newline inside): the token never prints.
+      if (opts.token) failure.message = failure.message.split(opts.token).join('(redacted)');
       if (!failure.retry || attempt >= MAX_ATTEMPTS) throw gitHubError(call, failure.message, err, failure.retry ? `after ${attempt} attempts` : undefined);
       const refusal = opts.budget.refusal(failure.waitMs, `GitHub ${call}`);
       if (refusal) throw gitHubError(call, failure.message, err, refusal);

@@ -73,12 +73,21 @@ export interface PullItem {
   state: string;
   html_url: string;
   created_at: string;
+  /** Not before closed_at: closing a PR updates it. */
+  updated_at?: string;
   closed_at: string | null;
   merged_at: string | null;
-  head: { ref: string; sha?: string };
+  /** `repo` is null when the head's fork was deleted. */
+  head: { ref: string; sha?: string; repo?: RepoRef | null };
+  base?: { repo?: RepoRef | null };
   labels?: ({ name?: string } | string)[];
   requested_reviewers?: ({ login?: string } | null)[] | null;
   requested_teams?: ({ slug?: string } | null)[] | null;
+}
+
+export interface RepoRef {
+  id?: number;
+  full_name?: string;
 }
 
 export function isPull(v: unknown): v is PullItem {
