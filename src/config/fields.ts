@@ -9,7 +9,7 @@ import { DURATION_PATTERN, parseDuration } from './duration.js';
  */
 export const duration = (example: string, opts: { allowZero?: boolean } = {}) =>
   z
-    .string()
+    .string({ error: `a duration: a number and a unit (s, m, h, d, w), e.g. "${example}"` })
     .regex(DURATION_PATTERN, { error: `a duration: a number and a unit (s, m, h, d, w), e.g. "${example}"` })
     .transform(parseDuration)
     .refine((s) => opts.allowZero || s > 0, { error: `must be more than 0, e.g. "${example}"` });
@@ -46,7 +46,16 @@ export function httpUrlProblem(v: string, example: string, credentialsField: str
 /** A secret is never written in the file itself: it is read from the environment or a mounted file. */
 export const secretRef = z
   .union([
-    z.object({ env: z.string().min(1).describe('environment variable that holds the secret') }).strict(),
+    z
+      .object({
+        env: z
+          .string()
+          .min(1)
+          // Not expanded: "${GITHUB_TOKEN}" would be looked up as a variable of that name, never set.
+          .refine((v) => !/[\s${}=]/.test(v), { error: "the variable's name alone, e.g. { env: GITHUB_TOKEN }, not ${GITHUB_TOKEN} or $GITHUB_TOKEN: Augur reads the variable itself" })
+          .describe('environment variable that holds the secret'),
+      })
+      .strict(),
     z.object({ file: z.string().min(1).describe('path of a mounted file that holds the secret') }).strict(),
   ], { error: 'a secret reference: { env: NAME } or { file: /path }; secrets are never written in this file' })
   .describe('Where to read a secret: { env: NAME } or { file: /mounted/path }.');

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { Cron } from 'croner';
 import cron from 'node-cron';
 import { LineCounter, isAlias, isMap, isSeq, parseDocument, visit, type Alias, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
@@ -78,13 +79,15 @@ export function parseConfig(text: string, file: string): LoadedConfig {
 }
 
 /** parseConfig through the `yaml` document, every problem at its line; exported for the test that both ways read a file alike. */
-export function parseConfigLocated(text: string, file: string): LoadedConfig {
+export function parseConfigLocated(source: string, file: string): LoadedConfig {
+  // A byte-order mark is not a column an editor shows: line 1's columns are counted without it.
+  const text = source.replace(/^\uFEFF/, '');
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) throw new ConfigError([syntaxProblem(doc, text, lines, file)]);
   const raw = toJS(doc, lines, file);
   const result = configSchema.safeParse(raw ?? {});
-  const schema = result.success ? [] : mergeMisindented(result.error.issues.flatMap((issue) => problemsOf(issue, doc, lines, raw, file)), raw);
+  const schema = result.success ? [] : withoutMerged(mergeMisindented(result.error.issues.flatMap((issue) => problemsOf(issue, doc, lines, raw, file)), raw), raw);
   // The checks the schema cannot make run whatever it found: on the raw values, and across fields
   // on the file with its invalid values taken out (see repair).
   const checked = result.success ? { config: result.data, index: result.data.targets.map((_, i) => i) } : repair(raw, result.error.issues);
@@ -112,11 +115,13 @@ function related(a: string, b: string): boolean {
  * The first YAML syntax error, with the line before, the line and the line after it quoted and a
  * caret under the column. The parser's later errors are almost always this one seen again from
  * further down (a mis-indented line makes every following line of its block look wrong), so they
- * are counted, not listed.
+ * are counted, not listed. A quote never closed is placed at its opening quote: the parser reports
+ * where the quoted text it ran into ends, often the end of the file.
  */
 function syntaxProblem(doc: Document, text: string, lines: LineCounter, file: string): ConfigProblem {
   const [first] = doc.errors;
-  const pos = lines.linePos(first!.pos[0]);
+  const opened = first!.code === 'MISSING_CHAR' && /closing .?quote/.test(first!.message) ? openingQuote(doc, first!.pos[0]) : undefined;
+  const pos = lines.linePos(opened ?? first!.pos[0]);
   const source = text.split(/\r?\n/);
   const width = String(Math.min(source.length, pos.line + 1)).length;
   const excerpt: string[] = [];
@@ -128,7 +133,27 @@ function syntaxProblem(doc: Document, text: string, lines: LineCounter, file: st
   }
   const more = doc.errors.length - 1;
   const after = more > 0 ? ` (and ${more} more error${more === 1 ? '' : 's'} further on, most likely caused by this one: fix it and validate again)` : '';
-  return { file, line: pos.line, column: pos.col, path: '', message: `YAML syntax: ${first!.message.split('\n')[0]}${hint(first!.code)}${after}`, excerpt };
+  const what = opened !== undefined
+    ? `${first!.message.split('\n')[0]}: the quote opened here is never closed; close it where the value ends`
+    : first!.code === 'MULTIPLE_DOCS'
+      ? 'a second YAML document starts here; a guardrails file is one document: remove this --- line, and move what follows it (if anything) into the first'
+      : `${first!.message.split('\n')[0]}${hint(first!.code)}`;
+  return { file, line: pos.line, column: pos.col, path: '', message: `YAML syntax: ${what}${after}`, excerpt };
+}
+
+/** Where the quoted value that runs on to `end` (the parser's "missing closing quote") opens. */
+function openingQuote(doc: Document, end: number): number | undefined {
+  let start: number | undefined;
+  visit(doc, {
+    Scalar: (_, node) => {
+      if ((node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') && node.range && node.range[0] < end && node.range[1] >= end) {
+        start = node.range[0];
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return start;
 }
 
 /**
@@ -227,23 +252,31 @@ function problemsOf(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, 
   if (issue.code === 'unrecognized_keys') {
     const parent = valueAt(raw, path);
     const known = knownKeys(issue, parent);
-    return issue.keys.map((key) =>
-      locate(
+    return issue.keys.map((key) => {
+      const suggestion = key === '<<' ? MERGE_KEY : suggest(key, known);
+      // A misspelt secret key (tokn, scret) holds the secret all the same.
+      const meant = /did you mean "([^"]+)"\?/.exec(suggestion)?.[1];
+      return locate(
         {
           file,
           path: '',
-          message: `unknown key "${key}"${suggest(key, known)}`,
+          message: `unknown key "${key}"${suggestion}`,
         },
         [...path, key],
         doc,
         lines,
         raw,
         true,
-      ),
-    );
+        meant !== undefined && SECRET_KEY.test(meant),
+      );
+    });
   }
   return [locate({ file, path: '', message: describeIssue(issue, valueAt(raw, path)) }, path, doc, lines, raw)];
 }
+
+/** What `<<: *anchor` (YAML 1.1's merge key) is in this YAML 1.2 file, and what to write instead. */
+const MERGE_KEY =
+  ': YAML merge keys (<<: *anchor) are not supported (the file is YAML 1.2, where "<<" is an ordinary key); write the keys out, or alias whole values (e.g. policy: *defaults)';
 
 /** zod's message in the words of the guardrails file: what would be valid. */
 function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
@@ -257,8 +290,11 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
     case 'too_big':
       return `must be ${issue.inclusive ? '≤' : '<'} ${issue.maximum}`;
     case 'invalid_type':
-      if (value === undefined) return `required: a ${issue.expected}`;
-      return /^Invalid input/.test(issue.message) ? `expected a ${issue.expected}` : issue.message;
+      if (value === undefined) return `required: ${typeName(issue.expected)}`;
+      if (value === null && /^Invalid input/.test(issue.message)) {
+        return `empty (nothing after the colon, or everything under it commented out): write ${typeName(issue.expected)}, or delete the key when it is optional`;
+      }
+      return /^Invalid input/.test(issue.message) ? `expected ${typeName(issue.expected)}` : issue.message;
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_union':
@@ -266,6 +302,14 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
     default:
       return issue.message;
   }
+}
+
+/** zod's name of a type in the words of a YAML file. */
+function typeName(expected: string): string {
+  if (expected === 'object' || expected === 'record') return 'a mapping (key: value lines under it)';
+  if (expected === 'array') return 'a list (- item lines under it)';
+  if (expected === 'boolean') return 'true or false';
+  return `a ${expected}`;
 }
 
 function knownKeys(_issue: z.core.$ZodIssue, parent: unknown): string[] {
@@ -280,10 +324,12 @@ function locate(
   lines: LineCounter,
   raw: unknown,
   atKey = false,
+  secretKey = false,
 ): ConfigProblem {
   // A secret written where a reference belongs must not be echoed into logs, nor one inside an
-  // object shown whole (a misspelt parent key), nor credentials in a URL.
-  const secret = path.some((p) => typeof p === 'string' && SECRET_KEY.test(p));
+  // object shown whole (a misspelt parent key), nor one under a misspelt secret key (`secretKey`),
+  // nor credentials in a URL.
+  const secret = secretKey || path.some((p) => typeof p === 'string' && SECRET_KEY.test(p));
   const found = valueAt(raw, path);
   const value = found === undefined ? undefined : redactValue(found, secret);
   const node = nodeAt(doc, path, atKey);
@@ -381,6 +427,19 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 const ZONE = 'not an IANA time zone; e.g. "UTC" or "Europe/Berlin"';
 
 /**
+ * Why croner, which evaluates freeze windows (guardrails/time.ts), cannot read a cron expression
+ * that node-cron takes: a range that wraps around, such as 22-2 or FRI-MON.
+ */
+function freezeCronProblem(expr: string): string | undefined {
+  try {
+    new Cron(expr, { timezone: 'UTC', paused: true, domAndDow: false });
+    return undefined;
+  } catch (err) {
+    return `not a cron expression freeze windows can use (${(err instanceof Error ? err.message : String(err)).replace(/^CronPattern: /, '')})`;
+  }
+}
+
+/**
  * Values the schema takes as any string: cron expressions, time zones, freeze-window dates and
  * their order. Read from the raw document, so they are reported alongside the schema's problems.
  */
@@ -393,7 +452,7 @@ function valueProblems(raw: unknown): Located[] {
   const zone = str(schedule?.timezone);
   if (zone !== undefined && !isTimeZone(zone)) out.push({ pathParts: ['schedule', 'timezone'], message: ZONE });
 
-  // Freeze windows and schedule zones are checked where they are written (top level, namespace, target), once each.
+  // Freeze windows and schedule zones are checked where they are written (top level, namespace, environment, target), once each.
   const checkWindows = (policy: unknown, base: PathPart[]) => {
     const windows = obj(policy)?.freezeWindows;
     if (!Array.isArray(windows)) return;
@@ -403,6 +462,7 @@ function valueProblems(raw: unknown): Located[] {
       const at: PathPart[] = [...base, 'freezeWindows', j];
       const c = str(w.cron);
       if (c !== undefined && !cron.validate(c)) out.push({ pathParts: [...at, 'cron'], message: 'not a valid cron expression; e.g. "0 18 * * 5" (Fridays 18:00)' });
+      else if (c !== undefined && freezeCronProblem(c)) out.push({ pathParts: [...at, 'cron'], message: `${freezeCronProblem(c)}; write each range from low to high, e.g. "0 22-23,0-1 * * *", or start the window at its first hour or day and lengthen its duration` });
       const tz = str(w.timezone);
       if (tz !== undefined && !isTimeZone(tz)) out.push({ pathParts: [...at, 'timezone'], message: ZONE });
       const from = str(w.from);
@@ -421,15 +481,18 @@ function valueProblems(raw: unknown): Located[] {
   };
   checkWindows(root.policy, ['policy']);
   checkScheduleZone(root.sizing, []);
-  for (const [ns, o] of Object.entries(obj(root.namespaces) ?? {})) {
-    checkScheduleZone(obj(o)?.sizing, ['namespaces', ns]);
-    checkWindows(obj(o)?.policy, ['namespaces', ns, 'policy']);
+  for (const section of ['namespaces', 'environments'] as const) {
+    for (const [name, o] of Object.entries(obj(root[section]) ?? {})) {
+      checkScheduleZone(obj(o)?.sizing, [section, name]);
+      checkWindows(obj(o)?.policy, [section, name, 'policy']);
+    }
   }
   if (Array.isArray(root.targets))
     root.targets.forEach((t, i) => {
       checkScheduleZone(obj(t)?.sizing, ['targets', i]);
       checkWindows(obj(t)?.policy, ['targets', i, 'policy']);
     });
+
   return out;
 }
 
@@ -485,6 +548,22 @@ function repair(raw: unknown, issues: z.core.$ZodIssue[]): { config: Config; ind
 function crossFieldProblems(config: Config, index: number[], refused: string[]): Located[] {
   const out: Located[] = [];
   const seen = new Map<string, number>();
+  // A contradiction between settings is reported where the deepest of them is written (the
+  // target's policy or sizing; else the key in its namespace, its environment or the top level),
+  // once however many targets inherit it.
+  const reported = new Set<string>();
+  const contradiction = (at: PathPart[], message: string) => {
+    const key = `${formatPath(at)}\n${message}`;
+    if (!reported.has(key)) (reported.add(key), out.push({ pathParts: at, message }));
+  };
+  // A target that needs a section the file lacks is one mistake however many targets need it: the
+  // first is reported, with how many more.
+  const needs = new Map<string, { problem: Located; more: number }>();
+  const need = (at: PathPart[], message: string) => {
+    const first = needs.get(message);
+    if (first) first.more++;
+    else needs.set(message, { problem: { pathParts: at, message }, more: 0 });
+  };
   config.targets.forEach((t, k) => {
     const i = index[k]!;
     const id = targetId(t);
@@ -501,28 +580,45 @@ function crossFieldProblems(config: Config, index: number[], refused: string[]):
     // A section refused, or written somewhere it does not belong (mis-indented), is absent here.
     const readsSection = (section: string) => refused.some((p) => p === section || p.startsWith(`${section}.`) || p.endsWith(`.${section}`));
     const { policy, sizing } = effectiveSettings(config, t);
-    if (!touched('sizing', ['quantile', 'maxQuantile']) && sizing.quantile > sizing.maxQuantile) {
-      out.push({ pathParts: ['targets', i, 'sizing'], message: `effective sizing.quantile ${sizing.quantile} is above sizing.maxQuantile ${sizing.maxQuantile}: replicas would be sized above what the HPA ceiling covers; lower quantile or raise maxQuantile (e.g. 0.9 and 0.99)` });
+    /** Where the deepest of `keys` is written for this target, as effectiveSettings layers them. */
+    const writtenAt = (area: 'policy' | 'sizing', keys: string[]): PathPart[] => {
+      const written = (o: object | undefined) => (o ? keys.find((k) => (o as Record<string, unknown>)[k] !== undefined) : undefined);
+      if (written(t[area])) return ['targets', i, area];
+      const ns = written(config.namespaces[t.namespace]?.[area]);
+      if (ns) return ['namespaces', t.namespace, area, ns];
+      const env = t.environment !== undefined ? written(config.environments[t.environment]?.[area]) : undefined;
+      if (env) return ['environments', t.environment!, area, env];
+      const top = written(config[area]);
+      return top ? [area, top] : [area];
+    };
+    const quantiles = ['quantile', 'maxQuantile'];
+    if (!touched('sizing', quantiles) && sizing.quantile > sizing.maxQuantile) {
+      contradiction(writtenAt('sizing', quantiles), `effective sizing.quantile ${sizing.quantile} is above sizing.maxQuantile ${sizing.maxQuantile}: replicas would be sized above what the HPA ceiling covers; lower quantile or raise maxQuantile (e.g. 0.9 and 0.99)`);
     }
-    if (!touched('policy', ['minCpuPerPod', 'maxCpuPerPod', 'minMemoryPerPod', 'maxMemoryPerPod']) && (policy.minCpuPerPod > policy.maxCpuPerPod || policy.minMemoryPerPod > policy.maxMemoryPerPod)) {
-      out.push({ pathParts: ['targets', i, 'policy'], message: 'effective minCpuPerPod/minMemoryPerPod is above maxCpuPerPod/maxMemoryPerPod; lower the floor or raise the ceiling' });
+    const perPod = ['minCpuPerPod', 'maxCpuPerPod', 'minMemoryPerPod', 'maxMemoryPerPod'];
+    if (!touched('policy', perPod) && (policy.minCpuPerPod > policy.maxCpuPerPod || policy.minMemoryPerPod > policy.maxMemoryPerPod)) {
+      contradiction(writtenAt('policy', perPod), 'effective minCpuPerPod/minMemoryPerPod is above maxCpuPerPod/maxMemoryPerPod; lower the floor or raise the ceiling');
     }
-    if (!touched('policy', ['minReplicas', 'maxReplicas']) && policy.minReplicas > policy.maxReplicas) {
-      out.push({ pathParts: ['targets', i, 'policy'], message: `effective minReplicas ${policy.minReplicas} is above maxReplicas ${policy.maxReplicas}; lower minReplicas or raise maxReplicas` });
+    const replicas = ['minReplicas', 'maxReplicas'];
+    if (!touched('policy', replicas) && policy.minReplicas > policy.maxReplicas) {
+      contradiction(writtenAt('policy', replicas), `effective minReplicas ${policy.minReplicas} is above maxReplicas ${policy.maxReplicas}; lower minReplicas or raise maxReplicas`);
     }
     for (const [metric, ref] of Object.entries(t.metrics)) {
       if (!ref || readsSection('metrics') || readsSection('prometheus')) continue;
       if ('file' in ref && !config.metrics.file) {
-        out.push({ pathParts: ['targets', i, 'metrics', metric], message: 'a file metric needs metrics.file.dir; add it or use a PromQL query' });
+        need(['targets', i, 'metrics', metric], 'a file metric needs metrics.file.dir; add it or use a PromQL query');
       }
       if (('query' in ref || 'preset' in ref) && !config.prometheus) {
-        out.push({ pathParts: ['targets', i, 'metrics', metric], message: 'a query or preset needs the prometheus section; add prometheus.url' });
+        need(['targets', i, 'metrics', metric], 'a query or preset needs the prometheus section; add prometheus.url');
       }
     }
     if ('targetUtilization' in t.capacity && !readsSection('prometheus') && !t.metrics.cpuTotal && !config.prometheus) {
-      out.push({ pathParts: ['targets', i, 'capacity'], message: 'deriving capacity needs the cpuTotal metric (or prometheus for its preset); or give capacity.perReplica' });
+      need(['targets', i, 'capacity'], 'deriving capacity needs the cpuTotal metric (or prometheus for its preset); or give capacity.perReplica');
     }
   });
+  for (const { problem, more } of needs.values()) {
+    out.push(more === 0 ? problem : { ...problem, message: `${problem.message} (and ${more.toLocaleString('en-US')} more like it further on)` });
+  }
   return out;
 }
 
@@ -571,6 +667,22 @@ function mergeMisindented(problems: ConfigProblem[], raw: unknown): ConfigProble
     return { ...u, message: `"${key}" is indented under "${parentKey}:", but belongs beside it (a key of ${grand || 'the top level'}); indent it as far as "${parentKey}:"` };
   });
   return out.filter((p) => !drop.has(p));
+}
+
+/**
+ * A merge key is one mistake: the keys it was meant to bring in are not also reported missing in
+ * the same mapping.
+ */
+function withoutMerged(problems: ConfigProblem[], raw: unknown): ConfigProblem[] {
+  const merged = new Map<string, unknown>();
+  for (const p of problems) if (p.path === '<<' || p.path.endsWith('.<<')) merged.set(parentOf(p.path), valueAt(raw, parsePath(p.path)));
+  if (merged.size === 0) return problems;
+  const provides = (from: unknown, key: string): boolean =>
+    Array.isArray(from) ? from.some((f) => provides(f, key)) : !!from && typeof from === 'object' && key in from;
+  return problems.filter((p) => {
+    if (p.value !== undefined || !merged.has(parentOf(p.path))) return true;
+    return !provides(merged.get(parentOf(p.path)), p.path.slice(parentOf(p.path).length).replace(/^\./, ''));
+  });
 }
 
 /** "targets[0].metrics" → ['targets', 0, 'metrics']. */

@@ -242,7 +242,7 @@ export const configSchema = z
           .union([
             z.object({ bearer: secretRef }).strict(),
             z.object({ basic: z.object({ username: z.string(), password: secretRef }).strict() }).strict(),
-          ])
+          ], { error: '{ bearer: { env: NAME } } or { basic: { username: augur, password: { env: NAME } } } ({ file: /path } for a mounted secret); secrets are never written in this file' })
           .optional()
           .describe('{ bearer: secret } or { basic: { username, password: secret } }'),
         timeout: duration('30s').prefault('30s').describe('per-request timeout'),

@@ -49,13 +49,13 @@ describe('validate: zero durations', () => {
 });
 
 describe('validate: across fields', () => {
-  it('refuses an effective sizing.quantile above sizing.maxQuantile, at the target', () => {
+  it('refuses an effective sizing.quantile above sizing.maxQuantile, where it is written', () => {
     const problems = problemsOf(`${MINIMAL}sizing: { quantile: 0.99, maxQuantile: 0.9 }\n`);
-    expect(at(problems, 'targets[0].sizing')).toMatch(/effective sizing\.quantile 0\.99 is above sizing\.maxQuantile 0\.9: .*lower quantile or raise maxQuantile/);
+    expect(at(problems, 'sizing.quantile')).toMatch(/effective sizing\.quantile 0\.99 is above sizing\.maxQuantile 0\.9: .*lower quantile or raise maxQuantile/);
   });
 
   it('refuses request floors above their ceilings', () => {
-    expect(at(problemsOf(`${MINIMAL}policy: { minCpuPerPod: 2, maxCpuPerPod: 1 }\n`), 'targets[0].policy')).toMatch(/minCpuPerPod\/minMemoryPerPod is above/);
+    expect(at(problemsOf(`${MINIMAL}policy: { minCpuPerPod: 2, maxCpuPerPod: 1 }\n`), 'policy.minCpuPerPod')).toMatch(/minCpuPerPod\/minMemoryPerPod is above/);
   });
 });
 
