@@ -20,6 +20,12 @@ const MAX_SAMPLE: Record<MetricName, number> = {
   replicas: 1e5, // pods of one workload, ten times the most a proposal may carry
 };
 
+/**
+ * Memory is held in whole pages: a running container's working set reaches at least one (4 KiB).
+ * One that never does is in another unit (MiB or GiB read as bytes), as absurd as one above MAX_SAMPLE.
+ */
+const MIN_MEMORY_PEAK = 4096;
+
 /** Largest values a proposal may carry: beyond them the inputs are wrong, whatever the rules clamp to. */
 const MAX_PROPOSED: Partial<Record<FieldKey, number>> = {
   replicas: 10_000,
@@ -31,7 +37,7 @@ const MAX_PROPOSED: Partial<Record<FieldKey, number>> = {
   'memory.limit': 2 ** 44,
 };
 
-/** What is physically wrong with a series, or undefined. Usage (cpu, memory) that is all zero is wrong too: a running container uses some. */
+/** What is physically wrong with a series, or undefined. Usage (cpu, memory) that is all zero is wrong too: a running container uses some (and at least a page of memory). */
 export function senseOf(metric: MetricName, s: Series): { issue: SenseIssue; count: number; value: number } | undefined {
   // Two passes over the samples, no copies, indexed (a for-of over both arrays and typed arrays is
   // several times slower): every target's every series comes through here.
@@ -71,6 +77,7 @@ export function senseOf(metric: MetricName, s: Series): { issue: SenseIssue; cou
   }
   if (negative > 0) return { issue: 'negative', count: negative, value: lowest };
   if (absurd > 0) return { issue: 'absurd', count: absurd, value: highest };
+  if (metric === 'memory' && scale > 0 && scale < MIN_MEMORY_PEAK) return { issue: 'absurd', count: finite, value: scale };
   if ((metric === 'cpu' || metric === 'memory' || metric === 'cpuTotal') && scale === 0) return { issue: 'zero', count: finite, value: 0 };
   return undefined;
 }
