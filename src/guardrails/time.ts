@@ -39,12 +39,19 @@ function instantsOfWall(wall: number, tz: string): { matches: number[]; candidat
   return { matches: candidates.filter((t) => wallSeconds(t, tz) === wall), candidates };
 }
 
-/** Parses "2026-12-20" or "2026-12-20T18:00" as wall time in tz; an explicit offset or Z wins. */
+/**
+ * Parses "2026-12-20" or "2026-12-20T18:00" as wall time in tz; an explicit offset or Z wins (an
+ * hour-only one, "+01", included: Date.parse refuses it rather than it being dropped). A field out
+ * of the range Date.parse takes with an offset (month 13, hour 25, minute 60) is NaN here too, not
+ * rolled over into another day.
+ */
 export function parseZoned(text: string, tz: string): number {
-  if (/[zZ]|[+-]\d\d:?\d\d$/.test(text.slice(10))) return Date.parse(text) / 1000;
+  if (/[zZ]|[+-]\d\d(?::?\d\d)?$/.test(text.slice(10))) return Date.parse(text) / 1000;
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?/.exec(text);
   if (!m) return NaN;
-  return zonedToUnix(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), tz);
+  const [mo, d, h, mi] = [Number(m[2]), Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0)];
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || (h === 24 && mi > 0) || mi > 59) return NaN;
+  return zonedToUnix(Number(m[1]), mo, d, h, mi, tz);
 }
 
 /** How far around `now` a DST transition can move wall time against real time (the largest shift is 1 h; 3 h is safe). */
@@ -54,21 +61,58 @@ const crons = new Map<string, Cron>();
 /**
  * The expression as a paused croner job over wall-clock time (read as UTC): it matches wall-clock
  * minutes as classic cron does (day of month OR weekday when both are set), so a time in a spring
- * gap never fires and one in an autumn fold fires twice, as a wall clock shows them.
+ * gap never fires and one in an autumn fold fires twice, as a wall clock shows them. A `?` in a day
+ * field (Quartz's "any", "0 16 ? * FRI") is read as `*`: croner takes it as a day that is set, and
+ * with OR the window would fire every day.
  */
 function wallCron(expr: string): Cron {
   let c = crons.get(expr);
   if (!c) {
-    c = new Cron(expr, { timezone: 'UTC', paused: true, domAndDow: false });
+    c = new Cron(expr.replace(/\?/g, '*'), { timezone: 'UTC', paused: true, domAndDow: false });
     crons.set(expr, c);
   }
   return c;
 }
 
-/** The previous wall-clock run of `cron` strictly before `wall` (Date.UTC seconds), if any. */
+/**
+ * The previous wall-clock run of `cron` strictly before `wall` (Date.UTC seconds), if any, to the
+ * minute (a seconds field, "30 0 16 * * 5", fires at its minute: wall times are compared to the
+ * minute). croner's previousRuns throws when it steps back into an earlier month of the year that
+ * is shorter than the day field allows ("0 0 * 11 *" from December); then the run is found forward.
+ */
 function previousWallRun(cron: Cron, wall: number): number | undefined {
-  const [d] = cron.previousRuns(1, new Date(wall * 1000));
-  return d ? d.getTime() / 1000 : undefined;
+  let run: number | undefined;
+  try {
+    const [d] = cron.previousRuns(1, new Date(wall * 1000));
+    run = d ? d.getTime() / 1000 : undefined;
+  } catch {
+    run = previousRunForward(cron, wall);
+  }
+  return run === undefined ? undefined : Math.floor(run / 60) * 60;
+}
+
+/** Cron runs repeat within 8 years (29 February), so the last run before any time is at most this far back. */
+const LONGEST_GAP = 8 * 366 * 86_400;
+
+/**
+ * The last run strictly before `wall` from croner's nextRun alone: the latest second whose next run
+ * is still before `wall` (a binary search, about 30 lookups), reached back by doubling.
+ */
+function previousRunForward(cron: Cron, wall: number): number | undefined {
+  const next = (t: number) => cron.nextRun(new Date(t * 1000))?.getTime() ?? Number.POSITIVE_INFINITY;
+  let back = 86_400;
+  while (next(wall - back) / 1000 >= wall) {
+    if (back > LONGEST_GAP) return undefined;
+    back *= 2;
+  }
+  let lo = wall - back;
+  let hi = wall;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (next(mid) / 1000 < wall) lo = mid;
+    else hi = mid;
+  }
+  return next(lo) / 1000;
 }
 
 /**

@@ -119,9 +119,19 @@ function groupLoads(input: ScheduleInput, byDayType: boolean): (number | undefin
   const high = forecast.quantiles[String(input.maxQuantile)];
   const headroom = 1 + input.headroomPercent / 100;
   const groups: number[][] = Array.from({ length: byDayType ? 48 : 24 }, () => []);
+  let prevHour: number | undefined;
   for (let i = 0; i < forecast.timestamps.length; i++) {
     const c = wallClock(forecast.timestamps[i] as number, timezone);
-    groups[(byDayType ? dayType(c.weekday) * 24 : 0) + c.hour]!.push(i);
+    const base = byDayType ? dayType(c.weekday) * 24 : 0;
+    groups[base + c.hour]!.push(i);
+    // An hour the clock skips (spring DST: 02:00 in Berlin, midnight in Santiago) has no steps of
+    // its own, yet its trigger runs every other day: the steps either side of the jump size it,
+    // rather than it dropping to the floor and cutting a window in two.
+    const jump = prevHour === undefined ? 1 : (c.hour - prevHour + 24) % 24;
+    if (jump >= 2 && jump <= 3 && (forecast.timestamps[i] as number) - (forecast.timestamps[i - 1] as number) <= 3600) {
+      for (let k = 1; k < jump; k++) groups[base + ((prevHour! + k) % 24)]!.push(i - 1, i);
+    }
+    prevHour = c.hour;
   }
   const sized = input.sizeSteps ? groups.map((steps) => (steps.length > 0 ? input.sizeSteps!(steps) : undefined)) : undefined;
   if (sized && sized.every((v, g) => v !== undefined || groups[g]!.length === 0)) return sized.map((v) => (v !== undefined && Number.isFinite(v) ? v : undefined));
