@@ -103,7 +103,7 @@ export function excludeSenseless(facts: Facts): { facts: Facts; excluded: Findin
 
 export const sanity: Rule = {
   name: 'sanity',
-  doc: 'the load must make physical sense (no negative, infinite or absurd sample; usage that is all zero, negative or absurd is left out with the reason) and so must every proposed number (finite, not negative, within what any workload runs)',
+  doc: 'the load must make physical sense (no negative, infinite or absurd sample; usage that is all zero, negative or absurd, or memory that never reaches a page (4 KiB: another unit read as bytes), is left out with the reason) and so must every proposed number (finite, not negative, within what any workload runs)',
   facts({ load }): Note[] {
     if (!load) return [];
     const sense = senseOf('load', load);
