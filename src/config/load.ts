@@ -492,7 +492,6 @@ function valueProblems(raw: unknown): Located[] {
       checkScheduleZone(obj(t)?.sizing, ['targets', i]);
       checkWindows(obj(t)?.policy, ['targets', i, 'policy']);
     });
-
   return out;
 }
 

@@ -2,7 +2,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Edit, WorkloadId } from '../domain/workload.js';
 import type { Decision, Recommendation } from '../domain/decision.js';
-import type { Forecast } from '../domain/forecast.js';
 import type { Series } from '../domain/series.js';
 import type { ProposalItem } from '../domain/proposal.js';
 import { BODY_LIMIT, buildProposal, renderBody } from './body.js';
@@ -11,26 +10,11 @@ import { replicasItem, series } from '../../test/render/chart-fixtures.js';
 import { mermaidBlocks, parseMermaid } from '../../test/render/mermaid.js';
 import { redFlags } from '../review/flags.js';
 import { parseMeta } from './meta.js';
+import { forecastOf, history, NOW, STEP, T0 } from './body-fixtures.test-helper.js';
 
-const STEP = 300;
-const T0 = Date.parse('2026-06-01T00:00:00Z') / 1000;
-const NOW = T0 + 2 * 86_400;
 const web: WorkloadId = { kind: 'Deployment', namespace: 'shop', name: 'web' };
 
-function history(steps: number, v: (i: number) => number = (i) => 200 + (i % 288)): Series {
-  return { timestamps: Array.from({ length: steps }, (_, i) => T0 + i * STEP), values: Array.from({ length: steps }, (_, i) => v(i)), stepSeconds: STEP };
-}
 
-function forecastOf(steps = 288): Forecast {
-  const p50 = Array.from({ length: steps }, (_, i) => 300 + (i % 100));
-  return {
-    model: 'holt-winters-additive(daily)',
-    stepSeconds: STEP,
-    timestamps: Array.from({ length: steps }, (_, i) => NOW + (i + 1) * STEP),
-    quantiles: { '0.5': p50, '0.9': p50.map((v) => v + 140) },
-    accuracy: { origins: 6, horizonSeconds: 86_400, mase: 0.823, wape: 0.12, pinball: { '0.9': 3.5 }, coverage: { '0.9': 0.87 }, selectionLoss: 1.2, reference: { model: 'seasonal-naive(daily)', pinball: { '0.9': 5 } } },
-  };
-}
 
 const replicasEdit = (from = '4', to = '6'): Edit => ({ field: 'replicas', file: 'apps/web/deployment.yaml', yamlPath: 'spec.replicas', range: [120, 121], style: 'plain', from, to });
 
