@@ -119,6 +119,7 @@ function decideFrom(
     capacitySource: capacity.source,
     floors: { cpu: settings.policy.minCpuPerPod, memory: settings.policy.minMemoryPerPod },
     ...seriesOf(facts, 'cpu', 'memory', 'oomKills', 'replicas'),
+    ...oomKillsSinceRaise(facts),
     ...(site.scaledObject ? { scaledObject: site.scaledObject } : {}),
     timezone: settings.timezone,
   });
@@ -293,6 +294,24 @@ function optionalMetricFindings(facts: Facts): Finding[] {
 }
 
 type UsageMetric = 'cpu' | 'memory' | 'oomKills' | 'replicas';
+
+/**
+ * The OOM kills the memory request has not answered yet: those after the last merged Augur change
+ * of it. A kill before that merge is why it was raised; counted again, it raised the request 25%
+ * every cooldown for as long as it stayed in the history (512Mi, 640Mi, 800Mi... from one kill).
+ */
+function oomKillsSinceRaise(facts: Facts): { oomKills?: Series } {
+  const m = facts.metrics.oomKills;
+  if (!isRead(m)) return {};
+  const id = targetId(facts.id);
+  const raised = facts.prs
+    .filter((p) => p.merged && p.mergedAt !== undefined && p.meta?.reverts === undefined && p.meta?.changes.some((c) => c.target === id && c.field === 'memory.request'))
+    .reduce((at, p) => Math.max(at, p.mergedAt!), Number.NEGATIVE_INFINITY);
+  if (raised === Number.NEGATIVE_INFINITY) return {};
+  const s = m.series;
+  const keep = s.timestamps.map((t) => t > raised);
+  return { oomKills: { ...s, timestamps: s.timestamps.filter((_, i) => keep[i]), values: s.values.filter((_, i) => keep[i]) } };
+}
 
 function seriesOf(facts: Facts, ...names: UsageMetric[]): Partial<Record<UsageMetric, Series>> {
   const out: Partial<Record<UsageMetric, Series>> = {};

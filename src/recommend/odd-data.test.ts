@@ -92,3 +92,27 @@ describe('odd data: requests', () => {
     expect(bytes.evidence?.recommendation.changes.find((c) => c.field === 'memory.request')).toMatchObject({ proposed: 380 * Mi });
   });
 });
+
+describe('odd data: one OOM kill', () => {
+  const Mi = 2 ** 20;
+  const at = (mem: string) => `            requests:\n              cpu: 250m\n              memory: ${mem}\n`;
+  // One OOM kill five days ago; the working set peaks at about 330 MiB.
+  const memory = Array.from({ length: N }, (_, i) => (300 + ((i % DAY) / DAY) * 30) * Mi);
+  const kills = Array.from({ length: N }, (_, i) => (i === N - 5 * DAY ? 1 : 0));
+  const bumpOf = (f: Facts) => run(f).evidence?.recommendation.changes.find((c) => c.field === 'memory.request');
+
+  it('raises the request once: after an Augur PR raised it past the kill, the kill does not raise it again', () => {
+    // Before any raise: the kill bumps 512Mi by 25%.
+    const first = bumpOf(facts({ [FILE]: deployment(12, at('512Mi')) }, wave(3000), { memory, oomKills: kills }));
+    expect(first).toMatchObject({ current: 512 * Mi, proposed: 640 * Mi, basis: { kind: 'oomBump' } });
+    // That PR merged two days ago (after the kill): the request is 640Mi, and the same kill is answered.
+    const merged = facts({ [FILE]: deployment(12, at('640Mi')) }, wave(3000), { memory, oomKills: kills });
+    merged.prs = [
+      {
+        number: 7, state: 'closed', merged: true, createdAt: NOW - 3 * 86_400, mergedAt: NOW - 2 * 86_400, closedAt: NOW - 2 * 86_400, branch: 'augur/shop/web', url: '', title: '',
+        meta: { v: 1, key: 'shop/web', targets: ['Deployment/shop/web'], fingerprint: 'f', changes: [{ target: 'Deployment/shop/web', field: 'memory.request', file: FILE, from: '512Mi', to: '640Mi' }], cost: { cores: 0, memoryGiB: 0, monthly: 0, currency: 'USD' }, at: NOW - 3 * 86_400 },
+      },
+    ];
+    expect(bumpOf(merged)?.basis.kind).not.toBe('oomBump');
+  });
+});
