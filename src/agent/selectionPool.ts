@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { Forecast } from '../domain/forecast.js';
 import type { Series } from '../domain/series.js';
-import { augurCandidates, selectPruned, type Prune } from '../forecast/registry.js';
+import { defaultCandidatesOnly, selectPruned, type Prune } from '../forecast/registry.js';
 import type { SelectOptions } from '../forecast/select.js';
 import { serveTasks, startModuleWorker, workerDataOf } from '../util/workers.js';
 
@@ -53,9 +53,7 @@ export class SelectionPool {
    * candidates (a registered extra model, e.g. the neural one, lives in the main thread's registry).
    */
   static canSelect(history: Series, opts: SelectOptions): boolean {
-    const defaults = augurCandidates(history.stepSeconds, opts.seasonSteps).map((c) => c.name);
-    const given = opts.candidates?.map((c) => c.name) ?? defaults;
-    return given.length === defaults.length && given.every((n, i) => n === defaults[i]);
+    return defaultCandidatesOnly(history, opts);
   }
 
   /** selectPruned(history, opts, prune) on a worker thread. */

@@ -370,7 +370,7 @@ export function selectPruned(history: Series, opts: SelectOptions, prune?: Prune
   return selectAugur(history, opts);
 }
 
-/** defaultForecasters' names for a step and seasons, made once (a signature is computed twice per target and cycle). */
+/** defaultForecasters' names for a step and seasons, made once (asked for twice per target and cycle). */
 const defaultNamesBy = new Map<string, readonly string[]>();
 function defaultNames(stepSeconds: number, seasonSteps?: readonly number[]): readonly string[] {
   const key = JSON.stringify([stepSeconds, seasonSteps ?? null]);
@@ -379,12 +379,17 @@ function defaultNames(stepSeconds: number, seasonSteps?: readonly number[]): rea
   return names;
 }
 
+/** Whether a selection with these options chooses among Augur's default candidates only (no extra model, e.g. the neural one). */
+export function defaultCandidatesOnly(history: Series, opts: SelectOptions): boolean {
+  if (!opts.candidates) return true;
+  const defaults = defaultNames(history.stepSeconds, opts.seasonSteps);
+  return opts.candidates.length === defaults.length && opts.candidates.every((c, i) => c.name === defaults[i]);
+}
+
 function signatureOf(history: Series, opts: SelectOptions, keep?: { id: string }): string {
   // The candidates' names when they are not the default ones (sizing.neural adds one), so a
   // candidate that joins or leaves selects again; entries kept with the default ones still match.
-  const names = pool(history, opts).map((c) => c.name);
-  const defaults = defaultNames(history.stepSeconds, opts.seasonSteps);
-  const candidates = names.length === defaults.length && names.every((n, i) => n === defaults[i]) ? [] : [names];
+  const candidates = defaultCandidatesOnly(history, opts) ? [] : [pool(history, opts).map((c) => c.name)];
   return JSON.stringify([history.stepSeconds, opts.horizonSteps, [...opts.quantiles].sort(), opts.seasonSteps ?? null, opts.origins ?? null, opts.timezone ?? null, ...(keep ? [keep.id] : []), ...candidates]);
 }
 
