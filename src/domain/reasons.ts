@@ -175,8 +175,11 @@ export type RedFlag =
   | { flag: 'hpaResource'; resource: 'cpu' | 'memory'; factor: number }
   /** The edit lands in a file other environments build from. */
   | { flag: 'sharedBase'; files: string[] }
-  /** A value goes down. */
-  | { flag: 'scaleDown'; fields: FieldKey[] }
+  /**
+   * A value goes down; `weekPeak` when the replicas (or the HPA ceiling) go below what the last
+   * days' observed peak needed and belowObserved (the same hours a week ago) did not say so.
+   */
+  | { flag: 'scaleDown'; fields: FieldKey[]; weekPeak?: { observedPeak: number; capacity: number; replicas: number; days: number } }
   /** After fewer replicas, each pod's CPU (the busiest pod's p95 today × replicas before ÷ after) exceeds its request. */
   | { flag: 'cpuOverRequest'; perPod: number; request: number; before: number; after: number }
   /** The workload is marked critical (policy.critical). */

@@ -83,23 +83,14 @@ export function decisionBox(item: ProposalItem): string[] {
   return ['| | |', '|---|---|', ...rows.map(([k, v]) => `| **${k}** | ${v.replace(/\|/g, '\\|')} |`), ''];
 }
 
-/** The red flags in words, with what only the whole item shows: an HPA left with its floor above its ceiling, a scale-down below last week's peak. */
+/** The red flags in words, with what only the whole item shows: an HPA left with its floor above its ceiling. */
 function redFlagsText(item: ProposalItem): string {
-  const flags = item.flags.map((f) => describeFlag(f, item.unit) + (f.flag === 'scaleDown' && !item.flags.some((x) => x.flag === 'belowObserved') ? belowWeekPeak(item) : ''));
+  const flags = item.flags.map((f) => describeFlag(f, item.unit));
   const after = (f: FieldKey) => item.decision.changes.find((c) => c.field === f)?.proposed ?? item.current[f];
   const [min, max] = [after('hpa.minReplicas'), after('hpa.maxReplicas')];
   const bound = item.decision.changes.some((c) => c.field === 'hpa.minReplicas' || c.field === 'hpa.maxReplicas');
   if (bound && min !== undefined && max !== undefined && min > max) flags.unshift(`after this change the HPA's minReplicas (${min}) is above its maxReplicas (${max}): the API server rejects the HPA`);
   return flags.length === 0 ? 'none' : `⚠️ ${flags.join('; ')}`;
-}
-
-/** A scale-down of the replicas or the HPA ceiling to less than the last days' observed peak: that peak and what the new count serves. */
-function belowWeekPeak(item: ProposalItem): string {
-  const e = item.recommendation.evidence;
-  const c = item.decision.changes.find((x) => (x.field === 'replicas' || x.field === 'hpa.maxReplicas') && x.proposed < x.current);
-  if (!c || !(e.observedPeak > c.proposed * e.capacityPerReplica)) return '';
-  const u = (v: number) => withUnit(v, item.unit);
-  return `: the last ${Math.round(e.observedSeconds / 86_400)} days peaked at ${u(e.observedPeak)}, above the ${u(c.proposed * e.capacityPerReplica)} that ${c.proposed} replica${c.proposed === 1 ? '' : 's'} serve${c.proposed === 1 ? 's' : ''}`;
 }
 
 /** The one number that shows what this change fixes (or, for a decrease, what each pod carries afterwards). */
@@ -220,8 +211,11 @@ export function describeFlag(f: RedFlag, unit?: string): string {
       return `the HPA scales on ${f.resource} utilization: a request ${f.factor.toFixed(2)}× makes it see ${(1 / f.factor).toFixed(2)}× the utilization, so it scales ${f.factor > 1 ? 'in' : 'out'} at the same load`;
     case 'sharedBase':
       return `the edit lands in ${f.files.map((x) => `\`${x}\``).join(', ')}, which other environments also build from`;
-    case 'scaleDown':
-      return `scale-down of ${f.fields.join(', ')}`;
+    case 'scaleDown': {
+      const w = f.weekPeak;
+      const peak = w ? `: the last ${w.days} days peaked at ${u(w.observedPeak)}, above the ${u(w.capacity)} that ${w.replicas} replica${w.replicas === 1 ? '' : 's'} serve${w.replicas === 1 ? 's' : ''}` : '';
+      return `scale-down of ${f.fields.join(', ')}${peak}`;
+    }
     case 'cpuOverRequest':
       return `with ${f.after} replicas instead of ${f.before}, each pod would use about ${fmt(f.perPod)} cores at p95, above its ${fmt(f.request)}-core request: the node may not have that CPU to give`;
     case 'critical':

@@ -71,10 +71,7 @@ const CHECKS: readonly Check[] = [
   },
   hpaResource,
   (r) => (r.sharedFiles && r.sharedFiles.length > 0 ? { flag: 'sharedBase', files: [...r.sharedFiles] } : undefined),
-  (r) => {
-    const fields = r.decision.changes.filter((c) => c.proposed < c.current).map((c) => c.field);
-    return fields.length > 0 ? { flag: 'scaleDown', fields } : undefined;
-  },
+  scaleDown,
   cpuOverRequest,
   (r) => (r.critical ? { flag: 'critical' } : undefined),
 ];
@@ -153,6 +150,17 @@ function belowObserved(r: ReviewInput): RedFlag | undefined {
   const capacity = replicas * e.capacityPerReplica;
   if (!(peak > capacity * OBSERVED_MARGIN)) return undefined;
   return { flag: 'belowObserved', observedPeak: peak, capacity, replicas, days: 7, recommended };
+}
+
+/** Values that go down, with the last days' observed peak when the fewer replicas (or the lower ceiling) would not have served it. */
+function scaleDown(r: ReviewInput): RedFlag | undefined {
+  const fields = r.decision.changes.filter((c) => c.proposed < c.current).map((c) => c.field);
+  if (fields.length === 0) return undefined;
+  const e = r.recommendation.evidence;
+  const c = r.decision.changes.find((x) => (x.field === 'replicas' || x.field === 'hpa.maxReplicas') && x.proposed < x.current);
+  const capacity = c ? c.proposed * e.capacityPerReplica : undefined;
+  if (!c || capacity === undefined || !(e.observedPeak > capacity) || belowObserved(r)) return { flag: 'scaleDown', fields };
+  return { flag: 'scaleDown', fields, weekPeak: { observedPeak: e.observedPeak, capacity, replicas: c.proposed, days: Math.round(e.observedSeconds / 86_400) } };
 }
 
 /** A change the guardrails cut (or raised) by more than half from what was recommended. */
