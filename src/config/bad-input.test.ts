@@ -2,7 +2,7 @@
 // problem naming the file, the line, the field, the value and the fix, and never print a secret.
 import { describe, expect, it } from 'vitest';
 import { activeFreeze } from '../guardrails/time.js';
-import { ConfigError, parseConfig, type ConfigProblem } from './load.js';
+import { lineOf, messageOf, problemsOf } from './config.test-helper.js';
 
 /** A file as the README writes one: github forge, prometheus, a token by reference, two targets. */
 const REAL = `git:
@@ -29,33 +29,6 @@ targets:
       load: { query: 'sum(rate(http_requests_total{namespace="payments", service="api"}[5m]))' }
     capacity: { perReplica: 80 }
 `;
-
-function problemsOf(text: string): ConfigProblem[] {
-  try {
-    parseConfig(text, 'augur.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  return expect.fail('expected a ConfigError');
-}
-
-function messageOf(text: string): string {
-  try {
-    parseConfig(text, 'augur.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).message;
-  }
-  return expect.fail('expected a ConfigError');
-}
-
-/** 1-based line of the first line of `text` that contains `needle`. */
-function lineOf(text: string, needle: string): number {
-  const i = text.split('\n').findIndex((l) => l.includes(needle));
-  if (i < 0) throw new Error(`"${needle}" not in text`);
-  return i + 1;
-}
 
 describe('YAML syntax errors show the line of the mistake', () => {
   it('an unclosed quote in the last target is placed at its opening quote, not at the end of the file', () => {

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, formatPath, formatProblem, loadConfig, parseConfig, resolveFrom, type ConfigProblem } from './load.js';
+import { lineOf, problemsOf } from './config.test-helper.js';
 import { POLICY_DEFAULTS, SIZING_DEFAULTS, effectiveSettings } from './schema.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,28 +27,10 @@ targets:
     capacity: { perReplica: 100 }
 `;
 
-/** The problems a text produces, or fails the test when it parses. */
-function problemsOf(text: string, file = 'augur.yaml'): ConfigProblem[] {
-  try {
-    parseConfig(text, file);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  expect.fail('expected a ConfigError');
-}
-
 function problemAt(problems: ConfigProblem[], path: string): ConfigProblem {
   const p = problems.find((x) => x.path === path);
   if (!p) expect.fail(`no problem at ${path}; got ${problems.map((x) => x.path).join(', ')}`);
   return p;
-}
-
-/** 1-based line of the first line of `text` that contains `needle`. */
-function lineOf(text: string, needle: string): number {
-  const i = text.split('\n').findIndex((l) => l.includes(needle));
-  if (i < 0) throw new Error(`"${needle}" not in text`);
-  return i + 1;
 }
 
 describe('parseConfig: valid files', () => {

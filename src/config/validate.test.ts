@@ -2,7 +2,8 @@
 // HPA ceiling covers, URLs that are malformed or carry credentials, request floors above their
 // ceilings; and how secrets are kept out of every problem it prints.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, type ConfigProblem } from './load.js';
+import { parseConfig, type ConfigProblem } from './load.js';
+import { problemsOf } from './config.test-helper.js';
 import { redactText, redactValue, rememberSecret } from './redact.js';
 
 const MINIMAL = `git:
@@ -18,16 +19,6 @@ targets:
       load: { file: web.csv }
     capacity: { perReplica: 100 }
 `;
-
-function problemsOf(text: string): ConfigProblem[] {
-  try {
-    parseConfig(text, 'augur.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  return expect.fail('expected a ConfigError');
-}
 
 const at = (problems: ConfigProblem[], path: string) => problems.find((p) => p.path === path)?.message;
 
